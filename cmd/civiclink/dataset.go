@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+)
+
+func (m *Main) datasetCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "dataset", Short: "Manage the datasets partners share"}
+	cmd.AddCommand(m.datasetAddCmd(), m.datasetListCmd(), m.datasetShowCmd())
+	return cmd
+}
+
+func (m *Main) datasetAddCmd() *cobra.Command {
+	var d catalog.Dataset
+	var schemaPath string
+	add := &cobra.Command{
+		Use:   "add --partner PARTNER --id ID --schema FILE",
+		Short: "Register a dataset and its schema (see docs/schema.md)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sc, err := catalog.ReadSchemaFile(schemaPath)
+			if err != nil {
+				return err
+			}
+			d.Schema = sc
+			s, err := m.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := s.CreateDataset(cmd.Context(), &d); err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "added dataset %s of partner %s with %d columns\n", d.ID, d.PartnerID, len(sc.Columns))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&d.PartnerID, "partner", "", "owning partner id")
+	add.Flags().StringVar(&d.ID, "id", "", "dataset id, e.g. incidents")
+	add.Flags().StringVar(&d.Name, "name", "", "display name")
+	add.Flags().StringVar(&d.Description, "description", "", "what the dataset holds")
+	add.Flags().StringVar(&schemaPath, "schema", "", "schema file (JSON)")
+	return add
+}
+
+func (m *Main) datasetListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List datasets with their latest version",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := m.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ds, err := s.Datasets(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tPARTNER\tCOLUMNS\tVERSIONS\tLATEST ROWS")
+			for _, d := range ds {
+				vs, err := s.Versions(cmd.Context(), d.ID)
+				if err != nil {
+					return err
+				}
+				latest := "-"
+				if len(vs) > 0 {
+					latest = fmt.Sprint(vs[len(vs)-1].Rows)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", d.ID, d.PartnerID, len(d.Schema.Columns), len(vs), latest)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func (m *Main) datasetShowCmd() *cobra.Command {
+	var asJSON bool
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a dataset's schema, versions and latest quality report",
+		Args:  exactArgs(1, "a dataset id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := m.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			d, err := s.Dataset(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			vs, err := s.Versions(cmd.Context(), d.ID)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					*catalog.Dataset
+					Versions []*catalog.Version `json:"versions"`
+				}{d, vs})
+			}
+			printDataset(m.Stdout, d, vs)
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return show
+}

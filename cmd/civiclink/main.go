@@ -1,0 +1,53 @@
+// Command civiclink is the partnership's data-sharing and analytics platform:
+// one binary for partners (pseudonymise), analysts (ingest, link, query),
+// information-governance officers (agreements, audit) and the web app.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	m.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "civiclink: %s\n", errorText(err))
+		os.Exit(exitCode(err))
+	}
+}
+
+// errorText is what a user sees of err: the domain message, never a raw
+// driver error (which may contain data).
+func errorText(err error) string {
+	if fault.Code(err) == fault.Internal {
+		return fault.Message(err) + " (" + err.Error() + ")"
+	}
+	return fault.Message(err)
+}
+
+// exitCode maps a domain error code onto the process exit status.
+func exitCode(err error) int {
+	switch fault.Code(err) {
+	case fault.Invalid:
+		return 2
+	case fault.Unauthorized, fault.Forbidden:
+		return 3
+	case fault.NotFound:
+		return 4
+	case fault.Conflict:
+		return 5
+	case fault.Disclosure:
+		return 6
+	default:
+		return 1
+	}
+}

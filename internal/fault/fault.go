@@ -1,0 +1,80 @@
+// Package fault defines civiclink's domain errors: an error code a program
+// can branch on and a message that is safe to show a user.
+//
+// A raw driver or library error may contain partner data, so only errors made
+// here reach users verbatim; anything else is reported as an internal error
+// and logged.
+package fault
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes a domain error can carry. They map onto exit codes in the CLI and
+// onto HTTP statuses in the web API.
+const (
+	Invalid      = "invalid"      // the request or input is malformed
+	NotFound     = "not_found"    // the named thing does not exist
+	Conflict     = "conflict"     // the thing already exists or the state forbids it
+	Unauthorized = "unauthorized" // no or bad credentials
+	Forbidden    = "forbidden"    // credentials fine, but no agreement or role allows it
+	Disclosure   = "disclosure"   // an output would break disclosure control
+	Internal     = "internal"     // a bug or an environment failure
+)
+
+// Error is a domain error: Code for programs, Message for people.
+type Error struct {
+	Code    string
+	Message string
+	// Err is an optional cause kept for logs; it is never shown to users.
+	Err error
+}
+
+// Error returns the message, prefixed by the cause when there is one.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns a domain error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns a domain error with the given code and message that keeps err
+// as its cause (for logs only).
+func Wrap(err error, code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Code returns the code of the first domain error in err's chain, or
+// [Internal] when there is none, or "" for a nil error.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Message returns the user-safe message of the first domain error in err's
+// chain, or a generic message for any other error.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error: the details are in the server log"
+}

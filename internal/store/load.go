@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Load is a dataset version being written. Rows go into a new table inside
+// one transaction; nothing is visible, and nothing survives a crash, until
+// Commit records the version in the same transaction.
+type Load struct {
+	s       *Store
+	conn    *sql.Conn
+	app     *duckdb.Appender
+	dataset *catalog.Dataset
+	id      int64
+	table   string
+	done    bool
+}
+
+// sqlType is the DuckDB column type for a catalogue type.
+func sqlType(t catalog.Type) string {
+	switch t {
+	case catalog.TypeInteger:
+		return "BIGINT"
+	case catalog.TypeDecimal:
+		return "DOUBLE"
+	case catalog.TypeBoolean:
+		return "BOOLEAN"
+	case catalog.TypeDate:
+		return "DATE"
+	case catalog.TypeDatetime:
+		return "TIMESTAMP"
+	default:
+		return "VARCHAR"
+	}
+}
+
+// BeginLoad starts a new version of the dataset. Append rows whose values
+// follow the schema's column order and types (string, int64, float64, bool,
+// time.Time or nil), then Commit or Abort.
+func (s *Store) BeginLoad(ctx context.Context, d *catalog.Dataset) (*Load, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := &Load{s: s, conn: conn, dataset: d}
+	if err := l.begin(ctx); err != nil {
+		l.Abort()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Load) begin(ctx context.Context) error {
+	if err := l.conn.QueryRowContext(ctx, `SELECT nextval('version_ids')`).Scan(&l.id); err != nil {
+		return err
+	}
+	l.table = fmt.Sprintf("ds_%d", l.id)
+	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return err
+	}
+	cols := make([]string, len(l.dataset.Schema.Columns))
+	for i, c := range l.dataset.Schema.Columns {
+		cols[i] = quoteIdent(c.Name) + " " + sqlType(c.Type)
+	}
+	if _, err := l.conn.ExecContext(ctx, `CREATE TABLE `+l.table+` (`+strings.Join(cols, ", ")+`)`); err != nil {
+		return err
+	}
+	return l.conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", l.table)
+		l.app = app
+		return err
+	})
+}
+
+// Append adds one row.
+func (l *Load) Append(values ...driver.Value) error {
+	return l.app.AppendRow(values...)
+}
+
+// ColumnStats computes, over the rows appended so far, each column's
+// non-empty count, distinct count and (for ordered types) min and max, and
+// the number of rows whose record id repeats an earlier one.
+func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols []catalog.ColumnQuality, err error) {
+	if err := l.app.Flush(); err != nil {
+		return 0, 0, nil, fault.Wrap(err, fault.Internal, "cannot write rows to the store")
+	}
+	var sel []string
+	for _, c := range l.dataset.Schema.Columns {
+		q := quoteIdent(c.Name)
+		mm := "NULL, NULL"
+		switch c.Type {
+		case catalog.TypeDate, catalog.TypeDatetime, catalog.TypeInteger, catalog.TypeDecimal:
+			mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
+		}
+		sel = append(sel, fmt.Sprintf("count(%s), approx_count_distinct(%s), %s", q, q, mm))
+	}
+	dup := "0"
+	if id, ok := l.dataset.Schema.RecordID(); ok {
+		dup = fmt.Sprintf("count(%s) - count(DISTINCT %s)", quoteIdent(id.Name), quoteIdent(id.Name))
+	}
+	row := l.conn.QueryRowContext(ctx, `SELECT count(*), `+dup+`, `+strings.Join(sel, ", ")+` FROM `+l.table)
+	n := len(l.dataset.Schema.Columns)
+	present, distinct := make([]int64, n), make([]int64, n)
+	mins, maxs := make([]sql.NullString, n), make([]sql.NullString, n)
+	dest := []any{&rows, &dupIDs}
+	for i := 0; i < n; i++ {
+		dest = append(dest, &present[i], &distinct[i], &mins[i], &maxs[i])
+	}
+	if err := row.Scan(dest...); err != nil {
+		return 0, 0, nil, err
+	}
+	for i, c := range l.dataset.Schema.Columns {
+		cols = append(cols, catalog.ColumnQuality{Name: c.Name, Type: c.Type, Present: present[i], Distinct: distinct[i], Min: mins[i].String, Max: maxs[i].String})
+	}
+	return rows, dupIDs, cols, nil
+}
+
+// Commit records v (whose Rows, SHA256, Source, Format, LoadedBy and Quality
+// the caller fills) as the dataset's next version and makes it visible.
+func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
+	if err := l.app.Close(); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot write rows to the store")
+	}
+	l.app = nil
+	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM dataset_versions WHERE dataset_id = ?`, l.dataset.ID).Scan(&v.Number); err != nil {
+		return err
+	}
+	v.ID, v.DatasetID, v.Table, v.LoadedAt = l.id, l.dataset.ID, l.table, l.s.now()
+	q, err := json.Marshal(v.Quality)
+	if err != nil {
+		return err
+	}
+	_, err = l.conn.ExecContext(ctx, `INSERT INTO dataset_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.DatasetID, v.Number, v.Table, v.Rows, v.Rejected, v.SHA256, v.Source, v.Format, v.LoadedBy, v.LoadedAt, string(q))
+	if err != nil {
+		if isConstraint(err) {
+			return fault.Errorf(fault.Conflict, "dataset %q already has a version from this exact input (sha256 %s)", v.DatasetID, v.SHA256)
+		}
+		return err
+	}
+	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot commit the new version")
+	}
+	l.done = true
+	l.conn.Close()
+	return nil
+}
+
+// Abort throws the load away; the store is as it was before BeginLoad. It is
+// safe to call after Commit (it then does nothing).
+func (l *Load) Abort() {
+	if l.done {
+		return
+	}
+	l.done = true
+	if l.app != nil {
+		l.app.Close()
+	}
+	l.conn.ExecContext(context.Background(), `ROLLBACK`)
+	l.conn.Close()
+}

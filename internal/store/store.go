@@ -1,0 +1,139 @@
+// Package store keeps civiclink's state in DuckDB, the embedded default: one
+// file holding the catalogue, every dataset version, governance state and the
+// audit log. It implements the storage interfaces the domain packages
+// declare; no other package imports the driver.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a civiclink store backed by one DuckDB file.
+type Store struct {
+	db    *sql.DB
+	path  string
+	Clock clock.Clock
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store at path and brings its schema up
+// to date. An empty path opens a private in-memory store.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	s := &Store{db: db, path: path, Clock: clock.System{}}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openError(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "lock") {
+		return fault.Wrap(err, fault.Conflict, "the store %s is in use by another civiclink process (is `civiclink serve` or `demo` running?); stop it or use another --data file", path)
+	}
+	return fault.Wrap(err, fault.Invalid, "cannot open the store %s: is it a civiclink DuckDB file and is its folder writable?", path)
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the database handle for the other store files of this package.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path returns the store's file path ("" for in-memory).
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) now() time.Time { return s.Clock.Now().UTC() }
+
+// migrate applies, in order and each in its own transaction, every embedded
+// migration not yet recorded in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot create the migrations table")
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := s.applyMigration(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	base := strings.TrimPrefix(name, "migrations/")
+	num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+	if err != nil {
+		return fmt.Errorf("migration %s: name must start with a number", base)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, num).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFiles.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fault.Wrap(err, fault.Internal, "migration %s failed", base)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, num, base, s.now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isConstraint reports whether err is a DuckDB constraint violation.
+func isConstraint(err error) bool {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return de.Type == duckdb.ErrorTypeConstraint
+	}
+	return strings.Contains(err.Error(), "Constraint Error")
+}
+
+// quoteIdent quotes a SQL identifier for DuckDB.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
