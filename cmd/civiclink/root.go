@@ -79,6 +79,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(
 		m.partnerCmd(),
 		m.datasetCmd(),
+		m.ingestCmd(),
 		// more commands are added here, one file each
 	)
 	return root

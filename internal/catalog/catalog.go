@@ -85,6 +85,26 @@ type Store interface {
 	// VersionBySHA returns the version of the dataset loaded from input with
 	// the given sha256, or a NotFound error.
 	VersionBySHA(ctx context.Context, datasetID, sha string) (*Version, error)
+
+	// BeginLoad starts writing a new version of the dataset.
+	BeginLoad(ctx context.Context, d *Dataset) (VersionWriter, error)
+}
+
+// VersionWriter writes one new, immutable dataset version. Nothing is
+// visible until Commit; Abort (or a crash) leaves the store as it was.
+type VersionWriter interface {
+	// Append adds a row whose values follow the schema's column order, typed
+	// string, int64, float64, bool, time.Time, or nil for empty.
+	Append(values ...any) error
+	// ColumnStats computes row count, duplicate record ids and per-column
+	// present, distinct, min and max over the rows appended so far.
+	ColumnStats(ctx context.Context) (rows, dupIDs int64, cols []ColumnQuality, err error)
+	// Commit records v (Rows, Rejected, SHA256, Source, Format, LoadedBy and
+	// Quality filled by the caller) as the next version; it sets ID, Number,
+	// DatasetID and LoadedAt.
+	Commit(ctx context.Context, v *Version) error
+	// Abort discards the load; safe to call after Commit.
+	Abort()
 }
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)

@@ -25,6 +25,7 @@ type Load struct {
 	id      int64
 	table   string
 	done    bool
+	buf     []driver.Value
 }
 
 // sqlType is the DuckDB column type for a catalogue type.
@@ -48,7 +49,7 @@ func sqlType(t catalog.Type) string {
 // BeginLoad starts a new version of the dataset. Append rows whose values
 // follow the schema's column order and types (string, int64, float64, bool,
 // time.Time or nil), then Commit or Abort.
-func (s *Store) BeginLoad(ctx context.Context, d *catalog.Dataset) (*Load, error) {
+func (s *Store) BeginLoad(ctx context.Context, d *catalog.Dataset) (catalog.VersionWriter, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -84,8 +85,12 @@ func (l *Load) begin(ctx context.Context) error {
 }
 
 // Append adds one row.
-func (l *Load) Append(values ...driver.Value) error {
-	return l.app.AppendRow(values...)
+func (l *Load) Append(values ...any) error {
+	l.buf = l.buf[:0]
+	for _, v := range values {
+		l.buf = append(l.buf, v)
+	}
+	return l.app.AppendRow(l.buf...)
 }
 
 // ColumnStats computes, over the rows appended so far, each column's
