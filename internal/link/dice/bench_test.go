@@ -1,0 +1,127 @@
+package dice
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Benchmarks report comparisons per second ("cmp/s") and, for every vector
+// kernel, the ratio to the scalar loop measured in the same process
+// ("x-scalar"). Run them with
+//
+//	go test -run '^$' -bench . -benchtime 2s ./internal/link/dice/
+
+// benchArena returns n random 1024-bit-style encodings with the fill of
+// typical clkhash output (about a third of the bits set).
+func benchArena(b *testing.B, bits, n int, seed uint64) *Encodings {
+	b.Helper()
+	rng := rand.New(rand.NewPCG(seed, 99))
+	e, err := NewEncodings(bits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Grow(n)
+	rec := make([]byte, (bits+7)/8)
+	for range n {
+		for i := range rec {
+			rec[i] = byte(rng.Uint32()&rng.Uint32() | rng.Uint32()&rng.Uint32()&1)
+		}
+		if pad := len(rec)*8 - bits; pad > 0 {
+			rec[len(rec)-1] &^= 1<<pad - 1
+		}
+		if err := e.AppendBytes(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e
+}
+
+// scalarRates memoises the scalar loop's comparisons per second by
+// benchmark name, so each vector kernel can print its ratio to it.
+var scalarRates sync.Map
+
+// reportRate reports comparisons per second and, for a vector kernel, the
+// ratio to the scalar loop on the same workload (run now if not yet run).
+func reportRate(b *testing.B, key, kernel string, comparisons float64, run func(b *testing.B)) {
+	b.Helper()
+	rate := comparisons * float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "cmp/s")
+	b.ReportMetric(0, "ns/op")
+	if kernel == KernelScalar {
+		scalarRates.Store(key, rate)
+		return
+	}
+	ref, ok := scalarRates.Load(key)
+	if !ok {
+		var r testing.BenchmarkResult
+		withKernel(b, KernelScalar, func() { r = testing.Benchmark(run) })
+		ref = comparisons * float64(r.N) / r.T.Seconds()
+		scalarRates.Store(key, ref)
+	}
+	b.ReportMetric(rate/ref.(float64), "x-scalar")
+}
+
+// BenchmarkKernel times the one-against-many kernel alone: one query
+// against 4096 references that stay in cache.
+func BenchmarkKernel(b *testing.B) {
+	for _, bits := range []int{512, 1024, 2048} {
+		refs := benchArena(b, bits, benchRefs, 1)
+		out := make([]uint32, refs.Len())
+		q := refs.record(17)
+		for _, name := range scalarFirst() {
+			run := func(b *testing.B) {
+				k := active.Load()
+				for b.Loop() {
+					k.counts(q, refs.data, refs.stride, refs.words, out)
+				}
+			}
+			b.Run(fmt.Sprintf("bits=%d/kernel=%s", bits, name), func(b *testing.B) {
+				b.ReportAllocs()
+				withKernel(b, name, func() { run(b) })
+				reportRate(b, fmt.Sprintf("kernel/%d", bits), name, float64(refs.Len()), run)
+			})
+		}
+	}
+}
+
+// BenchmarkCandidates times many-against-many candidate generation on
+// 1024-bit encodings at threshold 0.8, on one core and on all cores.
+func BenchmarkCandidates(b *testing.B) {
+	queries := benchArena(b, 1024, 512, 2)
+	refs := benchArena(b, 1024, 32768, 3)
+	comparisons := float64(queries.Len() * refs.Len())
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		for _, name := range scalarFirst() {
+			run := func(b *testing.B) {
+				for b.Loop() {
+					_, err := Search(context.Background(), queries, refs, Options{Threshold: 0.8, Workers: workers})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.Run(fmt.Sprintf("workers=%d/kernel=%s", workers, name), func(b *testing.B) {
+				b.ReportAllocs()
+				withKernel(b, name, func() { run(b) })
+				reportRate(b, fmt.Sprintf("candidates/%d", workers), name, comparisons, run)
+				b.ReportMetric(comparisons*float64(b.N)/b.Elapsed().Seconds()/float64(workers), "cmp/s/core")
+			})
+		}
+	}
+}
+
+// scalarFirst lists the kernels with the scalar reference first, so its
+// rate is known when the vector kernels report their ratio.
+func scalarFirst() []string {
+	names := Kernels()
+	return append([]string{KernelScalar}, names[:len(names)-1]...)
+}
+
+var _ = time.Second
+
+var benchRefs = 256
