@@ -24,6 +24,12 @@ type kernel struct {
 	// stride words apart at the start of refs. q has stride words; only the
 	// first words of each record can hold set bits.
 	counts func(q, refs []uint64, stride, words int, out []uint32)
+	// filter, when not nil, is counts fused with a pre-filter for a Dice
+	// threshold, for a prefix of the records: it sets out[j] for the first
+	// n records (the returned n, a multiple of 8) and sets bit j%8 of
+	// masks[j/8] when 2*out[j] >= tlow*(qc+rc[j]) in float32; tlow is set
+	// low enough that every pair at or above the threshold passes.
+	filter func(q []uint64, qc uint32, refs []uint64, rc []uint32, stride int, tlow float32, out []uint32, masks []uint8) int
 }
 
 // kernels lists the kernels this CPU can run, fastest first; it is set up by
@@ -34,7 +40,7 @@ var kernels []kernel
 var active atomic.Pointer[kernel]
 
 func init() {
-	kernels = append(archKernels(), kernel{KernelScalar, countsScalar})
+	kernels = append(archKernels(), kernel{name: KernelScalar, counts: countsScalar})
 	active.Store(&kernels[0])
 }
 

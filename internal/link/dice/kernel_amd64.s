@@ -5,16 +5,24 @@
 // loops never load a partial vector. Go operand order: sources first,
 // destination last.
 
-// func countsAVX512(q, refs *uint64, strideBytes, chunks, n int, out *uint32)
+// func countsAVX512(q, refs *uint64, strideBytes, chunks, n int, out *uint32, refCounts *uint32, qcount uint32, tlow float32, masks *uint8)
 // Eight records per group: eight ZMM accumulators of per-qword counts, then
-// one transpose-and-add tree turns them into eight totals.
-TEXT ·countsAVX512(SB), NOSPLIT, $0-48
+// one transpose-and-add tree turns them into eight totals. When masks is not
+// nil, bit r of masks[group] is set when 2c >= tlow*(qcount+refCounts[r])
+// in float32: a cheap, conservative pre-filter for a Dice threshold.
+TEXT ·countsAVX512(SB), NOSPLIT, $0-72
 	MOVQ q+0(FP), SI
 	MOVQ refs+8(FP), BX
 	MOVQ strideBytes+16(FP), DX
 	MOVQ chunks+24(FP), CX
 	MOVQ n+32(FP), R9
 	MOVQ out+40(FP), DI
+	MOVQ refCounts+48(FP), R14
+	MOVL qcount+56(FP), AX
+	VPBROADCASTD AX, Z30
+	MOVSS tlow+60(FP), X0
+	VBROADCASTSS X0, Z31
+	MOVQ masks+64(FP), R15
 	LEAQ (DX)(DX*2), R8            // R8 = 3*stride
 
 group512:
@@ -93,6 +101,22 @@ chunk512:
 	VPADDQ Z29, Z28, Z28
 	VPMOVQD Z28, (DI)              // eight uint32 totals
 
+	TESTQ R15, R15
+	JZ next512
+	VPMOVQD Z28, Y9                // c; lanes 8-15 are zero
+	VPADDD Z9, Z9, Z9
+	VCVTDQ2PS Z9, Z9               // 2c
+	VMOVDQU (R14), Y10             // reference counts
+	VPADDD Z30, Z10, Z10
+	VCVTDQ2PS Z10, Z10             // s = qcount + refCount
+	VMULPS Z31, Z10, Z10           // tlow*s
+	VCMPPS $13, Z10, Z9, K1        // 2c >= tlow*s (predicate GE_OS)
+	KMOVW K1, AX
+	MOVB AX, (R15)                 // low 8 lanes are this group
+	ADDQ $32, R14
+	INCQ R15
+
+next512:
 	ADDQ $32, DI
 	LEAQ (BX)(DX*8), BX
 	SUBQ $8, R9

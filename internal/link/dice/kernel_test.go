@@ -123,3 +123,40 @@ func TestUseKernel(t *testing.T) {
 		}
 	})
 }
+
+func TestFilterKeepsEveryPassingPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, k := range kernels {
+		if k.filter == nil {
+			continue
+		}
+		for _, bits := range []int{64, 1000, 1024, 2048} {
+			e := arena(t, bits, nearCopies(rng, 64, bits))
+			counts := make([]uint32, e.Len())
+			masks := make([]uint8, e.Len()/8+1)
+			for qi := range e.Len() {
+				q, qc := e.record(qi), e.counts[qi]
+				// Thresholds exactly at the scores that occur are the
+				// boundary cases a float32 pre-filter could get wrong.
+				scores, _ := Scores(e, qi, e, nil)
+				for _, th := range append(slices.Clone(scores[:8]), 0, 1) {
+					sc := newScanner(&k, e, minCommon(bits, th), th, e.Len())
+					n := k.filter(q, qc, e.data, e.counts, e.stride, sc.tlow, counts, masks)
+					if n != e.Len()&^7 {
+						t.Fatalf("%s: filtered %d records, want %d", k.name, n, e.Len()&^7)
+					}
+					for j := range n {
+						passed := masks[j/8]>>(j%8)&1 != 0
+						if scores[j] >= th && !passed {
+							t.Fatalf("%s bits=%d query %d ref %d threshold %v: score %v passes but the pre-filter dropped it",
+								k.name, bits, qi, j, th, scores[j])
+						}
+						if got, want := dice(counts[j], qc+e.counts[j]), scores[j]; got != want {
+							t.Fatalf("%s: score from filter counts: got %v, want %v", k.name, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

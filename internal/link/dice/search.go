@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -97,33 +98,31 @@ type search struct {
 
 // work takes query chunks until none are left.
 func (s *search) work(ctx context.Context) {
-	tile := max(1, tileBytes/(8*s.refs.stride))
-	buf := make([]uint32, tile)
+	tile := max(laneWords, tileBytes/(8*s.refs.stride)/laneWords*laneWords)
+	sc := newScanner(s.kernel, s.refs, s.minCommon, s.opts.Threshold, tile)
 	for {
 		chunk := int(s.next.Add(1) - 1)
 		if chunk >= len(s.results) || ctx.Err() != nil {
 			return
 		}
-		s.results[chunk] = s.scanChunk(chunk, buf)
+		s.results[chunk] = s.scanChunk(chunk, sc, tile)
 	}
 }
 
-// scanChunk compares the queries of one chunk with every reference.
-func (s *search) scanChunk(chunk int, buf []uint32) []Pair {
+// scanChunk compares the queries of one chunk with every reference, one
+// cache-sized tile of references at a time.
+func (s *search) scanChunk(chunk int, sc *scanner, tile int) []Pair {
 	from, to := chunk*queryChunk, min((chunk+1)*queryChunk, s.queries.Len())
 	found := make([][]Pair, to-from)
 	refs := s.refs
-	for r0 := 0; r0 < refs.Len(); r0 += len(buf) {
-		out := buf[:min(len(buf), refs.Len()-r0)]
-		rc := refs.counts[r0 : r0+len(out)]
+	for r0 := 0; r0 < refs.Len(); r0 += tile {
+		r1 := min(r0+tile, refs.Len())
 		for qi := from; qi < to; qi++ {
-			q, qc := s.queries.record(qi), s.queries.counts[qi]
-			s.kernel.counts(q, refs.data[r0*refs.stride:], refs.stride, refs.words, out)
-			minc := s.minCommon[qc:]
-			for j, c := range out {
-				if c >= minc[rc[j]] {
-					found[qi-from] = s.keep(found[qi-from], Pair{qi, r0 + j, dice(c, qc+rc[j])})
-				}
+			qc := s.queries.counts[qi]
+			hits, counts := sc.scan(s.queries.record(qi), qc, r0, r1)
+			for _, j := range hits {
+				p := Pair{qi, r0 + int(j), dice(counts[j], qc+refs.counts[r0+int(j)])}
+				found[qi-from] = s.keep(found[qi-from], p)
 			}
 		}
 	}
@@ -176,4 +175,62 @@ func minCommon(bits int, threshold float64) []uint32 {
 		table[s] = uint32(c)
 	}
 	return table
+}
+
+// scanner finds, for one query at a time, the references of a tile that
+// reach the threshold. Each worker has its own.
+type scanner struct {
+	kernel    *kernel
+	refs      *Encodings
+	minCommon []uint32
+	tlow      float32  // pre-filter threshold for kernel.filter
+	counts    []uint32 // common bits with each reference of the tile
+	masks     []uint8  // pre-filter bits, one per reference
+	hits      []uint32 // tile indices of references that pass
+}
+
+func newScanner(k *kernel, refs *Encodings, minCommon []uint32, threshold float64, tile int) *scanner {
+	return &scanner{
+		kernel:    k,
+		refs:      refs,
+		minCommon: minCommon,
+		// 2^-20 below the threshold: more than float32 rounding of tlow
+		// and of tlow*s can take back, so no passing pair is dropped.
+		tlow:   float32(threshold * (1 - 1.0/(1<<20))),
+		counts: make([]uint32, tile),
+		masks:  make([]uint8, tile/8+1),
+	}
+}
+
+// scan compares query q (with qc set bits) with references [r0, r1) and
+// returns the indices, relative to r0, of those that reach the threshold,
+// and the common-bit counts indexed the same way. Both are reused by the
+// next call.
+func (s *scanner) scan(q []uint64, qc uint32, r0, r1 int) (hits, counts []uint32) {
+	refs := s.refs
+	data, rc := refs.data[r0*refs.stride:], refs.counts[r0:r1]
+	counts, minc := s.counts[:len(rc)], s.minCommon[qc:]
+	hits = s.hits[:0]
+	done := 0
+	if s.kernel.filter != nil {
+		done = s.kernel.filter(q, qc, data, rc, refs.stride, s.tlow, counts, s.masks)
+		for g, m := range s.masks[:done/8] {
+			for ; m != 0; m &= m - 1 {
+				j := g*8 + bits.TrailingZeros8(m)
+				if counts[j] >= minc[rc[j]] {
+					hits = append(hits, uint32(j))
+				}
+			}
+		}
+	}
+	if done < len(rc) {
+		s.kernel.counts(q, data[done*refs.stride:], refs.stride, refs.words, counts[done:])
+		for j := done; j < len(rc); j++ {
+			if counts[j] >= minc[rc[j]] {
+				hits = append(hits, uint32(j))
+			}
+		}
+	}
+	s.hits = hits
+	return hits, counts
 }
