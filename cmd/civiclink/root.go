@@ -80,6 +80,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.partnerCmd(),
 		m.datasetCmd(),
 		m.ingestCmd(),
+		m.benchCmd(),
 		// more commands are added here, one file each
 	)
 	return root

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/bench"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+func (m *Main) benchCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure civiclink against a reference run in the same process"}
+	cmd.AddCommand(m.benchIngestCmd())
+	return cmd
+}
+
+func (m *Main) benchIngestCmd() *cobra.Command {
+	var rows int
+	var dir string
+	c := &cobra.Command{
+		Use:   "ingest [--rows N]",
+		Short: "Ingest a generated 12-column CSV with full validation, next to DuckDB's bare read_csv of the same file",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if rows <= 0 {
+				return fault.Errorf(fault.Invalid, "--rows must be positive")
+			}
+			if dir == "" {
+				d, err := os.MkdirTemp("", "civiclink-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(d)
+				dir = d
+			}
+			r, err := bench.Ingest(cmd.Context(), dir, rows)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "rows %d (%.0f MB): civiclink %.2fs (%.0f rows/s), duckdb read_csv %.2fs (%.0f rows/s), ratio %.2f, peak RSS %.0f MiB\n",
+				r.Rows, float64(r.Bytes)/1e6, r.CivicSeconds, r.CivicRowsPerS, r.DuckDBSeconds, r.DuckDBRowsPerS, r.Ratio, r.PeakRSSMiB)
+			fmt.Fprintln(m.Stdout, r.JSON())
+			return nil
+		},
+	}
+	c.Flags().IntVar(&rows, "rows", 1_000_000, "rows to generate")
+	c.Flags().StringVar(&dir, "dir", "", "work folder (default: a temporary one, removed after)")
+	return c
+}
