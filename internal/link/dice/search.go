@@ -145,16 +145,19 @@ func (s *search) keep(ps []Pair, p Pair) []Pair {
 // best sorts ps by score, best first (ties by reference), and trims it to
 // TopK when that is set.
 func (s *search) best(ps []Pair) []Pair {
-	slices.SortFunc(ps, func(a, b Pair) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Ref, b.Ref)
-	})
+	slices.SortFunc(ps, byScore)
 	if k := s.opts.TopK; k > 0 && len(ps) > k {
 		ps = ps[:k:k]
 	}
 	return ps
+}
+
+// byScore orders pairs of one query by score, best first, then by reference.
+func byScore(a, b Pair) int {
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Ref, b.Ref)
 }
 
 // minCommon returns, for every total s of set bits in two filters of the
