@@ -1,6 +1,7 @@
 package dice
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -59,20 +60,29 @@ func (l *LSH) Bands() int { return len(l.bands) }
 // at the same band index (up to 64-bit hash collisions, which only add
 // candidates).
 func (l *LSH) Keys(e *Encodings, i int, dst []uint64) []uint64 {
-	rec := e.record(i)
-	for b, positions := range l.bands {
-		var v uint64
-		for k, p := range positions {
-			v |= (rec[p/64] >> wordShift(p) & 1) << k
-		}
-		dst = append(dst, mix64(v^l.salts[b]))
+	for b := range l.bands {
+		dst = append(dst, l.key(e.record(i), b))
 	}
 	return dst
+}
+
+// key returns the key of band b for the record words rec.
+func (l *LSH) key(rec []uint64, b int) uint64 {
+	var v uint64
+	for k, p := range l.bands[b] {
+		v |= (rec[p/64] >> wordShift(p) & 1) << k
+	}
+	return mix64(v ^ l.salts[b])
 }
 
 // Candidates returns the pairs of a query and a reference record that share
 // a band and whose Dice coefficient is at least threshold, ordered as by
 // [Candidates]. Each pair is scored once however many bands it shares.
+//
+// It works band by band as a hash join on band key, so its memory is that
+// of one band's table per core plus the proposed pairs. A band where very many
+// records share a key (sparse filters that are all zero there) proposes
+// the product of their numbers; use more bits per band if that happens.
 func (l *LSH) Candidates(queries, refs *Encodings, threshold float64) ([]Pair, error) {
 	if err := (Options{Threshold: threshold}).Validate(); err != nil {
 		return nil, err
@@ -82,67 +92,105 @@ func (l *LSH) Candidates(queries, refs *Encodings, threshold float64) ([]Pair, e
 			return nil, fault.Errorf(fault.Invalid, "LSH was made for %d-bit encodings but got %d-bit ones: make it with the encodings' length", l.bits, e.bits)
 		}
 	}
-	buckets := l.buckets(refs)
-	chunks := (queries.Len() + lshChunk - 1) / lshChunk
-	results := make([][]Pair, chunks)
-	var wg sync.WaitGroup
+	proposed := parallel(len(l.bands), func(b int) []uint64 { return l.join(queries, refs, b) })
+	slices.Sort(proposed)
+	proposed = slices.Compact(proposed)
+	chunks := (len(proposed) + lshChunk - 1) / lshChunk
+	pairs := parallel(chunks, func(c int) []Pair {
+		var out []Pair
+		for _, qr := range proposed[c*lshChunk : min((c+1)*lshChunk, len(proposed))] {
+			qi, j := int(qr>>32), int(uint32(qr))
+			if s := Score(queries, qi, refs, j); s >= threshold {
+				out = append(out, Pair{qi, j, s})
+			}
+		}
+		return out
+	})
+	slices.SortFunc(pairs, func(a, b Pair) int {
+		if c := cmp.Compare(a.Query, b.Query); c != 0 {
+			return c
+		}
+		return byScore(a, b)
+	})
+	return pairs, nil
+}
+
+// lshChunk is the number of proposed pairs a worker scores at a time.
+const lshChunk = 4096
+
+// join returns the pairs of queries and refs with equal keys in band b,
+// each packed as query<<32 | ref: a hash join with refs on the build side.
+func (l *LSH) join(queries, refs *Encodings, b int) []uint64 {
+	t := newBandTable(refs.Len())
+	for j := range refs.Len() {
+		t.insert(l.key(refs.record(j), b), int32(j))
+	}
+	var out []uint64
+	for i := range queries.Len() {
+		for j := t.first(l.key(queries.record(i), b)); j >= 0; j = t.next[j] {
+			out = append(out, uint64(i)<<32|uint64(j))
+		}
+	}
+	return out
+}
+
+// bandTable maps band keys to the records that have them: an
+// open-addressing table of keys, each slot heading a chain through next.
+// Keys are already well mixed, so their low bits index the table.
+type bandTable struct {
+	keys []uint64
+	head []int32 // first record with keys[slot], -1 for an empty slot
+	next []int32 // next record with the same key, -1 at the end
+}
+
+func newBandTable(n int) *bandTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	t := &bandTable{keys: make([]uint64, size), head: make([]int32, size), next: make([]int32, n)}
+	for i := range t.head {
+		t.head[i] = -1
+	}
+	return t
+}
+
+// slot returns the slot holding key, or the empty slot where it would go.
+func (t *bandTable) slot(key uint64) int {
+	mask := len(t.keys) - 1
+	s := int(key) & mask
+	for t.head[s] >= 0 && t.keys[s] != key {
+		s = (s + 1) & mask
+	}
+	return s
+}
+
+// insert adds record j with the given key.
+func (t *bandTable) insert(key uint64, j int32) {
+	s := t.slot(key)
+	t.keys[s] = key
+	t.next[j] = t.head[s]
+	t.head[s] = j
+}
+
+// first returns the first record with the given key, or -1.
+func (t *bandTable) first(key uint64) int32 { return t.head[t.slot(key)] }
+
+// parallel runs f for 0 to n-1 on all cores and concatenates the results
+// in order of i.
+func parallel[T any](n int, f func(i int) []T) []T {
+	results := make([][]T, n)
 	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), chunks) {
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
-			seen := make([]int32, refs.Len()) // query index + 1 that last proposed each ref
-			keys := make([]uint64, 0, len(l.bands))
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				results[c] = l.scoreChunk(queries, refs, buckets, c, threshold, seen, keys)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				results[i] = f(i)
 			}
 		})
 	}
 	wg.Wait()
-	return slices.Concat(results...), nil
-}
-
-// lshChunk is the number of queries a worker takes at a time.
-const lshChunk = 256
-
-// buckets maps every band key of refs, band by band, to the records with it.
-func (l *LSH) buckets(refs *Encodings) []map[uint64][]int32 {
-	buckets := make([]map[uint64][]int32, len(l.bands))
-	for b := range buckets {
-		buckets[b] = make(map[uint64][]int32, refs.Len())
-	}
-	keys := make([]uint64, 0, len(l.bands))
-	for j := range refs.Len() {
-		keys = l.Keys(refs, j, keys[:0])
-		for b, k := range keys {
-			buckets[b][k] = append(buckets[b][k], int32(j))
-		}
-	}
-	return buckets
-}
-
-// scoreChunk proposes and scores the pairs of one chunk of queries.
-func (l *LSH) scoreChunk(queries, refs *Encodings, buckets []map[uint64][]int32, chunk int, threshold float64, seen []int32, keys []uint64) []Pair {
-	var out []Pair
-	for qi := chunk * lshChunk; qi < min((chunk+1)*lshChunk, queries.Len()); qi++ {
-		start := len(out)
-		keys = l.Keys(queries, qi, keys[:0])
-		for b, k := range keys {
-			for _, j := range buckets[b][k] {
-				if seen[j] == int32(qi+1) {
-					continue
-				}
-				seen[j] = int32(qi + 1)
-				if s := Score(queries, qi, refs, int(j)); s >= threshold {
-					out = append(out, Pair{qi, int(j), s})
-				}
-			}
-		}
-		slices.SortFunc(out[start:], byScore)
-	}
-	return out
+	return slices.Concat(results...)
 }
 
 // mix64 is the SplitMix64 finaliser: a fast, well-spread 64-bit hash.

@@ -78,3 +78,19 @@ func mustMatch(a, b *Encodings) {
 		panic(err)
 	}
 }
+
+// ScorePairs sets the Score of every pair to the Dice coefficient of its
+// Query record in queries and its Ref record in refs, for pairs proposed
+// by some other blocking. It fails if an index is out of range.
+func ScorePairs(queries, refs *Encodings, pairs []Pair) error {
+	if err := checkMatch(queries, refs); err != nil {
+		return err
+	}
+	for k, p := range pairs {
+		if p.Query < 0 || p.Query >= queries.Len() || p.Ref < 0 || p.Ref >= refs.Len() {
+			return fault.Errorf(fault.Invalid, "pair %d (%d, %d) is out of range for %d queries and %d references", k, p.Query, p.Ref, queries.Len(), refs.Len())
+		}
+		pairs[k].Score = Score(queries, p.Query, refs, p.Ref)
+	}
+	return nil
+}

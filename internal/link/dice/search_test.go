@@ -141,3 +141,21 @@ func firstDiff(a, b []Pair) int {
 	}
 	return min(len(a), len(b))
 }
+
+func TestScorePairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	recs := randomBytes(rng, 4, 100, 0.5)
+	e := arena(t, 100, recs)
+	pairs := []Pair{{0, 1, -1}, {3, 3, -1}, {2, 0, -1}}
+	if err := ScorePairs(e, e, pairs); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pairs {
+		if want := naiveDice(recs[p.Query], recs[p.Ref]); p.Score != want {
+			t.Errorf("pair (%d,%d): got %v, want %v", p.Query, p.Ref, p.Score, want)
+		}
+	}
+	if err := ScorePairs(e, e, []Pair{{0, 4, 0}}); err == nil {
+		t.Error("out of range: got no error")
+	}
+}
