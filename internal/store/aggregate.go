@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/insight/expr"
+)
+
+// GroupKey is how a result cell is grouped: a column, or a period of a date
+// column.
+type GroupKey struct {
+	Column string
+	// Period is "", "year", "quarter" or "month" (for date and datetime
+	// columns): the cell key is then "2024", "2024-Q1" or "2024-01".
+	Period string
+}
+
+// AggregateSpec is one raw aggregate over a dataset version. It is
+// unchecked: only the insight room calls it, and it applies disclosure
+// control before anything leaves.
+type AggregateSpec struct {
+	Version *catalog.Version
+	Schema  *catalog.Schema
+	By      []GroupKey
+	Where   expr.Node // checked against Schema; nil for all rows
+	// SumColumn, when set, adds sum and max of that numeric column per cell.
+	SumColumn string
+	// Exclude lists record ids left out (e.g. opt-outs for the purpose).
+	Exclude []string
+}
+
+// AggregateRow is one raw cell: its keys (text; "" for null), the number of
+// rows, and for a sum the total and the largest single contribution.
+type AggregateRow struct {
+	Keys  []string
+	Count int64
+	Sum   float64
+	Max   float64
+}
+
+// RawAggregate runs spec and returns its cells ordered by key.
+func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
+	q, args, err := aggregateSQL(spec)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "aggregate over %s failed", spec.Version.DatasetID)
+	}
+	defer rows.Close()
+	var out []AggregateRow
+	n := len(spec.By)
+	for rows.Next() {
+		keys := make([]sql.NullString, n)
+		var r AggregateRow
+		var sum, max sql.NullFloat64
+		dest := make([]any, 0, n+3)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		dest = append(dest, &r.Count, &sum, &max)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		r.Keys = make([]string, n)
+		for i, k := range keys {
+			r.Keys[i] = k.String
+		}
+		r.Sum, r.Max = sum.Float64, max.Float64
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func aggregateSQL(spec AggregateSpec) (string, []any, error) {
+	var sel, group []string
+	for _, g := range spec.By {
+		e, err := groupExpr(spec.Schema, g)
+		if err != nil {
+			return "", nil, err
+		}
+		sel = append(sel, "CAST("+e+" AS VARCHAR)")
+		group = append(group, e)
+	}
+	sum := "NULL::DOUBLE, NULL::DOUBLE"
+	if spec.SumColumn != "" {
+		c, ok := spec.Schema.Column(spec.SumColumn)
+		if !ok || (c.Type != catalog.TypeInteger && c.Type != catalog.TypeDecimal) {
+			return "", nil, fault.Errorf(fault.Invalid, "%q is not a numeric column of the dataset", spec.SumColumn)
+		}
+		sum = fmt.Sprintf("sum(%[1]s)::DOUBLE, max(%[1]s)::DOUBLE", quoteIdent(c.Name))
+	}
+	q := "SELECT " + strings.Join(append(sel, "count(*)", sum), ", ") + " FROM " + quoteIdent(spec.Version.Table)
+	var where []string
+	var args []any
+	if spec.Where != nil {
+		w, a := compileExpr(spec.Where)
+		where, args = append(where, w), a
+	}
+	if len(spec.Exclude) > 0 {
+		id, ok := spec.Schema.RecordID()
+		if !ok {
+			return "", nil, fault.Errorf(fault.Invalid, "records cannot be excluded from a dataset without a record-id column")
+		}
+		where = append(where, quoteIdent(id.Name)+" NOT IN (SELECT unnest(?::VARCHAR[]))")
+		args = append(args, spec.Exclude)
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if len(group) > 0 {
+		q += " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+	}
+	return q, args, nil
+}
+
+// groupExpr is the SQL for one grouping key; column names come only from
+// the schema.
+func groupExpr(sc *catalog.Schema, g GroupKey) (string, error) {
+	c, ok := sc.Column(g.Column)
+	if !ok {
+		return "", fault.Errorf(fault.Invalid, "no column %q to group by", g.Column)
+	}
+	if c.Role == catalog.RoleIdentifier || c.Role == catalog.RoleRecordID {
+		return "", fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
+	}
+	q := quoteIdent(c.Name)
+	if g.Period == "" {
+		return q, nil
+	}
+	if c.Type != catalog.TypeDate && c.Type != catalog.TypeDatetime {
+		return "", fault.Errorf(fault.Invalid, "cannot group %s by %s: it is not a date", c.Name, g.Period)
+	}
+	switch g.Period {
+	case "year":
+		return "strftime(" + q + ", '%Y')", nil
+	case "quarter":
+		return "strftime(" + q + ", '%Y') || '-Q' || CAST(quarter(" + q + ") AS VARCHAR)", nil
+	case "month":
+		return "strftime(" + q + ", '%Y-%m')", nil
+	}
+	return "", fault.Errorf(fault.Invalid, "unknown period %q: use year, quarter or month", g.Period)
+}
+
+// compileExpr turns a checked filter tree into SQL with ? parameters.
+func compileExpr(n expr.Node) (string, []any) {
+	switch x := n.(type) {
+	case *expr.Compare:
+		return quoteIdent(x.Column) + " " + string(x.Op) + " ?", []any{x.Value.Value}
+	case *expr.In:
+		marks := make([]string, len(x.Values))
+		args := make([]any, len(x.Values))
+		for i, v := range x.Values {
+			marks[i], args[i] = "?", v.Value
+		}
+		not := ""
+		if x.Not {
+			not = "NOT "
+		}
+		return quoteIdent(x.Column) + " " + not + "IN (" + strings.Join(marks, ", ") + ")", args
+	case *expr.IsNull:
+		if x.Not {
+			return quoteIdent(x.Column) + " IS NOT NULL", nil
+		}
+		return quoteIdent(x.Column) + " IS NULL", nil
+	case *expr.And:
+		l, la := compileExpr(x.Left)
+		r, ra := compileExpr(x.Right)
+		return "(" + l + " AND " + r + ")", append(la, ra...)
+	case *expr.Or:
+		l, la := compileExpr(x.Left)
+		r, ra := compileExpr(x.Right)
+		return "(" + l + " OR " + r + ")", append(la, ra...)
+	case *expr.Not:
+		s, a := compileExpr(x.X)
+		return "(NOT " + s + ")", a
+	}
+	return "FALSE", nil
+}

@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/refdata"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// loadStats19 ingests DfT's real 2015 Essex casualty file.
+func loadStats19(tb testing.TB) (*store.Store, *catalog.Dataset, *catalog.Version) {
+	tb.Helper()
+	ctx := context.Background()
+	path, err := refdata.Path("road_safety_stats19", "essex_pf42_casualties_2015.csv")
+	if err != nil {
+		tb.Skipf("reference data not available: %v", err)
+	}
+	st, err := store.Open(ctx, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	sc, err := catalog.ReadSchemaFile("../../examples/stats19/casualties.schema.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := &catalog.Dataset{ID: "casualties", PartnerID: "police", Schema: sc}
+	if err := st.CreatePartner(ctx, &catalog.Partner{ID: "police", Name: "Police"}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.CreateDataset(ctx, d); err != nil {
+		tb.Fatal(err)
+	}
+	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: "casualties", Path: path})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, d, res.Version
+}
+
+func TestRawAggregate(t *testing.T) {
+	st, d, v := loadStats19(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		by    []store.GroupKey
+		where string
+		want  map[string]int64
+	}{
+		// DfT's 2015 Essex figures: 44 killed, 734 seriously injured, 4,148 slightly.
+		{"by severity", []store.GroupKey{{Column: "casualty_severity"}}, "", map[string]int64{"1": 44, "2": 734, "3": 4148}},
+		{"killed or seriously injured", nil, "Casualty_Severity IN ('1', '2')", map[string]int64{"": 778}},
+		{"pedestrians KSI", nil, "Casualty_Severity != '3' AND Casualty_Class = '3'", nil},
+		{"no match", nil, "Age_of_Casualty > 200", map[string]int64{"": 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := store.AggregateSpec{Version: v, Schema: d.Schema, By: tt.by}
+			if tt.where != "" {
+				n, err := expr.ParseChecked(tt.where, d.Schema)
+				if err != nil {
+					t.Fatal(err)
+				}
+				spec.Where = n
+			}
+			rows, err := st.RawAggregate(ctx, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			total := int64(0)
+			for _, r := range rows {
+				key := ""
+				if len(r.Keys) > 0 {
+					key = r.Keys[0]
+				}
+				got[key] = r.Count
+				total += r.Count
+			}
+			if tt.want == nil {
+				if total <= 0 || total >= 778 {
+					t.Errorf("pedestrian KSI = %d, want a positive part of the 778 KSI", total)
+				}
+				return
+			}
+			for k, w := range tt.want {
+				if got[k] != w {
+					t.Errorf("cell %q = %d, want %d (all: %v)", k, got[k], w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestRawAggregateRefusesIdentifyingKeys(t *testing.T) {
+	st, d, v := loadStats19(t)
+	_, err := st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "nope"}}})
+	if err == nil {
+		t.Error("grouping by an unknown column succeeded")
+	}
+	_, err = st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "Age_of_Casualty", Period: "month"}}})
+	if err == nil {
+		t.Error("grouping a number by month succeeded")
+	}
+}
