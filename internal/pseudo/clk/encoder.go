@@ -1,0 +1,279 @@
+package clk
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"io"
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/hkdf"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Encoder turns records into CLKs under one schema and one secret. It is
+// safe for concurrent use: the keys and pre-keyed hash states are shared,
+// each call takes its scratch space from a pool.
+type Encoder struct {
+	schema  *Schema
+	feats   []featureKeys
+	modulus int
+	keyID   string
+	// SkipEmpty makes an empty cell hash to nothing without validation when
+	// its feature has no missingValue for it. clkhash would reject it; a
+	// civiclink linkage schema uses this for an absent optional identifier.
+	SkipEmpty bool
+	pool      sync.Pool
+}
+
+type featureKeys struct {
+	key0, key1 []byte
+	blake      []blakeState // salted with "0", "1", … as blakeHash needs
+}
+
+// FeatureError says which feature of a record could not be encoded.
+type FeatureError struct {
+	Feature string
+	Err     error
+}
+
+func (e *FeatureError) Error() string { return "column " + e.Feature + ": " + fault.Message(e.Err) }
+
+// Unwrap returns the cause.
+func (e *FeatureError) Unwrap() error { return e.Err }
+
+// NewEncoder derives the per-feature keys from the secret with HKDF as
+// clkhash does and returns an encoder for the schema.
+func NewEncoder(s *Schema, secret []byte) (*Encoder, error) {
+	if len(secret) == 0 {
+		return nil, fault.Errorf(fault.Invalid, "the secret is empty")
+	}
+	keys, err := DeriveKeys(s, secret)
+	if err != nil {
+		return nil, err
+	}
+	e := &Encoder{schema: s, modulus: s.Modulus()}
+	ks := s.KDF.KeySize
+	for i, f := range s.Features {
+		fk := featureKeys{key0: keys[2*i*ks : (2*i+1)*ks], key1: keys[(2*i+1)*ks : (2*i+2)*ks]}
+		if !f.Ignored && f.Hash.Type == "blakeHash" {
+			for j := range maxBlakeCalls(f) {
+				fk.blake = append(fk.blake, newBlakeState(fk.key0, []byte(itoa(j))))
+			}
+		}
+		e.feats = append(e.feats, fk)
+	}
+	sum := sha256.Sum256(append([]byte("civiclink clk key id v1\x00"), keys...))
+	e.keyID = hex.EncodeToString(sum[:8])
+	e.pool.New = func() any { return e.newScratch() }
+	return e, nil
+}
+
+// DeriveKeys returns clkhash's HKDF output for the schema: two keys of
+// keySize bytes for every feature, ignored ones included, in order.
+func DeriveKeys(s *Schema, secret []byte) ([]byte, error) {
+	h := sha256.New
+	if s.KDF.Hash == "SHA512" {
+		h = sha512.New
+	}
+	out := make([]byte, 2*s.KDF.KeySize*len(s.Features))
+	if _, err := io.ReadFull(hkdf.New(h, secret, s.KDF.Salt, s.KDF.Info), out); err != nil {
+		return nil, fault.Wrap(err, fault.Invalid, "cannot derive %d key bytes with HKDF", len(out))
+	}
+	return out, nil
+}
+
+// maxBlakeCalls is how many 64-byte BLAKE2b digests the largest k of the
+// feature needs (32 indices each). bitsPerFeature can give one token all of
+// its bits.
+func maxBlakeCalls(f Feature) int {
+	k := f.Strategy.BitsPerToken
+	if f.Strategy.PerFeature {
+		k = f.Strategy.BitsPerFeature
+	}
+	return max(1, (k+31)/32)
+}
+
+// Schema returns the schema the encoder was made for.
+func (e *Encoder) Schema() *Schema { return e.schema }
+
+// KeyID identifies the derived keys without revealing them: the first 8
+// bytes, in hex, of a SHA-256 of all of them. Encodings made under different
+// secrets or schema key settings have different key ids and must not be
+// compared.
+func (e *Encoder) KeyID() string { return e.keyID }
+
+// Bytes returns the length of an encoding in bytes (l/8).
+func (e *Encoder) Bytes() int { return e.schema.L / 8 }
+
+type scratch struct {
+	filter []byte
+	tokens []string
+	tok    []byte
+	sha1   []hash.Hash // per feature, keyed with key0; nil when not doubleHash
+	md5    []hash.Hash // keyed with key1
+	digest [64]byte
+	mac    []byte
+}
+
+func (e *Encoder) newScratch() *scratch {
+	s := &scratch{filter: make([]byte, e.modulus/8), sha1: make([]hash.Hash, len(e.feats)), md5: make([]hash.Hash, len(e.feats))}
+	for i, f := range e.schema.Features {
+		if !f.Ignored && f.Hash.Type == "doubleHash" {
+			s.sha1[i] = hmac.New(sha1.New, e.feats[i].key0)
+			s.md5[i] = hmac.New(md5.New, e.feats[i].key1)
+		}
+	}
+	return s
+}
+
+// Encode returns the CLK of one record as l/8 bytes. values holds one cell
+// per schema feature, in schema order; ignored features' cells are not read.
+func (e *Encoder) Encode(values []string) ([]byte, error) {
+	return e.AppendEncoding(nil, values)
+}
+
+// EncodeBase64 returns the CLK of one record in clkhash's serialisation:
+// standard base64 with padding.
+func (e *Encoder) EncodeBase64(values []string) (string, error) {
+	b, err := e.Encode(values)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// AppendEncoding appends the CLK of one record (l/8 bytes) to dst.
+func (e *Encoder) AppendEncoding(dst []byte, values []string) ([]byte, error) {
+	if len(values) != len(e.feats) {
+		return dst, fault.Errorf(fault.Invalid, "a record has %d values but the schema has %d features", len(values), len(e.feats))
+	}
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	clear(s.filter)
+	for i := range e.schema.Features {
+		if err := e.hashFeature(s, i, values[i]); err != nil {
+			return dst, err
+		}
+	}
+	f := s.filter
+	for range e.schema.XorFolds {
+		half := len(f) / 2
+		for j := range half {
+			f[j] ^= f[half+j]
+		}
+		f = f[:half]
+	}
+	return append(dst, f...), nil
+}
+
+func (e *Encoder) hashFeature(s *scratch, i int, raw string) error {
+	f := &e.schema.Features[i]
+	if f.Ignored {
+		return nil
+	}
+	v := raw
+	switch {
+	case f.Missing != nil && raw == f.Missing.Sentinel:
+		v = f.Missing.ReplaceWith
+	case e.SkipEmpty && raw == "":
+		return nil
+	default:
+		var err error
+		if v, err = f.FormatValue(raw); err != nil {
+			return &FeatureError{Feature: f.Identifier, Err: err}
+		}
+	}
+	var err error
+	s.tokens, err = f.appendTokens(s.tokens[:0], v)
+	if err != nil {
+		return &FeatureError{Feature: f.Identifier, Err: err}
+	}
+	n := len(s.tokens)
+	for t, tok := range s.tokens {
+		k := f.Strategy.BitsPerToken
+		if f.Strategy.PerFeature {
+			k = f.Strategy.BitsPerFeature / n
+			if t < f.Strategy.BitsPerFeature%n {
+				k++
+			}
+		}
+		s.tok = encodeToken(s.tok[:0], f, tok)
+		if f.Hash.Type == "blakeHash" {
+			e.blakeIndices(s, i, k)
+		} else {
+			e.doubleIndices(s, i, k, f.Hash.PreventSingularity)
+		}
+	}
+	return nil
+}
+
+func encodeToken(dst []byte, f *Feature, tok string) []byte {
+	if f.Format.Type == "string" {
+		if enc := encoders[f.Format.Encoding]; enc != nil {
+			return enc(dst, tok)
+		}
+	}
+	return append(dst, tok...)
+}
+
+// blakeIndices sets the k bits of blakeHash: BLAKE2b(token, key0, salt j)
+// read as little-endian uint16s, each modulo the (power of two) modulus.
+func (e *Encoder) blakeIndices(s *scratch, i, k int) {
+	mask := uint32(e.modulus - 1) // a power of two; above 2^16 every uint16 is its own index
+	states := e.feats[i].blake
+	for j := 0; k > 0; j++ {
+		states[j].sum(s.tok, &s.digest)
+		for t := 0; t < 32 && k > 0; t++ {
+			idx := uint32(binary.LittleEndian.Uint16(s.digest[2*t:])) & mask
+			s.filter[idx>>3] |= 0x80 >> (idx & 7)
+			k--
+		}
+	}
+}
+
+// doubleIndices sets the k bits (h1 + i·h2) mod L of doubleHash.
+func (e *Encoder) doubleIndices(s *scratch, i, k int, preventSingularity bool) {
+	L := uint64(e.modulus)
+	h1 := s.macMod(s.sha1[i], s.tok, L)
+	h2 := s.macMod(s.md5[i], s.tok, L)
+	if preventSingularity {
+		for j := 0; h2 == 0; j++ {
+			n := len(s.tok)
+			s.tok = utf8.AppendRune(s.tok, rune(j))
+			h2 = s.macMod(s.md5[i], s.tok, L)
+			s.tok = s.tok[:n]
+		}
+	}
+	for t := range uint64(k) {
+		idx := (h1 + t*h2) % L
+		s.filter[idx>>3] |= 0x80 >> (idx & 7)
+	}
+}
+
+// macMod returns the big-endian integer of the MAC of msg, modulo L.
+func (s *scratch) macMod(h hash.Hash, msg []byte, L uint64) uint64 {
+	h.Reset()
+	h.Write(msg)
+	s.mac = h.Sum(s.mac[:0])
+	var r uint64
+	for _, b := range s.mac {
+		r = (r<<8 | uint64(b)) % L
+	}
+	return r
+}
+
+func itoa(j int) string {
+	if j < 10 {
+		return string(rune('0' + j))
+	}
+	return itoa(j/10) + string(rune('0'+j%10))
+}
