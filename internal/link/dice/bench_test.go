@@ -45,10 +45,17 @@ func benchArena(b *testing.B, bits, n int, seed uint64) *Encodings {
 // benchmark name, so each vector kernel can print its ratio to it.
 var scalarRates sync.Map
 
-// reportRate reports comparisons per second and, for a vector kernel, the
-// ratio to the scalar loop on the same workload (run now if not yet run).
-func reportRate(b *testing.B, key, kernel string, comparisons float64, run func(b *testing.B)) {
+// runKernel times op (comparisons comparisons each) with the named kernel
+// and reports comparisons per second and, for a vector kernel, the ratio to
+// the scalar loop on the same workload (timed now if not yet timed).
+func runKernel(b *testing.B, key, kernel string, comparisons float64, op func()) {
 	b.Helper()
+	b.ReportAllocs()
+	withKernel(b, kernel, func() {
+		for b.Loop() {
+			op()
+		}
+	})
 	rate := comparisons * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(rate, "cmp/s")
 	b.ReportMetric(0, "ns/op")
@@ -58,12 +65,20 @@ func reportRate(b *testing.B, key, kernel string, comparisons float64, run func(
 	}
 	ref, ok := scalarRates.Load(key)
 	if !ok {
-		var r testing.BenchmarkResult
-		withKernel(b, KernelScalar, func() { r = testing.Benchmark(run) })
-		ref = comparisons * float64(r.N) / r.T.Seconds()
+		withKernel(b, KernelScalar, func() { ref = comparisons * timesPerSecond(op) })
 		scalarRates.Store(key, ref)
 	}
 	b.ReportMetric(rate/ref.(float64), "x-scalar")
+}
+
+// timesPerSecond runs op repeatedly for about half a second and returns how
+// many times per second it ran.
+func timesPerSecond(op func()) float64 {
+	start, n := time.Now(), 0
+	for ; time.Since(start) < 500*time.Millisecond; n++ {
+		op()
+	}
+	return float64(n) / time.Since(start).Seconds()
 }
 
 // BenchmarkKernel times the one-against-many kernel alone: one query
@@ -73,17 +88,10 @@ func BenchmarkKernel(b *testing.B) {
 		refs := benchArena(b, bits, benchRefs, 1)
 		out := make([]uint32, refs.Len())
 		q := refs.record(17)
+		op := func() { active.Load().counts(q, refs.data, refs.stride, refs.words, out) }
 		for _, name := range scalarFirst() {
-			run := func(b *testing.B) {
-				k := active.Load()
-				for b.Loop() {
-					k.counts(q, refs.data, refs.stride, refs.words, out)
-				}
-			}
 			b.Run(fmt.Sprintf("bits=%d/kernel=%s", bits, name), func(b *testing.B) {
-				b.ReportAllocs()
-				withKernel(b, name, func() { run(b) })
-				reportRate(b, fmt.Sprintf("kernel/%d", bits), name, float64(refs.Len()), run)
+				runKernel(b, fmt.Sprintf("kernel/%d", bits), name, float64(refs.Len()), op)
 			})
 		}
 	}
@@ -96,19 +104,14 @@ func BenchmarkCandidates(b *testing.B) {
 	refs := benchArena(b, 1024, 32768, 3)
 	comparisons := float64(queries.Len() * refs.Len())
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		for _, name := range scalarFirst() {
-			run := func(b *testing.B) {
-				for b.Loop() {
-					_, err := Search(context.Background(), queries, refs, Options{Threshold: 0.8, Workers: workers})
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
+		op := func() {
+			if _, err := Search(context.Background(), queries, refs, Options{Threshold: 0.8, Workers: workers}); err != nil {
+				b.Fatal(err)
 			}
+		}
+		for _, name := range scalarFirst() {
 			b.Run(fmt.Sprintf("workers=%d/kernel=%s", workers, name), func(b *testing.B) {
-				b.ReportAllocs()
-				withKernel(b, name, func() { run(b) })
-				reportRate(b, fmt.Sprintf("candidates/%d", workers), name, comparisons, run)
+				runKernel(b, fmt.Sprintf("candidates/%d", workers), name, comparisons, op)
 				b.ReportMetric(comparisons*float64(b.N)/b.Elapsed().Seconds()/float64(workers), "cmp/s/core")
 			})
 		}

@@ -26,18 +26,30 @@ TEXT ·countsAVX512(SB), NOSPLIT, $0-72
 	LEAQ (DX)(DX*2), R8            // R8 = 3*stride
 
 group512:
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
-	VPXORQ Z2, Z2, Z2
-	VPXORQ Z3, Z3, Z3
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
-	VPXORQ Z7, Z7, Z7
 	MOVQ SI, R11                   // query chunk
 	MOVQ BX, R10                   // records 0-3 of the group
 	LEAQ (BX)(DX*4), R12           // records 4-7
 	MOVQ CX, R13                   // chunks left
+
+	// The first chunk initialises the accumulators Z0-Z7.
+	VMOVDQU64 (R11), Z8
+	VPANDQ (R10), Z8, Z0
+	VPANDQ (R10)(DX*1), Z8, Z1
+	VPANDQ (R10)(DX*2), Z8, Z2
+	VPANDQ (R10)(R8*1), Z8, Z3
+	VPANDQ (R12), Z8, Z4
+	VPANDQ (R12)(DX*1), Z8, Z5
+	VPANDQ (R12)(DX*2), Z8, Z6
+	VPANDQ (R12)(R8*1), Z8, Z7
+	VPOPCNTQ Z0, Z0
+	VPOPCNTQ Z1, Z1
+	VPOPCNTQ Z2, Z2
+	VPOPCNTQ Z3, Z3
+	VPOPCNTQ Z4, Z4
+	VPOPCNTQ Z5, Z5
+	VPOPCNTQ Z6, Z6
+	VPOPCNTQ Z7, Z7
+	JMP next_chunk512
 
 chunk512:
 	VMOVDQU64 (R11), Z8
@@ -65,6 +77,8 @@ chunk512:
 	VPADDQ Z14, Z5, Z5
 	VPADDQ Z15, Z6, Z6
 	VPADDQ Z16, Z7, Z7
+
+next_chunk512:
 	ADDQ $64, R11
 	ADDQ $64, R10
 	ADDQ $64, R12
