@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// LinkedVersion names one dataset version that took part in a linkage run.
+type LinkedVersion struct {
+	DatasetID string `json:"dataset"`
+	Version   int    `json:"version"`
+}
+
+// LinkageRun is an immutable linkage result: every record of its dataset
+// versions is assigned an entity id.
+type LinkageRun struct {
+	ID        int64           `json:"id"`
+	Datasets  []LinkedVersion `json:"datasets"`
+	CreatedBy string          `json:"created_by"`
+	CreatedAt time.Time       `json:"created_at"`
+	Params    json.RawMessage `json:"params"`
+	Quality   json.RawMessage `json:"quality"`
+}
+
+// EntityRow assigns one record to an entity.
+type EntityRow struct {
+	DatasetID, RecordID, EntityID string
+}
+
+// PairRow is one scored pair kept with a run.
+type PairRow struct {
+	DatasetL, RecordL, DatasetR, RecordR string
+	Probability, Weight                  float64
+}
+
+// SaveLinkageRun stores a run with its entities and pairs in one
+// transaction, setting its ID and CreatedAt.
+func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []EntityRow, pairs []PairRow) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.QueryRowContext(ctx, `SELECT nextval('linkage_run_ids')`).Scan(&run.ID); err != nil {
+		return err
+	}
+	run.CreatedAt = s.now()
+	ds, _ := json.Marshal(run.Datasets)
+	if run.Params == nil {
+		run.Params = json.RawMessage("{}")
+	}
+	if run.Quality == nil {
+		run.Quality = json.RawMessage("{}")
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, `INSERT INTO linkage_runs VALUES (?, ?, ?, ?, ?, ?)`, run.ID, string(ds), run.CreatedBy, run.CreatedAt, string(run.Params), string(run.Quality)); err != nil {
+		return err
+	}
+	err = appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
+		e := entities[i]
+		return []driver.Value{run.ID, e.DatasetID, e.RecordID, e.EntityID}
+	})
+	if err != nil {
+		return err
+	}
+	err = appendRows(conn, "linkage_pairs", len(pairs), func(i int) []driver.Value {
+		p := pairs[i]
+		return []driver.Value{run.ID, p.DatasetL, p.RecordL, p.DatasetR, p.RecordR, p.Probability, p.Weight}
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// appendRows bulk-appends n rows to table on conn's open transaction.
+func appendRows(conn *sql.Conn, table string, n int, row func(int) []driver.Value) error {
+	if n == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			if err := app.AppendRow(row(i)...); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+}
+
+// LinkageRun returns a run by id; id 0 means the latest.
+func (s *Store) LinkageRun(ctx context.Context, id int64) (*LinkageRun, error) {
+	q := `SELECT id, datasets, created_by, created_at, params_json, quality_json FROM linkage_runs WHERE id = ?`
+	args := []any{id}
+	if id == 0 {
+		q, args = `SELECT id, datasets, created_by, created_at, params_json, quality_json FROM linkage_runs ORDER BY id DESC LIMIT 1`, nil
+	}
+	var r LinkageRun
+	var ds, params, quality string
+	err := s.db.QueryRowContext(ctx, q, args...).Scan(&r.ID, &ds, &r.CreatedBy, &r.CreatedAt, &params, &quality)
+	if errors.Is(err, sql.ErrNoRows) {
+		if id == 0 {
+			return nil, fault.Errorf(fault.NotFound, "no linkage run yet: run `civiclink link run` first")
+		}
+		return nil, fault.Errorf(fault.NotFound, "no linkage run %d", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(ds), &r.Datasets); err != nil {
+		return nil, err
+	}
+	r.Params, r.Quality = json.RawMessage(params), json.RawMessage(quality)
+	return &r, nil
+}
