@@ -81,6 +81,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.datasetCmd(),
 		m.ingestCmd(),
 		m.benchCmd(),
+		m.demoCmd(),
 		// more commands are added here, one file each
 	)
 	return root

@@ -108,7 +108,7 @@ func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols 
 		case catalog.TypeDate, catalog.TypeDatetime, catalog.TypeInteger, catalog.TypeDecimal:
 			mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
 		}
-		sel = append(sel, fmt.Sprintf("count(%s), approx_count_distinct(%s), %s", q, q, mm))
+		sel = append(sel, fmt.Sprintf("count(%s), count(DISTINCT %s), %s", q, q, mm))
 	}
 	dup := "0"
 	if id, ok := l.dataset.Schema.RecordID(); ok {

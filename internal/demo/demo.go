@@ -1,0 +1,141 @@
+// Package demo builds the demonstration county that `civiclink demo` runs
+// the whole flow on: the partnership's partners, real public datasets (DfT
+// road casualties, police street crime) and, as the rooms grow, a synthetic
+// county pseudonymised, linked and turned into disclosure-safe indicators.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/refdata"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// MetaKey marks a store made by the demo, so the demo only ever replaces
+// stores it made itself.
+const MetaKey = "made_by"
+
+// Partners are the partnership's organisations in the demo.
+var Partners = []catalog.Partner{
+	{ID: "county", Name: "Essex County Council"},
+	{ID: "police", Name: "Essex Police"},
+	{ID: "fire", Name: "Essex County Fire and Rescue Service"},
+	{ID: "nhs", Name: "NHS acute trusts"},
+	{ID: "districts", Name: "District and unitary councils (housing)"},
+	{ID: "university", Name: "University of Essex"},
+	{ID: "voluntary", Name: "Voluntary sector alliance"},
+}
+
+// realFile is a public data file loaded as a version of a demo dataset.
+type realFile struct {
+	dataset string
+	parts   []string // under the reference data folder
+}
+
+// realDatasets are the public datasets the demo loads, with their schema
+// files (relative to the examples folder).
+var realDatasets = []struct {
+	ID, Partner, Name, Schema string
+	Files                     [][]string
+}{
+	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "stats19/casualties.schema.json", [][]string{
+		{"road_safety_stats19", "essex_pf42_casualties_2015.csv"},
+		{"road_safety_stats19", "essex_pf42_casualties_2016.csv"},
+		{"road_safety_stats19", "essex_pf42_casualties_2017.csv"},
+		{"road_safety_stats19", "essex_pf42_casualties_2018.csv"},
+	}},
+	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "police_crime/street.schema.json", [][]string{
+		{"police_crime", "2018-01-essex-street.csv"},
+		{"police_crime", "2018-02-essex-street.csv"},
+		{"police_crime", "2018-03-essex-street.csv"},
+		{"police_crime", "2018-04-essex-street.csv"},
+		{"police_crime", "2018-05-essex-street.csv"},
+		{"police_crime", "2018-06-essex-street.csv"},
+	}},
+}
+
+// Options configure a demo run.
+type Options struct {
+	Path string    // the store file to (re)create
+	User string    // who runs it
+	Log  io.Writer // progress lines
+}
+
+// FreshStore removes a previous demo store at path (refusing to touch any
+// other store) and opens a new one marked as the demo's.
+func FreshStore(ctx context.Context, path string) (*store.Store, error) {
+	if _, err := os.Stat(path); err == nil {
+		old, err := store.Open(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		made, err := old.Meta(ctx, MetaKey)
+		old.Close()
+		if err != nil {
+			return nil, err
+		}
+		if made != "demo" {
+			return nil, fault.Errorf(fault.Conflict, "%s is not a demo store: the demo will not overwrite it; pass --data with another file name", path)
+		}
+		for _, p := range []string{path, path + ".wal"} {
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				return nil, err
+			}
+		}
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SetMeta(ctx, MetaKey, "demo"); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// LoadRealData registers the partners and the public datasets and ingests
+// every file, one version per file.
+func LoadRealData(ctx context.Context, st *store.Store, o Options) error {
+	for _, p := range Partners {
+		p := p
+		if err := st.CreatePartner(ctx, &p); err != nil {
+			return err
+		}
+	}
+	for _, rd := range realDatasets {
+		f, err := examples.FS.Open(rd.Schema)
+		if err != nil {
+			return err
+		}
+		sc, err := catalog.ParseSchema(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("example schema %s: %w", rd.Schema, err)
+		}
+		d := &catalog.Dataset{ID: rd.ID, PartnerID: rd.Partner, Name: rd.Name, Description: sc.Description, Schema: sc}
+		if err := st.CreateDataset(ctx, d); err != nil {
+			return err
+		}
+		for _, parts := range rd.Files {
+			path, err := refdata.Path(parts...)
+			if err != nil {
+				return err
+			}
+			res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: rd.ID, Path: path, User: o.User})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Log, "  %-16s v%d  %7d rows  %s\n", rd.ID, res.Version.Number, res.Version.Rows, filepath.Base(path))
+		}
+	}
+	return nil
+}
