@@ -82,10 +82,11 @@ func timesPerSecond(op func()) float64 {
 }
 
 // BenchmarkKernel times the one-against-many kernel alone: one query
-// against 4096 references that stay in cache.
+// against 32 KiB of references (256 of 1024 bits), which stay in the L1
+// cache as they do in the tiles of [Search].
 func BenchmarkKernel(b *testing.B) {
 	for _, bits := range []int{512, 1024, 2048} {
-		refs := benchArena(b, bits, benchRefs, 1)
+		refs := benchArena(b, bits, tileBytes/(bits/8), 1)
 		out := make([]uint32, refs.Len())
 		q := refs.record(17)
 		op := func() { active.Load().counts(q, refs.data, refs.stride, refs.words, out) }
@@ -124,8 +125,6 @@ func scalarFirst() []string {
 	names := Kernels()
 	return append([]string{KernelScalar}, names[:len(names)-1]...)
 }
-
-var benchRefs = 256
 
 // BenchmarkLSH times LSH blocking plus scoring on 65536 queries that are
 // near copies (5% of bits flipped) of 65536 references, against the

@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 #include "textflag.h"
 
 // Intersection-count kernels: out[j] = popcount(q AND ref_j).

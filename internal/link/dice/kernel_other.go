@@ -1,7 +1,8 @@
-//go:build !amd64
+//go:build !amd64 || purego
 
 package dice
 
-// archKernels returns no vector kernels: other architectures use the
-// pure-Go scalar loop.
+// archKernels returns no vector kernels: other architectures, and builds
+// with the purego tag (to test the portable path on amd64), use the pure-Go
+// scalar loop.
 func archKernels() []kernel { return nil }
