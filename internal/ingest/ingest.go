@@ -268,12 +268,41 @@ func (l *loader) run(ctx context.Context, src source, w catalog.VersionWriter, v
 	return res, nil
 }
 
+// batchRows is how many rows travel together from validation to the store.
+const batchRows = 2048
+
+// stream validates records on this goroutine and appends them to w on
+// another, so parsing and the store's work overlap on two cores.
 func (l *loader) stream(ctx context.Context, src source, w catalog.VersionWriter) error {
-	row := make([]any, len(l.pos))
+	width := len(l.pos)
+	batches := make(chan []any, 4)
+	free := make(chan []any, 6)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			for i := 0; err == nil && i+width <= len(b); i += width {
+				err = w.Append(b[i : i+width]...)
+			}
+			free <- b[:0]
+		}
+		done <- err
+	}()
+	err := l.produce(ctx, src, batches, free, width)
+	close(batches)
+	if aerr := <-done; aerr != nil && err == nil {
+		err = fault.Wrap(aerr, fault.Internal, "%s: cannot write rows to the store", l.name)
+	}
+	return err
+}
+
+func (l *loader) produce(ctx context.Context, src source, batches chan<- []any, free chan []any, width int) error {
+	batch := make([]any, 0, batchRows*width)
+	row := make([]any, width)
 	for {
 		fields, line, err := src.Next()
 		if err == io.EOF {
-			return nil
+			break
 		}
 		var re *rowError
 		if errors.As(err, &re) {
@@ -297,11 +326,21 @@ func (l *loader) stream(ctx context.Context, src source, w catalog.VersionWriter
 			l.reject(rerr, fields)
 			continue
 		}
-		if err := w.Append(row...); err != nil {
-			return fault.Wrap(err, fault.Internal, "%s line %d: cannot write the row to the store", l.name, line)
-		}
+		batch = append(batch, row...)
 		l.loaded++
+		if len(batch) == cap(batch) {
+			batches <- batch
+			select {
+			case batch = <-free:
+			default:
+				batch = make([]any, 0, batchRows*width)
+			}
+		}
 	}
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	return nil
 }
 
 // convert validates one record into row. On failure it returns every
