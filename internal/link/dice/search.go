@@ -64,17 +64,54 @@ func Search(ctx context.Context, queries, refs *Encodings, opts Options) ([]Pair
 		workers = runtime.GOMAXPROCS(0)
 	}
 	s := &search{queries: queries, refs: refs, opts: opts, kernel: active.Load(), minCommon: minCommon(refs.bits, opts.Threshold)}
-	chunks := (queries.Len() + queryChunk - 1) / queryChunk
-	s.results = make([][]Pair, chunks)
+	s.chunks = (queries.Len() + queryChunk - 1) / queryChunk
+	s.parts = 1
+	if s.chunks < workers {
+		// Too few queries to keep every core busy: split the references too.
+		s.parts = max(1, min((workers+s.chunks-1)/s.chunks, refs.Len()/minPartRefs))
+	}
+	s.results = make([][]Pair, s.chunks*s.parts)
 	var wg sync.WaitGroup
-	for range min(workers, chunks) {
+	for range min(workers, len(s.results)) {
 		wg.Go(func() { s.work(ctx) })
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if s.parts > 1 {
+		return s.merge(), nil
+	}
 	return slices.Concat(s.results...), nil
+}
+
+// minPartRefs is the fewest references worth a task of their own when the
+// references are split between cores.
+const minPartRefs = 4096
+
+// merge combines the results of the reference parts of every query chunk,
+// which are each ordered by query and score, into one such order.
+func (s *search) merge() []Pair {
+	all := slices.Concat(s.results...)
+	slices.SortFunc(all, func(a, b Pair) int {
+		if c := cmp.Compare(a.Query, b.Query); c != 0 {
+			return c
+		}
+		return byScore(a, b)
+	})
+	if s.opts.TopK == 0 {
+		return all
+	}
+	out := all[:0]
+	for i := 0; i < len(all); {
+		end := i
+		for end < len(all) && all[end].Query == all[i].Query {
+			end++
+		}
+		out = append(out, all[i:min(end, i+s.opts.TopK)]...)
+		i = end
+	}
+	return out
 }
 
 // queryChunk is the number of queries a worker takes at a time; each chunk
@@ -92,31 +129,35 @@ type search struct {
 	opts          Options
 	kernel        *kernel
 	minCommon     []uint32 // minCommon[s]: fewest common bits that pass for s set bits in total
+	chunks, parts int      // query chunks, and parts the references are split into
 	next          atomic.Int64
-	results       [][]Pair // per query chunk
+	results       [][]Pair // per task: query chunk * parts + reference part
 }
 
-// work takes query chunks until none are left.
+// work takes tasks (a query chunk and a part of the references) until none
+// are left.
 func (s *search) work(ctx context.Context) {
 	tile := max(laneWords, tileBytes/(8*s.refs.stride)/laneWords*laneWords)
 	sc := newScanner(s.kernel, s.refs, s.minCommon, s.opts.Threshold, tile)
+	n := s.refs.Len()
 	for {
-		chunk := int(s.next.Add(1) - 1)
-		if chunk >= len(s.results) || ctx.Err() != nil {
+		task := int(s.next.Add(1) - 1)
+		if task >= len(s.results) || ctx.Err() != nil {
 			return
 		}
-		s.results[chunk] = s.scanChunk(chunk, sc, tile)
+		part := task % s.parts
+		s.results[task] = s.scanChunk(task/s.parts, part*n/s.parts, (part+1)*n/s.parts, sc, tile)
 	}
 }
 
-// scanChunk compares the queries of one chunk with every reference, one
-// cache-sized tile of references at a time.
-func (s *search) scanChunk(chunk int, sc *scanner, tile int) []Pair {
+// scanChunk compares the queries of one chunk with references [refFrom,
+// refTo), one cache-sized tile of references at a time.
+func (s *search) scanChunk(chunk, refFrom, refTo int, sc *scanner, tile int) []Pair {
 	from, to := chunk*queryChunk, min((chunk+1)*queryChunk, s.queries.Len())
 	found := make([][]Pair, to-from)
 	refs := s.refs
-	for r0 := 0; r0 < refs.Len(); r0 += tile {
-		r1 := min(r0+tile, refs.Len())
+	for r0 := refFrom; r0 < refTo; r0 += tile {
+		r1 := min(r0+tile, refTo)
 		for qi := from; qi < to; qi++ {
 			qc := s.queries.counts[qi]
 			hits, counts := sc.scan(s.queries.record(qi), qc, r0, r1)

@@ -159,3 +159,26 @@ func TestScorePairs(t *testing.T) {
 		t.Error("out of range: got no error")
 	}
 }
+
+func TestSearchSplitsReferencesForFewQueries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	const bits = 64
+	refs := nearCopies(rng, 3*minPartRefs, bits)
+	queries := refs[len(refs)-10:] // few queries: one chunk, split references
+	qa, ra := arena(t, bits, queries), arena(t, bits, refs)
+	for _, opts := range []Options{
+		{Threshold: 0.7, Workers: 4},
+		{Threshold: 0.3, TopK: 3, Workers: 3},
+	} {
+		t.Run(fmt.Sprintf("%+v", opts), func(t *testing.T) {
+			got, err := Search(context.Background(), qa, ra, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := bruteForce(queries, refs, opts.Threshold, opts.TopK)
+			if !slices.Equal(got, want) {
+				t.Errorf("got %d pairs, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+			}
+		})
+	}
+}
