@@ -37,7 +37,7 @@ func DiscreteLaplace(src Source, scale Rat) int64 {
 // accepted with probability exp(-(|y| - σ²/t)² / (2σ²))).
 func DiscreteGaussian(src Source, sigma2 Rat) int64 {
 	p, q := sigma2.Num, sigma2.Den // σ² = p/q
-	t := new(big.Int).Sqrt(new(big.Int).SetUint64(p / q)).Uint64() + 1
+	t := new(big.Int).Sqrt(new(big.Int).SetUint64(p/q)).Uint64() + 1
 	bp := new(big.Int).SetUint64(p)
 	bq := new(big.Int).SetUint64(q)
 	bt := new(big.Int).SetUint64(t)
