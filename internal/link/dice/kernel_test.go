@@ -160,3 +160,44 @@ func TestFilterKeepsEveryPassingPair(t *testing.T) {
 		}
 	}
 }
+
+// FuzzKernels checks every kernel against the scalar loop on arbitrary
+// bytes, cut into records of an arbitrary length.
+func FuzzKernels(f *testing.F) {
+	f.Add(uint16(1024), []byte{0xff, 0x0f, 0xf0, 0x01})
+	f.Add(uint16(65), []byte{})
+	f.Fuzz(func(t *testing.T, bits uint16, seed []byte) {
+		if bits == 0 || bits > 4096 {
+			return
+		}
+		n := (int(bits) + 7) / 8
+		rng := rand.New(rand.NewPCG(uint64(len(seed)), uint64(bits)))
+		var recs [][]byte
+		for i := range 19 {
+			r := make([]byte, n)
+			for j := range r {
+				if k := i*n + j; k < len(seed) {
+					r[j] = seed[k]
+				} else {
+					r[j] = byte(rng.Uint32())
+				}
+			}
+			if pad := n*8 - int(bits); pad > 0 {
+				r[n-1] &^= 1<<pad - 1
+			}
+			recs = append(recs, r)
+		}
+		e := arena(t, int(bits), recs)
+		want := make([]uint32, e.Len())
+		got := make([]uint32, e.Len())
+		for qi := range e.Len() {
+			countsScalar(e.record(qi), e.data, e.stride, e.words, want)
+			for _, k := range kernels {
+				k.counts(e.record(qi), e.data, e.stride, e.words, got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s bits=%d query %d: got %v, want %v", k.name, bits, qi, got, want)
+				}
+			}
+		}
+	})
+}
