@@ -167,3 +167,23 @@ func BenchmarkLSH(b *testing.B) {
 	b.ReportMetric(float64(exhaustiveTime)/float64(perOp), "x-exhaustive")
 	b.ReportMetric(float64(len(got))/float64(len(exhaustive)), "recall")
 }
+
+// BenchmarkTopK times many-against-many with only the best 5 pairs per
+// query kept, at thresholds low enough that most pairs pass.
+func BenchmarkTopK(b *testing.B) {
+	queries := benchArena(b, 1024, 512, 2)
+	refs := benchArena(b, 1024, 32768, 3)
+	comparisons := float64(queries.Len() * refs.Len())
+	for _, threshold := range []float64{0, 0.5} {
+		b.Run(fmt.Sprintf("threshold=%v", threshold), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Search(context.Background(), queries, refs, Options{Threshold: threshold, TopK: 5, Workers: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(comparisons*float64(b.N)/b.Elapsed().Seconds(), "cmp/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}

@@ -34,7 +34,8 @@ const MaxBits = 1 << 20
 
 // Encodings is an arena of Bloom-filter encodings that all have the same
 // length in bits. Records are numbered from 0 in the order they were added.
-// The zero value is not usable; make one with [NewEncodings].
+// The zero value is not usable; make one with [NewEncodings]. Any number of
+// goroutines may read an arena at once; appending needs exclusive use.
 //
 // Bit i of a record is bit 7-(i%8) of byte i/8 of its byte form: the
 // big-endian bit order that clkhash writes and base64-encodes.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"math"
-	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -155,15 +154,18 @@ func (s *search) work(ctx context.Context) {
 func (s *search) scanChunk(chunk, refFrom, refTo int, sc *scanner, tile int) []Pair {
 	from, to := chunk*queryChunk, min((chunk+1)*queryChunk, s.queries.Len())
 	found := make([][]Pair, to-from)
+	// bound[i] is the score the TopK-th best pair of query from+i already
+	// reaches: pairs below it cannot make the cut, so the scan skips them.
+	bound := make([]float64, to-from)
 	refs := s.refs
 	for r0 := refFrom; r0 < refTo; r0 += tile {
 		r1 := min(r0+tile, refTo)
 		for qi := from; qi < to; qi++ {
 			qc := s.queries.counts[qi]
-			hits, counts := sc.scan(s.queries.record(qi), qc, r0, r1)
+			hits, counts := sc.scan(s.queries.record(qi), qc, r0, r1, bound[qi-from])
 			for _, j := range hits {
 				p := Pair{qi, r0 + int(j), dice(counts[j], qc+refs.counts[r0+int(j)])}
-				found[qi-from] = s.keep(found[qi-from], p)
+				found[qi-from], bound[qi-from] = s.keep(found[qi-from], p, bound[qi-from])
 			}
 		}
 	}
@@ -174,13 +176,16 @@ func (s *search) scanChunk(chunk, refFrom, refTo int, sc *scanner, tile int) []P
 }
 
 // keep adds p to ps, trimming ps to the best TopK when it grows past twice
-// that, so that a low threshold cannot hold every pair in memory.
-func (s *search) keep(ps []Pair, p Pair) []Pair {
+// that, so that a low threshold cannot hold every pair in memory. It
+// returns the new list and the score its TopK-th best pair reaches (bound,
+// unchanged, until there are TopK pairs).
+func (s *search) keep(ps []Pair, p Pair, bound float64) ([]Pair, float64) {
 	ps = append(ps, p)
 	if k := s.opts.TopK; k > 0 && len(ps) >= 2*k {
 		ps = s.best(ps)
+		bound = ps[k-1].Score
 	}
-	return ps
+	return ps, bound
 }
 
 // best sorts ps by score, best first (ties by reference), and trims it to
@@ -188,7 +193,7 @@ func (s *search) keep(ps []Pair, p Pair) []Pair {
 func (s *search) best(ps []Pair) []Pair {
 	slices.SortFunc(ps, byScore)
 	if k := s.opts.TopK; k > 0 && len(ps) > k {
-		ps = ps[:k:k]
+		ps = ps[:k]
 	}
 	return ps
 }
@@ -219,62 +224,4 @@ func minCommon(bits int, threshold float64) []uint32 {
 		table[s] = uint32(c)
 	}
 	return table
-}
-
-// scanner finds, for one query at a time, the references of a tile that
-// reach the threshold. Each worker has its own.
-type scanner struct {
-	kernel    *kernel
-	refs      *Encodings
-	minCommon []uint32
-	tlow      float32  // pre-filter threshold for kernel.filter
-	counts    []uint32 // common bits with each reference of the tile
-	masks     []uint8  // pre-filter bits, one per reference
-	hits      []uint32 // tile indices of references that pass
-}
-
-func newScanner(k *kernel, refs *Encodings, minCommon []uint32, threshold float64, tile int) *scanner {
-	return &scanner{
-		kernel:    k,
-		refs:      refs,
-		minCommon: minCommon,
-		// 2^-20 below the threshold: more than float32 rounding of tlow
-		// and of tlow*s can take back, so no passing pair is dropped.
-		tlow:   float32(threshold * (1 - 1.0/(1<<20))),
-		counts: make([]uint32, tile),
-		masks:  make([]uint8, tile/8+1),
-	}
-}
-
-// scan compares query q (with qc set bits) with references [r0, r1) and
-// returns the indices, relative to r0, of those that reach the threshold,
-// and the common-bit counts indexed the same way. Both are reused by the
-// next call.
-func (s *scanner) scan(q []uint64, qc uint32, r0, r1 int) (hits, counts []uint32) {
-	refs := s.refs
-	data, rc := refs.data[r0*refs.stride:], refs.counts[r0:r1]
-	counts, minc := s.counts[:len(rc)], s.minCommon[qc:]
-	hits = s.hits[:0]
-	done := 0
-	if s.kernel.filter != nil {
-		done = s.kernel.filter(q, qc, data, rc, refs.stride, s.tlow, counts, s.masks)
-		for g, m := range s.masks[:done/8] {
-			for ; m != 0; m &= m - 1 {
-				j := g*8 + bits.TrailingZeros8(m)
-				if counts[j] >= minc[rc[j]] {
-					hits = append(hits, uint32(j))
-				}
-			}
-		}
-	}
-	if done < len(rc) {
-		s.kernel.counts(q, data[done*refs.stride:], refs.stride, refs.words, counts[done:])
-		for j := done; j < len(rc); j++ {
-			if counts[j] >= minc[rc[j]] {
-				hits = append(hits, uint32(j))
-			}
-		}
-	}
-	s.hits = hits
-	return hits, counts
 }

@@ -182,3 +182,28 @@ func TestSearchSplitsReferencesForFewQueries(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchTopKBreaksTiesByReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	const bits = 64
+	rec := randomBytes(rng, 1, bits, 0.5)[0]
+	var refs [][]byte
+	for i := range 3 * minPartRefs {
+		if i%7 == 3 {
+			refs = append(refs, rec) // many exact ties, across tiles and parts
+		} else {
+			refs = append(refs, flipped(rng, rec, bits, 0.2))
+		}
+	}
+	qa, ra := arena(t, bits, [][]byte{rec}), arena(t, bits, refs)
+	for _, workers := range []int{1, 2, 4} {
+		got, err := Search(context.Background(), qa, ra, Options{TopK: 4, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Pair{{0, 3, 1}, {0, 10, 1}, {0, 17, 1}, {0, 24, 1}}
+		if !slices.Equal(got, want) {
+			t.Errorf("workers=%d: got %v, want %v", workers, got, want)
+		}
+	}
+}
