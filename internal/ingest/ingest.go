@@ -284,7 +284,10 @@ func (l *loader) stream(ctx context.Context, src source, w catalog.VersionWriter
 			for i := 0; err == nil && i+width <= len(b); i += width {
 				err = w.Append(b[i : i+width]...)
 			}
-			free <- b[:0]
+			select {
+			case free <- b[:0]:
+			default: // enough spare batches already
+			}
 		}
 		done <- err
 	}()
