@@ -1,0 +1,141 @@
+package govern
+
+import (
+	"context"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Service is governance over a store: it loads state, makes decisions with
+// [Decide], applies changes, and records every one in the audit log.
+type Service struct {
+	Store Store
+	Clock clock.Clock
+	Audit Recorder
+	// Gate, when set, is the registry a request's operation must be in.
+	Gate *Gate
+}
+
+// NewService returns a service over st recording to audit, with the system
+// clock and [DefaultGate].
+func NewService(st Store, audit Recorder) *Service {
+	return &Service{Store: st, Clock: clock.System{}, Audit: audit, Gate: DefaultGate}
+}
+
+var _ Authorizer = (*Service)(nil)
+
+// State loads everything a decision depends on.
+func (s *Service) State(ctx context.Context) (State, error) {
+	st := State{Now: s.Clock.Now()}
+	var err error
+	if st.Purposes, err = s.register(ctx); err != nil {
+		return st, err
+	}
+	ds, err := s.Store.Datasets(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Owners = Owners{}
+	for _, d := range ds {
+		st.Owners[d.ID] = d.PartnerID
+	}
+	st.Agreements, err = s.Store.Agreements(ctx)
+	return st, err
+}
+
+func (s *Service) register(ctx context.Context) (Purposes, error) {
+	extra, err := s.Store.Purposes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewRegister(extra...), nil
+}
+
+func (s *Service) datasets(ctx context.Context) (map[string]*catalog.Dataset, error) {
+	ds, err := s.Store.Datasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*catalog.Dataset, len(ds))
+	for _, d := range ds {
+		m[d.ID] = d
+	}
+	return m, nil
+}
+
+// accessDetail is what the audit log keeps of an access decision.
+type accessDetail struct {
+	Request  Request  `json:"request"`
+	Decision Decision `json:"decision"`
+}
+
+// Authorize decides req for u, records the decision (allowed or denied) in
+// the audit log, and returns a fault.Forbidden error carrying the reasons
+// when it is denied. If the decision cannot be recorded, access is denied.
+func (s *Service) Authorize(ctx context.Context, u *User, req Request) (Decision, error) {
+	st, err := s.State(ctx)
+	if err != nil {
+		return Decision{}, err
+	}
+	d := s.decide(st, u, req)
+	e := Event{At: st.Now, Action: "access.allow", Subject: req.Operation, Detail: accessDetail{req, d}}
+	if u != nil {
+		e.Actor, e.Partner = u.ID, u.PartnerID
+	}
+	if !d.Allow {
+		e.Action = "access.deny"
+	}
+	if err := s.record(ctx, e); err != nil {
+		return Decision{Reasons: d.Reasons}, err
+	}
+	if !d.Allow {
+		return d, fault.Errorf(fault.Forbidden, "%s", DenialMessage(req, d))
+	}
+	return d, nil
+}
+
+func (s *Service) decide(st State, u *User, req Request) Decision {
+	if s.Gate != nil {
+		if _, ok := s.Gate.Lookup(req.Operation); !ok {
+			return deny(Reason{Code: ReasonBadRequest, Clause: "gate",
+				Message: "read operation " + quote(req.Operation) + " is not registered with the governance gate (a programming error: register it with govern.Register)"})
+		}
+	}
+	return Decide(st, u, req)
+}
+
+// DenialMessage is the user-facing text of a denied decision.
+func DenialMessage(req Request, d Decision) string {
+	msgs := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		msgs[i] = r.Message
+	}
+	return "access denied (" + req.Operation + "): " + strings.Join(msgs, "; ")
+}
+
+// record appends e to the audit log, failing closed.
+func (s *Service) record(ctx context.Context, e Event) error {
+	if s.Audit == nil {
+		return fault.Errorf(fault.Internal, "governance has no audit log to record %s in; refusing to act", e.Action)
+	}
+	if e.At.IsZero() {
+		e.At = s.Clock.Now()
+	}
+	if err := s.Audit.Record(ctx, e); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot record %s in the audit log; refusing to act", e.Action)
+	}
+	return nil
+}
+
+func event(u *User, action, subject string, detail any) Event {
+	e := Event{Action: action, Subject: subject, Detail: detail}
+	if u != nil {
+		e.Actor, e.Partner = u.ID, u.PartnerID
+	}
+	return e
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
