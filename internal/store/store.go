@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,11 @@ type Store struct {
 
 var _ catalog.Store = (*Store)(nil)
 
+// MemoryLimitEnv names the environment variable that caps DuckDB's memory
+// (e.g. "2GB"); beyond it DuckDB spills to disk. Unset, DuckDB's default
+// (80% of RAM) applies.
+const MemoryLimitEnv = "CIVICLINK_MEMORY_LIMIT"
+
 // Open opens (creating if needed) the store at path and brings its schema up
 // to date. An empty path opens a private in-memory store.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -45,6 +51,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, openError(path, err)
+	}
+	if lim := os.Getenv(MemoryLimitEnv); lim != "" {
+		if _, err := db.ExecContext(ctx, `SET memory_limit = `+sqlQuote(lim)); err != nil {
+			db.Close()
+			return nil, fault.Errorf(fault.Invalid, "%s=%q is not a memory size DuckDB accepts (e.g. 2GB)", MemoryLimitEnv, lim)
+		}
 	}
 	s := &Store{db: db, path: path, Clock: clock.System{}}
 	if err := s.migrate(ctx); err != nil {
@@ -131,6 +143,11 @@ func isConstraint(err error) bool {
 		return de.Type == duckdb.ErrorTypeConstraint
 	}
 	return strings.Contains(err.Error(), "Constraint Error")
+}
+
+// sqlQuote quotes a string literal for DuckDB.
+func sqlQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // quoteIdent quotes a SQL identifier for DuckDB.
