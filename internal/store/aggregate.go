@@ -32,6 +32,8 @@ type AggregateSpec struct {
 	SumColumn string
 	// Exclude lists record ids left out (e.g. opt-outs for the purpose).
 	Exclude []string
+	// IDs asks for each cell's record ids (for the differencing audit).
+	IDs bool
 }
 
 // AggregateRow is one raw cell: its keys (text; "" for null), the number of
@@ -40,7 +42,8 @@ type AggregateRow struct {
 	Keys  []string
 	Count int64
 	Sum   float64
-	Max   float64
+	Top   []float64 // the two largest contributions to Sum, largest first
+	IDs   []string
 }
 
 // RawAggregate runs spec and returns its cells ordered by key.
@@ -59,12 +62,13 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 	for rows.Next() {
 		keys := make([]sql.NullString, n)
 		var r AggregateRow
-		var sum, max sql.NullFloat64
-		dest := make([]any, 0, n+3)
+		var sum sql.NullFloat64
+		var top, ids any
+		dest := make([]any, 0, n+4)
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
-		dest = append(dest, &r.Count, &sum, &max)
+		dest = append(dest, &r.Count, &sum, &top, &ids)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
@@ -72,7 +76,17 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 		for i, k := range keys {
 			r.Keys[i] = k.String
 		}
-		r.Sum, r.Max = sum.Float64, max.Float64
+		r.Sum = sum.Float64
+		for _, v := range asList(top) {
+			if f, ok := v.(float64); ok {
+				r.Top = append(r.Top, f)
+			}
+		}
+		for _, v := range asList(ids) {
+			if s, ok := v.(string); ok {
+				r.IDs = append(r.IDs, s)
+			}
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -88,15 +102,19 @@ func aggregateSQL(spec AggregateSpec) (string, []any, error) {
 		sel = append(sel, "CAST("+e+" AS VARCHAR)")
 		group = append(group, e)
 	}
-	sum := "NULL::DOUBLE, NULL::DOUBLE"
+	sum := "NULL::DOUBLE, NULL::DOUBLE[]"
 	if spec.SumColumn != "" {
 		c, ok := spec.Schema.Column(spec.SumColumn)
 		if !ok || (c.Type != catalog.TypeInteger && c.Type != catalog.TypeDecimal) {
 			return "", nil, fault.Errorf(fault.Invalid, "%q is not a numeric column of the dataset", spec.SumColumn)
 		}
-		sum = fmt.Sprintf("sum(%[1]s)::DOUBLE, max(%[1]s)::DOUBLE", quoteIdent(c.Name))
+		sum = fmt.Sprintf("sum(%[1]s)::DOUBLE, max(%[1]s::DOUBLE, 2)", quoteIdent(c.Name))
 	}
-	q := "SELECT " + strings.Join(append(sel, "count(*)", sum), ", ") + " FROM " + quoteIdent(spec.Version.Table)
+	ids := "NULL::VARCHAR[]"
+	if id, ok := spec.Schema.RecordID(); ok && spec.IDs {
+		ids = "list(CAST(" + quoteIdent(id.Name) + " AS VARCHAR))"
+	}
+	q := "SELECT " + strings.Join(append(sel, "count(*)", sum, ids), ", ") + " FROM " + quoteIdent(spec.Version.Table)
 	var where []string
 	var args []any
 	if spec.Where != nil {
@@ -182,4 +200,10 @@ func compileExpr(n expr.Node) (string, []any) {
 		return "(NOT " + s + ")", a
 	}
 	return "FALSE", nil
+}
+
+// asList returns a scanned DuckDB list as a slice (nil for NULL).
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

@@ -107,3 +107,34 @@ func TestRawAggregateRefusesIdentifyingKeys(t *testing.T) {
 		t.Error("grouping a number by month succeeded")
 	}
 }
+
+func TestRawAggregateSumTopAndIDs(t *testing.T) {
+	st, d, v := loadStats19(t)
+	rows, err := st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema,
+		By: []store.GroupKey{{Column: "Casualty_Severity"}}, SumColumn: "Age_of_Casualty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if len(r.Top) != 2 || r.Top[0] < r.Top[1] || r.Sum < r.Top[0]+r.Top[1] {
+			t.Errorf("cell %v: sum %v top %v, want the two largest ages, largest first, within the sum", r.Keys, r.Sum, r.Top)
+		}
+	}
+	// Record ids come back per cell when asked for.
+	cst, srcs, _ := linkedCounty(t)
+	rows, err = cst.RawAggregate(context.Background(), store.AggregateSpec{Version: srcs[0].Version, Schema: srcs[0].Dataset.Schema,
+		By: []store.GroupKey{{Column: "district"}}, IDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range rows {
+		got[r.Keys[0]] = len(r.IDs)
+		if int64(len(r.IDs)) != r.Count {
+			t.Errorf("cell %v has %d ids for count %d", r.Keys, len(r.IDs), r.Count)
+		}
+	}
+	if got["E07000070"] != 3 {
+		t.Errorf("ids per district = %v, want 3 in E07000070", got)
+	}
+}
