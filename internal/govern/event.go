@@ -5,20 +5,37 @@ import (
 	"time"
 )
 
+// Outcomes of a governance event, as the audit log spells them.
+const (
+	OutcomeAllowed = "allowed"
+	OutcomeDenied  = "denied"
+)
+
+// DatasetRef is a dataset an event touched and the partner owning it.
+type DatasetRef struct {
+	ID    string `json:"id"`
+	Owner string `json:"owner"`
+}
+
 // Event is one governance fact for the audit log: an access decision, an
 // agreement change, a login, a token issued or revoked, an opt-out loaded, a
-// version purged.
+// version purged. Its fields mirror the audit log's event.
 type Event struct {
 	At      time.Time `json:"at"`
-	Actor   string    `json:"actor"`   // user id, or "" before sign-in
-	Partner string    `json:"partner"` // the actor's partner
-	// Action names what happened, e.g. "access.allow", "access.deny",
-	// "agreement.approve", "login.fail", "token.issue".
-	Action  string `json:"action"`
-	Subject string `json:"subject,omitempty"` // agreement, token, dataset or version id
-	// Detail is the rest, JSON-encodable: the request and decision for an
-	// access, the transition for an agreement change.
-	Detail any `json:"detail,omitempty"`
+	User    string    `json:"user"` // who acted (or tried to)
+	Partner string    `json:"partner,omitempty"`
+	// Action is a lower-case dotted name: "access", "login",
+	// "agreement.approve", "token.issue", ...
+	Action    string       `json:"action"`
+	Purpose   string       `json:"purpose,omitempty"`
+	Target    string       `json:"target,omitempty"` // operation, agreement, token, user or dataset
+	Datasets  []DatasetRef `json:"datasets,omitempty"`
+	Agreement string       `json:"agreement,omitempty"`
+	Outcome   string       `json:"outcome"` // OutcomeAllowed or OutcomeDenied
+	Reason    string       `json:"reason,omitempty"`
+	// Details is the rest, a JSON-encodable struct or map: the request and
+	// decision for an access, the transition for an agreement change.
+	Details any `json:"details,omitempty"`
 }
 
 // Recorder appends governance events to the audit log. A Service refuses to

@@ -17,6 +17,8 @@ type Service struct {
 	Audit Recorder
 	// Gate, when set, is the registry a request's operation must be in.
 	Gate *Gate
+	// Argon2 are the password-hashing costs; zero means [DefaultArgon2].
+	Argon2 Argon2Params
 }
 
 // NewService returns a service over st recording to audit, with the system
@@ -81,12 +83,13 @@ func (s *Service) Authorize(ctx context.Context, u *User, req Request) (Decision
 		return Decision{}, err
 	}
 	d := s.decide(st, u, req)
-	e := Event{At: st.Now, Action: "access.allow", Subject: req.Operation, Detail: accessDetail{req, d}}
-	if u != nil {
-		e.Actor, e.Partner = u.ID, u.PartnerID
+	e := event(u, "access", req.Operation, accessDetail{req, d})
+	e.At, e.Purpose, e.Agreement, e.Reason = st.Now, req.Purpose, d.Agreement, d.String()
+	for _, r := range req.Reads {
+		e.Datasets = append(e.Datasets, DatasetRef{ID: r.Dataset, Owner: st.Owners[r.Dataset]})
 	}
 	if !d.Allow {
-		e.Action = "access.deny"
+		e.Outcome = OutcomeDenied
 	}
 	if err := s.record(ctx, e); err != nil {
 		return Decision{Reasons: d.Reasons}, err
@@ -130,12 +133,41 @@ func (s *Service) record(ctx context.Context, e Event) error {
 	return nil
 }
 
-func event(u *User, action, subject string, detail any) Event {
-	e := Event{Action: action, Subject: subject, Detail: detail}
+// event is an allowed event by u; the user is "anonymous" when u is nil.
+func event(u *User, action, target string, details any) Event {
+	e := Event{User: "anonymous", Action: action, Target: target, Outcome: OutcomeAllowed, Details: details}
 	if u != nil {
-		e.Actor, e.Partner = u.ID, u.PartnerID
+		e.User, e.Partner = u.ID, u.PartnerID
 	}
 	return e
+}
+
+// denied is a denied event by user id, with the reason.
+func denied(user, action, target, reason string) Event {
+	return Event{User: user, Action: action, Target: target, Outcome: OutcomeDenied, Reason: reason}
+}
+
+// refuse records a Forbidden err as a denied event by actor, then returns err.
+func (s *Service) refuse(ctx context.Context, actor *User, action, target string, err error) error {
+	if fault.Code(err) != fault.Forbidden {
+		return err
+	}
+	e := denied("anonymous", action, target, fault.Message(err))
+	if actor != nil {
+		e.User, e.Partner = actor.ID, actor.PartnerID
+	}
+	if rerr := s.record(ctx, e); rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+func (s *Service) hash(password string) (string, error) {
+	p := s.Argon2
+	if p.Memory == 0 {
+		p = DefaultArgon2
+	}
+	return HashPasswordWith(password, p)
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

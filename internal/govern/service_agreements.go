@@ -27,12 +27,14 @@ func (s *Service) CreateAgreement(ctx context.Context, actor *User, a *Agreement
 		return err
 	}
 	if err := a.Create(actor, s.Clock.Now()); err != nil {
-		return err
+		return s.refuse(ctx, actor, "agreement.create", a.ID, err)
 	}
 	if err := s.Store.CreateAgreement(ctx, a); err != nil {
 		return err
 	}
-	return s.record(ctx, event(actor, "agreement.create", a.ID, a))
+	e := event(actor, "agreement.create", a.ID, a)
+	e.Purpose, e.Agreement = a.Purpose, a.ID
+	return s.record(ctx, e)
 }
 
 // Agreement actions for [Service.ChangeAgreement].
@@ -68,10 +70,12 @@ func (s *Service) ChangeAgreement(ctx context.Context, actor *User, id, action, 
 		err = fault.Errorf(fault.Invalid, "unknown agreement action %q: use approve, activate, suspend or end", action)
 	}
 	if err != nil {
-		return nil, err
+		return nil, s.refuse(ctx, actor, "agreement."+action, id, err)
 	}
 	if err := s.Store.SaveAgreement(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, s.record(ctx, event(actor, "agreement."+action, a.ID, a.History[len(a.History)-1]))
+	e := event(actor, "agreement."+action, a.ID, a.History[len(a.History)-1])
+	e.Purpose, e.Agreement = a.Purpose, a.ID
+	return a, s.record(ctx, e)
 }

@@ -42,7 +42,7 @@ func (s *Service) AddOptOuts(ctx context.Context, actor *User, o *OptOuts) (int,
 		return 0, err
 	}
 	if err := s.canOwn(ctx, actor, o.Dataset, "set opt-outs on"); err != nil {
-		return 0, err
+		return 0, s.refuse(ctx, actor, "optout.add", o.Dataset, err)
 	}
 	n, err := s.Store.AddOptOuts(ctx, o, actor.ID, s.Clock.Now())
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Service) PurgePlan(ctx context.Context) ([]Purge, error) {
 func (s *Service) Purge(ctx context.Context, actor *User, plan []Purge) (int, error) {
 	for i, p := range plan {
 		if err := s.canOwn(ctx, actor, p.Version.DatasetID, "purge"); err != nil {
-			return i, err
+			return i, s.refuse(ctx, actor, "retention.purge", p.Version.DatasetID, err)
 		}
 		if err := s.Store.PurgeVersion(ctx, p.Version, actor.ID, s.Clock.Now()); err != nil {
 			return i, err

@@ -39,12 +39,12 @@ func (s *Service) Login(ctx context.Context, id, password string) (*User, error)
 		}
 	}
 	if !ok {
-		if err := s.record(ctx, Event{Actor: id, Action: "login.fail", Subject: id}); err != nil {
+		if err := s.record(ctx, denied(id, "login", id, "wrong password, unknown user or disabled account")); err != nil {
 			return nil, err
 		}
 		return nil, fail
 	}
-	return u, s.record(ctx, event(u, "login.ok", u.ID, nil))
+	return u, s.record(ctx, event(u, "login", u.ID, nil))
 }
 
 // TokenUser returns the user a presented API token belongs to, if the token
@@ -63,7 +63,7 @@ func (s *Service) TokenUser(ctx context.Context, text string) (*User, error) {
 		err = t.Check(text, s.Clock.Now())
 	}
 	if err != nil {
-		if rerr := s.record(ctx, Event{Action: "login.fail", Subject: "token " + id}); rerr != nil {
+		if rerr := s.record(ctx, denied("token:"+id, "login", "token:"+id, fault.Message(err))); rerr != nil {
 			return nil, rerr
 		}
 		return nil, err
@@ -90,7 +90,7 @@ func (s *Service) Bootstrap(ctx context.Context, u *User, password string) error
 // partner.
 func (s *Service) CreateUser(ctx context.Context, actor, u *User, password string) error {
 	if err := canAdminister(actor, u.PartnerID); err != nil {
-		return err
+		return s.refuse(ctx, actor, "user.create", u.ID, err)
 	}
 	if err := s.prepareUser(ctx, u, password, actor.ID); err != nil {
 		return err
@@ -112,7 +112,7 @@ func (s *Service) prepareUser(ctx context.Context, u *User, password, by string)
 	if password == "" {
 		return nil
 	}
-	h, err := HashPassword(password)
+	h, err := s.hash(password)
 	u.PasswordHash = h
 	return err
 }
@@ -142,7 +142,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor *User, id string, disab
 // SetPassword sets a user's password: their own, or as a partner admin of
 // their partner.
 func (s *Service) SetPassword(ctx context.Context, actor *User, id, password string) error {
-	h, err := HashPassword(password)
+	h, err := s.hash(password)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Service) updateUser(ctx context.Context, actor *User, id, action string
 	}
 	if !(action == "user.password" && actor.ID == u.ID && !actor.Disabled) {
 		if err := canAdminister(actor, u.PartnerID); err != nil {
-			return err
+			return s.refuse(ctx, actor, action, id, err)
 		}
 	}
 	if err := change(u); err != nil {
@@ -207,7 +207,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor *User, id string) error
 			return err
 		}
 		if err := canAdminister(actor, owner.PartnerID); err != nil {
-			return err
+			return s.refuse(ctx, actor, "token.revoke", id, err)
 		}
 	}
 	if t.RevokedAt != nil {

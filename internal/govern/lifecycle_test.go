@@ -1,0 +1,181 @@
+package govern
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+func draftAgreement(t *testing.T, at time.Time) *Agreement {
+	t.Helper()
+	a := baseAgreement()
+	a.Status = ""
+	if err := a.Create(&User{ID: "c.admin", PartnerID: "council", Roles: []Role{PartnerAdmin}}, at); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+var (
+	policeOwner  = &User{ID: "p.owner", PartnerID: "police", Roles: []Role{DataOwner}}
+	councilOwner = &User{ID: "c.owner", PartnerID: "council", Roles: []Role{DataOwner}}
+	fireOwner    = &User{ID: "f.owner", PartnerID: "fire", Roles: []Role{DataOwner}}
+	councilAdmin = &User{ID: "c.admin", PartnerID: "council", Roles: []Role{PartnerAdmin}}
+	policeAnalys = &User{ID: "p.analyst", PartnerID: "police", Roles: []Role{Analyst}}
+)
+
+func TestLifecycle(t *testing.T) {
+	owners := matrixState().Owners
+	at := matrixNow
+	a := draftAgreement(t, at)
+	steps := []struct {
+		name string
+		do   func() error
+		code string
+		want Status
+	}{
+		{"activate a draft", func() error { return a.Activate(councilAdmin, at, "") }, fault.Conflict, Draft},
+		{"analyst cannot approve", func() error { return a.Approve(policeAnalys, owners, at) }, fault.Forbidden, Draft},
+		{"a non-owning partner cannot approve", func() error { return a.Approve(fireOwner, owners, at) }, fault.Forbidden, Draft},
+		{"police approves", func() error { return a.Approve(policeOwner, owners, at) }, "", Draft},
+		{"police cannot approve twice", func() error { return a.Approve(policeOwner, owners, at) }, fault.Conflict, Draft},
+		{"council approves: all owners have", func() error { return a.Approve(councilOwner, owners, at) }, "", Approved},
+		{"an outsider cannot activate", func() error { return a.Activate(fireOwner, at, "") }, fault.Forbidden, Approved},
+		{"council admin activates", func() error { return a.Activate(councilAdmin, at, "signed") }, "", Active},
+		{"police suspends", func() error { return a.Suspend(policeOwner, at, "breach review") }, "", Suspended},
+		{"cannot suspend twice", func() error { return a.Suspend(policeOwner, at, "") }, fault.Conflict, Suspended},
+		{"reactivate", func() error { return a.Activate(policeOwner, at, "review done") }, "", Active},
+		{"end", func() error { return a.Terminate(councilOwner, at, "project closed") }, "", Ended},
+		{"cannot end twice", func() error { return a.Terminate(councilOwner, at, "") }, fault.Conflict, Ended},
+		{"cannot reactivate an ended agreement", func() error { return a.Activate(councilAdmin, at, "") }, fault.Conflict, Ended},
+	}
+	for _, s := range steps {
+		at = at.Add(time.Hour)
+		err := s.do()
+		if fault.Code(err) != s.code || a.Status != s.want {
+			t.Fatalf("%s: got %v (code %q) and status %s, want code %q and %s", s.name, err, fault.Code(err), a.Status, s.code, s.want)
+		}
+	}
+	want := []Transition{
+		{Action: "create", To: Draft, By: "c.admin", At: matrixNow},
+		{Action: "approve", From: Draft, To: Draft, By: "p.owner", At: matrixNow.Add(4 * time.Hour), Note: "approved for police"},
+		{Action: "approve", From: Draft, To: Approved, By: "c.owner", At: matrixNow.Add(6 * time.Hour), Note: "approved for council"},
+		{Action: "activate", From: Approved, To: Active, By: "c.admin", At: matrixNow.Add(8 * time.Hour), Note: "signed"},
+		{Action: "suspend", From: Active, To: Suspended, By: "p.owner", At: matrixNow.Add(9 * time.Hour), Note: "breach review"},
+		{Action: "activate", From: Suspended, To: Active, By: "p.owner", At: matrixNow.Add(11 * time.Hour), Note: "review done"},
+		{Action: "end", From: Active, To: Ended, By: "c.owner", At: matrixNow.Add(12 * time.Hour), Note: "project closed"},
+	}
+	if len(a.History) != len(want) {
+		t.Fatalf("history: got %d transitions %+v, want %d", len(a.History), a.History, len(want))
+	}
+	for i := range want {
+		if a.History[i] != want[i] {
+			t.Errorf("transition %d: got %+v, want %+v", i, a.History[i], want[i])
+		}
+	}
+}
+
+func TestCreateNeedsAPartyAdminOrOwner(t *testing.T) {
+	a := baseAgreement()
+	for _, u := range []*User{fireOwner, policeAnalys} {
+		if err := a.Create(u, matrixNow); fault.Code(err) != fault.Forbidden {
+			t.Errorf("%s creates: got %v, want forbidden", u.ID, err)
+		}
+	}
+}
+
+// TestExpiry moves a manual clock across an agreement's end date: it allows
+// access through the last day and nothing from the next midnight, and can no
+// longer be suspended or reactivated.
+func TestExpiry(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC))
+	a := baseAgreement()
+	st := matrixState()
+	st.Agreements = []*Agreement{a}
+	u := &User{ID: "ana", PartnerID: "council", Roles: []Role{Analyst}}
+	req := Request{Purpose: "domestic-abuse", Output: Aggregate, Reads: []Read{{Dataset: "police-ds", Columns: policeCols}}}
+
+	st.Now = clk.Now()
+	if d := Decide(st, u, req); !d.Allow || a.StatusAt(st.Now) != Active {
+		t.Fatalf("on the last day: got %s (status %s), want allowed and active", d, a.StatusAt(st.Now))
+	}
+	clk.Advance(time.Second)
+	st.Now = clk.Now()
+	d := Decide(st, u, req)
+	if d.Allow || a.StatusAt(st.Now) != Expired || reasonCodes(d)[0] != ReasonStatus || d.Reasons[0].Clause != "end" {
+		t.Fatalf("the day after: got %s %+v (status %s), want denied by the end clause, expired", d, d.Reasons, a.StatusAt(st.Now))
+	}
+	if a.Status != Active {
+		t.Errorf("expiry is computed, but the stored status changed to %s", a.Status)
+	}
+	if err := a.Suspend(policeOwner, st.Now, ""); fault.Code(err) != fault.Conflict {
+		t.Errorf("suspend an expired agreement: got %v, want conflict", err)
+	}
+	if err := a.Terminate(policeOwner, st.Now, "tidy"); err != nil {
+		t.Errorf("end an expired agreement: %v", err)
+	}
+	clk.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond))
+	a.Status = Active
+	st.Now = clk.Now()
+	if d := Decide(st, u, req); d.Allow || d.Reasons[0].Clause != "start" {
+		t.Errorf("before the start: got %s, want denied by the start clause", d)
+	}
+}
+
+func TestParseAgreementExample(t *testing.T) {
+	b, err := os.ReadFile("../../examples/agreements/domestic-abuse.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := ParseAgreement(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Status != Draft || a.Threshold < MinThreshold || len(a.Parties) < 2 || len(a.Datasets) == 0 {
+		t.Errorf("got %+v", a)
+	}
+}
+
+func TestAgreementValidation(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(a *Agreement)
+	}{
+		{"bad id", func(a *Agreement) { a.ID = "Bad Id" }},
+		{"no title", func(a *Agreement) { a.Title = "" }},
+		{"no purpose", func(a *Agreement) { a.Purpose = "" }},
+		{"no recipient", func(a *Agreement) { a.Parties[1].Recipient = false }},
+		{"party twice", func(a *Agreement) { a.Parties = append(a.Parties, a.Parties[0]) }},
+		{"party neither owner nor recipient", func(a *Agreement) { a.Parties[0].Owner = false }},
+		{"no article 6 basis", func(a *Agreement) { a.Parties[0].LawfulBasis = []string{"uk-gdpr-9-2-g"} }},
+		{"unknown basis", func(a *Agreement) { a.Parties[0].LawfulBasis = []string{"because"} }},
+		{"no datasets", func(a *Agreement) { a.Datasets = nil }},
+		{"no columns", func(a *Agreement) { a.Datasets[0].Columns = nil }},
+		{"column twice", func(a *Agreement) { a.Datasets[0].Columns = []string{"id", "id"} }},
+		{"dataset twice", func(a *Agreement) { a.Datasets = append(a.Datasets, a.Datasets[0]) }},
+		{"no outputs", func(a *Agreement) { a.Outputs = nil }},
+		{"audit is not an agreement output", func(a *Agreement) { a.Outputs = []OutputKind{AuditLog} }},
+		{"record-level with no owner-recipient", func(a *Agreement) { a.Parties[1].Owner = false }},
+		{"threshold too low", func(a *Agreement) { a.Threshold = 3 }},
+		{"no retention", func(a *Agreement) { a.RetentionDays = 0 }},
+		{"ends before it starts", func(a *Agreement) { a.End = mustDate("2025-12-31") }},
+		{"review after end", func(a *Agreement) { a.Review = mustDate("2027-01-01") }},
+		{"no start", func(a *Agreement) { a.Start = Date{} }},
+	}
+	if err := baseAgreement().Validate(); err != nil {
+		t.Fatalf("base agreement: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := baseAgreement()
+			tt.change(a)
+			if err := a.Validate(); fault.Code(err) != fault.Invalid {
+				t.Errorf("got %v, want an invalid error", err)
+			}
+		})
+	}
+}
