@@ -1,0 +1,186 @@
+package disclose
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/disclose/noise"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Options carries what [Apply] needs beyond the table and policy: where to
+// charge a privacy budget and what earlier releases to compare against.
+type Options struct {
+	// Dataset scopes the budget and the differencing audit; required with
+	// a Ledger or an Auditor.
+	Dataset string
+	// Query describes the table for the budget ledger; By names who asked.
+	Query, By string
+	// Ledger is charged for differentially private tables.
+	Ledger Ledger
+	// Auditor, when set and the table's cells carry ids, withholds cells
+	// that differ from earlier releases by fewer than the threshold units
+	// and remembers this table's published cells.
+	Auditor *Auditor
+	// Random is the noise source; nil means crypto/rand. Only tests pass
+	// a seeded one.
+	Random noise.Source
+	// Clock stamps ledger entries; nil means the system clock.
+	Clock clock.Clock
+}
+
+// Apply returns t after disclosure control under p: the only way an
+// aggregate leaves the engine. Without p.DP it suppresses small counts and
+// dominated sums (primary), cells that differ by a few units from an
+// earlier release (when o.Auditor and cell ids are given), complementary
+// cells so no withheld one can be worked out from totals (secondary), then
+// rounds what is shown. With p.DP it charges o.Ledger and publishes noisy
+// counts instead.
+func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	if err := p.validate(t); err != nil {
+		return nil, err
+	}
+	if (o.Ledger != nil || o.Auditor != nil) && o.Dataset == "" {
+		return nil, fault.Errorf(fault.Invalid, "a budget ledger or release audit needs the dataset the table comes from")
+	}
+	if p.DP != nil {
+		return applyDP(ctx, t, p, o)
+	}
+	c := newControl(newGrid(t), p.threshold())
+	c.names = dimNames(t)
+	c.primary(p)
+	var pops [][]uint64
+	if o.Auditor != nil && hasIDs(t) {
+		o.Auditor.mu.Lock()
+		defer o.Auditor.mu.Unlock()
+		pops = c.populations(o.Auditor, t)
+		c.differencing(o.Auditor, o.Dataset, pops)
+	}
+	checked := c.secondary()
+	r := c.result(t, p, Rounded)
+	if pops != nil {
+		for e, pop := range pops {
+			if !c.suppressed(e) {
+				o.Auditor.record(o.Dataset, pop)
+			}
+		}
+	}
+	r.Report = c.report(t, p, r, reportNotes{exactChecked: checked, audited: pops != nil, auditWanted: o.Auditor != nil})
+	return r, nil
+}
+
+func dimNames(t *Table) []string {
+	out := make([]string, len(t.Dims))
+	for i, d := range t.Dims {
+		out[i] = d.Name
+	}
+	return out
+}
+
+func hasIDs(t *Table) bool {
+	for _, c := range t.Cells {
+		if c.IDs == nil && c.Count > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// populations hashes each extended cell's ids; a margin's population is
+// the union of its interior cells'.
+func (c *control) populations(a *Auditor, t *Table) [][]uint64 {
+	ids := make([][]string, c.g.n)
+	for i, cell := range t.Cells {
+		ids[c.g.extOf(i)] = cell.IDs
+	}
+	for d := range c.g.size {
+		for e := 0; e < c.g.n; e++ {
+			if k := c.g.coord(e, d); k < c.g.size[d] {
+				tot := e + (c.g.size[d]-k)*c.g.stride[d]
+				ids[tot] = append(ids[tot], ids[e]...)
+			}
+		}
+	}
+	pops := make([][]uint64, c.g.n)
+	for e := range ids {
+		pops[e] = a.Population(ids[e])
+	}
+	return pops
+}
+
+// differencing withholds cells whose population differs from a released
+// one by fewer than the threshold units. The caller holds a.mu.
+func (c *control) differencing(a *Auditor, dataset string, pops [][]uint64) {
+	for e, pop := range pops {
+		if c.suppressed(e) {
+			continue
+		}
+		if d := a.closest(dataset, pop, int(c.th)); d > 0 {
+			c.suppress(e, SuppressedPrimary, RuleDifferencing,
+				fmt.Sprintf("differencing: its population differs from a cell released earlier by fewer than %d units", c.th))
+		}
+	}
+}
+
+// result builds the published table; shown counts are rounded to
+// p.RoundTo and get status shownAs (or Shown when not rounded).
+func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
+	r := &Result{Dims: t.Dims, Measure: t.measure(), SumName: t.SumName}
+	base := p.RoundTo
+	for e := 0; e < c.g.n; e++ {
+		margin := c.g.isMargin(e)
+		if margin && p.OmitMargins {
+			continue
+		}
+		oc := OutCell{Levels: c.levels(t, e), Margin: margin, Status: c.status[e], Reason: c.reason[e]}
+		if !oc.Status.Suppressed() {
+			oc.Count = roundTo(c.g.count[e], base)
+			oc.Status, oc.Reason = shownAs, ""
+			if shownAs == Rounded && base <= 1 {
+				oc.Status = Shown
+			}
+			if base > 1 {
+				oc.Reason = fmt.Sprintf("rounded to the nearest %d", base)
+			}
+			if c.g.hasSum {
+				oc.Sum = c.g.sum[e]
+				if base > 1 {
+					oc.Sum = math.Round(oc.Sum/float64(base)) * float64(base)
+				}
+				if oc.Count > 0 {
+					oc.Mean = oc.Sum / float64(oc.Count)
+				}
+			}
+		}
+		r.Cells = append(r.Cells, oc)
+	}
+	return r
+}
+
+func (c *control) levels(t *Table, e int) []string {
+	out := make([]string, len(c.g.size))
+	for d := range c.g.size {
+		if k := c.g.coord(e, d); k == c.g.size[d] {
+			out[d] = TotalLevel
+		} else {
+			out[d] = t.Dims[d].Levels[k]
+		}
+	}
+	return out
+}
+
+// roundTo rounds a non-negative count to the nearest multiple of base,
+// halves up; base ≤ 1 leaves it alone. Margins are rounded from their own
+// true totals, independently of their rounded cells, so a rounded table
+// need not add up.
+func roundTo(v, base int64) int64 {
+	if base <= 1 {
+		return v
+	}
+	return (v + base/2) / base * base
+}
