@@ -95,12 +95,16 @@ func (l *Load) Append(values ...any) error {
 
 // ColumnStats computes, over the rows appended so far, each column's
 // non-empty count, distinct count and (for ordered types) min and max, and
-// the number of rows whose record id repeats an earlier one.
+// the number of rows whose record id repeats an earlier one. Columns are
+// summarised one query at a time so that only one column's distinct values
+// are held at once.
 func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols []catalog.ColumnQuality, err error) {
 	if err := l.app.Flush(); err != nil {
 		return 0, 0, nil, fault.Wrap(err, fault.Internal, "cannot write rows to the store")
 	}
-	var sel []string
+	if err := l.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+l.table).Scan(&rows); err != nil {
+		return 0, 0, nil, err
+	}
 	for _, c := range l.dataset.Schema.Columns {
 		q := quoteIdent(c.Name)
 		mm := "NULL, NULL"
@@ -108,25 +112,17 @@ func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols 
 		case catalog.TypeDate, catalog.TypeDatetime, catalog.TypeInteger, catalog.TypeDecimal:
 			mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
 		}
-		sel = append(sel, fmt.Sprintf("count(%s), count(DISTINCT %s), %s", q, q, mm))
-	}
-	dup := "0"
-	if id, ok := l.dataset.Schema.RecordID(); ok {
-		dup = fmt.Sprintf("count(%s) - count(DISTINCT %s)", quoteIdent(id.Name), quoteIdent(id.Name))
-	}
-	row := l.conn.QueryRowContext(ctx, `SELECT count(*), `+dup+`, `+strings.Join(sel, ", ")+` FROM `+l.table)
-	n := len(l.dataset.Schema.Columns)
-	present, distinct := make([]int64, n), make([]int64, n)
-	mins, maxs := make([]sql.NullString, n), make([]sql.NullString, n)
-	dest := []any{&rows, &dupIDs}
-	for i := 0; i < n; i++ {
-		dest = append(dest, &present[i], &distinct[i], &mins[i], &maxs[i])
-	}
-	if err := row.Scan(dest...); err != nil {
-		return 0, 0, nil, err
-	}
-	for i, c := range l.dataset.Schema.Columns {
-		cols = append(cols, catalog.ColumnQuality{Name: c.Name, Type: c.Type, Present: present[i], Distinct: distinct[i], Min: mins[i].String, Max: maxs[i].String})
+		cq := catalog.ColumnQuality{Name: c.Name, Type: c.Type}
+		var lo, hi sql.NullString
+		err := l.conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(%s), count(DISTINCT %s), %s FROM %s", q, q, mm, l.table)).Scan(&cq.Present, &cq.Distinct, &lo, &hi)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		cq.Min, cq.Max = lo.String, hi.String
+		if c.Role == catalog.RoleRecordID {
+			dupIDs = cq.Present - cq.Distinct
+		}
+		cols = append(cols, cq)
 	}
 	return rows, dupIDs, cols, nil
 }
