@@ -1,0 +1,275 @@
+package link
+
+import (
+	"cmp"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/link/strsim"
+)
+
+// BlockingReport says what blocking did: how many candidate pairs each
+// rule added, which blocks were largest, which were skipped by the cap,
+// and, when truth is known, how many true pairs blocking kept (recall).
+type BlockingReport struct {
+	Rules []RuleReport `json:"rules"`
+	// CandidatePairs is the size of the union of the rules' pairs.
+	CandidatePairs int `json:"candidate_pairs"`
+	// AllPairs is the number of pairs without blocking.
+	AllPairs float64 `json:"all_pairs"`
+	// MaxBlockSize is the cap in force.
+	MaxBlockSize int `json:"max_block_size"`
+	// TruePairs and Recall are set when truth was given: the true pairs in
+	// the pair space and the share of them among the candidates.
+	TruePairs int     `json:"true_pairs,omitempty"`
+	Recall    float64 `json:"recall,omitempty"`
+}
+
+// RuleReport is one blocking rule's part of a [BlockingReport].
+type RuleReport struct {
+	Rule string `json:"rule"`
+	// Pairs is the number of candidate pairs this rule added that no
+	// earlier rule had proposed.
+	Pairs int `json:"pairs"`
+	// Blocks counts keys held by two records or more.
+	Blocks int `json:"blocks"`
+	// Skipped counts blocks over the cap and SkippedRecords their records:
+	// their pairs were not compared under this rule.
+	Skipped        int `json:"skipped_blocks"`
+	SkippedRecords int `json:"skipped_records"`
+	// Largest lists the biggest blocks, skipped ones included.
+	Largest []BlockSize `json:"largest"`
+	// Recall is the share of true pairs this rule finds alone (with truth).
+	Recall float64 `json:"recall,omitempty"`
+}
+
+// BlockSize is one block's key (as text) and number of records.
+type BlockSize struct {
+	Key     string `json:"key"`
+	Size    int    `json:"size"`
+	Skipped bool   `json:"skipped,omitempty"`
+}
+
+// block is a run of records sharing a key: order[from:to] of its rule.
+type block struct {
+	rule     int
+	from, to int32
+}
+
+// blocking holds every rule's keys and blocks.
+type blocking struct {
+	keys   [][]uint64 // per rule, per record; 0 is no key (or a skipped block)
+	order  [][]int32  // per rule, records sorted by key
+	blocks []block
+	report BlockingReport
+}
+
+// keyText returns record i's key under rule r, "" when a part is missing.
+func (t *table) keyText(i int, r BlockingRule) string {
+	var sb strings.Builder
+	for p, k := range r.Keys {
+		v := transform(t.value(i, []string{k.Field}, false), k)
+		if v == "" {
+			return ""
+		}
+		if p > 0 {
+			sb.WriteByte(0x1f)
+		}
+		sb.WriteString(v)
+	}
+	return sb.String()
+}
+
+// transform applies a key part's transform to a normalised value.
+func transform(v string, k KeyPart) string {
+	if v == "" {
+		return ""
+	}
+	switch k.Transform {
+	case "prefix":
+		r := []rune(v)
+		return string(r[:min(k.N, len(r))])
+	case "soundex":
+		return strsim.Soundex(v)
+	case "year", "year_month", "month_day":
+		d := parseDay(v)
+		if !d.has {
+			return ""
+		}
+		switch k.Transform {
+		case "year":
+			return d.digits[:4]
+		case "year_month":
+			return d.digits[:6]
+		}
+		return d.digits[4:]
+	case "postcode_district":
+		return District(v, k.N)
+	case "sorted_tokens":
+		f := strings.Fields(v)
+		slices.Sort(f)
+		return strings.Join(f, " ")
+	}
+	return v
+}
+
+func hashKey(s string) uint64 {
+	if s == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	k := h.Sum64()
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	if k == 0 {
+		k = 1
+	}
+	return k
+}
+
+// block computes every rule's keys and blocks, applying the size cap.
+func (e *engine) block() (*blocking, error) {
+	cfg, t := e.cfg, e.t
+	b := &blocking{report: BlockingReport{MaxBlockSize: cfg.MaxBlockSize, AllPairs: e.allPairs()}}
+	for _, r := range cfg.Blocking {
+		for _, k := range r.Keys {
+			if err := t.checkField(k.Field); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, r := range cfg.Blocking {
+		for _, k := range r.Keys {
+			if _, err := t.column([]string{k.Field}, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b.keys = make([][]uint64, len(cfg.Blocking))
+	b.order = make([][]int32, len(cfg.Blocking))
+	parallelFor(len(cfg.Blocking), e.workers, func(ri int) {
+		b.keys[ri] = e.ruleKeys(cfg.Blocking[ri])
+	})
+	for ri, r := range cfg.Blocking {
+		rep := e.groupRule(b, ri)
+		rep.Rule = r.Label()
+		b.report.Rules = append(b.report.Rules, rep)
+	}
+	return b, nil
+}
+
+// ruleKeys hashes every record's key under r, computing each distinct
+// field value's transform once.
+func (e *engine) ruleKeys(r BlockingRule) []uint64 {
+	t := e.t
+	keys := make([]uint64, t.len())
+	cols := make([]*Column, len(r.Keys))
+	parts := make([][]string, len(r.Keys))
+	for p, k := range r.Keys {
+		cols[p] = t.columns[k.Field] // built by block before keys are hashed
+		parts[p] = make([]string, len(cols[p].Values))
+		for c, v := range cols[p].Values {
+			parts[p][c] = transform(v, k)
+		}
+	}
+	var sb strings.Builder
+	for i := range keys {
+		sb.Reset()
+		for p := range r.Keys {
+			v := parts[p][cols[p].Codes[i]]
+			if v == "" {
+				sb.Reset()
+				break
+			}
+			if p > 0 {
+				sb.WriteByte(0x1f)
+			}
+			sb.WriteString(v)
+		}
+		keys[i] = hashKey(sb.String())
+	}
+	return keys
+}
+
+// groupRule sorts rule ri's records by key into blocks, skipping those
+// over the cap (their keys are cleared so later rules do not count their
+// pairs as found).
+func (e *engine) groupRule(b *blocking, ri int) RuleReport {
+	keys := b.keys[ri]
+	order := make([]int32, 0, len(keys))
+	for i, k := range keys {
+		if k != 0 {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(keys[x], keys[y]), cmp.Compare(x, y))
+	})
+	b.order[ri] = order
+	var rep RuleReport
+	type sized struct {
+		BlockSize
+		from int
+	}
+	var sizes []sized
+	for from := 0; from < len(order); {
+		to := from + 1
+		for to < len(order) && keys[order[to]] == keys[order[from]] {
+			to++
+		}
+		if n := to - from; n > 1 {
+			skipped := n > e.cfg.MaxBlockSize
+			sizes = append(sizes, sized{BlockSize{Size: n, Skipped: skipped}, from})
+			if skipped {
+				rep.Skipped++
+				rep.SkippedRecords += n
+				for _, i := range order[from:to] {
+					keys[i] = 0
+				}
+			} else {
+				rep.Blocks++
+				b.blocks = append(b.blocks, block{ri, int32(from), int32(to)})
+			}
+		}
+		from = to
+	}
+	slices.SortStableFunc(sizes, func(x, y sized) int { return cmp.Compare(y.Size, x.Size) })
+	for _, s := range sizes[:min(5, len(sizes))] {
+		s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.cfg.Blocking[ri]), "\x1f", "|")
+		rep.Largest = append(rep.Largest, s.BlockSize)
+	}
+	return rep
+}
+
+// allPairs is the number of pairs in the pair space: all pairs within
+// one dataset, or cross-dataset pairs (plus within-dataset with Dedupe).
+func (e *engine) allPairs() float64 {
+	n := float64(e.t.len())
+	total := n * (n - 1) / 2
+	if e.dedupe {
+		return total
+	}
+	for _, ds := range e.t.datasets {
+		k := float64(len(ds.Records))
+		total -= k * (k - 1) / 2
+	}
+	return total
+}
+
+// wanted reports whether records a and b form a pair of the pair space.
+func (e *engine) wanted(a, b int32) bool {
+	return a != b && (e.dedupe || e.t.source[a] != e.t.source[b])
+}
+
+// coveredEarlier reports whether a rule before ri already proposes (a, b).
+func (b *blocking) coveredEarlier(ri int, x, y int32) bool {
+	for r := range ri {
+		if k := b.keys[r][x]; k != 0 && k == b.keys[r][y] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,142 @@
+package link
+
+import (
+	"cmp"
+	"slices"
+)
+
+// ClusterReport says how matched pairs became clusters and what the
+// guards refused.
+type ClusterReport struct {
+	Clusters   int `json:"clusters"`
+	Singletons int `json:"singletons"`
+	Largest    int `json:"largest"`
+	// Matches is the number of pairs at or above the threshold; Joins how
+	// many of them joined two clusters.
+	Matches int `json:"matches"`
+	Joins   int `json:"joins"`
+	// Refused counts joins the guards stopped: a dataset twice in one
+	// cluster under one-to-one, too few links between two groups, or a
+	// cluster past the size cap.
+	RefusedOneToOne int `json:"refused_one_to_one"`
+	RefusedDensity  int `json:"refused_density"`
+	RefusedSize     int `json:"refused_size"`
+}
+
+// clusterer is union-find with each cluster's members, size and datasets.
+type clusterer struct {
+	parent []int32
+	size   []int32
+	next   []int32  // circular list of members
+	mask   []uint64 // datasets present (at roots)
+	adj    [][]int32
+}
+
+func (c *clusterer) find(i int32) int32 {
+	for c.parent[i] != i {
+		c.parent[i] = c.parent[c.parent[i]]
+		i = c.parent[i]
+	}
+	return i
+}
+
+// linksBetween counts matched pairs between the clusters rooted at ra
+// (the smaller) and rb.
+func (c *clusterer) linksBetween(ra, rb int32) int {
+	n := 0
+	for i := ra; ; {
+		for _, j := range c.adj[i] {
+			if c.find(j) == rb {
+				n++
+			}
+		}
+		if i = c.next[i]; i == ra {
+			break
+		}
+	}
+	return n
+}
+
+// cluster joins the matched pairs (indexes into pairs, strongest first)
+// into clusters under the config's guards and returns, for each record,
+// the record that names its cluster: its smallest member by (dataset, id).
+func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int32, ClusterReport) {
+	n := e.t.len()
+	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n), mask: make([]uint64, n), adj: make([][]int32, n)}
+	for i := range n {
+		c.parent[i], c.size[i], c.next[i] = int32(i), 1, int32(i)
+		c.mask[i] = 1 << e.t.source[i]
+	}
+	order := slices.Clone(matched)
+	slices.SortFunc(order, func(x, y int) int {
+		return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
+	})
+	if e.cfg.Cluster.MinDensity > 0 {
+		for _, k := range order {
+			p := pairs[k]
+			c.adj[p.A] = append(c.adj[p.A], p.B)
+			c.adj[p.B] = append(c.adj[p.B], p.A)
+		}
+	}
+	rep := ClusterReport{Matches: len(matched)}
+	for _, k := range order {
+		ra, rb := c.find(pairs[k].A), c.find(pairs[k].B)
+		if ra == rb {
+			continue
+		}
+		if c.size[ra] > c.size[rb] {
+			ra, rb = rb, ra
+		}
+		switch {
+		case e.cfg.OneToOne && c.mask[ra]&c.mask[rb] != 0:
+			rep.RefusedOneToOne++
+			continue
+		case e.cfg.Cluster.MaxSize > 0 && int(c.size[ra]+c.size[rb]) > e.cfg.Cluster.MaxSize:
+			rep.RefusedSize++
+			continue
+		case e.cfg.Cluster.MinDensity > 0 && float64(c.linksBetween(ra, rb)) < e.cfg.Cluster.MinDensity*float64(c.size[ra])*float64(c.size[rb]):
+			rep.RefusedDensity++
+			continue
+		}
+		c.parent[ra] = rb
+		c.size[rb] += c.size[ra]
+		c.mask[rb] |= c.mask[ra]
+		c.next[ra], c.next[rb] = c.next[rb], c.next[ra]
+		rep.Joins++
+	}
+	return e.nameClusters(c, &rep), rep
+}
+
+// nameClusters gives each record its cluster's smallest member, so cluster
+// ids stay stable when unrelated records come and go.
+func (e *engine) nameClusters(c *clusterer, rep *ClusterReport) []int32 {
+	n := e.t.len()
+	rep_ := make([]int32, n)
+	for i := range rep_ {
+		rep_[i] = -1
+	}
+	less := func(a, b int32) bool {
+		da, ia := e.t.id(int(a))
+		db, ib := e.t.id(int(b))
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(ia, ib)) < 0
+	}
+	out := make([]int32, n)
+	for i := range n {
+		r := c.find(int32(i))
+		if rep_[r] < 0 || less(int32(i), rep_[r]) {
+			rep_[r] = int32(i)
+		}
+	}
+	for i := range n {
+		r := c.find(int32(i))
+		out[i] = rep_[r]
+		if int32(i) == r {
+			rep.Clusters++
+			rep.Largest = max(rep.Largest, int(c.size[r]))
+			if c.size[r] == 1 {
+				rep.Singletons++
+			}
+		}
+	}
+	return out
+}

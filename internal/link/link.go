@@ -1,0 +1,279 @@
+package link
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Options are a run's settings that are not part of the linkage config.
+type Options struct {
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, when set, hears how far each stage is ("compare",
+	// "score").
+	Progress func(stage string, done, total int)
+	// Truth, when set, returns the true entity of a record ("" unknown).
+	// It is used for blocking recall and, with TrainFromLabels, for m.
+	Truth func(dataset string, r *Record) string
+	// TrainFromLabels estimates m and λ from the candidate pairs that Truth
+	// labels, instead of by EM.
+	TrainFromLabels bool
+}
+
+// engine is one run's state.
+type engine struct {
+	cfg     Config
+	t       *table
+	dedupe  bool
+	comps   []Comparer
+	cols    []*Column
+	workers int
+	prog    func(stage string, done, total int)
+}
+
+func (e *engine) progress(stage string, done, total int) {
+	if e.prog != nil {
+		e.prog(stage, done, total)
+	}
+}
+
+// Result is a finished linkage run.
+type Result struct {
+	Model    *Model         `json:"model"`
+	Blocking BlockingReport `json:"blocking"`
+	Clusters ClusterReport  `json:"clusters"`
+	// Threshold is the match probability from which pairs matched.
+	Threshold float64 `json:"threshold"`
+	// Pairs are all candidate pairs and Weights their match weights.
+	Pairs   []Pair    `json:"-"`
+	Weights []float64 `json:"-"`
+	// Matched indexes the pairs at or above the threshold.
+	Matched []int `json:"-"`
+
+	cluster []int32
+	e       *engine
+	s       *scorer
+}
+
+// Link links the datasets under cfg: one dataset is deduplicated; with
+// several, cross-dataset pairs are linked (and within-dataset pairs too
+// when cfg.Dedupe is set).
+func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := newTable(datasets)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
+	for _, spec := range e.cfg.Comparisons {
+		c, col, err := buildComparer(t, spec)
+		if err != nil {
+			return nil, err
+		}
+		e.comps, e.cols = append(e.comps, c), append(e.cols, col)
+	}
+	b, err := e.block()
+	if err != nil {
+		return nil, err
+	}
+	var truth []string
+	if opt.Truth != nil {
+		truth = e.truth(opt.Truth)
+		e.recall(b, truth)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &Result{Pairs: e.candidates(b), e: e}
+	r.Blocking = b.report
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	u, samples := e.estimateU()
+	md, err := e.fit(r.Pairs, u, truth, opt.TrainFromLabels)
+	if err != nil {
+		return nil, err
+	}
+	md.USamples = samples
+	r.Model, r.s = md, e.newScorer(md)
+	r.Weights = make([]float64, len(r.Pairs))
+	const chunk = 1 << 16
+	nChunks := (len(r.Pairs) + chunk - 1) / chunk
+	parallelFor(nChunks, e.workers, func(c int) {
+		for k := c * chunk; k < min(len(r.Pairs), (c+1)*chunk); k++ {
+			r.Weights[k] = r.s.weight(r.Pairs[k])
+		}
+		e.progress("score", c+1, nChunks)
+	})
+	r.Threshold = e.cfg.Threshold
+	if r.Threshold == 0 {
+		r.Threshold = 0.5
+		if e.cfg.TargetPrecision > 0 {
+			r.Threshold = chooseThreshold(r.Weights, e.cfg.TargetPrecision)
+		}
+	}
+	minW := weightOf(r.Threshold)
+	for k, w := range r.Weights {
+		if w >= minW {
+			r.Matched = append(r.Matched, k)
+		}
+	}
+	r.cluster, r.Clusters = e.cluster(r.Pairs, r.Weights, r.Matched)
+	return r, nil
+}
+
+// fit estimates m and λ among candidates, by labels or EM, and builds the
+// model.
+func (e *engine) fit(pairs []Pair, u [][]float64, truth []string, labels bool) (*Model, error) {
+	if labels {
+		if truth == nil {
+			return nil, fault.Errorf(fault.Invalid, "training from labels needs truth: give a truth source")
+		}
+		m, lc := e.labelledM(pairs, func(a, b int32) bool { return truth[a] != "" && truth[a] == truth[b] })
+		md := e.buildModel(m, u, lc, len(pairs))
+		md.MFrom = "labels"
+		return md, nil
+	}
+	m, lc, iters, conv := e.em(patterns(pairs), u)
+	md := e.buildModel(m, u, lc, len(pairs))
+	md.MFrom, md.Iterations, md.Converged = "em", iters, conv
+	return md, nil
+}
+
+// truth returns each record's entity.
+func (e *engine) truth(f func(string, *Record) string) []string {
+	out := make([]string, e.t.len())
+	for i := range out {
+		out[i] = f(e.t.datasets[e.t.source[i]].Name, e.t.record(i))
+	}
+	return out
+}
+
+// recall counts the true pairs of the pair space and the share that
+// blocking (and each rule alone) proposes.
+func (e *engine) recall(b *blocking, truth []string) {
+	groups := map[string][]int32{}
+	for i, ent := range truth {
+		if ent != "" {
+			groups[ent] = append(groups[ent], int32(i))
+		}
+	}
+	found, perRule, total := 0, make([]int, len(b.keys)), 0
+	for _, g := range groups {
+		for i, x := range g {
+			for _, y := range g[i+1:] {
+				if !e.wanted(x, y) {
+					continue
+				}
+				total++
+				any := false
+				for r, keys := range b.keys {
+					if keys[x] != 0 && keys[x] == keys[y] {
+						perRule[r]++
+						any = true
+					}
+				}
+				if any {
+					found++
+				}
+			}
+		}
+	}
+	b.report.TruePairs = total
+	if total > 0 {
+		b.report.Recall = float64(found) / float64(total)
+		for r := range perRule {
+			b.report.Rules[r].Recall = float64(perRule[r]) / float64(total)
+		}
+	}
+}
+
+// Records returns the number of records linked.
+func (r *Result) Records() int { return r.e.t.len() }
+
+// Ref returns record i's dataset and id.
+func (r *Result) Ref(i int) RecordRef {
+	d, id := r.e.t.id(i)
+	return RecordRef{Dataset: d, ID: id}
+}
+
+// ClusterOf returns the record naming record i's cluster.
+func (r *Result) ClusterOf(i int) RecordRef { return r.Ref(int(r.cluster[i])) }
+
+// Probability returns the match probability of pair k.
+func (r *Result) Probability(k int) float64 { return Probability(r.Weights[k]) }
+
+// Explain breaks pair k's weight into its terms.
+func (r *Result) Explain(k int) Explanation {
+	return r.e.explain(r.s, r.Model, r.Pairs[k])
+}
+
+// ExplainRefs explains any two records, whether or not blocking paired
+// them.
+func (r *Result) ExplainRefs(a, b RecordRef) (Explanation, error) {
+	ia, ib := r.index(a), r.index(b)
+	if ia < 0 || ib < 0 {
+		return Explanation{}, fault.Errorf(fault.NotFound, "no record %s/%s or %s/%s in this run", a.Dataset, a.ID, b.Dataset, b.ID)
+	}
+	if ia > ib {
+		ia, ib = ib, ia
+	}
+	p := Pair{A: int32(ia), B: int32(ib), Vector: r.e.vector(ia, ib)}
+	return r.e.explain(r.s, r.Model, p), nil
+}
+
+func (r *Result) index(ref RecordRef) int {
+	for i := range r.e.t.len() {
+		if d, id := r.e.t.id(i); id == ref.ID && (ref.Dataset == "" || d == ref.Dataset) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ReviewRow is one pair for clerical review: who (by record id only), the
+// score, and each comparison's agreement level, never the values.
+type ReviewRow struct {
+	Left        RecordRef `json:"left"`
+	Right       RecordRef `json:"right"`
+	Probability float64   `json:"probability"`
+	Weight      float64   `json:"weight"`
+	Levels      []string  `json:"levels"`
+}
+
+// Review lists up to limit pairs whose match probability lies in
+// [low, high], those nearest the threshold first.
+func (r *Result) Review(low, high float64, limit int) []ReviewRow {
+	var ks []int
+	for k, w := range r.Weights {
+		if p := Probability(w); p >= low && p <= high {
+			ks = append(ks, k)
+		}
+	}
+	tw := weightOf(r.Threshold)
+	slices.SortFunc(ks, func(x, y int) int {
+		return cmp.Or(cmp.Compare(abs(r.Weights[x]-tw), abs(r.Weights[y]-tw)), cmp.Compare(x, y))
+	})
+	var out []ReviewRow
+	for _, k := range ks[:min(limit, len(ks))] {
+		p := r.Pairs[k]
+		row := ReviewRow{Left: r.Ref(int(p.A)), Right: r.Ref(int(p.B)), Probability: r.Probability(k), Weight: r.Weights[k]}
+		for c, cm := range r.Model.Comparisons {
+			row.Levels = append(row.Levels, cm.Levels[p.Vector.Level(c)].Label)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

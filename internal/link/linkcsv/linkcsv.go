@@ -1,0 +1,83 @@
+// Package linkcsv turns CSV text into [link.Dataset] values. It reads from
+// an io.Reader and never opens files, so callers decide where data comes
+// from. Cells and header names are trimmed, as FEBRL files pad them with a
+// space after each comma.
+package linkcsv
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/link"
+)
+
+// Read reads a CSV with a header row into a dataset called name. The
+// idColumn identifies records and must be present and unique; drop names
+// columns to leave out (a truth column, say), which are returned by
+// column name in extra, one value per record.
+func Read(r io.Reader, name, idColumn string, drop ...string) (ds link.Dataset, extra map[string][]string, err error) {
+	cr := csv.NewReader(r)
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return ds, nil, fault.Errorf(fault.Invalid, "%s is empty: a header row naming the columns is needed", name)
+	}
+	if err != nil {
+		return ds, nil, fault.Errorf(fault.Invalid, "%s header: %v", name, err)
+	}
+	idIdx, keep, extraIdx := -1, []int{}, map[string]int{}
+	ds.Name = name
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		switch {
+		case h == idColumn:
+			idIdx = i
+		case slices.Contains(drop, h):
+			extraIdx[h] = i
+		default:
+			keep = append(keep, i)
+			ds.Fields = append(ds.Fields, h)
+		}
+	}
+	if idIdx < 0 {
+		return ds, nil, fault.Errorf(fault.Invalid, "%s has no id column %q (columns: %s): set id_column in the config", name, idColumn, strings.Join(header, ","))
+	}
+	for _, d := range drop {
+		if _, ok := extraIdx[d]; !ok {
+			return ds, nil, fault.Errorf(fault.Invalid, "%s has no column %q", name, d)
+		}
+	}
+	extra = map[string][]string{}
+	seen := map[string]int{}
+	for line := 2; ; line++ {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return ds, nil, fault.Errorf(fault.Invalid, "%s line %d: %v", name, line, err)
+		}
+		id := strings.TrimSpace(row[idIdx])
+		if id == "" {
+			return ds, nil, fault.Errorf(fault.Invalid, "%s line %d has an empty %s: every record needs an id", name, line, idColumn)
+		}
+		if prev, dup := seen[id]; dup {
+			return ds, nil, fault.Errorf(fault.Invalid, "%s line %d repeats id %q of line %d: ids must be unique within a file", name, line, id, prev)
+		}
+		seen[id] = line
+		vals := make([]string, len(keep))
+		for j, i := range keep {
+			vals[j] = strings.TrimSpace(row[i])
+		}
+		ds.Records = append(ds.Records, link.Record{ID: strings.Clone(id), Values: vals})
+		for h, i := range extraIdx {
+			extra[h] = append(extra[h], strings.TrimSpace(row[i]))
+		}
+	}
+	return ds, extra, nil
+}

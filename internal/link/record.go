@@ -1,0 +1,202 @@
+// Package link finds the records that belong to the same person, within
+// one dataset or across several, with the Fellegi–Sunter model.
+//
+// A run goes: blocking (several rules unioned, with a cap on block size)
+// proposes candidate pairs; comparisons give each pair an integer-coded
+// comparison vector (one level per comparison, packed in a uint64); u
+// probabilities come from randomly sampled pairs, m probabilities and the
+// prior λ from expectation maximisation over the candidate pairs (or from
+// labels); each pair gets a match weight and probability, with
+// term-frequency adjustments for common values; pairs above a threshold
+// are clustered with guards against chaining. Every pair's weight can be
+// explained comparison by comparison.
+//
+// The package never reads files or the store: callers hand it [Dataset]
+// values. Plain values and encoded identifiers (keyed tokens, per-field
+// Bloom filters) are compared through the same [Comparer] interface.
+package link
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Record is one row to link: its id, unique within its dataset, and its
+// values in the order of the dataset's Fields. An empty value is missing.
+type Record struct {
+	ID     string
+	Values []string
+}
+
+// Dataset is a named set of records with the same fields.
+type Dataset struct {
+	Name    string
+	Fields  []string
+	Records []Record
+}
+
+// Column holds one compared quantity (a field, or several fields joined)
+// for every record of a run, dictionary-coded: Codes[i] is record i's
+// value as an index into Values, 0 meaning missing, and Counts[c] is how
+// many records hold value c. Comparers work on codes so equal values
+// compare once and exact agreement is an integer test.
+type Column struct {
+	Codes   []int32
+	Values  []string
+	Counts  []int32
+	NonNull int
+}
+
+// Freq returns the share of non-missing records that hold value code c.
+func (c *Column) Freq(code int32) float64 {
+	if c.NonNull == 0 || code <= 0 {
+		return 0
+	}
+	return float64(c.Counts[code]) / float64(c.NonNull)
+}
+
+// table is the records of a run, numbered 0..n-1 across datasets.
+type table struct {
+	datasets []Dataset
+	source   []int32 // dataset index of each record
+	row      []int32 // row within its dataset
+	fieldIdx []map[string]int
+	columns  map[string]*Column
+}
+
+func newTable(datasets []Dataset) (*table, error) {
+	if len(datasets) == 0 {
+		return nil, fault.Errorf(fault.Invalid, "nothing to link: give at least one dataset")
+	}
+	if len(datasets) > 64 {
+		return nil, fault.Errorf(fault.Invalid, "%d datasets given: link at most 64 at once", len(datasets))
+	}
+	t := &table{datasets: datasets, columns: map[string]*Column{}}
+	seen := map[string]bool{}
+	for d, ds := range datasets {
+		if seen[ds.Name] {
+			return nil, fault.Errorf(fault.Invalid, "two datasets are named %q: give each a distinct name", ds.Name)
+		}
+		seen[ds.Name] = true
+		idx := map[string]int{}
+		for i, f := range ds.Fields {
+			idx[f] = i
+		}
+		t.fieldIdx = append(t.fieldIdx, idx)
+		for r, rec := range ds.Records {
+			if len(rec.Values) != len(ds.Fields) {
+				return nil, fault.Errorf(fault.Invalid, "dataset %s record %s has %d values for %d fields", ds.Name, rec.ID, len(rec.Values), len(ds.Fields))
+			}
+			t.source = append(t.source, int32(d))
+			t.row = append(t.row, int32(r))
+		}
+	}
+	if len(t.source) >= 1<<31-1 {
+		return nil, fault.Errorf(fault.Invalid, "too many records (%d) for one run: split by a blocking key", len(t.source))
+	}
+	return t, nil
+}
+
+func (t *table) len() int { return len(t.source) }
+
+// record returns record i.
+func (t *table) record(i int) *Record {
+	return &t.datasets[t.source[i]].Records[t.row[i]]
+}
+
+// id returns record i's dataset name and id.
+func (t *table) id(i int) (string, string) {
+	return t.datasets[t.source[i]].Name, t.record(i).ID
+}
+
+// checkField reports an error naming every dataset that lacks field f.
+func (t *table) checkField(f string) error {
+	for d, ds := range t.datasets {
+		if _, ok := t.fieldIdx[d][f]; !ok {
+			return fault.Errorf(fault.Invalid, "dataset %s has no field %q (it has %s): fix the config or the file's header", ds.Name, f, strings.Join(ds.Fields, ", "))
+		}
+	}
+	return nil
+}
+
+// value returns record i's value of the given fields, joined by a space,
+// normalised unless raw.
+func (t *table) value(i int, fields []string, raw bool) string {
+	d := t.source[i]
+	vals := t.record(i).Values
+	if len(fields) == 1 {
+		v := vals[t.fieldIdx[d][fields[0]]]
+		if raw {
+			return strings.TrimSpace(v)
+		}
+		return Normalise(v)
+	}
+	parts := make([]string, 0, len(fields))
+	for _, f := range fields {
+		v := vals[t.fieldIdx[d][f]]
+		if !raw {
+			v = Normalise(v)
+		}
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// column returns the dictionary-coded column of the given fields, building
+// it on first use.
+func (t *table) column(fields []string, raw bool) (*Column, error) {
+	key := strings.Join(fields, "\x1f")
+	if raw {
+		key += "\x1fraw"
+	}
+	if c, ok := t.columns[key]; ok {
+		return c, nil
+	}
+	for _, f := range fields {
+		if err := t.checkField(f); err != nil {
+			return nil, err
+		}
+	}
+	c := &Column{Codes: make([]int32, t.len()), Values: []string{""}, Counts: []int32{0}}
+	dict := map[string]int32{}
+	for i := range c.Codes {
+		v := t.value(i, fields, raw)
+		if v == "" {
+			continue
+		}
+		code, ok := dict[v]
+		if !ok {
+			code = int32(len(c.Values))
+			dict[v] = code
+			c.Values = append(c.Values, v)
+			c.Counts = append(c.Counts, 0)
+		}
+		c.Codes[i] = code
+		c.Counts[code]++
+		c.NonNull++
+	}
+	t.columns[key] = c
+	return c, nil
+}
+
+// Normalise prepares a plain value for comparison: lower case, surrounding
+// space removed, runs of space inside collapsed to one.
+func Normalise(s string) string {
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || (c >= 'A' && c <= 'Z') || (c == ' ' && i > 0 && s[i-1] == ' ') || c == '\t' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace), " ")
+}
