@@ -131,7 +131,7 @@ func fieldNormaliser(f Field) (func(string) (string, error), error) {
 // marks, upper case, white space collapsed to single spaces.
 func foldText(s string) string {
 	var b strings.Builder
-	for _, r := range norm.NFKD.String(s) {
+	for _, r := range norm.NFKD.String(strings.ToValidUTF8(s, " ")) {
 		if !unicode.Is(unicode.Mn, r) {
 			b.WriteRune(unicode.ToUpper(r))
 		}

@@ -31,8 +31,13 @@ func NewTokenKey(secret *Secret, project string, fields []string) *TokenKey {
 	info := "civiclink token v1\x00" + project + "\x00" + strings.Join(fields, "+")
 	key := secret.derive("civiclink/token/v1", info, 32)
 	t := &TokenKey{fields: append([]string(nil), fields...), keyID: keyID(key)}
-	t.pool.New = func() any { return hmac.New(sha256.New, key) }
+	t.pool.New = func() any { return &tokenMAC{h: hmac.New(sha256.New, key)} }
 	return t
+}
+
+type tokenMAC struct {
+	h   hash.Hash
+	msg []byte
 }
 
 // KeyID identifies the token key without revealing it.
@@ -55,16 +60,18 @@ func (t *TokenKey) sum(dst []byte, values []string) bool {
 			return false
 		}
 	}
-	h := t.pool.Get().(hash.Hash)
-	defer t.pool.Put(h)
-	h.Reset()
+	m := t.pool.Get().(*tokenMAC)
+	defer t.pool.Put(m)
+	m.msg = m.msg[:0]
 	for i, v := range values {
 		if i > 0 {
-			h.Write([]byte{0x1f})
+			m.msg = append(m.msg, 0x1f)
 		}
-		h.Write([]byte(v))
+		m.msg = append(m.msg, v...)
 	}
-	h.Sum(dst)
+	m.h.Reset()
+	m.h.Write(m.msg)
+	m.h.Sum(dst)
 	return true
 }
 

@@ -1,8 +1,12 @@
 package clk
 
 import (
+	"encoding"
 	"encoding/binary"
+	"hash"
 	"math/bits"
+
+	"golang.org/x/crypto/blake2b"
 )
 
 // BLAKE2b (RFC 7693) with the salt of its parameter block, which clkhash's
@@ -40,6 +44,10 @@ type blakeState struct {
 	h0    [8]uint64 // chaining value before the key block
 	key   [128]byte // the key block, kept for the empty message
 	keyed bool
+	// resume is the state after the key block in the BinaryMarshaler form of
+	// golang.org/x/crypto/blake2b, whose compression uses SIMD. Loading it
+	// into an unkeyed digest resumes this keyed, salted hash there.
+	resume []byte
 }
 
 // newBlakeState returns the state of BLAKE2b with a 64-byte digest, the
@@ -60,7 +68,68 @@ func newBlakeState(key, salt []byte) blakeState {
 		blakeCompress(&s.h, &block, s.t, false)
 		s.keyed = true
 	}
+	s.resume = s.marshal()
 	return s
+}
+
+// marshal returns the state in x/crypto/blake2b's marshalled layout: magic
+// "b2b", h[0..7], counter t (two words), digest size, a 128-byte block
+// buffer and its fill, all integers big-endian.
+func (s *blakeState) marshal() []byte {
+	b := make([]byte, 0, 3+8*8+2*8+1+128+1)
+	b = append(b, "b2b"...)
+	for _, w := range s.h {
+		b = binary.BigEndian.AppendUint64(b, w)
+	}
+	b = binary.BigEndian.AppendUint64(b, s.t)
+	b = binary.BigEndian.AppendUint64(b, 0)
+	b = append(b, 64)
+	b = append(b, make([]byte, 128)...)
+	return append(b, 0)
+}
+
+// fastBlake is an x/crypto BLAKE2b-512 digest that resumes blakeStates, or
+// nil when that package's marshalled layout is not the expected one (then
+// the portable compression here is used).
+type fastBlake struct {
+	h hash.Hash
+	u encoding.BinaryUnmarshaler
+}
+
+func newFastBlake() *fastBlake {
+	h, err := blake2b.New512(nil)
+	if err != nil {
+		return nil
+	}
+	u, ok := h.(encoding.BinaryUnmarshaler)
+	if !ok || !fastBlakeWorks(h, u) {
+		return nil
+	}
+	return &fastBlake{h: h, u: u}
+}
+
+// fastBlakeWorks checks, once per digest, that resuming a salted state in
+// x/crypto gives the portable implementation's digest.
+func fastBlakeWorks(h hash.Hash, u encoding.BinaryUnmarshaler) bool {
+	st := newBlakeState([]byte("check key"), []byte("7"))
+	var want [64]byte
+	st.sum([]byte("check token"), &want)
+	if u.UnmarshalBinary(st.resume) != nil {
+		return false
+	}
+	h.Write([]byte("check token"))
+	return string(h.Sum(nil)) == string(want[:])
+}
+
+// sum writes the digest of msg under s to out, with x/crypto's compression
+// when f is not nil and msg fits in one block after the key block.
+func (f *fastBlake) sum(s *blakeState, msg []byte, out *[64]byte) {
+	if f == nil || len(msg) == 0 || len(msg) > 128 || f.u.UnmarshalBinary(s.resume) != nil {
+		s.sum(msg, out)
+		return
+	}
+	f.h.Write(msg)
+	f.h.Sum(out[:0])
 }
 
 // sum returns the 64-byte digest of msg under the state's key and salt.

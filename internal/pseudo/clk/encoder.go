@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
@@ -122,10 +123,19 @@ type scratch struct {
 	md5    []hash.Hash // keyed with key1
 	digest [64]byte
 	mac    []byte
+	blake  *fastBlake
+	pad    []byte
+	starts []int
+	idx    []uint32
+	cache  []map[string][]uint32 // per feature: token bytes → bit indices
 }
 
 func (e *Encoder) newScratch() *scratch {
-	s := &scratch{filter: make([]byte, e.modulus/8), sha1: make([]hash.Hash, len(e.feats)), md5: make([]hash.Hash, len(e.feats))}
+	s := &scratch{filter: make([]byte, e.modulus/8), sha1: make([]hash.Hash, len(e.feats)), md5: make([]hash.Hash, len(e.feats)),
+		blake: newFastBlake(), cache: make([]map[string][]uint32, len(e.feats))}
+	for i := range s.cache {
+		s.cache[i] = map[string][]uint32{}
+	}
 	for i, f := range e.schema.Features {
 		if !f.Ignored && f.Hash.Type == "doubleHash" {
 			s.sha1[i] = hmac.New(sha1.New, e.feats[i].key0)
@@ -192,28 +202,103 @@ func (e *Encoder) hashFeature(s *scratch, i int, raw string) error {
 			return &FeatureError{Feature: f.Identifier, Err: err}
 		}
 	}
-	var err error
-	s.tokens, err = f.appendTokens(s.tokens[:0], v)
-	if err != nil {
-		return &FeatureError{Feature: f.Identifier, Err: err}
+	if v == "" {
+		return nil
 	}
-	n := len(s.tokens)
-	for t, tok := range s.tokens {
-		k := f.Strategy.BitsPerToken
-		if f.Strategy.PerFeature {
-			k = f.Strategy.BitsPerFeature / n
-			if t < f.Strategy.BitsPerFeature%n {
-				k++
-			}
+	switch f.Comparison.Type {
+	case "ngram":
+		e.hashNgrams(s, i, v)
+	case "exact":
+		s.tok = encodeToken(s.tok[:0], f, v)
+		e.hashToken(s, i, e.bitsFor(f, 0, 1))
+	default:
+		var err error
+		s.tokens, err = f.appendTokens(s.tokens[:0], v)
+		if err != nil {
+			return &FeatureError{Feature: f.Identifier, Err: err}
 		}
-		s.tok = encodeToken(s.tok[:0], f, tok)
-		if f.Hash.Type == "blakeHash" {
-			e.blakeIndices(s, i, k)
-		} else {
-			e.doubleIndices(s, i, k, f.Hash.PreventSingularity)
+		for t, tok := range s.tokens {
+			s.tok = encodeToken(s.tok[:0], f, tok)
+			e.hashToken(s, i, e.bitsFor(f, t, len(s.tokens)))
 		}
 	}
 	return nil
+}
+
+// bitsFor returns k for token t of n under the feature's strategy.
+func (e *Encoder) bitsFor(f *Feature, t, n int) int {
+	if !f.Strategy.PerFeature {
+		return f.Strategy.BitsPerToken
+	}
+	k := f.Strategy.BitsPerFeature / n
+	if t < f.Strategy.BitsPerFeature%n {
+		k++
+	}
+	return k
+}
+
+// hashNgrams hashes the n-grams of v as [appendNgrams] makes them, built in
+// place as bytes so that no string is made per token.
+func (e *Encoder) hashNgrams(s *scratch, i int, v string) {
+	f := &e.schema.Features[i]
+	n, positional := f.Comparison.N, f.Comparison.Positional
+	s.pad = s.pad[:0]
+	for range n - 1 {
+		s.pad = append(s.pad, ' ')
+	}
+	s.pad = append(s.pad, v...)
+	for range n - 1 {
+		s.pad = append(s.pad, ' ')
+	}
+	s.starts = s.starts[:0]
+	for j := 0; j < len(s.pad); {
+		s.starts = append(s.starts, j)
+		_, size := utf8.DecodeRune(s.pad[j:])
+		j += size
+	}
+	s.starts = append(s.starts, len(s.pad))
+	count := len(s.starts) - n // windows of n code points
+	plain := f.Format.Type != "string" || f.Format.Encoding == "utf-8" || f.Format.Encoding == "ascii"
+	for t := range count {
+		s.tok = s.tok[:0]
+		if positional {
+			s.tok = strconv.AppendInt(s.tok, int64(t+1), 10)
+			s.tok = append(s.tok, ' ')
+		}
+		s.tok = append(s.tok, s.pad[s.starts[t]:s.starts[t+n]]...)
+		if !plain {
+			s.tok = encodeToken(s.tok[len(s.tok):], f, string(s.tok))
+		}
+		e.hashToken(s, i, e.bitsFor(f, t, count))
+	}
+}
+
+// cacheLimit bounds each feature's token cache in one scratch space.
+const cacheLimit = 1 << 15
+
+// hashToken sets the k bits of the token in s.tok. Tokens repeat a great
+// deal (the bigrams of names, the digits of dates at each position), so the
+// indices are cached per feature; the first k indices of a token do not
+// depend on k, so a longer cached list serves a smaller k.
+func (e *Encoder) hashToken(s *scratch, i, k int) {
+	c := s.cache[i]
+	idx, ok := c[string(s.tok)]
+	if !ok || len(idx) < k {
+		if len(c) >= cacheLimit {
+			clear(c)
+		}
+		s.idx = s.idx[:0]
+		if e.schema.Features[i].Hash.Type == "blakeHash" {
+			e.blakeIndices(s, i, k)
+		} else {
+			e.doubleIndices(s, i, k, e.schema.Features[i].Hash.PreventSingularity)
+		}
+		idx = append([]uint32(nil), s.idx...)
+		c[string(s.tok)] = idx
+	}
+	for _, x := range idx[:k] {
+		s.filter[x>>3] |= 0x80 >> (x & 7)
+	}
 }
 
 func encodeToken(dst []byte, f *Feature, tok string) []byte {
@@ -225,22 +310,21 @@ func encodeToken(dst []byte, f *Feature, tok string) []byte {
 	return append(dst, tok...)
 }
 
-// blakeIndices sets the k bits of blakeHash: BLAKE2b(token, key0, salt j)
+// blakeIndices appends to s.idx the k indices of blakeHash: BLAKE2b(token, key0, salt j)
 // read as little-endian uint16s, each modulo the (power of two) modulus.
 func (e *Encoder) blakeIndices(s *scratch, i, k int) {
 	mask := uint32(e.modulus - 1) // a power of two; above 2^16 every uint16 is its own index
 	states := e.feats[i].blake
 	for j := 0; k > 0; j++ {
-		states[j].sum(s.tok, &s.digest)
+		s.blake.sum(&states[j], s.tok, &s.digest)
 		for t := 0; t < 32 && k > 0; t++ {
-			idx := uint32(binary.LittleEndian.Uint16(s.digest[2*t:])) & mask
-			s.filter[idx>>3] |= 0x80 >> (idx & 7)
+			s.idx = append(s.idx, uint32(binary.LittleEndian.Uint16(s.digest[2*t:]))&mask)
 			k--
 		}
 	}
 }
 
-// doubleIndices sets the k bits (h1 + i·h2) mod L of doubleHash.
+// doubleIndices appends to s.idx the k indices (h1 + i·h2) mod L of doubleHash.
 func (e *Encoder) doubleIndices(s *scratch, i, k int, preventSingularity bool) {
 	L := uint64(e.modulus)
 	h1 := s.macMod(s.sha1[i], s.tok, L)
@@ -254,8 +338,7 @@ func (e *Encoder) doubleIndices(s *scratch, i, k int, preventSingularity bool) {
 		}
 	}
 	for t := range uint64(k) {
-		idx := (h1 + t*h2) % L
-		s.filter[idx>>3] |= 0x80 >> (idx & 7)
+		s.idx = append(s.idx, uint32((h1+t*h2)%L))
 	}
 }
 

@@ -1,6 +1,7 @@
 package clk
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -118,6 +119,23 @@ func FuzzPyInt(f *testing.F) {
 		again, ok2 := pyInt(got)
 		if !ok2 || again != got {
 			t.Errorf("pyInt(%q) = %q, which is not a fixed point (%q)", s, got, again)
+		}
+	})
+}
+
+// The ISO fast path agrees with strptime wherever it answers.
+func FuzzISODateFast(f *testing.F) {
+	for _, s := range []string{"1984-03-12", "0123-01-12", "2000-02-29", "1999-02-29", "1984-00-12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := isoDateFast(s)
+		if !ok {
+			return
+		}
+		y, m, d, err := strptime(s, "%Y-%m-%d")
+		if err != nil || fast != fmt.Sprintf("%d%02d%02d", y, m, d) {
+			t.Errorf("isoDateFast(%q) = %q, strptime gives %d-%d-%d, %v", s, fast, y, m, d, err)
 		}
 	})
 }

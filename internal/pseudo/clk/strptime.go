@@ -86,6 +86,11 @@ func compileStrptime(format string) (*strptimeLayout, error) {
 // formatDate parses v with the strptime format and returns it as
 // strftime('%Y%m%d') does on glibc: the year is not zero padded.
 func formatDate(v, format string) (string, error) {
+	if format == "%Y-%m-%d" {
+		if out, ok := isoDateFast(v); ok {
+			return out, nil
+		}
+	}
 	y, m, d, err := strptime(v, format)
 	if err != nil {
 		return "", err
@@ -160,4 +165,33 @@ func daysIn(year, month int) int {
 		return 30
 	}
 	return 31
+}
+
+// isoDateFast formats a value of exactly the form dddd-dd-dd under
+// %Y-%m-%d without the regular expression. For such a value strptime can
+// only read the four, two and two digits, so the result is the same; any
+// other value, or an impossible date, goes the slow way (and its error).
+func isoDateFast(v string) (string, bool) {
+	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+		return "", false
+	}
+	var n [8]byte
+	j := 0
+	for i := 0; i < 10; i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if v[i] < '0' || v[i] > '9' {
+			return "", false
+		}
+		n[j] = v[i]
+		j++
+	}
+	y := int(n[0]-'0')*1000 + int(n[1]-'0')*100 + int(n[2]-'0')*10 + int(n[3]-'0')
+	m := int(n[4]-'0')*10 + int(n[5]-'0')
+	d := int(n[6]-'0')*10 + int(n[7]-'0')
+	if y < 1000 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return "", false // years below 1000 print unpadded: leave them to the slow path
+	}
+	return string(n[:]), true
 }

@@ -190,7 +190,9 @@ func (p *DateParser) parseWith(l dateLayout, s string) (string, error) {
 	if y < 1 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return "", errImpossible
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), nil
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:]), nil
 }
 
 func matchLiteral(s, lit string) int {

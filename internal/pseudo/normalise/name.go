@@ -66,6 +66,16 @@ func Name(s string) string {
 
 // nameWords folds s to upper-case letters and splits it into words.
 func nameWords(s string) []string {
+	if isPlainASCII(s) {
+		return asciiWords(s)
+	}
+	return unicodeWords(s)
+}
+
+// unicodeWords is nameWords for any text.
+func unicodeWords(s string) []string {
+	// An invalid byte is a break; norm would leave text after it unnormalised.
+	s = strings.ToValidUTF8(s, " ")
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range norm.NFKD.String(s) {
@@ -81,4 +91,41 @@ func nameWords(s string) []string {
 		}
 	}
 	return strings.Fields(b.String())
+}
+
+// isPlainASCII reports whether s is all ASCII, which NFKD leaves as is.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiWords is nameWords for ASCII text, without decomposition: letters
+// upper-cased, apostrophes dropped, anything else a break.
+func asciiWords(s string) []string {
+	buf := make([]byte, 0, len(s))
+	var words []string
+	flush := func() {
+		if len(buf) > 0 {
+			words = append(words, string(buf))
+			buf = buf[:0]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			buf = append(buf, c-'a'+'A')
+		case c >= 'A' && c <= 'Z':
+			buf = append(buf, c)
+		case c == '\'' || c == '`':
+		default:
+			flush()
+		}
+	}
+	flush()
+	return words
 }

@@ -1,6 +1,7 @@
 package normalise
 
 import (
+	"strings"
 	"testing"
 	"unicode"
 )
@@ -205,6 +206,9 @@ func FuzzName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if isPlainASCII(s) && strings.Join(asciiWords(s), "|") != strings.Join(unicodeWords(s), "|") {
+			t.Errorf("the ASCII fast path gives %q for %q, the general path %q", asciiWords(s), s, unicodeWords(s))
+		}
 		n := Name(s)
 		if again := Name(n); again != n {
 			t.Errorf("Name is not idempotent: Name(%q) = %q, Name(%q) = %q", s, n, n, again)
