@@ -104,21 +104,36 @@ func (s *Service) PurgePlan(ctx context.Context) ([]Purge, error) {
 }
 
 // Purge drops the listed versions, each recorded in the audit log; actor
-// must be a data owner of each dataset's partner. It stops at the first
-// failure and returns how many it purged.
+// must be a data owner of every dataset's partner, checked before anything
+// is dropped. It returns how many it purged.
 func (s *Service) Purge(ctx context.Context, actor *User, plan []Purge) (int, error) {
-	for i, p := range plan {
+	for _, p := range plan {
 		if err := s.canOwn(ctx, actor, p.Version.DatasetID, "purge"); err != nil {
-			return i, s.refuse(ctx, actor, "retention.purge", p.Version.DatasetID, err)
+			return 0, s.refuse(ctx, actor, "retention.purge", p.Version.DatasetID, err)
 		}
+	}
+	for i, p := range plan {
 		if err := s.Store.PurgeVersion(ctx, p.Version, actor.ID, s.Clock.Now()); err != nil {
 			return i, err
 		}
-		detail := map[string]any{"dataset": p.Version.DatasetID, "version": p.Version.Number, "rows": p.Version.Rows,
-			"sha256": p.Version.SHA256, "loaded_at": p.Version.LoadedAt, "retain_until": p.RetainUntil, "agreement": p.Agreement}
-		if err := s.record(ctx, event(actor, "retention.purge", p.Version.DatasetID, detail)); err != nil {
+		detail := map[string]any{"version": p.Version.Number, "rows": p.Version.Rows, "sha256": p.Version.SHA256,
+			"loaded_at": p.Version.LoadedAt, "retain_until": p.RetainUntil}
+		e := event(actor, "retention.purge", p.Version.DatasetID, detail)
+		e.Agreement = p.Agreement
+		if err := s.record(ctx, e); err != nil {
 			return i + 1, err
 		}
 	}
 	return len(plan), nil
+}
+
+// PlanFor keeps the items of plan whose dataset partner owns.
+func PlanFor(plan []Purge, owners Owners, partner string) []Purge {
+	var out []Purge
+	for _, p := range plan {
+		if owners[p.Version.DatasetID] == partner {
+			out = append(out, p)
+		}
+	}
+	return out
 }
