@@ -1,0 +1,104 @@
+package audit
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Log is where the rooms record what they do. Append stamps the event with
+// the log's clock, gives it the next index, and returns the entry once it is
+// stored under a new signed tree head.
+type Log interface {
+	Append(ctx context.Context, e Event) (Entry, error)
+}
+
+// Columns are the fields a backend keeps beside an entry's bytes so it can
+// find entries without parsing every one. [Verify] checks they agree with
+// the bytes, so an edited column cannot hide a use of someone's data.
+type Columns struct {
+	Time      time.Time
+	User      string
+	Partner   string
+	Action    string
+	Outcome   string
+	Agreement string
+	Datasets  []string // dataset ids, in the event's order
+	Owners    []string // distinct owning partners, in order of appearance
+}
+
+// ColumnsOf returns the search columns of e.
+func ColumnsOf(e Event) Columns {
+	c := Columns{
+		Time: e.Time.UTC().Truncate(time.Microsecond), User: e.User, Partner: e.Partner,
+		Action: e.Action, Outcome: e.Outcome, Agreement: e.Agreement, Owners: e.Owners(),
+	}
+	for _, d := range e.Datasets {
+		c.Datasets = append(c.Datasets, d.ID)
+	}
+	return c
+}
+
+// Equal reports whether c and o hold the same values.
+func (c Columns) Equal(o Columns) bool {
+	return c.Time.Equal(o.Time) && c.User == o.User && c.Partner == o.Partner &&
+		c.Action == o.Action && c.Outcome == o.Outcome && c.Agreement == o.Agreement &&
+		slices.Equal(c.Datasets, o.Datasets) && slices.Equal(c.Owners, o.Owners)
+}
+
+// Filter selects entries for a listing; zero fields match everything.
+type Filter struct {
+	User      string
+	Partner   string // the acting partner
+	Owner     string // a partner whose data was touched
+	Dataset   string // a dataset id, with or without "@version"
+	Action    string
+	Outcome   string
+	Agreement string
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	// From is the first index to consider (for paging).
+	From uint64
+	// Limit caps the number of entries; 0 for no cap.
+	Limit int
+}
+
+// Validate checks the filter's values.
+func (f Filter) Validate() error {
+	if f.Outcome != "" && f.Outcome != Allowed && f.Outcome != Denied && f.Outcome != Error {
+		return fault.Errorf(fault.Invalid, "outcome %q must be %q, %q or %q", f.Outcome, Allowed, Denied, Error)
+	}
+	if f.Limit < 0 {
+		return fault.Errorf(fault.Invalid, "limit must not be negative")
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return fault.Errorf(fault.Invalid, "the time window is empty: since must be before until")
+	}
+	return nil
+}
+
+// Match reports whether e passes the filter (all but From and Limit).
+func (f Filter) Match(e Event) bool {
+	c := ColumnsOf(e)
+	return (f.User == "" || c.User == f.User) &&
+		(f.Partner == "" || c.Partner == f.Partner) &&
+		(f.Owner == "" || slices.Contains(c.Owners, f.Owner)) &&
+		(f.Dataset == "" || slices.ContainsFunc(c.Datasets, func(d string) bool { return DatasetMatches(d, f.Dataset) })) &&
+		(f.Action == "" || c.Action == f.Action) &&
+		(f.Outcome == "" || c.Outcome == f.Outcome) &&
+		(f.Agreement == "" || c.Agreement == f.Agreement) &&
+		(f.Since.IsZero() || !c.Time.Before(f.Since)) &&
+		(f.Until.IsZero() || c.Time.Before(f.Until))
+}
+
+// DatasetMatches reports whether the dataset reference id (e.g.
+// "incidents@3") is the wanted one: equal, or the same dataset when want
+// names no version.
+func DatasetMatches(id, want string) bool {
+	if id == want {
+		return true
+	}
+	return len(id) > len(want) && id[:len(want)] == want && id[len(want)] == '@'
+}

@@ -1,0 +1,356 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"sync"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Audit is the audit log kept in the store's own tables (migration
+// 0002_audit.sql). With a signing key it appends; without one it can only be
+// read and verified.
+type Audit struct {
+	s   *Store
+	key ed25519.PrivateKey
+	mu  *sync.Mutex
+}
+
+var (
+	_ audit.Log    = (*Audit)(nil)
+	_ audit.Source = (*Audit)(nil)
+)
+
+// auditLocks holds one mutex per open store, so every Audit over the same
+// store appends in turn.
+var auditLocks sync.Map
+
+// AuditLog returns the store's audit log. key signs tree heads on append; it
+// must be the key the log was started with (the first key given is recorded
+// in the store). A nil key gives a log that can be read and verified only.
+func (s *Store) AuditLog(ctx context.Context, key ed25519.PrivateKey) (*Audit, error) {
+	mu, _ := auditLocks.LoadOrStore(s, &sync.Mutex{})
+	a := &Audit{s: s, key: key, mu: mu.(*sync.Mutex)}
+	if key == nil {
+		return a, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.registerKey(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// registerKey records the signing key's public half on first use and
+// refuses a key the log was not started with.
+func (a *Audit) registerKey(ctx context.Context) error {
+	keys, err := a.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	pub := a.key.Public().(ed25519.PublicKey)
+	id := audit.KeyID(pub)
+	if k, ok := keys[id]; ok && bytes.Equal(k, pub) {
+		return nil
+	}
+	if len(keys) > 0 {
+		return fault.Errorf(fault.Forbidden, "the audit signing key %s is not the key this log is signed with; use the key file made when the log started (see --audit-key)", id)
+	}
+	_, err = a.s.db.ExecContext(ctx, `INSERT INTO audit_keys VALUES (?, ?, ?)`, id, []byte(pub), a.s.now())
+	return err
+}
+
+// Append stamps e with the store's clock, appends it as the next entry and
+// signs the new tree head, all in one transaction: O(log n) hashes, no
+// earlier leaf read.
+func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) {
+	if a.key == nil {
+		return audit.Entry{}, fault.Errorf(fault.Internal, "the audit log was opened without its signing key and cannot append")
+	}
+	e.Time = a.s.now()
+	if err := e.Validate(); err != nil {
+		return audit.Entry{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tx, err := a.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	defer tx.Rollback()
+	tree, err := loadTree(ctx, tx)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	entry, err := audit.NewEntry(tree.Size(), e)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	tree.Append(entry.LeafHash, nil)
+	head := audit.Sign(a.key, tree.Size(), tree.Root(), entry.Event.Time)
+	if err := insertEntry(ctx, tx, entry, head, tree); err != nil {
+		return audit.Entry{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return audit.Entry{}, fmt.Errorf("commit audit entry %d: %w", entry.Index, err)
+	}
+	return entry, nil
+}
+
+// loadTree reads the stored right edge of the tree and checks it against the
+// latest signed head, so an append never builds on a tampered state.
+func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
+	var size uint64
+	var state []byte
+	err := tx.QueryRowContext(ctx, `SELECT size, compact FROM audit_state WHERE id = 1`).Scan(&size, &state)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	tree, err := audit.LoadTree(size, state)
+	if err != nil {
+		return nil, tamperedState(err)
+	}
+	var hsize uint64
+	var root []byte
+	err = tx.QueryRowContext(ctx, `SELECT size, root FROM audit_heads ORDER BY size DESC LIMIT 1`).Scan(&hsize, &root)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if size != 0 {
+			return nil, tamperedState(errors.New("the tree state has entries but there is no signed head"))
+		}
+	case err != nil:
+		return nil, err
+	case hsize != size || !bytes.Equal(root, tree.Root()):
+		return nil, tamperedState(fmt.Errorf("tree state size %d, latest head size %d", size, hsize))
+	}
+	return tree, nil
+}
+
+func tamperedState(err error) error {
+	return fault.Wrap(err, fault.Conflict, "the audit log's stored state does not match its latest signed tree head, so nothing more can be appended; run `civiclink audit verify` to find what was changed")
+}
+
+func insertEntry(ctx context.Context, tx *sql.Tx, e audit.Entry, h audit.Head, tree *audit.Tree) error {
+	c := audit.ColumnsOf(e.Event)
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Index, e.Bytes, e.LeafHash, c.Time, c.User, c.Partner, c.Action, c.Outcome, c.Agreement,
+		nonNil(c.Datasets), nonNil(c.Owners))
+	if err != nil {
+		return fmt.Errorf("insert audit entry %d: %w", e.Index, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
+		h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
+		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_state VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET size = excluded.size, compact = excluded.compact`, tree.Size(), tree.State())
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Count returns how many leaves are stored.
+func (a *Audit) Count(ctx context.Context) (uint64, error) {
+	var n uint64
+	err := a.s.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_leaves`).Scan(&n)
+	return n, err
+}
+
+// TreeState returns the stored right edge of the tree.
+func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
+	var size uint64
+	var state []byte
+	err := a.s.db.QueryRowContext(ctx, `SELECT size, compact FROM audit_state WHERE id = 1`).Scan(&size, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil
+	}
+	return size, state, err
+}
+
+// Keys returns the public keys recorded in the store, by key id.
+func (a *Audit) Keys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
+	rows, err := a.s.db.QueryContext(ctx, `SELECT key_id, public_key FROM audit_keys`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keys := map[string]ed25519.PublicKey{}
+	for rows.Next() {
+		var id string
+		var pub []byte
+		if err := rows.Scan(&id, &pub); err != nil {
+			return nil, err
+		}
+		keys[id] = pub
+	}
+	return keys, rows.Err()
+}
+
+const leafColumns = `idx, entry, leaf_hash, ts, actor_user, actor_partner, action, outcome, agreement, datasets, owners`
+
+// Leaves yields every stored leaf in index order, as stored.
+func (a *Audit) Leaves(ctx context.Context) iter.Seq2[audit.Leaf, error] {
+	return a.leaves(ctx, `SELECT `+leafColumns+` FROM audit_leaves ORDER BY idx`)
+}
+
+func (a *Audit) leaves(ctx context.Context, query string, args ...any) iter.Seq2[audit.Leaf, error] {
+	return func(yield func(audit.Leaf, error) bool) {
+		rows, err := a.s.db.QueryContext(ctx, query, args...)
+		if err != nil {
+			yield(audit.Leaf{}, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLeaf(rows)
+			if !yield(l, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(audit.Leaf{}, err)
+		}
+	}
+}
+
+func scanLeaf(rows *sql.Rows) (audit.Leaf, error) {
+	var l audit.Leaf
+	var idx int64
+	var ds, ow []any
+	c := &l.Columns
+	if err := rows.Scan(&idx, &l.Bytes, &l.LeafHash, &c.Time, &c.User, &c.Partner, &c.Action, &c.Outcome, &c.Agreement, &ds, &ow); err != nil {
+		return l, err
+	}
+	if idx < 0 {
+		return l, fault.Errorf(fault.Conflict, "the audit log holds an entry filed under the negative index %d: it was tampered with", idx)
+	}
+	l.Index = uint64(idx)
+	c.Datasets, c.Owners = strings1(ds), strings1(ow)
+	return l, nil
+}
+
+// strings1 turns a scanned VARCHAR[] into a []string (nil when empty, as
+// [audit.ColumnsOf] makes it).
+func strings1(vs []any) []string {
+	var out []string
+	for _, v := range vs {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// Heads yields every stored signed tree head in size order.
+func (a *Audit) Heads(ctx context.Context) iter.Seq2[audit.Head, error] {
+	return func(yield func(audit.Head, error) bool) {
+		rows, err := a.s.db.QueryContext(ctx, `SELECT size, root, ts, key_id, signature FROM audit_heads ORDER BY size`)
+		if err != nil {
+			yield(audit.Head{}, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h audit.Head
+			err := rows.Scan(&h.Size, &h.Root, &h.Time, &h.KeyID, &h.Signature)
+			if !yield(h, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(audit.Head{}, err)
+		}
+	}
+}
+
+// LatestHead returns the newest signed tree head with its public key, ready
+// to export; NotFound when nothing was appended yet.
+func (a *Audit) LatestHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	var pub []byte
+	err := a.s.db.QueryRowContext(ctx, `SELECT h.size, h.root, h.ts, h.key_id, h.signature, k.public_key
+		FROM audit_heads h LEFT JOIN audit_keys k USING (key_id) ORDER BY h.size DESC LIMIT 1`).
+		Scan(&h.Size, &h.Root, &h.Time, &h.KeyID, &h.Signature, &pub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, fault.Errorf(fault.NotFound, "the audit log is empty: nothing has been recorded yet")
+	}
+	h.PublicKey = pub
+	return h, err
+}
+
+// Verify replays the whole log (see [audit.Verify]).
+func (a *Audit) Verify(ctx context.Context, opts audit.Options) (audit.Report, error) {
+	return audit.Verify(ctx, a, opts)
+}
+
+// Entries returns the entries that pass f, in index order, decoded from
+// their signed bytes (the search columns only narrow the scan; each entry is
+// matched again on its bytes).
+func (a *Audit) Entries(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	where, args := entryWhere(f)
+	var out []audit.Entry
+	for l, err := range a.leaves(ctx, `SELECT `+leafColumns+` FROM audit_leaves WHERE `+where+` ORDER BY idx`, args...) {
+		if err != nil {
+			return nil, err
+		}
+		idx, ev, err := audit.Decode(l.Bytes)
+		if err != nil || idx != l.Index || !bytes.Equal(audit.LeafHash(l.Bytes), l.LeafHash) {
+			return nil, fault.Errorf(fault.Conflict, "audit entry %d is damaged; run `civiclink audit verify`", l.Index)
+		}
+		if !f.Match(ev) {
+			continue
+		}
+		out = append(out, audit.Entry{Index: idx, Event: ev, Bytes: l.Bytes, LeafHash: l.LeafHash})
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// entryWhere turns a filter into a parameterised WHERE clause over the
+// search columns.
+func entryWhere(f audit.Filter) (string, []any) {
+	conds := []string{"true"}
+	var args []any
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
+	for _, c := range []struct {
+		col, v string
+	}{{"actor_user", f.User}, {"actor_partner", f.Partner}, {"action", f.Action}, {"outcome", f.Outcome}, {"agreement", f.Agreement}} {
+		if c.v != "" {
+			add(c.col+" = ?", c.v)
+		}
+	}
+	if f.Owner != "" {
+		add("list_contains(owners, ?)", f.Owner)
+	}
+	if !f.Since.IsZero() {
+		add("ts >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		add("ts < ?", f.Until.UTC())
+	}
+	if f.From > 0 {
+		add("idx >= ?", f.From)
+	}
+	return strings.Join(conds, " AND "), args
+}
