@@ -11,11 +11,12 @@ import (
 // Binding is an [Encoder] tied to the columns of one input file.
 type Binding struct {
 	e      *Encoder
-	width  int   // columns in the header
-	id     int   // record-id column, -1 when none
-	keep   []int // kept columns
-	fields []int // per field, -1 when absent (an optional field may be absent)
-	clkRaw []int // bare clkhash schema: input column per CLK feature, -1 ignored
+	width  int    // columns in the header
+	id     int    // record-id column, -1 when none
+	keep   []int  // kept columns
+	fields []int  // per field, -1 when absent (an optional field may be absent)
+	clkRaw []int  // bare clkhash schema: input column per CLK feature, -1 ignored
+	plain  []bool // per output column: hex or base64, never quoted
 }
 
 // Bind maps the spec's columns onto an input header (exact names first,
@@ -49,6 +50,10 @@ func (e *Encoder) Bind(header []string) (*Binding, error) {
 			b.clkRaw = append(b.clkRaw, i)
 		}
 	}
+	b.plain = make([]bool, len(e.schema.Columns))
+	for i, c := range e.schema.Columns {
+		b.plain[i] = c.Type == catalog.TypeToken || c.Type == catalog.TypeEncoding
+	}
 	if len(missing) > 0 {
 		return nil, fault.Errorf(fault.Invalid, "the input has no column %s (its header is %s): rename the columns or set \"column\" in the linkage schema",
 			strings.Join(missing, ", "), strings.Join(header, ","))
@@ -73,6 +78,7 @@ func columnIndex(header []string, name string) int {
 // scratch is per-worker space for [Binding.Encode].
 type scratch struct {
 	vals, clk, tmp, out []string
+	buf                 []byte // a batch's rendered output
 }
 
 // Encode appends the output row for one input row (record id, kept

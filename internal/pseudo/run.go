@@ -200,8 +200,8 @@ func readBatches(ctx context.Context, r *csv.Reader, jobs chan<- batchIn) error 
 // encodeBatch encodes one batch into its rendered output.
 func encodeBatch(b *Binding, format string, bt batchIn, s *scratch) batchOut {
 	out := batchOut{seq: bt.seq}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	buf := bytes.NewBuffer(s.buf[:0])
+	buf.Grow(len(bt.rows) * 512)
 	for i, in := range bt.rows {
 		if bt.errs[i] != nil {
 			out.rejects = append(out.rejects, rejected{err: *bt.errs[i], row: in})
@@ -219,13 +219,43 @@ func encodeBatch(b *Binding, format string, bt batchIn, s *scratch) batchOut {
 			}
 			buf.WriteString(`  "` + row[len(row)-1] + `"`)
 		} else {
-			w.Write(row)
+			writeCSVRow(buf, row, b.plain)
 		}
 		out.n++
 	}
-	w.Flush()
-	out.buf = buf.Bytes()
+	out.buf = bytes.Clone(buf.Bytes())
+	s.buf = buf.Bytes()
 	return out
+}
+
+// writeCSVRow writes one CSV record as encoding/csv would (comma, \n line
+// ends). Columns marked plain hold hex or base64, which never need quotes.
+func writeCSVRow(buf *bytes.Buffer, row []string, plain []bool) {
+	for i, f := range row {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if (i < len(plain) && plain[i]) || !needsQuotes(f) {
+			buf.WriteString(f)
+			continue
+		}
+		buf.WriteByte('"')
+		buf.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		buf.WriteByte('"')
+	}
+	buf.WriteByte('\n')
+}
+
+// needsQuotes follows encoding/csv: a field is quoted when it holds the
+// delimiter, a quote, a line break, starts with a space or is \.
+func needsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f == `\.` || f[0] == ' ' || f[0] == '\t' {
+		return true
+	}
+	return strings.ContainsAny(f, ",\"\r\n")
 }
 
 func (o *Options) pipeline(ctx context.Context, r *csv.Reader, b *Binding, files *outFiles, res *Result) error {
