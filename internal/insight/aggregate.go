@@ -1,0 +1,217 @@
+package insight
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// Missing is the level shown for an empty grouping value.
+const Missing = "(missing)"
+
+// Periods are the time groupings of a dataset's event date.
+var Periods = []string{"year", "quarter", "month"}
+
+// Engine answers aggregate questions; every table it returns has passed
+// disclosure control.
+type Engine struct {
+	Store *store.Store
+	// Ledger is charged for differentially private tables; nil refuses them.
+	Ledger disclose.Ledger
+	// Auditor catches differencing between released tables; nil disables
+	// the check (tests only).
+	Auditor *disclose.Auditor
+}
+
+// AggregateQuery is an ad-hoc aggregate over one dataset.
+type AggregateQuery struct {
+	Dataset string
+	Version int      // 0: the latest
+	By      []string // columns, or year/quarter/month of the event date
+	Where   string   // filter expression (package expr); "" for all rows
+	// Measure is "count" (default), "sum:COLUMN" or "mean:COLUMN".
+	Measure string
+	// By whom, for the budget ledger and the audit.
+	User string
+	// Exclude lists record ids left out (opt-outs for the purpose).
+	Exclude []string
+}
+
+// Aggregate runs q and returns its table after disclosure control under p.
+func (e *Engine) Aggregate(ctx context.Context, q AggregateQuery, p disclose.Policy) (*disclose.Result, error) {
+	d, err := e.Store.Dataset(ctx, q.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.Store.Version(ctx, d.ID, q.Version)
+	if err != nil {
+		return nil, err
+	}
+	spec, measure, err := aggregateSpec(d, v, q)
+	if err != nil {
+		return nil, err
+	}
+	spec.IDs = e.Auditor != nil
+	rows, err := e.Store.RawAggregate(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	t, err := buildTable(d.Schema, spec, rows, measure)
+	if err != nil {
+		return nil, err
+	}
+	return disclose.Apply(ctx, t, p, disclose.Options{
+		Dataset: d.ID, Query: describe(q), By: q.User, Ledger: e.Ledger, Auditor: e.Auditor,
+	})
+}
+
+// aggregateSpec checks q against the dataset and turns it into a store spec.
+func aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (store.AggregateSpec, string, error) {
+	spec := store.AggregateSpec{Version: v, Schema: d.Schema, Exclude: q.Exclude}
+	if len(q.By) == 0 {
+		return spec, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
+	}
+	for _, b := range q.By {
+		g, err := groupKey(d.Schema, strings.TrimSpace(b))
+		if err != nil {
+			return spec, "", err
+		}
+		spec.By = append(spec.By, g)
+	}
+	if q.Where != "" {
+		n, err := expr.ParseChecked(q.Where, d.Schema)
+		if err != nil {
+			return spec, "", err
+		}
+		spec.Where = n
+	}
+	measure := "count"
+	switch m := q.Measure; {
+	case m == "" || m == "count":
+	case strings.HasPrefix(m, "sum:") || strings.HasPrefix(m, "mean:"):
+		col, ok := d.Schema.Column(m[strings.Index(m, ":")+1:])
+		if !ok || (col.Type != catalog.TypeInteger && col.Type != catalog.TypeDecimal) {
+			return spec, "", fault.Errorf(fault.Invalid, "measure %s: the dataset has no numeric column of that name", m)
+		}
+		spec.SumColumn, measure = col.Name, m[:strings.Index(m, ":")]
+	default:
+		return spec, "", fault.Errorf(fault.Invalid, "unknown measure %q: use count, sum:COLUMN or mean:COLUMN", m)
+	}
+	return spec, measure, nil
+}
+
+// groupKey resolves one --by entry: a period of the event date, or a
+// column that does not identify records.
+func groupKey(sc *catalog.Schema, b string) (store.GroupKey, error) {
+	for _, p := range Periods {
+		if strings.EqualFold(b, p) {
+			for _, c := range sc.Columns {
+				if c.Role == catalog.RoleEventDate {
+					return store.GroupKey{Column: c.Name, Period: p}, nil
+				}
+			}
+			return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: the dataset has no event-date column", p)
+		}
+	}
+	c, ok := sc.Column(b)
+	if !ok {
+		return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %q: no such column (try %s, or year, quarter, month)", b, suggestBy(sc))
+	}
+	switch {
+	case c.Role == catalog.RoleIdentifier || c.Role == catalog.RoleRecordID:
+		return store.GroupKey{}, fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
+	case c.Type == catalog.TypeString || c.Type == catalog.TypePostcode || c.Type == catalog.TypeDecimal || c.Type == catalog.TypeDatetime:
+		return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: a %s column has too many distinct values to publish; group by a category, code or period", c.Name, c.Type)
+	}
+	return store.GroupKey{Column: c.Name}, nil
+}
+
+func suggestBy(sc *catalog.Schema) string {
+	var s []string
+	for _, c := range sc.Columns {
+		if c.Type == catalog.TypeCategory || c.Type == catalog.TypeDistrict || c.Type == catalog.TypeLSOA {
+			s = append(s, c.Name)
+		}
+	}
+	if len(s) == 0 {
+		return "month"
+	}
+	return strings.Join(s, ", ")
+}
+
+// buildTable lays raw cells into a full table: every level of every
+// dimension (all codes of a category), zeros where nothing was counted.
+func buildTable(sc *catalog.Schema, spec store.AggregateSpec, rows []store.AggregateRow, measure string) (*disclose.Table, error) {
+	dims := make([]disclose.Dim, len(spec.By))
+	for i, g := range spec.By {
+		dims[i] = disclose.Dim{Name: dimName(g), Levels: levels(sc, g, rows, i)}
+	}
+	t := disclose.NewTable(measure, dims...)
+	if spec.SumColumn != "" {
+		t.SumName = spec.SumColumn
+	}
+	for _, r := range rows {
+		keys := make([]string, len(r.Keys))
+		for i, k := range r.Keys {
+			keys[i] = levelOf(k)
+		}
+		c := disclose.Cell{Count: r.Count, Sum: r.Sum, Top: r.Top, IDs: r.IDs}
+		if err := t.Set(c, keys...); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func dimName(g store.GroupKey) string {
+	if g.Period != "" {
+		return g.Period
+	}
+	return g.Column
+}
+
+func levelOf(k string) string {
+	if k == "" {
+		return Missing
+	}
+	return k
+}
+
+// levels are a dimension's levels: a category's codes in schema order,
+// otherwise the values found, sorted (periods sort in time order).
+func levels(sc *catalog.Schema, g store.GroupKey, rows []store.AggregateRow, i int) []string {
+	seen := map[string]bool{}
+	var out []string
+	if c, ok := sc.Column(g.Column); ok && c.Type == catalog.TypeCategory && g.Period == "" {
+		for _, code := range c.Codes {
+			seen[code.Value] = true
+			out = append(out, code.Value)
+		}
+	}
+	var extra []string
+	for _, r := range rows {
+		if l := levelOf(r.Keys[i]); !seen[l] {
+			seen[l] = true
+			extra = append(extra, l)
+		}
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}
+
+func describe(q AggregateQuery) string {
+	s := "aggregate " + q.Dataset + " by " + strings.Join(q.By, ",")
+	if q.Where != "" {
+		s += " where " + q.Where
+	}
+	if q.Measure != "" {
+		s += " measure " + q.Measure
+	}
+	return s
+}

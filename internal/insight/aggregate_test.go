@@ -1,0 +1,235 @@
+package insight_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/refdata"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+func openStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if err := st.CreatePartner(context.Background(), &catalog.Partner{ID: "police", Name: "Police"}); err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+func addDataset(tb testing.TB, st *store.Store, id string, sc *catalog.Schema, files ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := st.CreateDataset(ctx, &catalog.Dataset{ID: id, PartnerID: "police", Schema: sc}); err != nil {
+		tb.Fatal(err)
+	}
+	for _, f := range files {
+		if _, err := ingest.Run(ctx, st, ingest.Request{DatasetID: id, Path: f, User: "test"}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// TestKSIMatchesDfT checks the whole path on real data: DfT's STATS19
+// casualty files for Essex, one version per year, give the killed and
+// seriously injured counts in DfT's own data. The killed counts for 2015,
+// 2017 and 2018 (44, 46, 49) are also those Essex Police and the Safer
+// Essex Roads Partnership published; for 2016 the police's January release
+// said 64 killed and 970 seriously injured, later revised in DfT's data.
+func TestKSIMatchesDfT(t *testing.T) {
+	want := map[int][2]int64{2015: {44, 734}, 2016: {63, 962}, 2017: {46, 881}, 2018: {49, 882}}
+	b, err := examples.FS.ReadFile("stats19/casualties.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := catalog.ParseSchema(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for y := 2015; y <= 2018; y++ {
+		p, err := refdata.Path("road_safety_stats19", fmt.Sprintf("essex_pf42_casualties_%d.csv", y))
+		if err != nil {
+			t.Skipf("reference data: %v", err)
+		}
+		files = append(files, p)
+	}
+	st := openStore(t)
+	addDataset(t, st, "casualties", sc, files...)
+	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
+	for i, y := 1, 2015; y <= 2018; i, y = i+1, y+1 {
+		res, err := e.Aggregate(context.Background(), insight.AggregateQuery{Dataset: "casualties", Version: i, By: []string{"Casualty_Severity"}, Where: "Casualty_Severity IN ('1', '2')"}, disclose.Policy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		killed, _ := res.Cell("1")
+		serious, _ := res.Cell("2")
+		if killed.Count != want[y][0] || serious.Count != want[y][1] || killed.Status != disclose.Shown || serious.Status != disclose.Shown {
+			t.Errorf("%d: killed %d (%s), serious %d (%s); want %d and %d shown", y, killed.Count, killed.Status, serious.Count, serious.Status, want[y][0], want[y][1])
+		}
+		if total, _ := res.Cell(disclose.TotalLevel); total.Count != want[y][0]+want[y][1] {
+			t.Errorf("%d: KSI total %d, want %d", y, total.Count, want[y][0]+want[y][1])
+		}
+	}
+}
+
+// county writes a small incidents file: Basildon 30 violence (one person
+// aged 44) and 20 thefts, Braintree 4 violence and 15 thefts, Chelmsford 25
+// of each.
+func county(tb testing.TB) (*store.Store, *catalog.Schema) {
+	tb.Helper()
+	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
+	 {"name": "id", "type": "string", "role": "record-id"},
+	 {"name": "on", "type": "date", "role": "event-date"},
+	 {"name": "district", "type": "lad-code", "role": "geography"},
+	 {"name": "kind", "type": "category", "codes": ["violence", "theft"]},
+	 {"name": "age", "type": "integer"},
+	 {"name": "cost", "type": "decimal"}]}`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("id,on,district,kind,age,cost\n")
+	n := 0
+	add := func(district string, count int, kind string) {
+		for range count {
+			n++
+			age := 20 + n%20
+			if n == 7 {
+				age = 44
+			}
+			fmt.Fprintf(&b, "r%d,2024-0%d-15,%s,%s,%d,%d\n", n, 1+n%3, district, kind, age, 100+n)
+		}
+	}
+	add("E07000066", 30, "violence")
+	add("E07000066", 20, "theft")
+	add("E07000067", 4, "violence")
+	add("E07000067", 15, "theft")
+	add("E07000070", 25, "violence")
+	add("E07000070", 25, "theft")
+	p := filepath.Join(tb.TempDir(), "incidents.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	st := openStore(tb)
+	addDataset(tb, st, "incidents", sc, p)
+	return st, sc
+}
+
+func TestAggregateSuppressesSmallCells(t *testing.T) {
+	st, _ := county(t)
+	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
+	res, err := e.Aggregate(context.Background(), insight.AggregateQuery{Dataset: "incidents", By: []string{"district", "kind"}}, disclose.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	if err := disclose.WriteCSV(&csv, res); err != nil {
+		t.Fatal(err)
+	}
+	out := csv.String()
+	if !strings.Contains(out, "E07000067,violence,[c]") {
+		t.Errorf("Braintree's 4 incidents are not suppressed as [c]:\n%s", out)
+	}
+	if strings.Contains(out, ",4\n") || strings.Contains(out, "E07000067,violence,0") {
+		t.Errorf("a small count leaks:\n%s", out)
+	}
+	for _, shown := range []string{"E07000066,violence,30", "E07000066,theft,20", "E07000066,Total,50", "Total,Total,119"} {
+		if !strings.Contains(out, shown) {
+			t.Errorf("%s is not shown:\n%s", shown, out)
+		}
+	}
+	// Braintree's row total is public, so its other cell must go too.
+	if !strings.Contains(out, "E07000067,theft,[c]") {
+		t.Errorf("Braintree's thefts are shown, so its 4 violent incidents follow from the row total:\n%s", out)
+	}
+}
+
+func TestAggregateQueryErrors(t *testing.T) {
+	st, _ := county(t)
+	e := &insight.Engine{Store: st}
+	tests := []struct {
+		q    insight.AggregateQuery
+		code string
+		want string
+	}{
+		{insight.AggregateQuery{Dataset: "nope", By: []string{"kind"}}, fault.NotFound, "no dataset"},
+		{insight.AggregateQuery{Dataset: "incidents"}, fault.Invalid, "--by"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"id"}}, fault.Forbidden, "identifies records"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"cost"}}, fault.Invalid, "too many distinct values"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"colour"}}, fault.Invalid, "no such column"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "age = 'old'"}, fault.Invalid, "whole number"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Measure: "median:age"}, fault.Invalid, "unknown measure"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Measure: "sum:kind"}, fault.Invalid, "no numeric column"},
+	}
+	for _, tt := range tests {
+		_, err := e.Aggregate(context.Background(), tt.q, disclose.Policy{})
+		if fault.Code(err) != tt.code || !strings.Contains(fault.Message(err), tt.want) {
+			t.Errorf("%+v: error %v (%s), want %s containing %q", tt.q, err, fault.Code(err), tt.code, tt.want)
+		}
+	}
+}
+
+// TestDifferencingAttack is the attack an analyst could try: count incidents
+// in Basildon, then count them again leaving out people aged 44. If both
+// figures were published, their difference would say that exactly one
+// Basildon incident involved someone aged 44.
+func TestDifferencingAttack(t *testing.T) {
+	st, _ := county(t)
+	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
+	ctx := context.Background()
+	first, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}}, disclose.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}, Where: "age != 44"}, disclose.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := first.Cell("E07000066")
+	b, _ := second.Cell("E07000066")
+	published := a.Status == disclose.Shown && b.Status == disclose.Shown
+	if published && a.Count-b.Count == 1 {
+		t.Fatalf("the attack worked: Basildon %d then %d isolates one person aged 44", a.Count, b.Count)
+	}
+	if a.Status != disclose.Shown {
+		t.Errorf("the first, innocent query was withheld: %+v", a)
+	}
+}
+
+// TestDifferencingAttackNeedsTheAuditor is the control for the test above:
+// without the auditor the same two queries do isolate the person, so the
+// defence is what stops the attack.
+func TestDifferencingAttackNeedsTheAuditor(t *testing.T) {
+	st, _ := county(t)
+	e := &insight.Engine{Store: st}
+	ctx := context.Background()
+	first, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}}, disclose.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}, Where: "age != 44"}, disclose.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := first.Cell("E07000066")
+	b, _ := second.Cell("E07000066")
+	if a.Status != disclose.Shown || b.Status != disclose.Shown || a.Count-b.Count != 1 {
+		t.Errorf("without the auditor: %d (%s) then %d (%s); the control expects the attack to work", a.Count, a.Status, b.Count, b.Status)
+	}
+}
