@@ -45,6 +45,20 @@ type Config struct {
 	EMIterations int `json:"em_iterations,omitempty"`
 	// Seed makes random sampling repeatable (default 1).
 	Seed uint64 `json:"seed,omitempty"`
+	// Truth says where the true entities are, for evaluation and blocking
+	// recall. The engine never matches on it; a config whose comparisons
+	// or blocking read the truth column is invalid.
+	Truth *TruthSpec `json:"truth,omitempty"`
+}
+
+// TruthSpec names a source of true entity ids: a regular expression whose
+// first group, applied to record ids, is the entity (FEBRL:
+// "^rec-(\\d+)-"); a column of the files holding the entity; or a truth
+// CSV file of (dataset, record_id, person_id).
+type TruthSpec struct {
+	IDRegex string `json:"id_regex,omitempty"`
+	Column  string `json:"column,omitempty"`
+	File    string `json:"file,omitempty"`
 }
 
 // ComparisonSpec is one comparison of the model: a field (or several
@@ -215,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBlockSize < 0 || c.USamples < 0 || c.EMIterations < 0 || c.Cluster.MaxSize < 0 {
 		return fault.Errorf(fault.Invalid, "max_block_size, u_samples, em_iterations and cluster.max_size must not be negative")
+	}
+	if c.Truth != nil && c.Truth.Column != "" && c.UsesField(c.Truth.Column) {
+		return fault.Errorf(fault.Invalid, "column %q holds the truth and must not be used for matching: remove it from comparisons and blocking", c.Truth.Column)
 	}
 	if c.Cluster.MinDensity < 0 || c.Cluster.MinDensity > 1 {
 		return fault.Errorf(fault.Invalid, "cluster.min_density %v must be from 0 to 1", c.Cluster.MinDensity)
