@@ -82,9 +82,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.ingestCmd(),
 		m.benchCmd(),
 		m.demoCmd(),
-		m.synthCmd(),
 		m.linkCmd(),
-		m.serveCmd(),
 		m.pseudonymiseCmd(),
 		// more commands are added here, one file each
 	)
