@@ -1,0 +1,62 @@
+package govern_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/govern"
+	gt "github.com/civiclink/civiclink/internal/govern/governtest"
+)
+
+// TestAuditLogRecords sends decisions through the real audit log in the
+// store and reads them back.
+func TestAuditLogRecords(t *testing.T) {
+	ctx := context.Background()
+	g := &govern.Gate{}
+	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate, Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
+	f := gt.NewFixture(t, g)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	log, err := f.Store.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Service.Audit = govern.AuditRecorder{Log: log}
+	u := f.AddUser(t, "ana", gt.RecipientPartner, govern.Analyst)
+	req := govern.Request{Operation: "test.read", Purpose: gt.Purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: gt.Dataset, Columns: []string{"lsoa"}}}}
+	f.Service.Authorize(ctx, u, req)
+	f.Activate(t, gt.Agreement())
+	if _, err := f.Service.Authorize(ctx, u, req); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	entries, err := log.Entries(ctx, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		got = append(got, e.Event.Action+"/"+e.Event.Outcome)
+		if e.Event.Action == "access" {
+			var d struct{ Decision govern.Decision }
+			if err := json.Unmarshal(e.Event.Details, &d); err != nil || len(d.Decision.Reasons) == 0 {
+				t.Errorf("access details: got %s, %v", e.Event.Details, err)
+			}
+			if len(e.Event.Datasets) != 1 || e.Event.Datasets[0].Owner != gt.OwnerPartner {
+				t.Errorf("access datasets: got %+v", e.Event.Datasets)
+			}
+		}
+	}
+	want := []string{"user.create/allowed", "access/denied", "agreement.create/allowed", "agreement.approve/allowed", "agreement.approve/allowed", "agreement.activate/allowed", "access/allowed"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("entry %d: got %s, want %s", i, got[i], want[i])
+		}
+	}
+}
