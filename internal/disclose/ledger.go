@@ -22,7 +22,7 @@ type Budget struct {
 }
 
 // String formats b as "ε=…, δ=…".
-func (b Budget) String() string { return fmt.Sprintf("ε=%g, δ=%g", b.Epsilon, b.Delta) }
+func (b Budget) String() string { return fmt.Sprintf("ε=%.6g, δ=%.6g", b.Epsilon, b.Delta) }
 
 // Spend is one charge against a dataset's budget.
 type Spend struct {
