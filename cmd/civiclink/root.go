@@ -82,6 +82,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.ingestCmd(),
 		m.benchCmd(),
 		m.demoCmd(),
+		m.serveCmd(),
 		m.linkCmd(),
 		m.pseudonymiseCmd(),
 		// more commands are added here, one file each

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/web"
+)
+
+func (m *Main) serveCmd() *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the web app and JSON API from the store",
+		Long: `Serve the dashboard (district map, datasets, uploads) and the JSON API
+(described at /api/openapi.json) from the store at --data, until interrupted.
+Users sign in with the accounts and API tokens kept by the governance room.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := m.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return m.serve(cmd.Context(), st, addr)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "where to listen (host:port)")
+	return cmd
+}
+
+// serve runs the web app over st on addr until ctx is done; `civiclink
+// demo` calls it after building the demo county.
+func (m *Main) serve(ctx context.Context, st *store.Store, addr string) error {
+	srv, err := m.webServer(st)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if users, err := st.Users(ctx); err == nil && len(users) == 0 {
+		fmt.Fprintln(m.Stderr, "civiclink serve: the store has no users yet, so nobody can sign in; create the first one with the user commands")
+	}
+	fmt.Fprintf(m.Stdout, "civiclink: serving %s on http://%s/ (Ctrl-C stops)\n", st.Path(), addr)
+	return srv.Serve(ctx, addr)
+}
+
+// webServer wires the web app to the store, the governance service, the
+// geography and the disclosure-controlled indicators.
+func (m *Main) webServer(st *store.Store) (*web.Server, error) {
+	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	rec := logRecorder{log: log}
+	gov := govern.NewService(st, rec)
+	gov.Clock = m.Clock
+	county, err := geo.Load()
+	if err != nil {
+		return nil, err
+	}
+	lads, err := geo.LoadBoundaries(geo.LayerLAD)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Config{
+		Catalog:    st,
+		Govern:     gov,
+		Audit:      rec,
+		Districts:  lads,
+		Indicators: &web.DistrictCounts{Store: st, County: county, Govern: gov},
+		Health: func(ctx context.Context) error {
+			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
+			return err
+		},
+		Clock: m.Clock,
+		Log:   log,
+	})
+}
+
+// logRecorder writes governance events to the server log. It stands in
+// until the store's audit log is wired in (store.AuditLog, internal/audit).
+type logRecorder struct{ log *slog.Logger }
+
+func (r logRecorder) Record(ctx context.Context, e govern.Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	r.log.InfoContext(ctx, "audit", "event", string(b))
+	return nil
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// dist is the UI bundle Vite builds from web/ (make build). A fresh clone
+// has only dist/.keep, so the Go code compiles without the bundle and the
+// pages say how to build it.
+//
+//go:embed all:dist
+var dist embed.FS
+
+// bundleEntry is the bundle's script; its presence means the UI is built.
+const bundleEntry = "assets/app.js"
+
+// assetHandler serves dist/assets and reports whether the bundle is there.
+func assetHandler() (http.Handler, bool) {
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		return http.NotFoundHandler(), false
+	}
+	_, err = fs.Stat(sub, bundleEntry)
+	return http.FileServerFS(sub), err == nil
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) error {
+	if strings.Contains(r.PathValue("file"), "..") {
+		http.NotFound(w, r)
+		return nil
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	s.assets.ServeHTTP(w, r)
+	return nil
+}

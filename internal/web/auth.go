@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "civiclink_session"
+	preCSRFCookie = "civiclink_signin" // double-submit token of the sign-in form
+	csrfHeader    = "X-CSRF-Token"
+	csrfField     = "csrf"
+)
+
+// principal is who makes a request: a user, through a session (browser)
+// or an API token (script).
+type principal struct {
+	User    *govern.User
+	Session *session // nil for token calls
+	// csrfPending marks a multipart form post whose CSRF token is a form
+	// part: receive checks it before it accepts the file.
+	csrfPending bool
+}
+
+type ctxKey struct{}
+
+// who returns the request's principal; handlers behind authentication
+// always have one.
+func who(r *http.Request) *principal {
+	p, _ := r.Context().Value(ctxKey{}).(*principal)
+	return p
+}
+
+// identify finds the request's principal, nil when there is none.
+// A malformed, revoked or expired token is an error, not anonymity.
+func (s *Server) identify(r *http.Request) (*principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		text, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, fault.Errorf(fault.Unauthorized, "the Authorization header must be \"Bearer <token>\"")
+		}
+		u, err := s.cfg.Govern.TokenUser(r.Context(), text)
+		if err != nil {
+			return nil, err
+		}
+		return &principal{User: u}, nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	sess := s.sessions.get(c.Value)
+	if sess == nil {
+		return nil, nil
+	}
+	u, err := s.cfg.Govern.Actor(r.Context(), sess.UserID)
+	if fault.Code(err) == fault.Unauthorized {
+		s.sessions.end(sess.ID) // disabled or removed since sign-in
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &principal{User: u, Session: sess}, nil
+}
+
+// checkCSRF requires a state-changing call made with a session to carry
+// the session's token in the X-CSRF-Token header or the csrf form field
+// (for a streamed upload, a csrf part before the file).
+func checkCSRF(r *http.Request, p *principal, streamed bool) error {
+	if p.Session == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	got := r.Header.Get(csrfHeader)
+	if got == "" {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); streamed && mt == "multipart/form-data" {
+			p.csrfPending = true // streamed: checked part by part
+			return nil
+		}
+		got = r.PostFormValue(csrfField)
+	}
+	return p.checkToken(got)
+}
+
+// checkToken compares a presented CSRF token with the session's.
+func (p *principal) checkToken(got string) error {
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRF)) != 1 {
+		return fault.Errorf(fault.Forbidden, "the request's CSRF token is missing or stale: reload the page and try again")
+	}
+	return nil
+}
+
+// wrap adds authentication, CSRF checks and error handling to a route.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.open {
+			s.finish(w, r, rt, rt.handle(w, r))
+			return
+		}
+		p, err := s.identify(r)
+		if err == nil && p == nil {
+			if !rt.api {
+				http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			err = fault.Errorf(fault.Unauthorized, "sign in or send an API token (Authorization: Bearer cvl_...)")
+		}
+		if err == nil {
+			err = checkCSRF(r, p, rt.body == "multipart")
+		}
+		if err != nil {
+			s.finish(w, r, rt, err)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
+		s.finish(w, r, rt, rt.handle(w, r))
+	})
+}
+
+// signIn checks a password sign-in, applying the lockout, and starts a
+// session. The governance service records each attempt; a refusal by the
+// lockout is recorded here.
+func (s *Server) signIn(ctx context.Context, userID, password string) (*session, error) {
+	if locked, until := s.locks.locked(userID); locked {
+		e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied, Reason: "account locked after repeated failures"}
+		if err := s.record(ctx, e); err != nil {
+			return nil, err
+		}
+		return nil, fault.Errorf(fault.Unauthorized, "too many failed sign-ins: this account is locked until %s UTC", until.UTC().Format(time.TimeOnly))
+	}
+	u, err := s.cfg.Govern.Login(ctx, userID, password)
+	if err != nil {
+		if fault.Code(err) == fault.Unauthorized {
+			s.locks.fail(userID)
+		}
+		return nil, err
+	}
+	s.locks.clear(userID)
+	return s.sessions.create(u.ID), nil
+}
+
+// setSessionCookie gives the browser its session id.
+func (s *Server) setSessionCookie(w http.ResponseWriter, sess *session) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: sess.ID, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(s.cfg.SessionTTL / time.Second),
+	})
+}
+
+// clearCookie removes a cookie from the browser.
+func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// record puts a web event on the audit log, stamped with the clock.
+func (s *Server) record(ctx context.Context, e govern.Event) error {
+	e.At = s.cfg.Clock.Now()
+	if err := s.cfg.Audit.Record(ctx, e); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot record the action in the audit log")
+	}
+	return nil
+}
+
+// event is an allowed web event by u.
+func event(u *govern.User, action, target string) govern.Event {
+	return govern.Event{User: u.ID, Partner: u.PartnerID, Action: action, Target: target, Outcome: govern.OutcomeAllowed}
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/ingest"
+)
+
+// Governance is what the web app asks of the govern room: who is signing
+// in or calling with a token, and may they read. *govern.Service is the
+// real one; it records every login and access decision itself.
+type Governance interface {
+	govern.Authorizer
+	// Login checks a password and records the attempt.
+	Login(ctx context.Context, id, password string) (*govern.User, error)
+	// TokenUser returns the user of a valid API token.
+	TokenUser(ctx context.Context, text string) (*govern.User, error)
+	// Actor returns an enabled user by id (a session's user).
+	Actor(ctx context.Context, id string) (*govern.User, error)
+	// Excluded returns a dataset's record ids opted out of purpose.
+	Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error)
+	// Register returns the purpose register.
+	Register(ctx context.Context) (govern.Purposes, error)
+}
+
+var _ Governance = (*govern.Service)(nil)
+
+// Indicator describes one figure that can be mapped by district.
+type Indicator struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Unit        string `json:"unit,omitempty"`
+	DatasetID   string `json:"dataset,omitempty"`
+}
+
+// DistrictValue is one district's published value. Suppressed values have
+// no Value and show as [c].
+type DistrictValue struct {
+	Code       string   `json:"code"`
+	Name       string   `json:"name"`
+	Value      *float64 `json:"value"`
+	Suppressed bool     `json:"suppressed,omitempty"`
+	Display    string   `json:"display"`
+}
+
+// DistrictTable is an indicator's values for every district, already
+// through disclosure control.
+type DistrictTable struct {
+	Indicator Indicator       `json:"indicator"`
+	Purpose   string          `json:"purpose"`
+	Values    []DistrictValue `json:"values"`
+	Total     string          `json:"total"`
+	// Notes say what disclosure control did, for the table's caption.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Indicators lists the figures that can be mapped and computes one for
+// every district. Districts asks the access gate itself (it knows which
+// columns it reads) and returns only disclosure-controlled values.
+type Indicators interface {
+	Indicators(ctx context.Context) ([]Indicator, error)
+	Districts(ctx context.Context, u *govern.User, id, purpose string) (*DistrictTable, error)
+}
+
+// Loader loads an uploaded file as a new dataset version (ingest.Run in
+// production).
+type Loader func(ctx context.Context, st catalog.Store, req ingest.Request) (*ingest.Result, error)

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// OpDistrictCounts is the read operation behind the district map and
+// tables: counts of a dataset's records by district.
+const OpDistrictCounts = "web.district-counts"
+
+func init() {
+	govern.Register(govern.Operation{
+		Name:        OpDistrictCounts,
+		Description: "web map and tables: records of a dataset's latest version counted by district, disclosure-controlled",
+		Output:      govern.Aggregate,
+		Probe:       probeDistrictCounts,
+	})
+}
+
+// Aggregator is the store as the indicator source reads it.
+type Aggregator interface {
+	Datasets(ctx context.Context) ([]*catalog.Dataset, error)
+	Dataset(ctx context.Context, id string) (*catalog.Dataset, error)
+	Version(ctx context.Context, datasetID string, number int) (*catalog.Version, error)
+	RawAggregate(ctx context.Context, spec store.AggregateSpec) ([]store.AggregateRow, error)
+}
+
+var _ Aggregator = (*store.Store)(nil)
+
+// DistrictCounts is an [Indicators] source over the catalogue: for every
+// dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
+// of records of its latest version in each of the county's districts. It
+// asks govern before reading, leaves out opted-out records, and passes the
+// table through disclose.Apply with the threshold the decision sets.
+//
+// It belongs in the insight room once that room grows district indicators;
+// the web app only needs the [Indicators] interface.
+type DistrictCounts struct {
+	Store  Aggregator
+	County *geo.County
+	Govern Governance
+	// Policy is the disclosure control applied; its threshold is raised to
+	// the access decision's.
+	Policy disclose.Policy
+}
+
+const countPrefix = "records-"
+
+// Indicators lists one count indicator per placeable dataset.
+func (dc *DistrictCounts) Indicators(ctx context.Context) ([]Indicator, error) {
+	ds, err := dc.Store.Datasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Indicator
+	for _, d := range ds {
+		if _, ok := placeColumn(d.Schema); !ok {
+			continue
+		}
+		name := d.Name
+		if name == "" {
+			name = d.ID
+		}
+		out = append(out, Indicator{ID: countPrefix + d.ID, Name: name, DatasetID: d.ID, Unit: "records",
+			Description: "Records in the latest version, by the district they fall in"})
+	}
+	return out, nil
+}
+
+// placeColumn returns the column that places a record in a district.
+func placeColumn(sc *catalog.Schema) (*catalog.Column, bool) {
+	for _, t := range []catalog.Type{catalog.TypeDistrict, catalog.TypeLSOA} {
+		for i := range sc.Columns {
+			if sc.Columns[i].Type == t {
+				return &sc.Columns[i], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Districts computes one indicator for purpose, as u.
+func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, purpose string) (*DistrictTable, error) {
+	dsID, ok := strings.CutPrefix(id, countPrefix)
+	if !ok {
+		return nil, fault.Errorf(fault.NotFound, "no indicator %q (GET /api/indicators lists them)", id)
+	}
+	d, err := dc.Store.Dataset(ctx, dsID)
+	if err != nil {
+		return nil, err
+	}
+	col, ok := placeColumn(d.Schema)
+	if !ok {
+		return nil, fault.Errorf(fault.NotFound, "dataset %q has no district or LSOA column to map", d.ID)
+	}
+	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{col.Name}}}})
+	if err != nil {
+		return nil, err
+	}
+	v, err := dc.Store.Version(ctx, d.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := dc.Govern.Excluded(ctx, d.ID, purpose)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := dc.Store.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema,
+		By: []store.GroupKey{{Column: col.Name}}, Exclude: keys(ex)})
+	if err != nil {
+		return nil, err
+	}
+	t, unplaced := dc.table(col, rows)
+	p := dc.Policy
+	if th := int64(dec.Threshold); th > p.Threshold {
+		p.Threshold = th
+	}
+	res, err := disclose.Apply(ctx, t, p, disclose.Options{Dataset: d.ID, Query: id, By: u.ID})
+	if err != nil {
+		return nil, err
+	}
+	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
+	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the total.", v.Number, p.Threshold))
+	if unplaced > 0 {
+		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county) and are not counted.")
+	}
+	return out, nil
+}
+
+// table builds the district table from the raw cells, returning how many
+// records could not be placed in a district.
+func (dc *DistrictCounts) table(col *catalog.Column, rows []store.AggregateRow) (*disclose.Table, int64) {
+	codes := dc.County.LADCodes()
+	t := disclose.NewTable("records", disclose.Dim{Name: "district", Levels: codes})
+	var unplaced int64
+	for _, r := range rows {
+		lad, ok := r.Keys[0], true
+		if col.Type == catalog.TypeLSOA {
+			lad, ok = dc.County.LADOfLSOA(r.Keys[0])
+		} else if _, ok = dc.County.LAD(lad); !ok {
+			lad = ""
+		}
+		i, err := t.Index(lad)
+		if !ok || err != nil {
+			unplaced += r.Count
+			continue
+		}
+		t.Cells[i].Count += r.Count
+	}
+	return t, unplaced
+}
+
+// publish turns a disclosure-controlled result into the web's table.
+func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose string) *DistrictTable {
+	out := &DistrictTable{Indicator: in, Purpose: purpose}
+	for _, code := range dc.County.LADCodes() {
+		lad, _ := dc.County.LAD(code)
+		c, _ := res.Cell(code)
+		v := DistrictValue{Code: code, Name: lad.Name, Display: c.Display(), Suppressed: c.Status.Suppressed()}
+		if !v.Suppressed {
+			f := float64(c.Count)
+			v.Value = &f
+		}
+		out.Values = append(out.Values, v)
+	}
+	if c, ok := res.Cell(disclose.TotalLevel); ok {
+		out.Total = c.Display()
+	}
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// probeDistrictCounts is the operation's gate-test probe: it asks az, then
+// reads p.Dataset's first column grouped, as Districts does.
+func probeDistrictCounts(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	if _, err := az.Authorize(ctx, p.User, govern.Request{Operation: OpDistrictCounts, Purpose: p.Purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: p.Dataset, Columns: p.Columns}}}); err != nil {
+		return err
+	}
+	st, ok := p.Store.(Aggregator)
+	if !ok {
+		return fault.Errorf(fault.Internal, "probe: the fixture store cannot aggregate")
+	}
+	d, err := st.Dataset(ctx, p.Dataset)
+	if err != nil {
+		return err
+	}
+	v, err := st.Version(ctx, d.ID, 0)
+	if err != nil {
+		return err
+	}
+	_, err = st.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: p.Columns[0]}}})
+	return err
+}

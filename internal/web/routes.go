@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one entry of the server's route table, from which both the mux
+// and the OpenAPI document are built.
+type route struct {
+	method, path string
+	api          bool // JSON errors (and documented in OpenAPI when under /api/)
+	open         bool // no sign-in needed
+	summary      string
+	body         string // request body: "" none, "multipart" a file upload, "json"
+	result       string // the OpenAPI schema name of a 2xx JSON response, or a media type
+	handle       func(http.ResponseWriter, *http.Request) error
+}
+
+// pattern is the route's ServeMux pattern.
+func (r route) pattern() string { return r.method + " " + r.path }
+
+// params returns the {names} in the route's path.
+func (r route) params() []string {
+	var ps []string
+	for _, seg := range strings.Split(r.path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			ps = append(ps, strings.TrimSuffix(strings.Trim(seg, "{}"), "..."))
+		}
+	}
+	return ps
+}
+
+// routeTable lists every route the server answers.
+func (s *Server) routeTable() []route {
+	return []route{
+		// health and documentation
+		{method: "GET", path: "/healthz", api: true, open: true, summary: "Health: 200 when the store answers", handle: s.healthz},
+		{method: "GET", path: "/api/openapi.json", api: true, open: true, summary: "This OpenAPI document", result: "object", handle: s.openapi},
+
+		// the API
+		{method: "GET", path: "/api/me", api: true, summary: "The signed-in user", result: "User", handle: s.apiMe},
+		{method: "GET", path: "/api/datasets", api: true, summary: "Datasets the user may see", result: "DatasetList", handle: s.apiDatasets},
+		{method: "GET", path: "/api/datasets/{id}", api: true, summary: "A dataset with its schema", result: "Dataset", handle: s.apiDataset},
+		{method: "GET", path: "/api/datasets/{id}/versions", api: true, summary: "A dataset's versions, oldest first", result: "VersionList", handle: s.apiVersions},
+		{method: "GET", path: "/api/datasets/{id}/versions/{number}", api: true, summary: "One version with its quality report (number 0 is the latest)", result: "Version", handle: s.apiVersion},
+		{method: "POST", path: "/api/datasets/{id}/uploads", api: true, body: "multipart", summary: "Upload a file as a new version; starts a background job (202)", result: "Job", handle: s.apiUpload},
+		{method: "GET", path: "/api/jobs/{id}", api: true, summary: "An upload job's state", result: "Job", handle: s.apiJob},
+		{method: "GET", path: "/api/jobs/{id}/events", api: true, summary: "An upload job's progress as server-sent events (event: progress, data: Job JSON)", result: "text/event-stream", handle: s.apiJobEvents},
+		{method: "GET", path: "/api/boundaries/districts", api: true, summary: "District boundaries as GeoJSON (properties code, name)", result: "application/geo+json", handle: s.apiDistricts},
+		{method: "GET", path: "/api/indicators", api: true, summary: "Indicators that can be mapped by district", result: "IndicatorList", handle: s.apiIndicators},
+		{method: "GET", path: "/api/indicators/{id}", api: true, summary: "An indicator's disclosure-controlled value per district", result: "DistrictTable", handle: s.apiIndicator},
+
+		// pages
+		{method: "GET", path: "/signin", open: true, summary: "Sign-in form", handle: s.pageSignIn},
+		{method: "POST", path: "/signin", open: true, summary: "Sign in", handle: s.postSignIn},
+		{method: "POST", path: "/signout", summary: "Sign out", handle: s.postSignOut},
+		{method: "GET", path: "/{$}", summary: "Overview: district map of an indicator", handle: s.pageOverview},
+		{method: "GET", path: "/datasets", summary: "Datasets", handle: s.pageDatasets},
+		{method: "GET", path: "/datasets/{id}", summary: "A dataset: schema, versions, quality", handle: s.pageDataset},
+		{method: "GET", path: "/datasets/{id}/upload", summary: "Upload form", handle: s.pageUpload},
+		{method: "POST", path: "/datasets/{id}/upload", body: "multipart", summary: "Upload (form post without script)", handle: s.postUpload},
+		{method: "GET", path: "/jobs/{id}", summary: "An upload job's progress", handle: s.pageJob},
+		{method: "GET", path: "/assets/{file...}", open: true, summary: "The UI bundle", handle: s.serveAsset},
+	}
+}

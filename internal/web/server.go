@@ -1,0 +1,186 @@
+// Package web is civiclink's web app: a JSON API described by an OpenAPI
+// document, server-rendered pages (html/template, embedded and parsed at
+// start-up) and the browser bundle built by Vite from web/ and embedded
+// from dist/.
+//
+// Every request that reads or writes partner data is made by a signed-in
+// user (session cookie) or a script (Bearer API token) and passes the
+// governance service's access decision; what is done is put on the audit
+// log.
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/ingest"
+)
+
+// Config holds a [Server]'s dependencies. Catalog, Govern and Audit are
+// required; the rest have defaults.
+type Config struct {
+	// Catalog is the store's catalogue (the *store.Store).
+	Catalog catalog.Store
+	// Govern signs users in and decides every read.
+	Govern Governance
+	// Audit records what the web app does beyond govern's own events
+	// (sign-outs, uploads, refused uploads): the same recorder the
+	// governance service writes to.
+	Audit govern.Recorder
+	// Districts are the district boundaries for the map; nil hides it.
+	Districts *geo.Boundaries
+	// Indicators feed the map and the by-district tables; nil hides them.
+	Indicators Indicators
+	// Purpose is the purpose reads are made for when a request names none
+	// (default "violence-and-vulnerability"); users choose on the page.
+	Purpose string
+	// Health reports whether the store is usable; nil means always.
+	Health func(ctx context.Context) error
+	// Load ingests an upload; ingest.Run when nil.
+	Load Loader
+	// Clock tells the time; the system clock when nil.
+	Clock clock.Clock
+	// Log receives internal errors; slog's default when nil.
+	Log *slog.Logger
+	// UploadDir spools uploaded files; the OS temp folder when empty.
+	UploadDir string
+	// SecureCookies marks cookies Secure (set it when serving over TLS or
+	// behind a TLS proxy).
+	SecureCookies bool
+	// MaxUpload caps an upload's size in bytes (default 512 MiB).
+	MaxUpload int64
+	// SessionTTL is how long a session lasts without use (default 8h).
+	SessionTTL time.Duration
+}
+
+// Validate checks the config and fills defaults.
+func (c *Config) Validate() error {
+	if c.Catalog == nil || c.Govern == nil || c.Audit == nil {
+		return fault.Errorf(fault.Invalid, "web: a catalogue, the governance service and an audit recorder are required")
+	}
+	if c.Purpose == "" {
+		c.Purpose = "violence-and-vulnerability"
+	}
+	if c.Load == nil {
+		c.Load = ingest.Run
+	}
+	if c.Clock == nil {
+		c.Clock = clock.System{}
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.UploadDir == "" {
+		c.UploadDir = os.TempDir()
+	}
+	if c.MaxUpload <= 0 {
+		c.MaxUpload = 512 << 20
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 8 * time.Hour
+	}
+	return nil
+}
+
+// Server is the web app. Build one with [New]; it is an http.Handler.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	routes   []route
+	pages    map[string]*template.Template
+	sessions *sessionStore
+	locks    *lockout
+	jobs     *jobStore
+	assets   http.Handler
+	built    bool   // the UI bundle is embedded
+	geojson  []byte // the district boundaries, with code and name properties
+}
+
+// New builds a server from cfg, parsing every template so that a broken
+// view fails here rather than on first use.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		mux:      http.NewServeMux(),
+		pages:    pages,
+		sessions: newSessionStore(cfg.Clock, cfg.SessionTTL),
+		locks:    newLockout(cfg.Clock, 5, 15*time.Minute),
+		jobs:     newJobStore(cfg.Clock),
+	}
+	s.assets, s.built = assetHandler()
+	if cfg.Districts != nil {
+		if s.geojson, err = districtGeoJSON(cfg.Districts); err != nil {
+			return nil, err
+		}
+	}
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		s.mux.Handle(r.pattern(), s.wrap(r))
+	}
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Serve listens on addr and serves until ctx is done, then shuts down
+// gracefully, giving requests in flight ten seconds to finish.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fault.Wrap(err, fault.Invalid, "cannot listen on %s: is another server using it? choose another with --addr", addr)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener the caller opened (tests use :0).
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.jobs.closeAll()
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(shut)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Close stops background work (upload jobs' event streams).
+func (s *Server) Close() { s.jobs.closeAll() }
