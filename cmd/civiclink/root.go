@@ -82,8 +82,9 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.ingestCmd(),
 		m.benchCmd(),
 		m.demoCmd(),
-		m.serveCmd(),
+		m.synthCmd(),
 		m.linkCmd(),
+		m.serveCmd(),
 		m.pseudonymiseCmd(),
 		// more commands are added here, one file each
 	)
