@@ -2,8 +2,6 @@ package govern_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"testing"
 
@@ -13,18 +11,13 @@ import (
 )
 
 // TestAuditLogRecords sends decisions through the real audit log in the
-// store and reads them back.
+// store and reads them back, signed and verifiable.
 func TestAuditLogRecords(t *testing.T) {
 	ctx := context.Background()
 	g := &govern.Gate{}
 	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate, Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
 	f := gt.NewFixture(t, g)
-	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	log, err := f.Store.AuditLog(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Service.Audit = govern.AuditRecorder{Log: log}
+	log := f.Audit // the fixture's service records there through govern.AuditRecorder
 	u := f.AddUser(t, "ana", gt.RecipientPartner, govern.Analyst)
 	req := govern.Request{Operation: "test.read", Purpose: gt.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: gt.Dataset, Columns: []string{"lsoa"}}}}
@@ -50,7 +43,10 @@ func TestAuditLogRecords(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"user.create/allowed", "access/denied", "agreement.create/allowed", "agreement.approve/allowed", "agreement.approve/allowed", "agreement.activate/allowed", "access/allowed"}
+	if rep, err := log.Verify(ctx, audit.Options{}); err != nil {
+		t.Errorf("verify: %+v, %v", rep, err)
+	}
+	want := []string{"user.bootstrap/allowed", "user.create/allowed", "access/denied", "agreement.create/allowed", "agreement.approve/allowed", "agreement.approve/allowed", "agreement.activate/allowed", "access/allowed"}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

@@ -6,11 +6,13 @@ package governtest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -32,15 +34,13 @@ var Start = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 
 // Fixture is an in-memory store with two partners, a dataset each (with a
 // few synthetic rows), an admin and data owner at each partner, and a
-// governance service that records its events in Events.
+// governance service that records its events in the store's audit log.
 type Fixture struct {
 	Store   *store.Store
 	Service *govern.Service
 	Clock   *clock.Manual
+	Audit   *store.Audit
 	Admins  map[string]*govern.User // partner admin and data owner, by partner
-
-	mu     sync.Mutex
-	events []govern.Event
 }
 
 // cheap argon2 costs keep fixtures fast; production uses DefaultArgon2.
@@ -57,13 +57,14 @@ func NewFixture(tb testing.TB, gate *govern.Gate) *Fixture {
 	tb.Cleanup(func() { st.Close() })
 	f := &Fixture{Store: st, Clock: clock.NewManual(Start), Admins: map[string]*govern.User{}}
 	st.Clock = f.Clock
-	f.Service = &govern.Service{Store: st, Clock: f.Clock, Gate: gate, Argon2: cheap,
-		Audit: govern.RecorderFunc(func(_ context.Context, e govern.Event) error {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.events = append(f.events, e)
-			return nil
-		})}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if f.Audit, err = st.AuditLog(ctx, key); err != nil {
+		tb.Fatal(err)
+	}
+	f.Service = &govern.Service{Store: st, Clock: f.Clock, Gate: gate, Argon2: cheap, Audit: govern.AuditRecorder{Log: f.Audit}}
 	for _, p := range []string{OwnerPartner, RecipientPartner} {
 		if err := st.CreatePartner(ctx, &catalog.Partner{ID: p, Name: p}); err != nil {
 			tb.Fatal(err)
@@ -176,9 +177,21 @@ func (f *Fixture) Activate(tb testing.TB, a *govern.Agreement) {
 	}
 }
 
-// Events returns a copy of the events recorded so far.
+// Events returns the events in the audit log so far, oldest first (Details
+// as raw JSON).
 func (f *Fixture) Events() []govern.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]govern.Event(nil), f.events...)
+	entries, err := f.Audit.Entries(context.Background(), audit.Filter{})
+	if err != nil {
+		panic(err)
+	}
+	out := make([]govern.Event, len(entries))
+	for i, en := range entries {
+		e := en.Event
+		out[i] = govern.Event{At: e.Time, User: e.User, Partner: e.Partner, Action: e.Action, Purpose: e.Purpose,
+			Target: e.Target, Agreement: e.Agreement, Outcome: e.Outcome, Reason: e.Reason, Details: e.Details}
+		for _, d := range e.Datasets {
+			out[i].Datasets = append(out[i].Datasets, govern.DatasetRef{ID: d.ID, Owner: d.Owner})
+		}
+	}
+	return out
 }
