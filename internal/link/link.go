@@ -220,11 +220,12 @@ func (r *Result) ExplainRefs(a, b RecordRef) (Explanation, error) {
 	if ia < 0 || ib < 0 {
 		return Explanation{}, fault.Errorf(fault.NotFound, "no record %s/%s or %s/%s in this run", a.Dataset, a.ID, b.Dataset, b.ID)
 	}
+	p := Pair{A: int32(min(ia, ib)), B: int32(max(ia, ib)), Vector: r.e.vector(ia, ib)}
+	x := r.e.explain(r.s, r.Model, p)
 	if ia > ib {
-		ia, ib = ib, ia
+		x.Left, x.Right = x.Right, x.Left
 	}
-	p := Pair{A: int32(ia), B: int32(ib), Vector: r.e.vector(ia, ib)}
-	return r.e.explain(r.s, r.Model, p), nil
+	return x, nil
 }
 
 func (r *Result) index(ref RecordRef) int {
