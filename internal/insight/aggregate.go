@@ -8,6 +8,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight/expr"
 	"github.com/civiclink/civiclink/internal/store"
 )
@@ -18,10 +19,19 @@ const Missing = "(missing)"
 // Periods are the time groupings of a dataset's event date.
 var Periods = []string{"year", "quarter", "month"}
 
-// Engine answers aggregate questions; every table it returns has passed
-// disclosure control.
+// Governor is what insight asks of governance: may this user read these
+// columns for this purpose, and which records have opted out of it.
+type Governor interface {
+	govern.Authorizer
+	Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error)
+}
+
+// Engine answers aggregate questions. Every read asks the Governor first,
+// and every table it returns has passed disclosure control at the
+// threshold the governing agreement sets.
 type Engine struct {
 	Store *store.Store
+	Gov   Governor
 	// Ledger is charged for differentially private tables; nil refuses them.
 	Ledger disclose.Ledger
 	// Auditor catches differencing between released tables; nil disables
@@ -37,14 +47,23 @@ type AggregateQuery struct {
 	Where   string   // filter expression (package expr); "" for all rows
 	// Measure is "count" (default), "sum:COLUMN" or "mean:COLUMN".
 	Measure string
-	// By whom, for the budget ledger and the audit.
-	User string
-	// Exclude lists record ids left out (opt-outs for the purpose).
-	Exclude []string
+	// Purpose is the registered purpose the figures serve.
+	Purpose string
+	// RoundTo rounds published counts (e.g. 5); it can only add protection.
+	RoundTo int64
+	// Threshold raises (never lowers) the agreement's disclosure threshold.
+	Threshold int64
+	// DP asks for differentially private counts instead of suppression.
+	DP *disclose.DPConfig
 }
 
-// Aggregate runs q and returns its table after disclosure control under p.
-func (e *Engine) Aggregate(ctx context.Context, q AggregateQuery, p disclose.Policy) (*disclose.Result, error) {
+// OpAggregate is the read operation of ad-hoc aggregates.
+const OpAggregate = "insight.aggregate"
+
+// Aggregate runs q for user u and returns its table after disclosure
+// control. It is refused, with the reasons, unless governance allows u to
+// read the columns q touches for q's purpose.
+func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery) (*disclose.Result, error) {
 	d, err := e.Store.Dataset(ctx, q.Dataset)
 	if err != nil {
 		return nil, err
@@ -57,6 +76,14 @@ func (e *Engine) Aggregate(ctx context.Context, q AggregateQuery, p disclose.Pol
 	if err != nil {
 		return nil, err
 	}
+	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}})
+	if err != nil {
+		return nil, err
+	}
+	if spec.Exclude, err = e.excluded(ctx, d.ID, q.Purpose); err != nil {
+		return nil, err
+	}
 	spec.IDs = e.Auditor != nil
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {
@@ -66,14 +93,52 @@ func (e *Engine) Aggregate(ctx context.Context, q AggregateQuery, p disclose.Pol
 	if err != nil {
 		return nil, err
 	}
+	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo, DP: q.DP}
 	return disclose.Apply(ctx, t, p, disclose.Options{
-		Dataset: d.ID, Query: describe(q), By: q.User, Ledger: e.Ledger, Auditor: e.Auditor,
+		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,
 	})
+}
+
+// excluded lists the records opted out of purpose.
+func (e *Engine) excluded(ctx context.Context, dataset, purpose string) ([]string, error) {
+	m, err := e.Gov.Excluded(ctx, dataset, purpose)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// specColumns are the columns an aggregate reads: its groups, its filter
+// and its measure.
+func specColumns(spec store.AggregateSpec) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, g := range spec.By {
+		add(g.Column)
+	}
+	if spec.Where != nil {
+		for _, c := range expr.Columns(spec.Where) {
+			add(c)
+		}
+	}
+	add(spec.SumColumn)
+	return out
 }
 
 // aggregateSpec checks q against the dataset and turns it into a store spec.
 func aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (store.AggregateSpec, string, error) {
-	spec := store.AggregateSpec{Version: v, Schema: d.Schema, Exclude: q.Exclude}
+	spec := store.AggregateSpec{Version: v, Schema: d.Schema}
 	if len(q.By) == 0 {
 		return spec, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
 	}

@@ -3,6 +3,7 @@ package insight_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,11 +14,45 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/refdata"
 	"github.com/civiclink/civiclink/internal/store"
 )
+
+// governed is governance over st as in production: the store's own
+// hash-chained audit log, a real Service, and an analyst of the police who
+// owns the test datasets.
+func governed(tb testing.TB, st *store.Store) (*govern.Service, *govern.User) {
+	tb.Helper()
+	ctx := context.Background()
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := govern.NewService(st, govern.AuditRecorder{Log: log})
+	u := &govern.User{ID: "ana", PartnerID: "police", Name: "Ana Analyst", Roles: []govern.Role{govern.Analyst}}
+	if err := svc.Bootstrap(ctx, u, "correct horse battery staple"); err != nil {
+		tb.Fatal(err)
+	}
+	return svc, u
+}
+
+// engine is an insight engine over st with governance and the auditor.
+func engine(tb testing.TB, st *store.Store, auditor bool) (*insight.Engine, *govern.User) {
+	tb.Helper()
+	svc, u := governed(tb, st)
+	e := &insight.Engine{Store: st, Gov: svc}
+	if auditor {
+		e.Auditor = disclose.NewAuditor()
+	}
+	return e, u
+}
 
 func openStore(tb testing.TB) *store.Store {
 	tb.Helper()
@@ -71,9 +106,9 @@ func TestKSIMatchesDfT(t *testing.T) {
 	}
 	st := openStore(t)
 	addDataset(t, st, "casualties", sc, files...)
-	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
+	e, u := engine(t, st, true)
 	for i, y := 1, 2015; y <= 2018; i, y = i+1, y+1 {
-		res, err := e.Aggregate(context.Background(), insight.AggregateQuery{Dataset: "casualties", Version: i, By: []string{"Casualty_Severity"}, Where: "Casualty_Severity IN ('1', '2')"}, disclose.Policy{})
+		res, err := e.Aggregate(context.Background(), u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "casualties", Version: i, By: []string{"Casualty_Severity"}, Where: "Casualty_Severity IN ('1', '2')"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,8 +168,8 @@ func county(tb testing.TB) (*store.Store, *catalog.Schema) {
 
 func TestAggregateSuppressesSmallCells(t *testing.T) {
 	st, _ := county(t)
-	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
-	res, err := e.Aggregate(context.Background(), insight.AggregateQuery{Dataset: "incidents", By: []string{"district", "kind"}}, disclose.Policy{})
+	e, u := engine(t, st, true)
+	res, err := e.Aggregate(context.Background(), u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district", "kind"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +197,7 @@ func TestAggregateSuppressesSmallCells(t *testing.T) {
 
 func TestAggregateQueryErrors(t *testing.T) {
 	st, _ := county(t)
-	e := &insight.Engine{Store: st}
+	e, u := engine(t, st, false)
 	tests := []struct {
 		q    insight.AggregateQuery
 		code string
@@ -178,7 +213,8 @@ func TestAggregateQueryErrors(t *testing.T) {
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Measure: "sum:kind"}, fault.Invalid, "no numeric column"},
 	}
 	for _, tt := range tests {
-		_, err := e.Aggregate(context.Background(), tt.q, disclose.Policy{})
+		tt.q.Purpose = "violence-and-vulnerability"
+		_, err := e.Aggregate(context.Background(), u, tt.q)
 		if fault.Code(err) != tt.code || !strings.Contains(fault.Message(err), tt.want) {
 			t.Errorf("%+v: error %v (%s), want %s containing %q", tt.q, err, fault.Code(err), tt.code, tt.want)
 		}
@@ -191,13 +227,13 @@ func TestAggregateQueryErrors(t *testing.T) {
 // Basildon incident involved someone aged 44.
 func TestDifferencingAttack(t *testing.T) {
 	st, _ := county(t)
-	e := &insight.Engine{Store: st, Auditor: disclose.NewAuditor()}
+	e, u := engine(t, st, true)
 	ctx := context.Background()
-	first, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}}, disclose.Policy{})
+	first, err := e.Aggregate(ctx, u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}, Where: "age != 44"}, disclose.Policy{})
+	second, err := e.Aggregate(ctx, u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district"}, Where: "age != 44"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,13 +253,13 @@ func TestDifferencingAttack(t *testing.T) {
 // defence is what stops the attack.
 func TestDifferencingAttackNeedsTheAuditor(t *testing.T) {
 	st, _ := county(t)
-	e := &insight.Engine{Store: st}
+	e, u := engine(t, st, false)
 	ctx := context.Background()
-	first, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}}, disclose.Policy{})
+	first, err := e.Aggregate(ctx, u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := e.Aggregate(ctx, insight.AggregateQuery{Dataset: "incidents", By: []string{"district"}, Where: "age != 44"}, disclose.Policy{})
+	second, err := e.Aggregate(ctx, u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district"}, Where: "age != 44"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,62 @@
+package insight
+
+import (
+	"context"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+func init() { RegisterOperations(govern.DefaultGate) }
+
+// RegisterOperations adds insight's read operations to the gate, so that
+// the gate test walks them: each must be refused without an agreement and
+// allowed under one.
+func RegisterOperations(g *govern.Gate) {
+	g.Register(govern.Operation{
+		Name:        OpAggregate,
+		Description: "ad-hoc aggregate over one dataset, disclosure-controlled",
+		Output:      govern.Aggregate,
+		Probe:       probeAggregate,
+	})
+}
+
+func probeAggregate(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	st, ok := p.Store.(*store.Store)
+	if !ok {
+		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+	}
+	gov, ok := az.(Governor)
+	if !ok {
+		gov = authorizeOnly{az}
+	}
+	d, err := st.Dataset(ctx, p.Dataset)
+	if err != nil {
+		return err
+	}
+	by := ""
+	for _, c := range d.Schema.Columns {
+		if c.Type == catalog.TypeCategory {
+			by = c.Name
+			break
+		}
+	}
+	e := &Engine{Store: st, Gov: gov}
+	res, err := e.Aggregate(ctx, p.User, AggregateQuery{Dataset: p.Dataset, Purpose: p.Purpose, By: []string{by}})
+	if err != nil {
+		return err
+	}
+	if len(res.Cells) == 0 {
+		return fault.Errorf(fault.Internal, "probe aggregate returned no cells")
+	}
+	return nil
+}
+
+// authorizeOnly is a Governor over an Authorizer that knows no opt-outs.
+type authorizeOnly struct{ govern.Authorizer }
+
+func (authorizeOnly) Excluded(context.Context, string, string) (map[string]bool, error) {
+	return nil, nil
+}
