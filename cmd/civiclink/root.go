@@ -86,6 +86,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.linkCmd(),
 		m.serveCmd(),
 		m.pseudonymiseCmd(),
+		m.auditCmd(),
 		// more commands are added here, one file each
 	)
 	return root

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// audit returns the store's audit log, signing with the key file (created
+// on first use, mode 0600). Commands call it to record what they do:
+//
+//	log, err := m.audit(ctx)
+//	_, err = log.Append(ctx, audit.Event{User: m.User, Action: audit.ActionIngest, ...})
+func (m *Main) audit(ctx context.Context) (audit.Log, error) {
+	log, err := m.auditLog(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return log, nil
+}
+
+// record appends e to the audit log, filling in the acting user when e
+// names none.
+func (m *Main) record(ctx context.Context, e audit.Event) error {
+	if e.User == "" {
+		e.User = m.User
+	}
+	log, err := m.audit(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = log.Append(ctx, e)
+	return err
+}
+
+// auditLog opens the audit log with the signing key at keyPath (see
+// [Main.auditKeyPath] for the default).
+func (m *Main) auditLog(ctx context.Context, keyPath string) (*store.Audit, error) {
+	s, err := m.currentStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := m.auditKey(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	return s.AuditLog(ctx, key)
+}
+
+// currentStore returns the store this invocation already opened, or opens
+// it, so a command and its audit record share one handle.
+func (m *Main) currentStore(ctx context.Context) (*store.Store, error) {
+	for _, c := range m.closers {
+		if s, ok := c.(*store.Store); ok {
+			return s, nil
+		}
+	}
+	return m.openStore(ctx)
+}
+
+// auditKeyPath is where the signing key lives: --audit-key, else
+// CIVICLINK_AUDIT_KEY_FILE, else beside the store as <data>.audit-key. It
+// is "" for an in-memory store.
+func (m *Main) auditKeyPath(flag string) string {
+	switch {
+	case flag != "":
+		return flag
+	case os.Getenv("CIVICLINK_AUDIT_KEY_FILE") != "":
+		return os.Getenv("CIVICLINK_AUDIT_KEY_FILE")
+	case m.DataPath == "":
+		return ""
+	}
+	return m.DataPath + ".audit-key"
+}
+
+// auditKey loads (or on first use creates) the signing key; an in-memory
+// store gets a throw-away key.
+func (m *Main) auditKey(flag string) (ed25519.PrivateKey, error) {
+	path := m.auditKeyPath(flag)
+	if path == "" {
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		return k, err
+	}
+	k, created, err := audit.LoadOrCreateKey(path)
+	if created {
+		fmt.Fprintf(m.Stderr, "created the audit signing key %s: keep it safe and away from the store; give partners `civiclink audit key`\n", path)
+	}
+	return k, err
+}
+
+func (m *Main) auditCmd() *cobra.Command {
+	var keyPath string
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Read, prove and export the tamper-evident audit log (see docs/audit.md)",
+	}
+	cmd.PersistentFlags().StringVar(&keyPath, "audit-key", "", "the audit signing key file (env CIVICLINK_AUDIT_KEY_FILE; default <data>.audit-key)")
+	cmd.AddCommand(
+		m.auditListCmd(),
+		m.auditUsesCmd(),
+		m.auditVerifyCmd(&keyPath),
+		m.auditHeadCmd(),
+		m.auditKeyCmd(&keyPath),
+	)
+	return cmd
+}
+
+// filterFlags binds the flags shared by list and uses.
+type filterFlags struct {
+	f            audit.Filter
+	since, until string
+	json         bool
+}
+
+func (ff *filterFlags) bind(cmd *cobra.Command, withOwner bool) {
+	fs := cmd.Flags()
+	fs.StringVar(&ff.f.User, "actor", "", "only actions by this user")
+	fs.StringVar(&ff.f.Partner, "actor-partner", "", "only actions on behalf of this partner")
+	if withOwner {
+		fs.StringVar(&ff.f.Owner, "owner", "", "only actions that touched this partner's data")
+	}
+	fs.StringVar(&ff.f.Dataset, "dataset", "", "only actions on this dataset (id, or id@version)")
+	fs.StringVar(&ff.f.Action, "action", "", "only this action, e.g. query or agreement.approve")
+	fs.StringVar(&ff.f.Outcome, "outcome", "", "only this outcome: allowed, denied or error")
+	fs.StringVar(&ff.f.Agreement, "agreement", "", "only actions under this agreement")
+	fs.StringVar(&ff.since, "since", "", "from this time (RFC 3339 or YYYY-MM-DD, inclusive)")
+	fs.StringVar(&ff.until, "until", "", "before this time (RFC 3339 or YYYY-MM-DD, exclusive)")
+	fs.Uint64Var(&ff.f.From, "from", 0, "start at this entry index")
+	fs.IntVar(&ff.f.Limit, "limit", 0, "show at most this many entries (0 for all)")
+	fs.BoolVar(&ff.json, "json", false, "print one JSON object per entry")
+}
+
+// filter returns the parsed filter.
+func (ff *filterFlags) filter() (audit.Filter, error) {
+	var err error
+	if ff.f.Since, err = parseWhen("since", ff.since); err != nil {
+		return ff.f, err
+	}
+	ff.f.Until, err = parseWhen("until", ff.until)
+	return ff.f, err
+}
+
+func parseWhen(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fault.Errorf(fault.Invalid, "--%s %q is not a time: use RFC 3339 (2026-11-23T09:00:00Z) or a date (2026-11-23)", name, s)
+}
+
+// entries opens the log read-only and lists what the flags select.
+func (m *Main) entries(ctx context.Context, ff *filterFlags) ([]audit.Entry, error) {
+	f, err := ff.filter()
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.currentStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log, err := s.AuditLog(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return log.Entries(ctx, f)
+}
+
+func (m *Main) auditListCmd() *cobra.Command {
+	var ff filterFlags
+	cmd := &cobra.Command{
+		Use:   "list [filters]",
+		Short: "List audit entries (everything, or what the filters select)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			es, err := m.entries(cmd.Context(), &ff)
+			if err != nil {
+				return err
+			}
+			if ff.json {
+				return m.printEntriesJSON(es)
+			}
+			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(w, "INDEX\tTIME\tUSER\tPARTNER\tACTION\tTARGET\tPURPOSE\tAGREEMENT\tOUTCOME\tREASON")
+			for _, e := range es {
+				v := e.Event
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Index, v.Time.Format(time.RFC3339),
+					v.User, dash(v.Partner), v.Action, dash(v.Target), dash(v.Purpose), dash(v.Agreement), v.Outcome, dash(v.Reason))
+			}
+			return w.Flush()
+		},
+	}
+	ff.bind(cmd, true)
+	return cmd
+}
+
+func (m *Main) auditUsesCmd() *cobra.Command {
+	var ff filterFlags
+	cmd := &cobra.Command{
+		Use:   "uses --partner P [filters]",
+		Short: "Who used a partner's data, for what, under which agreement",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if ff.f.Owner == "" {
+				return fault.Errorf(fault.Invalid, "audit uses needs --partner: the partner whose data you ask about")
+			}
+			es, err := m.entries(cmd.Context(), &ff)
+			if err != nil {
+				return err
+			}
+			if ff.json {
+				return m.printEntriesJSON(es)
+			}
+			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(w, "INDEX\tTIME\tUSER\tFOR PARTNER\tACTION\tDATA USED\tPURPOSE\tAGREEMENT\tOUTCOME")
+			for _, e := range es {
+				v := e.Event
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Index, v.Time.Format(time.RFC3339),
+					v.User, dash(v.Partner), v.Action, ownedBy(v, ff.f.Owner), dash(v.Purpose), dash(v.Agreement), v.Outcome)
+			}
+			fmt.Fprintf(w, "%d uses of %s's data\n", len(es), ff.f.Owner)
+			return w.Flush()
+		},
+	}
+	ff.bind(cmd, false)
+	cmd.Flags().StringVar(&ff.f.Owner, "partner", "", "the partner whose data you ask about")
+	return cmd
+}
+
+// ownedBy lists the datasets of e owned by owner.
+func ownedBy(e audit.Event, owner string) string {
+	var ids []string
+	for _, d := range e.Datasets {
+		if d.Owner == owner {
+			ids = append(ids, d.ID)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// printEntriesJSON prints one object per line: the index and the event.
+func (m *Main) printEntriesJSON(es []audit.Entry) error {
+	enc := json.NewEncoder(m.Stdout)
+	for _, e := range es {
+		if err := enc.Encode(struct {
+			Index uint64 `json:"index"`
+			audit.Event
+		}{e.Index, e.Event}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
+	var heads, pubkeys []string
+	cmd := &cobra.Command{
+		Use:   "verify [--head head.json]... [--pubkey key.pem]...",
+		Short: "Prove the audit log intact and consistent with kept tree heads; exit non-zero naming the first bad entry",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			var opts audit.Options
+			var err error
+			if opts.Kept, err = readHeads(heads); err != nil {
+				return err
+			}
+			trustedFrom, err := m.trustedKeys(&opts, pubkeys, *keyPath)
+			if err != nil {
+				return err
+			}
+			s, err := m.currentStore(ctx)
+			if err != nil {
+				return err
+			}
+			log, err := s.AuditLog(ctx, nil)
+			if err != nil {
+				return err
+			}
+			rep, err := log.Verify(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if rep.Problem != nil {
+				return fault.Errorf(fault.Conflict, "the audit log is NOT intact: %s", rep.Problem.Error())
+			}
+			m.printReport(rep, trustedFrom)
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&heads, "head", nil, "a tree head kept earlier (from `audit head --out`); repeatable")
+	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "a trusted public key (from `audit key`); repeatable")
+	return cmd
+}
+
+func readHeads(paths []string) ([]audit.Head, error) {
+	var out []audit.Head
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fault.Wrap(err, fault.Invalid, "cannot read the tree head file %s", p)
+		}
+		h, err := audit.ParseHead(b)
+		if err != nil {
+			return nil, fault.Errorf(fault.Invalid, "%s: %s", p, fault.Message(err))
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// trustedKeys fills opts.Trusted from --pubkey files, else from the signing
+// key file when it exists, and says where the trust came from.
+func (m *Main) trustedKeys(opts *audit.Options, pubkeys []string, keyFlag string) (string, error) {
+	for _, p := range pubkeys {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fault.Wrap(err, fault.Invalid, "cannot read the public key file %s", p)
+		}
+		k, err := audit.ParsePublicKey(b)
+		if err != nil {
+			return "", fault.Errorf(fault.Invalid, "%s: %s", p, fault.Message(err))
+		}
+		opts.Trusted = append(opts.Trusted, k)
+	}
+	if len(pubkeys) > 0 {
+		return "the pinned public key", nil
+	}
+	path := m.auditKeyPath(keyFlag)
+	if path == "" {
+		return "", nil
+	}
+	k, err := audit.LoadKey(path)
+	switch {
+	case fault.Code(err) == fault.NotFound:
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	opts.Trusted = []ed25519.PublicKey{k.Public().(ed25519.PublicKey)}
+	return "the signing key file " + path, nil
+}
+
+func (m *Main) printReport(rep audit.Report, trustedFrom string) {
+	fmt.Fprintf(m.Stdout, "audit log intact: %d entries, root %s, %d signed tree heads checked\n",
+		rep.Size, base64.StdEncoding.EncodeToString(rep.Root), rep.Heads)
+	switch {
+	case rep.Heads == 0:
+	case trustedFrom != "":
+		fmt.Fprintf(m.Stdout, "signatures checked against %s (%s)\n", trustedFrom, rep.Latest.KeyID)
+	default:
+		fmt.Fprintf(m.Stdout, "warning: signatures checked only against the key recorded in the store (%s); pass --pubkey or keep a head to detect a rebuilt log\n", rep.Latest.KeyID)
+	}
+	if rep.Kept > 0 {
+		fmt.Fprintf(m.Stdout, "consistent with %d kept tree head(s)\n", rep.Kept)
+	}
+}
+
+func (m *Main) auditHeadCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "head [--out head.json]",
+		Short: "Export the latest signed tree head, for a partner to keep and check later",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := m.currentStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			log, err := s.AuditLog(cmd.Context(), nil)
+			if err != nil {
+				return err
+			}
+			h, err := log.LatestHead(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return m.writeOut(out, h.MarshalIndent(), fmt.Sprintf("tree head of %d entries", h.Size))
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write the head to this file instead of standard output")
+	return cmd
+}
+
+func (m *Main) auditKeyCmd(keyPath *string) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "key [--out key.pem]",
+		Short: "Export the public key that signs tree heads, for partners to pin",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k, err := m.auditKey(*keyPath)
+			if err != nil {
+				return err
+			}
+			pub := k.Public().(ed25519.PublicKey)
+			return m.writeOut(out, audit.EncodePublicKey(pub), "public key "+audit.KeyID(pub))
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write the key to this file instead of standard output")
+	return cmd
+}
+
+// writeOut writes b to path, or to standard output when path is "".
+func (m *Main) writeOut(path string, b []byte, what string) error {
+	if path == "" {
+		_, err := m.Stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fault.Wrap(err, fault.Invalid, "cannot write %s", path)
+	}
+	fmt.Fprintf(m.Stdout, "wrote the %s to %s\n", what, path)
+	return nil
+}
