@@ -36,8 +36,8 @@ func NewTokenKey(secret *Secret, project string, fields []string) *TokenKey {
 }
 
 type tokenMAC struct {
-	h   hash.Hash
-	msg []byte
+	h        hash.Hash
+	msg, sum []byte
 }
 
 // KeyID identifies the token key without revealing it.
@@ -46,18 +46,9 @@ func (t *TokenKey) KeyID() string { return t.keyID }
 // Token returns the token of the normalised values, one per field, as 64
 // lowercase hex digits, or "" when any value is missing ("").
 func (t *TokenKey) Token(values ...string) string {
-	var buf [sha256.Size]byte
-	if !t.sum(buf[:0], values) {
-		return ""
-	}
-	return hex.EncodeToString(buf[:])
-}
-
-// sum appends the MAC to dst; false when a value is missing.
-func (t *TokenKey) sum(dst []byte, values []string) bool {
 	for _, v := range values {
 		if v == "" {
-			return false
+			return ""
 		}
 	}
 	m := t.pool.Get().(*tokenMAC)
@@ -71,8 +62,10 @@ func (t *TokenKey) sum(dst []byte, values []string) bool {
 	}
 	m.h.Reset()
 	m.h.Write(m.msg)
-	m.h.Sum(dst)
-	return true
+	m.sum = m.h.Sum(m.sum[:0])
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], m.sum)
+	return string(hx[:])
 }
 
 // ClkhashSchema returns the one-feature clkhash v3 schema that the filter

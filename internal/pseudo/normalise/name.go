@@ -51,6 +51,16 @@ func set(words ...string) map[string]bool {
 // "McDonald". Digits and symbols are dropped. The result is "" when no
 // letter remains, which callers treat as a missing value.
 func Name(s string) string {
+	if isPlainASCII(s) && len(s) <= 64 {
+		if n, ok := asciiName(s); ok {
+			return n
+		}
+	}
+	return nameGeneral(s)
+}
+
+// nameGeneral is Name for any text.
+func nameGeneral(s string) string {
 	words := nameWords(s)
 	if len(words) > 1 && titles[words[0]] {
 		words = words[1:]
@@ -128,4 +138,38 @@ func asciiWords(s string) []string {
 	}
 	flush()
 	return words
+}
+
+// asciiName is Name for a short ASCII name of plain words, with one
+// allocation. It declines (false) when the first word is a title or ST or
+// the last a suffix, which the general path handles.
+func asciiName(s string) (string, bool) {
+	var buf [64]byte
+	n, words, first, last, inWord := 0, 0, 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			if !inWord {
+				words++
+				last = n
+				inWord = true
+			}
+			buf[n] = c &^ 0x20
+			n++
+		case c == '\'' || c == '`':
+		default:
+			if inWord && words == 1 {
+				first = n
+			}
+			inWord = false
+		}
+	}
+	if words == 1 {
+		first = n
+	}
+	if words > 1 && (titles[string(buf[:first])] || string(buf[:first]) == "ST" || suffixes[string(buf[last:n])]) {
+		return "", false
+	}
+	return string(buf[:n]), true
 }

@@ -209,6 +209,11 @@ func FuzzName(f *testing.F) {
 		if isPlainASCII(s) && strings.Join(asciiWords(s), "|") != strings.Join(unicodeWords(s), "|") {
 			t.Errorf("the ASCII fast path gives %q for %q, the general path %q", asciiWords(s), s, unicodeWords(s))
 		}
+		if isPlainASCII(s) && len(s) <= 64 {
+			if fast, ok := asciiName(s); ok && fast != nameGeneral(s) {
+				t.Errorf("the ASCII name fast path gives %q for %q, the general path %q", fast, s, nameGeneral(s))
+			}
+		}
 		n := Name(s)
 		if again := Name(n); again != n {
 			t.Errorf("Name is not idempotent: Name(%q) = %q, Name(%q) = %q", s, n, n, again)
@@ -222,7 +227,7 @@ func FuzzName(f *testing.F) {
 }
 
 func FuzzPostcode(f *testing.F) {
-	for _, s := range []string{"cm11aa", "EC1A 1BB", "GIR0AA", "CM1 OAA"} {
+	for _, s := range []string{"cm11aa", "EC1A 1BB", "GIR0AA", "CM1 OAA", "w1a0ax", " ec1a\t1bb "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

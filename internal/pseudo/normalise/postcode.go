@@ -19,6 +19,28 @@ var ukPostcode = regexp.MustCompile(`^(?:GIR0AA|(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-
 // returns an error for anything that is not a validly formed postcode; it
 // does not guess at a mistyped letter or digit (O for 0).
 func Postcode(s string) (string, error) {
+	var buf [9]byte
+	n := 0
+	for i := 0; i < len(s) && n < len(buf)-1; i++ {
+		c := s[i]
+		if c >= 0x80 {
+			n = -1
+			break
+		}
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+			continue
+		}
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	if n >= 5 && n <= 7 && ukPostcode.Match(buf[:n]) {
+		copy(buf[n-2:n+1], buf[n-3:n])
+		buf[n-3] = ' '
+		return string(buf[:n+1]), nil
+	}
 	compact := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1

@@ -29,7 +29,10 @@ var sexCodes = map[string]string{
 // to one of those results and wins over the defaults. Anything else is an
 // error, so that an unexpected code is noticed rather than lost.
 func Sex(s string, extra map[string]string) (string, error) {
-	k := strings.ToUpper(strings.Join(strings.Fields(s), " "))
+	k := s
+	if len(s) != 1 || s[0] >= 'a' {
+		k = strings.ToUpper(strings.Join(strings.Fields(s), " "))
+	}
 	if v, ok := extra[k]; ok {
 		return v, nil
 	}
