@@ -130,8 +130,12 @@ func (c *control) differencing(a *Auditor, dataset string, pops [][]uint64) {
 // result builds the published table; shown counts are rounded to
 // p.RoundTo and get status shownAs (or Shown when not rounded).
 func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
-	r := &Result{Dims: t.Dims, Measure: t.measure(), SumName: t.SumName}
+	r := &Result{Dims: t.Dims, Measure: t.measure(), SumName: t.SumName, Cells: make([]OutCell, 0, c.g.n)}
 	base := p.RoundTo
+	rounded := ""
+	if base > 1 {
+		rounded = fmt.Sprintf("rounded to the nearest %d", base)
+	}
 	for e := 0; e < c.g.n; e++ {
 		margin := c.g.isMargin(e)
 		if margin && p.OmitMargins {
@@ -140,12 +144,9 @@ func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
 		oc := OutCell{Levels: c.levels(t, e), Margin: margin, Status: c.status[e], Reason: c.reason[e]}
 		if !oc.Status.Suppressed() {
 			oc.Count = roundTo(c.g.count[e], base)
-			oc.Status, oc.Reason = shownAs, ""
+			oc.Status, oc.Reason = shownAs, rounded
 			if shownAs == Rounded && base <= 1 {
 				oc.Status = Shown
-			}
-			if base > 1 {
-				oc.Reason = fmt.Sprintf("rounded to the nearest %d", base)
 			}
 			if c.g.hasSum {
 				oc.Sum = c.g.sum[e]

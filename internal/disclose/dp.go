@@ -52,9 +52,10 @@ func applyDP(ctx context.Context, t *Table, p Policy, o Options) (*Result, error
 		}
 	}
 	r := c.result(t, p, Noised)
+	why := fmt.Sprintf("%s noise, %s", p.DP.Mechanism, cost)
 	for i := range r.Cells {
 		if r.Cells[i].Status == Noised {
-			r.Cells[i].Reason = fmt.Sprintf("%s noise, %s", p.DP.Mechanism, cost)
+			r.Cells[i].Reason = why
 		}
 	}
 	r.Spent = cost

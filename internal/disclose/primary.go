@@ -13,6 +13,7 @@ type control struct {
 	th     int64
 	names  []string     // dimension names, for reasons
 	stuck  map[int]bool // withheld cells left determinable: no complement remained
+	dirty  []int        // cells suppressed since the last line fixpoint
 }
 
 func newControl(g *grid, th int64) *control {
@@ -25,6 +26,7 @@ func (c *control) suppress(e int, s Status, rule, why string) {
 	c.status[e] = s
 	c.rule[e] = rule
 	c.reason[e] = why
+	c.dirty = append(c.dirty, e)
 }
 
 // primary withholds every cell, interior or margin, that is disclosive on

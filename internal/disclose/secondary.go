@@ -17,8 +17,8 @@ func (c *control) secondary() (checked bool) {
 	checked = true
 	stuck := map[int]bool{}
 	defer func() { c.stuck = stuck }()
-	for {
-		c.lineFixpoint()
+	for first := true; ; first = false {
+		c.lineFixpoint(first)
 		det, ok := c.exactlyDetermined()
 		if !ok {
 			checked = false
@@ -86,12 +86,20 @@ func (c *control) breakPinned(stuck map[int]bool) bool {
 }
 
 // lineFixpoint suppresses, in every line with exactly one withheld cell,
-// the best complement, until no such line remains.
-func (c *control) lineFixpoint() {
-	all := c.g.lines()
-	queue := append([]line(nil), all...)
-	queued := make(map[line]bool, len(all))
-	for _, l := range all {
+// the best complement, until no such line remains. It starts from every
+// line, or only from the lines of cells suppressed since the last call.
+func (c *control) lineFixpoint(all bool) {
+	var queue []line
+	if all {
+		queue = c.g.lines()
+	} else {
+		for _, e := range c.dirty {
+			queue = append(queue, c.g.linesOf(e)...)
+		}
+	}
+	c.dirty = c.dirty[:0]
+	queued := make(map[line]bool, len(queue))
+	for _, l := range queue {
 		queued[l] = true
 	}
 	var buf []int

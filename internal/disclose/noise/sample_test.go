@@ -43,14 +43,11 @@ func moments(pmf func(int64) float64) (mean, variance float64) {
 	return mean, variance - mean*mean
 }
 
-// chiSquare compares draws with pmf over bins of expected count >= 5 (tails
-// pooled) and returns the statistic and its degrees of freedom.
+// chiSquare compares draws with pmf over the values whose expected count
+// is at least 5, the two outermost bins absorbing their tails, and returns
+// the statistic and its degrees of freedom.
 func chiSquare(draws []int64, pmf func(int64) float64) (stat float64, df int) {
 	n := float64(len(draws))
-	counts := map[int64]int{}
-	for _, d := range draws {
-		counts[d]++
-	}
 	lo, hi := int64(0), int64(0)
 	for pmf(lo-1)*n >= 5 {
 		lo--
@@ -58,26 +55,27 @@ func chiSquare(draws []int64, pmf func(int64) float64) (stat float64, df int) {
 	for pmf(hi+1)*n >= 5 {
 		hi++
 	}
-	var tailObs float64
-	var tailExp float64 = 1
+	obs := make([]float64, hi-lo+1)
+	for _, d := range draws {
+		obs[min(max(d, lo), hi)-lo]++
+	}
 	for y := lo; y <= hi; y++ {
-		e := pmf(y) * n
-		o := float64(counts[y])
-		stat += (o - e) * (o - e) / e
-		tailExp -= pmf(y)
-		df++
-	}
-	for y, c := range counts {
-		if y < lo || y > hi {
-			tailObs += float64(c)
+		p := pmf(y)
+		if y == lo {
+			for z := lo - 1; z > lo-4000; z-- {
+				p += pmf(z)
+			}
 		}
+		if y == hi {
+			for z := hi + 1; z < hi+4000; z++ {
+				p += pmf(z)
+			}
+		}
+		e := p * n
+		o := obs[y-lo]
+		stat += (o - e) * (o - e) / e
 	}
-	tailExp *= n
-	if tailExp > 0 {
-		stat += (tailObs - tailExp) * (tailObs - tailExp) / tailExp
-		df++
-	}
-	return stat, df - 1
+	return stat, int(hi-lo)
 }
 
 // chiCritical approximates the upper-alpha quantile of chi-square with df
@@ -142,8 +140,10 @@ func checkDistribution(t *testing.T, smp sampler, src noise.Source, n int, z flo
 func TestSamplersMatchExactPMFSeeded(t *testing.T) {
 	for i, smp := range samplers() {
 		t.Run(smp.name, func(t *testing.T) {
-			// z = 3.09: a 0.1% test; the seed fixes the outcome.
-			checkDistribution(t, smp, seeded(byte(i+1)), 100_000, 3.09)
+			// z = 4.26: a 1e-5 test, so the fixed seed is not chosen to
+			// pass (a correct sampler fails a 0.1% test once in a
+			// thousand seeds); power comes from the sample size.
+			checkDistribution(t, smp, seeded(byte(i+1)), 200_000, 4.26)
 		})
 	}
 }

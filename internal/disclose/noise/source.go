@@ -67,5 +67,11 @@ func Uniform(src Source, n uint64) uint64 {
 // Bernoulli returns true with probability num/den exactly. It needs
 // 0 <= num <= den and den > 0.
 func Bernoulli(src Source, num, den uint64) bool {
+	switch {
+	case num == 0:
+		return false
+	case num >= den:
+		return true
+	}
 	return Uniform(src, den) < num
 }
