@@ -75,7 +75,7 @@ func chiSquare(draws []int64, pmf func(int64) float64) (stat float64, df int) {
 		o := obs[y-lo]
 		stat += (o - e) * (o - e) / e
 	}
-	return stat, int(hi-lo)
+	return stat, int(hi - lo)
 }
 
 // chiCritical approximates the upper-alpha quantile of chi-square with df
