@@ -134,7 +134,7 @@ func (s *similarity) Compare(a, b int) int {
 type distance struct {
 	coded
 	thresholds []int
-	dist       func(a, b string) int
+	dist       func(a, b string, limit int) int
 }
 
 func newDistance(spec ComparisonSpec, col *Column) (Comparer, error) {
@@ -142,10 +142,10 @@ func newDistance(spec ComparisonSpec, col *Column) (Comparer, error) {
 	if len(th) == 0 {
 		th = []float64{1, 2}
 	}
-	d := &distance{dist: strsim.Levenshtein}
+	d := &distance{dist: strsim.LevenshteinWithin}
 	name := "lev"
 	if spec.Kind == "damerau" {
-		d.dist, name = strsim.Damerau, "dam"
+		d.dist, name = strsim.DamerauWithin, "dam"
 	}
 	var labels []string
 	for i, t := range th {
@@ -164,7 +164,7 @@ func (d *distance) Compare(a, b int) int {
 	if done {
 		return l
 	}
-	dist := d.dist(d.col.Values[ca], d.col.Values[cb])
+	dist := d.dist(d.col.Values[ca], d.col.Values[cb], d.thresholds[len(d.thresholds)-1])
 	for i, t := range d.thresholds {
 		if dist <= t {
 			return 2 + i

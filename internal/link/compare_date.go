@@ -109,7 +109,7 @@ func (c *dateCmp) Compare(a, b int) int {
 	if x.y == y.y && x.m == y.d && x.d == y.m {
 		return 2
 	}
-	if strsim.Damerau(x.digits, y.digits) <= 1 {
+	if strsim.DamerauWithin(x.digits, y.digits, 1) <= 1 {
 		return 3
 	}
 	if x.valid && y.valid {

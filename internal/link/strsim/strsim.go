@@ -106,24 +106,47 @@ func JaroWinkler(a, b string) float64 {
 // Levenshtein returns the number of single-rune insertions, deletions and
 // substitutions that turn a into b.
 func Levenshtein(a, b string) int {
-	return edit(a, b, false)
+	return edit(a, b, false, -1)
+}
+
+// LevenshteinWithin is Levenshtein capped at k: any distance over k is
+// returned as k+1, which lets it stop early on unlike strings.
+func LevenshteinWithin(a, b string, k int) int {
+	return edit(a, b, false, k)
+}
+
+// DamerauWithin is Damerau capped at k: any distance over k is returned
+// as k+1.
+func DamerauWithin(a, b string, k int) int {
+	return edit(a, b, true, k)
 }
 
 // Damerau returns the optimal-string-alignment distance between a and b:
 // Levenshtein with the swap of two adjacent runes counted as one edit, as
 // typists make it ("jonh" for "john").
 func Damerau(a, b string) int {
-	return edit(a, b, true)
+	return edit(a, b, true, -1)
 }
 
-func edit(a, b string, swaps bool) int {
+// edit returns the edit distance of a and b, or limit+1 when it exceeds a
+// non-negative limit.
+func edit(a, b string, swaps bool, limit int) int {
 	if a == b {
 		return 0
 	}
 	var ba, bb [maxStack]rune
 	ra, rb := runes(a, &ba), runes(b, &bb)
+	capped := func(d int) int {
+		if limit >= 0 && d > limit {
+			return limit + 1
+		}
+		return d
+	}
 	if len(ra) == 0 || len(rb) == 0 {
-		return len(ra) + len(rb)
+		return capped(len(ra) + len(rb))
+	}
+	if limit >= 0 && abs(len(ra)-len(rb)) > limit {
+		return limit + 1
 	}
 	var r0, r1, r2 [maxStack + 1]int
 	prev2, prev, cur := r0[:], r1[:], r2[:]
@@ -135,6 +158,7 @@ func edit(a, b string, swaps bool) int {
 	}
 	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
+		rowMin := i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
@@ -145,10 +169,31 @@ func edit(a, b string, swaps bool) int {
 				d = min(d, prev2[j-2]+1)
 			}
 			cur[j] = d
+			rowMin = min(rowMin, d)
+		}
+		// A swap reaches back two rows, so stop only when two rows in a
+		// row are past the limit.
+		if limit >= 0 && rowMin > limit && minInts(prev[:len(rb)+1]) > limit {
+			return limit + 1
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	return capped(prev[len(rb)])
+}
+
+func minInts(xs []int) int {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = min(m, x)
+	}
+	return m
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // soundexCodes maps a lower-case ASCII letter to its Soundex digit; 0 marks

@@ -71,6 +71,14 @@ func FuzzEdit(f *testing.F) {
 	f.Add("ångström", "angstrom")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		lev, dam := Levenshtein(a, b), Damerau(a, b)
+		for k := range 4 {
+			if got, want := LevenshteinWithin(a, b, k), min(lev, k+1); got != want {
+				t.Fatalf("LevenshteinWithin(%q, %q, %d) = %d, want %d", a, b, k, got, want)
+			}
+			if got, want := DamerauWithin(a, b, k), min(dam, k+1); got != want {
+				t.Fatalf("DamerauWithin(%q, %q, %d) = %d, want %d", a, b, k, got, want)
+			}
+		}
 		if dam > lev || dam < 0 {
 			t.Fatalf("Damerau %d > Levenshtein %d for %q, %q", dam, lev, a, b)
 		}
