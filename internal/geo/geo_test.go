@@ -177,3 +177,18 @@ func TestBoundaries(t *testing.T) {
 		t.Errorf("unknown layer loaded")
 	}
 }
+
+func FuzzLADOfPostcode(f *testing.F) {
+	for _, s := range []string{"CM1 1AA", "cm11aa", "", "SS", "RM20 3ZZ", "ä1 1AA", "CM1 1A"} {
+		f.Add(s)
+	}
+	c := testCounty(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		lad, ok := c.LADOfPostcode(s)
+		if ok {
+			if _, known := c.LAD(lad); !known {
+				t.Fatalf("LADOfPostcode(%q) = unknown district %q", s, lad)
+			}
+		}
+	})
+}

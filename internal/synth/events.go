@@ -173,7 +173,7 @@ func policeAge(age int) float64 {
 func emitPolice(g *gen, ds int, hh *household, p *person) {
 	g.yearly(p, func(y int, from, to int32, age int) {
 		cur, _ := hh.addressOn(from)
-		base := 0.13 * policeAge(age) * math.Exp(0.7*p.lat)
+		base := 0.15 * policeAge(age) * math.Exp(0.7*p.lat)
 		g.days(g.rate(ds, base, y, cur.lad), from, to, func(day int32) {
 			role := pick(g, []string{"victim", "suspect", "witness"}, 0.5, 0.3*math.Exp(0.4*p.lat)*b2f(age >= 10)*(1+b2f(p.sex == 'M')), 0.2)
 			g.policeRow(ds, hh, p, day, pick(g, crimeTypes), false, role, incidentRef(g.r.Uint64()))
@@ -282,7 +282,7 @@ func emitAE(g *gen, ds int, hh *household, p *person) {
 	g.yearly(p, func(y int, from, to int32, age int) {
 		cur, _ := hh.addressOn(from)
 		risk := (1 + 1.2*b2f(p.da) + 1.5*b2f(p.mh) + 0.6*b2f(p.frail)) * math.Exp(0.25*p.lat)
-		g.days(g.rate(ds, 0.5*aeAge(age)*risk, y, cur.lad), from, to, func(day int32) {
+		g.days(g.rate(ds, 0.55*aeAge(age)*risk, y, cur.lad), from, to, func(day int32) {
 			mh := p.mh && g.r.Float64() < 0.3 || g.r.Float64() < 0.02
 			avoidable := !mh && g.r.Float64() < 0.18+0.05*p.lat
 			mode := pick(g, []string{"ambulance", "walk_in", "police"}, 0.2+0.4*b2f(age >= 75), 0.78, 0.02+0.1*b2f(mh))
