@@ -89,27 +89,28 @@ func (c *control) report(t *Table, p Policy, r *Result, n reportNotes) Report {
 		rep.Findings = append(rep.Findings, Finding{Rule: RuleNoise, Detail: fmt.Sprintf("%s noise on every interior cell (%s, unit in at most %d cells); margins are sums of noisy cells", p.DP.Mechanism, spent, p.DP.contributions())})
 		return rep
 	}
-	rep.Findings = append(rep.Findings, c.residual(t, r)...)
+	rep.Findings = append(rep.Findings, c.residual(t, p.RoundTo)...)
 	return rep
 }
 
 // residual bounds every withheld cell from the published figures the way an
 // attacker without a solver would (see [Bounds]) and reports those pinned
 // within a range narrower than the threshold.
-func (c *control) residual(t *Table, r *Result) []Finding {
+func (c *control) residual(t *Table, base int64) []Finding {
 	known := make([]bool, c.g.n)
 	val := make([]int64, c.g.n)
 	for e := 0; e < c.g.n; e++ {
 		if !c.suppressed(e) {
 			known[e] = true
-			val[e] = roundTo(c.g.count[e], r.Report.RoundTo)
+			val[e] = roundTo(c.g.count[e], base)
 		}
 	}
-	half := int64(0)
-	if base := r.Report.RoundTo; base > 1 {
-		half = base / 2
+	// Rounding halves up to v means a true value in [v − ⌊b/2⌋, v + ⌊(b−1)/2⌋].
+	down, up := int64(0), int64(0)
+	if base > 1 {
+		down, up = base/2, (base-1)/2
 	}
-	lo, hi := c.g.bounds(known, val, half)
+	lo, hi := c.g.bounds(known, val, down, up)
 	var out []Finding
 	for e := range c.stuck {
 		out = append(out, Finding{Levels: c.levels(t, e), Rule: RuleResidual, Detail: "this withheld cell can still be solved for from the published figures: no cell was left to withhold with it; do not publish the table as it stands"})
@@ -131,15 +132,15 @@ func (c *control) residual(t *Table, r *Result) []Finding {
 const unbounded = math.MaxInt64 / 4
 
 // bounds propagates interval bounds through the lines: a known cell lies in
-// [v−half, v+half] (half is the rounding error), a withheld one in [0, ∞);
+// [v−down, v+up] (the rounding error), a withheld one in [0, ∞);
 // a line's total lies between the sums of its members' bounds, and each
 // member between the total's bounds less the other members'. It stops at a
 // fixpoint or after a bounded number of passes.
-func (g *grid) bounds(known []bool, val []int64, half int64) (lo, hi []int64) {
+func (g *grid) bounds(known []bool, val []int64, down, up int64) (lo, hi []int64) {
 	lo, hi = make([]int64, g.n), make([]int64, g.n)
 	for e := range lo {
 		if known[e] {
-			lo[e], hi[e] = max(0, val[e]-half), val[e]+half
+			lo[e], hi[e] = max(0, val[e]-down), val[e]+up
 		} else {
 			hi[e] = unbounded
 		}

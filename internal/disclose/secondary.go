@@ -70,7 +70,7 @@ func (c *control) breakPinned(stuck map[int]bool) bool {
 	for e := range known {
 		known[e] = !c.suppressed(e)
 	}
-	lo, hi := c.g.bounds(known, c.g.count, 0)
+	lo, hi := c.g.bounds(known, c.g.count, 0, 0)
 	added := false
 	for e := 0; e < c.g.n; e++ {
 		if known[e] || lo[e] != hi[e] || stuck[e] {
