@@ -53,8 +53,17 @@ func TestPseudonymiseCommand(t *testing.T) {
 	if _, err := os.Stat(data); err == nil {
 		t.Errorf("pseudonymise touched the store %s", data)
 	}
-	// The output schema is a valid catalog schema, ready for dataset add.
+	// The output schema is a valid catalog schema, and the output loads.
 	if _, err := catalog.ReadSchemaFile(filepath.Join(dir, "encoded.schema.json")); err != nil {
-		t.Errorf("the output schema is not a catalog schema: %v", err)
+		t.Fatalf("the output schema is not a catalog schema: %v", err)
+	}
+	for _, s := range [][]string{
+		{"partner", "add", "--id", "nhs", "--name", "NHS trust"},
+		{"dataset", "add", "--partner", "nhs", "--id", "people", "--schema", filepath.Join(dir, "encoded.schema.json")},
+		{"ingest", "--dataset", "people", out},
+	} {
+		if stdout, stderr, code := run(t, data, s...); code != 0 {
+			t.Errorf("%v: exit %d\n%s%s", s, code, stdout, stderr)
+		}
 	}
 }

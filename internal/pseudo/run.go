@@ -40,6 +40,9 @@ type Options struct {
 	Workers   int  // parallel encoders; default GOMAXPROCS
 	Delimiter rune // CSV delimiter; default ','
 	MaxListed int  // row errors listed when the file is rejected; default 10
+	// Progress, when set, is called from one goroutine after each batch
+	// with the number of input rows handled so far.
+	Progress func(rows int64)
 }
 
 // Result reports a run.
@@ -377,6 +380,11 @@ func (f *outFiles) write(bo batchOut, res *Result, maxListed int) error {
 		f.wrote = true
 	}
 	res.Rows += bo.n
+	defer func() {
+		if f.o.Progress != nil {
+			f.o.Progress(res.Rows + res.Rejected)
+		}
+	}()
 	for _, rj := range bo.rejects {
 		res.Rejected++
 		if len(res.Errors) < maxListed {
