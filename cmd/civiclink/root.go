@@ -82,11 +82,14 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.ingestCmd(),
 		m.benchCmd(),
 		m.demoCmd(),
+		m.queryCmd(),
+		m.loadCmd(),
 		m.synthCmd(),
 		m.linkCmd(),
 		m.serveCmd(),
 		m.pseudonymiseCmd(),
 		m.auditCmd(),
+		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),
 		// more commands are added here, one file each
 	)
 	return root

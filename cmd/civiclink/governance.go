@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// insightEngine is the insight engine over this invocation's store, asking
+// governance before every read, charging the store's privacy-budget ledger,
+// and the user it acts for.
+func (m *Main) insightEngine(cmd *cobra.Command) (*insight.Engine, *govern.User, error) {
+	svc, st, err := m.governService(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := m.actor(cmd, svc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &insight.Engine{Store: st, Gov: svc, Ledger: st, Auditor: disclose.NewAuditor()}, u, nil
+}

@@ -1,0 +1,227 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/pseudo"
+	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/synth"
+)
+
+// Project scopes the demo's pseudonymisation keys: every partner derives
+// its token and encoding keys from the shared secret and this name, so the
+// platform can link their encodings but never reverse them.
+const Project = "civiclink-demo"
+
+// identifiers maps, per synthetic agency dataset, the standard identifier
+// fields to the columns where that agency keeps them. Datasets absent here
+// hold no identifiers (road casualties) and are shared as they are.
+var identifiers = map[string]map[string]string{
+	"adult_social_care": {"forename": "forename", "surname": "surname", "dob": "dob", "sex": "gender", "postcode": "postcode", "nhs_number": "nhs_number"},
+	"ae_attendances":    {"forename": "given_name", "surname": "family_name", "dob": "birth_date", "sex": "sex", "postcode": "postcode", "nhs_number": "nhs_number"},
+	"homelessness":      {"forename": "applicant_forename", "surname": "applicant_surname", "dob": "applicant_dob", "sex": "applicant_sex", "postcode": "last_settled_postcode"},
+	"police_incidents":  {"forename": "first_name", "surname": "last_name", "dob": "date_of_birth", "sex": "gender", "postcode": "home_postcode"},
+	"s136_detentions":   {"forename": "forename", "surname": "surname", "dob": "dob", "sex": "sex", "postcode": "postcode", "nhs_number": "nhs_number"},
+	"safe_and_well":     {"forename": "occupier_forename", "surname": "occupier_surname", "dob": "occupier_dob", "postcode": "postcode"},
+	"school_census":     {"forename": "legal_forename", "surname": "legal_surname", "dob": "dob", "sex": "gender", "postcode": "postcode", "upn": "upn"},
+	"youth_offending":   {"forename": "forename", "surname": "surname", "dob": "dob", "sex": "sex", "postcode": "postcode"},
+}
+
+// fieldKinds are the normalisation kinds of the standard fields.
+var fieldKinds = map[string]string{"forename": "name", "surname": "name", "dob": "date", "sex": "sex", "postcode": "postcode", "nhs_number": "nhs-number"}
+
+// fieldOrder fixes the order of fields in every spec.
+var fieldOrder = []string{"forename", "surname", "dob", "sex", "postcode", "nhs_number"}
+
+// Tokens every partner makes, for exact matching and blocking; a record
+// lacking a field gets no token of that combination.
+var Tokens = []pseudo.TokenSpec{
+	{Column: "tok_name_dob_sex", Fields: []string{"forename", "surname", "dob", "sex"}},
+	{Column: "tok_surname_dob_postcode", Fields: []string{"surname", "dob", "postcode"}},
+	{Column: "tok_forename_surname", Fields: []string{"forename", "surname"}},
+	{Column: "tok_dob", Fields: []string{"dob"}},
+	{Column: "tok_nhs", Fields: []string{"nhs_number"}},
+}
+
+// Filters are the per-field Bloom filters every partner makes, for
+// approximate matching of each field.
+var Filters = []pseudo.FilterSpec{
+	{Field: "forename", Column: "bf_forename", L: 512, N: 2, BitsPerToken: 20},
+	{Field: "surname", Column: "bf_surname", L: 512, N: 2, BitsPerToken: 20},
+	{Field: "dob", Column: "bf_dob", L: 256, N: 1, Positional: true, BitsPerToken: 10},
+	{Field: "postcode", Column: "bf_postcode", L: 256, N: 2, BitsPerToken: 15},
+}
+
+// LinkageSpec is the linkage schema a partner applies to one synthetic
+// dataset before sharing it: its identifiers become tokens and Bloom
+// filters, every other column passes through with its declared type.
+func LinkageSpec(datasetID string, raw *catalog.Schema) (*pseudo.Spec, bool) {
+	ids, ok := identifiers[datasetID]
+	if !ok {
+		return nil, false
+	}
+	idcols := map[string]bool{}
+	for _, c := range ids {
+		idcols[c] = true
+	}
+	desc := raw.Description
+	if i := strings.Index(desc, "RAW IDENTIFIERS"); i >= 0 {
+		desc = strings.TrimSpace(desc[:i])
+	}
+	spec := &pseudo.Spec{Format: pseudo.SpecFormat, Name: datasetID, Project: Project, RecordID: "record_id", Description: desc}
+	for _, c := range raw.Columns {
+		if !idcols[c.Name] && c.Role != catalog.RoleRecordID {
+			spec.Keep = append(spec.Keep, c)
+		}
+	}
+	have := map[string]bool{}
+	for _, f := range fieldOrder {
+		col, ok := ids[f]
+		if !ok {
+			continue
+		}
+		have[f] = true
+		spec.Fields = append(spec.Fields, pseudo.Field{Name: f, Column: col, Kind: fieldKinds[f]})
+	}
+	for _, t := range Tokens {
+		if all(have, t.Fields) {
+			spec.Tokens = append(spec.Tokens, t)
+		}
+	}
+	for _, f := range Filters {
+		if have[f.Field] {
+			spec.Filters = append(spec.Filters, f)
+		}
+	}
+	return spec, true
+}
+
+func all(have map[string]bool, fields []string) bool {
+	for _, f := range fields {
+		if !have[f] {
+			return false
+		}
+	}
+	return true
+}
+
+// CountyOptions configure LoadCounty.
+type CountyOptions struct {
+	// Raw loads the agency files as they are, identifiers and all, for
+	// evaluating linkage on plain values; never for real data.
+	Raw bool
+	// SecretFile holds the partners' shared linkage secret; when empty a
+	// new random one is made in the county folder.
+	SecretFile string
+	User       string
+	Log        io.Writer
+}
+
+// LoadCounty registers a generated county's partners and datasets and
+// ingests every dataset, pseudonymising each agency file first as its
+// partner would (the encoded files go to DIR/encoded).
+func LoadCounty(ctx context.Context, st *store.Store, dir string, o CountyOptions) (*synth.Manifest, error) {
+	m, err := synth.ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := addPartners(ctx, st, m); err != nil {
+		return nil, err
+	}
+	var secret *pseudo.Secret
+	if !o.Raw {
+		if secret, err = countySecret(dir, o.SecretFile); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range m.Datasets {
+		if err := loadDataset(ctx, st, m, d, secret, o); err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", d.ID, err)
+		}
+	}
+	return m, nil
+}
+
+func addPartners(ctx context.Context, st *store.Store, m *synth.Manifest) error {
+	for _, p := range m.Partners {
+		err := st.CreatePartner(ctx, &catalog.Partner{ID: p.ID, Name: p.Name})
+		if err != nil && fault.Code(err) != fault.Conflict {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synth.ManifestDataset, secret *pseudo.Secret, o CountyOptions) error {
+	raw, err := m.ReadSchema(d)
+	if err != nil {
+		return err
+	}
+	file, schema, how := m.Path(d.File), raw, "as shared"
+	if spec, ok := LinkageSpec(d.ID, raw); ok && !o.Raw {
+		enc := filepath.Join(m.Dir, "encoded")
+		if err := os.MkdirAll(enc, 0o700); err != nil {
+			return err
+		}
+		out := filepath.Join(enc, d.ID+".csv")
+		res, err := pseudo.Run(ctx, pseudo.Options{Spec: spec, Secret: secret, In: file, Out: out, Rejects: filepath.Join(enc, d.ID+".rejects.csv")})
+		if err != nil {
+			return err
+		}
+		file, schema = out, res.Schema
+		how = fmt.Sprintf("pseudonymised at %s (%d rows, %d kept back by the partner)", d.Partner, res.Rows, res.Rejected)
+	}
+	ds := &catalog.Dataset{ID: d.ID, PartnerID: d.Partner, Name: d.Name, Description: schema.Description, Schema: schema}
+	if err := st.CreateDataset(ctx, ds); err != nil {
+		return err
+	}
+	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: d.ID, Path: file, User: o.User})
+	if err != nil {
+		return err
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "  %-18s %-9s v%d %7d rows  %s\n", d.ID, d.Partner, res.Version.Number, res.Version.Rows, how)
+	}
+	return nil
+}
+
+// countySecret reads the partners' secret, or makes one (0600) in dir.
+func countySecret(dir, path string) (*pseudo.Secret, error) {
+	if path == "" {
+		path = filepath.Join(dir, "partner-secret.key")
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(path, []byte(hex.EncodeToString(b)), 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s, err := pseudo.ReadSecretFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// IdentifierColumns returns the raw identifier columns of a synthetic
+// dataset (nil when it has none), so tests can check none reach the store.
+func IdentifierColumns(datasetID string) []string {
+	var out []string
+	for _, c := range identifiers[datasetID] {
+		out = append(out, strings.ToLower(c))
+	}
+	return out
+}
