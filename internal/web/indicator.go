@@ -188,7 +188,7 @@ func keys(m map[string]bool) []string {
 }
 
 // probeDistrictCounts is the operation's gate-test probe: it asks az, then
-// reads p.Dataset's first column grouped, as Districts does.
+// counts p.Dataset's records by its place column, as Districts does.
 func probeDistrictCounts(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
 	if _, err := az.Authorize(ctx, p.User, govern.Request{Operation: OpDistrictCounts, Purpose: p.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: p.Dataset, Columns: p.Columns}}}); err != nil {
@@ -206,6 +206,10 @@ func probeDistrictCounts(ctx context.Context, az govern.Authorizer, p govern.Pro
 	if err != nil {
 		return err
 	}
-	_, err = st.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: p.Columns[0]}}})
+	col, ok := placeColumn(d.Schema)
+	if !ok {
+		return fault.Errorf(fault.Invalid, "probe: dataset %q has no place column", d.ID)
+	}
+	_, err = st.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: col.Name}}})
 	return err
 }

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// RequireBrowserEnv, when set (make test and CI set it), turns a missing
+// Chromium into a failure instead of a skip.
+const RequireBrowserEnv = "CIVICLINK_REQUIRE_BROWSER"
+
+// chromium finds the browser for end-to-end tests, or skips (or fails,
+// under CIVICLINK_REQUIRE_BROWSER) with what to do.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CIVICLINK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	msg := "Chromium is not installed: run scripts/ensure-chromium.sh (or set CIVICLINK_CHROMIUM)"
+	if os.Getenv(RequireBrowserEnv) != "" {
+		t.Fatal(msg + "; " + RequireBrowserEnv + " is set, so the browser tests may not be skipped")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// artefacts returns the folder for screenshots: $CIVICLINK_TEST_ARTIFACTS
+// or testresults/web at the repository root (git-ignored).
+func artefacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CIVICLINK_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "testresults", "web")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browser starts a fresh headless Chromium for one test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// shot saves a full-page screenshot.
+func shot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var png []byte
+		if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, name+".png")
+		t.Logf("screenshot %s", path)
+		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// TestBrowser walks the app as a person would, in a real Chromium: sign
+// in, see the district map, upload a new version with a progress bar, see
+// a suppressed cell shown as [c], and sign out.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	f := newFixture(t)
+	if !f.srv.built {
+		t.Fatal("the UI bundle is not embedded: run `make ui` (npm ci and vite build in web/) before the browser test")
+	}
+	f.load(t, "incidents.csv")
+	dir := artefacts(t)
+	upload, err := filepath.Abs(filepath.Join("testdata", "incidents_v2.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		districts  int
+		suppressed string
+		jobStatus  string
+		after      string
+		url        string
+	)
+	steps := []struct {
+		name    string
+		actions []chromedp.Action
+	}{
+		{"sign in", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/"),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.SendKeys(`#user`, ownerID, chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+			shot(t, dir, "01-signin"),
+			chromedp.Submit(`#password`, chromedp.ByQuery),
+		}},
+		{"open the map", []chromedp.Action{
+			chromedp.WaitVisible(`#map[data-ready="true"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#map path.district').length`, &districts),
+			shot(t, dir, "02-overview-map"),
+		}},
+		{"upload a dataset", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/datasets/incidents/upload"),
+			chromedp.WaitVisible(`#file`, chromedp.ByQuery),
+			chromedp.SetUploadFiles(`#file`, []string{upload}, chromedp.ByQuery),
+			chromedp.Click(`#upload-form button[type=submit]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#job[data-state="done"]`, chromedp.ByQuery),
+			chromedp.Text(`#job-status`, &jobStatus, chromedp.ByQuery),
+			shot(t, dir, "03-upload-done"),
+			// The job lives on the server: a reload shows it again.
+			chromedp.Reload(),
+			chromedp.WaitVisible(`#job[data-state="done"]`, chromedp.ByQuery),
+			chromedp.Location(&url),
+		}},
+		{"see a suppressed cell", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/datasets/incidents"),
+			chromedp.WaitVisible(`#versions-chart[data-ready="true"]`, chromedp.ByQuery),
+			chromedp.Text(`tr[data-code="E07000074"] td.supp`, &suppressed, chromedp.ByQuery),
+			shot(t, dir, "04-dataset"),
+		}},
+		{"sign out", []chromedp.Action{
+			chromedp.Click(`form.signout button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.Navigate(f.ts.URL + "/datasets"),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.Location(&after),
+			shot(t, dir, "05-signed-out"),
+		}},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	if districts != 14 {
+		t.Errorf("the map drew %d districts, want 14", districts)
+	}
+	if !strings.Contains(jobStatus, "version 2 with 226 rows") {
+		t.Errorf("job status = %q, want version 2 with 226 rows", jobStatus)
+	}
+	if !strings.Contains(url, "/jobs/") {
+		t.Errorf("after reload the page is %q, want the job page", url)
+	}
+	if strings.TrimSpace(suppressed) != "[c]" {
+		t.Errorf("Maldon's cell = %q, want [c]", suppressed)
+	}
+	if !strings.Contains(after, "/signin") {
+		t.Errorf("after sign-out /datasets went to %q, want the sign-in page", after)
+	}
+}

@@ -1,0 +1,190 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+func TestIndicatorByDistrict(t *testing.T) {
+	f := newFixture(t)
+	f.load(t, "incidents.csv")
+	owner := f.client(t)
+	owner.signIn(ownerID, password)
+
+	var list struct{ Indicators []Indicator }
+	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators", nil, ""))), &list)
+	if len(list.Indicators) != 1 || list.Indicators[0].ID != "records-incidents" {
+		t.Fatalf("indicators = %+v, want records-incidents", list.Indicators)
+	}
+	res := owner.do("GET", "/api/indicators/records-incidents", nil, "")
+	if got, want := res.StatusCode, http.StatusOK; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	var tab DistrictTable
+	if err := json.Unmarshal([]byte(readBody(t, res)), &tab); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(tab.Values), 14; got != want {
+		t.Fatalf("%d districts, want %d", got, want)
+	}
+	by := map[string]DistrictValue{}
+	for _, v := range tab.Values {
+		by[v.Code] = v
+	}
+	// testdata/incidents.csv has 3 in Braintree and 2 in Maldon: below the
+	// threshold of 10, so suppressed.
+	for _, code := range []string{"E07000067", "E07000074"} {
+		if v := by[code]; !v.Suppressed || v.Display != "[c]" || v.Value != nil {
+			t.Errorf("%s = %+v, want suppressed as [c]", code, v)
+		}
+	}
+	if v := by["E07000070"]; v.Suppressed || v.Value == nil || *v.Value != 30 || v.Name != "Chelmsford" {
+		t.Errorf("Chelmsford = %+v, want 30 shown", v)
+	}
+	if len(f.rec.find("access")) == 0 {
+		t.Error("the read was not put on the audit log by govern")
+	}
+}
+
+func TestIndicatorNeedsAgreement(t *testing.T) {
+	f := newFixture(t)
+	f.load(t, "incidents.csv")
+	other := f.client(t)
+	other.signIn(analystID, password)
+	res := other.do("GET", "/api/indicators/records-incidents", nil, "")
+	if got, want := res.StatusCode, http.StatusForbidden; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	code, msg := errorCode(t, res)
+	if code != fault.Forbidden || !strings.Contains(msg, "agreement") {
+		t.Errorf("error = %q %q, want forbidden with the reason", code, msg)
+	}
+	// The page shows the reason instead of the table.
+	page := readBody(t, other.do("GET", "/", nil, ""))
+	if !strings.Contains(page, "no agreement") {
+		t.Error("the overview does not say why the figures are withheld")
+	}
+}
+
+func TestIndicatorErrors(t *testing.T) {
+	f := newFixture(t)
+	owner := f.client(t)
+	owner.signIn(ownerID, password)
+	tests := []struct {
+		name, path string
+		want       int
+	}{
+		{"unknown indicator", "/api/indicators/nope", http.StatusNotFound},
+		{"no version yet", "/api/indicators/records-incidents", http.StatusNotFound},
+		{"unknown purpose", "/api/indicators/records-incidents?purpose=curiosity", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := owner.do("GET", tt.path, nil, "").StatusCode; got != tt.want {
+				t.Fatalf("status = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDistrictBoundaries(t *testing.T) {
+	f := newFixture(t)
+	res := f.client(t).do("GET", "/api/boundaries/districts", nil, "", "Authorization", "Bearer "+f.token)
+	if got, want := res.Header.Get("Content-Type"), "application/geo+json"; got != want {
+		t.Fatalf("content type = %q, want %q", got, want)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]string `json:"properties"`
+			Geometry   struct{ Type string }
+		}
+	}
+	if err := json.Unmarshal([]byte(readBody(t, res)), &fc); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(fc.Features), 14; got != want {
+		t.Fatalf("%d features, want %d", got, want)
+	}
+	for _, ft := range fc.Features {
+		if ft.Properties["code"] == "" || ft.Properties["name"] == "" || !strings.Contains(ft.Geometry.Type, "Polygon") {
+			t.Errorf("feature %+v lacks code, name or polygon", ft)
+		}
+	}
+}
+
+func TestPages(t *testing.T) {
+	f := newFixture(t)
+	f.load(t, "incidents.csv")
+	owner := f.client(t)
+	owner.signIn(ownerID, password)
+	other := f.client(t)
+	other.signIn(analystID, password)
+	tests := []struct {
+		name string
+		c    *client
+		path string
+		want int
+		has  string
+	}{
+		{"overview", owner, "/", 200, `<td class="num supp">[c]</td>`},
+		{"datasets", owner, "/datasets", 200, "Police incidents"},
+		{"dataset", owner, "/datasets/incidents", 200, "Quality report, version 1"},
+		{"dataset by district", owner, "/datasets/incidents", 200, "[c]"},
+		{"dataset of another partner", other, "/datasets/incidents", 200, "Schema"},
+		{"upload form", owner, "/datasets/incidents/upload", 200, `type="file"`},
+		{"upload form refused", other, "/datasets/incidents/upload", 403, "only a data owner"},
+		{"missing dataset", owner, "/datasets/nope", 404, "no dataset"},
+		{"missing job", owner, "/jobs/nope", 404, "no upload job"},
+		{"sign-in page when signed in", owner, "/signin", 303, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.c.do("GET", tt.path, nil, "")
+			if got := res.StatusCode; got != tt.want {
+				t.Fatalf("status = %d, want %d", got, tt.want)
+			}
+			if body := readBody(t, res); !strings.Contains(body, tt.has) {
+				t.Errorf("page does not contain %q", tt.has)
+			}
+		})
+	}
+}
+
+func TestAssets(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.signIn(ownerID, password)
+	page := readBody(t, c.do("GET", "/", nil, ""))
+	res := c.do("GET", "/assets/app.js", nil, "")
+	if f.srv.built {
+		if got, want := res.StatusCode, http.StatusOK; got != want {
+			t.Fatalf("bundle status = %d, want %d", got, want)
+		}
+		if strings.Contains(page, "UI assets not built") {
+			t.Error("the page says the bundle is missing although it is embedded")
+		}
+		return
+	}
+	if got, want := res.StatusCode, http.StatusNotFound; got != want {
+		t.Fatalf("bundle status = %d, want %d", got, want)
+	}
+	if !strings.Contains(page, "UI assets not built: run <code>make build</code>") {
+		t.Error("the page does not say how to build the missing bundle")
+	}
+}
+
+func TestTemplatesParse(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"signin", "overview", "datasets", "dataset", "upload", "job", "error"} {
+		if pages[name] == nil {
+			t.Errorf("page %q is missing", name)
+		}
+	}
+}
