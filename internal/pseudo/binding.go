@@ -50,10 +50,6 @@ func (e *Encoder) Bind(header []string) (*Binding, error) {
 			b.clkRaw = append(b.clkRaw, i)
 		}
 	}
-	b.plain = make([]bool, len(e.schema.Columns))
-	for i, c := range e.schema.Columns {
-		b.plain[i] = c.Type == catalog.TypeToken || c.Type == catalog.TypeEncoding
-	}
 	if len(missing) > 0 {
 		return nil, fault.Errorf(fault.Invalid, "the input has no column %s (its header is %s): rename the columns or set \"column\" in the linkage schema",
 			strings.Join(missing, ", "), strings.Join(header, ","))
@@ -78,31 +74,47 @@ func columnIndex(header []string, name string) int {
 // scratch is per-worker space for [Binding.Encode].
 type scratch struct {
 	vals, clk, tmp, out []string
-	buf                 []byte // a batch's rendered output
+	bytes               []byte // a token's MAC or an encoding
 }
 
 // Encode appends the output row for one input row (record id, kept
 // columns, then the spec's tokens and encodings) to out. line is the input
 // line where the row starts, for the error.
 func (b *Binding) Encode(out []string, row []string, line int64, s *scratch) ([]string, *RowError) {
+	k := stringSink{out: out}
+	err := b.encode(&k, row, line, s)
+	return k.out, err
+}
+
+// appendCSV appends the output row as a CSV record to buf; on a row error
+// buf is returned as it was.
+func (b *Binding) appendCSV(buf []byte, row []string, line int64, s *scratch) ([]byte, *RowError) {
+	k := csvSink{buf: buf}
+	if err := b.encode(&k, row, line, s); err != nil {
+		return buf, err
+	}
+	return append(k.buf, '\n'), nil
+}
+
+func (b *Binding) encode(sink rowSink, row []string, line int64, s *scratch) *RowError {
 	if len(row) != b.width {
-		return out, &RowError{Line: line, Message: fmt.Sprintf("the row has %d fields but the header has %d", len(row), b.width)}
+		return &RowError{Line: line, Message: fmt.Sprintf("the row has %d fields but the header has %d", len(row), b.width)}
 	}
 	if b.id >= 0 {
 		id := row[b.id]
 		if strings.TrimSpace(id) == "" {
-			return out, &RowError{Line: line, Column: b.e.spec.RecordID, Message: "the record id is empty"}
+			return &RowError{Line: line, Column: b.e.spec.RecordID, Message: "the record id is empty"}
 		}
-		out = append(out, id)
+		sink.text(id)
 	}
 	for _, k := range b.keep {
-		out = append(out, row[k])
+		sink.text(row[k])
 	}
 	s.vals = s.vals[:0]
 	for i, col := range b.fields {
 		v, err := b.e.normaliseField(i, row[col])
 		if err != nil {
-			return out, &RowError{Line: line, Column: b.e.spec.Fields[i].Column, Message: fault.Message(err)}
+			return &RowError{Line: line, Column: b.e.spec.Fields[i].Column, Message: fault.Message(err)}
 		}
 		s.vals = append(s.vals, v)
 	}
@@ -118,12 +130,11 @@ func (b *Binding) Encode(out []string, row []string, line int64, s *scratch) ([]
 		}
 		clkRaw = s.clk
 	}
-	out, err := b.e.encodeFields(out, s.vals, clkRaw, &s.tmp)
-	if err != nil {
+	if err := b.e.encodeFields(sink, s.vals, clkRaw, s); err != nil {
 		re := asRowError(line, err)
-		return out, &re
+		return &re
 	}
-	return out, nil
+	return nil
 }
 
 // buildSchema makes the catalog schema of the output.

@@ -7,7 +7,17 @@ import (
 	"testing"
 )
 
-// Rows written by writeCSVRow read back unchanged.
+// writeCSVRow writes, through csvSink, one CSV record as encoding/csv would (comma, \n line
+// ends).
+func writeCSVRow(buf *bytes.Buffer, row []string) {
+	k := csvSink{buf: buf.AvailableBuffer()}
+	for _, f := range row {
+		k.text(f)
+	}
+	buf.Write(append(k.buf, '\n'))
+}
+
+// Rows written by csvSink read back unchanged.
 func FuzzWriteCSVRow(f *testing.F) {
 	f.Add("P1", "a,b", `say "hi"`)
 	f.Add("", " lead", "line\nbreak")
@@ -15,7 +25,7 @@ func FuzzWriteCSVRow(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b, c string) {
 		row := []string{a, b, c}
 		var buf bytes.Buffer
-		writeCSVRow(&buf, row, nil)
+		writeCSVRow(&buf, row)
 		r := csv.NewReader(&buf)
 		r.FieldsPerRecord = -1
 		got, err := r.Read()

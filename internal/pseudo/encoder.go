@@ -2,6 +2,7 @@ package pseudo
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -190,50 +191,116 @@ func (e *Encoder) normaliseField(i int, raw string) (string, error) {
 	return v, nil
 }
 
-// encodeFields appends the encodings of normalised field values (or, for a
-// bare clkhash schema, of the raw CLK feature values in clkRaw) to out.
-func (e *Encoder) encodeFields(out []string, vals []string, clkRaw []string, scratch *[]string) ([]string, error) {
+// rowSink receives the cells of one output row in order.
+type rowSink interface {
+	text(v string)   // a kept value, as is
+	hex(b []byte)    // a token; nil for an empty cell
+	base64(b []byte) // an encoding; nil for an empty cell
+}
+
+// encodeFields sends the tokens and encodings of normalised field values
+// (or, for a bare clkhash schema, of the raw CLK feature values in clkRaw)
+// to the sink.
+func (e *Encoder) encodeFields(sink rowSink, vals []string, clkRaw []string, s *scratch) error {
 	for _, t := range e.tokens {
-		s := (*scratch)[:0]
+		s.tmp = s.tmp[:0]
 		for _, fi := range t.fields {
-			s = append(s, vals[fi])
+			s.tmp = append(s.tmp, vals[fi])
 		}
-		*scratch = s
-		out = append(out, t.key.Token(s...))
+		var ok bool
+		s.bytes, ok = t.key.appendSum(s.bytes[:0], s.tmp)
+		if !ok {
+			sink.hex(nil)
+			continue
+		}
+		sink.hex(s.bytes)
 	}
 	for _, f := range e.filters {
 		v := vals[f.field]
 		if v == "" {
-			out = append(out, "")
+			sink.base64(nil)
 			continue
 		}
-		b, err := f.enc.EncodeBase64([]string{v})
-		if err != nil {
-			return out, err
+		s.tmp = append(s.tmp[:0], v)
+		var err error
+		if s.bytes, err = f.enc.AppendEncoding(s.bytes[:0], s.tmp); err != nil {
+			return err
 		}
-		out = append(out, b)
+		sink.base64(s.bytes)
 	}
 	if e.clk != nil {
 		in := clkRaw
 		if in == nil {
-			s := (*scratch)[:0]
+			s.tmp = s.tmp[:0]
 			for _, src := range e.clkSrc {
 				if src < 0 {
-					s = append(s, "")
+					s.tmp = append(s.tmp, "")
 				} else {
-					s = append(s, vals[src])
+					s.tmp = append(s.tmp, vals[src])
 				}
 			}
-			*scratch = s
-			in = s
+			in = s.tmp
 		}
-		b, err := e.clk.Encode(in)
-		if err != nil {
-			return out, err
+		var err error
+		if s.bytes, err = e.clk.AppendEncoding(s.bytes[:0], in); err != nil {
+			return err
 		}
-		out = append(out, base64.StdEncoding.EncodeToString(b))
+		sink.base64(s.bytes)
 	}
-	return out, nil
+	return nil
+}
+
+// stringSink collects a row as strings.
+type stringSink struct{ out []string }
+
+func (k *stringSink) text(v string) { k.out = append(k.out, v) }
+func (k *stringSink) hex(b []byte) {
+	if b == nil {
+		k.out = append(k.out, "")
+		return
+	}
+	k.out = append(k.out, hex.EncodeToString(b))
+}
+func (k *stringSink) base64(b []byte) {
+	if b == nil {
+		k.out = append(k.out, "")
+		return
+	}
+	k.out = append(k.out, base64.StdEncoding.EncodeToString(b))
+}
+
+// csvSink writes a row straight into CSV bytes, as encoding/csv would.
+type csvSink struct {
+	buf []byte
+	n   int // cells written in this row
+}
+
+func (k *csvSink) sep() {
+	if k.n > 0 {
+		k.buf = append(k.buf, ',')
+	}
+	k.n++
+}
+
+func (k *csvSink) text(v string) {
+	k.sep()
+	if !needsQuotes(v) {
+		k.buf = append(k.buf, v...)
+		return
+	}
+	k.buf = append(k.buf, '"')
+	k.buf = append(k.buf, strings.ReplaceAll(v, `"`, `""`)...)
+	k.buf = append(k.buf, '"')
+}
+
+func (k *csvSink) hex(b []byte) {
+	k.sep()
+	k.buf = hex.AppendEncode(k.buf, b)
+}
+
+func (k *csvSink) base64(b []byte) {
+	k.sep()
+	k.buf = base64.StdEncoding.AppendEncode(k.buf, b)
 }
 
 // asRowError turns an encoding error into a row error naming the column.

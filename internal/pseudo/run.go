@@ -1,7 +1,6 @@
 package pseudo
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -58,6 +58,10 @@ type Result struct {
 }
 
 const batchRows = 256
+
+// bufPool recycles the rendered output of batches between the workers and
+// the writer.
+var bufPool sync.Pool
 
 type batchIn struct {
 	seq   int
@@ -201,52 +205,36 @@ func readBatches(ctx context.Context, r *csv.Reader, jobs chan<- batchIn) error 
 }
 
 // encodeBatch encodes one batch into its rendered output.
-func encodeBatch(b *Binding, format string, bt batchIn, s *scratch) batchOut {
+func encodeBatch(b *Binding, format string, bt batchIn, s *scratch, buf []byte) batchOut {
 	out := batchOut{seq: bt.seq}
-	buf := bytes.NewBuffer(s.buf[:0])
-	buf.Grow(len(bt.rows) * 512)
+	buf = buf[:0]
 	for i, in := range bt.rows {
 		if bt.errs[i] != nil {
 			out.rejects = append(out.rejects, rejected{err: *bt.errs[i], row: in})
 			continue
 		}
-		row, rerr := b.Encode(s.out[:0], in, bt.lines[i], s)
-		s.out = row
+		var rerr *RowError
+		if format == FormatCLKsJSON {
+			var row []string
+			row, rerr = b.Encode(s.out[:0], in, bt.lines[i], s)
+			s.out = row
+			if rerr == nil {
+				if out.n > 0 {
+					buf = append(buf, ",\n"...)
+				}
+				buf = append(buf, `  "`+row[len(row)-1]+`"`...)
+			}
+		} else {
+			buf, rerr = b.appendCSV(buf, in, bt.lines[i], s)
+		}
 		if rerr != nil {
 			out.rejects = append(out.rejects, rejected{err: *rerr, row: in})
 			continue
 		}
-		if format == FormatCLKsJSON {
-			if out.n > 0 {
-				buf.WriteString(",\n")
-			}
-			buf.WriteString(`  "` + row[len(row)-1] + `"`)
-		} else {
-			writeCSVRow(buf, row, b.plain)
-		}
 		out.n++
 	}
-	out.buf = bytes.Clone(buf.Bytes())
-	s.buf = buf.Bytes()
+	out.buf = buf
 	return out
-}
-
-// writeCSVRow writes one CSV record as encoding/csv would (comma, \n line
-// ends). Columns marked plain hold hex or base64, which never need quotes.
-func writeCSVRow(buf *bytes.Buffer, row []string, plain []bool) {
-	for i, f := range row {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if (i < len(plain) && plain[i]) || !needsQuotes(f) {
-			buf.WriteString(f)
-			continue
-		}
-		buf.WriteByte('"')
-		buf.WriteString(strings.ReplaceAll(f, `"`, `""`))
-		buf.WriteByte('"')
-	}
-	buf.WriteByte('\n')
 }
 
 // needsQuotes follows encoding/csv: a field is quoted when it holds the
@@ -274,8 +262,9 @@ func (o *Options) pipeline(ctx context.Context, r *csv.Reader, b *Binding, files
 			defer func() { done <- struct{}{} }()
 			var s scratch
 			for bt := range jobs {
+				buf, _ := bufPool.Get().([]byte)
 				select {
-				case results <- encodeBatch(b, o.Format, bt, &s):
+				case results <- encodeBatch(b, o.Format, bt, &s, buf):
 				case <-ctx.Done():
 					return
 				}
@@ -379,6 +368,7 @@ func (f *outFiles) write(bo batchOut, res *Result, maxListed int) error {
 		}
 		f.wrote = true
 	}
+	bufPool.Put(bo.buf[:0])
 	res.Rows += bo.n
 	defer func() {
 		if f.o.Progress != nil {

@@ -46,9 +46,19 @@ func (t *TokenKey) KeyID() string { return t.keyID }
 // Token returns the token of the normalised values, one per field, as 64
 // lowercase hex digits, or "" when any value is missing ("").
 func (t *TokenKey) Token(values ...string) string {
+	var buf [sha256.Size]byte
+	sum, ok := t.appendSum(buf[:0], values)
+	if !ok {
+		return ""
+	}
+	return hex.EncodeToString(sum)
+}
+
+// appendSum appends the MAC of the values to dst; false when one is missing.
+func (t *TokenKey) appendSum(dst []byte, values []string) ([]byte, bool) {
 	for _, v := range values {
 		if v == "" {
-			return ""
+			return dst, false
 		}
 	}
 	m := t.pool.Get().(*tokenMAC)
@@ -63,9 +73,7 @@ func (t *TokenKey) Token(values ...string) string {
 	m.h.Reset()
 	m.h.Write(m.msg)
 	m.sum = m.h.Sum(m.sum[:0])
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], m.sum)
-	return string(hx[:])
+	return append(dst, m.sum...), true
 }
 
 // ClkhashSchema returns the one-feature clkhash v3 schema that the filter
