@@ -106,6 +106,9 @@ func (c *dateCmp) Compare(a, b int) int {
 	if !x.has || !y.has {
 		return last
 	}
+	if x.digits == y.digits {
+		return 1 // the same date written differently
+	}
 	if x.y == y.y && x.m == y.d && x.d == y.m {
 		return 2
 	}

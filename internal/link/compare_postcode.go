@@ -2,20 +2,21 @@ package link
 
 import "strings"
 
-// postcodeParts holds a postcode's nested parts, finest first: for a UK
+// postcodeParts holds a postcode (upper case, no spaces) and its nested
+// parts, finest first: for a UK
 // postcode the sector (outward code and first inward digit), district
 // (outward code) and area (its letters); for others, the value less one,
 // two and three trailing characters.
-type postcodeParts [3]string
+type postcodeParts [4]string
 
 func splitPostcode(v string) postcodeParts {
 	s := strings.ToUpper(strings.ReplaceAll(v, " ", ""))
 	if uk, ok := ukPostcode(s); ok {
 		return uk
 	}
-	var p postcodeParts
-	for i := range p {
-		if n := len(s) - 1 - i; n > 0 {
+	p := postcodeParts{s}
+	for i := 1; i < len(p); i++ {
+		if n := len(s) - i; n > 0 {
 			p[i] = s[:n]
 		}
 	}
@@ -34,7 +35,7 @@ func ukPostcode(s string) (postcodeParts, bool) {
 	if isLetter(out[1]) {
 		area = 2
 	}
-	return postcodeParts{out + s[n-3:n-2], out, out[:area]}, true
+	return postcodeParts{s, out + s[n-3:n-2], out, out[:area]}, true
 }
 
 // District returns the postcode district of v: the outward code of a UK
@@ -42,7 +43,7 @@ func ukPostcode(s string) (postcodeParts, bool) {
 func District(v string, n int) string {
 	s := strings.ToUpper(strings.ReplaceAll(v, " ", ""))
 	if uk, ok := ukPostcode(s); ok {
-		return uk[1]
+		return uk[2]
 	}
 	if n <= 0 {
 		n = 3
@@ -77,7 +78,7 @@ func (c *postcodeCmp) Compare(a, b int) int {
 	x, y := &c.parts[ca], &c.parts[cb]
 	for i := range x {
 		if x[i] != "" && x[i] == y[i] {
-			return 2 + i
+			return 1 + i
 		}
 	}
 	return 5

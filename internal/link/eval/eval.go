@@ -128,7 +128,8 @@ type PairReport struct {
 // Pairs scores predicted matching pairs against the truth over the
 // records the truth labels. The pair space is pairs across datasets, plus
 // pairs within a dataset when within is true (always for one dataset).
-// Predicted pairs with an unlabelled record are ignored.
+// Predicted pairs with an unlabelled record, or outside the pair space,
+// are ignored.
 func Pairs(t Truth, refs []Ref, predicted [][2]Ref, within bool) PairReport {
 	key := func(a, b string) [2]string {
 		if b < a {
@@ -155,7 +156,7 @@ func Pairs(t Truth, refs []Ref, predicted [][2]Ref, within bool) PairReport {
 			a, b = b, a
 		}
 		ea, eb := t.Of(a), t.Of(b)
-		if ea == "" || eb == "" || seen[[2]Ref{a, b}] || a == b {
+		if ea == "" || eb == "" || seen[[2]Ref{a, b}] || a == b || (a.Dataset == b.Dataset && !within) {
 			continue
 		}
 		seen[[2]Ref{a, b}] = true

@@ -1,0 +1,206 @@
+package link
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func people(name string, rows ...[3]string) Dataset {
+	ds := Dataset{Name: name, Fields: []string{"surname", "dob"}}
+	for _, r := range rows {
+		ds.Records = append(ds.Records, Record{ID: r[0], Values: []string{r[1], r[2]}})
+	}
+	return ds
+}
+
+func TestBlockingUnionAndCap(t *testing.T) {
+	ds := people("p",
+		[3]string{"1", "smith", "1970-01-01"},
+		[3]string{"2", "smith", "1970-01-01"},
+		[3]string{"3", "smith", "1980-05-05"},
+		[3]string{"4", "jones", "1980-05-05"},
+		[3]string{"5", "", "1980-05-05"},
+	)
+	cfg := Config{
+		Comparisons: []ComparisonSpec{{Field: "surname", Kind: "exact"}},
+		Blocking: []BlockingRule{
+			{Name: "surname", Keys: []KeyPart{{Field: "surname"}}},
+			{Name: "dob", Keys: []KeyPart{{Field: "dob"}}},
+		},
+	}
+	tests := []struct {
+		name            string
+		cap             int
+		pairs, perRule0 int
+		skipped         int
+		largestKey      string
+	}{
+		// surname: 1-2, 1-3, 2-3; dob: 1-2 (already), 3-4, 3-5, 4-5.
+		{"no cap hit", 10, 6, 3, 0, "smith"},
+		// A cap of 2 skips smith and 1980-05-05, so dob's 1-2 counts as new.
+		{"cap", 2, 1, 0, 1, "smith"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg.MaxBlockSize = tt.cap
+			e := testEngine(t, cfg, ds)
+			b, err := e.block()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pairs := e.candidates(b)
+			rep := b.report
+			if got := len(pairs); got != tt.pairs {
+				t.Errorf("candidate pairs = %d, want %d", got, tt.pairs)
+			}
+			if got := rep.Rules[0].Pairs; got != tt.perRule0 {
+				t.Errorf("surname rule pairs = %d, want %d", got, tt.perRule0)
+			}
+			if got := rep.Rules[0].Skipped; got != tt.skipped {
+				t.Errorf("skipped blocks = %d, want %d", got, tt.skipped)
+			}
+			if got := rep.Rules[0].Largest[0].Key; got != tt.largestKey {
+				t.Errorf("largest block key = %q, want %q", got, tt.largestKey)
+			}
+			seen := map[[2]int32]bool{}
+			for _, p := range pairs {
+				if p.A >= p.B || seen[[2]int32{p.A, p.B}] {
+					t.Errorf("pair %v is out of order or repeated", p)
+				}
+				seen[[2]int32{p.A, p.B}] = true
+			}
+		})
+	}
+}
+
+func TestBlockingCrossOnly(t *testing.T) {
+	a := people("a", [3]string{"1", "smith", "x"}, [3]string{"2", "smith", "x"})
+	b := people("b", [3]string{"1", "smith", "x"})
+	cfg := Config{
+		Comparisons: []ComparisonSpec{{Field: "surname", Kind: "exact"}},
+		Blocking:    []BlockingRule{{Keys: []KeyPart{{Field: "surname"}}}},
+	}
+	for _, dedupe := range []bool{false, true} {
+		cfg.Dedupe = dedupe
+		e := testEngine(t, cfg, a, b)
+		bl, _ := e.block()
+		got, want := len(e.candidates(bl)), 2
+		if dedupe {
+			want = 3
+		}
+		if got != want {
+			t.Errorf("dedupe %v: %d pairs, want %d", dedupe, got, want)
+		}
+		if e.allPairs() != float64(want) {
+			t.Errorf("dedupe %v: pair space %v, want %d", dedupe, e.allPairs(), want)
+		}
+	}
+}
+
+func TestTransforms(t *testing.T) {
+	tests := []struct {
+		v    string
+		k    KeyPart
+		want string
+	}{
+		{"harrington", KeyPart{Transform: "prefix", N: 3}, "har"},
+		{"jo", KeyPart{Transform: "prefix", N: 3}, "jo"},
+		{"robert", KeyPart{Transform: "soundex"}, "R163"},
+		{"1971-06-24", KeyPart{Transform: "year"}, "1971"},
+		{"19710624", KeyPart{Transform: "year_month"}, "197106"},
+		{"24/06/1971", KeyPart{Transform: "month_day"}, "0624"},
+		{"cm1 2ab", KeyPart{Transform: "postcode_district"}, "CM1"},
+		{"cm14 2ab", KeyPart{Transform: "postcode_district"}, "CM14"},
+		{"4011", KeyPart{Transform: "postcode_district", N: 2}, "40"},
+		{"mary anne", KeyPart{Transform: "sorted_tokens"}, "anne mary"},
+		{"not a date", KeyPart{Transform: "year"}, ""},
+	}
+	for _, tt := range tests {
+		if got := transform(tt.v, tt.k); got != tt.want {
+			t.Errorf("transform(%q, %+v) = %q, want %q", tt.v, tt.k, got, tt.want)
+		}
+	}
+}
+
+// TestTermFrequency links records where smith is common and zebedee rare:
+// exact agreement on zebedee must weigh more, and every explanation must
+// add up to the pair's weight.
+func TestTermFrequency(t *testing.T) {
+	ds := Dataset{Name: "p", Fields: []string{"surname", "town"}}
+	add := func(id, s, town string) {
+		ds.Records = append(ds.Records, Record{ID: id, Values: []string{s, town}})
+	}
+	for i := range 30 {
+		add("s"+itoa(i), "smith", "town"+itoa(i%10))
+	}
+	add("z1", "zebedee", "town1")
+	add("z2", "zebedee", "town2")
+	cfg := Config{
+		Comparisons: []ComparisonSpec{{Field: "surname", Kind: "exact", TF: true}, {Field: "town", Kind: "exact"}},
+		Blocking:    []BlockingRule{{Keys: []KeyPart{{Field: "surname"}}}},
+	}
+	res, err := Link(context.Background(), []Dataset{ds}, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := res.ExplainRefs(RecordRef{ID: "z1"}, RecordRef{ID: "z2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := res.ExplainRefs(RecordRef{ID: "s1"}, RecordRef{ID: "s2"})
+	if z.Terms[0].TFAdjustment <= 0 || s.Terms[0].TFAdjustment >= 0 {
+		t.Errorf("tf adjustments zebedee %+.2f, smith %+.2f: want rare positive, common negative", z.Terms[0].TFAdjustment, s.Terms[0].TFAdjustment)
+	}
+	if z.Weight <= s.Weight {
+		t.Errorf("zebedee pair weight %.2f <= smith pair weight %.2f", z.Weight, s.Weight)
+	}
+	for _, x := range []Explanation{z, s} {
+		sum := x.PriorWeight
+		for _, term := range x.Terms {
+			sum += term.Weight + term.TFAdjustment
+		}
+		if math.Abs(sum-x.Weight) > 1e-9 {
+			t.Errorf("terms add to %v, weight is %v", sum, x.Weight)
+		}
+	}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+func TestConfigValidation(t *testing.T) {
+	good := `{"comparisons":[{"field":"a","kind":"exact"}],"blocking":[{"keys":[{"field":"a"}]}]}`
+	if _, err := ParseConfig([]byte(good)); err != nil {
+		t.Fatalf("good config: %v", err)
+	}
+	bad := map[string]string{
+		"unknown field":    `{"comparisons":[{"field":"a","kind":"exact"}],"blocking":[{"keys":[{"field":"a"}]}],"nope":1}`,
+		"unknown kind":     `{"comparisons":[{"field":"a","kind":"fuzzy"}],"blocking":[{"keys":[{"field":"a"}]}]}`,
+		"no blocking":      `{"comparisons":[{"field":"a","kind":"exact"}]}`,
+		"prefix without n": `{"comparisons":[{"field":"a","kind":"exact"}],"blocking":[{"keys":[{"field":"a","transform":"prefix"}]}]}`,
+		"truth used":       `{"comparisons":[{"field":"c","kind":"exact"}],"blocking":[{"keys":[{"field":"a"}]}],"truth":{"column":"c"}}`,
+		"threshold 1":      `{"comparisons":[{"field":"a","kind":"exact"}],"blocking":[{"keys":[{"field":"a"}]}],"threshold":1}`,
+		"duplicate name":   `{"comparisons":[{"field":"a","kind":"exact"},{"field":"a","kind":"date"}],"blocking":[{"keys":[{"field":"a"}]}]}`,
+	}
+	for name, c := range bad {
+		if _, err := ParseConfig([]byte(c)); err == nil {
+			t.Errorf("%s: no error, want one", name)
+		}
+	}
+	for _, f := range []string{"febrl.json", "fake_1000.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "examples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseConfig(data); err != nil {
+			t.Errorf("examples/%s: %v", f, err)
+		}
+	}
+}
