@@ -85,7 +85,8 @@ func mechanism(cfg *DPConfig) (func(noise.Source) int64, Budget, error) {
 	if err != nil {
 		return nil, Budget{}, err
 	}
-	return func(s noise.Source) int64 { return noise.DiscreteGaussian(s, sigma2) }, cost, nil
+	g := noise.NewGaussian(sigma2)
+	return g.Draw, cost, nil
 }
 
 // GaussianSigma2 returns the variance the Gaussian mechanism uses for

@@ -35,7 +35,7 @@ func gaussianPMF(s2 float64) func(int64) float64 {
 
 // moments returns the mean and variance of pmf.
 func moments(pmf func(int64) float64) (mean, variance float64) {
-	for y := int64(-2000); y <= 2000; y++ {
+	for y := int64(-100_000); y <= 100_000; y++ {
 		p := pmf(y)
 		mean += float64(y) * p
 		variance += float64(y*y) * p
@@ -99,10 +99,14 @@ func samplers() []sampler {
 		{"laplace b=0.5", func(s noise.Source) int64 { return noise.DiscreteLaplace(s, noise.Rat{Num: 1, Den: 2}) }, laplacePMF(0.5)},
 		{"gaussian s2=4", func(s noise.Source) int64 { return noise.DiscreteGaussian(s, noise.Rat{Num: 4, Den: 1}) }, gaussianPMF(4)},
 		{"gaussian s2=12.5", func(s noise.Source) int64 { return noise.DiscreteGaussian(s, noise.Rat{Num: 25, Den: 2}) }, gaussianPMF(12.5)},
-		// (|y|·t·q − p)² overflows 64 bits here: the big-integer path.
+		// (|y|·t·q − p)² overflows 64 bits in the tails: the big path.
 		{"gaussian s2=1000.123457", func(s noise.Source) int64 {
 			return noise.DiscreteGaussian(s, noise.Rat{Num: 1000123457, Den: 1000000})
 		}, gaussianPMF(1000.123457)},
+		// Here even the denominator 2·p·q·t² needs big integers.
+		{"gaussian s2=1234567.891011", func(s noise.Source) int64 {
+			return noise.DiscreteGaussian(s, noise.Rat{Num: 1234567891011, Den: 1000000})
+		}, gaussianPMF(1234567.891011)},
 		{"gaussian s2=0.3", func(s noise.Source) int64 { return noise.DiscreteGaussian(s, noise.Rat{Num: 3, Den: 10}) }, gaussianPMF(0.3)},
 	}
 }
