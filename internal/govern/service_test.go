@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	gt "github.com/civiclink/civiclink/internal/govern/governtest"
@@ -94,6 +95,21 @@ func TestUserAdministration(t *testing.T) {
 		}, fault.Forbidden},
 		{"an admin cannot add users to another partner", f.Admins[gt.OwnerPartner], func(a *govern.User) error {
 			return svc.CreateUser(ctx, a, &govern.User{ID: "y", PartnerID: gt.RecipientPartner, Name: "Y", Roles: []govern.Role{govern.Analyst}}, "")
+		}, fault.Forbidden},
+		{"nor another admin to a partner that has users", f.Admins[gt.OwnerPartner], func(a *govern.User) error {
+			return svc.CreateUser(ctx, a, &govern.User{ID: "y", PartnerID: gt.RecipientPartner, Name: "Y", Roles: []govern.Role{govern.PartnerAdmin}}, "")
+		}, fault.Forbidden},
+		{"an admin onboards a new partner's first admin", f.Admins[gt.OwnerPartner], func(a *govern.User) error {
+			if err := f.Store.CreatePartner(ctx, &catalog.Partner{ID: "fire", Name: "Fire"}); err != nil {
+				return err
+			}
+			return svc.CreateUser(ctx, a, &govern.User{ID: "f.admin", PartnerID: "fire", Name: "F", Roles: []govern.Role{govern.PartnerAdmin}}, "")
+		}, ""},
+		{"but only an admin", f.Admins[gt.OwnerPartner], func(a *govern.User) error {
+			if err := f.Store.CreatePartner(ctx, &catalog.Partner{ID: "uni", Name: "Uni"}); err != nil {
+				return err
+			}
+			return svc.CreateUser(ctx, a, &govern.User{ID: "u.ana", PartnerID: "uni", Name: "U", Roles: []govern.Role{govern.Analyst}}, "")
 		}, fault.Forbidden},
 		{"an admin cannot grant roles at another partner", f.Admins[gt.OwnerPartner], func(a *govern.User) error {
 			return svc.SetRoles(ctx, a, "ana", []govern.Role{govern.DataOwner})

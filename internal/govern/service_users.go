@@ -87,10 +87,17 @@ func (s *Service) Bootstrap(ctx context.Context, u *User, password string) error
 }
 
 // CreateUser adds a user; actor must be a partner admin of the new user's
-// partner.
+// partner, or, to onboard a partner that has no users yet, a partner admin
+// of any partner making that partner's first partner admin.
 func (s *Service) CreateUser(ctx context.Context, actor, u *User, password string) error {
 	if err := canAdminister(actor, u.PartnerID); err != nil {
-		return s.refuse(ctx, actor, "user.create", u.ID, err)
+		first, ferr := s.firstAdmin(ctx, actor, u)
+		if ferr != nil {
+			return ferr
+		}
+		if !first {
+			return s.refuse(ctx, actor, "user.create", u.ID, err)
+		}
 	}
 	if err := s.prepareUser(ctx, u, password, actor.ID); err != nil {
 		return err
@@ -99,6 +106,19 @@ func (s *Service) CreateUser(ctx context.Context, actor, u *User, password strin
 		return err
 	}
 	return s.record(ctx, event(actor, "user.create", u.ID, u))
+}
+
+// firstAdmin reports whether u would be the first user, a partner admin, of
+// a partner with no users, made by a partner admin elsewhere.
+func (s *Service) firstAdmin(ctx context.Context, actor, u *User) (bool, error) {
+	if !actor.Has(PartnerAdmin) || !slices.Contains(u.Roles, PartnerAdmin) {
+		return false, nil
+	}
+	us, err := s.Store.Users(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !slices.ContainsFunc(us, func(x *User) bool { return x.PartnerID == u.PartnerID }), nil
 }
 
 func (s *Service) prepareUser(ctx context.Context, u *User, password, by string) error {
