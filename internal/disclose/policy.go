@@ -111,8 +111,8 @@ func (c *DPConfig) validate(t *Table) error {
 	if t.SumName != "" {
 		return fault.Errorf(fault.Invalid, "differential privacy covers counts only; publish the sum of %s with suppression instead", t.SumName)
 	}
-	if c.Contributions < 0 {
-		return fault.Errorf(fault.Invalid, "contributions per unit must be at least 1")
+	if c.Contributions < 0 || c.Contributions > 1000 {
+		return fault.Errorf(fault.Invalid, "contributions per unit must be between 1 and 1000 (got %d)", c.Contributions)
 	}
 	if _, err := noise.RatFromDecimal(c.Epsilon); err != nil {
 		return fault.Errorf(fault.Invalid, "epsilon %v must be a positive decimal with at most 12 places", c.Epsilon)

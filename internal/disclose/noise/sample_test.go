@@ -236,3 +236,28 @@ func TestRatFromDecimal(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRatFromDecimal checks that any accepted parameter becomes a reduced
+// rational equal to the float's shortest decimal form.
+func FuzzRatFromDecimal(f *testing.F) {
+	for _, x := range []float64{0.1, 1, 2.5, 1e-12, 123456.789, 3e9} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		r, err := noise.RatFromDecimal(x)
+		if err != nil {
+			return
+		}
+		if r.Num == 0 || r.Den == 0 || r.Den > 1_000_000_000_000 {
+			t.Fatalf("RatFromDecimal(%v) = %v: out of range", x, r)
+		}
+		if got := float64(r.Num) / float64(r.Den); math.Abs(got-x) > 1e-9*x {
+			t.Fatalf("RatFromDecimal(%v) = %v = %v", x, r, got)
+		}
+		for _, p := range []uint64{2, 5} {
+			if r.Num%p == 0 && r.Den%p == 0 {
+				t.Fatalf("RatFromDecimal(%v) = %v is not reduced", x, r)
+			}
+		}
+	})
+}
