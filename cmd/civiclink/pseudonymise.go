@@ -92,6 +92,11 @@ func (m *Main) printPseudonymise(o pseudo.Options, res *pseudo.Result) {
 		fmt.Fprintf(m.Stdout, "; %d rejected rows written to %s", res.Rejected, o.Rejects)
 	}
 	fmt.Fprintln(m.Stdout)
+	for _, f := range o.Spec.Fields {
+		if n := res.Blanked[f.Name]; n > 0 {
+			fmt.Fprintf(m.Stdout, "%d invalid %s values treated as missing\n", n, f.Name)
+		}
+	}
 	if res.SchemaPath != "" {
 		fmt.Fprintf(m.Stdout, "catalog schema: %s\n", res.SchemaPath)
 	}

@@ -74,7 +74,8 @@ func columnIndex(header []string, name string) int {
 // scratch is per-worker space for [Binding.Encode].
 type scratch struct {
 	vals, clk, tmp, out []string
-	bytes               []byte // a token's MAC or an encoding
+	bytes               []byte  // a token's MAC or an encoding
+	blanked             []int64 // per field: invalid values treated as missing
 }
 
 // Encode appends the output row for one input row (record id, kept
@@ -112,9 +113,15 @@ func (b *Binding) encode(sink rowSink, row []string, line int64, s *scratch) *Ro
 	}
 	s.vals = s.vals[:0]
 	for i, col := range b.fields {
-		v, err := b.e.normaliseField(i, row[col])
+		v, blanked, err := b.e.normaliseValue(i, row[col])
 		if err != nil {
 			return &RowError{Line: line, Column: b.e.spec.Fields[i].Column, Message: fault.Message(err)}
+		}
+		if blanked {
+			if s.blanked == nil {
+				s.blanked = make([]int64, len(b.fields))
+			}
+			s.blanked[i]++
 		}
 		s.vals = append(s.vals, v)
 	}

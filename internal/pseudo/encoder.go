@@ -52,8 +52,14 @@ func (e RowError) String() string {
 	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
 }
 
-// NewEncoder derives every key the spec needs from the secret.
+// NewEncoder checks the spec ([Spec.Validate], which also fills in
+// defaults) and derives every key it needs from the secret.
 func NewEncoder(spec *Spec, secret *Secret) (*Encoder, error) {
+	if spec.CLK == nil || !spec.CLK.raw {
+		if err := spec.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	e := &Encoder{spec: spec}
 	index := map[string]int{}
 	for i, f := range spec.Fields {
@@ -175,20 +181,27 @@ func (e *Encoder) Normalise(record map[string]string) ([]string, error) {
 }
 
 func (e *Encoder) normaliseField(i int, raw string) (string, error) {
+	v, _, err := e.normaliseValue(i, raw)
+	return v, err
+}
+
+// normaliseValue is normaliseField that also reports whether an invalid
+// value was blanked under InvalidMissing.
+func (e *Encoder) normaliseValue(i int, raw string) (v string, blanked bool, err error) {
 	f := &e.spec.Fields[i]
-	v := raw
+	v = raw
 	if strings.TrimSpace(v) == "" || e.missing[i][strings.ToUpper(strings.TrimSpace(v))] {
 		v = ""
-	} else {
-		var err error
-		if v, err = e.norms[i](raw); err != nil {
-			return "", err
+	} else if v, err = e.norms[i](raw); err != nil {
+		if f.Invalid != InvalidMissing {
+			return "", false, err
 		}
+		v, blanked = "", true
 	}
 	if v == "" && f.Required {
-		return "", fault.Errorf(fault.Invalid, "%s is required but missing", f.Name)
+		return "", false, fault.Errorf(fault.Invalid, "%s is required but missing", f.Name)
 	}
-	return v, nil
+	return v, blanked, nil
 }
 
 // rowSink receives the cells of one output row in order.

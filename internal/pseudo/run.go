@@ -55,6 +55,9 @@ type Result struct {
 	SchemaPath string
 	KeyIDs     map[string]string // output column → key id
 	Errors     []RowError        // the first row errors
+	// Blanked counts, per field name, the invalid values treated as missing
+	// (fields with "invalid": "missing").
+	Blanked map[string]int64
 }
 
 const batchRows = 256
@@ -80,6 +83,7 @@ type batchOut struct {
 	buf     []byte
 	n       int64
 	rejects []rejected
+	blanked []int64 // per field, this batch
 }
 
 // Run pseudonymises a CSV file with a spec and a secret. It touches nothing
@@ -234,6 +238,10 @@ func encodeBatch(b *Binding, format string, bt batchIn, s *scratch, buf []byte) 
 		out.n++
 	}
 	out.buf = buf
+	if s.blanked != nil {
+		out.blanked = append([]int64(nil), s.blanked...)
+		clear(s.blanked)
+	}
 	return out
 }
 
@@ -370,6 +378,14 @@ func (f *outFiles) write(bo batchOut, res *Result, maxListed int) error {
 	}
 	bufPool.Put(bo.buf[:0])
 	res.Rows += bo.n
+	for i, n := range bo.blanked {
+		if n > 0 {
+			if res.Blanked == nil {
+				res.Blanked = map[string]int64{}
+			}
+			res.Blanked[f.o.Spec.Fields[i].Name] += n
+		}
+	}
 	defer func() {
 		if f.o.Progress != nil {
 			f.o.Progress(res.Rows + res.Rejected)

@@ -205,3 +205,38 @@ func TestRunParallelOrder(t *testing.T) {
 		t.Errorf("1 worker and 4 workers differ (%d and %d bytes, %d rows)", len(a), len(b), res.Rows)
 	}
 }
+
+// With "invalid": "missing" a bad value is blanked, not fatal, and counted.
+func TestInvalidAsMissing(t *testing.T) {
+	spec := readSpec(t, "testdata/spec.json")
+	for i := range spec.Fields {
+		if spec.Fields[i].Name == "nhs_number" || spec.Fields[i].Name == "postcode" {
+			spec.Fields[i].Invalid = InvalidMissing
+		}
+	}
+	o, res, err := runFile(t, spec, testSecret(t, "s"), "testdata/bad.csv", func(o *Options) {
+		o.Rejects = filepath.Join(filepath.Dir(o.Out), "rejects.csv")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 4 || res.Rejected != 3 {
+		t.Errorf("rows %d rejected %d, want 4 and 3 (bad NHS number and postcode kept)", res.Rows, res.Rejected)
+	}
+	if res.Blanked["nhs_number"] != 1 || res.Blanked["postcode"] != 1 {
+		t.Errorf("blanked %v, want one nhs_number and one postcode", res.Blanked)
+	}
+	rows := readCSV(t, o.Out)
+	for _, r := range rows {
+		if r["person_id"] == "P003" && r["tok_nhs"] != "" {
+			t.Errorf("the invalid NHS number of P003 made a token")
+		}
+		if r["person_id"] == "P004" && (r["tok_surname_dob_postcode"] != "" || r["tok_name_dob_sex"] == "") {
+			t.Errorf("P004 (invalid postcode) tokens = %v, want no postcode token but a name token", r)
+		}
+	}
+	spec.Fields[0].Invalid = InvalidMissing // forename is required
+	if err := spec.Validate(); err == nil {
+		t.Errorf("a required field with invalid: missing was accepted")
+	}
+}

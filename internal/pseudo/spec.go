@@ -68,7 +68,18 @@ type Field struct {
 	// Missing lists values that mean "not known" (compared after trimming,
 	// ignoring case), e.g. "1900-01-01" or "ZZ99 3VZ".
 	Missing []string `json:"missing,omitempty"`
+	// Invalid says what an invalid value (a bad date, postcode, NHS number or
+	// sex code) does: InvalidReject (the default) rejects the row,
+	// InvalidMissing treats the value as missing and keeps the row, counting
+	// it in Result.Blanked. A required field always rejects.
+	Invalid string `json:"invalid,omitempty"`
 }
+
+// What an invalid identifier value does (Field.Invalid).
+const (
+	InvalidReject  = "reject"
+	InvalidMissing = "missing"
+)
 
 // TokenSpec is one exact-match token: HMAC-SHA256 over the normalised
 // values of its fields, under a key derived from the secret, the project
@@ -215,6 +226,14 @@ func (s *Spec) validateFields() (map[string]*Field, error) {
 			}
 		default:
 			return nil, fault.Errorf(fault.Invalid, "field %q: kind %q is unknown; use name, date, sex, postcode, nhs-number or text", f.Name, f.Kind)
+		}
+		switch f.Invalid {
+		case "", InvalidReject, InvalidMissing:
+		default:
+			return nil, fault.Errorf(fault.Invalid, "field %q: \"invalid\" is %q; use \"reject\" or \"missing\"", f.Name, f.Invalid)
+		}
+		if f.Invalid == InvalidMissing && f.Required {
+			return nil, fault.Errorf(fault.Invalid, "field %q is required, so an invalid value cannot be treated as missing", f.Name)
 		}
 		if f.Kind != KindDate && (len(f.Formats) > 0 || f.Min != "" || f.Max != "") {
 			return nil, fault.Errorf(fault.Invalid, "field %q: only date fields take formats, min and max", f.Name)
