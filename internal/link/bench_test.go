@@ -3,6 +3,7 @@ package link_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -85,4 +86,20 @@ func itoa(n int) string {
 		return string(rune('0'+n/100_000)) + "e5"
 	}
 	return string(rune('0'+n/10_000)) + "e4"
+}
+
+// TestLargeStages runs one large linkage and logs each stage's time; it
+// runs only when CIVICLINK_LINK_LARGE is a record count (e.g. 1000000).
+func TestLargeStages(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CIVICLINK_LINK_LARGE"))
+	if n == 0 {
+		t.Skip("set CIVICLINK_LINK_LARGE=N to time a run on N generated records")
+	}
+	ds, _ := synthPeople(n, 2)
+	start := time.Now()
+	res, err := link.Link(context.Background(), []link.Dataset{ds}, countyConfig(), link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d records, %d candidates, %d matches in %v: %+v", n, len(res.Pairs), len(res.Matched), time.Since(start), res.Timings)
 }

@@ -141,22 +141,27 @@ func (e *engine) block() (*blocking, error) {
 			}
 		}
 	}
+	var fields [][]string
 	for _, r := range cfg.Blocking {
 		for _, k := range r.Keys {
-			if _, err := t.column([]string{k.Field}, false); err != nil {
-				return nil, err
-			}
+			fields = append(fields, []string{k.Field})
 		}
+	}
+	if err := e.buildColumns(fields, nil); err != nil {
+		return nil, err
 	}
 	b.keys = make([][]uint64, len(cfg.Blocking))
 	b.order = make([][]int32, len(cfg.Blocking))
+	reps := make([]RuleReport, len(cfg.Blocking))
+	blocks := make([][]block, len(cfg.Blocking))
 	parallelFor(len(cfg.Blocking), e.workers, func(ri int) {
 		b.keys[ri] = e.ruleKeys(cfg.Blocking[ri])
+		reps[ri], blocks[ri] = e.groupRule(b, ri)
+		reps[ri].Rule = cfg.Blocking[ri].Label()
 	})
-	for ri, r := range cfg.Blocking {
-		rep := e.groupRule(b, ri)
-		rep.Rule = r.Label()
-		b.report.Rules = append(b.report.Rules, rep)
+	b.report.Rules = reps
+	for _, bl := range blocks {
+		b.blocks = append(b.blocks, bl...)
 	}
 	return b, nil
 }
@@ -197,18 +202,28 @@ func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 // groupRule sorts rule ri's records by key into blocks, skipping those
 // over the cap (their keys are cleared so later rules do not count their
 // pairs as found).
-func (e *engine) groupRule(b *blocking, ri int) RuleReport {
+func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 	keys := b.keys[ri]
-	order := make([]int32, 0, len(keys))
+	type keyed struct {
+		k uint64
+		i int32
+	}
+	ks := make([]keyed, 0, len(keys))
 	for i, k := range keys {
 		if k != 0 {
-			order = append(order, int32(i))
+			ks = append(ks, keyed{k, int32(i)})
 		}
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		return cmp.Or(cmp.Compare(keys[x], keys[y]), cmp.Compare(x, y))
+	slices.SortFunc(ks, func(x, y keyed) int {
+		return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.i, y.i))
 	})
+	order := make([]int32, len(ks))
+	for j, x := range ks {
+		order[j] = x.i
+	}
+	ks = nil
 	b.order[ri] = order
+	var out []block
 	var rep RuleReport
 	type sized struct {
 		BlockSize
@@ -231,7 +246,7 @@ func (e *engine) groupRule(b *blocking, ri int) RuleReport {
 				}
 			} else {
 				rep.Blocks++
-				b.blocks = append(b.blocks, block{ri, int32(from), int32(to)})
+				out = append(out, block{ri, int32(from), int32(to)})
 			}
 		}
 		from = to
@@ -241,7 +256,7 @@ func (e *engine) groupRule(b *blocking, ri int) RuleReport {
 		s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.cfg.Blocking[ri]), "\x1f", "|")
 		rep.Largest = append(rep.Largest, s.BlockSize)
 	}
-	return rep
+	return rep, out
 }
 
 // allPairs is the number of pairs in the pair space: all pairs within

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/link/strsim"
 )
 
 // day is a parsed date: its eight digits YYYYMMDD and, when it is a real
@@ -67,6 +66,27 @@ func atoi(s string) int {
 	return n
 }
 
+// oneTypo reports whether two different strings of eight digits differ by
+// one substitution or one swap of neighbours (Damerau distance 1, which
+// for equal lengths allows nothing else).
+func oneTypo(a, b string) bool {
+	first, n := -1, 0
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] {
+			if n++; n > 2 {
+				return false
+			}
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if n == 1 {
+		return true
+	}
+	return first+1 < len(a) && a[first] == b[first+1] && a[first+1] == b[first] && n == 2
+}
+
 // dateCmp levels dates: exact, day and month transposed, one typing error
 // in the digits, within each threshold of days, else.
 type dateCmp struct {
@@ -112,7 +132,7 @@ func (c *dateCmp) Compare(a, b int) int {
 	if x.y == y.y && x.m == y.d && x.d == y.m {
 		return 2
 	}
-	if strsim.DamerauWithin(x.digits, y.digits, 1) <= 1 {
+	if oneTypo(x.digits, y.digits) {
 		return 3
 	}
 	if x.valid && y.valid {

@@ -115,3 +115,23 @@ func TestNormalise(t *testing.T) {
 		}
 	}
 }
+
+func TestOneTypo(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"19710624", "19710625", true},
+		{"19710624", "19710642", true},
+		{"19710624", "19170624", true},
+		{"19710624", "19710652", false},
+		{"19710624", "29710625", false},
+		{"19710624", "17910624", true},
+		{"19710624", "17190624", false},
+	}
+	for _, tt := range tests {
+		if got := oneTypo(tt.a, tt.b); got != tt.want {
+			t.Errorf("oneTypo(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

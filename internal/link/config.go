@@ -39,7 +39,8 @@ type Config struct {
 	OneToOne bool `json:"one_to_one,omitempty"`
 	// Cluster tunes the guards against chaining.
 	Cluster ClusterSpec `json:"cluster"`
-	// USamples is the number of random pairs for u (default 300000).
+	// USamples is the number of random pairs for u (default 200000). The
+	// u of exact agreement comes from value counts, not from sampling.
 	USamples int `json:"u_samples,omitempty"`
 	// EMIterations caps expectation maximisation (default 100).
 	EMIterations int `json:"em_iterations,omitempty"`
@@ -166,7 +167,7 @@ func (c Config) withDefaults() Config {
 		c.MaxBlockSize = 2000
 	}
 	if c.USamples == 0 {
-		c.USamples = 300000
+		c.USamples = 200000
 	}
 	if c.EMIterations == 0 {
 		c.EMIterations = 100

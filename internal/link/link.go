@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -21,6 +22,24 @@ type Options struct {
 	// TrainFromLabels estimates m and λ from the candidate pairs that Truth
 	// labels, instead of by EM.
 	TrainFromLabels bool
+}
+
+// StageTime is the wall time of one stage of a run.
+type StageTime struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"seconds"`
+}
+
+// stopwatch records stage times.
+type stopwatch struct {
+	last  time.Time
+	times []StageTime
+}
+
+func (s *stopwatch) lap(stage string) {
+	now := time.Now()
+	s.times = append(s.times, StageTime{stage, now.Sub(s.last).Seconds()})
+	s.last = now
 }
 
 // engine is one run's state.
@@ -52,6 +71,8 @@ type Result struct {
 	Weights []float64 `json:"-"`
 	// Matched indexes the pairs at or above the threshold.
 	Matched []int `json:"-"`
+	// Timings is how long each stage took, in order.
+	Timings []StageTime `json:"timings"`
 
 	cluster []int32
 	e       *engine
@@ -65,11 +86,20 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	sw := &stopwatch{last: time.Now()}
 	t, err := newTable(datasets)
 	if err != nil {
 		return nil, err
 	}
 	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
+	var fields [][]string
+	var raws []bool
+	for _, spec := range e.cfg.Comparisons {
+		fields, raws = append(fields, spec.FieldList()), append(raws, spec.Raw || spec.Kind == "dice")
+	}
+	if err := e.buildColumns(fields, raws); err != nil {
+		return nil, err
+	}
 	for _, spec := range e.cfg.Comparisons {
 		c, col, err := buildComparer(t, spec)
 		if err != nil {
@@ -77,6 +107,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 		e.comps, e.cols = append(e.comps, c), append(e.cols, col)
 	}
+	sw.lap("prepare")
 	b, err := e.block()
 	if err != nil {
 		return nil, err
@@ -89,16 +120,20 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sw.lap("block")
 	r := &Result{Pairs: e.candidates(b), e: e}
 	r.Blocking = b.report
+	sw.lap("compare")
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	u, samples := e.estimateU()
+	sw.lap("u")
 	md, err := e.fit(r.Pairs, u, truth, opt.TrainFromLabels)
 	if err != nil {
 		return nil, err
 	}
+	sw.lap("m")
 	md.USamples = samples
 	r.Model, r.s = md, e.newScorer(md)
 	r.Weights = make([]float64, len(r.Pairs))
@@ -123,7 +158,10 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 			r.Matched = append(r.Matched, k)
 		}
 	}
+	sw.lap("score")
 	r.cluster, r.Clusters = e.cluster(r.Pairs, r.Weights, r.Matched)
+	sw.lap("cluster")
+	r.Timings = sw.times
 	return r, nil
 }
 

@@ -134,7 +134,50 @@ func (e *engine) estimateU() ([][]float64, int) {
 	if sum > 0 {
 		floor = max(floor, 0.5/float64(sum))
 	}
-	return total.normalised(floor), sum
+	u := total.normalised(floor)
+	for k := range u {
+		e.exactU(k, u[k])
+	}
+	return u, sum
+}
+
+// exactU replaces the sampled u of comparison k's exact level with the
+// exact chance that two records with values agree, Σ c(c-1) / (n(n-1))
+// over the value counts c of the n non-missing records, and rescales the
+// other non-null levels to the rest. Sampling sees few exact agreements
+// on fields such as dates of birth; the counts give them all.
+func (e *engine) exactU(k int, u []float64) {
+	ex := -1
+	for l, lv := range e.comps[k].Levels() {
+		if lv.Exact {
+			ex = l
+		}
+	}
+	col := e.cols[k]
+	if ex < 0 || col == nil || col.NonNull < 2 {
+		return
+	}
+	var agree float64
+	for _, c := range col.Counts[1:] {
+		agree += float64(c) * float64(c-1)
+	}
+	nn := float64(col.NonNull)
+	exact := max(agree/(nn*(nn-1)), probFloor)
+	var rest float64
+	for l := 1; l < len(u); l++ {
+		if l != ex {
+			rest += u[l]
+		}
+	}
+	if rest <= 0 || exact >= 1 {
+		return
+	}
+	for l := 1; l < len(u); l++ {
+		if l != ex {
+			u[l] *= (1 - exact) / rest
+		}
+	}
+	u[ex] = exact
 }
 
 // pattern is a distinct comparison vector and how many candidates have it.

@@ -146,13 +146,51 @@ func (t *table) value(i int, fields []string, raw bool) string {
 	return strings.Join(parts, " ")
 }
 
-// column returns the dictionary-coded column of the given fields, building
-// it on first use.
-func (t *table) column(fields []string, raw bool) (*Column, error) {
+func columnKey(fields []string, raw bool) string {
 	key := strings.Join(fields, "\x1f")
 	if raw {
 		key += "\x1fraw"
 	}
+	return key
+}
+
+// buildColumns builds the columns of the given field lists (raw as
+// given, plain when raw is nil) in parallel, one goroutine per column.
+func (e *engine) buildColumns(fields [][]string, raw []bool) error {
+	type want struct {
+		fields []string
+		raw    bool
+	}
+	var todo []want
+	seen := map[string]bool{}
+	for i, fs := range fields {
+		w := want{fs, raw != nil && raw[i]}
+		key := columnKey(fs, w.raw)
+		if _, ok := e.t.columns[key]; ok || seen[key] {
+			continue
+		}
+		for _, f := range fs {
+			if err := e.t.checkField(f); err != nil {
+				return err
+			}
+		}
+		seen[key] = true
+		todo = append(todo, w)
+	}
+	cols := make([]*Column, len(todo))
+	parallelFor(len(todo), e.workers, func(i int) {
+		cols[i] = e.t.buildColumn(todo[i].fields, todo[i].raw)
+	})
+	for i, w := range todo {
+		e.t.columns[columnKey(w.fields, w.raw)] = cols[i]
+	}
+	return nil
+}
+
+// column returns the dictionary-coded column of the given fields, building
+// it on first use.
+func (t *table) column(fields []string, raw bool) (*Column, error) {
+	key := columnKey(fields, raw)
 	if c, ok := t.columns[key]; ok {
 		return c, nil
 	}
@@ -161,6 +199,14 @@ func (t *table) column(fields []string, raw bool) (*Column, error) {
 			return nil, err
 		}
 	}
+	c := t.buildColumn(fields, raw)
+	t.columns[key] = c
+	return c, nil
+}
+
+// buildColumn codes the values of the given fields. It only reads the
+// table, so columns can be built side by side.
+func (t *table) buildColumn(fields []string, raw bool) *Column {
 	c := &Column{Codes: make([]int32, t.len()), Values: []string{""}, Counts: []int32{0}}
 	dict := map[string]int32{}
 	for i := range c.Codes {
@@ -179,8 +225,7 @@ func (t *table) column(fields []string, raw bool) (*Column, error) {
 		c.Counts[code]++
 		c.NonNull++
 	}
-	t.columns[key] = c
-	return c, nil
+	return c
 }
 
 // Normalise prepares a plain value for comparison: lower case, surrounding
