@@ -240,3 +240,30 @@ func TestInvalidAsMissing(t *testing.T) {
 		t.Errorf("a required field with invalid: missing was accepted")
 	}
 }
+
+// Malformed CSV is a row error with its line; a byte-order mark and a
+// semicolon delimiter are understood.
+func TestRunMalformedCSV(t *testing.T) {
+	spec := readSpec(t, "testdata/spec.json")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	content := "\ufeffperson_id;forename;surname;dob;sex;postcode;nhs_number;lsoa_code;notes\n" +
+		"P1;Amelia;Thornbury;1984-03-12;F;CM1 4QT;;;\n" +
+		"P2;Ann\"a;Smith;1984-03-12;F;CM1 4QT;;;\n" +
+		"P3;Oliver;Smith;1984-03-12;M;CM1 4QT;;;\"a note; with a semicolon\"\n"
+	os.WriteFile(in, []byte(content), 0o600)
+	o, res, err := runFile(t, spec, testSecret(t, "s"), in, func(o *Options) {
+		o.Delimiter = ';'
+		o.Rejects = filepath.Join(dir, "rejects.csv")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2 || res.Rejected != 1 || res.Errors[0].Line != 3 || !strings.Contains(res.Errors[0].Message, "malformed CSV") {
+		t.Errorf("rows %d rejected %d errors %v; want 2, 1 and a malformed-CSV error on line 3", res.Rows, res.Rejected, res.Errors)
+	}
+	rows := readCSV(t, o.Out)
+	if len(rows) != 2 || rows[0]["person_id"] != "P1" || rows[1]["person_id"] != "P3" {
+		t.Errorf("output rows %v, want P1 and P3", rows)
+	}
+}
