@@ -45,6 +45,7 @@ type RowError struct {
 	Message string
 }
 
+// String gives the line, the column if any, and the reason.
 func (e RowError) String() string {
 	if e.Column != "" {
 		return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)

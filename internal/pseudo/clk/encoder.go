@@ -46,6 +46,7 @@ type FeatureError struct {
 	Err     error
 }
 
+// Error names the column and says what is wrong with its value.
 func (e *FeatureError) Error() string { return "column " + e.Feature + ": " + fault.Message(e.Err) }
 
 // Unwrap returns the cause.
