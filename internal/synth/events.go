@@ -51,14 +51,24 @@ func (g *gen) events(hh *household, p *person) {
 	}
 }
 
+// pick draws one of xs, uniformly or with the given weights.
 func pick(g *gen, xs []string, ws ...float64) string {
 	if len(ws) == 0 {
 		return xs[g.r.IntN(len(xs))]
 	}
-	return xs[newCumTableSmall(ws).sample(g.r)]
+	t := 0.0
+	for _, w := range ws {
+		t += max(w, 0)
+	}
+	u := g.r.Float64() * t
+	for i, w := range ws {
+		if w = max(w, 0); u < w {
+			return xs[i]
+		}
+		u -= w
+	}
+	return xs[len(ws)-1]
 }
-
-func newCumTableSmall(ws []float64) cumTable { return newCumTable(ws) }
 
 func (w *world) ladCode(a *address) string { return w.lads[a.lad].code }
 

@@ -3,6 +3,7 @@ package synth
 import (
 	"math/rand/v2"
 	"strconv"
+	"sync"
 )
 
 // dsOut is one chunk's rows of one dataset, before record ids are given.
@@ -22,6 +23,26 @@ type chunk struct {
 	cnt    []counts
 	n      int // people
 }
+
+// chunkPool recycles chunks' buffers: growing them afresh for every
+// chunk cost more than generating the rows.
+var chunkPool sync.Pool
+
+func (w *world) newChunk() *chunk {
+	if c, ok := chunkPool.Get().(*chunk); ok && len(c.ds) == len(w.ds) {
+		for i := range c.ds {
+			o := &c.ds[i]
+			o.rows, o.ends, o.persons, o.errs, o.days, o.order = o.rows[:0], o.ends[:0], o.persons[:0], o.errs[:0], o.days[:0], o.order[:0]
+			c.cnt[i] = counts{}
+		}
+		c.people, c.n = c.people[:0], 0
+		return c
+	}
+	return &chunk{ds: make([]dsOut, len(w.ds)), cnt: make([]counts, len(w.ds))}
+}
+
+// release returns a written chunk's buffers for reuse.
+func (c *chunk) release() { chunkPool.Put(c) }
 
 // gen generates households into a chunk; one per worker.
 type gen struct {
@@ -51,7 +72,7 @@ const (
 
 // run builds households [h0, h1) whose first person is first.
 func (g *gen) run(h0, h1 int, first int32, sizes []uint8) *chunk {
-	c := &chunk{ds: make([]dsOut, len(g.w.ds)), cnt: make([]counts, len(g.w.ds))}
+	c := g.w.newChunk()
 	g.out, g.cnt = c, c.cnt
 	idx := first
 	for h := h0; h < h1; h++ {

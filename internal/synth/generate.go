@@ -134,6 +134,7 @@ func (w *world) pipeline(ctx context.Context, sizes []uint8, out *outputs, opt O
 			return nil, err
 		}
 		done += c.n
+		c.release()
 		if opt.Progress != nil {
 			opt.Progress(done, w.cfg.People)
 		}
@@ -150,9 +151,9 @@ func (w *world) pipeline(ctx context.Context, sizes []uint8, out *outputs, opt O
 func (c *chunk) sortByDay() {
 	for i := range c.ds {
 		o := &c.ds[i]
-		idx := make([]int32, len(o.days))
-		for j := range idx {
-			idx[j] = int32(j)
+		idx := o.order[:0]
+		for j := range o.days {
+			idx = append(idx, int32(j))
 		}
 		sort.SliceStable(idx, func(a, b int) bool { return o.days[idx[a]] < o.days[idx[b]] })
 		o.order = idx
