@@ -92,7 +92,7 @@ func Schema() *catalog.Schema {
 		{Name: "event_date", Type: catalog.TypeDate, Role: catalog.RoleEventDate},
 		{Name: "lsoa", Type: catalog.TypeLSOA, Role: catalog.RoleGeography},
 		{Name: "category", Type: catalog.TypeCategory, Codes: []catalog.Code{{Value: "a"}, {Value: "b"}}},
-		{Name: "person_token", Type: catalog.TypeToken, Role: catalog.RoleIdentifier},
+		{Name: "tok_nhs", Type: catalog.TypeToken, Role: catalog.RoleIdentifier},
 	}}
 }
 
