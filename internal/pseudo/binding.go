@@ -6,6 +6,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/pseudo/clk"
 )
 
 // Binding is an [Encoder] tied to the columns of one input file.
@@ -76,6 +77,21 @@ type scratch struct {
 	vals, clk, tmp, out []string
 	bytes               []byte  // a token's MAC or an encoding
 	blanked             []int64 // per field: invalid values treated as missing
+	workers             map[*clk.Encoder]*clk.Worker
+}
+
+// worker returns this scratch space's worker of a CLK or field-filter
+// encoder, so that its token cache stays with one goroutine.
+func (s *scratch) worker(e *clk.Encoder) *clk.Worker {
+	w := s.workers[e]
+	if w == nil {
+		if s.workers == nil {
+			s.workers = map[*clk.Encoder]*clk.Worker{}
+		}
+		w = e.NewWorker()
+		s.workers[e] = w
+	}
+	return w
 }
 
 // Encode appends the output row for one input row (record id, kept

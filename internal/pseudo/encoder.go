@@ -237,7 +237,7 @@ func (e *Encoder) encodeFields(sink rowSink, vals []string, clkRaw []string, s *
 		}
 		s.tmp = append(s.tmp[:0], v)
 		var err error
-		if s.bytes, err = f.enc.AppendEncoding(s.bytes[:0], s.tmp); err != nil {
+		if s.bytes, err = s.worker(f.enc).AppendEncoding(s.bytes[:0], s.tmp); err != nil {
 			return err
 		}
 		sink.base64(s.bytes)
@@ -256,7 +256,7 @@ func (e *Encoder) encodeFields(sink rowSink, vals []string, clkRaw []string, s *
 			in = s.tmp
 		}
 		var err error
-		if s.bytes, err = e.clk.AppendEncoding(s.bytes[:0], in); err != nil {
+		if s.bytes, err = s.worker(e.clk).AppendEncoding(s.bytes[:0], in); err != nil {
 			return err
 		}
 		sink.base64(s.bytes)

@@ -164,11 +164,31 @@ func (e *Encoder) EncodeBase64(values []string) (string, error) {
 
 // AppendEncoding appends the CLK of one record (l/8 bytes) to dst.
 func (e *Encoder) AppendEncoding(dst []byte, values []string) ([]byte, error) {
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	return e.appendEncoding(s, dst, values)
+}
+
+// Worker encodes records for one goroutine with its own scratch space and
+// token cache, which then stay warm for the goroutine's whole run. It is
+// not safe for concurrent use; make one per goroutine.
+type Worker struct {
+	e *Encoder
+	s *scratch
+}
+
+// NewWorker returns a [Worker] of the encoder.
+func (e *Encoder) NewWorker() *Worker { return &Worker{e: e, s: e.newScratch()} }
+
+// AppendEncoding appends the CLK of one record (l/8 bytes) to dst.
+func (w *Worker) AppendEncoding(dst []byte, values []string) ([]byte, error) {
+	return w.e.appendEncoding(w.s, dst, values)
+}
+
+func (e *Encoder) appendEncoding(s *scratch, dst []byte, values []string) ([]byte, error) {
 	if len(values) != len(e.feats) {
 		return dst, fault.Errorf(fault.Invalid, "a record has %d values but the schema has %d features", len(values), len(e.feats))
 	}
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
 	clear(s.filter)
 	for i := range e.schema.Features {
 		if err := e.hashFeature(s, i, values[i]); err != nil {
