@@ -1,6 +1,7 @@
 package clk
 
 import (
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -97,6 +98,17 @@ func TestConformanceVectors(t *testing.T) {
 				}
 				if got != c.clks[r] {
 					t.Errorf("row %d (%v):\n got %s\nwant %s", r+1, row, got, c.clks[r])
+				}
+			}
+			// A worker's second pass takes every token's indices from its
+			// cache, in reverse order so cached lists meet other k.
+			w := enc.NewWorker()
+			for pass := range 2 {
+				for r := len(c.rows) - 1; r >= 0; r-- {
+					b, err := w.AppendEncoding(nil, c.rows[r])
+					if err != nil || base64.StdEncoding.EncodeToString(b) != c.clks[r] {
+						t.Errorf("worker pass %d row %d: %v, encoding differs from clkhash's", pass+1, r+1, err)
+					}
 				}
 			}
 		})
