@@ -25,7 +25,7 @@ func (m *Main) linkCmd() *cobra.Command {
 		Use:   "link",
 		Short: "Find records that belong to the same person",
 	}
-	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd())
+	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd())
 	return cmd
 }
 

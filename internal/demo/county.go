@@ -185,6 +185,12 @@ func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synt
 	if err := st.CreateDataset(ctx, ds); err != nil {
 		return err
 	}
+	if d.Rows == 0 {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "  %-18s %-9s no records in this county: registered without a version\n", d.ID, d.Partner)
+		}
+		return nil
+	}
 	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: d.ID, Path: file, User: o.User})
 	if err != nil {
 		return err

@@ -6,10 +6,12 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 )
 
@@ -137,4 +139,50 @@ func (s *Store) LinkageRun(ctx context.Context, id int64) (*LinkageRun, error) {
 	}
 	r.Params, r.Quality = json.RawMessage(params), json.RawMessage(quality)
 	return &r, nil
+}
+
+// IdentifierRows reads a version's record ids and the named columns as
+// text, one row per record ([id, values…]); a column the version lacks is
+// empty.
+func (s *Store) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error) {
+	present := map[string]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE table_name = ?`, v.Table)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		present[strings.ToLower(c)] = true
+	}
+	rows.Close()
+	sel := []string{"CAST(" + quoteIdent(idColumn) + " AS VARCHAR)"}
+	for _, c := range columns {
+		if present[strings.ToLower(c)] {
+			sel = append(sel, "coalesce(CAST("+quoteIdent(c)+" AS VARCHAR), '')")
+		} else {
+			sel = append(sel, "''")
+		}
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT `+strings.Join(sel, ", ")+` FROM `+quoteIdent(v.Table)+` ORDER BY 1`)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot read identifiers of %s", v.DatasetID)
+	}
+	defer rows.Close()
+	var out [][]string
+	for rows.Next() {
+		r := make([]string, len(sel))
+		dest := make([]any, len(sel))
+		for i := range r {
+			dest[i] = &r[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

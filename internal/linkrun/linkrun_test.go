@@ -1,0 +1,123 @@
+package linkrun_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/govern/governtest"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/link/eval"
+	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/synth"
+)
+
+func TestOperationsGoThroughGovernance(t *testing.T) {
+	g := &govern.Gate{}
+	linkrun.RegisterOperations(g)
+	governtest.CheckGate(t, g)
+}
+
+// county builds a governed store holding an encoded synthetic county.
+func county(tb testing.TB, people int) (*store.Store, *govern.Service, demo.Staff, string) {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	if _, _, err := synth.Generate(ctx, synth.DefaultConfig(people, 5), dir, synth.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "store.duckdb"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := demo.LoadCounty(ctx, st, dir, demo.CountyOptions{User: "test"}); err != nil {
+		tb.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := govern.NewService(st, govern.AuditRecorder{Log: log})
+	svc.Argon2 = govern.Argon2Params{Time: 1, Memory: 8 * 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
+	clk := clock.System{}
+	ps, err := st.Partners(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var partners []catalog.Partner
+	for _, p := range ps {
+		partners = append(partners, *p)
+	}
+	ds, err := st.Datasets(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	staff, err := demo.SetUpGovernance(ctx, svc, partners, ds, clk.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, svc, staff, dir
+}
+
+func truth(tb testing.TB, dir string) eval.Truth {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := eval.ReadTruth(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
+}
+
+func TestRunLinksAgenciesOnEncodings(t *testing.T) {
+	st, svc, staff, dir := county(t, 1500)
+	ctx := context.Background()
+	req := linkrun.Request{Datasets: []string{"police_incidents", "ae_attendances", "homelessness"}, Purpose: "violence-and-vulnerability", Truth: truth(t, dir)}
+	res, err := linkrun.Run(ctx, st, svc, staff["police.analyst"], req, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Evaluation
+	t.Logf("records %d entities %d: precision %.4f recall %.4f F1 %.4f, B-cubed F1 %.4f", res.Records, res.Entities, e.Pairs.Precision, e.Pairs.Recall, e.Pairs.F1, e.Clusters.BCubedF1)
+	if e.Pairs.F1 < 0.95 {
+		t.Errorf("pairwise F1 %.4f on encoded identifiers, want at least 0.95", e.Pairs.F1)
+	}
+	run, err := st.LinkageRun(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.ID != res.Run.ID || len(run.Datasets) != 3 {
+		t.Errorf("stored run %+v, want run %d over 3 datasets", run, res.Run.ID)
+	}
+}
+
+func TestRunRefusedWithoutAgreement(t *testing.T) {
+	st, svc, staff, _ := county(t, 300)
+	ctx := context.Background()
+	for _, id := range []string{"violence-and-vulnerability-demo"} {
+		if _, err := svc.ChangeAgreement(ctx, staff["police.admin"], id, govern.ActionSuspend, "paused"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := linkrun.Run(ctx, st, svc, staff["police.analyst"], linkrun.Request{Datasets: []string{"police_incidents", "ae_attendances"}, Purpose: "violence-and-vulnerability"}, link.Options{})
+	if fault.Code(err) != fault.Forbidden {
+		t.Fatalf("linking NHS data under a suspended agreement: %v, want forbidden", err)
+	}
+	if _, err := st.LinkageRun(ctx, 0); fault.Code(err) != fault.NotFound {
+		t.Errorf("a refused run left a linkage run behind: %v", err)
+	}
+}
