@@ -93,3 +93,21 @@ func checkOutputSchemaIDs(t *testing.T, res *Result) {
 		t.Errorf("clk key id %q, want %q", id, res.KeyIDs["clk"])
 	}
 }
+
+// clks-json cannot leave rows out: positions are the only ids.
+func TestCLKsJSONRefusesRejects(t *testing.T) {
+	dir, err := refdata.Path("clkhash", "cases", "blake_bitsPerToken_l1024")
+	if err != nil {
+		t.Skipf("clkhash vectors not found: %v", err)
+	}
+	spec, err := ReadSpecFile(filepath.Join(dir, "schema.json"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runFile(t, spec, testSecret(t, "s"), filepath.Join(dir, "input.csv"), func(o *Options) {
+		o.Format, o.Rejects = FormatCLKsJSON, filepath.Join(filepath.Dir(o.Out), "rejects.csv")
+	})
+	if err == nil {
+		t.Errorf("clks-json with --rejects was accepted")
+	}
+}

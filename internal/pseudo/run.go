@@ -145,6 +145,9 @@ func (o *Options) defaults() error {
 	if o.Format == FormatCLKsJSON && o.Spec.CLK == nil {
 		return fault.Errorf(fault.Invalid, "clks-json output needs a CLK: give a clkhash schema or add \"clk\" to the linkage schema")
 	}
+	if o.Format == FormatCLKsJSON && o.Rejects != "" {
+		return fault.Errorf(fault.Invalid, "clks-json output has no record ids, so a CLK's position is its row: leaving rejected rows out would misalign every later CLK. Fix the bad rows, or use csv output with --rejects")
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
