@@ -160,11 +160,8 @@ func tailSurnames(head map[string]bool) []string {
 	for _, s := range tailForeign {
 		add(s)
 	}
-	for i, p := range tailPrefixes {
-		for j, s := range tailSuffixes {
-			// interleave so that the commoner ranks mix prefixes
-			_ = i
-			_ = j
+	for _, p := range tailPrefixes {
+		for _, s := range tailSuffixes {
 			add(p + s)
 		}
 	}
