@@ -178,7 +178,7 @@ func precheck(st State, u *User, req Request) (Decision, bool) {
 // coveringAgreement returns the first agreement (in state order) that covers
 // every read, or the reasons each candidate falls short.
 func coveringAgreement(st State, u *User, req Request, reads []Read) (*Agreement, []Reason) {
-	var why []Reason
+	var candidates []*Agreement
 	for _, a := range st.Agreements {
 		if a.Purpose != req.Purpose {
 			continue
@@ -186,24 +186,28 @@ func coveringAgreement(st State, u *User, req Request, reads []Read) (*Agreement
 		if p := a.Party(u.PartnerID); p == nil || !p.Recipient {
 			continue
 		}
-		gaps := agreementGaps(st.Now, a, u, req, reads)
-		if len(gaps) == 0 {
+		gaps := 0
+		agreementGaps(st.Now, a, u, req, reads, func(string, string, string, ...any) { gaps++ })
+		if gaps == 0 {
 			return a, nil
 		}
-		why = append(why, gaps...)
+		candidates = append(candidates, a)
 	}
-	if len(why) == 0 {
-		why = []Reason{{Code: ReasonNoAgreement, Message: fmt.Sprintf("no agreement for purpose %s names %s as a recipient of %s", req.Purpose, u.PartnerID, datasetList(reads))}}
+	if len(candidates) == 0 {
+		return nil, []Reason{{Code: ReasonNoAgreement, Message: fmt.Sprintf("no agreement for purpose %s names %s as a recipient of %s", req.Purpose, u.PartnerID, datasetList(reads))}}
+	}
+	var why []Reason
+	for _, a := range candidates {
+		agreementGaps(st.Now, a, u, req, reads, func(code, clause, format string, args ...any) {
+			why = append(why, Reason{Code: code, Agreement: a.ID, Clause: clause, Message: "agreement " + a.ID + ": " + fmt.Sprintf(format, args...)})
+		})
 	}
 	return nil, why
 }
 
-// agreementGaps lists what agreement a lacks to cover the reads.
-func agreementGaps(now time.Time, a *Agreement, u *User, req Request, reads []Read) []Reason {
-	var gaps []Reason
-	gap := func(code, clause, format string, args ...any) {
-		gaps = append(gaps, Reason{Code: code, Agreement: a.ID, Clause: clause, Message: fmt.Sprintf("agreement %s: ", a.ID) + fmt.Sprintf(format, args...)})
-	}
+// agreementGaps calls gap for each thing agreement a lacks to cover the
+// reads: the deciding pass only counts them, the explaining pass words them.
+func agreementGaps(now time.Time, a *Agreement, u *User, req Request, reads []Read, gap func(code, clause, format string, args ...any)) {
 	switch st := a.StatusAt(now); {
 	case st == Expired:
 		gap(ReasonStatus, "end", "expired after %s", a.End)
@@ -218,14 +222,11 @@ func agreementGaps(now time.Time, a *Agreement, u *User, req Request, reads []Re
 			gap(ReasonNotCovered, "datasets", "does not share dataset %s", r.Dataset)
 			continue
 		}
-		var missing []string
 		for _, c := range r.Columns {
 			if !slices.Contains(s.Columns, c) {
-				missing = append(missing, c)
+				gap(ReasonColumns, "datasets["+r.Dataset+"].columns", "does not share column(s) %s of %s", strings.Join(missingColumns(r.Columns, s.Columns), ", "), r.Dataset)
+				break
 			}
-		}
-		if len(missing) > 0 {
-			gap(ReasonColumns, "datasets["+r.Dataset+"].columns", "does not share column(s) %s of %s", strings.Join(missing, ", "), r.Dataset)
 		}
 	}
 	if !a.Permits(req.Output) {
@@ -236,7 +237,16 @@ func agreementGaps(now time.Time, a *Agreement, u *User, req Request, reads []Re
 			gap(ReasonNotOwningParty, "parties", "record-level output goes back only to an owning partner, and %s is not one", u.PartnerID)
 		}
 	}
-	return gaps
+}
+
+func missingColumns(want, have []string) []string {
+	var out []string
+	for _, c := range want {
+		if !slices.Contains(have, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func roleReason(u *User, k OutputKind, table map[OutputKind][]Role, what string) Reason {

@@ -286,20 +286,3 @@ func TestDecideIsPure(t *testing.T) {
 		t.Errorf("Decide changed the agreement: %+v", st.Agreements[0])
 	}
 }
-
-func BenchmarkDecide(b *testing.B) {
-	st := matrixState()
-	for i := range 200 {
-		a := baseAgreement()
-		a.ID, a.Purpose = fmt.Sprintf("a%03d", i), StandardPurposes[i%len(StandardPurposes)].ID
-		st.Agreements = append(st.Agreements, a)
-	}
-	u := &User{ID: "ana", PartnerID: "council", Roles: []Role{Analyst}}
-	req := Request{Purpose: "fire-prevention", Output: Aggregate, Reads: []Read{{Dataset: "police-ds", Columns: policeCols}}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if d := Decide(st, u, req); !d.Allow {
-			b.Fatal(d)
-		}
-	}
-}

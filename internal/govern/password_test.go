@@ -98,12 +98,3 @@ func FuzzParsePHC(f *testing.F) {
 		}
 	})
 }
-
-func BenchmarkHashPassword(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := HashPassword("a long enough passphrase"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
