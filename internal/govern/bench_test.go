@@ -83,7 +83,9 @@ func BenchmarkHashPassword(b *testing.B) {
 	p := DefaultArgon2
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt)
-	ref := perOp(3, func() { argon2.IDKey([]byte("a long enough passphrase"), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen)) })
+	ref := perOp(3, func() {
+		argon2.IDKey([]byte("a long enough passphrase"), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen))
+	})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := HashPassword("a long enough passphrase"); err != nil {
