@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -112,6 +111,7 @@ func (m *Main) auditCmd() *cobra.Command {
 		m.auditListCmd(),
 		m.auditUsesCmd(),
 		m.auditVerifyCmd(&keyPath),
+		m.auditProveCmd(&keyPath),
 		m.auditHeadCmd(),
 		m.auditKeyCmd(&keyPath),
 	)
@@ -273,110 +273,6 @@ func (m *Main) printEntriesJSON(es []audit.Entry) error {
 		}
 	}
 	return nil
-}
-
-func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
-	var heads, pubkeys []string
-	cmd := &cobra.Command{
-		Use:   "verify [--head head.json]... [--pubkey key.pem]...",
-		Short: "Prove the audit log intact and consistent with kept tree heads; exit non-zero naming the first bad entry",
-		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			var opts audit.Options
-			var err error
-			if opts.Kept, err = readHeads(heads); err != nil {
-				return err
-			}
-			trustedFrom, err := m.trustedKeys(&opts, pubkeys, *keyPath)
-			if err != nil {
-				return err
-			}
-			s, err := m.currentStore(ctx)
-			if err != nil {
-				return err
-			}
-			log, err := s.AuditLog(ctx, nil)
-			if err != nil {
-				return err
-			}
-			rep, err := log.Verify(ctx, opts)
-			if err != nil {
-				return err
-			}
-			if rep.Problem != nil {
-				return fault.Errorf(fault.Conflict, "the audit log is NOT intact: %s", rep.Problem.Error())
-			}
-			m.printReport(rep, trustedFrom)
-			return nil
-		},
-	}
-	cmd.Flags().StringArrayVar(&heads, "head", nil, "a tree head kept earlier (from `audit head --out`); repeatable")
-	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "a trusted public key (from `audit key`); repeatable")
-	return cmd
-}
-
-func readHeads(paths []string) ([]audit.Head, error) {
-	var out []audit.Head
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fault.Wrap(err, fault.Invalid, "cannot read the tree head file %s", p)
-		}
-		h, err := audit.ParseHead(b)
-		if err != nil {
-			return nil, fault.Errorf(fault.Invalid, "%s: %s", p, fault.Message(err))
-		}
-		out = append(out, h)
-	}
-	return out, nil
-}
-
-// trustedKeys fills opts.Trusted from --pubkey files, else from the signing
-// key file when it exists, and says where the trust came from.
-func (m *Main) trustedKeys(opts *audit.Options, pubkeys []string, keyFlag string) (string, error) {
-	for _, p := range pubkeys {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return "", fault.Wrap(err, fault.Invalid, "cannot read the public key file %s", p)
-		}
-		k, err := audit.ParsePublicKey(b)
-		if err != nil {
-			return "", fault.Errorf(fault.Invalid, "%s: %s", p, fault.Message(err))
-		}
-		opts.Trusted = append(opts.Trusted, k)
-	}
-	if len(pubkeys) > 0 {
-		return "the pinned public key", nil
-	}
-	path := m.auditKeyPath(keyFlag)
-	if path == "" {
-		return "", nil
-	}
-	k, err := audit.LoadKey(path)
-	switch {
-	case fault.Code(err) == fault.NotFound:
-		return "", nil
-	case err != nil:
-		return "", err
-	}
-	opts.Trusted = []ed25519.PublicKey{k.Public().(ed25519.PublicKey)}
-	return "the signing key file " + path, nil
-}
-
-func (m *Main) printReport(rep audit.Report, trustedFrom string) {
-	fmt.Fprintf(m.Stdout, "audit log intact: %d entries, root %s, %d signed tree heads checked\n",
-		rep.Size, base64.StdEncoding.EncodeToString(rep.Root), rep.Heads)
-	switch {
-	case rep.Heads == 0:
-	case trustedFrom != "":
-		fmt.Fprintf(m.Stdout, "signatures checked against %s (%s)\n", trustedFrom, rep.Latest.KeyID)
-	default:
-		fmt.Fprintf(m.Stdout, "warning: signatures checked only against the key recorded in the store (%s); pass --pubkey or keep a head to detect a rebuilt log\n", rep.Latest.KeyID)
-	}
-	if rep.Kept > 0 {
-		fmt.Fprintf(m.Stdout, "consistent with %d kept tree head(s)\n", rep.Kept)
-	}
 }
 
 func (m *Main) auditHeadCmd() *cobra.Command {

@@ -63,22 +63,34 @@ func TestAuditCommands(t *testing.T) {
 
 	recordEvents(t, data, audit.Event{Action: "agreement.approve", Agreement: "dsa-8", Outcome: audit.Allowed})
 	checkRun(t, data, []string{"audit", "verify", "--head", head, "--pubkey", pub}, 0, "consistent with 1 kept tree head")
+	checkRun(t, data, []string{"audit", "prove", "1", "--head", head}, 0, "entry 1 is included in the tree head of 3 entries")
+	checkRun(t, data, []string{"audit", "prove", "3", "--head", head}, 2, "not covered by the tree head of 3 entries")
+	checkRun(t, data, []string{"audit", "prove", "3"}, 0, `"action":"agreement.approve"`)
+	checkRun(t, data, []string{"audit", "prove", "x"}, 2, "not a number")
 
 	b, _ := os.ReadFile(head)
 	forged := filepath.Join(dir, "forged.json")
 	os.WriteFile(forged, bytes.Replace(b, []byte(`"size": 3`), []byte(`"size": 2`), 1), 0o600)
 	checkRun(t, data, []string{"audit", "verify", "--head", forged}, 2, "not authentic")
 
+	// Entry 2 edited crudely; entry 1 edited with its leaf hash made to fit.
 	db, err := sql.Open("duckdb", data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE audit_leaves SET entry = encode(replace(decode(entry), '"denied"', '"allowed"')) WHERE idx = 2`); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{
+		`UPDATE audit_leaves SET entry = encode(replace(decode(entry), '"denied"', '"allowed"')) WHERE idx = 2`,
+		`UPDATE audit_leaves SET entry = encode(replace(decode(entry), 'violence-reduction', 'research')) WHERE idx = 1`,
+		`UPDATE audit_leaves SET leaf_hash = unhex(sha256('\x00'::BLOB || entry)) WHERE idx = 1`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
-	checkRun(t, data, []string{"audit", "verify"}, 5, "NOT intact: entry 2:")
+	checkRun(t, data, []string{"audit", "verify"}, 5, "NOT intact: entry 1:")
 	checkRun(t, data, []string{"audit", "list"}, 5, "entry 2 is damaged")
+	checkRun(t, data, []string{"audit", "prove", "1", "--head", head}, 5, "entry 1 is NOT in the tree head of 3 entries")
 }
 
 func checkRun(t *testing.T, data string, args []string, wantCode int, want string) {

@@ -2,8 +2,11 @@ package audit
 
 import (
 	"bytes"
+	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"iter"
 	"testing"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -93,5 +96,50 @@ func TestConsistencyProofs(t *testing.T) {
 				t.Fatalf("%d→%d: proof accepted a changed old tree", m, n)
 			}
 		}
+	}
+}
+
+// memSource is an in-memory [Source] holding well-formed leaves only.
+type memSource struct{ leaves []Leaf }
+
+func (m memSource) Leaves(context.Context) iter.Seq2[Leaf, error] {
+	return func(yield func(Leaf, error) bool) {
+		for _, l := range m.leaves {
+			if !yield(l, nil) {
+				return
+			}
+		}
+	}
+}
+func (m memSource) Count(context.Context) (uint64, error) { return uint64(len(m.leaves)), nil }
+func (memSource) Heads(context.Context) iter.Seq2[Head, error] {
+	return func(func(Head, error) bool) {}
+}
+func (memSource) Keys(context.Context) (map[string]ed25519.PublicKey, error) { return nil, nil }
+func (memSource) TreeState(context.Context) (uint64, []byte, error)          { return 0, nil, nil }
+
+func TestProveInclusion(t *testing.T) {
+	data := leafData(21)
+	var src memSource
+	for i, d := range data {
+		src.leaves = append(src.leaves, Leaf{Index: uint64(i), Bytes: d, LeafHash: LeafHash(d)})
+	}
+	for size := 1; size <= len(data); size++ {
+		root := mth(data[:size])
+		for i := range size {
+			pf, err := ProveInclusion(context.Background(), src, uint64(i), uint64(size))
+			if err != nil {
+				t.Fatalf("entry %d of %d: %v", i, size, err)
+			}
+			if err := VerifyInclusion(uint64(i), uint64(size), LeafHash(data[i]), pf, root); err != nil {
+				t.Fatalf("entry %d of %d: %v", i, size, err)
+			}
+			if err := VerifyInclusion(uint64(i), uint64(size), LeafHash([]byte("other")), pf, root); err == nil {
+				t.Fatalf("entry %d of %d: proof accepted other bytes", i, size)
+			}
+		}
+	}
+	if _, err := ProveInclusion(context.Background(), src, 3, 30); err == nil {
+		t.Error("a proof in a tree larger than the log was made")
 	}
 }

@@ -19,9 +19,9 @@ import (
 // 0002_audit.sql). With a signing key it appends; without one it can only be
 // read and verified.
 type Audit struct {
-	s   *Store
-	key ed25519.PrivateKey
-	mu  *sync.Mutex
+	s     *Store
+	key   ed25519.PrivateKey
+	share *auditShare
 }
 
 var (
@@ -29,21 +29,58 @@ var (
 	_ audit.Source = (*Audit)(nil)
 )
 
-// auditLocks holds one mutex per open store, so every Audit over the same
-// store appends in turn.
-var auditLocks sync.Map
+// auditShare is what every Audit over one open store shares: the lock that
+// makes appends take turns, and the right edge of the tree, read and checked
+// against the latest signed head once, then kept in memory so an append
+// reads nothing.
+type auditShare struct {
+	mu    sync.Mutex
+	tree  *audit.Tree // nil until loaded, and again after a failed append
+	stmts []*sql.Stmt // prepared appends, see [appendSQL]
+}
+
+// appendSQL are the statements of one append, prepared once per store.
+var appendSQL = []string{
+	`INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
+	`INSERT INTO audit_state (size, compact, id) VALUES (?, ?, 1)`,
+	`UPDATE audit_state SET size = ?, compact = ? WHERE id = 1`,
+}
+
+// prepare prepares appendSQL on first use.
+func (sh *auditShare) prepare(ctx context.Context, db *sql.DB) error {
+	if sh.stmts != nil {
+		return nil
+	}
+	var stmts []*sql.Stmt
+	for _, q := range appendSQL {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			for _, st := range stmts {
+				st.Close()
+			}
+			return fmt.Errorf("prepare audit append: %w", err)
+		}
+		stmts = append(stmts, st)
+	}
+	sh.stmts = stmts
+	return nil
+}
+
+// auditShares maps each open *Store to its *auditShare.
+var auditShares sync.Map
 
 // AuditLog returns the store's audit log. key signs tree heads on append; it
 // must be the key the log was started with (the first key given is recorded
 // in the store). A nil key gives a log that can be read and verified only.
 func (s *Store) AuditLog(ctx context.Context, key ed25519.PrivateKey) (*Audit, error) {
-	mu, _ := auditLocks.LoadOrStore(s, &sync.Mutex{})
-	a := &Audit{s: s, key: key, mu: mu.(*sync.Mutex)}
+	sh, _ := auditShares.LoadOrStore(s, &auditShare{})
+	a := &Audit{s: s, key: key, share: sh.(*auditShare)}
 	if key == nil {
 		return a, nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.share.mu.Lock()
+	defer a.share.mu.Unlock()
 	if err := a.registerKey(ctx); err != nil {
 		return nil, err
 	}
@@ -80,24 +117,37 @@ func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) 
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.share.mu.Lock()
+	defer a.share.mu.Unlock()
+	entry, err := a.appendLocked(ctx, e)
+	if err != nil {
+		a.share.tree = nil // reload from the store next time
+	}
+	return entry, err
+}
+
+func (a *Audit) appendLocked(ctx context.Context, e audit.Event) (audit.Entry, error) {
+	if err := a.share.prepare(ctx, a.s.db); err != nil {
+		return audit.Entry{}, err
+	}
 	tx, err := a.s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return audit.Entry{}, err
 	}
 	defer tx.Rollback()
-	tree, err := loadTree(ctx, tx)
-	if err != nil {
-		return audit.Entry{}, err
+	if a.share.tree == nil {
+		if a.share.tree, err = loadTree(ctx, tx); err != nil {
+			return audit.Entry{}, err
+		}
 	}
+	tree := a.share.tree
 	entry, err := audit.NewEntry(tree.Size(), e)
 	if err != nil {
 		return audit.Entry{}, err
 	}
 	tree.Append(entry.LeafHash, nil)
 	head := audit.Sign(a.key, tree.Size(), tree.Root(), entry.Event.Time)
-	if err := insertEntry(ctx, tx, entry, head, tree); err != nil {
+	if err := a.share.insert(ctx, tx, entry, head, tree); err != nil {
 		return audit.Entry{}, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -107,7 +157,7 @@ func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) 
 }
 
 // loadTree reads the stored right edge of the tree and checks it against the
-// latest signed head, so an append never builds on a tampered state.
+// latest signed head, so appends never build on a tampered state.
 func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
 	var size uint64
 	var state []byte
@@ -119,18 +169,23 @@ func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
 	if err != nil {
 		return nil, tamperedState(err)
 	}
-	var hsize uint64
-	var root []byte
-	err = tx.QueryRowContext(ctx, `SELECT size, root FROM audit_heads ORDER BY size DESC LIMIT 1`).Scan(&hsize, &root)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if size != 0 {
-			return nil, tamperedState(errors.New("the tree state has entries but there is no signed head"))
-		}
-	case err != nil:
+	var later int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_heads WHERE size > ?`, size).Scan(&later); err != nil {
 		return nil, err
-	case hsize != size || !bytes.Equal(root, tree.Root()):
-		return nil, tamperedState(fmt.Errorf("tree state size %d, latest head size %d", size, hsize))
+	}
+	if later > 0 {
+		return nil, tamperedState(fmt.Errorf("%d signed heads are beyond the tree state's size %d", later, size))
+	}
+	if size == 0 {
+		return tree, nil
+	}
+	var root []byte
+	err = tx.QueryRowContext(ctx, `SELECT root FROM audit_heads WHERE size = ?`, size).Scan(&root)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if !bytes.Equal(root, tree.Root()) {
+		return nil, tamperedState(fmt.Errorf("the head for size %d is missing or has another root", size))
 	}
 	return tree, nil
 }
@@ -139,20 +194,23 @@ func tamperedState(err error) error {
 	return fault.Wrap(err, fault.Conflict, "the audit log's stored state does not match its latest signed tree head, so nothing more can be appended; run `civiclink audit verify` to find what was changed")
 }
 
-func insertEntry(ctx context.Context, tx *sql.Tx, e audit.Entry, h audit.Head, tree *audit.Tree) error {
+// insert writes an entry, its head and the new tree state within tx.
+func (sh *auditShare) insert(ctx context.Context, tx *sql.Tx, e audit.Entry, h audit.Head, tree *audit.Tree) error {
 	c := audit.ColumnsOf(e.Event)
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.StmtContext(ctx, sh.stmts[0]).ExecContext(ctx,
 		e.Index, e.Bytes, e.LeafHash, c.Time, c.User, c.Partner, c.Action, c.Outcome, c.Agreement,
 		nonNil(c.Datasets), nonNil(c.Owners))
 	if err != nil {
 		return fmt.Errorf("insert audit entry %d: %w", e.Index, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
-		h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
+	if _, err := tx.StmtContext(ctx, sh.stmts[1]).ExecContext(ctx, h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
 		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_state VALUES (1, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET size = excluded.size, compact = excluded.compact`, tree.Size(), tree.State())
+	state := sh.stmts[3]
+	if tree.Size() == 1 {
+		state = sh.stmts[2]
+	}
+	_, err = tx.StmtContext(ctx, state).ExecContext(ctx, tree.Size(), tree.State())
 	return err
 }
 
