@@ -320,7 +320,11 @@ func (m *Main) printLinkSummary(res *link.Result, rep *linkReport, out string) {
 		fmt.Fprintf(w, "  blocking recall %.4f of %d true pairs\n", b.Recall, b.TruePairs)
 	}
 	md := res.Model
-	fmt.Fprintf(w, "model: m by %s (%d iterations, converged %v), u from %d random pairs, λ %.3g\n", md.MFrom, md.Iterations, md.Converged, md.USamples, md.Lambda)
+	how := "labels"
+	if md.MFrom == "em" {
+		how = fmt.Sprintf("EM (%d iterations, converged %v)", md.Iterations, md.Converged)
+	}
+	fmt.Fprintf(w, "model: m by %s, u from %d random pairs, λ %.3g\n", how, md.USamples, md.Lambda)
 	fmt.Fprintln(w, "  comparison\tlevel\tm\tu\tweight")
 	for _, c := range md.Comparisons {
 		for _, l := range c.Levels[1:] {

@@ -56,6 +56,7 @@ func BenchmarkLinkEndToEnd(b *testing.B) {
 			ref := time.Since(start)
 			b.ReportAllocs()
 			var res *link.Result
+			cpu := cpuTime()
 			for b.Loop() {
 				res, err = link.Link(context.Background(), []link.Dataset{ds}, cfg, link.Options{})
 				if err != nil {
@@ -63,6 +64,7 @@ func BenchmarkLinkEndToEnd(b *testing.B) {
 				}
 			}
 			per := b.Elapsed() / time.Duration(b.N)
+			b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 			b.ReportMetric(float64(n)/per.Seconds(), "records/s")
 			b.ReportMetric(float64(len(res.Pairs))/per.Seconds(), "pairs/s")
 			b.ReportMetric(ref.Seconds()/per.Seconds(), "x-1worker")
@@ -96,10 +98,10 @@ func TestLargeStages(t *testing.T) {
 		t.Skip("set CIVICLINK_LINK_LARGE=N to time a run on N generated records")
 	}
 	ds, _ := synthPeople(n, 2)
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	res, err := link.Link(context.Background(), []link.Dataset{ds}, countyConfig(), link.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d records, %d candidates, %d matches in %v: %+v", n, len(res.Pairs), len(res.Matched), time.Since(start), res.Timings)
+	t.Logf("%d records, %d candidates, %d matches in %v wall, %v CPU: %+v", n, len(res.Pairs), len(res.Matched), time.Since(start), cpuTime()-cpu, res.Timings)
 }

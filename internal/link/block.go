@@ -2,7 +2,6 @@ package link
 
 import (
 	"cmp"
-	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -114,19 +113,29 @@ func transform(v string, k KeyPart) string {
 	return v
 }
 
+// hashKey hashes a key part (FNV-1a, then mixed); 0 means no key.
 func hashKey(s string) uint64 {
 	if s == "" {
 		return 0
 	}
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	k := h.Sum64()
+	k := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		k ^= uint64(s[i])
+		k *= 1099511628211
+	}
+	if k = mix(k); k == 0 {
+		k = 1
+	}
+	return k
+}
+
+// mix is a 64-bit finaliser (MurmurHash3's), spreading every input bit.
+func mix(k uint64) uint64 {
 	k ^= k >> 33
 	k *= 0xff51afd7ed558ccd
 	k ^= k >> 33
-	if k == 0 {
-		k = 1
-	}
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
 	return k
 }
 
@@ -166,35 +175,35 @@ func (e *engine) block() (*blocking, error) {
 	return b, nil
 }
 
-// ruleKeys hashes every record's key under r, computing each distinct
-// field value's transform once.
+// ruleKeys hashes every record's key under r. Each distinct value of a
+// key field is transformed and hashed once; a record's key combines its
+// parts' hashes, so no key text is built per record.
 func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 	t := e.t
 	keys := make([]uint64, t.len())
 	cols := make([]*Column, len(r.Keys))
-	parts := make([][]string, len(r.Keys))
+	parts := make([][]uint64, len(r.Keys))
 	for p, k := range r.Keys {
 		cols[p] = t.columns[k.Field] // built by block before keys are hashed
-		parts[p] = make([]string, len(cols[p].Values))
+		parts[p] = make([]uint64, len(cols[p].Values))
 		for c, v := range cols[p].Values {
-			parts[p][c] = transform(v, k)
+			parts[p][c] = hashKey(transform(v, k))
 		}
 	}
-	var sb strings.Builder
 	for i := range keys {
-		sb.Reset()
-		for p := range r.Keys {
-			v := parts[p][cols[p].Codes[i]]
-			if v == "" {
-				sb.Reset()
+		var k uint64
+		for p := range parts {
+			h := parts[p][cols[p].Codes[i]]
+			if h == 0 {
+				k = 0
 				break
 			}
-			if p > 0 {
-				sb.WriteByte(0x1f)
-			}
-			sb.WriteString(v)
+			k = mix(k*0x9e3779b97f4a7c15 ^ h)
 		}
-		keys[i] = hashKey(sb.String())
+		keys[i] = k | 1<<63 // never 0 for a present key
+		if k == 0 {
+			keys[i] = 0
+		}
 	}
 	return keys
 }
