@@ -118,3 +118,33 @@ func TestConformanceVectors(t *testing.T) {
 		t.Errorf("ran %d cases with %d CLKs, want 27 cases with 736", cases, total)
 	}
 }
+
+// The key id changes with the secret and with any setting that moves bits,
+// and not with a feature's name.
+func TestKeyID(t *testing.T) {
+	dir := filepath.Join(vectorDir(t), "blake_bitsPerToken_l1024")
+	base := loadCase(t, dir).schema
+	id := func(s *Schema, secret string) string {
+		e, err := NewEncoder(s, []byte(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.KeyID()
+	}
+	ref := id(base, "a")
+	if id(base, "a") != ref || id(base, "b") == ref {
+		t.Errorf("key id does not follow the secret")
+	}
+	renamed := *base
+	renamed.Features = append([]Feature(nil), base.Features...)
+	renamed.Features[1].Identifier = "first_name"
+	if id(&renamed, "a") != ref {
+		t.Errorf("renaming a feature changed the key id")
+	}
+	moved := renamed
+	moved.Features = append([]Feature(nil), base.Features...)
+	moved.Features[1].Strategy.BitsPerToken++
+	if id(&moved, "a") == ref {
+		t.Errorf("changing bitsPerToken kept the key id")
+	}
+}

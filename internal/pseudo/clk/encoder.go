@@ -73,8 +73,11 @@ func NewEncoder(s *Schema, secret []byte) (*Encoder, error) {
 		}
 		e.feats = append(e.feats, fk)
 	}
-	sum := sha256.Sum256(append([]byte("civiclink clk key id v1\x00"), keys...))
-	e.keyID = hex.EncodeToString(sum[:8])
+	h := sha256.New()
+	h.Write([]byte("civiclink clk key id v2\x00"))
+	h.Write(keys)
+	h.Write([]byte(s.settings()))
+	e.keyID = hex.EncodeToString(h.Sum(nil)[:8])
 	e.pool.New = func() any { return e.newScratch() }
 	return e, nil
 }
@@ -107,10 +110,13 @@ func maxBlakeCalls(f Feature) int {
 // Schema returns the schema the encoder was made for.
 func (e *Encoder) Schema() *Schema { return e.schema }
 
-// KeyID identifies the derived keys without revealing them: the first 8
-// bytes, in hex, of a SHA-256 of all of them. Encodings made under different
-// secrets or schema key settings have different key ids and must not be
-// compared.
+// KeyID identifies the derived keys and the settings that place bits
+// without revealing the keys: the first 8 bytes, in hex, of a SHA-256 of
+// the keys and the settings that place bits (l, folds, and per feature its
+// format, comparison, strategy, hash and missing value; not its name).
+// Encodings with different key ids were made
+// under different secrets, key derivations or layouts and must not be
+// compared; equal key ids mean comparable encodings.
 func (e *Encoder) KeyID() string { return e.keyID }
 
 // Bytes returns the length of an encoding in bytes (l/8).

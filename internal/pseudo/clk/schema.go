@@ -383,3 +383,26 @@ func (s *Schema) String() string {
 	}
 	return fmt.Sprintf("clkhash v3 schema: %d bits, %d xor folds, %d of %d features hashed", s.L, s.XorFolds, n, len(s.Features))
 }
+
+// settings describes everything that decides which bits a value sets, in
+// order, and nothing else: not the identifiers (names do not change bits)
+// nor checks that only accept or reject a value (pattern, case, lengths,
+// enum values, integer range).
+func (s *Schema) settings() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "l=%d folds=%d", s.L, s.XorFolds)
+	for _, f := range s.Features {
+		if f.Ignored {
+			b.WriteString("|ignored")
+			continue
+		}
+		c := f.Comparison
+		fmt.Fprintf(&b, "|%s,%s,%s|%s,%d,%t,%g,%d,%d|%d,%d,%t|%s,%t", f.Format.Type, f.Format.Encoding, f.Format.DateFormat,
+			c.Type, c.N, c.Positional, c.ThresholdDistance, c.Resolution, c.FractionalPrecision,
+			f.Strategy.BitsPerToken, f.Strategy.BitsPerFeature, f.Strategy.PerFeature, f.Hash.Type, f.Hash.PreventSingularity)
+		if f.Missing != nil {
+			fmt.Fprintf(&b, "|missing %q→%q", f.Missing.Sentinel, f.Missing.ReplaceWith)
+		}
+	}
+	return b.String()
+}
