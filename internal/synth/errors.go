@@ -95,7 +95,7 @@ func (g *gen) record(ds int, hh *household, p *person, day int32) ident {
 }
 
 func (g *gen) phonetic(ds int, id *ident) {
-	fi, si := phoneticRule(id.fore), phoneticRule(id.sur)
+	fi, si := g.phoneticRule(id.fore), g.phoneticRule(id.sur)
 	if fi < 0 && si < 0 {
 		return
 	}
@@ -220,6 +220,19 @@ var phoneticRules = [][2]string{
 	{"ph", "f"}, {"ck", "k"}, {"ie", "y"}, {"ey", "y"}, {"ou", "ow"}, {"ai", "ay"}, {"ee", "ea"},
 	{"ll", "l"}, {"nn", "n"}, {"tt", "t"}, {"rr", "r"}, {"ss", "s"}, {"son", "sen"}, {"th", "t"},
 	{"Mac", "Mc"}, {"Mc", "Mac"}, {"ae", "e"}, {"y", "i"}, {"c", "k"}, {"v", "ph"},
+}
+
+// phoneticRule is [phoneticRule] remembered per name.
+func (g *gen) phoneticRule(s string) int {
+	if i, ok := g.rules[s]; ok {
+		return int(i)
+	}
+	if g.rules == nil || len(g.rules) > 1<<16 {
+		g.rules = map[string]int8{}
+	}
+	i := phoneticRule(s)
+	g.rules[s] = int8(i)
+	return i
 }
 
 // phoneticRule returns the first rule that applies to s (after its first

@@ -52,6 +52,8 @@ type gen struct {
 	out *chunk
 	cnt []counts
 	row []byte
+	// rules remembers which phonetic rule applies to a name.
+	rules map[string]int8
 }
 
 func newGen(w *world) *gen {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -113,7 +112,7 @@ func (w *world) pipeline(ctx context.Context, sizes []uint8, out *outputs, opt O
 				select {
 				case j := <-jobs:
 					c := g.run(j.h0, j.h1, j.first, sizes)
-					c.sortByDay()
+					c.sortByDay(w.start, w.end)
 					j.res <- c
 				case <-ctx.Done():
 					return
@@ -147,16 +146,28 @@ func (w *world) pipeline(ctx context.Context, sizes []uint8, out *outputs, opt O
 }
 
 // sortByDay orders each dataset's rows within the chunk by event day, so
-// that rows about one person are not all together.
-func (c *chunk) sortByDay() {
+// that rows about one person are not all together. A counting sort over
+// the days of the period: stable and linear.
+func (c *chunk) sortByDay(start, end int32) {
+	counts := make([]int32, end-start+2)
 	for i := range c.ds {
 		o := &c.ds[i]
-		idx := o.order[:0]
-		for j := range o.days {
-			idx = append(idx, int32(j))
+		clear(counts)
+		for _, d := range o.days {
+			counts[d-start+1]++
 		}
-		sort.SliceStable(idx, func(a, b int) bool { return o.days[idx[a]] < o.days[idx[b]] })
-		o.order = idx
+		for j := 1; j < len(counts); j++ {
+			counts[j] += counts[j-1]
+		}
+		if cap(o.order) < len(o.days) {
+			o.order = make([]int32, len(o.days))
+		}
+		o.order = o.order[:len(o.days)]
+		for j, d := range o.days {
+			k := d - start
+			o.order[counts[k]] = int32(j)
+			counts[k]++
+		}
 	}
 }
 
