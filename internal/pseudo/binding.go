@@ -191,7 +191,7 @@ func (e *Encoder) buildSchema() error {
 			Description: fmt.Sprintf("Bloom filter of normalised %s: %d bits, %d-grams, %s, %s (%s; %s%s)", f.Field, f.L, f.N, k, f.Hash, scope, keyIDTag, id)})
 	}
 	if c := sp.CLK; c != nil {
-		id := e.clk.KeyID()
+		id := e.clkKeyID()
 		ids = append(ids, c.Column+"="+id)
 		s.Columns = append(s.Columns, catalog.Column{Name: c.Column, Type: catalog.TypeEncoding, Role: catalog.RoleIdentifier,
 			Description: fmt.Sprintf("CLK (%s; %s%s)", c.parsed, keyIDTag, id)})

@@ -157,9 +157,19 @@ func (e *Encoder) KeyIDs() map[string]string {
 		ids[e.spec.Filters[i].Column] = f.enc.KeyID()
 	}
 	if e.clk != nil {
-		ids[e.spec.CLK.Column] = e.clk.KeyID()
+		ids[e.spec.CLK.Column] = e.clkKeyID()
 	}
 	return ids
+}
+
+// clkKeyID is the CLK's key id; a CLK of normalised values (a civiclink
+// linkage schema) gets its own, since raw and normalised values do not
+// compare.
+func (e *Encoder) clkKeyID() string {
+	if e.spec.CLK.raw {
+		return e.clk.KeyID()
+	}
+	return keyID([]byte("normalised\x00" + e.clk.KeyID()))
 }
 
 // Schema returns the catalog schema of the output, ready for `dataset add`.
