@@ -2,6 +2,7 @@ package disclose
 
 import (
 	"strconv"
+	"strings"
 )
 
 // Confidential is the symbol a suppressed value is written as: the UK
@@ -92,22 +93,22 @@ type Result struct {
 	Report Report
 	// Spent is the privacy budget the table spent (zero without DP).
 	Spent Budget
+
+	byKey map[string]int
 }
 
 // Cell returns the published cell with the given levels (use [TotalLevel]
 // for margins), or false if there is none.
 func (r *Result) Cell(levels ...string) (OutCell, bool) {
-outer:
-	for _, c := range r.Cells {
-		if len(c.Levels) != len(levels) {
-			continue
+	if r.byKey == nil {
+		r.byKey = make(map[string]int, len(r.Cells))
+		for i, c := range r.Cells {
+			r.byKey[strings.Join(c.Levels, "\x00")] = i
 		}
-		for i := range levels {
-			if c.Levels[i] != levels[i] {
-				continue outer
-			}
-		}
-		return c, true
 	}
-	return OutCell{}, false
+	i, ok := r.byKey[strings.Join(levels, "\x00")]
+	if !ok {
+		return OutCell{}, false
+	}
+	return r.Cells[i], true
 }
