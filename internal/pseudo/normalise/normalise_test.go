@@ -275,3 +275,21 @@ func FuzzDate(f *testing.F) {
 		}
 	})
 }
+
+func FuzzSex(f *testing.F) {
+	for _, s := range []string{"M", "female", " 2 ", "Not  Known", "q"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := Sex(s, nil)
+		if err != nil {
+			return
+		}
+		if v != Male && v != Female && v != Indeterminate && v != Unknown {
+			t.Errorf("Sex(%q) = %q, not M, F, X or missing", s, v)
+		}
+		if again, err := Sex(v, nil); err != nil || again != v {
+			t.Errorf("Sex(%q) = %q, but Sex(%q) = %q, %v", s, v, v, again, err)
+		}
+	})
+}
