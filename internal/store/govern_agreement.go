@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -174,11 +173,9 @@ func (s *Store) loadTransitions(ctx context.Context, byID map[string]*govern.Agr
 	return rows.Err()
 }
 
-// optOutBatch is how many markers go in one INSERT.
-const optOutBatch = 500
-
 // AddOptOuts stores opt-out markers, one row per record and purpose,
-// ignoring markers already present; it returns how many were new.
+// ignoring markers already present; it returns how many were new. The ids
+// and purposes go in as two list parameters of one statement.
 func (s *Store) AddOptOuts(ctx context.Context, o *govern.OptOuts, by string, at time.Time) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -193,27 +190,10 @@ func (s *Store) AddOptOuts(ctx context.Context, o *govern.OptOuts, by string, at
 	if err != nil {
 		return 0, err
 	}
-	var args []any
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		ph := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(args)/6), ", ")
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO optouts (dataset_id, record_id, purpose, source, added_by, added_at) VALUES `+ph, args...)
-		args = args[:0]
-		return err
-	}
-	for _, id := range o.Records {
-		for _, p := range o.Purposes {
-			args = append(args, o.Dataset, id, p, o.Source, by, at.UTC())
-			if len(args) >= optOutBatch*6 {
-				if err := flush(); err != nil {
-					return 0, err
-				}
-			}
-		}
-	}
-	if err := flush(); err != nil {
+	_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO optouts (dataset_id, record_id, purpose, source, added_by, added_at)
+		SELECT DISTINCT ?, r.id, p.purpose, ?, ?, ? FROM (SELECT unnest(?::VARCHAR[]) AS id) r, (SELECT unnest(?::VARCHAR[]) AS purpose) p`,
+		o.Dataset, o.Source, by, at.UTC(), o.Records, o.Purposes)
+	if err != nil {
 		return 0, err
 	}
 	after, err := count()
