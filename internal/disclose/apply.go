@@ -54,22 +54,21 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	c := newControl(newGrid(t), p.threshold())
 	c.names = dimNames(t)
 	c.primary(p)
-	var pops [][]uint64
+	var pops, bases [][]uint64
 	if o.Auditor != nil && hasIDs(t) {
 		o.Auditor.mu.Lock()
 		defer o.Auditor.mu.Unlock()
-		pops = c.populations(o.Auditor, t)
-		c.differencing(o.Auditor, o.Dataset, pops)
+		pops = c.populations(o.Auditor, t, func(c Cell) []string { return c.IDs })
+		c.differencing(o.Auditor, o.Dataset, pops, "its population")
+		if hasBases(t) {
+			bases = c.populations(o.Auditor, t, func(c Cell) []string { return c.Base })
+			c.differencing(o.Auditor, baseKey(o.Dataset), bases, "the population it was counted from")
+		}
 	}
 	checked := c.secondary()
 	r := c.result(t, p, Rounded)
-	if pops != nil {
-		for e, pop := range pops {
-			if !c.suppressed(e) {
-				o.Auditor.record(o.Dataset, pop)
-			}
-		}
-	}
+	c.recordReleased(o.Auditor, o.Dataset, pops)
+	c.recordReleased(o.Auditor, baseKey(o.Dataset), bases)
 	r.Report = c.report(t, p, r, reportNotes{exactChecked: checked, audited: pops != nil, auditWanted: o.Auditor != nil})
 	return r, nil
 }
@@ -82,6 +81,28 @@ func dimNames(t *Table) []string {
 	return out
 }
 
+// baseKey is where the auditor keeps a dataset's released bases.
+func baseKey(dataset string) string { return dataset + "\x00base" }
+
+func hasBases(t *Table) bool {
+	for _, c := range t.Cells {
+		if c.Base == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// recordReleased remembers the populations of the published cells. The
+// caller holds a.mu.
+func (c *control) recordReleased(a *Auditor, key string, pops [][]uint64) {
+	for e, pop := range pops {
+		if !c.suppressed(e) {
+			a.record(key, pop)
+		}
+	}
+}
+
 func hasIDs(t *Table) bool {
 	for _, c := range t.Cells {
 		if c.IDs == nil && c.Count > 0 {
@@ -91,12 +112,12 @@ func hasIDs(t *Table) bool {
 	return true
 }
 
-// populations hashes each extended cell's ids; a margin's population is
-// the union of its interior cells'.
-func (c *control) populations(a *Auditor, t *Table) [][]uint64 {
+// populations hashes the ids idsOf picks from each extended cell; a
+// margin's population is the union of its interior cells'.
+func (c *control) populations(a *Auditor, t *Table, idsOf func(Cell) []string) [][]uint64 {
 	ids := make([][]string, c.g.n)
 	for i, cell := range t.Cells {
-		ids[c.g.extOf(i)] = cell.IDs
+		ids[c.g.extOf(i)] = idsOf(cell)
 	}
 	for d := range c.g.size {
 		for e := 0; e < c.g.n; e++ {
@@ -113,16 +134,17 @@ func (c *control) populations(a *Auditor, t *Table) [][]uint64 {
 	return pops
 }
 
-// differencing withholds cells whose population differs from a released
-// one by fewer than the threshold units. The caller holds a.mu.
-func (c *control) differencing(a *Auditor, dataset string, pops [][]uint64) {
+// differencing withholds cells whose population (what says which) differs
+// from a released one by fewer than the threshold units. The caller holds
+// a.mu.
+func (c *control) differencing(a *Auditor, key string, pops [][]uint64, what string) {
 	for e, pop := range pops {
 		if c.suppressed(e) {
 			continue
 		}
-		if d := a.closest(dataset, pop, int(c.th)); d > 0 {
+		if d := a.closest(key, pop, int(c.th)); d > 0 {
 			c.suppress(e, SuppressedPrimary, RuleDifferencing,
-				fmt.Sprintf("differencing: its population differs from a cell released earlier by fewer than %d units", c.th))
+				fmt.Sprintf("differencing: %s differs from that of a cell released earlier by fewer than %d units", what, c.th))
 		}
 	}
 }

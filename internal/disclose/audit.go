@@ -64,6 +64,7 @@ func (a *Auditor) Forget(dataset string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.byKey, dataset)
+	delete(a.byKey, baseKey(dataset))
 }
 
 // closest returns the smallest non-zero symmetric difference below limit

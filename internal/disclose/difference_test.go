@@ -50,6 +50,22 @@ func cohortByDistrict(people []person, excludeAge int) *disclose.Table {
 	return t
 }
 
+// withBases adds to each cell the ids of everyone the query ranged over:
+// all people of the district, flagged or not, but for the excluded age.
+func withBases(t *disclose.Table, people []person, excludeAge int) *disclose.Table {
+	for i := range t.Cells {
+		t.Cells[i].Base = []string{}
+	}
+	for _, p := range people {
+		if p.age == excludeAge {
+			continue
+		}
+		i, _ := t.Index(p.district)
+		t.Cells[i].Base = append(t.Cells[i].Base, p.id)
+	}
+	return t
+}
+
 // valueOf returns what the attacker can learn of district A's count from a
 // published result: the cell itself, or the total less district B.
 func valueOf(r *disclose.Result) (int64, bool) {
@@ -123,6 +139,46 @@ func TestAuditorStopsDifferencingAttack(t *testing.T) {
 	}
 	if a, _ := r1.Cell("A"); a.Status.Suppressed() {
 		t.Errorf("repeating a released query withheld district A (%s)", a.Reason)
+	}
+}
+
+// TestAuditorWithBasesLeaksNothingByRefusing shows the denial channel and
+// its fix. Comparing only the counted populations, the second query is
+// withheld when the target is flagged and released, unchanged, when not:
+// the refusal itself tells. Comparing the bases too, it is withheld either
+// way, so the attacker learns nothing in both cases.
+func TestAuditorWithBasesLeaksNothingByRefusing(t *testing.T) {
+	for _, targetFlagged := range []bool{true, false} {
+		people := population(rand.New(rand.NewPCG(4, 4)), targetFlagged)
+		o := disclose.Options{Dataset: "crisis", Auditor: disclose.NewAuditor()}
+		run := func(excludeAge int, bases bool) *disclose.Result {
+			t.Helper()
+			tab := cohortByDistrict(people, excludeAge)
+			if bases {
+				withBases(tab, people, excludeAge)
+			}
+			r, err := disclose.Apply(context.Background(), tab, disclose.Policy{}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		// Counted populations only.
+		run(0, false)
+		_, known := valueOf(run(44, false))
+		if known == targetFlagged {
+			t.Errorf("flagged=%v, ids only: second query released=%v; want withheld exactly when flagged (the denial channel this test documents)", targetFlagged, known)
+		}
+		// With bases, on a fresh auditor.
+		o.Auditor = disclose.NewAuditor()
+		run(0, true)
+		r2 := run(44, true)
+		if _, known := valueOf(r2); known {
+			t.Errorf("flagged=%v, with bases: the attacker read district A from the second query", targetFlagged)
+		}
+		if a, _ := r2.Cell("A"); a.Status != disclose.SuppressedPrimary {
+			t.Errorf("flagged=%v, with bases: district A status %s, want suppressed-primary", targetFlagged, a.Status)
+		}
 	}
 }
 

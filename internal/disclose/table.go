@@ -40,6 +40,14 @@ type Cell struct {
 	// IDs are the record (or entity) ids that contribute to the cell. When
 	// given, an [Auditor] can catch differencing between released tables.
 	IDs []string
+	// Base, optional, holds the ids of every unit the query ranged over
+	// for this cell before the counted condition: for "flagged people in
+	// district A aged under 65", everyone in district A aged under 65.
+	// Bases do not depend on the sensitive condition, so comparing them
+	// lets the [Auditor] refuse a differencing pair whether or not the
+	// isolated person has the attribute, and the refusal itself then
+	// reveals nothing.
+	Base []string
 }
 
 // Table is an aggregate table: an interior of cells, one per combination
