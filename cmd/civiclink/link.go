@@ -13,6 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
@@ -293,12 +294,14 @@ func writeCSV(path string, head []string, rows func(w func(...string))) error {
 	return nil
 }
 
-// stageBar returns a progress bar on stderr when it is a terminal.
+// stageBar returns a progress bar for linkage stages on stderr when it is
+// a terminal, else nil (scripts and CI see no bar).
 func (m *Main) stageBar() *progressbar.ProgressBar {
-	if m.progressBar("") == nil {
+	f, ok := m.Stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return progressbar.NewOptions(-1, progressbar.OptionSetWriter(m.Stderr), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
+	return progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
 }
 
 func (m *Main) printLinkSummary(res *link.Result, rep *linkReport, out string) {
@@ -336,6 +339,11 @@ func (m *Main) printLinkSummary(res *link.Result, rep *linkReport, out string) {
 		cl.Matches, res.Threshold, cl.Clusters, cl.Singletons, cl.Largest, cl.RefusedOneToOne, cl.RefusedDensity, cl.RefusedSize)
 	if p := rep.Pairwise; p != nil {
 		fmt.Fprintf(w, "evaluation: pairwise precision %.4f recall %.4f F1 %.4f (tp %d fp %d fn %d)\n", p.Precision, p.Recall, p.F1, p.TP, p.FP, p.FN)
+		if len(p.ByDatasets) > 1 {
+			for _, d := range p.ByDatasets {
+				fmt.Fprintf(w, "  %s ~ %s: precision %.4f recall %.4f F1 %.4f\n", d.Left, d.Right, d.Precision, d.Recall, d.F1)
+			}
+		}
 		c := rep.ClusterEval
 		fmt.Fprintf(w, "  clusters: pairwise F1 %.4f, B-cubed precision %.4f recall %.4f F1 %.4f\n", c.Pairwise.F1, c.BCubedPrecision, c.BCubedRecall, c.BCubedF1)
 	}

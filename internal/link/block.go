@@ -246,7 +246,7 @@ func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 		}
 		if n := to - from; n > 1 {
 			skipped := n > e.cfg.MaxBlockSize
-			sizes = append(sizes, sized{BlockSize{Size: n, Skipped: skipped}, from})
+			sizes = keepLargest(sizes, sized{BlockSize{Size: n, Skipped: skipped}, from}, func(x sized) int { return x.Size })
 			if skipped {
 				rep.Skipped++
 				rep.SkippedRecords += n
@@ -261,11 +261,32 @@ func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 		from = to
 	}
 	slices.SortStableFunc(sizes, func(x, y sized) int { return cmp.Compare(y.Size, x.Size) })
-	for _, s := range sizes[:min(5, len(sizes))] {
+	for _, s := range sizes {
 		s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.cfg.Blocking[ri]), "\x1f", "|")
 		rep.Largest = append(rep.Largest, s.BlockSize)
 	}
 	return rep, out
+}
+
+// largestBlocks is how many of a rule's biggest blocks are reported.
+const largestBlocks = 5
+
+// keepLargest adds x to the few largest kept so far (at most
+// largestBlocks), without sorting every block.
+func keepLargest[T any](kept []T, x T, size func(T) int) []T {
+	if len(kept) < largestBlocks {
+		return append(kept, x)
+	}
+	small := 0
+	for i := range kept {
+		if size(kept[i]) < size(kept[small]) {
+			small = i
+		}
+	}
+	if size(x) > size(kept[small]) {
+		kept[small] = x
+	}
+	return kept
 }
 
 // allPairs is the number of pairs in the pair space: all pairs within

@@ -208,7 +208,7 @@ func (t *table) column(fields []string, raw bool) (*Column, error) {
 // table, so columns can be built side by side.
 func (t *table) buildColumn(fields []string, raw bool) *Column {
 	c := &Column{Codes: make([]int32, t.len()), Values: []string{""}, Counts: []int32{0}}
-	dict := map[string]int32{}
+	dict := make(map[string]int32, t.distinctEstimate(fields, raw))
 	for i := range c.Codes {
 		v := t.value(i, fields, raw)
 		if v == "" {
@@ -226,6 +226,21 @@ func (t *table) buildColumn(fields []string, raw bool) *Column {
 		c.NonNull++
 	}
 	return c
+}
+
+// distinctEstimate guesses how many distinct values a column has from its
+// first records, so its dictionary is sized once instead of regrown.
+func (t *table) distinctEstimate(fields []string, raw bool) int {
+	n := t.len()
+	sample := min(n, 2000)
+	seen := make(map[string]bool, sample)
+	for i := range sample {
+		seen[t.value(i, fields, raw)] = true
+	}
+	if sample == 0 {
+		return 0
+	}
+	return len(seen) * n / sample
 }
 
 // Normalise prepares a plain value for comparison: lower case, surrounding
