@@ -1,0 +1,29 @@
+package pseudo
+
+import "testing"
+
+// The wrappers give what a linkage schema's fields give.
+func TestNormaliseWrappers(t *testing.T) {
+	enc, err := NewEncoder(readSpec(t, "testdata/spec.json"), testSecret(t, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := map[string]string{"forename": "Renée", "surname": "O'Brien-Smith", "dob": "4/7/1991", "sex": "female", "postcode": "ss09dx", "nhs_number": "943 476 5919"}
+	vals, err := enc.Normalise(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, _ := NormalisePostcode(raw["postcode"])
+	nhs, _ := NormaliseNHSNumber(raw["nhs_number"])
+	sex, _ := NormaliseSex(raw["sex"])
+	dob, _ := NormaliseDate(raw["dob"], "YYYY-MM-DD", "D/M/YYYY")
+	got := []string{NormaliseName(raw["forename"]), NormaliseName(raw["surname"]), dob, sex, pc, nhs}
+	for i := range vals {
+		if got[i] != vals[i] {
+			t.Errorf("field %d: wrapper gives %q, the encoder %q", i, got[i], vals[i])
+		}
+	}
+	if _, err := NormaliseDate("03/04/2001", "DD/MM/YYYY", "MM/DD/YYYY"); err == nil {
+		t.Errorf("an ambiguous date was accepted")
+	}
+}
