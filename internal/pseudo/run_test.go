@@ -267,3 +267,24 @@ func TestRunMalformedCSV(t *testing.T) {
 		t.Errorf("output rows %v, want P1 and P3", rows)
 	}
 }
+
+// clks-json with a civiclink schema holds the CSV output's clk column.
+func TestRunCLKsJSONFromLinkageSchema(t *testing.T) {
+	spec := readSpec(t, "testdata/spec.json")
+	secret := testSecret(t, "s")
+	oc, _, err := runFile(t, spec, secret, "testdata/people.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oj, res, err := runFile(t, spec, secret, "testdata/people.csv", func(o *Options) { o.Format = FormatCLKsJSON })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range readCSV(t, oc.Out) {
+		want = append(want, r["clk"])
+	}
+	if got := readClks(t, oj.Out); !slices.Equal(got, want) || res.SchemaPath != "" {
+		t.Errorf("clks-json %q (schema %q), want the csv clk column %q and no schema", got, res.SchemaPath, want)
+	}
+}
