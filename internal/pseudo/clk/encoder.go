@@ -217,6 +217,10 @@ func (e *Encoder) hashFeature(s *scratch, i int, raw string) error {
 	if f.Ignored {
 		return nil
 	}
+	if !utf8.ValidString(raw) {
+		// clkhash reads its input as UTF-8 and would stop at such a cell.
+		return &FeatureError{Feature: f.Identifier, Err: fault.Errorf(fault.Invalid, "the value is not valid UTF-8 text")}
+	}
 	v := raw
 	switch {
 	case f.Missing != nil && raw == f.Missing.Sentinel:

@@ -3,6 +3,7 @@ package clk
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -138,4 +139,22 @@ func FuzzISODateFast(f *testing.F) {
 			t.Errorf("isoDateFast(%q) = %q, strptime gives %d-%d-%d, %v", s, fast, y, m, d, err)
 		}
 	})
+}
+
+func TestInvalidUTF8Rejected(t *testing.T) {
+	s, err := ParseSchema(strings.NewReader(`{"version": 3, "clkConfig": {"l": 64, "kdf": {"type": "HKDF"}},
+		"features": [{"identifier": "name", "format": {"type": "string"}, "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 5}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEncoder(s, []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Encode([]string{"Ren\xe9e"}); err == nil {
+		t.Errorf("a Latin-1 byte in a UTF-8 cell was encoded")
+	}
+	if _, err := e.Encode([]string{"Renée"}); err != nil {
+		t.Errorf("valid UTF-8 was refused: %v", err)
+	}
 }
