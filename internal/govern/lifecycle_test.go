@@ -179,3 +179,75 @@ func TestAgreementValidation(t *testing.T) {
 		})
 	}
 }
+
+// expectLifecycle is the rule TestLifecycleMatrix checks against: the state
+// is checked first (conflict), then who may act (forbidden).
+func expectLifecycle(role Role, action, state, relation string) string {
+	okStates := map[string][]string{
+		ActionApprove:  {"draft"},
+		ActionActivate: {"approved", "suspended"},
+		ActionSuspend:  {"active"},
+		ActionEnd:      {"draft", "approved", "active", "suspended", "expired"},
+	}[action]
+	inState := false
+	for _, s := range okStates {
+		inState = inState || s == state
+	}
+	if !inState {
+		return fault.Conflict
+	}
+	if action == ActionApprove {
+		if role == DataOwner && relation == "owner-party" {
+			return ""
+		}
+		return fault.Forbidden
+	}
+	switch {
+	case relation == "outsider":
+		return fault.Forbidden
+	case role == PartnerAdmin:
+		return ""
+	case role == DataOwner && relation == "owner-party":
+		return ""
+	}
+	return fault.Forbidden
+}
+
+func TestLifecycleMatrix(t *testing.T) {
+	partnerOf := map[string]string{"owner-party": "police", "recipient-party": "fire", "outsider": "uni"}
+	for _, role := range AllRoles {
+		for _, action := range []string{ActionApprove, ActionActivate, ActionSuspend, ActionEnd} {
+			for _, state := range []string{"draft", "approved", "active", "suspended", "ended", "expired"} {
+				for _, relation := range []string{"owner-party", "recipient-party", "outsider"} {
+					a := baseAgreement()
+					a.Parties = append(a.Parties, Party{Partner: "fire", Recipient: true, LawfulBasis: []string{"uk-gdpr-6-1-e"}})
+					now := matrixNow
+					a.Status = Status(state)
+					if state == "expired" {
+						a.Status, now = Active, a.End.DayAfter()
+					}
+					before := len(a.History)
+					u := &User{ID: "u", PartnerID: partnerOf[relation], Roles: []Role{role}}
+					var err error
+					switch action {
+					case ActionApprove:
+						err = a.Approve(u, matrixState().Owners, now)
+					case ActionActivate:
+						err = a.Activate(u, now, "")
+					case ActionSuspend:
+						err = a.Suspend(u, now, "")
+					case ActionEnd:
+						err = a.Terminate(u, now, "")
+					}
+					want := expectLifecycle(role, action, state, relation)
+					if fault.Code(err) != want {
+						t.Errorf("%s %s a %s agreement as %s: got %v (code %q), want code %q", role, action, state, relation, err, fault.Code(err), want)
+					}
+					if recorded := len(a.History) - before; (err == nil) != (recorded == 1) {
+						t.Errorf("%s %s %s %s: err %v but %d transitions recorded", role, action, state, relation, err, recorded)
+					}
+				}
+			}
+		}
+	}
+}
