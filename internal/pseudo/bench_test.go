@@ -119,7 +119,7 @@ func BenchmarkEncodeRecord(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		var rerr *RowError
-		out, rerr = bind.Encode(out[:0], rows[i%len(rows)], 2, &s)
+		out, rerr = bind.encodeRow(out[:0], rows[i%len(rows)], 2, &s)
 		if rerr != nil {
 			b.Fatal(rerr)
 		}

@@ -94,10 +94,22 @@ func (s *scratch) worker(e *clk.Encoder) *clk.Worker {
 	return w
 }
 
-// Encode appends the output row for one input row (record id, kept
-// columns, then the spec's tokens and encodings) to out. line is the input
-// line where the row starts, for the error.
-func (b *Binding) Encode(out []string, row []string, line int64, s *scratch) ([]string, *RowError) {
+// Encode returns the output row for one input row: the record id, the kept
+// columns, then the spec's tokens and encodings, in the order of
+// [Encoder.Schema]. It is safe for concurrent use; [Run] is the fast way
+// through a whole file. The error is a [RowError].
+func (b *Binding) Encode(row []string) ([]string, error) {
+	var s scratch
+	out, err := b.encodeRow(nil, row, 0, &s)
+	if err != nil {
+		return nil, *err
+	}
+	return out, nil
+}
+
+// encodeRow appends the output row for one input row to out. line is the
+// input line where the row starts, for the error.
+func (b *Binding) encodeRow(out []string, row []string, line int64, s *scratch) ([]string, *RowError) {
 	k := stringSink{out: out}
 	err := b.encode(&k, row, line, s)
 	return k.out, err

@@ -45,6 +45,9 @@ type RowError struct {
 	Message string
 }
 
+// Error is [RowError.String], so that a RowError is an error.
+func (e RowError) Error() string { return e.String() }
+
 // String gives the line, the column if any, and the reason.
 func (e RowError) String() string {
 	if e.Column != "" {

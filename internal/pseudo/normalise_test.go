@@ -27,3 +27,35 @@ func TestNormaliseWrappers(t *testing.T) {
 		t.Errorf("an ambiguous date was accepted")
 	}
 }
+
+// Binding.Encode gives the row Run writes.
+func TestBindingEncode(t *testing.T) {
+	spec := readSpec(t, "testdata/spec.json")
+	secret := testSecret(t, "s")
+	enc, err := NewEncoder(spec, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"person_id", "forename", "surname", "dob", "sex", "postcode", "nhs_number", "lsoa_code", "notes"}
+	b, err := enc.Bind(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := b.Encode([]string{"P001", "Renée", "Lefèvre", "1991-07-04", "F", "SS0 9DX", "9434765919", "E01021203", "made up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := runFile(t, spec, secret, "testdata/people.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readCSV(t, o.Out)[0]
+	for i, c := range enc.Schema().Columns {
+		if row[i] != want[c.Name] {
+			t.Errorf("column %s: Encode gives %q, Run wrote %q", c.Name, row[i], want[c.Name])
+		}
+	}
+	if _, err := b.Encode([]string{"P9", "A"}); err == nil {
+		t.Errorf("a short row was encoded")
+	}
+}

@@ -223,7 +223,7 @@ func encodeBatch(b *Binding, format string, bt batchIn, s *scratch, buf []byte) 
 		var rerr *RowError
 		if format == FormatCLKsJSON {
 			var row []string
-			row, rerr = b.Encode(s.out[:0], in, bt.lines[i], s)
+			row, rerr = b.encodeRow(s.out[:0], in, bt.lines[i], s)
 			s.out = row
 			if rerr == nil {
 				if out.n > 0 {
