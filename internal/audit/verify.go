@@ -33,7 +33,8 @@ type Source interface {
 	Heads(ctx context.Context) iter.Seq2[Head, error]
 	// Keys returns the public keys the store records, by key id.
 	Keys(ctx context.Context) (map[string]ed25519.PublicKey, error)
-	// TreeState returns the stored right edge of the tree (see [Tree.State]).
+	// TreeState returns the saved right edge of the tree (see [Tree.State])
+	// at the size it was last saved; appends replay leaf hashes from there.
 	TreeState(ctx context.Context) (size uint64, state []byte, err error)
 }
 
@@ -90,14 +91,18 @@ func Verify(ctx context.Context, src Source, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	v := &verifier{count: count, keys: keys, opts: opts, tree: NewTree()}
+	stateSize, state, err := src.TreeState(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	v := &verifier{count: count, keys: keys, opts: opts, tree: NewTree(), stateSize: stateSize}
 	v.rep.Trusted = len(opts.Trusted) > 0
 	v.startKept()
 	if err := v.replay(ctx, src); err != nil || v.rep.Problem != nil {
 		return v.rep, err
 	}
-	if err := v.checkState(ctx, src); err != nil || v.rep.Problem != nil {
-		return v.rep, err
+	if v.checkState(state); v.rep.Problem != nil {
+		return v.rep, nil
 	}
 	v.finishKept()
 	return v.rep, nil
@@ -110,6 +115,10 @@ type verifier struct {
 	tree    *Tree
 	provers []*prover
 	rep     Report
+	// stateSize is the size at which the tree state was saved; stateAt is
+	// the replayed state at that size.
+	stateSize uint64
+	stateAt   []byte
 }
 
 func (v *verifier) fail(entry int64, format string, args ...any) {
@@ -132,6 +141,9 @@ func (v *verifier) replay(ctx context.Context, src Source) error {
 			return nil
 		}
 		v.tree.Append(leaf.LeafHash, v.visit)
+		if v.tree.Size() == v.stateSize {
+			v.stateAt = v.tree.State()
+		}
 		for more && herr == nil && head.Size <= v.tree.Size() {
 			if !v.checkHead(head) {
 				return nil
@@ -221,17 +233,12 @@ func (v *verifier) checkSignature(h Head) error {
 	return VerifyHead(pub, h)
 }
 
-// checkState compares the stored right edge of the tree, which appends
-// build on, with the replayed one.
-func (v *verifier) checkState(ctx context.Context, src Source) error {
-	size, state, err := src.TreeState(ctx)
-	if err != nil {
-		return err
+// checkState compares the saved right edge of the tree, which appends
+// build on, with the replayed one at the same size.
+func (v *verifier) checkState(state []byte) {
+	if v.stateSize > v.tree.Size() || !bytes.Equal(state, v.stateAt) {
+		v.fail(-1, "the saved tree state (size %d) does not match the entries replayed: appends would build on a wrong tree", v.stateSize)
 	}
-	if size != v.tree.Size() || !bytes.Equal(state, v.tree.State()) {
-		v.fail(-1, "the stored tree state (size %d) does not match the %d entries replayed: appends would build on a wrong tree", size, v.tree.Size())
-	}
-	return nil
 }
 
 // startKept prepares a consistency proof from each kept head to the log.

@@ -43,9 +43,13 @@ type auditShare struct {
 var appendSQL = []string{
 	`INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
-	`INSERT INTO audit_state (size, compact, id) VALUES (?, ?, 1)`,
-	`UPDATE audit_state SET size = ?, compact = ? WHERE id = 1`,
+	`INSERT OR REPLACE INTO audit_state VALUES (1, ?, ?)`,
 }
+
+// stateEvery is how often (in entries) an append also saves the tree's
+// right edge; loading replays the few leaf hashes written since. Tests
+// lower it.
+var stateEvery uint64 = 64
 
 // prepare prepares appendSQL on first use.
 func (sh *auditShare) prepare(ctx context.Context, db *sql.DB) error {
@@ -156,8 +160,9 @@ func (a *Audit) appendLocked(ctx context.Context, e audit.Event) (audit.Entry, e
 	return entry, nil
 }
 
-// loadTree reads the stored right edge of the tree and checks it against the
-// latest signed head, so appends never build on a tampered state.
+// loadTree reads the saved right edge of the tree, replays the leaf hashes
+// appended since it was saved, and checks the result against the latest
+// signed head, so appends never build on a tampered state.
 func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
 	var size uint64
 	var state []byte
@@ -169,25 +174,49 @@ func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
 	if err != nil {
 		return nil, tamperedState(err)
 	}
+	if err := replaySince(ctx, tx, tree); err != nil {
+		return nil, err
+	}
 	var later int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_heads WHERE size > ?`, size).Scan(&later); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_heads WHERE size > ?`, tree.Size()).Scan(&later); err != nil {
 		return nil, err
 	}
 	if later > 0 {
-		return nil, tamperedState(fmt.Errorf("%d signed heads are beyond the tree state's size %d", later, size))
+		return nil, tamperedState(fmt.Errorf("%d signed heads are beyond the log's %d entries", later, tree.Size()))
 	}
-	if size == 0 {
+	if tree.Size() == 0 {
 		return tree, nil
 	}
 	var root []byte
-	err = tx.QueryRowContext(ctx, `SELECT root FROM audit_heads WHERE size = ?`, size).Scan(&root)
+	err = tx.QueryRowContext(ctx, `SELECT root FROM audit_heads WHERE size = ?`, tree.Size()).Scan(&root)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	if !bytes.Equal(root, tree.Root()) {
-		return nil, tamperedState(fmt.Errorf("the head for size %d is missing or has another root", size))
+		return nil, tamperedState(fmt.Errorf("the head for size %d is missing or has another root", tree.Size()))
 	}
 	return tree, nil
+}
+
+// replaySince appends to tree the leaf hashes stored from its size on.
+func replaySince(ctx context.Context, tx *sql.Tx, tree *audit.Tree) error {
+	rows, err := tx.QueryContext(ctx, `SELECT idx, leaf_hash FROM audit_leaves WHERE idx >= ? ORDER BY idx`, tree.Size())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx uint64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return err
+		}
+		if idx != tree.Size() {
+			return tamperedState(fmt.Errorf("entry %d missing", tree.Size()))
+		}
+		tree.Append(h, nil)
+	}
+	return rows.Err()
 }
 
 func tamperedState(err error) error {
@@ -206,11 +235,10 @@ func (sh *auditShare) insert(ctx context.Context, tx *sql.Tx, e audit.Entry, h a
 	if _, err := tx.StmtContext(ctx, sh.stmts[1]).ExecContext(ctx, h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
 		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
 	}
-	state := sh.stmts[3]
-	if tree.Size() == 1 {
-		state = sh.stmts[2]
+	if tree.Size()%stateEvery != 0 {
+		return nil
 	}
-	_, err = tx.StmtContext(ctx, state).ExecContext(ctx, tree.Size(), tree.State())
+	_, err = tx.StmtContext(ctx, sh.stmts[2]).ExecContext(ctx, tree.Size(), tree.State())
 	return err
 }
 
@@ -228,7 +256,8 @@ func (a *Audit) Count(ctx context.Context) (uint64, error) {
 	return n, err
 }
 
-// TreeState returns the stored right edge of the tree.
+// TreeState returns the saved right edge of the tree (saved every
+// stateEvery entries).
 func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
 	var size uint64
 	var state []byte
