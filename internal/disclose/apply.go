@@ -119,14 +119,8 @@ func (c *control) populations(a *Auditor, t *Table, idsOf func(Cell) []string) [
 	for i, cell := range t.Cells {
 		ids[c.g.extOf(i)] = idsOf(cell)
 	}
-	for d := range c.g.size {
-		for e := 0; e < c.g.n; e++ {
-			if k := c.g.coord(e, d); k < c.g.size[d] {
-				tot := e + (c.g.size[d]-k)*c.g.stride[d]
-				ids[tot] = append(ids[tot], ids[e]...)
-			}
-		}
-	}
+	// Margins start empty, so appending never writes into a caller's slice.
+	c.g.eachSum(func(tot, e int) { ids[tot] = append(ids[tot], ids[e]...) })
 	pops := make([][]uint64, c.g.n)
 	for e := range ids {
 		pops[e] = a.Population(ids[e])
@@ -188,10 +182,13 @@ func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
 func (c *control) levels(t *Table, e int) []string {
 	out := make([]string, len(c.g.size))
 	for d := range c.g.size {
-		if k := c.g.coord(e, d); k == c.g.size[d] {
-			out[d] = TotalLevel
-		} else {
+		switch k := c.g.coord(e, d); {
+		case k < c.g.size[d]:
 			out[d] = t.Dims[d].Levels[k]
+		case k == c.g.ext[d]-1:
+			out[d] = TotalLevel
+		default:
+			out[d] = t.Dims[d].groupNames()[k-c.g.size[d]]
 		}
 	}
 	return out

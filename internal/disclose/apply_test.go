@@ -143,6 +143,8 @@ func TestInvalidTables(t *testing.T) {
 		{"negative count", oneDim(-1), disclose.Policy{}},
 		{"ids do not match count", &disclose.Table{Dims: []disclose.Dim{{Name: "a", Levels: []string{"x"}}}, Cells: []disclose.Cell{{Count: 2, IDs: []string{"p1"}}}}, disclose.Policy{}},
 		{"negative threshold", oneDim(1), disclose.Policy{Threshold: -1}},
+		{"groups do not match levels", disclose.NewTable("", disclose.Dim{Name: "a", Levels: []string{"x", "y"}, Groups: []string{"g"}}), disclose.Policy{}},
+		{"group named like a level", disclose.NewTable("", disclose.Dim{Name: "a", Levels: []string{"x", "y"}, Groups: []string{"y", "y"}}), disclose.Policy{}},
 		{"bad dominance", oneDim(1), disclose.Policy{Dominance: disclose.Dominance{N: 1, K: 150}}},
 		{"unknown mechanism", oneDim(1), disclose.Policy{DP: &disclose.DPConfig{Mechanism: "uniform", Epsilon: 1}}},
 		{"gaussian without delta", oneDim(1), disclose.Policy{DP: &disclose.DPConfig{Mechanism: disclose.Gaussian, Epsilon: 1}}},

@@ -10,7 +10,8 @@ import (
 // published is what an attacker sees of a table: the levels of each
 // dimension and, per cell (margins included), its value or nothing.
 type published struct {
-	dims  [][]string          // levels per dimension, Total appended
+	dims  [][]string          // levels per dimension, subtotals and Total appended
+	tmpls [][][]string        // per dimension: each additivity pattern, total last
 	value map[string]int64    // known cells
 	all   []string            // every cell key
 	truth map[string]int64    // true values, to check what the attacker claims
@@ -24,7 +25,27 @@ func key(levels []string) string { return strings.Join(levels, "\x1f") }
 func fromResult(r *disclose.Result, truth map[string]int64) *published {
 	p := &published{value: map[string]int64{}, truth: truth, hide: map[string]struct{}{}}
 	for _, d := range r.Dims {
-		p.dims = append(p.dims, append(append([]string(nil), d.Levels...), disclose.TotalLevel))
+		var groups []string
+		members := map[string][]string{}
+		for i, g := range d.Groups {
+			if _, ok := members[g]; !ok {
+				groups = append(groups, g)
+			}
+			members[g] = append(members[g], d.Levels[i])
+		}
+		all := append(append(append([]string(nil), d.Levels...), groups...), disclose.TotalLevel)
+		p.dims = append(p.dims, all)
+		var tm [][]string
+		if len(groups) == 0 {
+			tm = append(tm, append(append([]string(nil), d.Levels...), disclose.TotalLevel))
+		}
+		for _, g := range groups {
+			tm = append(tm, append(append([]string(nil), members[g]...), g))
+		}
+		if len(groups) > 0 {
+			tm = append(tm, append(append([]string(nil), groups...), disclose.TotalLevel))
+		}
+		p.tmpls = append(p.tmpls, tm)
 	}
 	for _, c := range r.Cells {
 		k := key(c.Levels)
@@ -45,12 +66,14 @@ func (p *published) lines() [][]string {
 		var rec func(i int, levels []string)
 		rec = func(i int, levels []string) {
 			if i == len(p.dims) {
-				var l []string
-				for _, lv := range p.dims[d] {
-					levels[d] = lv
-					l = append(l, key(levels))
+				for _, tm := range p.tmpls[d] {
+					var l []string
+					for _, lv := range tm {
+						levels[d] = lv
+						l = append(l, key(levels))
+					}
+					out = append(out, l)
 				}
-				out = append(out, l)
 				return
 			}
 			if i == d {

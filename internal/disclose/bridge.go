@@ -51,8 +51,8 @@ type arc struct{ to, cell int }
 // adjacency builds the bipartite graph: node r for extended row r, node
 // rows+k for extended column k.
 func (c *control) adjacency() [][]arc {
-	rows := c.g.size[0] + 1
-	adj := make([][]arc, rows+c.g.size[1]+1)
+	rows := c.g.ext[0]
+	adj := make([][]arc, rows+c.g.ext[1])
 	for e := 0; e < c.g.n; e++ {
 		if !c.suppressed(e) {
 			continue
@@ -69,7 +69,7 @@ func (c *control) adjacency() [][]arc {
 // b. It reports whether it suppressed anything.
 func (c *control) breakBridge(b int) bool {
 	adj := c.adjacency()
-	rows := c.g.size[0] + 1
+	rows := c.g.ext[0]
 	r, k := c.g.coord(b, 0), rows+c.g.coord(b, 1)
 	sideA := reach(adj, r, b)
 	sideB := reach(adj, k, b)

@@ -27,9 +27,19 @@ func (c *control) determined() (cells []int, ok bool) {
 			unknown = append(unknown, e)
 		}
 	}
-	var rows [][]uint64
 	var buf []int
+	var used []line
 	for _, l := range c.g.lines() {
+		buf = c.g.members(l, buf)
+		if c.countSuppressed(buf) > 0 {
+			used = append(used, l)
+		}
+	}
+	if len(used)*len(unknown) > maxSystem {
+		return nil, false
+	}
+	rows := make([][]uint64, 0, len(used))
+	for _, l := range used {
 		buf = c.g.members(l, buf)
 		var row []uint64
 		for i, e := range buf {
@@ -38,9 +48,6 @@ func (c *control) determined() (cells []int, ok bool) {
 				continue
 			}
 			if row == nil {
-				if (len(rows)+1)*len(unknown) > maxSystem {
-					return nil, false
-				}
 				row = make([]uint64, len(unknown))
 			}
 			row[j] = 1

@@ -94,6 +94,21 @@ func TestRealCollisionsResistAttack(t *testing.T) {
 		{"district × severity × year", tabulate(cs, []string{"district", "severity", "year"}, district,
 			func(c collision) string { return c.severity }, func(c collision) string { return c.month[:4] })},
 	}
+	// District within upper-tier authority: the road-safety README gives
+	// 460 as Southend-on-Sea and 462 as Thurrock (unitary); the rest are
+	// in Essex County Council's area.
+	grouped := tabulate(cs, []string{"district", "month"}, district, func(c collision) string { return c.month })
+	grouped.Dims[0].Groups = make([]string, len(grouped.Dims[0].Levels))
+	for i, code := range grouped.Dims[0].Levels {
+		grouped.Dims[0].Groups[i] = map[string]string{"460": "Southend-on-Sea", "462": "Thurrock"}[code]
+		if grouped.Dims[0].Groups[i] == "" {
+			grouped.Dims[0].Groups[i] = "Essex CC"
+		}
+	}
+	tests = append(tests, struct {
+		name string
+		tab  *disclose.Table
+	}{"district (within upper tier) × month", grouped})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := disclose.Apply(context.Background(), tt.tab, disclose.Policy{}, disclose.Options{})

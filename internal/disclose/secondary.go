@@ -39,7 +39,10 @@ func (c *control) exactlyDetermined() (cells []int, ok bool) {
 	case 1:
 		return nil, true
 	case 2:
-		return c.bridges(), true
+		if !c.g.grouped {
+			return c.bridges(), true
+		}
+		return c.determined()
 	default:
 		return c.determined()
 	}
@@ -52,13 +55,17 @@ func (c *control) breakFirst(det []int, stuck map[int]bool) bool {
 		if stuck[e] {
 			continue
 		}
-		if len(c.g.size) == 2 && c.breakBridge(e) || len(c.g.size) != 2 && c.breakDetermined(e) {
+		if c.usesBridges() && c.breakBridge(e) || !c.usesBridges() && c.breakDetermined(e) {
 			return true
 		}
 		stuck[e] = true
 	}
 	return false
 }
+
+// usesBridges reports whether the 2-D graph check applies: two dimensions
+// without groups.
+func (c *control) usesBridges() bool { return len(c.g.size) == 2 && !c.g.grouped }
 
 // breakPinned finds withheld cells that non-negativity pins to one value
 // (e.g. withheld cells of a line whose withheld total is 0) and adds a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/disclose"
@@ -77,6 +78,53 @@ func TestSecondarySuppressionResistsAttack(t *testing.T) {
 				assertNothingRecovered(t, r, truthOf(tab))
 				if t.Failed() {
 					t.Fatalf("seed %d", seed)
+				}
+			}
+		})
+	}
+}
+
+// groupFirst gives the first dimension of t groups of about size levels.
+func groupFirst(rng *rand.Rand, t *disclose.Table, size int) *disclose.Table {
+	d := &t.Dims[0]
+	d.Groups = make([]string, len(d.Levels))
+	g := 0
+	for i := range d.Groups {
+		if i > 0 && rng.IntN(size) == 0 {
+			g++
+		}
+		d.Groups[i] = fmt.Sprintf("g%d", g)
+	}
+	return t
+}
+
+func TestGroupedSuppressionResistsAttack(t *testing.T) {
+	shapes := [][]int{{4}, {9}, {6, 3}, {10, 4}, {12, 6}, {5, 3, 2}}
+	seeds := 60
+	if testing.Short() {
+		seeds = 10
+	}
+	for _, shape := range shapes {
+		t.Run(fmt.Sprint(shape), func(t *testing.T) {
+			for seed := range seeds {
+				rng := rand.New(rand.NewPCG(uint64(seed), 77))
+				tab := groupFirst(rng, randomTable(rng, shape...), 3)
+				r, err := disclose.Apply(context.Background(), tab, disclose.Policy{}, disclose.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				subtotals := 0
+				for _, c := range r.Cells {
+					if c.Margin && c.Levels[0] != disclose.TotalLevel && slices.Contains(tab.Dims[0].Groups, c.Levels[0]) {
+						subtotals++
+					}
+				}
+				if subtotals == 0 {
+					t.Fatal("no group subtotals published")
+				}
+				assertNothingRecovered(t, r, truthOf(tab))
+				if t.Failed() {
+					t.Fatalf("seed %d, groups %v", seed, tab.Dims[0].Groups)
 				}
 			}
 		})

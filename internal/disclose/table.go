@@ -24,6 +24,25 @@ const TotalLevel = "Total"
 type Dim struct {
 	Name   string
 	Levels []string
+	// Groups, when set, names the group of each level (one entry per
+	// level), e.g. the district of each LSOA. The table then also
+	// publishes a subtotal per group, and suppression protects the levels
+	// against those subtotals as well, so a small-area table and its
+	// district figures come out of one consistent control.
+	Groups []string
+}
+
+// groupNames returns the distinct groups in order of first appearance.
+func (d Dim) groupNames() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, g := range d.Groups {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Cell is one interior cell of an aggregate table before disclosure control.
@@ -160,6 +179,14 @@ func (t *Table) validate() error {
 				return fault.Errorf(fault.Invalid, "dimension %s: level %q is repeated or reserved", d.Name, l)
 			}
 			lv[l] = true
+		}
+		if d.Groups != nil && len(d.Groups) != len(d.Levels) {
+			return fault.Errorf(fault.Invalid, "dimension %s has %d groups for %d levels; give one group per level", d.Name, len(d.Groups), len(d.Levels))
+		}
+		for _, g := range d.groupNames() {
+			if lv[g] || g == TotalLevel {
+				return fault.Errorf(fault.Invalid, "dimension %s: group %q is also a level or reserved", d.Name, g)
+			}
 		}
 	}
 	if len(t.Cells) != t.Size() {

@@ -122,3 +122,23 @@ func TestWriteSumTable(t *testing.T) {
 	}
 	golden(t, "ward_days.csv", buf.Bytes())
 }
+
+func TestWriteGroupedCSV(t *testing.T) {
+	tab := disclose.NewTable("count", disclose.Dim{
+		Name:   "lsoa",
+		Levels: []string{"E01000001", "E01000002", "E01000003", "E01000004"},
+		Groups: []string{"Harlow", "Harlow", "Maldon", "Maldon"},
+	})
+	for i, n := range []int64{25, 3, 40, 31} {
+		tab.Cells[i].Count = n
+	}
+	r, err := disclose.Apply(context.Background(), tab, disclose.Policy{}, disclose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := disclose.WriteCSV(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lsoa_grouped.csv", buf.Bytes())
+}
