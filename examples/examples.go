@@ -1,5 +1,5 @@
-// Package examples embeds the example schemas, configurations and
-// definitions shipped with civiclink, so the demo and tests can use them
+// Package examples embeds the example schemas, configurations, cohorts and
+// agreements shipped with civiclink, so the demo and tests can use them
 // wherever the binary runs. The files themselves are the documentation.
 package examples
 
@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds every example file, by its path under examples/.
 //
-//go:embed */*.json
+//go:embed *.json */*.json
 var FS embed.FS

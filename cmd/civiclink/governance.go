@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 )
@@ -20,5 +21,9 @@ func (m *Main) insightEngine(cmd *cobra.Command) (*insight.Engine, *govern.User,
 	if err != nil {
 		return nil, nil, err
 	}
-	return &insight.Engine{Store: st, Gov: svc, Ledger: st, Auditor: disclose.NewAuditor()}, u, nil
+	county, err := geo.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: disclose.NewAuditor()}, u, nil
 }

@@ -73,17 +73,18 @@ func TestCatalogueCommands(t *testing.T) {
 func TestDemoRunsTheFlow(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "demo.duckdb")
-	out, errs, code := run(t, data, "demo", "--no-serve")
+	out, errs, code := run(t, data, "demo", "--no-serve", "--people", "1500", "--work", filepath.Join(dir, "county"))
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"road-casualties  v4", "street-crime     v6", "dataset street-crime", "quality of version"} {
+	for _, want := range []string{"road-casualties  v4", "street-crime     v6", "pseudonymised at police", "8 agreements active",
+		"against the synthetic truth", "known-to-three-agencies", "2015: 44 killed, 734 seriously injured, 778 KSI", "every one verified"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
+			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
 	// A second run replaces its own store.
-	if _, errs, code := run(t, data, "demo", "--no-serve"); code != 0 {
+	if _, errs, code := run(t, data, "demo", "--no-serve", "--people", "300"); code != 0 {
 		t.Fatalf("second demo run exit %d: %s", code, errs)
 	}
 	// The demo refuses to replace a store it did not make.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,7 @@ import (
 
 func (m *Main) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Short: "Disclosure-controlled figures: aggregates, cohorts and indicators"}
-	cmd.AddCommand(m.queryAggregateCmd())
+	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd())
 	return cmd
 }
 
@@ -66,5 +67,58 @@ with secondary suppression so it cannot be worked out from totals.`,
 	f.Int64Var(&q.Threshold, "threshold", 0, "a stricter suppression threshold than the agreement's")
 	f.Float64Var(&epsilon, "epsilon", 0, "publish differentially private counts, spending this ε of the dataset's budget")
 	f.StringVar(&format, "format", "csv", "csv or json")
+	return cmd
+}
+
+func (m *Main) queryCohortCmd() *cobra.Command {
+	var q insight.CohortQuery
+	var by, format string
+	var rates bool
+	cmd := &cobra.Command{
+		Use:   "cohort NAME|FILE [--by district,quarter] [--run N]",
+		Short: "Count the people in a cohort across linked datasets, by district and period",
+		Long: `Count the people in a cohort, defined across linked datasets (a shipped one by
+name, or a JSON definition file; see docs/insight.md), by the district and
+period of the event that put them in it. Counts are disclosure-controlled;
+--rates adds rates per 1,000 residents for published district counts.`,
+		Args: exactArgs(1, "a cohort name or file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := insight.FindCohort(args[0])
+			if err != nil {
+				return err
+			}
+			q.Cohort = c
+			for _, b := range strings.Split(by, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					q.By = append(q.By, b)
+				}
+			}
+			e, u, err := m.insightEngine(cmd)
+			if err != nil {
+				return err
+			}
+			res, err := e.CohortTable(cmd.Context(), u, q)
+			if err != nil {
+				return err
+			}
+			if rates {
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"cohort": c, "cells": insight.DistrictRates(res, e.Geo)})
+			}
+			if format == "json" {
+				return disclose.WriteJSON(m.Stdout, res)
+			}
+			return disclose.WriteCSV(m.Stdout, res)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&by, "by", "district", "district and/or year, quarter or month")
+	f.Int64Var(&q.Run, "run", 0, "linkage run (default: the latest)")
+	f.StringVar(&q.Purpose, "purpose", "", "purpose (default: the cohort's own)")
+	f.Int64Var(&q.RoundTo, "round", 0, "round published counts to this base (e.g. 5)")
+	f.Int64Var(&q.Threshold, "threshold", 0, "a stricter suppression threshold than the agreement's")
+	f.StringVar(&format, "format", "csv", "csv or json")
+	f.BoolVar(&rates, "rates", false, "add rates per 1,000 residents (JSON)")
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight/expr"
 	"github.com/civiclink/civiclink/internal/store"
@@ -32,6 +33,8 @@ type Governor interface {
 type Engine struct {
 	Store *store.Store
 	Gov   Governor
+	// Geo places people in districts and gives populations for rates.
+	Geo *geo.County
 	// Ledger is charged for differentially private tables; nil refuses them.
 	Ledger disclose.Ledger
 	// Auditor catches differencing between released tables; nil disables

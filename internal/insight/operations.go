@@ -21,6 +21,51 @@ func RegisterOperations(g *govern.Gate) {
 		Output:      govern.Aggregate,
 		Probe:       probeAggregate,
 	})
+	g.Register(govern.Operation{
+		Name:        OpCohort,
+		Description: "people in a cohort across linked datasets, counted by district and period, disclosure-controlled",
+		Output:      govern.Aggregate,
+		Probe:       probeCohort,
+	})
+}
+
+// probeCohort links the probe's dataset with itself and counts a cohort of
+// everyone in it.
+func probeCohort(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	st, ok := p.Store.(*store.Store)
+	if !ok {
+		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+	}
+	gov, ok := az.(Governor)
+	if !ok {
+		gov = authorizeOnly{az}
+	}
+	v, err := st.Version(ctx, p.Dataset, 0)
+	if err != nil {
+		return err
+	}
+	rows, err := st.IdentifierRows(ctx, v, "record_id", nil)
+	if err != nil {
+		return err
+	}
+	var ents []store.EntityRow
+	for _, r := range rows {
+		ents = append(ents, store.EntityRow{DatasetID: p.Dataset, RecordID: r[0], EntityID: r[0]})
+	}
+	run := &store.LinkageRun{Datasets: []store.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}, CreatedBy: "probe"}
+	if err := st.SaveLinkageRun(ctx, run, ents, nil); err != nil {
+		return err
+	}
+	e := &Engine{Store: st, Gov: gov}
+	c := &Cohort{Name: "probe", Events: map[string]EventSource{"any": {Dataset: p.Dataset}}, Rule: Rule{AtLeast: 1, Of: []string{"any"}}}
+	res, err := e.CohortTable(ctx, p.User, CohortQuery{Cohort: c, Run: run.ID, Purpose: p.Purpose, By: []string{"year"}})
+	if err != nil {
+		return err
+	}
+	if len(res.Cells) == 0 {
+		return fault.Errorf(fault.Internal, "probe cohort returned no cells")
+	}
+	return nil
 }
 
 func probeAggregate(ctx context.Context, az govern.Authorizer, p govern.Probe) error {

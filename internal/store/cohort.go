@@ -47,7 +47,8 @@ type CohortMember struct {
 	IndexDate   time.Time
 	IndexSource string
 	IndexRecord string
-	District    string
+	District    string // the index record's district, when it has a lad-code column
+	LSOA        string // the index record's LSOA, when it has an lsoa-code column
 }
 
 // CohortMembers evaluates a cohort.
@@ -64,12 +65,15 @@ func (s *Store) CohortMembers(ctx context.Context, spec CohortSpec) ([]CohortMem
 	var out []CohortMember
 	for rows.Next() {
 		var m CohortMember
-		var district *string
-		if err := rows.Scan(&m.EntityID, &m.IndexDate, &m.IndexSource, &m.IndexRecord, &district); err != nil {
+		var district, lsoa *string
+		if err := rows.Scan(&m.EntityID, &m.IndexDate, &m.IndexSource, &m.IndexRecord, &district, &lsoa); err != nil {
 			return nil, err
 		}
 		if district != nil {
 			m.District = *district
+		}
+		if lsoa != nil {
+			m.LSOA = *lsoa
 		}
 		out = append(out, m)
 	}
@@ -104,11 +108,13 @@ func sourceCTE(run int64, src CohortSource) (string, []any, error) {
 	if date == "" {
 		return "", nil, fault.Errorf(fault.Invalid, "dataset %s has no event-date column, so its events cannot be placed in time", src.Dataset.ID)
 	}
-	district := "NULL"
+	district, lsoa := "NULL", "NULL"
 	for _, c := range sc.Columns {
-		if c.Type == catalog.TypeDistrict {
+		if c.Type == catalog.TypeDistrict && district == "NULL" {
 			district = "d." + quoteIdent(c.Name)
-			break
+		}
+		if c.Type == catalog.TypeLSOA && lsoa == "NULL" {
+			lsoa = "d." + quoteIdent(c.Name)
 		}
 	}
 	filter := "TRUE"
@@ -120,11 +126,11 @@ func sourceCTE(run int64, src CohortSource) (string, []any, error) {
 		filter = "(" + filter + ") AND " + quoteIdent(id.Name) + " NOT IN (SELECT unnest(?::VARCHAR[]))"
 		args = append(args, src.Exclude)
 	}
-	cte := fmt.Sprintf(`%s AS (SELECT e.entity_id, CAST(d.%s AS DATE) AS t, CAST(d.%s AS VARCHAR) AS rid, %s AS district, '%s' AS src
+	cte := fmt.Sprintf(`%s AS (SELECT e.entity_id, CAST(d.%s AS DATE) AS t, CAST(d.%s AS VARCHAR) AS rid, %s AS district, %s AS lsoa, '%s' AS src
   FROM (SELECT * FROM %s WHERE %s) d
   JOIN linkage_entities e ON e.run_id = %d AND e.dataset_id = '%s' AND e.record_id = CAST(d.%s AS VARCHAR)
   WHERE d.%s IS NOT NULL)`,
-		cteName(src.Name), quoteIdent(date), quoteIdent(id.Name), district, sqlString(src.Name),
+		cteName(src.Name), quoteIdent(date), quoteIdent(id.Name), district, lsoa, sqlString(src.Name),
 		quoteIdent(src.Version.Table), filter, run, sqlString(src.Dataset.ID), quoteIdent(id.Name), quoteIdent(date))
 	return cte, args, nil
 }
@@ -143,7 +149,7 @@ func cteName(n string) string { return quoteIdent("src_" + n) }
 // sqlString escapes a value known to be a validated id or source name.
 func sqlString(s string) string { return strings.ReplaceAll(s, "'", "''") }
 
-const memberCols = "entity_id, t AS index_date, src AS index_source, rid AS index_record, district"
+const memberCols = "entity_id, t AS index_date, src AS index_source, rid AS index_record, district, lsoa"
 
 func ruleSQL(r CohortRule) (string, error) {
 	switch {
@@ -165,6 +171,7 @@ func ruleSQL(r CohortRule) (string, error) {
          CASE WHEN b.t >= a.t THEN b.src ELSE a.src END AS src,
          CASE WHEN b.t >= a.t THEN b.rid ELSE a.rid END AS rid,
          CASE WHEN b.t >= a.t THEN b.district ELSE a.district END AS district,
+         CASE WHEN b.t >= a.t THEN b.lsoa ELSE a.lsoa END AS lsoa,
          row_number() OVER (PARTITION BY a.entity_id ORDER BY greatest(a.t, b.t), a.rid, b.rid) AS k
   FROM %s a JOIN %s b ON a.entity_id = b.entity_id AND abs(datediff('day', a.t, b.t)) <= %d
 ) WHERE k = 1 ORDER BY entity_id`, a, b, r.WithinDays), nil

@@ -1,0 +1,215 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/link/eval"
+	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/synth"
+)
+
+// Flow configures the whole demonstration.
+type Flow struct {
+	People int    // synthetic county size
+	Seed   uint64 // synthetic county seed
+	// Work is where the county's files go (made if empty).
+	Work  string
+	User  string
+	Clock clock.Clock
+	Log   io.Writer
+	// Audit is the store's audit log (signed with a key kept beside it).
+	Audit audit.Log
+}
+
+// Summary is what a demo run produced, for tests and the closing lines.
+type Summary struct {
+	Records, Entities int
+	Linkage           *linkrun.Evaluation
+	Cohorts           map[string]*disclose.Result
+	KSI               map[string]int64
+	Staff             Staff
+}
+
+// Run builds the demo county in st and runs the flow end to end.
+func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
+	sum := &Summary{Cohorts: map[string]*disclose.Result{}, KSI: map[string]int64{}}
+	f.step("1. partners and real public datasets")
+	if err := LoadRealData(ctx, st, Options{User: f.User, Log: f.Log}); err != nil {
+		return nil, err
+	}
+	dir, err := f.county(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.step(fmt.Sprintf("\n2. a synthetic county of %d people, pseudonymised at each partner, then shared", f.People))
+	if _, err := LoadCounty(ctx, st, dir, CountyOptions{User: f.User, Log: f.Log}); err != nil {
+		return nil, err
+	}
+	svc := govern.NewService(st, govern.AuditRecorder{Log: f.Audit})
+	svc.Clock = f.Clock
+	f.step("\n3. governance: staff for every partner and an agreement per purpose, approved by every data owner")
+	if sum.Staff, err = f.governance(ctx, st, svc); err != nil {
+		return nil, err
+	}
+	f.step("\n4. linkage across agencies on tokens and Bloom filters (never names)")
+	if err := f.link(ctx, st, svc, dir, sum); err != nil {
+		return nil, err
+	}
+	county, err := geo.Load()
+	if err != nil {
+		return nil, err
+	}
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: disclose.NewAuditor()}
+	f.step("\n5. multi-agency cohorts by district (disclosure-controlled: [c] is suppressed)")
+	if err := f.cohorts(ctx, e, sum); err != nil {
+		return nil, err
+	}
+	f.step("\n6. road casualties killed or seriously injured, from DfT's STATS19 for Essex")
+	if err := f.ksi(ctx, e, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+func (f Flow) step(s string) { fmt.Fprintln(f.Log, s) }
+
+func (f Flow) county(ctx context.Context) (string, error) {
+	dir := f.Work
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "civiclink-demo-county-"); err != nil {
+			return "", err
+		}
+	}
+	if _, _, err := synth.Generate(ctx, synth.DefaultConfig(f.People, f.Seed), dir, synth.Options{}); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+func (f Flow) governance(ctx context.Context, st *store.Store, svc *govern.Service) (Staff, error) {
+	ps, err := st.Partners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var partners []catalog.Partner
+	for _, p := range ps {
+		partners = append(partners, *p)
+	}
+	ds, err := st.Datasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	staff, err := SetUpGovernance(ctx, svc, partners, ds, f.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for id := range staff {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	fmt.Fprintf(f.Log, "  %d accounts (password: %q), e.g. %s\n", len(ids), Password, strings.Join(ids[:min(4, len(ids))], ", "))
+	fmt.Fprintf(f.Log, "  %d agreements active: %s\n", len(AgreementPurposes), strings.Join(AgreementPurposes, ", "))
+	return staff, nil
+}
+
+// linked are the synthetic datasets linked in the demo.
+var linked = []string{"police_incidents", "ae_attendances", "homelessness", "s136_detentions", "school_census", "youth_offending", "adult_social_care", "safe_and_well"}
+
+func (f Flow) link(ctx context.Context, st *store.Store, svc *govern.Service, dir string, sum *Summary) error {
+	tf, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		return err
+	}
+	truth, err := eval.ReadTruth(tf)
+	tf.Close()
+	if err != nil {
+		return err
+	}
+	var ds []string
+	for _, id := range linked {
+		if v, err := st.Version(ctx, id, 0); err == nil && v.Rows > 0 {
+			ds = append(ds, id)
+		}
+	}
+	res, err := linkrun.Run(ctx, st, svc, sum.Staff["county.analyst"], linkrun.Request{Datasets: ds, Purpose: "violence-and-vulnerability", Truth: truth}, link.Options{})
+	if err != nil {
+		return err
+	}
+	sum.Records, sum.Entities, sum.Linkage = res.Records, res.Entities, res.Evaluation
+	ev := res.Evaluation
+	fmt.Fprintf(f.Log, "  run %d: %d records of %d datasets into %d people\n", res.Run.ID, res.Records, len(ds), res.Entities)
+	fmt.Fprintf(f.Log, "  against the synthetic truth: precision %.4f, recall %.4f, F1 %.4f (B-cubed F1 %.4f)\n", ev.Pairs.Precision, ev.Pairs.Recall, ev.Pairs.F1, ev.Clusters.BCubedF1)
+	return nil
+}
+
+func (f Flow) cohorts(ctx context.Context, e *insight.Engine, sum *Summary) error {
+	named, err := insight.NamedCohorts()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for n := range named {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := named[n]
+		res, err := e.CohortTable(ctx, sum.Staff["county.analyst"], insight.CohortQuery{Cohort: c, By: []string{insight.DimDistrict}})
+		if err != nil {
+			return fmt.Errorf("cohort %s: %w", n, err)
+		}
+		sum.Cohorts[n] = res
+		total, _ := res.Cell(disclose.TotalLevel)
+		shown, hidden := 0, 0
+		for _, cell := range res.Cells {
+			if cell.Margin {
+				continue
+			}
+			if cell.Status.Suppressed() {
+				hidden++
+			} else {
+				shown++
+			}
+		}
+		fmt.Fprintf(f.Log, "  %-28s %6s people; %d districts shown, %d suppressed  (%s)\n", n, total.Display(), shown, hidden, c.Title)
+	}
+	return nil
+}
+
+func (f Flow) ksi(ctx context.Context, e *insight.Engine, sum *Summary) error {
+	vs, err := e.Store.Versions(ctx, "road-casualties")
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		res, err := e.Aggregate(ctx, sum.Staff["police.analyst"], insight.AggregateQuery{Dataset: "road-casualties", Version: v.Number, Purpose: "road-safety",
+			By: []string{"Casualty_Severity"}, Where: "Casualty_Severity IN ('1', '2')"})
+		if err != nil {
+			return err
+		}
+		killed, _ := res.Cell("1")
+		serious, _ := res.Cell("2")
+		total, _ := res.Cell(disclose.TotalLevel)
+		year := strings.TrimSuffix(strings.TrimPrefix(v.Source, "essex_pf42_casualties_"), ".csv")
+		sum.KSI[year] = total.Count
+		fmt.Fprintf(f.Log, "  %s: %s killed, %s seriously injured, %s KSI\n", year, killed.Display(), serious.Display(), total.Display())
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package insight
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// OpCohort is the read operation of cohort figures.
+const OpCohort = "insight.cohort"
+
+// DimDistrict groups by local authority district.
+const DimDistrict = "district"
+
+// CohortQuery asks how many people are in a cohort, by district and period
+// of their index event.
+type CohortQuery struct {
+	Cohort *Cohort
+	// Run is the linkage run whose entities are the people; 0 the latest.
+	Run int64
+	// By lists "district" and/or one of year, quarter, month.
+	By []string
+	// Purpose defaults to the cohort's own.
+	Purpose   string
+	RoundTo   int64
+	Threshold int64
+}
+
+// CohortTable counts a cohort's members for user u, disclosure-controlled.
+func (e *Engine) CohortTable(ctx context.Context, u *govern.User, q CohortQuery) (*disclose.Result, error) {
+	members, dec, err := e.cohortMembers(ctx, u, q, govern.Aggregate, OpCohort)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.memberTable(q, members)
+	if err != nil {
+		return nil, err
+	}
+	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo}
+	return disclose.Apply(ctx, t, p, disclose.Options{Dataset: "cohort:" + q.Cohort.Name, Query: "cohort " + q.Cohort.Name + " by " + strings.Join(q.By, ","), By: u.ID, Auditor: e.Auditor})
+}
+
+// cohortMembers resolves the cohort against the run, asks governance for
+// every dataset it reads, and evaluates it without opted-out records.
+func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuery, out govern.OutputKind, op string) ([]store.CohortMember, govern.Decision, error) {
+	c := q.Cohort
+	if c == nil {
+		return nil, govern.Decision{}, fault.Errorf(fault.Invalid, "no cohort given")
+	}
+	purpose := q.Purpose
+	if purpose == "" {
+		purpose = c.Purpose
+	}
+	run, err := e.Store.LinkageRun(ctx, q.Run)
+	if err != nil {
+		return nil, govern.Decision{}, err
+	}
+	spec := store.CohortSpec{RunID: run.ID, Rule: storeRule(c.Rule)}
+	var reads []govern.Read
+	for _, name := range c.EventNames() {
+		src, read, err := e.source(ctx, run, name, c.Events[name])
+		if err != nil {
+			return nil, govern.Decision{}, fault.Errorf(fault.Code(err), "cohort %s, event %s: %s", c.Name, name, fault.Message(err))
+		}
+		spec.Sources, reads = append(spec.Sources, src), append(reads, read)
+	}
+	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: op, Purpose: purpose, Output: out, Reads: reads})
+	if err != nil {
+		return nil, dec, err
+	}
+	for i := range spec.Sources {
+		if spec.Sources[i].Exclude, err = e.excluded(ctx, spec.Sources[i].Dataset.ID, purpose); err != nil {
+			return nil, dec, err
+		}
+	}
+	members, err := e.Store.CohortMembers(ctx, spec)
+	return members, dec, err
+}
+
+// source resolves one event source to the dataset version in the run.
+func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string, ev EventSource) (store.CohortSource, govern.Read, error) {
+	d, err := e.Store.Dataset(ctx, ev.Dataset)
+	if err != nil {
+		return store.CohortSource{}, govern.Read{}, err
+	}
+	number := 0
+	for _, lv := range run.Datasets {
+		if lv.DatasetID == d.ID {
+			number = lv.Version
+		}
+	}
+	if number == 0 {
+		return store.CohortSource{}, govern.Read{}, fault.Errorf(fault.Invalid, "dataset %s is not in linkage run %d: link it first (civiclink link run)", d.ID, run.ID)
+	}
+	v, err := e.Store.Version(ctx, d.ID, number)
+	if err != nil {
+		return store.CohortSource{}, govern.Read{}, err
+	}
+	src := store.CohortSource{Name: name, Dataset: d, Version: v}
+	cols := map[string]bool{}
+	for _, col := range d.Schema.Columns {
+		switch {
+		case col.Role == catalog.RoleRecordID, col.Role == catalog.RoleEventDate,
+			col.Type == catalog.TypeDistrict, col.Type == catalog.TypeLSOA:
+			cols[col.Name] = true
+		}
+	}
+	if ev.Where != "" {
+		if src.Where, err = expr.ParseChecked(ev.Where, d.Schema); err != nil {
+			return src, govern.Read{}, err
+		}
+		for _, col := range expr.Columns(src.Where) {
+			cols[col] = true
+		}
+	}
+	read := govern.Read{Dataset: d.ID}
+	for col := range cols {
+		read.Columns = append(read.Columns, col)
+	}
+	sort.Strings(read.Columns)
+	return src, read, nil
+}
+
+func storeRule(r Rule) store.CohortRule {
+	out := store.CohortRule{All: r.All, AtLeast: r.AtLeast, Of: r.Of, WithinDays: r.WithinDays}
+	if len(r.Sequence) == 2 {
+		out.Sequence = [2]string{r.Sequence[0], r.Sequence[1]}
+	}
+	return out
+}
+
+// memberTable counts members by the asked dimensions; every district of
+// the county appears, so a district with no members shows a true zero.
+func (e *Engine) memberTable(q CohortQuery, members []store.CohortMember) (*disclose.Table, error) {
+	if len(q.By) == 0 {
+		q.By = []string{DimDistrict}
+	}
+	keys := make([][]string, len(members))
+	var dims []disclose.Dim
+	for _, b := range q.By {
+		b = strings.ToLower(strings.TrimSpace(b))
+		var levels []string
+		switch {
+		case b == DimDistrict:
+			levels = e.districtLevels()
+			for i, m := range members {
+				keys[i] = append(keys[i], levelOf(e.districtOf(m)))
+			}
+		case slices.Contains(Periods, b):
+			for i, m := range members {
+				keys[i] = append(keys[i], period(m, b))
+			}
+		default:
+			return nil, fault.Errorf(fault.Invalid, "cohorts are counted by district and year, quarter or month, not %q", b)
+		}
+		dims = append(dims, disclose.Dim{Name: b, Levels: levels})
+	}
+	for d := range dims {
+		seen := map[string]bool{}
+		for _, l := range dims[d].Levels {
+			seen[l] = true
+		}
+		var extra []string
+		for _, k := range keys {
+			if !seen[k[d]] {
+				seen[k[d]] = true
+				extra = append(extra, k[d])
+			}
+		}
+		sort.Strings(extra)
+		dims[d].Levels = append(dims[d].Levels, extra...)
+		if len(dims[d].Levels) == 0 {
+			dims[d].Levels = []string{Missing}
+		}
+	}
+	t := disclose.NewTable("people", dims...)
+	cells := map[string]*disclose.Cell{}
+	for i, m := range members {
+		k := strings.Join(keys[i], "\x00")
+		c := cells[k]
+		if c == nil {
+			c = &disclose.Cell{}
+			cells[k] = c
+		}
+		c.Count++
+		c.IDs = append(c.IDs, m.EntityID)
+	}
+	for k, c := range cells {
+		if err := t.Set(*c, strings.Split(k, "\x00")...); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (e *Engine) districtLevels() []string {
+	if e.Geo == nil {
+		return nil
+	}
+	return e.Geo.LADCodes()
+}
+
+// districtOf places a member by its index record's district, or by the
+// district its LSOA lies in.
+func (e *Engine) districtOf(m store.CohortMember) string {
+	if m.District != "" {
+		return m.District
+	}
+	if e.Geo != nil && m.LSOA != "" {
+		if lad, ok := e.Geo.LADOfLSOA(m.LSOA); ok {
+			return lad
+		}
+	}
+	return ""
+}
+
+func period(m store.CohortMember, p string) string {
+	t := m.IndexDate
+	switch p {
+	case "year":
+		return t.Format("2006")
+	case "quarter":
+		return t.Format("2006") + "-Q" + string(rune('1'+(int(t.Month())-1)/3))
+	}
+	return t.Format("2006-01")
+}
+
+// RateCell is a published count with its rate per 1,000 residents.
+type RateCell struct {
+	Levels []string `json:"levels"`
+	Count  string   `json:"count"` // as published: a number or [c]
+	Rate   *Rate    `json:"rate,omitempty"`
+}
+
+// DistrictRates adds rates per 1,000 residents (ONS mid-year estimates) to
+// the published cells of a table grouped by district. Rates come only from
+// published counts: a suppressed cell has no rate.
+func DistrictRates(res *disclose.Result, county *geo.County) []RateCell {
+	d := slices.IndexFunc(res.Dims, func(x disclose.Dim) bool { return x.Name == DimDistrict })
+	var out []RateCell
+	for _, c := range res.Cells {
+		rc := RateCell{Levels: c.Levels, Count: c.Display()}
+		if d >= 0 && !c.Status.Suppressed() && county != nil {
+			pop := 0.0
+			if lad, ok := county.LAD(c.Levels[d]); ok {
+				pop = float64(lad.Population)
+			} else if c.Levels[d] == disclose.TotalLevel {
+				pop = float64(county.Population())
+			}
+			if pop > 0 {
+				r := CrudeRate(c.Count, pop, 1000)
+				rc.Rate = &r
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
+}
