@@ -68,7 +68,7 @@ type blocking struct {
 func (t *table) keyText(i int, r BlockingRule) string {
 	var sb strings.Builder
 	for p, k := range r.Keys {
-		v := transform(t.value(i, []string{k.Field}, false), k)
+		v := transform(t.value(i, k.FieldList(), false), k)
 		if v == "" {
 			return ""
 		}
@@ -145,15 +145,17 @@ func (e *engine) block() (*blocking, error) {
 	b := &blocking{report: BlockingReport{MaxBlockSize: cfg.MaxBlockSize, AllPairs: e.allPairs()}}
 	for _, r := range cfg.Blocking {
 		for _, k := range r.Keys {
-			if err := t.checkField(k.Field); err != nil {
-				return nil, err
+			for _, f := range k.FieldList() {
+				if err := t.checkField(f); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
 	var fields [][]string
 	for _, r := range cfg.Blocking {
 		for _, k := range r.Keys {
-			fields = append(fields, []string{k.Field})
+			fields = append(fields, k.FieldList())
 		}
 	}
 	if err := e.buildColumns(fields, nil); err != nil {
@@ -184,7 +186,7 @@ func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 	cols := make([]*Column, len(r.Keys))
 	parts := make([][]uint64, len(r.Keys))
 	for p, k := range r.Keys {
-		cols[p] = t.columns[k.Field] // built by block before keys are hashed
+		cols[p] = t.columns[columnKey(k.FieldList(), false)] // built by block before keys are hashed
 		parts[p] = make([]uint64, len(cols[p].Values))
 		for c, v := range cols[p].Values {
 			parts[p][c] = hashKey(transform(v, k))

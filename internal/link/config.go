@@ -114,9 +114,20 @@ type BlockingRule struct {
 // month_day, postcode_district (UK outward code, else first N characters,
 // default 3), or sorted_tokens (the value's words in order).
 type KeyPart struct {
-	Field     string `json:"field"`
+	// Field is the keyed field; Fields joins several with a space (with
+	// sorted_tokens, a key that survives forename and surname swapped).
+	Field     string   `json:"field,omitempty"`
+	Fields    []string `json:"fields,omitempty"`
 	Transform string `json:"transform,omitempty"`
 	N         int    `json:"n,omitempty"`
+}
+
+// FieldList returns the fields the key part reads.
+func (k KeyPart) FieldList() []string {
+	if len(k.Fields) > 0 {
+		return k.Fields
+	}
+	return []string{k.Field}
 }
 
 // Label returns the rule's name, or its parts written out.
@@ -126,9 +137,9 @@ func (r BlockingRule) Label() string {
 	}
 	parts := make([]string, len(r.Keys))
 	for i, k := range r.Keys {
-		parts[i] = k.Field
+		parts[i] = strings.Join(k.FieldList(), "+")
 		if k.Transform != "" {
-			parts[i] = fmt.Sprintf("%s(%s", k.Transform, k.Field)
+			parts[i] = fmt.Sprintf("%s(%s", k.Transform, strings.Join(k.FieldList(), "+"))
 			if k.N > 0 {
 				parts[i] += fmt.Sprintf(",%d", k.N)
 			}
@@ -217,7 +228,7 @@ func (c Config) Validate() error {
 			return fault.Errorf(fault.Invalid, "blocking rule %d has no keys", i+1)
 		}
 		for _, k := range r.Keys {
-			if k.Field == "" || !slices.Contains(transforms, k.Transform) {
+			if (k.Field == "" && len(k.Fields) == 0) || !slices.Contains(transforms, k.Transform) {
 				return fault.Errorf(fault.Invalid, "blocking rule %s: each key needs a field and a transform among %s", r.Label(), strings.Join(transforms[1:], ", "))
 			}
 			if k.Transform == "prefix" && k.N <= 0 {
@@ -250,7 +261,7 @@ func (c Config) UsesField(f string) bool {
 	}
 	for _, r := range c.Blocking {
 		for _, k := range r.Keys {
-			if k.Field == f {
+			if slices.Contains(k.FieldList(), f) {
 				return true
 			}
 		}
