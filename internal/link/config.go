@@ -118,8 +118,8 @@ type KeyPart struct {
 	// sorted_tokens, a key that survives forename and surname swapped).
 	Field     string   `json:"field,omitempty"`
 	Fields    []string `json:"fields,omitempty"`
-	Transform string `json:"transform,omitempty"`
-	N         int    `json:"n,omitempty"`
+	Transform string   `json:"transform,omitempty"`
+	N         int      `json:"n,omitempty"`
 }
 
 // FieldList returns the fields the key part reads.
