@@ -2,13 +2,15 @@ package disclose_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/disclose"
 )
 
 // FuzzApply controls tables built from arbitrary bytes (shape from the
-// first bytes, counts from the rest, skewed small) and checks that Apply
+// first bytes, counts from the rest, skewed small, the first dimension
+// grouped when the first byte says so) and checks that Apply
 // accepts them, writes every withheld cell as [c], and that the attacker
 // recovers nothing.
 func FuzzApply(f *testing.F) {
@@ -16,6 +18,7 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte{2, 2, 2, 9, 9, 1, 1, 80, 80, 3, 0})
 	f.Add([]byte{1, 5, 0, 0, 0, 1, 0})
 	f.Add([]byte{0x85, 3, 3, 0, 0, 0, 5, 20, 30, 0, 12, 40})
+	f.Add([]byte{0x41, 4, 3, 3, 60, 5, 2, 40, 7, 30, 1, 9, 80, 2, 3, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 2 {
 			return
@@ -29,6 +32,13 @@ func FuzzApply(f *testing.F) {
 			shape[i] = 1 + int(data[1+i])%5
 		}
 		tab := randomTableFromBytes(shape, data[1+nd:])
+		if data[0]&0x40 != 0 { // group the first dimension's levels in pairs
+			d := &tab.Dims[0]
+			d.Groups = make([]string, len(d.Levels))
+			for i := range d.Groups {
+				d.Groups[i] = fmt.Sprint("g", i/2)
+			}
+		}
 		threshold := int64(1 + int(data[0])%12)
 		p := disclose.Policy{Threshold: threshold, SuppressZeros: data[0]&0x80 != 0}
 		r, err := disclose.Apply(context.Background(), tab, p, disclose.Options{})

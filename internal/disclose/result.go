@@ -86,8 +86,9 @@ type Result struct {
 	Measure string
 	SumName string
 	// Cells holds the interior and (unless the policy omits them) the
-	// margins, in row-major order over the levels extended by Total: each
-	// row's cells are followed by its total, and the total row comes last.
+	// margins, in row-major order over each dimension's levels extended by
+	// its group subtotals and Total: a row's cells are followed by its
+	// subtotals and total, and the subtotal and total rows come last.
 	Cells []OutCell
 	// Report is what the automatic checks found, for an output checker.
 	Report Report

@@ -7,12 +7,13 @@ import (
 // secondary adds complementary suppressions until no withheld cell can be
 // worked out exactly from the published cells and totals. It first runs
 // the classic heuristic to a fixpoint (no line with exactly one withheld
-// cell) and then an exact check: for 1-D tables the fixpoint suffices; for
-// 2-D tables a withheld cell is determined exactly when it is a bridge of
-// the bipartite graph of withheld cells (rows and columns as nodes); for
-// higher dimensions the linear system is solved modulo a large prime. Each
-// determined cell gets a further complement and the loop repeats. It
-// returns false when the table was too large for the n-D exact check.
+// cell) and then an exact check: for 1-D tables without groups the
+// fixpoint suffices; for 2-D tables without groups a withheld cell is
+// determined exactly when it is a bridge of the bipartite graph of
+// withheld cells (rows and columns as nodes); otherwise the linear system
+// is solved modulo a large prime. Each determined cell gets a further
+// complement and the loop repeats; so do cells that non-negativity pins.
+// It returns false when the table was too large for the exact check.
 func (c *control) secondary() (checked bool) {
 	checked = true
 	stuck := map[int]bool{}
@@ -35,14 +36,11 @@ func (c *control) secondary() (checked bool) {
 // exactlyDetermined returns withheld cells the linear system fixes (for
 // 2-D, one bridge at a time); ok is false if the check was skipped.
 func (c *control) exactlyDetermined() (cells []int, ok bool) {
-	switch len(c.g.size) {
-	case 1:
+	switch {
+	case len(c.g.size) == 1 && !c.g.grouped:
 		return nil, true
-	case 2:
-		if !c.g.grouped {
-			return c.bridges(), true
-		}
-		return c.determined()
+	case c.usesBridges():
+		return c.bridges(), true
 	default:
 		return c.determined()
 	}
