@@ -108,7 +108,7 @@ func (m *Main) printAgreement(a *govern.Agreement, st govern.State) {
 		outs[i] = string(o)
 	}
 	fmt.Fprintf(w, "outputs\t%s, threshold %d\n", strings.Join(outs, ", "), a.Threshold)
-	fmt.Fprintf(w, "dates\t%s to %s, review %s, retention %d days\n", a.Start, a.End, a.Review, a.RetentionDays)
+	fmt.Fprintf(w, "dates\t%s to %s, review %s%s, retention %d days\n", a.Start, a.End, a.Review, reviewNote(a, st), a.RetentionDays)
 	if pending := a.PendingApprovals(st.Owners); a.Status == govern.Draft && len(pending) > 0 {
 		fmt.Fprintf(w, "awaiting\tapproval by %s\n", strings.Join(pending, ", "))
 	}
@@ -120,6 +120,13 @@ func (m *Main) printAgreement(a *govern.Agreement, st govern.State) {
 		fmt.Fprintf(w, "history\t%s %s by %s → %s%s\n", h.At.Format(time.DateTime), h.Action, h.By, h.To, note)
 	}
 	w.Flush()
+}
+
+func reviewNote(a *govern.Agreement, st govern.State) string {
+	if a.ReviewDue(st.Now) {
+		return " (overdue)"
+	}
+	return ""
 }
 
 func (m *Main) agreementListCmd() *cobra.Command {
@@ -145,13 +152,13 @@ func (m *Main) agreementListCmd() *cobra.Command {
 					return writeJSON(m.Stdout, shown)
 				}
 				w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tSTATUS\tPURPOSE\tDATASETS\tEND\tTITLE")
+				fmt.Fprintln(w, "ID\tSTATUS\tPURPOSE\tDATASETS\tEND\tREVIEW\tTITLE")
 				for _, a := range shown {
 					ds := make([]string, len(a.Datasets))
 					for i, s := range a.Datasets {
 						ds[i] = s.Dataset
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.StatusAt(st.Now), a.Purpose, strings.Join(ds, ","), a.End, a.Title)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\n", a.ID, a.StatusAt(st.Now), a.Purpose, strings.Join(ds, ","), a.End, a.Review, reviewNote(a, st), a.Title)
 				}
 				return w.Flush()
 			})

@@ -82,7 +82,7 @@ func TestGovernanceCommands(t *testing.T) {
 		{"c.admin", "", []string{"agreement", "activate", "da-test", "--note", "signed 2026-11-20"}, 0, "now active"},
 		{"c.ana", "", []string{"agreement", "check", "--purpose", "domestic-abuse", "--read", "incidents:lsoa,occurred_on"}, 0, "ALLOWED (disclosure threshold 10)"},
 		{"c.ana", "", []string{"agreement", "check", "--purpose", "domestic-abuse", "--read", "incidents:postcode"}, 0, "does not share column(s) postcode"},
-		{"c.ana", "", []string{"agreement", "list"}, 0, "da-test  active  domestic-abuse  incidents  2027-10-31"},
+		{"c.ana", "", []string{"agreement", "list"}, 0, "da-test  active  domestic-abuse  incidents  2027-10-31  2027-05-01  Domestic abuse test"},
 		{"c.ana", "", []string{"agreement", "show", "da-test"}, 0, "activate by c.admin → active (signed 2026-11-20)"},
 		{"c.ana", "", []string{"agreement", "suspend", "da-test"}, 3, "cannot suspend"},
 		{"c.ana", "", []string{"purpose", "list"}, 0, "violence-and-vulnerability"},

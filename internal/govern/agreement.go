@@ -189,6 +189,16 @@ func (a *Agreement) StatusAt(now time.Time) Status {
 	return a.Status
 }
 
+// ReviewDue reports whether a live (approved, active or suspended)
+// agreement has passed its review date at now.
+func (a *Agreement) ReviewDue(now time.Time) bool {
+	switch a.StatusAt(now) {
+	case Approved, Active, Suspended:
+		return !a.Review.IsZero() && !now.Before(a.Review.DayAfter())
+	}
+	return false
+}
+
 // Started reports whether now is on or after the start date.
 func (a *Agreement) Started(now time.Time) bool { return !now.Before(a.Start.Time) }
 

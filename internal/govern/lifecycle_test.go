@@ -126,6 +126,27 @@ func TestExpiry(t *testing.T) {
 	}
 }
 
+func TestReviewDue(t *testing.T) {
+	a := baseAgreement() // review 2026-07-01, end 2026-12-31
+	for _, tt := range []struct {
+		at     string
+		status Status
+		want   bool
+	}{
+		{"2026-07-01T23:59:59Z", Active, false},
+		{"2026-07-02T00:00:00Z", Active, true},
+		{"2026-07-02T00:00:00Z", Suspended, true},
+		{"2026-07-02T00:00:00Z", Draft, false},
+		{"2027-01-01T00:00:00Z", Active, false}, // expired: no review, a new agreement
+	} {
+		now, _ := time.Parse(time.RFC3339, tt.at)
+		a.Status = tt.status
+		if got := a.ReviewDue(now); got != tt.want {
+			t.Errorf("%s at %s: got %t, want %t", tt.status, tt.at, got, tt.want)
+		}
+	}
+}
+
 func TestParseAgreementExample(t *testing.T) {
 	b, err := os.ReadFile("../../examples/agreements/domestic-abuse.json")
 	if err != nil {
