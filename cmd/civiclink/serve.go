@@ -8,8 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
 )
@@ -66,11 +68,12 @@ func (m *Main) webServer(st *store.Store) (*web.Server, error) {
 		return nil, err
 	}
 	return web.New(web.Config{
-		Catalog:    st,
-		Govern:     gov,
-		Audit:      rec,
-		Districts:  lads,
-		Indicators: &web.DistrictCounts{Store: st, County: county, Govern: gov},
+		Catalog:   st,
+		Govern:    gov,
+		Audit:     rec,
+		Districts: lads,
+		Indicators: &web.DistrictCounts{Store: st, County: county, Govern: gov,
+			Insight: &insight.Engine{Store: st, Gov: gov, Ledger: st, Auditor: disclose.NewAuditor()}},
 		Health: func(ctx context.Context) error {
 			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
 			return err

@@ -21,9 +21,11 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -130,9 +132,10 @@ func newFixture(tb testing.TB) *fixture {
 	c, d := loadGeo(tb)
 	f.srv, err = New(Config{
 		Catalog: st, Govern: f.gov, Audit: f.rec, Districts: d,
-		Indicators: &DistrictCounts{Store: st, County: c, Govern: f.gov},
-		Health:     func(ctx context.Context) error { _, err := st.Meta(ctx, "x"); return err },
-		Clock:      f.clock, UploadDir: tb.TempDir(),
+		Indicators: &DistrictCounts{Store: st, County: c, Govern: f.gov,
+			Insight: &insight.Engine{Store: st, Gov: f.gov, Ledger: st, Auditor: disclose.NewAuditor()}},
+		Health: func(ctx context.Context) error { _, err := st.Meta(ctx, "x"); return err },
+		Clock:  f.clock, UploadDir: tb.TempDir(),
 		Log: slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -38,19 +39,26 @@ var _ Aggregator = (*store.Store)(nil)
 
 // DistrictCounts is an [Indicators] source over the catalogue: for every
 // dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
-// of records of its latest version in each of the county's districts. It
-// asks govern before reading, leaves out opted-out records, and passes the
-// table through disclose.Apply with the threshold the decision sets.
+// of records of its latest version in each of the county's districts.
 //
-// It belongs in the insight room once that room grows district indicators;
-// the web app only needs the [Indicators] interface.
+// Datasets placed by district are answered by the insight engine, which
+// asks govern, leaves out opted-out records and applies disclosure control
+// (with its differencing auditor). Insight cannot yet roll LSOAs up to
+// districts, so LSOA-placed datasets are counted here the same way: ask
+// govern, leave out opt-outs, aggregate, roll up with the county's lookup,
+// and pass the table through disclose.Apply at the decision's threshold.
+// That roll-up belongs in insight once it can group by district.
 type DistrictCounts struct {
 	Store  Aggregator
 	County *geo.County
 	Govern Governance
-	// Policy is the disclosure control applied; its threshold is raised to
-	// the access decision's.
+	// Insight answers district-placed datasets; nil counts them here too.
+	Insight *insight.Engine
+	// Policy is the disclosure control applied to LSOA roll-ups; its
+	// threshold is raised to the access decision's.
 	Policy disclose.Policy
+
+	cache tableCache
 }
 
 const countPrefix = "records-"
@@ -102,6 +110,9 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if !ok {
 		return nil, fault.Errorf(fault.NotFound, "dataset %q has no district or LSOA column to map", d.ID)
 	}
+	if col.Type == catalog.TypeDistrict && dc.Insight != nil {
+		return dc.viaInsight(ctx, u, d, col, id, purpose)
+	}
 	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{col.Name}}}})
 	if err != nil {
@@ -115,16 +126,32 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if err != nil {
 		return nil, err
 	}
-	rows, err := dc.Store.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema,
-		By: []store.GroupKey{{Column: col.Name}}, Exclude: keys(ex)})
-	if err != nil {
-		return nil, err
-	}
-	t, unplaced := dc.table(col, rows)
 	p := dc.Policy
 	if th := int64(dec.Threshold); th > p.Threshold {
 		p.Threshold = th
 	}
+	key := releaseKey(id, purpose, v.ID, p.Threshold, ex)
+	if t, ok := dc.cache.get(key); ok {
+		return t, nil
+	}
+	out, err := dc.rollUp(ctx, u, d, col, v, p, keys(ex), id, purpose)
+	if err != nil {
+		return nil, err
+	}
+	dc.cache.put(key, out)
+	return out, nil
+}
+
+// rollUp counts an LSOA- (or district-) placed version by district and
+// applies disclosure control.
+func (dc *DistrictCounts) rollUp(ctx context.Context, u *govern.User, d *catalog.Dataset, col *catalog.Column, v *catalog.Version,
+	p disclose.Policy, exclude []string, id, purpose string) (*DistrictTable, error) {
+	rows, err := dc.Store.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema,
+		By: []store.GroupKey{{Column: col.Name}}, Exclude: exclude})
+	if err != nil {
+		return nil, err
+	}
+	t, unplaced := dc.table(col, rows)
 	res, err := disclose.Apply(ctx, t, p, disclose.Options{Dataset: d.ID, Query: id, By: u.ID})
 	if err != nil {
 		return nil, err
@@ -134,6 +161,21 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if unplaced > 0 {
 		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county) and are not counted.")
 	}
+	return out, nil
+}
+
+// viaInsight asks the insight engine for the counts by district column.
+func (dc *DistrictCounts) viaInsight(ctx context.Context, u *govern.User, d *catalog.Dataset, col *catalog.Column, id, purpose string) (*DistrictTable, error) {
+	res, err := dc.Insight.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, By: []string{col.Name}, Purpose: purpose})
+	if err != nil {
+		return nil, err
+	}
+	v, err := dc.Store.Version(ctx, d.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
+	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the total or from earlier releases.", v.Number, res.Report.Threshold))
 	return out, nil
 }
 
@@ -169,12 +211,15 @@ func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose st
 		v := DistrictValue{Code: code, Name: lad.Name, Display: c.Display(), Suppressed: c.Status.Suppressed()}
 		if !v.Suppressed {
 			f := float64(c.Count)
-			v.Value = &f
+			v.Value, v.Display = &f, groupDigits(c.Count)
 		}
 		out.Values = append(out.Values, v)
 	}
 	if c, ok := res.Cell(disclose.TotalLevel); ok {
 		out.Total = c.Display()
+		if !c.Status.Suppressed() {
+			out.Total = groupDigits(c.Count)
+		}
 	}
 	return out
 }

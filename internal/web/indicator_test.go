@@ -2,9 +2,15 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/ingest"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -80,7 +86,6 @@ func TestIndicatorErrors(t *testing.T) {
 	}{
 		{"unknown indicator", "/api/indicators/nope", http.StatusNotFound},
 		{"no version yet", "/api/indicators/records-incidents", http.StatusNotFound},
-		{"unknown purpose", "/api/indicators/records-incidents?purpose=curiosity", http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +93,109 @@ func TestIndicatorErrors(t *testing.T) {
 				t.Fatalf("status = %d, want %d", got, tt.want)
 			}
 		})
+	}
+	f.load(t, "incidents.csv")
+	res := owner.do("GET", "/api/indicators/records-incidents?purpose=curiosity", nil, "")
+	if got, want := res.StatusCode, http.StatusForbidden; got != want {
+		t.Fatalf("unknown purpose: status = %d, want %d", got, want)
+	}
+	if _, msg := errorCode(t, res); !strings.Contains(msg, "curiosity") {
+		t.Errorf("message %q does not name the purpose", msg)
+	}
+}
+
+// TestIndicatorLSOARollUp places records by LSOA and checks they are
+// counted in their districts, small districts suppressed, and records
+// outside the county left out with a note.
+func TestIndicatorLSOARollUp(t *testing.T) {
+	f := newFixture(t)
+	c, _ := loadGeo(t)
+	ctx := t.Context()
+	sc := &catalog.Schema{Columns: []catalog.Column{
+		{Name: "call_id", Type: catalog.TypeString, Role: catalog.RoleRecordID, Required: true},
+		{Name: "lsoa", Type: catalog.TypeLSOA, Role: catalog.RoleGeography},
+	}}
+	if err := f.st.CreateDataset(ctx, &catalog.Dataset{ID: "calls", PartnerID: "police", Name: "Calls", Schema: sc}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	var b strings.Builder
+	b.WriteString("call_id,lsoa\n")
+	n := 0
+	for i, lad := range c.LADCodes() {
+		count := 11 + i // every district publishable...
+		if lad == "E07000074" {
+			count = 4 // ...but Maldon
+		}
+		lsoas := c.LSOAsIn(lad)
+		for k := 0; k < count; k++ {
+			n++
+			fmt.Fprintf(&b, "c%d,%s\n", n, lsoas[k%len(lsoas)].Code)
+		}
+		want[lad] = count
+	}
+	for k := 0; k < 3; k++ { // City of London: not in the county
+		n++
+		fmt.Fprintf(&b, "c%d,E01000001\n", n)
+	}
+	path := filepath.Join(t.TempDir(), "calls.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, f.st, ingest.Request{DatasetID: "calls", Path: path, User: ownerID}); err != nil {
+		t.Fatal(err)
+	}
+	owner := f.client(t)
+	owner.signIn(ownerID, password)
+	var tab DistrictTable
+	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators/records-calls", nil, ""))), &tab)
+	if got, want := len(tab.Values), 14; got != want {
+		t.Fatalf("%d districts, want %d", got, want)
+	}
+	shown := 0
+	for _, v := range tab.Values {
+		switch {
+		case v.Code == "E07000074":
+			if !v.Suppressed || v.Display != "[c]" {
+				t.Errorf("Maldon = %+v, want [c]", v)
+			}
+		case !v.Suppressed:
+			shown++
+			if int(*v.Value) != want[v.Code] {
+				t.Errorf("%s = %v, want %d", v.Code, *v.Value, want[v.Code])
+			}
+		}
+	}
+	if shown < 12 {
+		t.Errorf("only %d districts shown, want at least 12", shown)
+	}
+	if !strings.Contains(strings.Join(tab.Notes, " "), "outside the county") {
+		t.Errorf("notes %q do not mention the records outside the county", tab.Notes)
+	}
+
+	// A repeat view is served from the cache, but access is still decided
+	// per request: another partner is refused.
+	other := f.client(t)
+	other.signIn(analystID, password)
+	if got, want := other.do("GET", "/api/indicators/records-calls", nil, "").StatusCode, http.StatusForbidden; got != want {
+		t.Fatalf("other partner after a cached view: status = %d, want %d", got, want)
+	}
+	// A new version is a new release: Maldon grows past the threshold.
+	for k := 0; k < 10; k++ {
+		n++
+		fmt.Fprintf(&b, "c%d,%s\n", n, c.LSOAsIn("E07000074")[0].Code)
+	}
+	path2 := filepath.Join(t.TempDir(), "calls2.csv")
+	os.WriteFile(path2, []byte(b.String()), 0o644)
+	if _, err := ingest.Run(ctx, f.st, ingest.Request{DatasetID: "calls", Path: path2, User: ownerID}); err != nil {
+		t.Fatal(err)
+	}
+	var tab2 DistrictTable
+	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators/records-calls", nil, ""))), &tab2)
+	for _, v := range tab2.Values {
+		if v.Code == "E07000074" && (v.Suppressed || v.Value == nil || *v.Value != 14) {
+			t.Errorf("Maldon in version 2 = %+v, want 14 shown", v)
+		}
 	}
 }
 

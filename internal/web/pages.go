@@ -30,13 +30,16 @@ type view struct {
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
 	"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
-	"num": func(n int64) string {
-		s := fmt.Sprint(n)
-		for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-			s = s[:i] + "," + s[i:]
-		}
-		return s
-	},
+	"num":  groupDigits,
+}
+
+// groupDigits writes n with thousands separators: 17,473.
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // parsePages parses every page with the shared layout; a template error

@@ -328,3 +328,15 @@ func TestBrokenConfig(t *testing.T) {
 		t.Fatalf("New(empty) error = %v, want invalid", err)
 	}
 }
+
+func TestGroupDigits(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {17473, "17,473"}, {-1234567, "-1,234,567"}}
+	for _, tt := range tests {
+		if got := groupDigits(tt.n); got != tt.want {
+			t.Errorf("groupDigits(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
