@@ -19,7 +19,7 @@ import (
 // another.
 const (
 	benchUsers    = 50
-	benchRequests = 10// per user per path per round
+	benchRequests = 10 // per user per path per round
 )
 
 // BenchmarkServe measures the server under 50 concurrent signed-in users
