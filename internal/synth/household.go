@@ -113,10 +113,9 @@ func (w *world) makeMember(r *rand.Rand, hh *household, i int, sur string) {
 			p.sex = ref.sex
 		}
 	case 'C':
+		// no redraw when the child is close in age to the reference
+		// person (a younger sibling): a redraw would bend the pyramid
 		p.role, p.age = 'C', w.childAg.sample(r)
-		for try := 0; try < 4 && p.age > ref.age-16; try++ {
-			p.age = w.childAg.sample(r)
-		}
 		p.sex = "MF"[r.IntN(2)]
 	default:
 		p.role, p.age = 'A', 18+w.adultAg.sample(r)

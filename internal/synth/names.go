@@ -29,8 +29,10 @@ type names struct {
 	// headMass is the reference surnames' share of people.
 	headMass float64
 	head     map[string]bool
-	// ethnic are surnames typical of some ethnic groups, by group.
-	ethnic map[int]*dist
+	// ethnic are surnames typical of some ethnic groups, by group, and
+	// the share of the group's surnames drawn from them.
+	ethnic      map[int]*dist
+	ethnicShare map[int]float64
 	// forenames by cohort key and sex (0 male, 1 female).
 	forenames map[int]*[2]*dist
 }
@@ -175,35 +177,43 @@ func tailSurnames(head map[string]bool) []string {
 	return out
 }
 
-// Ethnic groups with their own surname lists (indexes into ethnicGroups).
+// ethnicSurnames are surnames typical of some ethnic groups, with the
+// share of the group's surnames drawn from them (the rest come from the
+// whole population's list). Weights within a list fall gently with rank.
+var ethnicSurnames = map[string]struct {
+	share float64
+	names string
+}{
+	"A1": {0.7, "Patel Shah Singh Kaur Sharma Kumar Gill Mistry Parmar Joshi Desai Mehta Chauhan Sandhu Dhillon Bains"},
+	"A2": {0.7, "Khan Ali Hussain Ahmed Akhtar Iqbal Mahmood Riaz Malik Butt Raja Aslam Rashid Shah Bibi Nawaz"},
+	"A3": {0.7, "Begum Miah Rahman Islam Uddin Ahmed Khatun Akter Hossain Chowdhury Ali Hoque Alam Khan"},
+	"A4": {0.7, "Chen Wang Li Zhang Liu Wong Lee Chan Lin Yang Huang Ho Cheung Lam Ng Tang"},
+	"A5": {0.5, "Perera Fernando Silva Nguyen Tran Rai Gurung Khan Ali Shah Tamang Pham Jayasinghe Limbu"},
+	"B1": {0.6, "Okafor Adeyemi Mensah Osei Okoro Adebayo Nwosu Boateng Asante Mohamed Abdi Hassan Owusu Oduya Adeleke Eze Bello Ogunleye"},
+	"W5": {0.3, "Nowak Kowalski Wisniewski Wojcik Kaminski Lewandowski Zielinski Szymanski Popescu Ionescu Popa Dumitru Kazlauskas Petrauskas Silva Santos Ferreira Pereira Rossi Russo Esposito Muller Schmidt Garcia Rodriguez Martinez Papadopoulos Yilmaz Kaya Demir"},
+	"O1": {0.6, "Hassan Ali Mohamed Ahmed Ibrahim Saleh Mahmoud Khalil Haddad Nasser Omar Yousef"},
+}
+
 func (n *names) buildEthnic() {
-	lists := map[string]string{
-		"A1": "Patel Shah Singh Kaur Sharma Kumar Gill Mistry Parmar Joshi Desai Mehta",
-		"A2": "Khan Ali Hussain Ahmed Akhtar Iqbal Mahmood Riaz Malik Butt Raja Aslam",
-		"A3": "Begum Miah Rahman Islam Uddin Ahmed Khatun Akter Hossain Chowdhury",
-		"A4": "Chen Wang Li Zhang Liu Wong Lee Chan Lin Yang Huang Ho",
-		"A5": "Perera Fernando Silva Nguyen Tran Rai Gurung Khan Ali Shah",
-		"B1": "Okafor Adeyemi Mensah Osei Okoro Adebayo Nwosu Boateng Asante Mohamed Abdi Hassan",
-		"W5": "Nowak Kowalski Wisniewski Popescu Ionescu Kazlauskas Silva Santos Rossi Muller Garcia Yilmaz",
-		"O1": "Hassan Ali Mohamed Ahmed Ibrahim Saleh Mahmoud Khalil",
-	}
 	n.ethnic = map[int]*dist{}
-	for code, list := range lists {
+	n.ethnicShare = map[int]float64{}
+	for code, l := range ethnicSurnames {
 		g := ethnicIndex(code)
-		fs := strings.Fields(list)
-		ws := zipf(len(fs), 1, 1)
+		fs := strings.Fields(l.names)
+		ws := zipf(len(fs), 4, 1)
 		var wl []weighted
 		for i, f := range fs {
 			wl = append(wl, weighted{f, ws[i]})
 		}
 		n.ethnic[g] = newDist(wl)
+		n.ethnicShare[g] = l.share
 	}
 }
 
-// surname draws a household surname for an ethnic group: a group's own
-// list most of the time where it has one, else the whole population's.
+// surname draws a household surname for an ethnic group: from the group's
+// own list at its share, else from the whole population's.
 func (n *names) surname(r *rand.Rand, group int) string {
-	if d, ok := n.ethnic[group]; ok && r.Float64() < 0.7 {
+	if d, ok := n.ethnic[group]; ok && r.Float64() < n.ethnicShare[group] {
 		return d.sample(r)
 	}
 	return n.surnames.sample(r)

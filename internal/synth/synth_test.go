@@ -219,7 +219,7 @@ func TestDistributions(t *testing.T) {
 	}
 	for i, want := range pyramidShares() {
 		got := bands[i] / n
-		if math.Abs(got-want) > tol(want, 1.3)+0.006 {
+		if math.Abs(got-want) > tol(want, 1.3) {
 			t.Errorf("age band %d–%d: got %.4f, want %.4f", 5*i, 5*i+4, got, want)
 		}
 	}
