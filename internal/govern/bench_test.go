@@ -83,14 +83,17 @@ func BenchmarkHashPassword(b *testing.B) {
 	p := DefaultArgon2
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt)
-	ref := perOp(3, func() {
+	derive := func() {
 		argon2.IDKey([]byte("a long enough passphrase"), salt, p.Time, p.Memory, p.Threads, uint32(p.KeyLen))
-	})
+	}
+	ref := perOp(3, derive)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := HashPassword("a long enough passphrase"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportRatio(b, ref)
+	// The machine is shared: take the faster of the reference runs before
+	// and after, so a busy spell during one does not flatter the ratio.
+	reportRatio(b, min(ref, perOp(3, derive)))
 }
