@@ -108,8 +108,8 @@ func (m *Main) auditCmd() *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&keyPath, "audit-key", "", "the audit signing key file (env CIVICLINK_AUDIT_KEY_FILE; default <data>.audit-key)")
 	cmd.AddCommand(
-		m.auditListCmd(),
-		m.auditUsesCmd(),
+		m.auditListCmd(&keyPath),
+		m.auditUsesCmd(&keyPath),
 		m.auditVerifyCmd(&keyPath),
 		m.auditProveCmd(&keyPath),
 		m.auditHeadCmd(),
@@ -165,31 +165,38 @@ func parseWhen(name, s string) (time.Time, error) {
 	return time.Time{}, fault.Errorf(fault.Invalid, "--%s %q is not a time: use RFC 3339 (2026-11-23T09:00:00Z) or a date (2026-11-23)", name, s)
 }
 
-// entries opens the log read-only and lists what the flags select.
-func (m *Main) entries(ctx context.Context, ff *filterFlags) ([]audit.Entry, error) {
+// entries lists what the flags select and records that the audit log was
+// read (action, the filter, how many entries were shown); a read that cannot
+// be recorded is refused.
+func (m *Main) entries(ctx context.Context, ff *filterFlags, action, keyPath string) ([]audit.Entry, error) {
 	f, err := ff.filter()
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.currentStore(ctx)
+	log, err := m.auditLog(ctx, keyPath)
 	if err != nil {
 		return nil, err
 	}
-	log, err := s.AuditLog(ctx, nil)
+	es, err := log.Entries(ctx, f)
+	ev := audit.Event{User: m.User, Action: action, Target: "audit-log", Outcome: audit.Allowed}
 	if err != nil {
-		return nil, err
+		ev.Outcome, ev.Reason = audit.Error, fault.Message(err)
 	}
-	return log.Entries(ctx, f)
+	ev.Details, _ = json.Marshal(map[string]any{"filter": f, "entries": len(es)})
+	if _, rerr := log.Append(ctx, ev); rerr != nil && err == nil {
+		return nil, rerr
+	}
+	return es, err
 }
 
-func (m *Main) auditListCmd() *cobra.Command {
+func (m *Main) auditListCmd(keyPath *string) *cobra.Command {
 	var ff filterFlags
 	cmd := &cobra.Command{
 		Use:   "list [filters]",
 		Short: "List audit entries (everything, or what the filters select)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			es, err := m.entries(cmd.Context(), &ff)
+			es, err := m.entries(cmd.Context(), &ff, "audit.list", *keyPath)
 			if err != nil {
 				return err
 			}
@@ -210,7 +217,7 @@ func (m *Main) auditListCmd() *cobra.Command {
 	return cmd
 }
 
-func (m *Main) auditUsesCmd() *cobra.Command {
+func (m *Main) auditUsesCmd(keyPath *string) *cobra.Command {
 	var ff filterFlags
 	cmd := &cobra.Command{
 		Use:   "uses --partner P [filters]",
@@ -220,7 +227,7 @@ func (m *Main) auditUsesCmd() *cobra.Command {
 			if ff.f.Owner == "" {
 				return fault.Errorf(fault.Invalid, "audit uses needs --partner: the partner whose data you ask about")
 			}
-			es, err := m.entries(cmd.Context(), &ff)
+			es, err := m.entries(cmd.Context(), &ff, "audit.uses", *keyPath)
 			if err != nil {
 				return err
 			}

@@ -56,6 +56,7 @@ func TestAuditCommands(t *testing.T) {
 		{[]string{"audit", "uses", "--partner", "police"}, 0, "2 uses of police's data"},
 		{[]string{"audit", "uses", "--partner", "police", "--agreement", "dsa-7"}, 0, "ana   council      query   incidents@3"},
 		{[]string{"audit", "uses"}, 2, "needs --partner"},
+		{[]string{"audit", "list", "--action", "audit.uses", "--json"}, 0, `"details":{"entries":2,"filter":{"owner":"police"}}`},
 	}
 	for _, s := range steps {
 		checkRun(t, data, s.args, s.wantCode, s.want)
@@ -65,7 +66,7 @@ func TestAuditCommands(t *testing.T) {
 	checkRun(t, data, []string{"audit", "verify", "--head", head, "--pubkey", pub}, 0, "consistent with 1 kept tree head")
 	checkRun(t, data, []string{"audit", "prove", "1", "--head", head}, 0, "entry 1 is included in the tree head of 3 entries")
 	checkRun(t, data, []string{"audit", "prove", "3", "--head", head}, 2, "not covered by the tree head of 3 entries")
-	checkRun(t, data, []string{"audit", "prove", "3"}, 0, `"action":"agreement.approve"`)
+	checkRun(t, data, []string{"audit", "prove", "0"}, 0, `"action":"login"`)
 	checkRun(t, data, []string{"audit", "prove", "x"}, 2, "not a number")
 
 	b, _ := os.ReadFile(head)

@@ -50,19 +50,19 @@ func (c Columns) Equal(o Columns) bool {
 
 // Filter selects entries for a listing; zero fields match everything.
 type Filter struct {
-	User      string
-	Partner   string // the acting partner
-	Owner     string // a partner whose data was touched
-	Dataset   string // a dataset id, with or without "@version"
-	Action    string
-	Outcome   string
-	Agreement string
-	Since     time.Time // inclusive
-	Until     time.Time // exclusive
+	User      string    `json:"user,omitzero"`
+	Partner   string    `json:"partner,omitzero"` // the acting partner
+	Owner     string    `json:"owner,omitzero"`   // a partner whose data was touched
+	Dataset   string    `json:"dataset,omitzero"` // a dataset id, with or without "@version"
+	Action    string    `json:"action,omitzero"`
+	Outcome   string    `json:"outcome,omitzero"`
+	Agreement string    `json:"agreement,omitzero"`
+	Since     time.Time `json:"since,omitzero"` // inclusive
+	Until     time.Time `json:"until,omitzero"` // exclusive
 	// From is the first index to consider (for paging).
-	From uint64
+	From uint64 `json:"from,omitzero"`
 	// Limit caps the number of entries; 0 for no cap.
-	Limit int
+	Limit int `json:"limit,omitzero"`
 }
 
 // Validate checks the filter's values.

@@ -12,7 +12,7 @@ import (
 
 // BenchmarkAuditAppend measures appends to a file store already holding
 // `prefill` entries (each append: canonical bytes, leaf hash, O(log n) tree
-// update, ed25519 signature, one transaction of three writes) against a
+// update, ed25519 signature, one transaction of two inserts) against a
 // reference interleaved with it in the same loop, so both see the same load
 // on a shared machine: a plain autocommit INSERT of the same bytes into a
 // table with no Merkle work. It reports entries/s for both and x-plain, the
