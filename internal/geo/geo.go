@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/refdata"
@@ -88,6 +89,19 @@ type County struct {
 	lsoaIndex  map[string]int
 	lsoa11LAD  map[string]string // 2011 LSOA code → LAD code
 	lsoasByLAD map[string][]int
+}
+
+var (
+	essexOnce sync.Once
+	essex     *County
+	essexErr  error
+)
+
+// Essex returns the county's geography, read from the reference data
+// folder on first use and shared afterwards (a County is read-only).
+func Essex() (*County, error) {
+	essexOnce.Do(func() { essex, essexErr = Load() })
+	return essex, essexErr
 }
 
 // Load reads the county's geography from the reference data folder.

@@ -15,7 +15,7 @@ var (
 
 func testCounty(tb testing.TB) *County {
 	tb.Helper()
-	countyOnce.Do(func() { county, countyErr = Load() })
+	countyOnce.Do(func() { county, countyErr = Essex() })
 	if countyErr != nil {
 		tb.Fatalf("Load: %v", countyErr)
 	}

@@ -186,6 +186,7 @@ func TestDistributions(t *testing.T) {
 		return -1
 	}
 	lad, dob, sur, nhs := col("first_lad"), col("dob"), col("surname"), col("nhs_number")
+	lsoa, pc := col("first_lsoa"), col("first_postcode")
 	n := float64(len(recs) - 1)
 	ladN := map[string]float64{}
 	bands := make([]float64, len(agePyramid))
@@ -201,6 +202,12 @@ func TestDistributions(t *testing.T) {
 		surN[r[sur]]++
 		if !w.names.head[r[sur]] {
 			tail++
+		}
+		if l, ok := w.county.LADOfLSOA(r[lsoa]); !ok || l != r[lad] {
+			t.Fatalf("person %s: LSOA %s is in %s, not %s", r[0], r[lsoa], l, r[lad])
+		}
+		if !servesDistrict(w, r[pc], r[lad]) {
+			t.Fatalf("person %s: postcode %s does not serve %s", r[0], r[pc], r[lad])
 		}
 		if _, err := normalise.NHSNumber(r[nhs]); err != nil {
 			t.Fatalf("person %s: NHS number %s: %v", r[0], r[nhs], err)
@@ -320,4 +327,19 @@ func TestErrorLabels(t *testing.T) {
 			t.Errorf("no police record checked for %s", k)
 		}
 	}
+}
+
+// servesDistrict reports whether a postcode's district has residents in
+// the LAD by the approximate table.
+func servesDistrict(w *world, postcode, lad string) bool {
+	d, ok := w.county.PostcodeDistrict(strings.Fields(postcode)[0])
+	if !ok {
+		return false
+	}
+	for _, s := range d.Shares {
+		if s.LADCode == lad {
+			return true
+		}
+	}
+	return false
 }
