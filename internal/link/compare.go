@@ -188,8 +188,55 @@ func buildComparer(t *table, spec ComparisonSpec) (Comparer, *Column, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if spec.SwapWith != "" {
+		other, err := t.column([]string{spec.SwapWith}, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		c = newSwapped(c, col, other)
+	}
 	if n := len(c.Levels()); n < 2 || n > maxLevels-1 {
 		return nil, nil, fault.Errorf(fault.Invalid, "comparison %s has %d levels: use fewer thresholds", spec.Label(), n)
 	}
 	return c, col, nil
+}
+
+// swapped wraps a comparison with a level for values written in each
+// other's fields: a's value equals b's other field, or the reverse.
+type swapped struct {
+	inner      Comparer
+	col, other *Column
+	levels     []Level
+	below      int // inner levels from this index move down one
+}
+
+func newSwapped(inner Comparer, col, other *Column) *swapped {
+	ls := inner.Levels()
+	below := 1
+	for l, lv := range ls {
+		if lv.Exact {
+			below = l + 1
+		}
+	}
+	levels := append(append(append([]Level{}, ls[:below]...), Level{Label: "swapped"}), ls[below:]...)
+	return &swapped{inner: inner, col: col, other: other, levels: levels, below: below}
+}
+
+func (s *swapped) Levels() []Level { return s.levels }
+
+func (s *swapped) Compare(a, b int) int {
+	l := s.inner.Compare(a, b)
+	if l < s.below {
+		return l
+	}
+	if s.cross(a, b) || s.cross(b, a) {
+		return s.below
+	}
+	return l + 1
+}
+
+// cross reports whether a's value equals b's other field.
+func (s *swapped) cross(a, b int) bool {
+	ca, cb := s.col.Codes[a], s.other.Codes[b]
+	return ca != 0 && cb != 0 && s.col.Values[ca] == s.other.Values[cb]
 }

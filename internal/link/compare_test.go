@@ -135,3 +135,28 @@ func TestOneTypo(t *testing.T) {
 		}
 	}
 }
+
+func TestSwappedLevel(t *testing.T) {
+	tb, err := newTable([]Dataset{{Name: "d", Fields: []string{"forename", "surname"}, Records: []Record{
+		{ID: "1", Values: []string{"sophie", "snell"}},
+		{ID: "2", Values: []string{"snell", "sophie"}},
+		{ID: "3", Values: []string{"sophia", "snell"}},
+		{ID: "4", Values: []string{"", "snell"}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := buildComparer(tb, ComparisonSpec{Field: "forename", Kind: "jaro_winkler", SwapWith: "surname"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		a, b int
+		want string
+	}{{0, 1, "swapped"}, {1, 0, "swapped"}, {0, 2, "jw>=0.92"}, {0, 0, "exact"}, {0, 3, "null"}}
+	for _, tt := range tests {
+		if got := c.Levels()[c.Compare(tt.a, tt.b)].Label; got != tt.want {
+			t.Errorf("records %d, %d: level %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

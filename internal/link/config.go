@@ -84,6 +84,10 @@ type ComparisonSpec struct {
 	Raw bool `json:"raw,omitempty"`
 	// Bits is the Bloom-filter length for the dice kind.
 	Bits int `json:"bits,omitempty"`
+	// SwapWith names a field whose value may have been written in this
+	// one's place (surname for forename): a pair whose values agree
+	// crosswise gets a "swapped" level just below exact.
+	SwapWith string `json:"swap_with,omitempty"`
 }
 
 // FieldList returns the fields the comparison reads.
@@ -255,7 +259,7 @@ func (c Config) Validate() error {
 // so a caller can refuse to match on a truth column.
 func (c Config) UsesField(f string) bool {
 	for _, s := range c.Comparisons {
-		if slices.Contains(s.FieldList(), f) {
+		if slices.Contains(s.FieldList(), f) || s.SwapWith == f {
 			return true
 		}
 	}

@@ -96,6 +96,9 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	var raws []bool
 	for _, spec := range e.cfg.Comparisons {
 		fields, raws = append(fields, spec.FieldList()), append(raws, spec.Raw || spec.Kind == "dice")
+		if spec.SwapWith != "" {
+			fields, raws = append(fields, []string{spec.SwapWith}), append(raws, spec.Raw || spec.Kind == "dice")
+		}
 	}
 	if err := e.buildColumns(fields, raws); err != nil {
 		return nil, err
