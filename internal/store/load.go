@@ -14,9 +14,11 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 )
 
-// Load is a dataset version being written. Rows go into a new table inside
-// one transaction; nothing is visible, and nothing survives a crash, until
-// Commit records the version in the same transaction.
+// Load is a dataset version being written. Rows go into a new table that
+// no version refers to, flushed in committed chunks so memory stays bounded
+// however large the input; only Commit makes it a version, in one small
+// transaction. Abort drops the table, and Open drops any such table a crash
+// left behind, so a failed or killed load leaves nothing visible.
 type Load struct {
 	s       *Store
 	conn    *sql.Conn
@@ -26,7 +28,11 @@ type Load struct {
 	table   string
 	done    bool
 	buf     []driver.Value
+	pending int
 }
+
+// flushRows is how many appended rows are written out at a time.
+const flushRows = 1 << 17
 
 // sqlType is the DuckDB column type for a catalogue type.
 func sqlType(t catalog.Type) string {
@@ -67,9 +73,6 @@ func (l *Load) begin(ctx context.Context) error {
 		return err
 	}
 	l.table = fmt.Sprintf("ds_%d", l.id)
-	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
-		return err
-	}
 	cols := make([]string, len(l.dataset.Schema.Columns))
 	for i, c := range l.dataset.Schema.Columns {
 		cols[i] = quoteIdent(c.Name) + " " + sqlType(c.Type)
@@ -90,7 +93,14 @@ func (l *Load) Append(values ...any) error {
 	for _, v := range values {
 		l.buf = append(l.buf, v)
 	}
-	return l.app.AppendRow(l.buf...)
+	if err := l.app.AppendRow(l.buf...); err != nil {
+		return err
+	}
+	if l.pending++; l.pending == flushRows {
+		l.pending = 0
+		return l.app.Flush()
+	}
+	return nil
 }
 
 // ColumnStats computes, over the rows appended so far, each column's
@@ -134,7 +144,11 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 		return fault.Wrap(err, fault.Internal, "cannot write rows to the store")
 	}
 	l.app = nil
+	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return err
+	}
 	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM dataset_versions WHERE dataset_id = ?`, l.dataset.ID).Scan(&v.Number); err != nil {
+		l.conn.ExecContext(context.Background(), `ROLLBACK`)
 		return err
 	}
 	v.ID, v.DatasetID, v.Table, v.LoadedAt = l.id, l.dataset.ID, l.table, l.s.now()
@@ -145,12 +159,14 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 	_, err = l.conn.ExecContext(ctx, `INSERT INTO dataset_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.DatasetID, v.Number, v.Table, v.Rows, v.Rejected, v.SHA256, v.Source, v.Format, v.LoadedBy, v.LoadedAt, string(q))
 	if err != nil {
+		l.conn.ExecContext(context.Background(), `ROLLBACK`)
 		if isConstraint(err) {
 			return fault.Errorf(fault.Conflict, "dataset %q already has a version from this exact input (sha256 %s)", v.DatasetID, v.SHA256)
 		}
 		return err
 	}
 	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		l.conn.ExecContext(context.Background(), `ROLLBACK`)
 		return fault.Wrap(err, fault.Internal, "cannot commit the new version")
 	}
 	l.done = true
@@ -168,6 +184,32 @@ func (l *Load) Abort() {
 	if l.app != nil {
 		l.app.Close()
 	}
-	l.conn.ExecContext(context.Background(), `ROLLBACK`)
+	l.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS `+l.table)
 	l.conn.Close()
+}
+
+// dropOrphans drops version tables that no version refers to: the staging
+// tables of loads that a crash or kill interrupted.
+func (s *Store) dropOrphans(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE table_name LIKE 'ds\_%' ESCAPE '\' AND table_name NOT IN (SELECT table_name FROM dataset_versions)`)
+	if err != nil {
+		return err
+	}
+	var orphans []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		orphans = append(orphans, t)
+	}
+	rows.Close()
+	for _, t := range orphans {
+		if _, err := s.db.ExecContext(ctx, `DROP TABLE IF EXISTS `+quoteIdent(t)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

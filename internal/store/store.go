@@ -63,6 +63,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.dropOrphans(ctx); err != nil {
+		db.Close()
+		return nil, fault.Wrap(err, fault.Internal, "cannot clear the remains of an interrupted load")
+	}
 	return s, nil
 }
 
