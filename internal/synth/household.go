@@ -128,13 +128,22 @@ func (w *world) makeMember(r *rand.Rand, hh *household, i int, sur string) {
 	p.fore = w.names.forename(r, yearOf(p.dob), p.sex)
 	p.sur, p.alt = sur, w.names.surname(r, int(p.eth))
 	switch p.role {
+	case 'R':
+		if p.sex == 'M' && r.Float64() < 0.8 { // most men never change name
+			p.alt = ""
+		}
 	case 'P':
 		if r.Float64() < 0.3 { // not married, or kept their name
 			p.sur, p.alt = p.alt, sur
 		}
 	case 'C':
-		if hh.members[1].role == 'P' && hh.members[1].sur != sur && r.Float64() < 0.5 {
-			p.sur = hh.members[1].sur
+		p.alt = ""
+		if hh.members[1].role == 'P' && hh.members[1].sur != sur {
+			// the other parent's surname: recorded by some agencies
+			p.alt = hh.members[1].sur
+			if r.Float64() < 0.5 {
+				p.sur, p.alt = p.alt, sur
+			}
 		}
 	case 'A':
 		if r.Float64() < 0.5 { // a lodger or friend, not family
