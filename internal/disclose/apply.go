@@ -179,8 +179,15 @@ func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
 	return r
 }
 
+// levels returns extended cell e's level names, carved from a shared
+// backing array so a large table does not allocate once per cell.
 func (c *control) levels(t *Table, e int) []string {
-	out := make([]string, len(c.g.size))
+	nd := len(c.g.size)
+	if len(c.levelBuf) < nd {
+		c.levelBuf = make([]string, nd*1024)
+	}
+	out := c.levelBuf[:nd:nd]
+	c.levelBuf = c.levelBuf[nd:]
 	for d := range c.g.size {
 		switch k := c.g.coord(e, d); {
 		case k < c.g.size[d]:

@@ -14,6 +14,8 @@ type control struct {
 	names  []string     // dimension names, for reasons
 	stuck  map[int]bool // withheld cells left determinable: no complement remained
 	dirty  []int        // cells suppressed since the last line fixpoint
+
+	levelBuf []string // backing store for levels
 }
 
 func newControl(g *grid, th int64) *control {
