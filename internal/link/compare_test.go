@@ -1,6 +1,7 @@
 package link
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -108,7 +109,7 @@ func FuzzParseDay(f *testing.F) {
 }
 
 func TestNormalise(t *testing.T) {
-	tests := map[string]string{"  Anne  Marie ": "anne marie", "smith": "smith", "ÉLODIE": "élodie", "a\tb": "a b", "": ""}
+	tests := map[string]string{"  Anne  Marie ": "anne marie", "smith": "smith", "ÉLODIE": "élodie", "a\tb": "a b", "a\nb": "a b", "": ""}
 	for in, want := range tests {
 		if got := Normalise(in); got != want {
 			t.Errorf("Normalise(%q) = %q, want %q", in, got, want)
@@ -159,4 +160,19 @@ func TestSwappedLevel(t *testing.T) {
 			t.Errorf("records %d, %d: level %q, want %q", tt.a, tt.b, got, tt.want)
 		}
 	}
+}
+
+func FuzzNormalise(f *testing.F) {
+	for _, s := range []string{"  Anne  Marie ", "ÉLODIE", "a\tb", "o'brien", "\u00a0x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalise(s)
+		if Normalise(n) != n {
+			t.Fatalf("Normalise is not idempotent on %q: %q then %q", s, n, Normalise(n))
+		}
+		if strings.TrimSpace(n) != n || strings.Contains(n, "  ") {
+			t.Fatalf("Normalise(%q) = %q keeps outer or doubled space", s, n)
+		}
+	})
 }

@@ -250,7 +250,7 @@ func Normalise(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 || (c >= 'A' && c <= 'Z') || (c == ' ' && i > 0 && s[i-1] == ' ') || c == '\t' {
+		if c >= 0x80 || c < ' ' || (c >= 'A' && c <= 'Z') || (c == ' ' && i > 0 && s[i-1] == ' ') {
 			clean = false
 			break
 		}
