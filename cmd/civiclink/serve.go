@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
-	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
@@ -38,27 +37,32 @@ Users sign in with the accounts and API tokens kept by the governance room.`,
 }
 
 // serve runs the web app over st on addr until ctx is done; `civiclink
-// demo` calls it after building the demo county.
+// demo` calls it after building the demo county (st must be the store this
+// invocation opened, so governance and the audit log use the same one).
 func (m *Main) serve(ctx context.Context, st *store.Store, addr string) error {
-	srv, err := m.webServer(st)
+	srv, err := m.webServer(ctx, st)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	if users, err := st.Users(ctx); err == nil && len(users) == 0 {
-		fmt.Fprintln(m.Stderr, "civiclink serve: the store has no users yet, so nobody can sign in; create the first one with the user commands")
+		fmt.Fprintln(m.Stderr, "civiclink serve: the store has no users yet, so nobody can sign in; create the first with `civiclink user bootstrap`")
 	}
 	fmt.Fprintf(m.Stdout, "civiclink: serving %s on http://%s/ (Ctrl-C stops)\n", st.Path(), addr)
 	return srv.Serve(ctx, addr)
 }
 
-// webServer wires the web app to the store, the governance service, the
-// geography and the disclosure-controlled indicators.
-func (m *Main) webServer(st *store.Store) (*web.Server, error) {
-	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
-	rec := logRecorder{log: log}
-	gov := govern.NewService(st, rec)
-	gov.Clock = m.Clock
+// webServer wires the web app to the store, the governance service (which
+// records to the store's signed audit log), the geography and the
+// disclosure-controlled indicators.
+func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, error) {
+	gov, gst, err := m.governService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if gst != st {
+		return nil, fault.Errorf(fault.Internal, "serve: the governance service opened another store than the one served")
+	}
 	county, err := geo.Load()
 	if err != nil {
 		return nil, err
@@ -70,7 +74,7 @@ func (m *Main) webServer(st *store.Store) (*web.Server, error) {
 	return web.New(web.Config{
 		Catalog:   st,
 		Govern:    gov,
-		Audit:     rec,
+		Audit:     gov.Audit,
 		Districts: lads,
 		Indicators: &web.DistrictCounts{Store: st, County: county, Govern: gov,
 			Insight: &insight.Engine{Store: st, Gov: gov, Ledger: st, Auditor: disclose.NewAuditor()}},
@@ -79,19 +83,6 @@ func (m *Main) webServer(st *store.Store) (*web.Server, error) {
 			return err
 		},
 		Clock: m.Clock,
-		Log:   log,
+		Log:   slog.New(slog.NewTextHandler(m.Stderr, nil)),
 	})
-}
-
-// logRecorder writes governance events to the server log. It stands in
-// until the store's audit log is wired in (store.AuditLog, internal/audit).
-type logRecorder struct{ log *slog.Logger }
-
-func (r logRecorder) Record(ctx context.Context, e govern.Event) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	r.log.InfoContext(ctx, "audit", "event", string(b))
-	return nil
 }

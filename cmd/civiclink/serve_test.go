@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// TestServeWiring starts the web app as `civiclink serve` wires it and
+// checks that a browser sign-in lands on the store's signed audit log.
+func TestServeWiring(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Clock: clock.System{},
+		DataPath: filepath.Join(t.TempDir(), "s.duckdb"), User: "tester"}
+	defer m.Close()
+	st, err := m.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreatePartner(ctx, &catalog.Partner{ID: "police", Name: "Essex Police"}); err != nil {
+		t.Fatal(err)
+	}
+	gov, _, err := m.governService(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov.Argon2 = govern.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	const password = "a long enough passphrase"
+	if err := gov.Bootstrap(ctx, &govern.User{ID: "pat", PartnerID: "police", Name: "Pat", Roles: []govern.Role{govern.DataOwner}}, password); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := m.webServer(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Get(ts.URL + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res, err = hc.Get(ts.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if tok == nil {
+		t.Fatal("no CSRF field on the sign-in form")
+	}
+	res, err = hc.PostForm(ts.URL+"/signin", url.Values{"user": {"pat"}, "password": {password}, "csrf": {string(tok[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got, want := res.StatusCode, http.StatusSeeOther; got != want {
+		t.Fatalf("sign-in status = %d, want %d", got, want)
+	}
+
+	log, err := m.auditLog(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins := 0
+	for leaf, err := range log.Leaves(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, e, err := audit.Decode(leaf.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Action == "login" && e.User == "pat" && e.Outcome == audit.Allowed {
+			logins++
+		}
+	}
+	if logins != 1 {
+		t.Errorf("%d signed-in events for pat on the audit log, want 1", logins)
+	}
+}
