@@ -46,7 +46,7 @@ type Report struct {
 	Mechanism  string  `json:"mechanism,omitempty"`
 	Spent      *Budget `json:"spent,omitempty"`
 	BudgetLeft *Budget `json:"budget_left,omitempty"`
-	Findings   []Finding
+	Findings   []Finding `json:"findings"`
 }
 
 type reportNotes struct {
