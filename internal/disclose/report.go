@@ -35,17 +35,17 @@ type Finding struct {
 // value, but it does say which withheld cells are small (primary), so it
 // must not be published with the table.
 type Report struct {
-	Cells      int     `json:"cells"`   // interior cells
-	Margins    int     `json:"margins"` // margin cells
-	Threshold  int64   `json:"threshold"`
-	RoundTo    int64   `json:"round_to,omitempty"`
-	Primary    int     `json:"primary"`   // cells withheld for their own sake
-	Secondary  int     `json:"secondary"` // complements
-	MinShown   int64   `json:"min_shown"` // smallest published non-zero count, 0 if none
-	Exact      bool    `json:"exact_check"`
-	Mechanism  string  `json:"mechanism,omitempty"`
-	Spent      *Budget `json:"spent,omitempty"`
-	BudgetLeft *Budget `json:"budget_left,omitempty"`
+	Cells      int       `json:"cells"`   // interior cells
+	Margins    int       `json:"margins"` // margin cells
+	Threshold  int64     `json:"threshold"`
+	RoundTo    int64     `json:"round_to,omitempty"`
+	Primary    int       `json:"primary"`   // cells withheld for their own sake
+	Secondary  int       `json:"secondary"` // complements
+	MinShown   int64     `json:"min_shown"` // smallest published non-zero count, 0 if none
+	Exact      bool      `json:"exact_check"`
+	Mechanism  string    `json:"mechanism,omitempty"`
+	Spent      *Budget   `json:"spent,omitempty"`
+	BudgetLeft *Budget   `json:"budget_left,omitempty"`
 	Findings   []Finding `json:"findings"`
 }
 
