@@ -2,6 +2,7 @@ package link
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -139,36 +140,41 @@ func mix(k uint64) uint64 {
 	return k
 }
 
-// block computes every rule's keys and blocks, applying the size cap.
+// block computes every rule's keys and blocks, applying the size cap. An
+// LSH rule counts as one rule per band.
 func (e *engine) block() (*blocking, error) {
-	cfg, t := e.cfg, e.t
+	cfg := e.cfg
 	b := &blocking{report: BlockingReport{MaxBlockSize: cfg.MaxBlockSize, AllPairs: e.allPairs()}}
-	for _, r := range cfg.Blocking {
-		for _, k := range r.Keys {
-			for _, f := range k.FieldList() {
-				if err := t.checkField(f); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
 	var fields [][]string
+	var raws []bool
 	for _, r := range cfg.Blocking {
 		for _, k := range r.Keys {
-			fields = append(fields, k.FieldList())
+			fields, raws = append(fields, k.FieldList()), append(raws, false)
+		}
+		if r.LSH != nil {
+			fields, raws = append(fields, []string{r.LSH.Field}), append(raws, true)
 		}
 	}
-	if err := e.buildColumns(fields, nil); err != nil {
+	if err := e.buildColumns(fields, raws); err != nil {
 		return nil, err
 	}
-	b.keys = make([][]uint64, len(cfg.Blocking))
-	b.order = make([][]int32, len(cfg.Blocking))
-	reps := make([]RuleReport, len(cfg.Blocking))
-	blocks := make([][]block, len(cfg.Blocking))
-	parallelFor(len(cfg.Blocking), e.workers, func(ri int) {
-		b.keys[ri] = e.ruleKeys(cfg.Blocking[ri])
+	rules, lshKeys, err := e.expandRules()
+	if err != nil {
+		return nil, err
+	}
+	e.rules = rules
+	b.keys = make([][]uint64, len(rules))
+	b.order = make([][]int32, len(rules))
+	reps := make([]RuleReport, len(rules))
+	blocks := make([][]block, len(rules))
+	parallelFor(len(rules), e.workers, func(ri int) {
+		if k := lshKeys[ri]; k != nil {
+			b.keys[ri] = k()
+		} else {
+			b.keys[ri] = e.ruleKeys(rules[ri])
+		}
 		reps[ri], blocks[ri] = e.groupRule(b, ri)
-		reps[ri].Rule = cfg.Blocking[ri].Label()
+		reps[ri].Rule = rules[ri].Label()
 	})
 	b.report.Rules = reps
 	for _, bl := range blocks {
@@ -264,7 +270,11 @@ func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 	}
 	slices.SortStableFunc(sizes, func(x, y sized) int { return cmp.Compare(y.Size, x.Size) })
 	for _, s := range sizes {
-		s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.cfg.Blocking[ri]), "\x1f", "|")
+		if e.rules[ri].LSH == nil {
+			s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.rules[ri]), "\x1f", "|")
+		} else {
+			s.Key = fmt.Sprintf("%016x", keys[order[s.from]])
+		}
 		rep.Largest = append(rep.Largest, s.BlockSize)
 	}
 	return rep, out

@@ -110,7 +110,24 @@ func (s ComparisonSpec) Label() string {
 // keys are compared. A record with any part missing is not blocked by it.
 type BlockingRule struct {
 	Name string    `json:"name,omitempty"`
-	Keys []KeyPart `json:"keys"`
+	Keys []KeyPart `json:"keys,omitempty"`
+	// LSH, instead of Keys, blocks per-field Bloom filters by Hamming
+	// locality-sensitive hashing: records sharing any band's key are
+	// compared. It reports as one rule per band.
+	LSH *LSHSpec `json:"lsh,omitempty"`
+
+	band int // which band of an LSH rule this is, once expanded
+}
+
+// LSHSpec configures LSH blocking on a field of base64 Bloom filters:
+// Bands keys per record, each from BandBits sampled bit positions, drawn
+// from Seed (see dice.NewLSH for how these set recall).
+type LSHSpec struct {
+	Field    string `json:"field"`
+	Bits     int    `json:"bits,omitempty"`
+	Bands    int    `json:"bands"`
+	BandBits int    `json:"band_bits"`
+	Seed     uint64 `json:"seed,omitempty"`
 }
 
 // KeyPart is one field of a blocking key with a transform: "" (the whole
@@ -136,6 +153,13 @@ func (k KeyPart) FieldList() []string {
 
 // Label returns the rule's name, or its parts written out.
 func (r BlockingRule) Label() string {
+	if r.LSH != nil {
+		name := r.Name
+		if name == "" {
+			name = "lsh(" + r.LSH.Field + ")"
+		}
+		return fmt.Sprintf("%s#%d", name, r.band)
+	}
 	if r.Name != "" {
 		return r.Name
 	}
@@ -228,6 +252,12 @@ func (c Config) Validate() error {
 		return fault.Errorf(fault.Invalid, "link config has no blocking rules: add at least one, e.g. {\"keys\":[{\"field\":\"surname\"}]}")
 	}
 	for i, r := range c.Blocking {
+		if r.LSH != nil {
+			if len(r.Keys) > 0 || r.LSH.Field == "" || r.LSH.Bands < 1 || r.LSH.BandBits < 1 || r.LSH.BandBits > 64 {
+				return fault.Errorf(fault.Invalid, "blocking rule %d: an lsh rule has no keys, a field, bands >= 1 and band_bits from 1 to 64", i+1)
+			}
+			continue
+		}
 		if len(r.Keys) == 0 {
 			return fault.Errorf(fault.Invalid, "blocking rule %d has no keys", i+1)
 		}
@@ -264,6 +294,9 @@ func (c Config) UsesField(f string) bool {
 		}
 	}
 	for _, r := range c.Blocking {
+		if r.LSH != nil && r.LSH.Field == f {
+			return true
+		}
 		for _, k := range r.Keys {
 			if slices.Contains(k.FieldList(), f) {
 				return true

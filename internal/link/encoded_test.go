@@ -70,10 +70,12 @@ func TestEncodedIdentifiers(t *testing.T) {
 		Blocking: []link.BlockingRule{
 			{Keys: []link.KeyPart{{Field: "nhs_tok"}}},
 			{Keys: []link.KeyPart{{Field: "dob_tok"}}},
-			{Keys: []link.KeyPart{{Field: "surname_bf"}, {Field: "forename_bf"}}},
+			{Name: "surname", LSH: &link.LSHSpec{Field: "surname_bf", Bands: 6, BandBits: 64, Seed: 5}},
 		},
 	}
-	res, err := link.Link(context.Background(), []link.Dataset{enc}, cfg, link.Options{})
+	res, err := link.Link(context.Background(), []link.Dataset{enc}, cfg, link.Options{
+		Truth: func(_ string, r *link.Record) string { return truth[r.ID] },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +87,21 @@ func TestEncodedIdentifiers(t *testing.T) {
 	t.Logf("encoded: %d candidates; P %.4f R %.4f F1 %.4f", res.Blocking.CandidatePairs, pr.Precision, pr.Recall, pr.F1)
 	if got, want := pr.F1, 0.95; got < want {
 		t.Errorf("F1 on encoded identifiers = %.4f, want >= %.2f", got, want)
+	}
+	rules := res.Blocking.Rules
+	if got, want := len(rules), 2+6; got != want {
+		t.Fatalf("%d rules reported, want %d (an LSH rule reports each band)", got, want)
+	}
+	if got, want := rules[2].Rule, "surname#0"; got != want {
+		t.Errorf("first band reported as %q, want %q", got, want)
+	}
+	lshPairs := 0
+	for _, r := range rules[2:] {
+		lshPairs += r.Pairs
+	}
+	t.Logf("blocking recall %.4f; LSH bands added %d pairs, band 0 alone finds %.4f of true pairs", res.Blocking.Recall, lshPairs, rules[2].Recall)
+	if lshPairs == 0 || rules[2].Recall < 0.5 {
+		t.Errorf("LSH bands added %d pairs, band 0 recall %.4f: want the bands to find similar surnames", lshPairs, rules[2].Recall)
 	}
 	if got := res.Model.Comparisons[0].Levels[1].Label; got != "dice>=0.9" {
 		t.Errorf("first Dice level = %q, want dice>=0.9", got)

@@ -49,6 +49,7 @@ type engine struct {
 	dedupe  bool
 	comps   []Comparer
 	cols    []*Column
+	rules   []BlockingRule // the config's rules, an LSH rule once per band
 	workers int
 	prog    func(stage string, done, total int)
 }

@@ -54,7 +54,7 @@ func (e *engine) candidates(b *blocking) []Pair {
 	added := make([][]int, len(chunks))
 	var done atomic.Int64
 	parallelFor(len(chunks), e.workers, func(c int) {
-		added[c] = make([]int, len(e.cfg.Blocking))
+		added[c] = make([]int, len(e.rules))
 		var ps []Pair
 		for _, bl := range b.blocks[chunks[c].from:chunks[c].to] {
 			members := b.order[bl.rule][bl.from:bl.to]
