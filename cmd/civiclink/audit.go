@@ -118,14 +118,14 @@ func (m *Main) auditCmd() *cobra.Command {
 	return cmd
 }
 
-// filterFlags binds the flags shared by list and uses.
-type filterFlags struct {
+// auditFilterFlags binds the flags shared by list and uses.
+type auditFilterFlags struct {
 	f            audit.Filter
 	since, until string
 	json         bool
 }
 
-func (ff *filterFlags) bind(cmd *cobra.Command, withOwner bool) {
+func (ff *auditFilterFlags) bind(cmd *cobra.Command, withOwner bool) {
 	fs := cmd.Flags()
 	fs.StringVar(&ff.f.User, "actor", "", "only actions by this user")
 	fs.StringVar(&ff.f.Partner, "actor-partner", "", "only actions on behalf of this partner")
@@ -144,16 +144,16 @@ func (ff *filterFlags) bind(cmd *cobra.Command, withOwner bool) {
 }
 
 // filter returns the parsed filter.
-func (ff *filterFlags) filter() (audit.Filter, error) {
+func (ff *auditFilterFlags) filter() (audit.Filter, error) {
 	var err error
-	if ff.f.Since, err = parseWhen("since", ff.since); err != nil {
+	if ff.f.Since, err = parseAuditTime("since", ff.since); err != nil {
 		return ff.f, err
 	}
-	ff.f.Until, err = parseWhen("until", ff.until)
+	ff.f.Until, err = parseAuditTime("until", ff.until)
 	return ff.f, err
 }
 
-func parseWhen(name, s string) (time.Time, error) {
+func parseAuditTime(name, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -165,10 +165,10 @@ func parseWhen(name, s string) (time.Time, error) {
 	return time.Time{}, fault.Errorf(fault.Invalid, "--%s %q is not a time: use RFC 3339 (2026-11-23T09:00:00Z) or a date (2026-11-23)", name, s)
 }
 
-// entries lists what the flags select and records that the audit log was
+// auditEntries lists what the flags select and records that the audit log was
 // read (action, the filter, how many entries were shown); a read that cannot
 // be recorded is refused.
-func (m *Main) entries(ctx context.Context, ff *filterFlags, action, keyPath string) ([]audit.Entry, error) {
+func (m *Main) auditEntries(ctx context.Context, ff *auditFilterFlags, action, keyPath string) ([]audit.Entry, error) {
 	f, err := ff.filter()
 	if err != nil {
 		return nil, err
@@ -190,25 +190,25 @@ func (m *Main) entries(ctx context.Context, ff *filterFlags, action, keyPath str
 }
 
 func (m *Main) auditListCmd(keyPath *string) *cobra.Command {
-	var ff filterFlags
+	var ff auditFilterFlags
 	cmd := &cobra.Command{
 		Use:   "list [filters]",
 		Short: "List audit entries (everything, or what the filters select)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			es, err := m.entries(cmd.Context(), &ff, "audit.list", *keyPath)
+			es, err := m.auditEntries(cmd.Context(), &ff, "audit.list", *keyPath)
 			if err != nil {
 				return err
 			}
 			if ff.json {
-				return m.printEntriesJSON(es)
+				return m.printAuditJSON(es)
 			}
 			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
 			fmt.Fprintln(w, "INDEX\tTIME\tUSER\tPARTNER\tACTION\tTARGET\tPURPOSE\tAGREEMENT\tOUTCOME\tREASON")
 			for _, e := range es {
 				v := e.Event
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Index, v.Time.Format(time.RFC3339),
-					v.User, dash(v.Partner), v.Action, dash(v.Target), dash(v.Purpose), dash(v.Agreement), v.Outcome, dash(v.Reason))
+					v.User, orDash(v.Partner), v.Action, orDash(v.Target), orDash(v.Purpose), orDash(v.Agreement), v.Outcome, orDash(v.Reason))
 			}
 			return w.Flush()
 		},
@@ -218,7 +218,7 @@ func (m *Main) auditListCmd(keyPath *string) *cobra.Command {
 }
 
 func (m *Main) auditUsesCmd(keyPath *string) *cobra.Command {
-	var ff filterFlags
+	var ff auditFilterFlags
 	cmd := &cobra.Command{
 		Use:   "uses --partner P [filters]",
 		Short: "Who used a partner's data, for what, under which agreement",
@@ -227,19 +227,19 @@ func (m *Main) auditUsesCmd(keyPath *string) *cobra.Command {
 			if ff.f.Owner == "" {
 				return fault.Errorf(fault.Invalid, "audit uses needs --partner: the partner whose data you ask about")
 			}
-			es, err := m.entries(cmd.Context(), &ff, "audit.uses", *keyPath)
+			es, err := m.auditEntries(cmd.Context(), &ff, "audit.uses", *keyPath)
 			if err != nil {
 				return err
 			}
 			if ff.json {
-				return m.printEntriesJSON(es)
+				return m.printAuditJSON(es)
 			}
 			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
 			fmt.Fprintln(w, "INDEX\tTIME\tUSER\tFOR PARTNER\tACTION\tDATA USED\tPURPOSE\tAGREEMENT\tOUTCOME")
 			for _, e := range es {
 				v := e.Event
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Index, v.Time.Format(time.RFC3339),
-					v.User, dash(v.Partner), v.Action, ownedBy(v, ff.f.Owner), dash(v.Purpose), dash(v.Agreement), v.Outcome)
+					v.User, orDash(v.Partner), v.Action, auditOwnedBy(v, ff.f.Owner), orDash(v.Purpose), orDash(v.Agreement), v.Outcome)
 			}
 			fmt.Fprintf(w, "%d uses of %s's data\n", len(es), ff.f.Owner)
 			return w.Flush()
@@ -250,8 +250,8 @@ func (m *Main) auditUsesCmd(keyPath *string) *cobra.Command {
 	return cmd
 }
 
-// ownedBy lists the datasets of e owned by owner.
-func ownedBy(e audit.Event, owner string) string {
+// auditOwnedBy lists the datasets of e owned by owner.
+func auditOwnedBy(e audit.Event, owner string) string {
 	var ids []string
 	for _, d := range e.Datasets {
 		if d.Owner == owner {
@@ -261,15 +261,15 @@ func ownedBy(e audit.Event, owner string) string {
 	return strings.Join(ids, ",")
 }
 
-func dash(s string) string {
+func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
 }
 
-// printEntriesJSON prints one object per line: the index and the event.
-func (m *Main) printEntriesJSON(es []audit.Entry) error {
+// printAuditJSON prints one object per line: the index and the event.
+func (m *Main) printAuditJSON(es []audit.Entry) error {
 	enc := json.NewEncoder(m.Stdout)
 	for _, e := range es {
 		if err := enc.Encode(struct {
@@ -301,7 +301,7 @@ func (m *Main) auditHeadCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return m.writeOut(out, h.MarshalIndent(), fmt.Sprintf("tree head of %d entries", h.Size))
+			return m.auditWriteOut(out, h.MarshalIndent(), fmt.Sprintf("tree head of %d entries", h.Size))
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the head to this file instead of standard output")
@@ -320,15 +320,15 @@ func (m *Main) auditKeyCmd(keyPath *string) *cobra.Command {
 				return err
 			}
 			pub := k.Public().(ed25519.PublicKey)
-			return m.writeOut(out, audit.EncodePublicKey(pub), "public key "+audit.KeyID(pub))
+			return m.auditWriteOut(out, audit.EncodePublicKey(pub), "public key "+audit.KeyID(pub))
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the key to this file instead of standard output")
 	return cmd
 }
 
-// writeOut writes b to path, or to standard output when path is "".
-func (m *Main) writeOut(path string, b []byte, what string) error {
+// auditWriteOut writes b to path, or to standard output when path is "".
+func (m *Main) auditWriteOut(path string, b []byte, what string) error {
 	if path == "" {
 		_, err := m.Stdout.Write(b)
 		return err

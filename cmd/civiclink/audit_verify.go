@@ -24,10 +24,10 @@ func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
 			ctx := cmd.Context()
 			var opts audit.Options
 			var err error
-			if opts.Kept, err = readHeads(heads); err != nil {
+			if opts.Kept, err = readAuditHeads(heads); err != nil {
 				return err
 			}
-			trustedFrom, err := m.trustedKeys(&opts, pubkeys, *keyPath)
+			trustedFrom, err := m.auditTrustedKeys(&opts, pubkeys, *keyPath)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
 			if rep.Problem != nil {
 				return fault.Errorf(fault.Conflict, "the audit log is NOT intact: %s", rep.Problem.Error())
 			}
-			m.printReport(rep, trustedFrom)
+			m.printAuditReport(rep, trustedFrom)
 			return nil
 		},
 	}
@@ -55,7 +55,7 @@ func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
 	return cmd
 }
 
-func readHeads(paths []string) ([]audit.Head, error) {
+func readAuditHeads(paths []string) ([]audit.Head, error) {
 	var out []audit.Head
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -71,9 +71,9 @@ func readHeads(paths []string) ([]audit.Head, error) {
 	return out, nil
 }
 
-// trustedKeys fills opts.Trusted from --pubkey files, else from the signing
+// auditTrustedKeys fills opts.Trusted from --pubkey files, else from the signing
 // key file when it exists, and says where the trust came from.
-func (m *Main) trustedKeys(opts *audit.Options, pubkeys []string, keyFlag string) (string, error) {
+func (m *Main) auditTrustedKeys(opts *audit.Options, pubkeys []string, keyFlag string) (string, error) {
 	for _, p := range pubkeys {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -103,7 +103,7 @@ func (m *Main) trustedKeys(opts *audit.Options, pubkeys []string, keyFlag string
 	return "the signing key file " + path, nil
 }
 
-func (m *Main) printReport(rep audit.Report, trustedFrom string) {
+func (m *Main) printAuditReport(rep audit.Report, trustedFrom string) {
 	fmt.Fprintf(m.Stdout, "audit log intact: %d entries, root %s, %d signed tree heads checked\n",
 		rep.Size, base64.StdEncoding.EncodeToString(rep.Root), rep.Heads)
 	switch {
@@ -138,22 +138,22 @@ func (m *Main) auditProveCmd(keyPath *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			h, err := m.proofHead(ctx, log, headPath, *keyPath)
+			h, err := m.auditProofHead(ctx, log, headPath, *keyPath)
 			if err != nil {
 				return err
 			}
-			return m.prove(ctx, log, index, h)
+			return m.auditProve(ctx, log, index, h)
 		},
 	}
 	cmd.Flags().StringVar(&headPath, "head", "", "prove against this kept head (default: the latest head, checked with the key file)")
 	return cmd
 }
 
-// proofHead returns the head to prove against: a kept one, or the latest
+// auditProofHead returns the head to prove against: a kept one, or the latest
 // stored head with its signature checked.
-func (m *Main) proofHead(ctx context.Context, log *store.Audit, headPath, keyFlag string) (audit.Head, error) {
+func (m *Main) auditProofHead(ctx context.Context, log *store.Audit, headPath, keyFlag string) (audit.Head, error) {
 	if headPath != "" {
-		hs, err := readHeads([]string{headPath})
+		hs, err := readAuditHeads([]string{headPath})
 		if err != nil {
 			return audit.Head{}, err
 		}
@@ -164,7 +164,7 @@ func (m *Main) proofHead(ctx context.Context, log *store.Audit, headPath, keyFla
 		return h, err
 	}
 	var opts audit.Options
-	if _, err := m.trustedKeys(&opts, nil, keyFlag); err != nil {
+	if _, err := m.auditTrustedKeys(&opts, nil, keyFlag); err != nil {
 		return h, err
 	}
 	pub := h.PublicKey
@@ -177,8 +177,8 @@ func (m *Main) proofHead(ctx context.Context, log *store.Audit, headPath, keyFla
 	return h, nil
 }
 
-// prove prints entry index and its inclusion proof in h, checked.
-func (m *Main) prove(ctx context.Context, log *store.Audit, index uint64, h audit.Head) error {
+// auditProve prints entry index and its inclusion proof in h, checked.
+func (m *Main) auditProve(ctx context.Context, log *store.Audit, index uint64, h audit.Head) error {
 	if index >= h.Size {
 		return fault.Errorf(fault.Invalid, "entry %d is not covered by the tree head of %d entries", index, h.Size)
 	}
