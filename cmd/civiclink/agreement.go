@@ -142,8 +142,12 @@ func (m *Main) agreementListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				all, err := svc.Store.Agreements(cmd.Context())
+				if err != nil {
+					return err
+				}
 				var shown []*govern.Agreement
-				for _, a := range st.Agreements {
+				for _, a := range all {
 					if status == "" || string(a.StatusAt(st.Now)) == status {
 						shown = append(shown, a)
 					}

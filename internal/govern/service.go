@@ -29,23 +29,14 @@ func NewService(st Store, audit Recorder) *Service {
 
 var _ Authorizer = (*Service)(nil)
 
-// State loads everything a decision depends on.
+// State loads everything a decision depends on, in one store round trip
+// (agreements come without their history).
 func (s *Service) State(ctx context.Context) (State, error) {
-	st := State{Now: s.Clock.Now()}
-	var err error
-	if st.Purposes, err = s.register(ctx); err != nil {
-		return st, err
-	}
-	ds, err := s.Store.Datasets(ctx)
+	owners, as, extra, err := s.Store.DecisionState(ctx)
 	if err != nil {
-		return st, err
+		return State{}, err
 	}
-	st.Owners = Owners{}
-	for _, d := range ds {
-		st.Owners[d.ID] = d.PartnerID
-	}
-	st.Agreements, err = s.Store.Agreements(ctx)
-	return st, err
+	return State{Now: s.Clock.Now(), Purposes: NewRegister(extra...), Owners: owners, Agreements: as}, nil
 }
 
 func (s *Service) register(ctx context.Context) (Purposes, error) {

@@ -32,6 +32,11 @@ type Store interface {
 	// Purposes returns the purposes added to the register (not the standard ones).
 	Purposes(ctx context.Context) ([]Purpose, error)
 
+	// DecisionState loads what [Decide] needs in one round trip: dataset
+	// owners, every agreement (History may be left empty) and the purposes
+	// added to the register.
+	DecisionState(ctx context.Context) (Owners, []*Agreement, []Purpose, error)
+
 	CreateAgreement(ctx context.Context, a *Agreement) error
 	Agreement(ctx context.Context, id string) (*Agreement, error)
 	Agreements(ctx context.Context) ([]*Agreement, error)

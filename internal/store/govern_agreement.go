@@ -143,6 +143,44 @@ func (s *Store) loadAgreements(ctx context.Context, where string, args ...any) (
 	return out, s.loadTransitions(ctx, byID)
 }
 
+// DecisionState loads, in one query, what an access decision needs: each
+// dataset's owning partner, every agreement (without its history) and the
+// purposes added to the register.
+func (s *Store) DecisionState(ctx context.Context) (govern.Owners, []*govern.Agreement, []govern.Purpose, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT 'o', id, partner_id, '' FROM datasets
+		UNION ALL SELECT 'a', id, CAST(revision AS VARCHAR), body_json FROM agreements
+		UNION ALL SELECT 'p', id, CASE WHEN safeguarding THEN 't' ELSE 'f' END, name FROM purposes
+		ORDER BY 1, 2`)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	owners := govern.Owners{}
+	var as []*govern.Agreement
+	var ps []govern.Purpose
+	for rows.Next() {
+		var kind, id, v1, v2 string
+		if err := rows.Scan(&kind, &id, &v1, &v2); err != nil {
+			return nil, nil, nil, err
+		}
+		switch kind {
+		case "o":
+			owners[id] = v1
+		case "p":
+			ps = append(ps, govern.Purpose{ID: id, Name: v2, Safeguarding: v1 == "t"})
+		case "a":
+			var a govern.Agreement
+			if err := json.Unmarshal([]byte(v2), &a); err != nil {
+				return nil, nil, nil, fault.Wrap(err, fault.Internal, "stored agreement %q does not parse", id)
+			}
+			fmt.Sscan(v1, &a.Revision)
+			as = append(as, &a)
+		}
+	}
+	return owners, as, ps, rows.Err()
+}
+
 func (s *Store) loadTransitions(ctx context.Context, byID map[string]*govern.Agreement) error {
 	if len(byID) == 0 {
 		return nil

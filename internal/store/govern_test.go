@@ -267,3 +267,33 @@ func TestPurgeVersion(t *testing.T) {
 		t.Errorf("second purge: got %v, want not found", err)
 	}
 }
+
+func TestDecisionState(t *testing.T) {
+	ctx := context.Background()
+	st := governStore(t)
+	a := testAgreement()
+	if err := a.Create(&govern.User{ID: "p", PartnerID: "police", Roles: []govern.Role{govern.DataOwner}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAgreement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreatePurpose(ctx, &govern.Purpose{ID: "loneliness", Name: "Loneliness", Safeguarding: true, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	owners, as, ps, err := st.DecisionState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(owners, govern.Owners{"incidents": "police"}) {
+		t.Errorf("owners: got %v", owners)
+	}
+	want := *a
+	want.History = nil
+	if len(as) != 1 || !reflect.DeepEqual(*as[0], want) {
+		t.Errorf("agreements: got %+v, want %+v", as, want)
+	}
+	if len(ps) != 1 || ps[0].ID != "loneliness" || !ps[0].Safeguarding || ps[0].Name != "Loneliness" {
+		t.Errorf("purposes: got %+v", ps)
+	}
+}
