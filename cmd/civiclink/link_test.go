@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,4 +134,53 @@ func writeAll(tb testing.TB, path string, rows [][]string) {
 	w := csv.NewWriter(f)
 	w.WriteAll(rows)
 	f.Close()
+}
+
+func TestLinkFilesFake1000(t *testing.T) {
+	data := linkageFile(t, "splink_fake_1000.csv")
+	out := t.TempDir()
+	stdout, stderr, code := run(t, filepath.Join(t.TempDir(), "s.duckdb"), "link", "files", "--config", filepath.Join("..", "..", "examples", "fake_1000.json"), "--out", out, data)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := regexp.MustCompile(`pairwise precision (\S+) recall \S+ F1 (\S+)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no evaluation in output:\n%s", stdout)
+	}
+	p, _ := strconv.ParseFloat(m[1], 64)
+	f1, _ := strconv.ParseFloat(m[2], 64)
+	if p < 0.95 || f1 < 0.85 {
+		t.Errorf("fake_1000 precision %v F1 %v, want >= 0.95 and >= 0.85", p, f1)
+	}
+	var rep struct {
+		Model struct {
+			Comparisons []struct{ Name string } `json:"comparisons"`
+		} `json:"model"`
+	}
+	js, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Model.Comparisons {
+		if c.Name == "cluster" {
+			t.Errorf("the truth column cluster is among the model's comparisons")
+		}
+	}
+	if got, want := len(rep.Model.Comparisons), 5; got != want {
+		t.Errorf("report.json has %d comparisons, want %d", got, want)
+	}
+	review := readAll(t, filepath.Join(out, "review.csv"))
+	if got, want := strings.Join(review[0][6:], ","), "first_name,surname,dob,city,email"; got != want {
+		t.Errorf("review.csv comparison columns = %s, want %s", got, want)
+	}
+	for _, row := range review[1:] {
+		for _, level := range row[6:] {
+			if !regexp.MustCompile(`^(null|exact|swapped|else|jw>=[0-9.]+|lev<=\d+|day-month transposed|one digit typo|within \d+ days)$`).MatchString(level) {
+				t.Fatalf("review.csv shows %q: it must hold agreement levels, never values", level)
+			}
+		}
+	}
 }
