@@ -355,13 +355,3 @@ func (w *world) writeManifest(dir string, st *Stats) (*Manifest, error) {
 	}
 	return m, nil
 }
-
-// kindByName returns the error kind with the given name.
-func kindByName(name string) (ErrorKind, bool) {
-	for k := range numKinds {
-		if kindNames[k] == name {
-			return ErrorKind(k), true
-		}
-	}
-	return 0, false
-}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -345,21 +344,4 @@ func title(s string) string {
 		up = c == '-' || c == ' ' || c == '\''
 	}
 	return string(b)
-}
-
-// surnameRank returns the reference surnames sorted by weight, heaviest
-// first (for tests of the head of the distribution).
-func (n *names) surnameRank() []string {
-	out := make([]string, 0, len(n.head))
-	for s := range n.head {
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		pi, pj := n.surnames.prob(out[i]), n.surnames.prob(out[j])
-		if pi != pj {
-			return pi > pj
-		}
-		return out[i] < out[j]
-	})
-	return out
 }
