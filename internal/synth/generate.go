@@ -35,6 +35,10 @@ func Generate(ctx context.Context, cfg Config, dir string, opt Options) (*Manife
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fault.Errorf(fault.Invalid, "cannot create output folder %s: %v", dir, err)
 	}
+	// An old manifest would vouch for files this run is about to replace.
+	if err := os.Remove(filepath.Join(dir, ManifestFile)); err != nil && !os.IsNotExist(err) {
+		return nil, nil, fault.Errorf(fault.Invalid, "cannot replace the manifest in %s: %v", dir, err)
+	}
 	out, err := openOutputs(w, dir)
 	if err != nil {
 		return nil, nil, err

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"context"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -154,5 +155,20 @@ func TestRecordIDsUnique(t *testing.T) {
 			t.Fatalf("record id %s repeats or is malformed", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestGenerateCancelled(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := Generate(context.Background(), DefaultConfig(50, 1), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Generate(ctx, DefaultConfig(20000, 1), dir, Options{}); err == nil {
+		t.Fatalf("a cancelled run succeeded")
+	}
+	if _, err := ReadManifest(dir); err == nil {
+		t.Errorf("a cancelled run left a manifest behind")
 	}
 }
