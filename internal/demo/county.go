@@ -91,7 +91,8 @@ func LinkageSpec(datasetID string, raw *catalog.Schema) (*pseudo.Spec, bool) {
 			continue
 		}
 		have[f] = true
-		spec.Fields = append(spec.Fields, pseudo.Field{Name: f, Column: col, Kind: fieldKinds[f]})
+		// A mistyped NHS number or postcode loses that field, not the record.
+		spec.Fields = append(spec.Fields, pseudo.Field{Name: f, Column: col, Kind: fieldKinds[f], Invalid: pseudo.InvalidMissing})
 	}
 	for _, t := range Tokens {
 		if all(have, t.Fields) {
