@@ -3,6 +3,8 @@ package synth
 import (
 	"context"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +173,37 @@ func TestGenerateCancelled(t *testing.T) {
 	if _, err := ReadManifest(dir); err == nil {
 		t.Errorf("a cancelled run left a manifest behind")
 	}
+}
+
+func FuzzReadManifest(f *testing.F) {
+	f.Add([]byte(`{"seed":1,"people":2,"datasets":[{"id":"a","file":"a.csv","schema":"a.schema.json"}],"truth":"truth.csv"}`))
+	f.Add([]byte(`{"truth":"../etc/passwd"}`))
+	f.Add([]byte(`{"truth":"/etc/passwd"}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		for _, n := range []string{"truth.csv", "a.csv", "a.schema.json"} {
+			os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ManifestFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadManifest(dir)
+		if err != nil {
+			return
+		}
+		for _, p := range append([]string{m.Truth}, filesOf(m)...) {
+			if !filepath.IsLocal(p) {
+				t.Fatalf("accepted a path outside the folder: %q", p)
+			}
+		}
+	})
+}
+
+func filesOf(m *Manifest) []string {
+	var out []string
+	for _, d := range m.Datasets {
+		out = append(out, d.File, d.Schema)
+	}
+	return out
 }
