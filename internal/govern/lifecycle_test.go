@@ -3,6 +3,7 @@ package govern
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -147,17 +148,24 @@ func TestReviewDue(t *testing.T) {
 	}
 }
 
-func TestParseAgreementExample(t *testing.T) {
-	b, err := os.ReadFile("../../examples/agreements/domestic-abuse.json")
-	if err != nil {
-		t.Fatal(err)
+func TestParseAgreementExamples(t *testing.T) {
+	files, err := filepath.Glob("../../examples/agreements/*.json")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: got %v, %v", files, err)
 	}
-	a, err := ParseAgreement(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Status != Draft || a.Threshold < MinThreshold || len(a.Parties) < 2 || len(a.Datasets) == 0 {
-		t.Errorf("got %+v", a)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := ParseAgreement(bytes.NewReader(b))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if a.Status != Draft || a.Threshold < MinThreshold || len(a.Parties) < 2 || len(a.Datasets) == 0 || NewRegister()[a.Purpose].ID == "" {
+			t.Errorf("%s: got %+v", f, a)
+		}
 	}
 }
 
