@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 
 func (m *Main) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Short: "Disclosure-controlled figures: aggregates, cohorts and indicators"}
-	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd())
+	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd(), m.querySafeguardingCmd())
 	return cmd
 }
 
@@ -120,5 +121,51 @@ period of the event that put them in it. Counts are disclosure-controlled;
 	f.Int64Var(&q.Threshold, "threshold", 0, "a stricter suppression threshold than the agreement's")
 	f.StringVar(&format, "format", "csv", "csv or json")
 	f.BoolVar(&rates, "rates", false, "add rates per 1,000 residents (JSON)")
+	return cmd
+}
+
+func (m *Main) querySafeguardingCmd() *cobra.Command {
+	var q insight.CohortQuery
+	var format string
+	cmd := &cobra.Command{
+		Use:   "safeguarding NAME|FILE [--run N] [--purpose P]",
+		Short: "List your own partner's records about the people in a cohort (caseworkers, safeguarding purposes)",
+		Long: `For a safeguarding purpose, under an agreement that permits record-level
+output, a caseworker gets the records their own partner holds about the
+people in a cohort: their own record ids and nothing of any other partner's
+data. Everything else is refused with the reason.`,
+		Args: exactArgs(1, "a cohort name or file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := insight.FindCohort(args[0])
+			if err != nil {
+				return err
+			}
+			q.Cohort = c
+			e, u, err := m.insightEngine(cmd)
+			if err != nil {
+				return err
+			}
+			recs, err := e.SafeguardingList(cmd.Context(), u, q)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(recs)
+			}
+			w := csv.NewWriter(m.Stdout)
+			w.Write([]string{"dataset", "record_id"})
+			for _, r := range recs {
+				w.Write([]string{r.Dataset, r.RecordID})
+			}
+			w.Flush()
+			return w.Error()
+		},
+	}
+	f := cmd.Flags()
+	f.Int64Var(&q.Run, "run", 0, "linkage run (default: the latest)")
+	f.StringVar(&q.Purpose, "purpose", "", "purpose (default: the cohort's own)")
+	f.StringVar(&format, "format", "csv", "csv or json")
 	return cmd
 }

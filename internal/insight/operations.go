@@ -27,11 +27,37 @@ func RegisterOperations(g *govern.Gate) {
 		Output:      govern.Aggregate,
 		Probe:       probeCohort,
 	})
+	g.Register(govern.Operation{
+		Name:        OpSafeguarding,
+		Description: "a cohort's members returned to the caller's own partner as its own record ids, for safeguarding",
+		Output:      govern.RecordLevel,
+		Probe:       probeSafeguarding,
+	})
 }
 
-// probeCohort links the probe's dataset with itself and counts a cohort of
-// everyone in it.
+// probeSafeguarding asks for the safeguarding list of a cohort of everyone
+// in the probe's dataset.
+func probeSafeguarding(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	return probeWithCohort(ctx, az, p, func(e *Engine, q CohortQuery) error {
+		_, err := e.SafeguardingList(ctx, p.User, q)
+		return err
+	})
+}
+
+// probeCohort counts a cohort of everyone in the probe's dataset.
 func probeCohort(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	return probeWithCohort(ctx, az, p, func(e *Engine, q CohortQuery) error {
+		res, err := e.CohortTable(ctx, p.User, q)
+		if err == nil && len(res.Cells) == 0 {
+			err = fault.Errorf(fault.Internal, "probe cohort returned no cells")
+		}
+		return err
+	})
+}
+
+// probeWithCohort links the probe's dataset with itself (one entity per
+// record) and runs fn on a cohort of everyone in it.
+func probeWithCohort(ctx context.Context, az govern.Authorizer, p govern.Probe, fn func(*Engine, CohortQuery) error) error {
 	st, ok := p.Store.(*store.Store)
 	if !ok {
 		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
@@ -58,14 +84,7 @@ func probeCohort(ctx context.Context, az govern.Authorizer, p govern.Probe) erro
 	}
 	e := &Engine{Store: st, Gov: gov}
 	c := &Cohort{Name: "probe", Events: map[string]EventSource{"any": {Dataset: p.Dataset}}, Rule: Rule{AtLeast: 1, Of: []string{"any"}}}
-	res, err := e.CohortTable(ctx, p.User, CohortQuery{Cohort: c, Run: run.ID, Purpose: p.Purpose, By: []string{"year"}})
-	if err != nil {
-		return err
-	}
-	if len(res.Cells) == 0 {
-		return fault.Errorf(fault.Internal, "probe cohort returned no cells")
-	}
-	return nil
+	return fn(e, CohortQuery{Cohort: c, Run: run.ID, Purpose: p.Purpose, By: []string{"year"}})
 }
 
 func probeAggregate(ctx context.Context, az govern.Authorizer, p govern.Probe) error {

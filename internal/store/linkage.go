@@ -186,3 +186,28 @@ func (s *Store) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn
 	}
 	return out, rows.Err()
 }
+
+// EntityRecords returns, for the given entities of a run, their record ids
+// in the named datasets only, as (dataset, record id) pairs ordered by
+// dataset and id.
+func (s *Store) EntityRecords(ctx context.Context, runID int64, entities, datasets []string) ([][2]string, error) {
+	if len(entities) == 0 || len(datasets) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT dataset_id, record_id FROM linkage_entities
+		WHERE run_id = ? AND entity_id IN (SELECT unnest(?::VARCHAR[])) AND dataset_id IN (SELECT unnest(?::VARCHAR[]))
+		ORDER BY dataset_id, record_id`, runID, entities, datasets)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var r [2]string
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,99 @@
+package demo_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"io"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+func TestFlowAndSafeguardingLists(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, key, _ := ed25519.GenerateKey(nil)
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := demo.Flow{People: 1500, Seed: 9, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
+	sum, err := f.Run(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Linkage.Pairs.F1 < 0.95 || sum.KSI["2015"] != 778 {
+		t.Errorf("linkage F1 %.4f, KSI 2015 %d; want F1 ≥ 0.95 and 778", sum.Linkage.Pairs.F1, sum.KSI["2015"])
+	}
+	known := sum.Cohorts["known-to-three-agencies"]
+	if total, ok := known.Cell(disclose.TotalLevel); !ok || total.Count <= 0 {
+		t.Errorf("nobody is known to three agencies: %+v", total)
+	}
+
+	svc := govern.NewService(st, govern.AuditRecorder{Log: log})
+	county, err := geo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county}
+	c, err := insight.FindCohort("known-to-three-agencies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := insight.CohortQuery{Cohort: c}
+	recs, err := e.SafeguardingList(ctx, sum.Staff["police.caseworker"], q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Fatal("the police caseworker's list is empty")
+	}
+	police := policeDatasets(t, st)
+	for _, r := range recs {
+		if !slices.Contains(police, r.Dataset) {
+			t.Fatalf("the police caseworker was given a record of %s, which police does not own", r.Dataset)
+		}
+	}
+	refused := []struct {
+		name string
+		user *govern.User
+		q    insight.CohortQuery
+	}{
+		{"analyst asking for records", sum.Staff["police.analyst"], q},
+		{"a purpose that is not safeguarding", sum.Staff["police.caseworker"], insight.CohortQuery{Cohort: c, Purpose: "road-safety"}},
+	}
+	for _, tt := range refused {
+		if _, err := e.SafeguardingList(ctx, tt.user, tt.q); fault.Code(err) != fault.Forbidden {
+			t.Errorf("%s: %v, want forbidden with the reason", tt.name, err)
+		}
+	}
+}
+
+func policeDatasets(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	ds, err := st.Datasets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range ds {
+		if d.PartnerID == "police" {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
