@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,7 +16,7 @@ import (
 
 func (m *Main) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Short: "Disclosure-controlled figures: aggregates, cohorts and indicators"}
-	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd(), m.querySafeguardingCmd())
+	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd(), m.querySafeguardingCmd(), m.queryIndicatorCmd())
 	return cmd
 }
 
@@ -167,5 +169,70 @@ data. Everything else is refused with the reason.`,
 	f.Int64Var(&q.Run, "run", 0, "linkage run (default: the latest)")
 	f.StringVar(&q.Purpose, "purpose", "", "purpose (default: the cohort's own)")
 	f.StringVar(&format, "format", "csv", "csv or json")
+	return cmd
+}
+
+func (m *Main) queryIndicatorCmd() *cobra.Command {
+	var by, format string
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "indicator NAME [--by district,month] [--format csv|json]",
+		Short: "A named indicator by district and period, with rates per 1,000 residents",
+		Long: `Compute one of the partnership's indicators (--list shows them) by district
+and/or year, quarter or month: one header row and one row per cell, counts
+disclosure-controlled ([c] is suppressed), with rates per 1,000 residents
+(ONS mid-2022) and 95% intervals where the count is published.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if list {
+				return nil
+			}
+			return exactArgs(1, "an indicator name (see --list)")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				all, err := insight.Indicators()
+				if err != nil {
+					return err
+				}
+				var names []string
+				for n := range all {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					fmt.Fprintf(m.Stdout, "%-28s %-26s %s\n", n, all[n].Theme, all[n].Title)
+				}
+				return nil
+			}
+			ind, err := insight.FindIndicator(args[0])
+			if err != nil {
+				return err
+			}
+			e, u, err := m.insightEngine(cmd)
+			if err != nil {
+				return err
+			}
+			var dims []string
+			for _, b := range strings.Split(by, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					dims = append(dims, b)
+				}
+			}
+			t, err := e.Indicator(cmd.Context(), u, ind, dims)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(t)
+			}
+			return t.WriteCSV(m.Stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&by, "by", "district", "district and/or year, quarter or month")
+	f.StringVar(&format, "format", "csv", "csv or json")
+	f.BoolVar(&list, "list", false, "list the indicators")
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/clock"
@@ -96,4 +97,60 @@ func policeDatasets(t *testing.T, st *store.Store) []string {
 		}
 	}
 	return out
+}
+
+func TestIndicatorsOnTheDemoCounty(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, key, _ := ed25519.GenerateKey(nil)
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := demo.Flow{People: 1200, Seed: 4, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}.Run(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	county, err := geo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &insight.Engine{Store: st, Gov: govern.NewService(st, govern.AuditRecorder{Log: log}), Geo: county}
+	all, err := insight.Indicators()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ind := range all {
+		tab, err := e.Indicator(ctx, sum.Staff["county.analyst"], ind, []string{"district"})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		var b strings.Builder
+		if err := tab.WriteCSV(&b); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+		if lines[0] != "district,count,rate_per_1000,lower_95,upper_95" {
+			t.Errorf("%s: header %q", name, lines[0])
+		}
+		// Every district appears (zeros included); real data may add records
+		// placed outside the county, shown as their own level.
+		for _, lad := range county.LADCodes() {
+			if !strings.Contains(b.String(), "\n"+lad+",") {
+				t.Errorf("%s: district %s is missing:\n%s", name, lad, b.String())
+			}
+		}
+		for _, l := range lines[1:] {
+			f := strings.Split(l, ",")
+			if f[1] == "" || (f[1] == disclose.Confidential && f[2] != disclose.Confidential) {
+				t.Errorf("%s: row %q leaks or is blank", name, l)
+			}
+		}
+	}
 }

@@ -75,7 +75,7 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if err != nil {
 		return nil, err
 	}
-	spec, measure, err := aggregateSpec(d, v, q)
+	spec, plan, measure, err := e.aggregateSpec(d, v, q)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if err != nil {
 		return nil, err
 	}
-	t, err := buildTable(d.Schema, spec, rows, measure)
+	t, err := buildTable(d.Schema, spec, plan, foldRows(rows, plan), measure)
 	if err != nil {
 		return nil, err
 	}
@@ -139,23 +139,43 @@ func specColumns(spec store.AggregateSpec) []string {
 	return out
 }
 
-// aggregateSpec checks q against the dataset and turns it into a store spec.
-func aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (store.AggregateSpec, string, error) {
+// dimPlan says how one requested dimension is made from a grouping key:
+// its name, how raw keys fold into its levels (nil: as they are), and its
+// fixed levels (nil: the values found).
+type dimPlan struct {
+	name   string
+	fold   func(string) string
+	levels []string
+}
+
+// aggregateSpec checks q against the dataset and turns it into a store spec
+// and a plan for the table's dimensions.
+func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (store.AggregateSpec, []dimPlan, string, error) {
 	spec := store.AggregateSpec{Version: v, Schema: d.Schema}
 	if len(q.By) == 0 {
-		return spec, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
+		return spec, nil, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
 	}
+	var plan []dimPlan
 	for _, b := range q.By {
-		g, err := groupKey(d.Schema, strings.TrimSpace(b))
-		if err != nil {
-			return spec, "", err
+		b = strings.TrimSpace(b)
+		if strings.EqualFold(b, DimDistrict) {
+			g, p, err := e.districtKey(d.Schema)
+			if err != nil {
+				return spec, nil, "", err
+			}
+			spec.By, plan = append(spec.By, g), append(plan, p)
+			continue
 		}
-		spec.By = append(spec.By, g)
+		g, err := groupKey(d.Schema, b)
+		if err != nil {
+			return spec, nil, "", err
+		}
+		spec.By, plan = append(spec.By, g), append(plan, dimPlan{name: dimName(g)})
 	}
 	if q.Where != "" {
 		n, err := expr.ParseChecked(q.Where, d.Schema)
 		if err != nil {
-			return spec, "", err
+			return spec, nil, "", err
 		}
 		spec.Where = n
 	}
@@ -165,13 +185,82 @@ func aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (st
 	case strings.HasPrefix(m, "sum:") || strings.HasPrefix(m, "mean:"):
 		col, ok := d.Schema.Column(m[strings.Index(m, ":")+1:])
 		if !ok || (col.Type != catalog.TypeInteger && col.Type != catalog.TypeDecimal) {
-			return spec, "", fault.Errorf(fault.Invalid, "measure %s: the dataset has no numeric column of that name", m)
+			return spec, nil, "", fault.Errorf(fault.Invalid, "measure %s: the dataset has no numeric column of that name", m)
 		}
 		spec.SumColumn, measure = col.Name, m[:strings.Index(m, ":")]
 	default:
-		return spec, "", fault.Errorf(fault.Invalid, "unknown measure %q: use count, sum:COLUMN or mean:COLUMN", m)
+		return spec, nil, "", fault.Errorf(fault.Invalid, "unknown measure %q: use count, sum:COLUMN or mean:COLUMN", m)
 	}
-	return spec, measure, nil
+	return spec, plan, measure, nil
+}
+
+// districtKey groups by the dataset's district code, or by its LSOA folded
+// into districts; the levels are every district of the county.
+func (e *Engine) districtKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error) {
+	p := dimPlan{name: DimDistrict}
+	if e.Geo != nil {
+		p.levels = e.Geo.LADCodes()
+	}
+	for _, c := range sc.Columns {
+		if c.Type == catalog.TypeDistrict {
+			return store.GroupKey{Column: c.Name}, p, nil
+		}
+	}
+	for _, c := range sc.Columns {
+		if c.Type == catalog.TypeLSOA && e.Geo != nil {
+			p.fold = func(lsoa string) string {
+				lad, _ := e.Geo.LADOfLSOA(lsoa)
+				return lad
+			}
+			return store.GroupKey{Column: c.Name}, p, nil
+		}
+	}
+	return store.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by district: the dataset has no district or LSOA column")
+}
+
+// foldRows maps raw keys through the plan's folds and merges cells that
+// land on the same levels.
+func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
+	folding := false
+	for _, p := range plan {
+		folding = folding || p.fold != nil
+	}
+	if !folding {
+		return rows
+	}
+	merged := map[string]*store.AggregateRow{}
+	var order []string
+	for _, r := range rows {
+		keys := make([]string, len(r.Keys))
+		for i, k := range r.Keys {
+			keys[i] = k
+			if plan[i].fold != nil && k != "" {
+				keys[i] = plan[i].fold(k)
+			}
+		}
+		id := strings.Join(keys, "\x00")
+		m := merged[id]
+		if m == nil {
+			m = &store.AggregateRow{Keys: keys}
+			merged[id] = m
+			order = append(order, id)
+		}
+		m.Count += r.Count
+		m.Sum += r.Sum
+		m.IDs = append(m.IDs, r.IDs...)
+		m.Top = topTwo(append(m.Top, r.Top...))
+	}
+	out := make([]store.AggregateRow, len(order))
+	for i, id := range order {
+		out[i] = *merged[id]
+	}
+	return out
+}
+
+// topTwo keeps the two largest values, largest first.
+func topTwo(v []float64) []float64 {
+	sort.Sort(sort.Reverse(sort.Float64Slice(v)))
+	return v[:min(2, len(v))]
 }
 
 // groupKey resolves one --by entry: a period of the event date, or a
@@ -215,10 +304,10 @@ func suggestBy(sc *catalog.Schema) string {
 
 // buildTable lays raw cells into a full table: every level of every
 // dimension (all codes of a category), zeros where nothing was counted.
-func buildTable(sc *catalog.Schema, spec store.AggregateSpec, rows []store.AggregateRow, measure string) (*disclose.Table, error) {
+func buildTable(sc *catalog.Schema, spec store.AggregateSpec, plan []dimPlan, rows []store.AggregateRow, measure string) (*disclose.Table, error) {
 	dims := make([]disclose.Dim, len(spec.By))
 	for i, g := range spec.By {
-		dims[i] = disclose.Dim{Name: dimName(g), Levels: levels(sc, g, rows, i)}
+		dims[i] = disclose.Dim{Name: plan[i].name, Levels: levels(sc, g, plan[i].levels, rows, i)}
 	}
 	t := disclose.NewTable(measure, dims...)
 	if spec.SumColumn != "" {
@@ -253,9 +342,13 @@ func levelOf(k string) string {
 
 // levels are a dimension's levels: a category's codes in schema order,
 // otherwise the values found, sorted (periods sort in time order).
-func levels(sc *catalog.Schema, g store.GroupKey, rows []store.AggregateRow, i int) []string {
+func levels(sc *catalog.Schema, g store.GroupKey, fixed []string, rows []store.AggregateRow, i int) []string {
 	seen := map[string]bool{}
 	var out []string
+	for _, l := range fixed {
+		seen[l] = true
+		out = append(out, l)
+	}
 	if c, ok := sc.Column(g.Column); ok && c.Type == catalog.TypeCategory && g.Period == "" {
 		for _, code := range c.Codes {
 			seen[code.Value] = true

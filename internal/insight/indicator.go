@@ -1,0 +1,136 @@
+package insight
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// Indicator is a named figure of the shared picture: a count of one
+// dataset's records (optionally filtered) or of a cohort's members, by
+// district and period, with rates per 1,000 residents.
+type Indicator struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// Theme groups indicators into the partnership's priorities.
+	Theme   string `json:"theme"`
+	Purpose string `json:"purpose"`
+	// Either a dataset (with an optional filter) or a named cohort.
+	Dataset string `json:"dataset,omitempty"`
+	Where   string `json:"where,omitempty"`
+	Cohort  string `json:"cohort,omitempty"`
+}
+
+// IndicatorTable is an indicator's disclosure-controlled table and its
+// rates.
+type IndicatorTable struct {
+	Indicator *Indicator       `json:"indicator"`
+	Result    *disclose.Result `json:"-"`
+	Cells     []RateCell       `json:"cells"`
+}
+
+// Indicators returns the indicators shipped with civiclink, by name.
+func Indicators() (map[string]*Indicator, error) {
+	files, err := fs.Glob(examples.FS, "indicators/*.json")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*Indicator{}
+	for _, f := range files {
+		b, err := examples.FS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var ind Indicator
+		if err := dec.Decode(&ind); err != nil {
+			return nil, fault.Errorf(fault.Internal, "shipped indicator %s: %v", f, err)
+		}
+		if (ind.Dataset == "") == (ind.Cohort == "") {
+			return nil, fault.Errorf(fault.Internal, "shipped indicator %s: give a dataset or a cohort", f)
+		}
+		out[ind.Name] = &ind
+	}
+	return out, nil
+}
+
+// FindIndicator returns a shipped indicator by name.
+func FindIndicator(name string) (*Indicator, error) {
+	all, err := Indicators()
+	if err != nil {
+		return nil, err
+	}
+	if ind, ok := all[name]; ok {
+		return ind, nil
+	}
+	var names []string
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return nil, fault.Errorf(fault.NotFound, "no indicator %q: try %s", name, strings.Join(names, ", "))
+}
+
+// Indicator computes ind by the given dimensions (district and/or a
+// period) for user u.
+func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string) (*IndicatorTable, error) {
+	if len(by) == 0 {
+		by = []string{DimDistrict}
+	}
+	var res *disclose.Result
+	var err error
+	if ind.Cohort != "" {
+		c, cerr := FindCohort(ind.Cohort)
+		if cerr != nil {
+			return nil, cerr
+		}
+		res, err = e.CohortTable(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose})
+	} else {
+		res, err = e.Aggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo)}, nil
+}
+
+// WriteCSV writes the table with one header row and one row per cell:
+// the levels, the published count ([c] when suppressed) and, where a
+// district population is known and the count is published, the rate per
+// 1,000 residents with its 95% interval.
+func (t *IndicatorTable) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	var head []string
+	for _, d := range t.Result.Dims {
+		head = append(head, d.Name)
+	}
+	cw.Write(append(head, "count", "rate_per_1000", "lower_95", "upper_95"))
+	for _, c := range t.Cells {
+		row := append(append([]string(nil), c.Levels...), c.Count)
+		if c.Rate != nil {
+			row = append(row, num(c.Rate.Value), num(c.Rate.Lower), num(c.Rate.Upper))
+		} else if c.Count == disclose.Confidential {
+			row = append(row, disclose.Confidential, disclose.Confidential, disclose.Confidential)
+		} else {
+			row = append(row, "", "", "")
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
