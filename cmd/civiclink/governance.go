@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -25,5 +24,9 @@ func (m *Main) insightEngine(cmd *cobra.Command) (*insight.Engine, *govern.User,
 	if err != nil {
 		return nil, nil, err
 	}
-	return &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: disclose.NewAuditor()}, u, nil
+	auditor, err := st.Auditor(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor}, u, nil
 }

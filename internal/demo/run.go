@@ -74,7 +74,11 @@ func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: disclose.NewAuditor()}
+	auditor, err := st.Auditor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor}
 	f.step("\n5. multi-agency cohorts by district (disclosure-controlled: [c] is suppressed)")
 	if err := f.cohorts(ctx, e, sum); err != nil {
 		return nil, err

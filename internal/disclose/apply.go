@@ -58,6 +58,11 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	if o.Auditor != nil && hasIDs(t) {
 		o.Auditor.mu.Lock()
 		defer o.Auditor.mu.Unlock()
+		for _, key := range []string{o.Dataset, baseKey(o.Dataset)} {
+			if err := o.Auditor.load(ctx, key); err != nil {
+				return nil, err
+			}
+		}
 		pops = c.populations(o.Auditor, t, func(c Cell) []string { return c.IDs })
 		c.differencing(o.Auditor, o.Dataset, pops, "its population")
 		if hasBases(t) {
@@ -69,6 +74,11 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	r := c.result(t, p, Rounded)
 	c.recordReleased(o.Auditor, o.Dataset, pops)
 	c.recordReleased(o.Auditor, baseKey(o.Dataset), bases)
+	if o.Auditor != nil {
+		if err := o.Auditor.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	r.Report = c.report(t, p, r, reportNotes{exactChecked: checked, audited: pops != nil, auditWanted: o.Auditor != nil})
 	return r, nil
 }

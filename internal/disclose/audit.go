@@ -23,6 +23,15 @@ type Auditor struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
 	byKey map[string]*released
+
+	// Persistence (NewPersistentAuditor): the salt that makes hashes
+	// comparable across processes, where releases are kept, which keys are
+	// loaded, and what to save next.
+	salt      []byte
+	store     ReleaseStore
+	loaded    map[string]bool
+	pending   map[string][][]uint64
+	replaying bool
 }
 
 // released is one dataset's remembered populations.
@@ -42,7 +51,11 @@ func NewAuditor() *Auditor {
 func (a *Auditor) Population(ids []string) []uint64 {
 	out := make([]uint64, len(ids))
 	for i, id := range ids {
-		out[i] = maphash.String(a.seed, id)
+		if a.salt != nil {
+			out[i] = a.saltedHash(id)
+		} else {
+			out[i] = maphash.String(a.seed, id)
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -121,6 +134,12 @@ func (a *Auditor) record(dataset string, pop []uint64) {
 		return
 	}
 	r.seen[key] = true
+	if a.store != nil && !a.replaying {
+		if a.pending == nil {
+			a.pending = map[string][][]uint64{}
+		}
+		a.pending[dataset] = append(a.pending[dataset], pop)
+	}
 	j := len(r.sets)
 	r.sets = append(r.sets, pop)
 	for _, h := range pop {
