@@ -138,3 +138,21 @@ func TestRawAggregateSumTopAndIDs(t *testing.T) {
 		t.Errorf("ids per district = %v, want 3 in E07000070", got)
 	}
 }
+
+// TestVersionNumbersNotReusedAfterPurge: purging the latest version must
+// not hand its number to the next load.
+func TestVersionNumbersNotReusedAfterPurge(t *testing.T) {
+	st, _, v := loadStats19(t)
+	ctx := context.Background()
+	if err := st.PurgeVersion(ctx, v, "test", v.LoadedAt); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := refdata.Path("road_safety_stats19", "essex_pf42_casualties_2016.csv")
+	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: "casualties", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Version.Number != v.Number+1 {
+		t.Errorf("the load after purging version %d got number %d, want %d", v.Number, res.Version.Number, v.Number+1)
+	}
+}

@@ -147,7 +147,10 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return err
 	}
-	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM dataset_versions WHERE dataset_id = ?`, l.dataset.ID).Scan(&v.Number); err != nil {
+	// Purged versions keep their numbers: a number is never reused.
+	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM (
+		SELECT number FROM dataset_versions WHERE dataset_id = ?
+		UNION ALL SELECT number FROM purged_versions WHERE dataset_id = ?)`, l.dataset.ID, l.dataset.ID).Scan(&v.Number); err != nil {
 		l.conn.ExecContext(context.Background(), `ROLLBACK`)
 		return err
 	}
