@@ -110,3 +110,23 @@ func TestKeyFile(t *testing.T) {
 		t.Errorf("missing key file: error = %v, want not found", err)
 	}
 }
+
+// FuzzParseHead checks that ParseHead never panics and accepts only heads
+// whose signature verifies under the key they carry.
+func FuzzParseHead(f *testing.F) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	root := sha256.Sum256([]byte("r"))
+	h := Sign(key, 9, root[:], time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	h.PublicKey = key.Public().(ed25519.PublicKey)
+	f.Add(h.MarshalIndent())
+	f.Add([]byte(`{"size":1,"root":"AAAA"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := ParseHead(b)
+		if err != nil {
+			return
+		}
+		if err := VerifyHead(got.PublicKey, got); err != nil {
+			t.Fatalf("accepted a head that does not verify: %v", err)
+		}
+	})
+}
