@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -52,7 +53,7 @@ func (m *Main) auditLog(ctx context.Context, keyPath string) (*store.Audit, erro
 	if err != nil {
 		return nil, err
 	}
-	key, err := m.auditKey(keyPath)
+	key, err := m.auditKey(ctx, s, keyPath)
 	if err != nil {
 		return nil, err
 	}
@@ -85,19 +86,46 @@ func (m *Main) auditKeyPath(flag string) string {
 	return m.DataPath + ".audit-key"
 }
 
-// auditKey loads (or on first use creates) the signing key; an in-memory
-// store gets a throw-away key.
-func (m *Main) auditKey(flag string) (ed25519.PrivateKey, error) {
+// auditKey loads the signing key, or creates it when the log has none yet;
+// an in-memory store gets a throw-away key. A log already signed with a key
+// whose file is missing is an error: a new key would break the chain of
+// signatures.
+func (m *Main) auditKey(ctx context.Context, s *store.Store, flag string) (ed25519.PrivateKey, error) {
 	path := m.auditKeyPath(flag)
 	if path == "" {
 		_, k, err := ed25519.GenerateKey(rand.Reader)
 		return k, err
+	}
+	k, err := audit.LoadKey(path)
+	if fault.Code(err) != fault.NotFound {
+		return k, err
+	}
+	if ids, err := m.auditKeyIDs(ctx, s); err != nil || len(ids) > 0 {
+		if err == nil {
+			err = fault.Errorf(fault.NotFound, "the audit signing key file %s is missing, but this log is signed with %s: restore that file, or point --audit-key or CIVICLINK_AUDIT_KEY_FILE at it", path, strings.Join(ids, ", "))
+		}
+		return nil, err
 	}
 	k, created, err := audit.LoadOrCreateKey(path)
 	if created {
 		fmt.Fprintf(m.Stderr, "created the audit signing key %s: keep it safe and away from the store; give partners `civiclink audit key`\n", path)
 	}
 	return k, err
+}
+
+// auditKeyIDs lists the ids of the signing keys the store records.
+func (m *Main) auditKeyIDs(ctx context.Context, s *store.Store) ([]string, error) {
+	log, err := s.AuditLog(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := log.Keys(ctx)
+	var ids []string
+	for id := range keys {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, err
 }
 
 func (m *Main) auditCmd() *cobra.Command {
@@ -315,16 +343,46 @@ func (m *Main) auditKeyCmd(keyPath *string) *cobra.Command {
 		Short: "Export the public key that signs tree heads, for partners to pin",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := m.auditKey(*keyPath)
+			ctx := cmd.Context()
+			pub, err := m.auditPublicKey(ctx, *keyPath)
 			if err != nil {
 				return err
 			}
-			pub := k.Public().(ed25519.PublicKey)
 			return m.auditWriteOut(out, audit.EncodePublicKey(pub), "public key "+audit.KeyID(pub))
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the key to this file instead of standard output")
 	return cmd
+}
+
+// auditPublicKey returns the signing key's public half: from the key file
+// when it can be read, else the one key the store records (with a note that
+// it comes from the store), else a new key's.
+func (m *Main) auditPublicKey(ctx context.Context, keyPath string) (ed25519.PublicKey, error) {
+	s, err := m.currentStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k, err := m.auditKey(ctx, s, keyPath)
+	if err == nil {
+		return k.Public().(ed25519.PublicKey), nil
+	}
+	if fault.Code(err) != fault.NotFound {
+		return nil, err
+	}
+	log, lerr := s.AuditLog(ctx, nil)
+	if lerr != nil {
+		return nil, lerr
+	}
+	keys, lerr := log.Keys(ctx)
+	if lerr != nil || len(keys) != 1 {
+		return nil, err
+	}
+	for _, pub := range keys {
+		fmt.Fprintf(m.Stderr, "note: the key file is not readable here; this is the public key recorded in the store, so check it against one the key holder gave you\n")
+		return pub, nil
+	}
+	return nil, err
 }
 
 // auditWriteOut writes b to path, or to standard output when path is "".

@@ -69,6 +69,22 @@ func TestAuditCommands(t *testing.T) {
 	checkRun(t, data, []string{"audit", "prove", "0"}, 0, `"action":"login"`)
 	checkRun(t, data, []string{"audit", "prove", "x"}, 2, "not a number")
 
+	// Without the key file: reads that must be recorded are refused and no
+	// new key is made; the public key still comes from the store.
+	keyFile := data + ".audit-key"
+	if err := os.Rename(keyFile, keyFile+".away"); err != nil {
+		t.Fatal(err)
+	}
+	checkRun(t, data, []string{"audit", "list"}, 4, "audit signing key file "+keyFile+" is missing, but this log is signed with ed25519:")
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Error("a new key file was made for a log that already has a key")
+	}
+	checkRun(t, data, []string{"audit", "key"}, 0, "BEGIN PUBLIC KEY")
+	checkRun(t, data, []string{"audit", "verify"}, 0, "checked only against the key recorded in the store")
+	if err := os.Rename(keyFile+".away", keyFile); err != nil {
+		t.Fatal(err)
+	}
+
 	b, _ := os.ReadFile(head)
 	forged := filepath.Join(dir, "forged.json")
 	os.WriteFile(forged, bytes.Replace(b, []byte(`"size": 3`), []byte(`"size": 2`), 1), 0o600)
