@@ -83,6 +83,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.benchCmd(),
 		m.demoCmd(),
 		m.queryCmd(),
+		m.outputCmd(),
 		m.loadCmd(),
 		m.synthCmd(),
 		m.linkCmd(),

@@ -134,3 +134,52 @@ func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// By returns the table's dimension names.
+func (t *IndicatorTable) By() []string {
+	var out []string
+	for _, d := range t.Result.Dims {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+// IndicatorReads returns what computing ind by the given dimensions reads:
+// each dataset and exactly its columns touched.
+func (e *Engine) IndicatorReads(ctx context.Context, ind *Indicator, by []string) ([]govern.Read, error) {
+	if ind.Cohort != "" {
+		c, err := FindCohort(ind.Cohort)
+		if err != nil {
+			return nil, err
+		}
+		run, err := e.Store.LinkageRun(ctx, 0)
+		if err != nil {
+			return nil, err
+		}
+		var reads []govern.Read
+		for _, name := range c.EventNames() {
+			_, read, err := e.source(ctx, run, name, c.Events[name])
+			if err != nil {
+				return nil, err
+			}
+			reads = append(reads, read)
+		}
+		return reads, nil
+	}
+	d, err := e.Store.Dataset(ctx, ind.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.Store.Version(ctx, d.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(by) == 0 {
+		by = []string{DimDistrict}
+	}
+	spec, _, _, err := e.aggregateSpec(d, v, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by})
+	if err != nil {
+		return nil, err
+	}
+	return []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}, nil
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/output"
+	"github.com/civiclink/civiclink/internal/release"
+)
+
+func (m *Main) outputCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "output", Short: "Outputs leaving the platform: draft, check, release, export"}
+	cmd.AddCommand(m.outputDraftCmd(), m.outputListCmd(), m.outputShowCmd(), m.outputCheckCmd(), m.outputReleaseCmd(), m.outputExportCmd())
+	return cmd
+}
+
+// releaseService is the output lifecycle over this invocation's store, as
+// the acting user.
+func (m *Main) releaseService(cmd *cobra.Command) (*release.Service, *govern.User, error) {
+	e, u, err := m.insightEngine(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := m.audit(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &release.Service{Store: e.Store, Insight: e, Gov: e.Gov, Audit: log, Clock: m.Clock}, u, nil
+}
+
+func outputID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fault.Errorf(fault.Invalid, "%q is not an output id (see `civiclink output list`)", s)
+	}
+	return id, nil
+}
+
+func (m *Main) outputDraftCmd() *cobra.Command {
+	var by string
+	cmd := &cobra.Command{
+		Use:   "draft INDICATOR [--by district,quarter]",
+		Short: "Compute an indicator and keep it as a draft output for checking",
+		Args:  exactArgs(1, "an indicator name (see `query indicator --list`)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ind, err := insight.FindIndicator(args[0])
+			if err != nil {
+				return err
+			}
+			s, u, err := m.releaseService(cmd)
+			if err != nil {
+				return err
+			}
+			o, err := s.Draft(cmd.Context(), u, ind, strings.Split(by, ","))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "output %d: %s, version %d, draft: an output checker other than you must check it (civiclink output check %d)\n", o.ID, o.Series, o.Version, o.ID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "district", "district and/or year, quarter or month")
+	return cmd
+}
+
+func (m *Main) outputListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List outputs and where they are",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := m.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			os, err := st.Outputs(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tSERIES\tVERSION\tSTATUS\tBY\tCREATED BY\tCHECKED BY\tRELEASED BY")
+			for _, o := range os {
+				fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Series, o.Version, o.Status, strings.Join(o.By, ","), o.CreatedBy, o.CheckedBy, o.ReleasedBy)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func (m *Main) outputShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show an output's automatic disclosure findings (output checkers)",
+		Args:  exactArgs(1, "an output id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := outputID(args[0])
+			if err != nil {
+				return err
+			}
+			s, u, err := m.releaseService(cmd)
+			if err != nil {
+				return err
+			}
+			o, err := s.Findings(cmd.Context(), u, id)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(m.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(map[string]any{"output": o, "findings": o.Report})
+		},
+	}
+}
+
+func (m *Main) outputCheckCmd() *cobra.Command {
+	var reject bool
+	var note string
+	cmd := &cobra.Command{
+		Use:   "check ID [--reject] --note TEXT",
+		Short: "Approve (or reject) a draft output after reviewing its findings (output checkers)",
+		Args:  exactArgs(1, "an output id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := outputID(args[0])
+			if err != nil {
+				return err
+			}
+			s, u, err := m.releaseService(cmd)
+			if err != nil {
+				return err
+			}
+			o, err := s.Check(cmd.Context(), u, id, !reject, note)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "output %d is %s\n", o.ID, o.Status)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&reject, "reject", false, "reject instead of approving")
+	cmd.Flags().StringVar(&note, "note", "", "why")
+	return cmd
+}
+
+func (m *Main) outputReleaseCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "release ID",
+		Short: "Release a checked output (its author or an output checker); it is then immutable",
+		Args:  exactArgs(1, "an output id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := outputID(args[0])
+			if err != nil {
+				return err
+			}
+			s, u, err := m.releaseService(cmd)
+			if err != nil {
+				return err
+			}
+			o, err := s.Release(cmd.Context(), u, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "output %d (%s version %d) is released\n", o.ID, o.Series, o.Version)
+			return nil
+		},
+	}
+}
+
+func (m *Main) outputExportCmd() *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "export ID [--format csv|json|geojson] [--out FILE]",
+		Short: "Export a released output",
+		Args:  exactArgs(1, "an output id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := outputID(args[0])
+			if err != nil {
+				return err
+			}
+			s, u, err := m.releaseService(cmd)
+			if err != nil {
+				return err
+			}
+			o, err := s.Exported(cmd.Context(), u, id, format)
+			if err != nil {
+				return err
+			}
+			var districts *geo.Boundaries
+			if format == "geojson" {
+				if districts, err = geo.LoadBoundaries(geo.LayerLAD); err != nil {
+					return err
+				}
+			}
+			w := m.Stdout
+			if out != "" {
+				f, err := os.Create(out)
+				if err != nil {
+					return fault.Errorf(fault.Invalid, "cannot write %s: %v", out, err)
+				}
+				defer f.Close()
+				w = f
+			}
+			return output.Write(w, o, format, districts)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "csv", "csv, json or geojson")
+	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
+	return cmd
+}

@@ -1,0 +1,122 @@
+package release_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/govern/governtest"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/output"
+	"github.com/civiclink/civiclink/internal/release"
+)
+
+func TestOperationsGoThroughGovernance(t *testing.T) {
+	g := &govern.Gate{}
+	op, _ := govern.DefaultGate.Lookup(release.OpCheck)
+	g.Register(op)
+	governtest.CheckGate(t, g)
+}
+
+func TestOutputLifecycle(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, key, _ := ed25519.GenerateKey(nil)
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := demo.Flow{People: 1000, Seed: 6, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}.Run(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	county, _ := geo.Load()
+	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
+	s := &release.Service{Store: st, Gov: gov, Audit: log, Clock: clock.System{},
+		Insight: &insight.Engine{Store: st, Gov: gov, Geo: county}}
+	ind, err := insight.FindIndicator("domestic-abuse-victims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyst, checker := sum.Staff["county.analyst"], sum.Staff["county.checker"]
+	o, err := s.Draft(ctx, analyst, ind, []string{"district"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Version != 1 || o.Status != output.Draft {
+		t.Fatalf("draft = %+v, want version 1 in draft", o)
+	}
+	if _, err := s.Exported(ctx, analyst, o.ID, "csv"); fault.Code(err) != fault.Forbidden {
+		t.Errorf("exporting a draft: %v, want forbidden", err)
+	}
+	if _, err := s.Check(ctx, analyst, o.ID, true, "mine"); fault.Code(err) != fault.Forbidden {
+		t.Errorf("the analyst checking their own output: %v, want forbidden", err)
+	}
+	if _, err := s.Release(ctx, analyst, o.ID); fault.Code(err) != fault.Conflict {
+		t.Errorf("releasing an unchecked draft: %v, want conflict", err)
+	}
+	f, err := s.Findings(ctx, checker, o.ID)
+	if err != nil || f.Report == nil {
+		t.Fatalf("the checker's findings: %v", err)
+	}
+	if _, err := s.Check(ctx, checker, o.ID, true, "no residual risk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Release(ctx, analyst, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Check(ctx, checker, o.ID, false, "too late"); fault.Code(err) != fault.Conflict {
+		t.Errorf("changing a released output: %v, want conflict", err)
+	}
+	got, err := s.Exported(ctx, analyst, o.ID, "geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	districts, err := geo.LoadBoundaries(geo.LayerLAD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range output.Formats {
+		var b bytes.Buffer
+		if err := output.Write(&b, got, format, districts); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if format == "geojson" {
+			var fc struct {
+				Features []struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"features"`
+			}
+			if err := json.Unmarshal(b.Bytes(), &fc); err != nil || len(fc.Features) != 14 {
+				t.Fatalf("GeoJSON: %v, %d features, want 14", err, len(fc.Features))
+			}
+			for _, f := range fc.Features {
+				if v, ok := f.Properties["value"]; !ok || v == nil {
+					t.Errorf("district %v has no published value", f.Properties["code"])
+				}
+			}
+		}
+		if format == "csv" && !strings.HasPrefix(b.String(), "district,count") {
+			t.Errorf("CSV export starts %q", b.String()[:min(40, b.Len())])
+		}
+	}
+	again, err := s.Draft(ctx, analyst, ind, []string{"district"})
+	if err != nil || again.Version != 2 {
+		t.Errorf("the next draft of the series: %v, version %d, want 2", err, again.Version)
+	}
+}
