@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
 )
 
@@ -34,6 +35,10 @@ func (m *Main) datasetAddCmd() *cobra.Command {
 				return err
 			}
 			if err := s.CreateDataset(cmd.Context(), &d); err != nil {
+				return err
+			}
+			if err := m.record(cmd.Context(), audit.Event{Action: "dataset.add", Target: "dataset:" + d.ID, Outcome: audit.Allowed,
+				Datasets: []audit.Dataset{{ID: d.ID, Owner: d.PartnerID}}}); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "added dataset %s of partner %s with %d columns\n", d.ID, d.PartnerID, len(sc.Columns))

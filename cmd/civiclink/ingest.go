@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"unicode/utf8"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
 )
@@ -51,6 +53,16 @@ byte-identical to an earlier version makes no new version.`,
 				fmt.Fprintln(m.Stderr)
 			}
 			if err != nil {
+				m.record(cmd.Context(), audit.Event{Action: audit.ActionIngest, Target: "dataset:" + req.DatasetID, Outcome: audit.Error, Reason: fault.Message(err)})
+				return err
+			}
+			d, _ := st.Dataset(cmd.Context(), req.DatasetID)
+			e := audit.Event{Action: audit.ActionIngest, Target: fmt.Sprintf("dataset:%s@%d", res.Version.DatasetID, res.Version.Number), Outcome: audit.Allowed,
+				Details: mustJSON(map[string]any{"rows": res.Version.Rows, "rejected": res.Version.Rejected, "sha256": res.Version.SHA256, "source": res.Version.Source, "duplicate": res.Duplicate})}
+			if d != nil {
+				e.Datasets = []audit.Dataset{{ID: d.ID, Owner: d.PartnerID}}
+			}
+			if err := m.record(cmd.Context(), e); err != nil {
 				return err
 			}
 			return m.printIngest(res, req)
@@ -88,4 +100,10 @@ func (m *Main) progressBar(what string) *progressbar.ProgressBar {
 	}
 	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),
 		progressbar.OptionSetDescription(what), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
+}
+
+// mustJSON encodes audit details (maps of plain values always encode).
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

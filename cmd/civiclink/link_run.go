@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
@@ -77,6 +78,16 @@ truth.csv) the run is also measured against the truth.`,
 				bar.Finish()
 			}
 			if err != nil {
+				return err
+			}
+			e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: audit.ActionLink, Purpose: req.Purpose, Target: fmt.Sprintf("linkage-run:%d", res.Run.ID), Outcome: audit.Allowed,
+				Details: mustJSON(map[string]any{"records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold})}
+			for _, d := range req.Datasets {
+				if ds, err := st.Dataset(cmd.Context(), d); err == nil {
+					e.Datasets = append(e.Datasets, audit.Dataset{ID: d, Owner: ds.PartnerID})
+				}
+			}
+			if err := m.record(cmd.Context(), e); err != nil {
 				return err
 			}
 			if asJSON {

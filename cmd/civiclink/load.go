@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/demo"
 )
 
@@ -28,6 +29,14 @@ evaluating linkage on plain values only.`,
 			o.User, o.Log = m.User, m.Stdout
 			man, err := demo.LoadCounty(cmd.Context(), st, args[0], o)
 			if err != nil {
+				return err
+			}
+			e := audit.Event{Action: audit.ActionIngest, Target: "county:" + args[0], Outcome: audit.Allowed,
+				Details: mustJSON(map[string]any{"people": man.People, "seed": man.Seed, "raw": o.Raw})}
+			for _, d := range man.Datasets {
+				e.Datasets = append(e.Datasets, audit.Dataset{ID: d.ID, Owner: d.Partner})
+			}
+			if err := m.record(cmd.Context(), e); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "loaded %d datasets of a county of %d people (seed %d)\n", len(man.Datasets), man.People, man.Seed)

@@ -48,6 +48,8 @@ func TestCatalogueCommands(t *testing.T) {
 		{[]string{"ingest", "--dataset", "incidents", "../../internal/ingest/testdata/incidents/good.csv"}, 0, "byte-identical to version 1"},
 		{[]string{"ingest", "--dataset", "incidents", "--delimiter", ";;", "x.csv"}, 2, "--delimiter must be one character"},
 		{[]string{"dataset", "list"}, 0, "incidents  police   9"},
+		{[]string{"audit", "list", "--action", "ingest"}, 0, "dataset:incidents@1"},
+		{[]string{"audit", "verify"}, 0, "intact"},
 		{[]string{"dataset", "show", "incidents"}, 0, "quality of version 1"},
 		{[]string{"dataset", "show", "--json", "incidents"}, 0, `"versions": [`},
 		{[]string{"dataset", "show"}, 2, "takes a dataset id"},

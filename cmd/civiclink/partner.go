@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
 )
 
@@ -22,6 +23,9 @@ func (m *Main) partnerCmd() *cobra.Command {
 				return err
 			}
 			if err := s.CreatePartner(cmd.Context(), &p); err != nil {
+				return err
+			}
+			if err := m.record(cmd.Context(), audit.Event{Action: "partner.add", Target: "partner:" + p.ID, Outcome: audit.Allowed}); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "added partner %s (%s)\n", p.ID, p.Name)
