@@ -51,7 +51,11 @@ func printQuality(w io.Writer, q *catalog.Quality) {
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "  COLUMN\tTYPE\tCOMPLETE\tVALID\tINVALID\tDISTINCT\tMIN\tMAX")
 	for _, c := range q.Columns {
-		fmt.Fprintf(tw, "  %s\t%s\t%.1f%%\t%.1f%%\t%d\t%d\t%s\t%s\n", c.Name, c.Type, 100*c.Completeness, 100*c.Validity, c.Invalid, c.Distinct, c.Min, c.Max)
+		distinct := fmt.Sprint(c.Distinct)
+		if c.DistinctEstimated {
+			distinct = "~" + distinct
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%.1f%%\t%.1f%%\t%d\t%s\t%s\t%s\n", c.Name, c.Type, 100*c.Completeness, 100*c.Validity, c.Invalid, distinct, c.Min, c.Max)
 	}
 	tw.Flush()
 }

@@ -65,8 +65,11 @@ type ColumnQuality struct {
 	Invalid      int64   `json:"invalid"`      // values in the input that failed type or code-list checks
 	Validity     float64 `json:"validity"`     // valid / non-empty values in the input
 	Distinct     int64   `json:"distinct"`
-	Min          string  `json:"min,omitempty"` // for dates, datetimes and numbers
-	Max          string  `json:"max,omitempty"`
+	// DistinctEstimated says Distinct is a HyperLogLog estimate (about 2%
+	// error), as it is for columns with very many distinct values.
+	DistinctEstimated bool   `json:"distinct_estimated,omitempty"`
+	Min               string `json:"min,omitempty"` // for dates, datetimes and numbers
+	Max               string `json:"max,omitempty"`
 }
 
 // Store keeps the catalogue. Methods return [fault] errors: NotFound for a

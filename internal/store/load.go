@@ -103,11 +103,17 @@ func (l *Load) Append(values ...any) error {
 	return nil
 }
 
+// exactDistinctBelow is the estimated number of distinct values below which
+// a column's distinct count is recounted exactly; above it the HyperLogLog
+// estimate (about 2% error, fixed memory) stands, so memory does not grow
+// with the number of distinct values.
+const exactDistinctBelow = 50000
+
 // ColumnStats computes, over the rows appended so far, each column's
 // non-empty count, distinct count and (for ordered types) min and max, and
-// the number of rows whose record id repeats an earlier one. Columns are
-// summarised one query at a time so that only one column's distinct values
-// are held at once.
+// the number of rows whose record id repeats an earlier one. Its memory is
+// bounded: distinct counts of large columns are estimated, and duplicate
+// ids are found by sorting, which DuckDB spills to disk under its limit.
 func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols []catalog.ColumnQuality, err error) {
 	if err := l.app.Flush(); err != nil {
 		return 0, 0, nil, fault.Wrap(err, fault.Internal, "cannot write rows to the store")
@@ -116,25 +122,42 @@ func (l *Load) ColumnStats(ctx context.Context) (rows int64, dupIDs int64, cols 
 		return 0, 0, nil, err
 	}
 	for _, c := range l.dataset.Schema.Columns {
-		q := quoteIdent(c.Name)
-		mm := "NULL, NULL"
-		switch c.Type {
-		case catalog.TypeDate, catalog.TypeDatetime, catalog.TypeInteger, catalog.TypeDecimal:
-			mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
-		}
-		cq := catalog.ColumnQuality{Name: c.Name, Type: c.Type}
-		var lo, hi sql.NullString
-		err := l.conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(%s), count(DISTINCT %s), %s FROM %s", q, q, mm, l.table)).Scan(&cq.Present, &cq.Distinct, &lo, &hi)
+		cq, err := l.columnStats(ctx, c)
 		if err != nil {
 			return 0, 0, nil, err
 		}
-		cq.Min, cq.Max = lo.String, hi.String
-		if c.Role == catalog.RoleRecordID {
-			dupIDs = cq.Present - cq.Distinct
-		}
 		cols = append(cols, cq)
 	}
+	if id, ok := l.dataset.Schema.RecordID(); ok {
+		q := quoteIdent(id.Name)
+		err := l.conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT `+q+` = lag(`+q+`) OVER (ORDER BY `+q+`) AS dup FROM `+l.table+`) WHERE dup`).Scan(&dupIDs)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+	}
 	return rows, dupIDs, cols, nil
+}
+
+func (l *Load) columnStats(ctx context.Context, c catalog.Column) (catalog.ColumnQuality, error) {
+	q := quoteIdent(c.Name)
+	mm := "NULL, NULL"
+	switch c.Type {
+	case catalog.TypeDate, catalog.TypeDatetime, catalog.TypeInteger, catalog.TypeDecimal:
+		mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
+	}
+	cq := catalog.ColumnQuality{Name: c.Name, Type: c.Type}
+	var lo, hi sql.NullString
+	err := l.conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(%s), approx_count_distinct(%s), %s FROM %s", q, q, mm, l.table)).Scan(&cq.Present, &cq.Distinct, &lo, &hi)
+	if err != nil {
+		return cq, err
+	}
+	cq.Min, cq.Max = lo.String, hi.String
+	if cq.Distinct < exactDistinctBelow {
+		err = l.conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(DISTINCT %s) FROM %s", q, l.table)).Scan(&cq.Distinct)
+	} else {
+		cq.DistinctEstimated = true
+	}
+	return cq, err
 }
 
 // Commit records v (whose Rows, SHA256, Source, Format, LoadedBy and Quality
