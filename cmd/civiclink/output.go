@@ -38,12 +38,18 @@ func (m *Main) releaseService(cmd *cobra.Command) (*release.Service, *govern.Use
 	return &release.Service{Store: e.Store, Insight: e, Gov: e.Gov, Audit: log, Clock: m.Clock}, u, nil
 }
 
-func outputID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
+// onOutput parses an output id and runs fn with the lifecycle service as
+// the acting user.
+func (m *Main) onOutput(cmd *cobra.Command, arg string, fn func(s *release.Service, u *govern.User, id int64) error) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
-		return 0, fault.Errorf(fault.Invalid, "%q is not an output id (see `civiclink output list`)", s)
+		return fault.Errorf(fault.Invalid, "%q is not an output id (see `civiclink output list`)", arg)
 	}
-	return id, nil
+	s, u, err := m.releaseService(cmd)
+	if err != nil {
+		return err
+	}
+	return fn(s, u, id)
 }
 
 func (m *Main) outputDraftCmd() *cobra.Command {
@@ -103,21 +109,15 @@ func (m *Main) outputShowCmd() *cobra.Command {
 		Short: "Show an output's automatic disclosure findings (output checkers)",
 		Args:  exactArgs(1, "an output id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := outputID(args[0])
-			if err != nil {
-				return err
-			}
-			s, u, err := m.releaseService(cmd)
-			if err != nil {
-				return err
-			}
-			o, err := s.Findings(cmd.Context(), u, id)
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(m.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(map[string]any{"output": o, "findings": o.Report})
+			return m.onOutput(cmd, args[0], func(s *release.Service, u *govern.User, id int64) error {
+				o, err := s.Findings(cmd.Context(), u, id)
+				if err != nil {
+					return err
+				}
+				enc := json.NewEncoder(m.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"output": o, "findings": o.Report})
+			})
 		},
 	}
 }
@@ -130,20 +130,13 @@ func (m *Main) outputCheckCmd() *cobra.Command {
 		Short: "Approve (or reject) a draft output after reviewing its findings (output checkers)",
 		Args:  exactArgs(1, "an output id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := outputID(args[0])
-			if err != nil {
+			return m.onOutput(cmd, args[0], func(s *release.Service, u *govern.User, id int64) error {
+				o, err := s.Check(cmd.Context(), u, id, !reject, note)
+				if err == nil {
+					fmt.Fprintf(m.Stdout, "output %d is %s\n", o.ID, o.Status)
+				}
 				return err
-			}
-			s, u, err := m.releaseService(cmd)
-			if err != nil {
-				return err
-			}
-			o, err := s.Check(cmd.Context(), u, id, !reject, note)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(m.Stdout, "output %d is %s\n", o.ID, o.Status)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&reject, "reject", false, "reject instead of approving")
@@ -157,20 +150,13 @@ func (m *Main) outputReleaseCmd() *cobra.Command {
 		Short: "Release a checked output (its author or an output checker); it is then immutable",
 		Args:  exactArgs(1, "an output id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := outputID(args[0])
-			if err != nil {
+			return m.onOutput(cmd, args[0], func(s *release.Service, u *govern.User, id int64) error {
+				o, err := s.Release(cmd.Context(), u, id)
+				if err == nil {
+					fmt.Fprintf(m.Stdout, "output %d (%s version %d) is released\n", o.ID, o.Series, o.Version)
+				}
 				return err
-			}
-			s, u, err := m.releaseService(cmd)
-			if err != nil {
-				return err
-			}
-			o, err := s.Release(cmd.Context(), u, id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(m.Stdout, "output %d (%s version %d) is released\n", o.ID, o.Series, o.Version)
-			return nil
+			})
 		},
 	}
 }
@@ -182,37 +168,35 @@ func (m *Main) outputExportCmd() *cobra.Command {
 		Short: "Export a released output",
 		Args:  exactArgs(1, "an output id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := outputID(args[0])
-			if err != nil {
-				return err
-			}
-			s, u, err := m.releaseService(cmd)
-			if err != nil {
-				return err
-			}
-			o, err := s.Exported(cmd.Context(), u, id, format)
-			if err != nil {
-				return err
-			}
-			var districts *geo.Boundaries
-			if format == "geojson" {
-				if districts, err = geo.LoadBoundaries(geo.LayerLAD); err != nil {
-					return err
-				}
-			}
-			w := m.Stdout
-			if out != "" {
-				f, err := os.Create(out)
-				if err != nil {
-					return fault.Errorf(fault.Invalid, "cannot write %s: %v", out, err)
-				}
-				defer f.Close()
-				w = f
-			}
-			return output.Write(w, o, format, districts)
+			return m.onOutput(cmd, args[0], func(s *release.Service, u *govern.User, id int64) error {
+				return m.exportOutput(cmd, s, u, id, format, out)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "csv", "csv, json or geojson")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
 	return cmd
+}
+
+func (m *Main) exportOutput(cmd *cobra.Command, s *release.Service, u *govern.User, id int64, format, out string) error {
+	o, err := s.Exported(cmd.Context(), u, id, format)
+	if err != nil {
+		return err
+	}
+	var districts *geo.Boundaries
+	if format == "geojson" {
+		if districts, err = geo.LoadBoundaries(geo.LayerLAD); err != nil {
+			return err
+		}
+	}
+	w := m.Stdout
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return fault.Errorf(fault.Invalid, "cannot write %s: %v", out, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	return output.Write(w, o, format, districts)
 }

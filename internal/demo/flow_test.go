@@ -2,15 +2,11 @@ package demo_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/civiclink/civiclink/internal/clock"
-	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/demo/demotest"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
@@ -21,22 +17,8 @@ import (
 
 func TestFlowAndSafeguardingLists(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, key, _ := ed25519.GenerateKey(nil)
-	log, err := st.AuditLog(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := demo.Flow{People: 1500, Seed: 9, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
-	sum, err := f.Run(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := demotest.New(t, 1500, 9)
+	st, log, sum := dc.Store, dc.Audit, dc.Summary
 	if sum.Linkage.Pairs.F1 < 0.95 || sum.KSI["2015"] != 778 {
 		t.Errorf("linkage F1 %.4f, KSI 2015 %d; want F1 ≥ 0.95 and 778", sum.Linkage.Pairs.F1, sum.KSI["2015"])
 	}
@@ -101,21 +83,8 @@ func policeDatasets(t *testing.T, st *store.Store) []string {
 
 func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, key, _ := ed25519.GenerateKey(nil)
-	log, err := st.AuditLog(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := demo.Flow{People: 1200, Seed: 4, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}.Run(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := demotest.New(t, 1200, 4)
+	st, log, sum := dc.Store, dc.Audit, dc.Summary
 	county, err := geo.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -3,15 +3,12 @@ package release_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
-	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/clock"
-	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/demo/demotest"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -30,21 +27,8 @@ func TestOperationsGoThroughGovernance(t *testing.T) {
 
 func TestOutputLifecycle(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, key, _ := ed25519.GenerateKey(nil)
-	log, err := st.AuditLog(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := demo.Flow{People: 1000, Seed: 6, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}.Run(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := demotest.New(t, 1000, 6)
+	st, log, sum := dc.Store, dc.Audit, dc.Summary
 	county, _ := geo.Load()
 	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
 	s := &release.Service{Store: st, Gov: gov, Audit: log, Clock: clock.System{},

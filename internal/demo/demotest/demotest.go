@@ -1,0 +1,50 @@
+// Package demotest builds a small demo county for tests: a fresh demo store
+// with its own audit log, on which the whole demo flow has run.
+package demotest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// County is a demo store after the flow ran on a synthetic county.
+type County struct {
+	Store   *store.Store
+	Audit   audit.Log
+	Summary *demo.Summary
+}
+
+// New runs the demo flow on a county of the given size in a temporary
+// folder; the store closes when the test ends.
+func New(tb testing.TB, people int, seed uint64) *County {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := demo.Flow{People: people, Seed: seed, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
+	sum, err := f.Run(ctx, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &County{Store: st, Audit: log, Summary: sum}
+}
