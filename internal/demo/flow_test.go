@@ -105,7 +105,7 @@ func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-		if lines[0] != "district,count,rate_per_1000,lower_95,upper_95" {
+		if lines[0] != "district,count,rate_per_1000,lower_95,upper_95,vs_county" {
 			t.Errorf("%s: header %q", name, lines[0])
 		}
 		// Every district appears (zeros included); real data may add records

@@ -239,6 +239,9 @@ type RateCell struct {
 	Levels []string `json:"levels"`
 	Count  string   `json:"count"` // as published: a number or [c]
 	Rate   *Rate    `json:"rate,omitempty"`
+	// VsCounty compares a district's rate with the county's in the same
+	// row: higher, lower or similar (95% intervals overlap).
+	VsCounty string `json:"vs_county,omitempty"`
 }
 
 // DistrictRates adds rates per 1,000 residents (ONS mid-year estimates) to
@@ -263,5 +266,32 @@ func DistrictRates(res *disclose.Result, county *geo.County) []RateCell {
 		}
 		out = append(out, rc)
 	}
+	compareWithCounty(out, d)
 	return out
+}
+
+// compareWithCounty marks each district's rate against the county total of
+// the same other levels (e.g. the same month).
+func compareWithCounty(cells []RateCell, d int) {
+	if d < 0 {
+		return
+	}
+	key := func(c RateCell) string {
+		k := append([]string(nil), c.Levels...)
+		k[d] = ""
+		return strings.Join(k, "\x00")
+	}
+	county := map[string]*Rate{}
+	for _, c := range cells {
+		if c.Levels[d] == disclose.TotalLevel && c.Rate != nil {
+			county[key(c)] = c.Rate
+		}
+	}
+	for i, c := range cells {
+		if c.Rate != nil && c.Levels[d] != disclose.TotalLevel {
+			if t := county[key(c)]; t != nil {
+				cells[i].VsCounty = Significance(*c.Rate, *t)
+			}
+		}
+	}
 }

@@ -110,22 +110,23 @@ func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 // WriteCSV writes the table with one header row and one row per cell:
 // the levels, the published count ([c] when suppressed) and, where a
 // district population is known and the count is published, the rate per
-// 1,000 residents with its 95% interval.
+// 1,000 residents with its 95% interval and how it compares with the
+// county's (higher, lower or similar).
 func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	var head []string
 	for _, d := range t.Result.Dims {
 		head = append(head, d.Name)
 	}
-	cw.Write(append(head, "count", "rate_per_1000", "lower_95", "upper_95"))
+	cw.Write(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county"))
 	for _, c := range t.Cells {
 		row := append(append([]string(nil), c.Levels...), c.Count)
 		if c.Rate != nil {
-			row = append(row, num(c.Rate.Value), num(c.Rate.Lower), num(c.Rate.Upper))
+			row = append(row, num(c.Rate.Value), num(c.Rate.Lower), num(c.Rate.Upper), c.VsCounty)
 		} else if c.Count == disclose.Confidential {
-			row = append(row, disclose.Confidential, disclose.Confidential, disclose.Confidential)
+			row = append(row, disclose.Confidential, disclose.Confidential, disclose.Confidential, disclose.Confidential)
 		} else {
-			row = append(row, "", "", "")
+			row = append(row, "", "", "", "")
 		}
 		cw.Write(row)
 	}

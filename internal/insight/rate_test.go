@@ -62,3 +62,23 @@ func TestSignificance(t *testing.T) {
 		t.Errorf("20 vs 22 = %s, want similar", got)
 	}
 }
+
+func TestCompareWithCounty(t *testing.T) {
+	hi, lo, mid := CrudeRate(400, 10000, 1000), CrudeRate(100, 10000, 1000), CrudeRate(205, 10000, 1000)
+	county := CrudeRate(705, 30000, 1000)
+	cells := []RateCell{
+		{Levels: []string{"A", "2024"}, Rate: &hi},
+		{Levels: []string{"B", "2024"}, Rate: &lo},
+		{Levels: []string{"C", "2024"}, Rate: &mid},
+		{Levels: []string{"D", "2024"}, Count: "[c]"},
+		{Levels: []string{"Total", "2024"}, Rate: &county},
+	}
+	compareWithCounty(cells, 0)
+	got := []string{cells[0].VsCounty, cells[1].VsCounty, cells[2].VsCounty, cells[3].VsCounty, cells[4].VsCounty}
+	want := []string{"higher", "lower", "similar", "", ""}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("cell %s: %q, want %q", cells[i].Levels[0], got[i], want[i])
+		}
+	}
+}
