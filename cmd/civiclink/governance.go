@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -28,5 +31,9 @@ func (m *Main) insightEngine(cmd *cobra.Command) (*insight.Engine, *govern.User,
 	if err != nil {
 		return nil, nil, err
 	}
-	return &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor}, u, nil
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor}
+	if v, _ := st.Meta(cmd.Context(), demo.PopulationScaleKey); v != "" {
+		e.PopulationScale, _ = strconv.ParseFloat(v, 64)
+	}
+	return e, u, nil
 }

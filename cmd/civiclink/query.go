@@ -107,7 +107,7 @@ period of the event that put them in it. Counts are disclosure-controlled;
 			if rates {
 				enc := json.NewEncoder(m.Stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"cohort": c, "cells": insight.DistrictRates(res, e.Geo)})
+				return enc.Encode(map[string]any{"cohort": c, "cells": insight.DistrictRates(res, e.Geo, e.PopulationScale)})
 			}
 			if format == "json" {
 				return disclose.WriteJSON(m.Stdout, res)

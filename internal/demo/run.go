@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/audit"
@@ -22,6 +23,10 @@ import (
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
+
+// PopulationScaleKey is the store fact that scales rate denominators to a
+// synthetic county smaller than Essex (people / Essex population).
+const PopulationScaleKey = "population_scale"
 
 // Flow configures the whole demonstration.
 type Flow struct {
@@ -81,7 +86,11 @@ func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor}
+	scale := float64(f.People) / float64(county.Population())
+	if err := st.SetMeta(ctx, PopulationScaleKey, strconv.FormatFloat(scale, 'g', -1, 64)); err != nil {
+		return nil, err
+	}
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor, PopulationScale: scale}
 	f.step("\n5. multi-agency cohorts by district (disclosure-controlled: [c] is suppressed)")
 	if err := f.cohorts(ctx, e, sum); err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type Engine struct {
 	Gov   Governor
 	// Geo places people in districts and gives populations for rates.
 	Geo *geo.County
+	// PopulationScale scales the populations behind rates: 1 (or 0) for
+	// real data, people/county population for a smaller synthetic county.
+	PopulationScale float64
 	// Ledger is charged for differentially private tables; nil refuses them.
 	Ledger disclose.Ledger
 	// Auditor catches differencing between released tables; nil disables

@@ -244,10 +244,15 @@ type RateCell struct {
 	VsCounty string `json:"vs_county,omitempty"`
 }
 
-// DistrictRates adds rates per 1,000 residents (ONS mid-year estimates) to
-// the published cells of a table grouped by district. Rates come only from
-// published counts: a suppressed cell has no rate.
-func DistrictRates(res *disclose.Result, county *geo.County) []RateCell {
+// DistrictRates adds rates per 1,000 residents (ONS mid-year estimates,
+// times scale: 1 for real data, the sampled share for a synthetic county
+// smaller than Essex) to the published cells of a table grouped by
+// district. Rates come only from published counts: a suppressed cell has no
+// rate.
+func DistrictRates(res *disclose.Result, county *geo.County, scale float64) []RateCell {
+	if scale <= 0 {
+		scale = 1
+	}
 	d := slices.IndexFunc(res.Dims, func(x disclose.Dim) bool { return x.Name == DimDistrict })
 	var out []RateCell
 	for _, c := range res.Cells {
@@ -259,7 +264,7 @@ func DistrictRates(res *disclose.Result, county *geo.County) []RateCell {
 			} else if c.Levels[d] == disclose.TotalLevel {
 				pop = float64(county.Population())
 			}
-			if pop > 0 {
+			if pop *= scale; pop > 0 {
 				r := CrudeRate(c.Count, pop, 1000)
 				rc.Rate = &r
 			}

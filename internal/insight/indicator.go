@@ -104,7 +104,7 @@ func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 	if err != nil {
 		return nil, err
 	}
-	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo)}, nil
+	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.PopulationScale)}, nil
 }
 
 // WriteCSV writes the table with one header row and one row per cell:
