@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -71,13 +72,21 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err != nil {
 		return nil, err
 	}
+	auditor, err := st.Auditor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	engine := &insight.Engine{Store: st, Gov: gov, Geo: county, Ledger: st, Auditor: auditor}
+	if v, _ := st.Meta(ctx, demo.PopulationScaleKey); v != "" {
+		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)
+	}
 	return web.New(web.Config{
 		Catalog:   st,
 		Govern:    gov,
 		Audit:     gov.Audit,
 		Districts: lads,
-		Indicators: &web.DistrictCounts{Store: st, County: county, Govern: gov,
-			Insight: &insight.Engine{Store: st, Gov: gov, Ledger: st, Auditor: disclose.NewAuditor()}},
+		Indicators: &web.NamedIndicators{Insight: engine, County: county,
+			Counts: &web.DistrictCounts{Store: st, County: county, Govern: gov, Insight: engine}},
 		Health: func(ctx context.Context) error {
 			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
 			return err
