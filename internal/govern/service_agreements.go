@@ -79,3 +79,16 @@ func (s *Service) ChangeAgreement(ctx context.Context, actor *User, id, action, 
 	e.Purpose, e.Agreement = a.Purpose, a.ID
 	return a, s.record(ctx, e)
 }
+
+// Agreements returns every agreement with its status as of now.
+func (s *Service) Agreements(ctx context.Context) ([]*Agreement, error) {
+	as, err := s.Store.Agreements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	for _, a := range as {
+		a.Status = a.StatusAt(now)
+	}
+	return as, nil
+}

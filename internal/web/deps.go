@@ -23,6 +23,13 @@ type Governance interface {
 	Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error)
 	// Register returns the purpose register.
 	Register(ctx context.Context) (govern.Purposes, error)
+	// Agreements returns every agreement with its current status.
+	Agreements(ctx context.Context) ([]*govern.Agreement, error)
+	// CreateAgreement drafts an agreement; ChangeAgreement applies a
+	// lifecycle action (approve, activate, suspend, end). Both check the
+	// actor's roles and record the change in the audit log.
+	CreateAgreement(ctx context.Context, actor *govern.User, a *govern.Agreement) error
+	ChangeAgreement(ctx context.Context, actor *govern.User, id, action, note string) (*govern.Agreement, error)
 }
 
 var _ Governance = (*govern.Service)(nil)

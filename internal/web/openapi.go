@@ -40,6 +40,16 @@ var schemas = obj{
 		"id": str(), "name": str(), "description": str(), "unit": str(), "dataset": str(),
 	}},
 	"IndicatorList": obj{"type": "object", "properties": obj{"indicators": arr(ref("Indicator"))}},
+	"Agreement": obj{"type": "object", "properties": obj{
+		"id": str(), "title": str(), "purpose": str(), "description": str(),
+		"parties":  arr(obj{"type": "object", "properties": obj{"partner": str(), "owner": obj{"type": "boolean"}, "recipient": obj{"type": "boolean"}, "lawful_basis": arr(str())}}),
+		"datasets": arr(obj{"type": "object", "properties": obj{"dataset": str(), "columns": arr(str())}}),
+		"outputs":  arr(str()), "threshold": integer(), "retention_days": integer(),
+		"start": str(), "end": str(), "review": str(),
+		"status":    obj{"type": "string", "enum": []string{"draft", "approved", "active", "suspended", "expired", "ended"}},
+		"approvals": arr(obj{"type": "object"}), "history": arr(obj{"type": "object"}),
+	}},
+	"AgreementList": obj{"type": "object", "properties": obj{"agreements": arr(ref("Agreement"))}},
 	"DistrictTable": obj{"type": "object", "properties": obj{
 		"indicator": ref("Indicator"),
 		"values": arr(obj{"type": "object", "properties": obj{

@@ -50,6 +50,10 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/boundaries/districts", api: true, summary: "District boundaries as GeoJSON (properties code, name)", result: "application/geo+json", handle: s.apiDistricts},
 		{method: "GET", path: "/api/indicators", api: true, summary: "Indicators that can be mapped by district", result: "IndicatorList", handle: s.apiIndicators},
 		{method: "GET", path: "/api/indicators/{id}", api: true, summary: "An indicator's disclosure-controlled value per district", result: "DistrictTable", handle: s.apiIndicator},
+		{method: "GET", path: "/api/agreements", api: true, summary: "Data-sharing agreements the user's partner is a party to (auditors: all)", result: "AgreementList", handle: s.apiAgreements},
+		{method: "POST", path: "/api/agreements", api: true, body: "json", summary: "Draft an agreement (partner admins of a party; 201)", result: "Agreement", handle: s.apiCreateAgreement},
+		{method: "GET", path: "/api/agreements/{id}", api: true, summary: "An agreement with its approvals and history", result: "Agreement", handle: s.apiAgreement},
+		{method: "POST", path: "/api/agreements/{id}/{action}", api: true, body: "json", summary: "approve (data owners of owning partners), activate, suspend or end an agreement; body {\"note\": \"…\"}", result: "Agreement", handle: s.apiChangeAgreement},
 
 		// pages
 		{method: "GET", path: "/signin", open: true, summary: "Sign-in form", handle: s.pageSignIn},
