@@ -104,6 +104,12 @@ func (m *Main) datasetShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if owner, err := m.seesValueRanges(cmd, d); err != nil {
+				return err
+			} else if !owner {
+				vs = withoutValueRanges(vs)
+				fmt.Fprintf(m.Stderr, "value ranges (min/max) are shown to %s, the owning partner, only\n", d.PartnerID)
+			}
 			if asJSON {
 				enc := json.NewEncoder(m.Stdout)
 				enc.SetIndent("", "  ")
@@ -118,4 +124,42 @@ func (m *Main) datasetShowCmd() *cobra.Command {
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return show
+}
+
+// seesValueRanges reports whether the acting user may see the min and max
+// values in a dataset's quality reports: users of the owning partner, or
+// anyone on a store that has no accounts yet (a single-user setup).
+func (m *Main) seesValueRanges(cmd *cobra.Command, d *catalog.Dataset) (bool, error) {
+	svc, st, err := m.governService(cmd.Context())
+	if err != nil {
+		return false, err
+	}
+	users, err := st.Users(cmd.Context())
+	if err != nil || len(users) == 0 {
+		return err == nil, err
+	}
+	u, err := m.actor(cmd, svc)
+	if err != nil {
+		return false, nil
+	}
+	return u.PartnerID == d.PartnerID, nil
+}
+
+// withoutValueRanges copies versions with the quality reports' min and max
+// values blanked.
+func withoutValueRanges(vs []*catalog.Version) []*catalog.Version {
+	out := make([]*catalog.Version, len(vs))
+	for i, v := range vs {
+		cp := *v
+		if v.Quality != nil {
+			q := *v.Quality
+			q.Columns = append([]catalog.ColumnQuality(nil), q.Columns...)
+			for j := range q.Columns {
+				q.Columns[j].Min, q.Columns[j].Max = "", ""
+			}
+			cp.Quality = &q
+		}
+		out[i] = &cp
+	}
+	return out
 }
