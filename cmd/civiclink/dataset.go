@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -111,9 +110,7 @@ func (m *Main) datasetShowCmd() *cobra.Command {
 				fmt.Fprintf(m.Stderr, "value ranges (min/max) are shown to %s, the owning partner, only\n", d.PartnerID)
 			}
 			if asJSON {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return m.printJSON(struct {
 					*catalog.Dataset
 					Versions []*catalog.Version `json:"versions"`
 				}{d, vs})

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,11 +27,7 @@ matched pairs, the model and quality figures), and print its quality. With
 truth.csv) the run is also measured against the truth.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, d := range strings.Split(datasets, ",") {
-				if d = strings.TrimSpace(d); d != "" {
-					req.Datasets = append(req.Datasets, d)
-				}
-			}
+			req.Datasets = append(req.Datasets, splitList(datasets)...)
 			if configPath != "" {
 				b, err := os.ReadFile(configPath)
 				if err != nil {
@@ -91,9 +85,7 @@ truth.csv) the run is also measured against the truth.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"run": res.Run, "records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold, "evaluation": res.Evaluation})
+				return m.printJSON(map[string]any{"run": res.Run, "records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold, "evaluation": res.Evaluation})
 			}
 			m.printLinkRun(res)
 			return nil

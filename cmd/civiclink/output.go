@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -67,7 +66,7 @@ func (m *Main) outputDraftCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o, err := s.Draft(cmd.Context(), u, ind, strings.Split(by, ","))
+			o, err := s.Draft(cmd.Context(), u, ind, splitList(by))
 			if err != nil {
 				return err
 			}
@@ -114,9 +113,7 @@ func (m *Main) outputShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"output": o, "findings": o.Report})
+				return m.printJSON(map[string]any{"output": o, "findings": o.Report})
 			})
 		},
 	}

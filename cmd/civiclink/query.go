@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,11 +35,7 @@ with secondary suppression so it cannot be worked out from totals.`,
 			if format != "csv" && format != "json" {
 				return fault.Errorf(fault.Invalid, "--format must be csv or json")
 			}
-			for _, b := range strings.Split(by, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					q.By = append(q.By, b)
-				}
-			}
+			q.By = append(q.By, splitList(by)...)
 			if epsilon > 0 {
 				q.DP = &disclose.DPConfig{Mechanism: disclose.Laplace, Epsilon: epsilon}
 			}
@@ -91,11 +85,7 @@ period of the event that put them in it. Counts are disclosure-controlled;
 				return err
 			}
 			q.Cohort = c
-			for _, b := range strings.Split(by, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					q.By = append(q.By, b)
-				}
-			}
+			q.By = append(q.By, splitList(by)...)
 			e, u, err := m.insightEngine(cmd)
 			if err != nil {
 				return err
@@ -105,9 +95,7 @@ period of the event that put them in it. Counts are disclosure-controlled;
 				return err
 			}
 			if rates {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"cohort": c, "cells": insight.DistrictRates(res, e.Geo, e.PopulationScale)})
+				return m.printJSON(map[string]any{"cohort": c, "cells": insight.DistrictRates(res, e.Geo, e.PopulationScale)})
 			}
 			if format == "json" {
 				return disclose.WriteJSON(m.Stdout, res)
@@ -152,9 +140,7 @@ data. Everything else is refused with the reason.`,
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(recs)
+				return m.printJSON(recs)
 			}
 			w := csv.NewWriter(m.Stdout)
 			w.Write([]string{"dataset", "record_id"})
@@ -213,19 +199,13 @@ disclosure-controlled ([c] is suppressed), with rates per 1,000 residents
 				return err
 			}
 			var dims []string
-			for _, b := range strings.Split(by, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					dims = append(dims, b)
-				}
-			}
+			dims = append(dims, splitList(by)...)
 			t, err := e.Indicator(cmd.Context(), u, ind, dims)
 			if err != nil {
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(m.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(t)
+				return m.printJSON(t)
 			}
 			return t.WriteCSV(m.Stdout)
 		},
