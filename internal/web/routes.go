@@ -33,7 +33,7 @@ func (r route) params() []string {
 
 // routeTable lists every route the server answers.
 func (s *Server) routeTable() []route {
-	return []route{
+	rs := []route{
 		// health and documentation
 		{method: "GET", path: "/healthz", api: true, open: true, summary: "Health: 200 when the store answers", handle: s.healthz},
 		{method: "GET", path: "/api/openapi.json", api: true, open: true, summary: "This OpenAPI document", result: "object", handle: s.openapi},
@@ -67,4 +67,9 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/jobs/{id}", summary: "An upload job's progress", handle: s.pageJob},
 		{method: "GET", path: "/assets/{file...}", open: true, summary: "The UI bundle", handle: s.serveAsset},
 	}
+	// Each room of the app lists its own routes beside its handlers.
+	rs = append(rs, s.themeRoutes()...)
+	rs = append(rs, s.linkageRoutes()...)
+	rs = append(rs, s.governRoutes()...)
+	return rs
 }
