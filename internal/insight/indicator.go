@@ -31,6 +31,15 @@ type Indicator struct {
 	Dataset string `json:"dataset,omitempty"`
 	Where   string `json:"where,omitempty"`
 	Cohort  string `json:"cohort,omitempty"`
+	// RealData marks an indicator over real data covering the whole county
+	// (not the synthetic county), so its rates use the full populations
+	// whatever the engine's PopulationScale.
+	RealData bool `json:"real_data,omitempty"`
+	// VersionPeriod, when set (e.g. "year"), says each version of the
+	// dataset holds one such period, as DfT publishes STATS19 a year to a
+	// file; its trend counts each version, labelled by the year in the
+	// version's source file name.
+	VersionPeriod string `json:"version_period,omitempty"`
 }
 
 // IndicatorTable is an indicator's disclosure-controlled table and its
@@ -104,7 +113,7 @@ func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 	if err != nil {
 		return nil, err
 	}
-	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.PopulationScale)}, nil
+	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(ind))}, nil
 }
 
 // WriteCSV writes the table with one header row and one row per cell:

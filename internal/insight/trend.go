@@ -1,0 +1,274 @@
+package insight
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// TrendQuery asks for a named indicator's time series.
+type TrendQuery struct {
+	Indicator *Indicator
+	// Period is month, quarter or year; "" is the indicator's own (year
+	// for an indicator whose versions are years, else month).
+	Period string
+	// ByDistrict adds a series per district to the county's.
+	ByDistrict bool
+}
+
+// Trend is an indicator's disclosure-controlled time series: the county's
+// and, when asked, each district's, with rates and a trend test each.
+type Trend struct {
+	Indicator *Indicator `json:"indicator"`
+	Period    string     `json:"period"`
+	// Unit says what the rates are, e.g. "per 1,000 residents per month".
+	Unit string `json:"unit"`
+	// Periods are the published periods, in time order.
+	Periods []string `json:"periods"`
+	// Series holds the county first, then the districts in code order.
+	Series []Series `json:"series"`
+	// Notes say what disclosure control and the test did, for captions.
+	Notes []string `json:"notes,omitempty"`
+	// Result is the table every figure above came from.
+	Result *disclose.Result `json:"-"`
+}
+
+// Series is one area's time series. The county's Code is
+// [disclose.TotalLevel].
+type Series struct {
+	Code   string    `json:"code"`
+	Name   string    `json:"name"`
+	Points []Point   `json:"points"`
+	Test   TrendTest `json:"test"`
+}
+
+// Point is one period's published count ([c] when suppressed) and, for a
+// published count, its rate per 1,000 residents with a 95% interval and,
+// for a district, how it compares with the county in the same period.
+type Point struct {
+	Period   string `json:"period"`
+	Count    string `json:"count"`
+	Rate     *Rate  `json:"rate,omitempty"`
+	VsCounty string `json:"vs_county,omitempty"`
+}
+
+// CountyName is the county series' name.
+const CountyName = "Essex (14 districts)"
+
+// Trend computes q for user u: one governed read, one disclosure-controlled
+// table (district × period, or period alone), then rates and a trend test
+// per area from the published cells only. A suppressed count is [c] and
+// is left out of the test, never taken as 0.
+func (e *Engine) Trend(ctx context.Context, u *govern.User, q TrendQuery) (*Trend, error) {
+	ind := q.Indicator
+	if ind == nil {
+		return nil, fault.Errorf(fault.Invalid, "no indicator given")
+	}
+	period, err := trendPeriod(ind, q.Period)
+	if err != nil {
+		return nil, err
+	}
+	var by []string
+	if q.ByDistrict {
+		by = append(by, DimDistrict)
+	}
+	var res *disclose.Result
+	if ind.VersionPeriod != "" {
+		res, err = e.versionTable(ctx, u, ind, q.ByDistrict)
+	} else {
+		var t *IndicatorTable
+		t, err = e.Indicator(ctx, u, ind, append(by, period))
+		if t != nil {
+			res = t.Result
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.trendOf(ind, period, res), nil
+}
+
+// trendPeriod checks the period asked for against the indicator.
+func trendPeriod(ind *Indicator, p string) (string, error) {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if ind.VersionPeriod != "" {
+		if p != "" && p != ind.VersionPeriod {
+			return "", fault.Errorf(fault.Invalid, "indicator %s is published a %s per version: use --period %s", ind.Name, ind.VersionPeriod, ind.VersionPeriod)
+		}
+		return ind.VersionPeriod, nil
+	}
+	if p == "" {
+		return "month", nil
+	}
+	if !slices.Contains(Periods, p) {
+		return "", fault.Errorf(fault.Invalid, "unknown period %q: use month, quarter or year", p)
+	}
+	return p, nil
+}
+
+// trendOf lays a table's published cells out as series.
+func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *Trend {
+	tr := &Trend{Indicator: ind, Period: period, Unit: "per 1,000 residents per " + period, Result: res}
+	pd := slices.IndexFunc(res.Dims, func(d disclose.Dim) bool { return d.Name == period })
+	dd := slices.IndexFunc(res.Dims, func(d disclose.Dim) bool { return d.Name == DimDistrict })
+	if pd < 0 {
+		return tr
+	}
+	areas := []string{disclose.TotalLevel}
+	if dd >= 0 {
+		areas = append(areas, slices.DeleteFunc(slices.Clone(res.Dims[dd].Levels), func(l string) bool { return l == Missing })...)
+	}
+	undated := false
+	for _, p := range res.Dims[pd].Levels {
+		if _, ok := periodTime(p); ok {
+			tr.Periods = append(tr.Periods, p)
+		} else {
+			undated = true
+		}
+	}
+	scale := e.scaleFor(ind)
+	for _, area := range areas {
+		s := Series{Code: area, Name: e.areaName(area)}
+		pop := e.population(area) * scale
+		for _, p := range tr.Periods {
+			levels := make([]string, len(res.Dims))
+			levels[pd] = p
+			if dd >= 0 {
+				levels[dd] = area
+			}
+			c, ok := res.Cell(levels...)
+			if !ok {
+				continue
+			}
+			pt := Point{Period: p, Count: c.Display()}
+			if !c.Status.Suppressed() && pop > 0 {
+				r := CrudeRate(c.Count, pop, 1000)
+				pt.Rate = &r
+			}
+			s.Points = append(s.Points, pt)
+		}
+		s.Test = testSeries(s.Points, res)
+		tr.Series = append(tr.Series, s)
+	}
+	compareSeries(tr.Series)
+	tr.Notes = trendNotes(res, undated)
+	return tr
+}
+
+// testSeries runs the trend test on a series' published counts.
+func testSeries(points []Point, res *disclose.Result) TrendTest {
+	var x []float64
+	var y []int64
+	for _, p := range points {
+		if p.Count == disclose.Confidential {
+			continue
+		}
+		n, err := strconv.ParseInt(p.Count, 10, 64)
+		if err != nil {
+			continue
+		}
+		t, _ := periodTime(p.Period)
+		x, y = append(x, t), append(y, n)
+	}
+	return PoissonTrend(x, y)
+}
+
+// compareSeries marks each district's published rate against the
+// county's in the same period.
+func compareSeries(series []Series) {
+	if len(series) < 2 {
+		return
+	}
+	county := map[string]*Rate{}
+	for _, p := range series[0].Points {
+		county[p.Period] = p.Rate
+	}
+	for _, s := range series[1:] {
+		for i, p := range s.Points {
+			if c := county[p.Period]; c != nil && p.Rate != nil {
+				s.Points[i].VsCounty = Significance(*p.Rate, *c)
+			}
+		}
+	}
+}
+
+func trendNotes(res *disclose.Result, undated bool) []string {
+	notes := []string{"Counts below " + strconv.FormatInt(int64(res.Report.Threshold), 10) +
+		" are suppressed ([c]), with further cells where needed so that none can be worked out from totals; a suppressed period is left out of the trend test, never counted as 0.",
+		"Trend: a Poisson log-linear regression of the published counts on time; rising or falling when the 95% interval of the yearly rate ratio excludes 1 (widened, with Student's t, when counts vary more than chance)."}
+	if undated {
+		notes = append(notes, "Records without a date are in the totals but in no period.")
+	}
+	return notes
+}
+
+// periodTime places a period label on a time axis in years: 2019,
+// 2019-Q2 (2019.25), 2019-03 (2019 2/12).
+func periodTime(p string) (float64, bool) {
+	if len(p) < 4 {
+		return 0, false
+	}
+	y, err := strconv.Atoi(p[:4])
+	if err != nil {
+		return 0, false
+	}
+	rest := p[4:]
+	switch {
+	case rest == "":
+		return float64(y), true
+	case strings.HasPrefix(rest, "-Q"):
+		q, err := strconv.Atoi(rest[2:])
+		if err != nil || q < 1 || q > 4 {
+			return 0, false
+		}
+		return float64(y) + float64(q-1)/4, true
+	case strings.HasPrefix(rest, "-"):
+		m, err := strconv.Atoi(rest[1:])
+		if err != nil || m < 1 || m > 12 {
+			return 0, false
+		}
+		return float64(y) + float64(m-1)/12, true
+	}
+	return 0, false
+}
+
+// scaleFor is the population scale of an indicator's rates: 1 for real
+// data, the engine's for the synthetic county.
+func (e *Engine) scaleFor(ind *Indicator) float64 {
+	if ind.RealData || e.PopulationScale <= 0 {
+		return 1
+	}
+	return e.PopulationScale
+}
+
+// population is an area's residents: a district's, or the county's for
+// [disclose.TotalLevel]; 0 when unknown.
+func (e *Engine) population(area string) float64 {
+	if e.Geo == nil {
+		return 0
+	}
+	if area == disclose.TotalLevel {
+		return float64(e.Geo.Population())
+	}
+	if lad, ok := e.Geo.LAD(area); ok {
+		return float64(lad.Population)
+	}
+	return 0
+}
+
+func (e *Engine) areaName(area string) string {
+	if area == disclose.TotalLevel {
+		return CountyName
+	}
+	if e.Geo != nil {
+		if lad, ok := e.Geo.LAD(area); ok {
+			return lad.Name
+		}
+	}
+	return area
+}
