@@ -318,7 +318,7 @@ func (e *engine) allPairs() float64 {
 
 // wanted reports whether records a and b form a pair of the pair space.
 func (e *engine) wanted(a, b int32) bool {
-	return a != b && (e.dedupe || e.t.source[a] != e.t.source[b])
+	return a != b && (e.dedupe || e.t.source[a] != e.t.source[b]) && e.focused(a, b)
 }
 
 // coveredEarlier reports whether a rule before ri already proposes (a, b).

@@ -21,6 +21,10 @@ type ClusterReport struct {
 	RefusedOneToOne int `json:"refused_one_to_one"`
 	RefusedDensity  int `json:"refused_density"`
 	RefusedSize     int `json:"refused_size"`
+	// RefusedApart counts joins refused because a reviewer labelled a pair
+	// across them a non-match, or, in an incremental run, because they
+	// would merge two existing entities.
+	RefusedApart int `json:"refused_apart,omitempty"`
 }
 
 // clusterer is union-find with each cluster's members, size and datasets.
@@ -79,6 +83,7 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 		}
 	}
 	rep := ClusterReport{Matches: len(matched)}
+	e.seed(c)
 	for _, k := range order {
 		ra, rb := c.find(pairs[k].A), c.find(pairs[k].B)
 		if ra == rb {
@@ -88,6 +93,9 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 			ra, rb = rb, ra
 		}
 		switch {
+		case e.apart(c, ra, rb):
+			rep.RefusedApart++
+			continue
 		case e.cfg.OneToOne && c.mask[ra]&c.mask[rb] != 0:
 			rep.RefusedOneToOne++
 			continue

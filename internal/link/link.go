@@ -22,6 +22,18 @@ type Options struct {
 	// TrainFromLabels estimates m and λ from the candidate pairs that Truth
 	// labels, instead of by EM.
 	TrainFromLabels bool
+	// Model, when set, scores with this fitted model (from an earlier run
+	// with the same comparisons) instead of estimating u and m.
+	Model *Model
+	// Existing, when set, makes the run incremental: it returns the entity
+	// a record already belongs to ("" for a record to link). Only pairs
+	// with a record to link are compared; each existing entity's records
+	// start as one cluster; and no join merges two existing entities.
+	Existing func(dataset string, r *Record) string
+	// Labels are clerical decisions on pairs of records: labelled matches
+	// re-estimate m (with the model's m as a prior) and are joined in
+	// clustering; labelled non-matches are never put in one cluster.
+	Labels []Label
 }
 
 // StageTime is the wall time of one stage of a run.
@@ -52,6 +64,7 @@ type engine struct {
 	rules   []BlockingRule // the config's rules, an LSH rule once per band
 	workers int
 	prog    func(stage string, done, total int)
+	con     constraints // existing entities and labels (see incremental.go)
 }
 
 func (e *engine) progress(stage string, done, total int) {
@@ -93,6 +106,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		return nil, err
 	}
 	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
+	e.prepare(opt)
 	var fields [][]string
 	var raws []bool
 	for _, spec := range e.cfg.Comparisons {
@@ -131,14 +145,21 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	u, samples := e.estimateU()
-	sw.lap("u")
-	md, err := e.fit(r.Pairs, u, truth, opt.TrainFromLabels)
-	if err != nil {
-		return nil, err
+	var md *Model
+	if opt.Model != nil {
+		if md, err = e.reuse(opt.Model); err != nil {
+			return nil, err
+		}
+	} else {
+		u, samples := e.estimateU()
+		sw.lap("u")
+		if md, err = e.fit(r.Pairs, u, truth, opt.TrainFromLabels); err != nil {
+			return nil, err
+		}
+		md.USamples = samples
 	}
+	e.applyLabels(md)
 	sw.lap("m")
-	md.USamples = samples
 	r.Model, r.s = md, e.newScorer(md)
 	r.Weights = make([]float64, len(r.Pairs))
 	const chunk = 1 << 16
@@ -287,6 +308,8 @@ type ReviewRow struct {
 	Probability float64   `json:"probability"`
 	Weight      float64   `json:"weight"`
 	Levels      []string  `json:"levels"`
+	// Index is the pair's index in [Result.Pairs], for [Result.Explain].
+	Index int `json:"-"`
 }
 
 // Review lists up to limit pairs whose match probability lies in
@@ -305,7 +328,7 @@ func (r *Result) Review(low, high float64, limit int) []ReviewRow {
 	var out []ReviewRow
 	for _, k := range ks[:min(limit, len(ks))] {
 		p := r.Pairs[k]
-		row := ReviewRow{Left: r.Ref(int(p.A)), Right: r.Ref(int(p.B)), Probability: r.Probability(k), Weight: r.Weights[k]}
+		row := ReviewRow{Left: r.Ref(int(p.A)), Right: r.Ref(int(p.B)), Probability: r.Probability(k), Weight: r.Weights[k], Index: k}
 		for c, cm := range r.Model.Comparisons {
 			row.Levels = append(row.Levels, cm.Levels[p.Vector.Level(c)].Label)
 		}

@@ -8,8 +8,6 @@ package linkrun
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -34,6 +32,14 @@ type Request struct {
 	Config *link.Config
 	// Truth, when set, is used to evaluate the run (never to match).
 	Truth eval.Truth
+	// Incremental links only the records added or changed since the parent
+	// run (From, or the latest run), against that run's entities and with
+	// its model, instead of re-linking everything. Datasets may be left
+	// empty to take the parent's.
+	Incremental bool
+	// From names the parent run (0: the latest). A full run takes its
+	// entity ids from it (or from the latest run) by largest overlap.
+	From int64
 }
 
 // Result is a stored run with the engine's result and its evaluation.
@@ -44,16 +50,45 @@ type Result struct {
 	Records    int
 	Entities   int
 	Evaluation *Evaluation
+	// Incremental says what an incremental run re-linked (nil for a full
+	// run).
+	Incremental *IncrementalReport
+	// Labels is the number of clerical decisions (match or non-match) the
+	// run used; Carried how many entity ids it took from the parent run.
+	Labels, Carried int
 }
 
 // Evaluation is a run measured against the truth.
 type Evaluation struct {
+	// Pairs scores the matched pairs (in an incremental run, the pairs
+	// its entities imply).
 	Pairs    eval.PairReport    `json:"pairs"`
 	Clusters eval.ClusterReport `json:"clusters"`
+	// Implied scores every pair of records that share an entity, so full
+	// and incremental runs compare like with like.
+	Implied eval.PairReport `json:"implied_pairs"`
 }
 
-// Run links req.Datasets for user u.
+// Run links req.Datasets for user u: fully, or incrementally (see
+// [Request.Incremental]). Clerical decisions on the datasets' records are
+// used as labels. The caller records the run in the audit log
+// ([Service.Run] does).
 func Run(ctx context.Context, st *store.Store, az govern.Authorizer, u *govern.User, req Request, opt link.Options) (*Result, error) {
+	var parent *store.LinkageRun
+	if req.Incremental {
+		var err error
+		if parent, err = st.LinkageRun(ctx, req.From); err != nil {
+			return nil, err
+		}
+		if len(req.Datasets) == 0 {
+			for _, d := range parent.Datasets {
+				req.Datasets = append(req.Datasets, d.DatasetID)
+			}
+		}
+		if req.Config != nil {
+			return nil, fault.Errorf(fault.Invalid, "an incremental run reuses its parent run's config and model: drop --config, or run a full linkage")
+		}
+	}
 	if len(req.Datasets) == 0 {
 		return nil, fault.Errorf(fault.Invalid, "name the datasets to link (--datasets a,b,c)")
 	}
@@ -61,30 +96,37 @@ func Run(ctx context.Context, st *store.Store, az govern.Authorizer, u *govern.U
 	if err != nil {
 		return nil, err
 	}
-	var reads []govern.Read
-	for _, in := range inputs {
-		reads = append(reads, govern.Read{Dataset: in.dataset.ID, Columns: append([]string{in.idColumn}, in.fields...)})
-	}
-	if _, err := az.Authorize(ctx, u, govern.Request{Operation: OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads}); err != nil {
+	if _, err := az.Authorize(ctx, u, govern.Request{Operation: OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads(inputs)}); err != nil {
 		return nil, err
 	}
 	datasets, err := readRecords(ctx, st, inputs)
 	if err != nil {
 		return nil, err
 	}
-	cfg := DefaultConfig(datasets)
-	if req.Config != nil {
-		cfg = *req.Config
+	labels, err := st.Labels(ctx, req.Datasets)
+	if err != nil {
+		return nil, err
 	}
+	opt.Labels = append(opt.Labels, linkLabels(labels)...)
 	if opt.Truth == nil && req.Truth != nil {
 		t := req.Truth
 		opt.Truth = func(ds string, r *link.Record) string { return t[link.RecordRef{Dataset: ds, ID: r.ID}] }
 	}
-	res, err := link.Link(ctx, datasets, cfg, opt)
-	if err != nil {
-		return nil, err
+	j := &job{st: st, u: u, req: req, inputs: inputs, datasets: datasets, labels: len(opt.Labels)}
+	if parent != nil {
+		return j.incremental(ctx, parent, opt)
 	}
-	return save(ctx, st, u, inputs, datasets, cfg, res, req.Truth)
+	return j.full(ctx, opt)
+}
+
+// reads are the governance reads of linking inputs: each dataset's record
+// id and identifier columns.
+func reads(inputs []input) []govern.Read {
+	var out []govern.Read
+	for _, in := range inputs {
+		out = append(out, govern.Read{Dataset: in.dataset.ID, Columns: append([]string{in.idColumn}, in.fields...)})
+	}
+	return out
 }
 
 // input is one dataset to link: its latest version and identifier columns.
@@ -200,48 +242,38 @@ func filterBits(datasets []link.Dataset, field string) int {
 	return 0
 }
 
-func save(ctx context.Context, st *store.Store, u *govern.User, inputs []input, datasets []link.Dataset, cfg link.Config, res *link.Result, truth eval.Truth) (*Result, error) {
-	n := res.Records()
-	entities := make([]store.EntityRow, n)
-	clusters := map[eval.Ref]string{}
-	ids := map[string]bool{}
-	for i := 0; i < n; i++ {
-		r, c := res.Ref(i), res.ClusterOf(i)
-		ent := c.Dataset + ":" + c.ID
-		entities[i] = store.EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: ent}
-		clusters[r] = ent
-		ids[ent] = true
-	}
-	var pairs []store.PairRow
-	for _, k := range res.Matched {
-		a, b := res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))
-		pairs = append(pairs, store.PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(k), Weight: res.Weights[k]})
-	}
-	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids)}
-	if truth != nil {
-		out.Evaluation = evaluate(truth, res, clusters, len(datasets) == 1 || cfg.Dedupe)
-	}
-	params, _ := json.Marshal(map[string]any{"config": cfg, "model": res.Model, "threshold": res.Threshold})
-	quality, _ := json.Marshal(map[string]any{"blocking": res.Blocking, "clusters": res.Clusters, "records": n, "entities": len(ids), "evaluation": out.Evaluation})
-	run := &store.LinkageRun{CreatedBy: u.ID, Params: params, Quality: quality}
-	for _, in := range inputs {
-		run.Datasets = append(run.Datasets, store.LinkedVersion{DatasetID: in.dataset.ID, Version: in.version.Number})
-	}
-	if err := st.SaveLinkageRun(ctx, run, entities, pairs); err != nil {
-		return nil, fmt.Errorf("save linkage run: %w", err)
-	}
-	out.Run = run
-	return out, nil
-}
-
 func evaluate(truth eval.Truth, res *link.Result, clusters map[eval.Ref]string, within bool) *Evaluation {
-	refs := make([]eval.Ref, res.Records())
-	for i := range refs {
-		refs[i] = res.Ref(i)
+	refs := make([]eval.Ref, 0, len(clusters))
+	for r := range clusters {
+		refs = append(refs, r)
 	}
+	sort.Slice(refs, func(i, j int) bool {
+		return refs[i].Dataset < refs[j].Dataset || refs[i].Dataset == refs[j].Dataset && refs[i].ID < refs[j].ID
+	})
 	var predicted [][2]eval.Ref
 	for _, k := range res.Matched {
 		predicted = append(predicted, [2]eval.Ref{res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))})
 	}
-	return &Evaluation{Pairs: eval.Pairs(truth, refs, predicted, within), Clusters: eval.Clusters(truth, clusters)}
+	implied := eval.Pairs(truth, refs, impliedPairs(refs, clusters, within), within)
+	return &Evaluation{Pairs: eval.Pairs(truth, refs, predicted, within), Clusters: eval.Clusters(truth, clusters), Implied: implied}
+}
+
+// impliedPairs lists every pair of records that share an entity (across
+// datasets only unless within).
+func impliedPairs(refs []eval.Ref, clusters map[eval.Ref]string, within bool) [][2]eval.Ref {
+	members := map[string][]eval.Ref{}
+	for _, r := range refs {
+		members[clusters[r]] = append(members[clusters[r]], r)
+	}
+	var out [][2]eval.Ref
+	for _, ms := range members {
+		for i, a := range ms {
+			for _, b := range ms[i+1:] {
+				if within || a.Dataset != b.Dataset {
+					out = append(out, [2]eval.Ref{a, b})
+				}
+			}
+		}
+	}
+	return out
 }

@@ -30,11 +30,22 @@ type LinkageRun struct {
 	CreatedAt time.Time       `json:"created_at"`
 	Params    json.RawMessage `json:"params"`
 	Quality   json.RawMessage `json:"quality"`
+	// Purpose is the registered purpose the run served ("" for runs made
+	// before it was recorded).
+	Purpose string `json:"purpose,omitempty"`
+	// ParentID is the run an incremental run extended, or a full re-link
+	// took its entity ids from (0: none).
+	ParentID int64 `json:"parent_id,omitempty"`
+	// Mode is "full" or "incremental".
+	Mode string `json:"mode,omitempty"`
 }
 
-// EntityRow assigns one record to an entity.
+// EntityRow assigns one record to an entity. Fingerprint, when set, is a
+// hash of the record's identifiers at the run, so a later incremental run
+// can tell whether the record changed.
 type EntityRow struct {
 	DatasetID, RecordID, EntityID string
+	Fingerprint                   int64
 }
 
 // PairRow is one scored pair kept with a run.
@@ -46,6 +57,34 @@ type PairRow struct {
 // SaveLinkageRun stores a run with its entities and pairs in one
 // transaction, setting its ID and CreatedAt.
 func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []EntityRow, pairs []PairRow) error {
+	return s.WriteLinkageRun(ctx, run, LinkageWrite{Entities: entities, Pairs: pairs})
+}
+
+// LinkageWrite is everything stored with a new run.
+type LinkageWrite struct {
+	Entities []EntityRow
+	Pairs    []PairRow
+	// Review is the run's borderline pairs, numbered from 1.
+	Review []ReviewRow
+	// CarryPairsFrom, when not 0, copies that run's scored pairs into the
+	// new run, except pairs touching a record in Dropped: an incremental
+	// run keeps the pairs of the records it did not re-link.
+	CarryPairsFrom int64
+	Dropped        []RecordKey
+}
+
+// RecordKey names a record by dataset and record id.
+type RecordKey struct {
+	DatasetID, RecordID string
+}
+
+// WriteLinkageRun stores a run with its entities, pairs and review list
+// in one transaction, setting its ID and CreatedAt.
+func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageWrite) error {
+	entities, pairs := w.Entities, w.Pairs
+	if run.Mode == "" {
+		run.Mode = "full"
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -71,12 +110,13 @@ func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []
 			conn.ExecContext(context.Background(), `ROLLBACK`)
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, `INSERT INTO linkage_runs VALUES (?, ?, ?, ?, ?, ?)`, run.ID, string(ds), run.CreatedBy, run.CreatedAt, string(run.Params), string(run.Quality)); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO linkage_runs (id, datasets, created_by, created_at, params_json, quality_json, purpose, parent_id, mode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, run.ID, string(ds), run.CreatedBy, run.CreatedAt, string(run.Params), string(run.Quality), run.Purpose, run.ParentID, run.Mode); err != nil {
 		return err
 	}
 	err = appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
 		e := entities[i]
-		return []driver.Value{run.ID, e.DatasetID, e.RecordID, e.EntityID}
+		return []driver.Value{run.ID, e.DatasetID, e.RecordID, e.EntityID, e.Fingerprint}
 	})
 	if err != nil {
 		return err
@@ -86,6 +126,12 @@ func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []
 		return []driver.Value{run.ID, p.DatasetL, p.RecordL, p.DatasetR, p.RecordR, p.Probability, p.Weight}
 	})
 	if err != nil {
+		return err
+	}
+	if err := carryPairs(ctx, conn, run.ID, w.CarryPairsFrom, w.Dropped); err != nil {
+		return err
+	}
+	if err := appendReview(conn, run.ID, w.Review); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
@@ -115,23 +161,30 @@ func appendRows(conn *sql.Conn, table string, n int, row func(int) []driver.Valu
 	})
 }
 
+// runColumns are the columns scanRun reads.
+const runColumns = `id, datasets, created_by, created_at, params_json, quality_json, coalesce(purpose, ''), coalesce(parent_id, 0), coalesce(mode, 'full')`
+
 // LinkageRun returns a run by id; id 0 means the latest.
 func (s *Store) LinkageRun(ctx context.Context, id int64) (*LinkageRun, error) {
-	q := `SELECT id, datasets, created_by, created_at, params_json, quality_json FROM linkage_runs WHERE id = ?`
+	q := `SELECT ` + runColumns + ` FROM linkage_runs WHERE id = ?`
 	args := []any{id}
 	if id == 0 {
-		q, args = `SELECT id, datasets, created_by, created_at, params_json, quality_json FROM linkage_runs ORDER BY id DESC LIMIT 1`, nil
+		q, args = `SELECT `+runColumns+` FROM linkage_runs ORDER BY id DESC LIMIT 1`, nil
 	}
-	var r LinkageRun
-	var ds, params, quality string
-	err := s.db.QueryRowContext(ctx, q, args...).Scan(&r.ID, &ds, &r.CreatedBy, &r.CreatedAt, &params, &quality)
+	r, err := scanRun(s.db.QueryRowContext(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		if id == 0 {
 			return nil, fault.Errorf(fault.NotFound, "no linkage run yet: run `civiclink link run` first")
 		}
 		return nil, fault.Errorf(fault.NotFound, "no linkage run %d", id)
 	}
-	if err != nil {
+	return r, err
+}
+
+func scanRun(sc scanner) (*LinkageRun, error) {
+	var r LinkageRun
+	var ds, params, quality string
+	if err := sc.Scan(&r.ID, &ds, &r.CreatedBy, &r.CreatedAt, &params, &quality, &r.Purpose, &r.ParentID, &r.Mode); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(ds), &r.Datasets); err != nil {

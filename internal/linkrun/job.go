@@ -1,0 +1,185 @@
+package linkrun
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/link/eval"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// job is one linkage run in the making: its inputs, read and authorised.
+type job struct {
+	st       *store.Store
+	u        *govern.User
+	req      Request
+	inputs   []input
+	datasets []link.Dataset
+	labels   int
+	incr     *IncrementalReport // set by an incremental run
+}
+
+// params is what a run stores of its model, for incremental runs to reuse.
+type params struct {
+	Config    link.Config `json:"config"`
+	Model     *link.Model `json:"model"`
+	Threshold float64     `json:"threshold"`
+}
+
+// runThreshold returns a stored run's match-probability threshold.
+func runThreshold(run *store.LinkageRun) float64 {
+	var p params
+	json.Unmarshal(run.Params, &p)
+	return p.Threshold
+}
+
+// full links every record, then names the clusters with the previous
+// run's entity ids where they overlap.
+func (j *job) full(ctx context.Context, opt link.Options) (*Result, error) {
+	cfg := DefaultConfig(j.datasets)
+	if j.req.Config != nil {
+		cfg = *j.req.Config
+	}
+	res, err := link.Link(ctx, j.datasets, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := j.previous(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var prevEnt map[store.RecordKey]store.EntityRow
+	run := &store.LinkageRun{Mode: "full"}
+	if prev != nil {
+		run.ParentID = prev.ID
+		if prevEnt, err = j.entityMap(ctx, prev.ID); err != nil {
+			return nil, err
+		}
+	}
+	names, carried := nameByOverlap(res, prevEnt)
+	out, err := j.save(ctx, run, cfg, res, names, store.LinkageWrite{})
+	if err != nil {
+		return nil, err
+	}
+	out.Carried = carried
+	return out, nil
+}
+
+// previous returns the run a full run takes its entity ids from: From, or
+// the latest run sharing a dataset with this one (nil if none).
+func (j *job) previous(ctx context.Context) (*store.LinkageRun, error) {
+	if j.req.From != 0 {
+		return j.st.LinkageRun(ctx, j.req.From)
+	}
+	runs, err := j.st.LinkageRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, d := range j.req.Datasets {
+		want[d] = true
+	}
+	for _, r := range runs {
+		for _, d := range r.Datasets {
+			if want[d.DatasetID] {
+				return r, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// entityMap reads a run's entity rows by record.
+func (j *job) entityMap(ctx context.Context, runID int64) (map[store.RecordKey]store.EntityRow, error) {
+	rows, err := j.st.EntityRows(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[store.RecordKey]store.EntityRow, len(rows))
+	for _, r := range rows {
+		out[store.RecordKey{DatasetID: r.DatasetID, RecordID: r.RecordID}] = r
+	}
+	return out, nil
+}
+
+// save stores the run with every record's entity (names[i] for result
+// record i), the matched pairs and the review list, and evaluates it.
+func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, names []string, w store.LinkageWrite) (*Result, error) {
+	n := res.Records()
+	fps := fingerprints(j.datasets)
+	w.Entities = make([]store.EntityRow, n)
+	clusters := make(map[eval.Ref]string, n)
+	ids := map[string]bool{}
+	for i := 0; i < n; i++ {
+		r := res.Ref(i)
+		w.Entities[i] = store.EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: names[i], Fingerprint: fps[i]}
+		clusters[r] = names[i]
+		ids[names[i]] = true
+	}
+	for _, k := range res.Matched {
+		a, b := res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))
+		w.Pairs = append(w.Pairs, store.PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(k), Weight: res.Weights[k]})
+	}
+	w.Review = reviewRows(res)
+	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids), Labels: j.labels, Incremental: j.incr}
+	if j.req.Truth != nil {
+		out.Evaluation = evaluate(j.req.Truth, res, clusters, len(j.datasets) == 1 || cfg.Dedupe)
+	}
+	return out, j.store(ctx, run, cfg, res, out, w)
+}
+
+func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, out *Result, w store.LinkageWrite) error {
+	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
+	quality := map[string]any{"blocking": res.Blocking, "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels}
+	if out.Incremental != nil {
+		quality["incremental"] = out.Incremental
+	}
+	q, _ := json.Marshal(quality)
+	run.CreatedBy, run.Purpose, run.Params, run.Quality = j.u.ID, j.req.Purpose, p, q
+	for _, in := range j.inputs {
+		run.Datasets = append(run.Datasets, store.LinkedVersion{DatasetID: in.dataset.ID, Version: in.version.Number})
+	}
+	if err := j.st.WriteLinkageRun(ctx, run, w); err != nil {
+		return fmt.Errorf("save linkage run: %w", err)
+	}
+	out.Run = run
+	return nil
+}
+
+// fingerprints hashes each record's identifier values (in the run's
+// record order), never 0.
+func fingerprints(datasets []link.Dataset) []int64 {
+	var out []int64
+	for _, d := range datasets {
+		for _, r := range d.Records {
+			h := fnv.New64a()
+			for _, f := range d.Fields {
+				h.Write([]byte(f))
+				h.Write([]byte{0x1e})
+			}
+			for _, v := range r.Values {
+				h.Write([]byte(v))
+				h.Write([]byte{0x1f})
+			}
+			out = append(out, int64(h.Sum64()|1))
+		}
+	}
+	return out
+}
+
+// linkLabels turns stored decisions into engine labels; unsure ones are
+// left out.
+func linkLabels(ls []store.Label) []link.Label {
+	var out []link.Label
+	for _, l := range ls {
+		if l.Decision != string(Match) && l.Decision != string(NonMatch) {
+			continue
+		}
+		out = append(out, link.Label{Left: link.RecordRef{Dataset: l.DatasetL, ID: l.RecordL}, Right: link.RecordRef{Dataset: l.DatasetR, ID: l.RecordR}, Match: l.Decision == string(Match)})
+	}
+	return out
+}

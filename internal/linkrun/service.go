@@ -1,0 +1,74 @@
+package linkrun
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// Service is the linkage room's API for the CLI and the web app: it runs
+// linkage (full or incremental), lists runs, and keeps the clerical
+// review of a run's borderline pairs. Every method that reads partner
+// data asks Gov first; every action is recorded through Audit.
+type Service struct {
+	Store *store.Store
+	Gov   govern.Authorizer
+	// Audit records runs and review decisions (govern's own access events
+	// are recorded by Gov).
+	Audit govern.Recorder
+}
+
+// Run links req.Datasets for u, fully or (with req.Incremental or
+// req.From) incrementally, stores the run and records it in the audit
+// log.
+func (s *Service) Run(ctx context.Context, u *govern.User, req Request, opt link.Options) (*Result, error) {
+	res, err := Run(ctx, s.Store, s.Gov, u, req, opt)
+	if err != nil {
+		return nil, err
+	}
+	details := map[string]any{"records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold, "mode": res.Run.Mode, "parent": res.Run.ParentID, "labels": res.Labels}
+	if res.Incremental != nil {
+		details["incremental"] = res.Incremental
+	}
+	e := s.event(ctx, u, "link", fmt.Sprintf("linkage-run:%d", res.Run.ID), req.Purpose, res.Run.Datasets, details)
+	if err := s.record(ctx, e); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Runs returns the stored runs, newest first: who made them, when, over
+// which dataset versions, for which purpose. It reads no partner data,
+// but needs a signed-in user.
+func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*store.LinkageRun, error) {
+	if u == nil || u.Disabled {
+		return nil, fault.Errorf(fault.Forbidden, "sign in to see linkage runs")
+	}
+	return s.Store.LinkageRuns(ctx)
+}
+
+func (s *Service) event(ctx context.Context, u *govern.User, action, target, purpose string, versions []store.LinkedVersion, details any) govern.Event {
+	e := govern.Event{User: u.ID, Partner: u.PartnerID, Action: action, Target: target, Purpose: purpose, Outcome: govern.OutcomeAllowed, Details: details}
+	for _, v := range versions {
+		ref := govern.DatasetRef{ID: fmt.Sprintf("%s@%d", v.DatasetID, v.Version)}
+		if d, err := s.Store.Dataset(ctx, v.DatasetID); err == nil {
+			ref.Owner = d.PartnerID
+		}
+		e.Datasets = append(e.Datasets, ref)
+	}
+	return e
+}
+
+func (s *Service) record(ctx context.Context, e govern.Event) error {
+	if s.Audit == nil {
+		return fault.Errorf(fault.Internal, "the linkage service has no audit log to record %s in; refusing to act", e.Action)
+	}
+	if err := s.Audit.Record(ctx, e); err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot record %s in the audit log", e.Action)
+	}
+	return nil
+}
