@@ -11,6 +11,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -62,6 +63,16 @@ type Config struct {
 	MaxUpload int64
 	// SessionTTL is how long a session lasts without use (default 8h).
 	SessionTTL time.Duration
+	// Outputs is the output lifecycle (draft, check, release, export);
+	// nil hides the output pages.
+	Outputs Outputs
+	// AuditLog is the signed audit log read by the audit pages ("who used
+	// my data", verification); nil hides them.
+	AuditLog AuditLog
+	// AuditKeys are public keys trusted to sign the audit log's tree heads
+	// (the signing key's); without them the log is checked against the key
+	// the store records.
+	AuditKeys []ed25519.PublicKey
 }
 
 // Validate checks the config and fills defaults.
@@ -105,6 +116,8 @@ type Server struct {
 	assets   http.Handler
 	built    bool   // the UI bundle is embedded
 	geojson  []byte // the district boundaries, with code and name properties
+
+	verified verification // the audit log's last verification (governpages_audit.go)
 }
 
 // New builds a server from cfg, parsing every template so that a broken
