@@ -24,6 +24,9 @@ type IncrementalReport struct {
 	// NewEntities the entities made only of linked records.
 	Joined      int `json:"joined"`
 	NewEntities int `json:"new_entities"`
+	// Relabelled counts unchanged records linked again because a reviewer
+	// decided a pair of theirs after the parent run.
+	Relabelled int `json:"relabelled"`
 }
 
 // incremental links the records added or changed since parent against
@@ -61,6 +64,19 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 				dropped = append(dropped, key)
 			}
 			i++
+		}
+	}
+	for _, l := range j.decisions {
+		if !l.At.After(parent.CreatedAt) {
+			continue
+		}
+		for _, key := range []store.RecordKey{{DatasetID: l.DatasetL, RecordID: l.RecordL}, {DatasetID: l.DatasetR, RecordID: l.RecordR}} {
+			if _, ok := kept[key]; ok {
+				delete(kept, key)
+				rep.Unchanged--
+				rep.Relabelled++
+				dropped = append(dropped, key)
+			}
 		}
 	}
 	for key := range prev {

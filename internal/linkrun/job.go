@@ -21,6 +21,8 @@ type job struct {
 	datasets []link.Dataset
 	labels   int
 	incr     *IncrementalReport // set by an incremental run
+	// decisions are the clerical decisions in force on the datasets.
+	decisions []store.Label
 }
 
 // params is what a run stores of its model, for incremental runs to reuse.

@@ -112,7 +112,7 @@ func Run(ctx context.Context, st *store.Store, az govern.Authorizer, u *govern.U
 		t := req.Truth
 		opt.Truth = func(ds string, r *link.Record) string { return t[link.RecordRef{Dataset: ds, ID: r.ID}] }
 	}
-	j := &job{st: st, u: u, req: req, inputs: inputs, datasets: datasets, labels: len(opt.Labels)}
+	j := &job{st: st, u: u, req: req, inputs: inputs, datasets: datasets, labels: len(opt.Labels), decisions: labels}
 	if parent != nil {
 		return j.incremental(ctx, parent, opt)
 	}
