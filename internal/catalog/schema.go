@@ -81,6 +81,11 @@ type Schema struct {
 	Name        string   `json:"name,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Columns     []Column `json:"columns"`
+	// Accumulates says each version adds a period (one file a month, say)
+	// to the ones before instead of replacing them: aggregates, indicators
+	// and cohorts then read every version the retention rule has kept,
+	// where by default they read the latest only.
+	Accumulates bool `json:"accumulates,omitempty"`
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)

@@ -41,17 +41,21 @@ type realFile struct {
 }
 
 // realDatasets are the public datasets the demo loads, with their schema
-// files (relative to the examples folder).
+// files (relative to the examples folder). Street crime comes one file a
+// month, so it accumulates: each version adds a month and figures read
+// them all. The STATS19 files stay replacing: the demo and the road-ksi-dft
+// indicator read them a version (a year) at a time.
 var realDatasets = []struct {
 	ID, Partner, Name, Schema string
 	Files                     [][]string
+	Accumulates               bool
 }{
 	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "stats19/casualties.schema.json", [][]string{
 		{"road_safety_stats19", "essex_pf42_casualties_2015.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2016.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2017.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2018.csv"},
-	}},
+	}, false},
 	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "police_crime/street.schema.json", [][]string{
 		{"police_crime", "2018-01-essex-street.csv"},
 		{"police_crime", "2018-02-essex-street.csv"},
@@ -59,7 +63,7 @@ var realDatasets = []struct {
 		{"police_crime", "2018-04-essex-street.csv"},
 		{"police_crime", "2018-05-essex-street.csv"},
 		{"police_crime", "2018-06-essex-street.csv"},
-	}},
+	}, true},
 }
 
 // Options configure a demo run.
@@ -121,6 +125,7 @@ func LoadRealData(ctx context.Context, st *store.Store, o Options) error {
 		if err != nil {
 			return fmt.Errorf("example schema %s: %w", rd.Schema, err)
 		}
+		sc.Accumulates = sc.Accumulates || rd.Accumulates
 		d := &catalog.Dataset{ID: rd.ID, PartnerID: rd.Partner, Name: rd.Name, Description: sc.Description, Schema: sc}
 		if err := st.CreateDataset(ctx, d); err != nil {
 			return err

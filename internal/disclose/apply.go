@@ -54,8 +54,8 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	c := newControl(newGrid(t), p.threshold())
 	c.names = dimNames(t)
 	c.primary(p)
-	var pops, bases [][]uint64
-	if o.Auditor != nil && hasIDs(t) {
+	var pops, bases []*Digest
+	if o.Auditor != nil && hasMembers(t) {
 		o.Auditor.mu.Lock()
 		defer o.Auditor.mu.Unlock()
 		for _, key := range []string{o.Dataset, baseKey(o.Dataset)} {
@@ -63,10 +63,16 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 				return nil, err
 			}
 		}
-		pops = c.populations(o.Auditor, t, func(c Cell) []string { return c.IDs })
+		key := o.Auditor.key
+		pops = c.digests(t, func(c Cell) *Digest {
+			if c.Members != nil {
+				return c.Members
+			}
+			return DigestOf(key, c.IDs)
+		})
 		c.differencing(o.Auditor, o.Dataset, pops, "its population")
 		if hasBases(t) {
-			bases = c.populations(o.Auditor, t, func(c Cell) []string { return c.Base })
+			bases = c.digests(t, func(c Cell) *Digest { return DigestOf(key, c.Base) })
 			c.differencing(o.Auditor, baseKey(o.Dataset), bases, "the population it was counted from")
 		}
 	}
@@ -103,50 +109,53 @@ func hasBases(t *Table) bool {
 	return true
 }
 
-// recordReleased remembers the populations of the published cells. The
-// caller holds a.mu.
-func (c *control) recordReleased(a *Auditor, key string, pops [][]uint64) {
-	for e, pop := range pops {
+// recordReleased remembers the digests of the published cells. The caller
+// holds a.mu.
+func (c *control) recordReleased(a *Auditor, key string, ds []*Digest) {
+	for e, d := range ds {
 		if !c.suppressed(e) {
-			a.record(key, pop)
+			a.record(key, d)
 		}
 	}
 }
 
-func hasIDs(t *Table) bool {
+// hasMembers reports whether every counted cell says who it counts, by
+// ids or by a digest.
+func hasMembers(t *Table) bool {
 	for _, c := range t.Cells {
-		if c.IDs == nil && c.Count > 0 {
+		if c.Members == nil && c.IDs == nil && c.Count > 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// populations hashes the ids idsOf picks from each extended cell; a
-// margin's population is the union of its interior cells'.
-func (c *control) populations(a *Auditor, t *Table, idsOf func(Cell) []string) [][]uint64 {
-	ids := make([][]string, c.g.n)
+// digests returns the digest of each extended cell: of's for interior
+// cells, and for a margin the sum of its interior cells' (a table is
+// additive, so a margin's population is their disjoint union).
+func (c *control) digests(t *Table, of func(Cell) *Digest) []*Digest {
+	ds := make([]*Digest, c.g.n)
+	for e := range ds {
+		if c.g.isMargin(e) {
+			ds[e] = NewDigest()
+		}
+	}
 	for i, cell := range t.Cells {
-		ids[c.g.extOf(i)] = idsOf(cell)
+		ds[c.g.extOf(i)] = of(cell)
 	}
-	// Margins start empty, so appending never writes into a caller's slice.
-	c.g.eachSum(func(tot, e int) { ids[tot] = append(ids[tot], ids[e]...) })
-	pops := make([][]uint64, c.g.n)
-	for e := range ids {
-		pops[e] = a.Population(ids[e])
-	}
-	return pops
+	c.g.eachSum(func(tot, e int) { ds[tot].Add(ds[e]) })
+	return ds
 }
 
 // differencing withholds cells whose population (what says which) differs
 // from a released one by fewer than the threshold units. The caller holds
 // a.mu.
-func (c *control) differencing(a *Auditor, key string, pops [][]uint64, what string) {
-	for e, pop := range pops {
+func (c *control) differencing(a *Auditor, key string, ds []*Digest, what string) {
+	for e, d := range ds {
 		if c.suppressed(e) {
 			continue
 		}
-		if d := a.closest(key, pop, int(c.th)); d > 0 {
+		if a.closest(key, d, int(c.th)) > 0 {
 			c.suppress(e, SuppressedPrimary, RuleDifferencing,
 				fmt.Sprintf("differencing: %s differs from that of a cell released earlier by fewer than %d units", what, c.th))
 		}

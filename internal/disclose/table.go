@@ -59,6 +59,10 @@ type Cell struct {
 	// IDs are the record (or entity) ids that contribute to the cell. When
 	// given, an [Auditor] can catch differencing between released tables.
 	IDs []string
+	// Members, instead of IDs, is the digest of the ids (see [Digest]),
+	// computed where the records are so that millions of ids need not be
+	// moved; it must be made with the [Auditor]'s [MemberKey].
+	Members *Digest
 	// Base, optional, holds the ids of every unit the query ranged over
 	// for this cell before the counted condition: for "flagged people in
 	// district A aged under 65", everyone in district A aged under 65.

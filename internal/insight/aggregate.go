@@ -82,6 +82,11 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if err != nil {
 		return nil, err
 	}
+	if d.Schema.Accumulates {
+		if spec.Versions, err = e.Store.ReadVersions(ctx, d, q.Version); err != nil {
+			return nil, err
+		}
+	}
 	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}})
 	if err != nil {
@@ -90,7 +95,10 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if spec.Exclude, err = e.excluded(ctx, d.ID, q.Purpose); err != nil {
 		return nil, err
 	}
-	spec.IDs = e.Auditor != nil
+	if e.Auditor != nil {
+		key := e.Auditor.MemberKey()
+		spec.Members = &key
+	}
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -251,6 +259,12 @@ func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
 		m.Count += r.Count
 		m.Sum += r.Sum
 		m.IDs = append(m.IDs, r.IDs...)
+		if r.Members != nil {
+			if m.Members == nil {
+				m.Members = disclose.NewDigest()
+			}
+			m.Members.Add(r.Members)
+		}
 		m.Top = topTwo(append(m.Top, r.Top...))
 	}
 	out := make([]store.AggregateRow, len(order))
@@ -321,7 +335,7 @@ func buildTable(sc *catalog.Schema, spec store.AggregateSpec, plan []dimPlan, ro
 		for i, k := range r.Keys {
 			keys[i] = levelOf(k)
 		}
-		c := disclose.Cell{Count: r.Count, Sum: r.Sum, Top: r.Top, IDs: r.IDs}
+		c := disclose.Cell{Count: r.Count, Sum: r.Sum, Top: r.Top, IDs: r.IDs, Members: r.Members}
 		if err := t.Set(c, keys...); err != nil {
 			return nil, err
 		}

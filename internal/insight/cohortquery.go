@@ -106,6 +106,11 @@ func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string,
 		return store.CohortSource{}, govern.Read{}, err
 	}
 	src := store.CohortSource{Name: name, Dataset: d, Version: v}
+	if d.Schema.Accumulates {
+		if src.Versions, err = e.Store.ReadVersions(ctx, d, number); err != nil {
+			return src, govern.Read{}, err
+		}
+	}
 	cols := map[string]bool{}
 	for _, col := range d.Schema.Columns {
 		switch {

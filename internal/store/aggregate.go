@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/insight/expr"
 )
@@ -25,15 +26,22 @@ type GroupKey struct {
 // control before anything leaves.
 type AggregateSpec struct {
 	Version *catalog.Version
-	Schema  *catalog.Schema
-	By      []GroupKey
-	Where   expr.Node // checked against Schema; nil for all rows
+	// Versions, when set, are read together instead of Version: every
+	// version of an accumulating dataset (see [Store.ReadVersions]).
+	Versions []*catalog.Version
+	Schema   *catalog.Schema
+	By       []GroupKey
+	Where    expr.Node // checked against Schema; nil for all rows
 	// SumColumn, when set, adds sum and max of that numeric column per cell.
 	SumColumn string
 	// Exclude lists record ids left out (e.g. opt-outs for the purpose).
 	Exclude []string
 	// IDs asks for each cell's record ids (for the differencing audit).
 	IDs bool
+	// Members, when set, asks for each cell's population digest under
+	// that key instead (see disclose.Digest): computed in the database, so
+	// no record id leaves it.
+	Members *disclose.MemberKey
 }
 
 // AggregateRow is one raw cell: its keys (text; "" for null), the number of
@@ -44,17 +52,22 @@ type AggregateRow struct {
 	Sum   float64
 	Top   []float64 // the two largest contributions to Sum, largest first
 	IDs   []string
+	// Members is the cell's population digest when the spec asked for it.
+	Members *disclose.Digest
 }
 
 // RawAggregate runs spec and returns its cells ordered by key.
 func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
+	if spec.Members != nil {
+		return s.memberAggregate(ctx, spec)
+	}
 	q, args, err := aggregateSQL(spec)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "aggregate over %s failed", spec.Version.DatasetID)
+		return nil, fault.Wrap(err, fault.Internal, "aggregate over %s failed", spec.datasetID())
 	}
 	defer rows.Close()
 	var out []AggregateRow
@@ -114,7 +127,29 @@ func aggregateSQL(spec AggregateSpec) (string, []any, error) {
 	if id, ok := spec.Schema.RecordID(); ok && spec.IDs {
 		ids = "list(CAST(" + quoteIdent(id.Name) + " AS VARCHAR))"
 	}
-	q := "SELECT " + strings.Join(append(sel, "count(*)", sum, ids), ", ") + " FROM " + quoteIdent(spec.Version.Table)
+	from, args, err := spec.fromWhere()
+	if err != nil {
+		return "", nil, err
+	}
+	q := "SELECT " + strings.Join(append(sel, "count(*)", sum, ids), ", ") + " FROM " + from
+	if len(group) > 0 {
+		q += " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+	}
+	return q, args, nil
+}
+
+// fromWhere is the spec's FROM and WHERE: its version's table, or every
+// one of its versions' tables together, less filtered and excluded rows.
+func (spec AggregateSpec) fromWhere() (string, []any, error) {
+	from := ""
+	switch {
+	case len(spec.Versions) > 0:
+		from = "(" + unionTables(spec.Versions) + ")"
+	case spec.Version != nil:
+		from = quoteIdent(spec.Version.Table)
+	default:
+		return "", nil, fault.Errorf(fault.Internal, "aggregate without a dataset version")
+	}
 	var where []string
 	var args []any
 	if spec.Where != nil {
@@ -130,12 +165,28 @@ func aggregateSQL(spec AggregateSpec) (string, []any, error) {
 		args = append(args, spec.Exclude)
 	}
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		from += " WHERE " + strings.Join(where, " AND ")
 	}
-	if len(group) > 0 {
-		q += " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
+	return from, args, nil
+}
+
+func (spec AggregateSpec) datasetID() string {
+	if len(spec.Versions) > 0 {
+		return spec.Versions[0].DatasetID
 	}
-	return q, args, nil
+	if spec.Version != nil {
+		return spec.Version.DatasetID
+	}
+	return "?"
+}
+
+// unionTables reads several versions of one dataset as one table.
+func unionTables(vs []*catalog.Version) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = "SELECT * FROM " + quoteIdent(v.Table)
+	}
+	return strings.Join(parts, " UNION ALL BY NAME ")
 }
 
 // groupExpr is the SQL for one grouping key; column names come only from
@@ -206,4 +257,30 @@ func compileExpr(n expr.Node) (string, []any) {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// ReadVersions returns the versions a query of dataset d at version number
+// (0: the latest) reads. A replacing dataset's version stands alone. An
+// accumulating one (catalog.Schema.Accumulates) is every version up to and
+// including that one still in the catalogue, oldest first: versions purged
+// under retention are gone from it and so from every figure.
+func (s *Store) ReadVersions(ctx context.Context, d *catalog.Dataset, number int) ([]*catalog.Version, error) {
+	v, err := s.Version(ctx, d.ID, number)
+	if err != nil {
+		return nil, err
+	}
+	if d.Schema == nil || !d.Schema.Accumulates {
+		return []*catalog.Version{v}, nil
+	}
+	all, err := s.Versions(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*catalog.Version
+	for _, x := range all {
+		if x.Number <= v.Number {
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }

@@ -17,8 +17,11 @@ type CohortSource struct {
 	Name    string
 	Dataset *catalog.Dataset
 	Version *catalog.Version
-	Where   expr.Node // checked against Dataset's schema; nil for all
-	Exclude []string  // record ids left out (opt-outs)
+	// Versions, when set, are read together instead of Version (an
+	// accumulating dataset; see [Store.ReadVersions]).
+	Versions []*catalog.Version
+	Where    expr.Node // checked against Dataset's schema; nil for all
+	Exclude  []string  // record ids left out (opt-outs)
 }
 
 // CohortRule says which entities belong: exactly one of All, Sequence or
@@ -131,8 +134,17 @@ func sourceCTE(run int64, src CohortSource) (string, []any, error) {
   JOIN linkage_entities e ON e.run_id = %d AND e.dataset_id = '%s' AND e.record_id = CAST(d.%s AS VARCHAR)
   WHERE d.%s IS NOT NULL)`,
 		cteName(src.Name), quoteIdent(date), quoteIdent(id.Name), district, lsoa, sqlString(src.Name),
-		quoteIdent(src.Version.Table), filter, run, sqlString(src.Dataset.ID), quoteIdent(id.Name), quoteIdent(date))
+		src.table(), filter, run, sqlString(src.Dataset.ID), quoteIdent(id.Name), quoteIdent(date))
 	return cte, args, nil
+}
+
+// table is what a source reads: its version's table, or its versions'
+// tables together.
+func (src CohortSource) table() string {
+	if len(src.Versions) > 0 {
+		return "(" + unionTables(src.Versions) + ")"
+	}
+	return quoteIdent(src.Version.Table)
 }
 
 func eventDate(sc *catalog.Schema) string {

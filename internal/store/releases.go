@@ -11,32 +11,55 @@ import (
 
 var _ disclose.ReleaseStore = (*Store)(nil)
 
-// Releases returns every released population recorded under key.
-func (s *Store) Releases(ctx context.Context, key string) ([][]uint64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT members FROM released_populations WHERE key = ?`, key)
+// Releases returns the digest of every released population recorded under
+// key. Populations recorded before digests existed (released_populations)
+// come back as legacy digests, which the auditor compares by size alone.
+func (s *Store) Releases(ctx context.Context, key string) ([]*disclose.Digest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM released_digests WHERE key = ?`, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out [][]uint64
+	var out []*disclose.Digest
 	for rows.Next() {
-		var v any
-		if err := rows.Scan(&v); err != nil {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
 			return nil, err
 		}
-		var pop []uint64
-		for _, x := range asList(v) {
-			if u, ok := x.(uint64); ok {
-				pop = append(pop, u)
-			}
+		d := new(disclose.Digest)
+		if err := d.UnmarshalBinary(b); err != nil {
+			return nil, err
 		}
-		out = append(out, pop)
+		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	legacy, err := s.db.QueryContext(ctx, `SELECT len(list_distinct(members)) FROM released_populations WHERE key = ?`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer legacy.Close()
+	for legacy.Next() {
+		var n uint64
+		if err := legacy.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, &disclose.Digest{Units: n, Legacy: true})
+	}
+	return out, legacy.Err()
 }
 
-// SaveReleases records released populations under key in one transaction.
-func (s *Store) SaveReleases(ctx context.Context, key string, pops [][]uint64) error {
+// SaveReleases records released digests under key in one transaction.
+func (s *Store) SaveReleases(ctx context.Context, key string, ds []*disclose.Digest) error {
+	blobs := make([][]byte, len(ds))
+	for i, d := range ds {
+		b, err := d.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		blobs[i] = b
+	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -45,8 +68,8 @@ func (s *Store) SaveReleases(ctx context.Context, key string, pops [][]uint64) e
 	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return err
 	}
-	err = appendRows(conn, "released_populations", len(pops), func(i int) []driver.Value {
-		return []driver.Value{key, pops[i]}
+	err = appendRows(conn, "released_digests", len(ds), func(i int) []driver.Value {
+		return []driver.Value{key, ds[i].Units, blobs[i]}
 	})
 	if err != nil {
 		conn.ExecContext(context.Background(), `ROLLBACK`)
@@ -56,8 +79,8 @@ func (s *Store) SaveReleases(ctx context.Context, key string, pops [][]uint64) e
 	return err
 }
 
-// ReleaseSalt returns the store's salt for hashing record ids in the
-// release record, making one on first use.
+// ReleaseSalt returns the store's salt for the member key of the release
+// record, making one on first use.
 func (s *Store) ReleaseSalt(ctx context.Context) ([]byte, error) {
 	v, err := s.Meta(ctx, "release_salt")
 	if err != nil {

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// memberHashSQL is disclose.MemberKey.Hash in SQL over the record-id
+// column, the key bound as a decimal string (the driver takes no uint64
+// with its top bit set).
+func memberHashSQL(idCol string) string {
+	return "hash(xor(hash(coalesce(CAST(" + quoteIdent(idCol) + " AS VARCHAR), '')), CAST(? AS UBIGINT)))"
+}
+
+// memberHashAgrees checks that this DuckDB hashes ids exactly as
+// disclose.MemberKey.Hash does, on probes of every length class. DuckDB
+// may change its hash between releases; digests made by another hash would
+// not compare with those already in the release record.
+func (s *Store) memberHashAgrees(ctx context.Context, key disclose.MemberKey) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p, hash(xor(hash(p), CAST(? AS UBIGINT))) FROM unnest(?::VARCHAR[]) AS t(p)`,
+		strconv.FormatUint(uint64(key), 10), disclose.MemberHashProbes)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var p string
+		var h uint64
+		if err := rows.Scan(&p, &h); err != nil {
+			return false, err
+		}
+		if h != key.Hash(p) {
+			return false, nil
+		}
+		n++
+	}
+	return n == len(disclose.MemberHashProbes), rows.Err()
+}
+
+// memberAggregate runs spec with a population digest per cell. The digests
+// are made in the database, one row per cell and hash bucket, so that no
+// record id is moved; should this DuckDB hash differently from
+// disclose.MemberKey.Hash, the ids are fetched and digested here instead.
+func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
+	key := *spec.Members
+	spec.Members = nil
+	id, ok := spec.Schema.RecordID()
+	if !ok {
+		return s.RawAggregate(ctx, spec) // no ids: the report says the audit could not run
+	}
+	agrees, err := s.memberHashAgrees(ctx, key)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot check the database's hash for the differencing audit")
+	}
+	if !agrees {
+		spec.IDs = true
+		rows, err := s.RawAggregate(ctx, spec)
+		for i := range rows {
+			rows[i].Members, rows[i].IDs = disclose.DigestOf(key, rows[i].IDs), nil
+		}
+		return rows, err
+	}
+	digests, order, err := s.cellDigests(ctx, spec, id.Name, key)
+	if err != nil {
+		return nil, err
+	}
+	if spec.SumColumn == "" {
+		out := make([]AggregateRow, len(order))
+		for i, k := range order {
+			d := digests[k]
+			out[i] = AggregateRow{Keys: splitKey(k, len(spec.By)), Count: int64(d.Units), Members: d}
+		}
+		return out, nil
+	}
+	rows, err := s.RawAggregate(ctx, spec)
+	for i := range rows {
+		if d := digests[strings.Join(rows[i].Keys, "\x00")]; d != nil {
+			rows[i].Members = d
+		} else {
+			rows[i].Members = disclose.NewDigest()
+		}
+	}
+	return rows, err
+}
+
+// cellDigests returns each cell's digest by its keys joined with NUL, and
+// the keys in order.
+func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) (map[string]*disclose.Digest, []string, error) {
+	var sel, names []string
+	for i, g := range spec.By {
+		e, err := groupExpr(spec.Schema, g)
+		if err != nil {
+			return nil, nil, err
+		}
+		k := "k" + strconv.Itoa(i)
+		sel, names = append(sel, "CAST("+e+" AS VARCHAR) AS "+k), append(names, k)
+	}
+	from, args, err := spec.fromWhere()
+	if err != nil {
+		return nil, nil, err
+	}
+	inner := "SELECT " + strings.Join(append(sel, memberHashSQL(idCol)+" AS h"), ", ") + " FROM " + from
+	group := strings.Join(append(names, "b"), ", ")
+	q := "SELECT " + group + ", count(*), CAST(sum(h) % CAST('18446744073709551616' AS HUGEINT) AS UBIGINT) FROM (SELECT *, h >> 57 AS b FROM (" +
+		inner + ")) GROUP BY " + group + " ORDER BY " + group
+	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.datasetID())
+	}
+	defer rows.Close()
+	out := map[string]*disclose.Digest{}
+	var order []string
+	keys := make([]sql.NullString, len(spec.By))
+	var b, n, sum uint64
+	dest := make([]any, 0, len(keys)+3)
+	for i := range keys {
+		dest = append(dest, &keys[i])
+	}
+	dest = append(dest, &b, &n, &sum)
+	parts := make([]string, len(keys))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+		for i, k := range keys {
+			parts[i] = k.String
+		}
+		k := strings.Join(parts, "\x00")
+		d := out[k]
+		if d == nil {
+			d = disclose.NewDigest()
+			out[k] = d
+			order = append(order, k)
+		}
+		d.AddBucket(int(b), n, sum)
+	}
+	return out, order, rows.Err()
+}
+
+func splitKey(k string, n int) []string {
+	if n == 0 {
+		return nil
+	}
+	return strings.Split(k, "\x00")
+}
