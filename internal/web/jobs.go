@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
@@ -17,18 +18,32 @@ const (
 	jobFailed  = "failed"
 )
 
-// Job is an upload being loaded in the background. Jobs live on the
-// server, so a page reload (or another tab) picks the progress up again
-// by id.
+// Job kinds.
+const (
+	jobUpload  = "upload"
+	jobLinkage = "linkage"
+)
+
+// Job is work done in the background: an upload being loaded or a linkage
+// run. Jobs live on the server, so a page reload (or another tab) picks the
+// progress up again by id.
 type Job struct {
-	ID        string            `json:"id"`
-	UserID    string            `json:"user"`
-	DatasetID string            `json:"dataset"`
-	File      string            `json:"file"`
-	State     string            `json:"state"`
-	Done      int64             `json:"done"`
-	Total     int64             `json:"total"`
-	Percent   float64           `json:"percent"`
+	ID        string  `json:"id"`
+	Kind      string  `json:"kind"`
+	UserID    string  `json:"user"`
+	DatasetID string  `json:"dataset,omitempty"`
+	File      string  `json:"file,omitempty"`
+	State     string  `json:"state"`
+	Done      int64   `json:"done"`
+	Total     int64   `json:"total"`
+	Percent   float64 `json:"percent"`
+	// Stage names the step a multi-step job is in (a linkage run's
+	// "read", "compare", "score", "cluster", "save").
+	Stage string `json:"stage,omitempty"`
+	// Datasets and Purpose describe a linkage job; RunID is its stored run.
+	Datasets  []string          `json:"datasets,omitempty"`
+	Purpose   string            `json:"purpose,omitempty"`
+	RunID     int64             `json:"run,omitempty"`
 	Version   int               `json:"version,omitempty"`
 	Rows      int64             `json:"rows,omitempty"`
 	Duplicate bool              `json:"duplicate,omitempty"`
@@ -47,7 +62,7 @@ type jobEntry struct {
 	changed chan struct{}
 }
 
-// jobStore keeps upload jobs in memory; finished jobs are kept for a day.
+// jobStore keeps background jobs in memory; finished jobs are kept for a day.
 type jobStore struct {
 	mu     sync.Mutex
 	clock  clock.Clock
@@ -61,10 +76,16 @@ func newJobStore(c clock.Clock) *jobStore {
 	return &jobStore{clock: c, byID: map[string]*jobEntry{}, closed: make(chan struct{})}
 }
 
-// add registers a new queued job and returns its id.
+// add registers a new queued upload job and returns it.
 func (js *jobStore) add(userID, datasetID, file string, total int64) Job {
+	return js.start(Job{Kind: jobUpload, UserID: userID, DatasetID: datasetID, File: file, Total: total})
+}
+
+// start registers j as a new queued job, giving it an id and start time,
+// and returns it.
+func (js *jobStore) start(j Job) Job {
 	now := js.clock.Now()
-	j := Job{ID: randomID()[:22], UserID: userID, DatasetID: datasetID, File: file, State: jobQueued, Total: total, Started: now}
+	j.ID, j.State, j.Started = randomID()[:22], jobQueued, now
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	for id, e := range js.byID {
@@ -105,6 +126,22 @@ func (js *jobStore) get(id string) (Job, <-chan struct{}, bool) {
 		return Job{}, nil, false
 	}
 	return e.job, e.changed, true
+}
+
+// list returns copies of a user's jobs of one kind, newest first.
+func (js *jobStore) list(userID, kind string) []Job {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	var out []Job
+	for _, e := range js.byID {
+		if e.job.UserID == userID && e.job.Kind == kind {
+			out = append(out, e.job)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Started.After(out[j].Started) || out[i].Started.Equal(out[j].Started) && out[i].ID < out[j].ID
+	})
+	return out
 }
 
 // run runs f in the background, tracked so that closeAll can wait.

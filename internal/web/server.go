@@ -26,6 +26,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
 // Config holds a [Server]'s dependencies. Catalog, Govern and Audit are
@@ -43,6 +44,9 @@ type Config struct {
 	Districts *geo.Boundaries
 	// Indicators feed the map and the by-district tables; nil hides them.
 	Indicators Indicators
+	// Linkage runs linkage, keeps its runs and their clerical review (over
+	// the same store as Catalog); nil leaves the linkage pages empty.
+	Linkage *linkrun.Service
 	// Purpose is the purpose reads are made for when a request names none
 	// (default "violence-and-vulnerability"); users choose on the page.
 	Purpose string

@@ -6,6 +6,7 @@ import { mountMap } from './map.js'
 import { mountVersionsChart } from './chart.js'
 import { mountUpload } from './upload.js'
 import { mountJob } from './job.js'
+import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
 
 function start() {
   const map = document.getElementById('map')
@@ -16,6 +17,7 @@ function start() {
   if (form) mountUpload(form)
   const job = document.getElementById('job')
   if (job) mountJob(job)
+  for (const [id, mount] of [['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview]]) { const el = document.getElementById(id); if (el) mount(el) }
 }
 
 if (document.readyState === 'loading') {

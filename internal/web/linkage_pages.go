@@ -1,0 +1,172 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// pageLinkage lists the runs and offers the form to start one.
+func (s *Server) pageLinkage(w http.ResponseWriter, r *http.Request) error {
+	u, purpose := who(r).User, s.purpose(r)
+	data := map[string]any{"Title": "Linkage", "Purpose": purpose, "Jobs": s.jobs.list(u.ID, jobLinkage)}
+	purposes, err := s.cfg.Govern.Register(r.Context())
+	if err != nil {
+		return err
+	}
+	data["Purposes"] = sortedPurposes(purposes)
+	lk, err := s.linker()
+	if err != nil {
+		data["Unavailable"] = fault.Message(err)
+		s.render(w, r, http.StatusOK, "linkage", data)
+		return nil
+	}
+	if data["Runs"], err = lk.runs(r.Context(), u, purpose, 20); err != nil {
+		return err
+	}
+	if data["Linkable"], err = s.linkable(r.Context(), u, purpose); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "linkage", data)
+	return nil
+}
+
+// pageLinkageJob follows a run in progress; the page reloads into the
+// same job, and links to the run's quality when it is done.
+func (s *Server) pageLinkageJob(w http.ResponseWriter, r *http.Request) error {
+	j, err := s.linkageJob(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "linkage-run", map[string]any{"Title": "Linkage run in progress", "Job": j, "JobJSON": jsonAttr(j)})
+	return nil
+}
+
+// pageLinkageRun shows a run's quality.
+func (s *Server) pageLinkageRun(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.quality(r)
+	if err != nil {
+		return err
+	}
+	purposes, err := s.cfg.Govern.Register(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "linkage-run", map[string]any{"Title": "Linkage run " + strconv.FormatInt(q.Run.ID, 10), "Q": q, "QJSON": jsonAttr(q),
+		"Purposes": sortedPurposes(purposes), "Purpose": q.Purpose})
+	return nil
+}
+
+// review reads the borderline pairs of the run named in the path through
+// the linkage service, which asks the gate (operation link.review) for the
+// run's purpose.
+func (s *Server) review(r *http.Request) (*linkrun.ReviewList, error) {
+	lk, err := s.linker()
+	if err != nil {
+		return nil, err
+	}
+	id, err := runID(r)
+	if err != nil {
+		return nil, err
+	}
+	return lk.svc.Review(r.Context(), who(r).User, id, 0)
+}
+
+func (s *Server) apiLinkageReview(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.review(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func (s *Server) pageLinkageReview(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.review(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "linkage-review", map[string]any{"Title": "Review of linkage run " + strconv.FormatInt(l.Run.ID, 10), "L": l,
+		"Verdicts": []linkrun.Verdict{linkrun.Match, linkrun.NonMatch, linkrun.Unsure}})
+	return nil
+}
+
+// decision is the body of a clerical decision.
+type decision struct {
+	Decision string `json:"decision"`
+	Note     string `json:"note"`
+}
+
+// decide records the user's decision on the run and pair named in the path.
+func (s *Server) decide(r *http.Request, d decision) (*linkrun.ReviewPair, error) {
+	lk, err := s.linker()
+	if err != nil {
+		return nil, err
+	}
+	id, err := runID(r)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := strconv.Atoi(r.PathValue("pair"))
+	if err != nil || pair <= 0 {
+		return nil, fault.Errorf(fault.NotFound, "no review pair %q: pairs are numbered from 1 (see the run's review page)", r.PathValue("pair"))
+	}
+	v, err := linkrun.ParseVerdict(d.Decision)
+	if err != nil {
+		return nil, err
+	}
+	return lk.svc.Decide(r.Context(), who(r).User, id, pair, v, d.Note)
+}
+
+func (s *Server) apiLinkageDecide(w http.ResponseWriter, r *http.Request) error {
+	var d decision
+	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return fault.Errorf(fault.Invalid, "send JSON {\"decision\": \"match|non-match|unsure\", \"note\": \"…\"}: %v", err)
+	}
+	p, err := s.decide(r, d)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// postLinkageDecide records a decision from the review page's form and
+// goes back to the pair.
+func (s *Server) postLinkageDecide(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.decide(r, decision{Decision: r.PostFormValue("decision"), Note: r.PostFormValue("note")}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/linkage/runs/"+r.PathValue("id")+"/review#pair-"+r.PathValue("pair"), http.StatusSeeOther)
+	return nil
+}
+
+// probeLinkQuality is the gate test's probe of [OpLinkQuality]: it stores
+// a run over the fixture dataset (setting up, not reading) and reads its
+// quality as the probe's user.
+func probeLinkQuality(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
+	st, ok := p.Store.(*store.Store)
+	if !ok {
+		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+	}
+	v, err := st.Version(ctx, p.Dataset, 0)
+	if err != nil {
+		return err
+	}
+	run := &store.LinkageRun{CreatedBy: "gate-probe", Datasets: []store.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}},
+		Params: []byte(`{"threshold": 0.9}`), Quality: []byte(`{"records": 0, "entities": 0}`)}
+	if err := st.SaveLinkageRun(ctx, run, nil, nil); err != nil {
+		return err
+	}
+	_, err = (&linker{st: st, az: az}).quality(ctx, p.User, run, p.Purpose)
+	return err
+}
