@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
 )
@@ -81,6 +83,17 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if v, _ := st.Meta(ctx, demo.PopulationScaleKey); v != "" {
 		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)
 	}
+	// The output pages and "who used my data" read the same signed log the
+	// governance service writes to; its signing key's public half is the
+	// trusted key for verification.
+	log, err := m.auditLog(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var auditKeys []ed25519.PublicKey
+	if k, err := audit.LoadKey(m.auditKeyPath("")); err == nil {
+		auditKeys = append(auditKeys, k.Public().(ed25519.PublicKey))
+	}
 	return web.New(web.Config{
 		Catalog:   st,
 		Govern:    gov,
@@ -88,11 +101,14 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Districts: lads,
 		Indicators: &web.NamedIndicators{Insight: engine, County: county,
 			Counts: &web.DistrictCounts{Store: st, County: county, Govern: gov, Insight: engine}},
-		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
 		Health: func(ctx context.Context) error {
 			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
 			return err
 		},
+		Outputs:   &release.Service{Store: st, Insight: engine, Gov: gov, Audit: log, Clock: m.Clock},
+		AuditLog:  log,
+		AuditKeys: auditKeys,
+
 		Clock: m.Clock,
 		Log:   slog.New(slog.NewTextHandler(m.Stderr, nil)),
 	})
