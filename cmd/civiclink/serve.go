@@ -14,6 +14,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
@@ -101,6 +102,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Districts: lads,
 		Indicators: &web.NamedIndicators{Insight: engine, County: county,
 			Counts: &web.DistrictCounts{Store: st, County: county, Govern: gov, Insight: engine}},
+		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
 		Health: func(ctx context.Context) error {
 			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
 			return err
