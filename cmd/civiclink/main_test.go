@@ -79,7 +79,7 @@ func TestDemoRunsTheFlow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"road-casualties  v4", "street-crime     v6", "pseudonymised at police", "8 agreements active",
+	for _, want := range []string{"road-casualties  v4", "street-crime     v6", "pseudonymised at police", "9 agreements active",
 		"against the synthetic truth", "known-to-three-agencies", "2015: 44 killed, 734 seriously injured, 778 KSI", "every one verified"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

@@ -14,7 +14,7 @@ import (
 
 func (m *Main) queryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Short: "Disclosure-controlled figures: aggregates, cohorts and indicators"}
-	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd(), m.querySafeguardingCmd(), m.queryIndicatorCmd())
+	cmd.AddCommand(m.queryAggregateCmd(), m.queryCohortCmd(), m.querySafeguardingCmd(), m.queryIndicatorCmd(), m.queryTrendCmd())
 	return cmd
 }
 

@@ -26,7 +26,7 @@ var lawfulBases = map[string][]string{
 // AgreementPurposes are the partnership's priorities the demo's
 // agreements cover.
 var AgreementPurposes = []string{"violence-and-vulnerability", "domestic-abuse", "homelessness-prevention",
-	"mental-health-crisis", "avoidable-emergency-care", "school-readiness", "road-safety", "fire-prevention"}
+	"mental-health-crisis", "avoidable-emergency-care", "school-readiness", "road-safety", "fire-prevention", "physical-activity"}
 
 // Staff are the demo's accounts, by id.
 type Staff map[string]*govern.User

@@ -2,6 +2,7 @@ package insight
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -81,5 +82,31 @@ func TestPeriodTime(t *testing.T) {
 		if ok != tt.ok || math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("periodTime(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestThemesParse(t *testing.T) {
+	themes, err := Themes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"violence-and-vulnerability", "domestic-abuse", "homelessness", "mental-health-crisis",
+		"avoidable-emergency-care", "school-readiness", "physical-inactivity", "road-safety"}
+	if len(themes) != len(want) {
+		t.Fatalf("%d themes, want %d", len(themes), len(want))
+	}
+	for i, th := range themes {
+		if th.ID != want[i] {
+			t.Errorf("theme %d = %s, want %s", i, th.ID, want[i])
+		}
+		if len(th.Indicators) == 0 {
+			t.Errorf("theme %s has no indicators", th.ID)
+		}
+		if _, err := trendPeriod(&Indicator{}, th.Period); err != nil {
+			t.Errorf("theme %s: %v", th.ID, err)
+		}
+	}
+	if _, err := FindTheme("nope"); err == nil || !strings.Contains(err.Error(), "road-safety") {
+		t.Errorf("unknown theme: %v, want not found listing the themes", err)
 	}
 }

@@ -173,6 +173,18 @@ var datasets = []*dataset{
 			c("lsoa", catalog.TypeLSOA, catalog.RoleGeography, "where it happened"),
 			c("lad", catalog.TypeDistrict, catalog.RoleGeography, "")),
 		emit: emitRoad},
+	// Last, so that adding it left every other dataset's records as they were.
+	{id: "activity_assessments", partner: "nhs", name: "Physical activity assessments (NHS Health Check)", prefix: "PA",
+		about:    "GP Physical Activity Questionnaire results from NHS Health Checks of adults aged 40 to 74, shared as counts' raw material: no identifiers, age in bands. Inactive is less than an hour of physical activity a week in work and exercise.",
+		defaults: DatasetSettings{RateScale: 1, ErrorScale: 0},
+		columns: cols(
+			c("assessment_date", catalog.TypeDate, catalog.RoleEventDate, ""),
+			cat("sex", "", "M", "F"),
+			cat("age_band", "", "40_49", "50_59", "60_69", "70_74"),
+			cat("activity_index", "GPPAQ physical activity index", "active", "moderately_active", "moderately_inactive", "inactive"),
+			c("lsoa", catalog.TypeLSOA, catalog.RoleGeography, "home LSOA"),
+			c("lad", catalog.TypeDistrict, catalog.RoleGeography, "")),
+		emit: emitActivity},
 }
 
 var (

@@ -356,3 +356,37 @@ func emitRoad(g *gen, ds int, hh *household, p *person) {
 		})
 	})
 }
+
+// emitActivity writes an NHS Health Check activity assessment: adults aged
+// 40 to 74 are invited every five years and about half come; inactivity
+// rises with age, frailty and mental-health need.
+func emitActivity(g *gen, ds int, hh *household, p *person) {
+	g.yearly(p, func(y int, from, to int32, age int) {
+		if age < 40 || age > 74 {
+			return
+		}
+		cur, _ := hh.addressOn(from)
+		g.days(g.rate(ds, 0.1, y, cur.lad), from, to, func(day int32) {
+			inactive := 0.18 + 0.08*b2f(age >= 60) + 0.25*b2f(p.frail) + 0.08*b2f(p.mh)
+			index := pick(g, []string{"active", "moderately_active", "moderately_inactive", "inactive"}, 0.4, 0.22, 0.2, inactive)
+			band := "40_49"
+			switch {
+			case age >= 70:
+				band = "70_74"
+			case age >= 60:
+				band = "60_69"
+			case age >= 50:
+				band = "50_59"
+			}
+			a, _ := hh.addressOn(day)
+			g.emitAnon(ds, p, day, func() {
+				g.date(day)
+				g.str(string(p.sex))
+				g.str(band)
+				g.str(index)
+				g.str(a.lsoa)
+				g.str(g.w.ladCode(a))
+			})
+		})
+	})
+}

@@ -6,6 +6,7 @@ import { mountMap } from './map.js'
 import { mountVersionsChart } from './chart.js'
 import { mountUpload } from './upload.js'
 import { mountJob } from './job.js'
+import './trend.js'
 import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
 
 function start() {

@@ -1,0 +1,96 @@
+package insight
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// Theme is one of the partnership's priorities (examples/themes): its
+// indicators are the shipped ones whose Theme is its ID; Cohorts names the
+// shipped cohorts that belong with it.
+type Theme struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// Order places the theme in lists.
+	Order int `json:"order"`
+	// Period is the trend period the theme's charts start with.
+	Period     string       `json:"period"`
+	Cohorts    []string     `json:"cohorts"`
+	Indicators []*Indicator `json:"indicators"`
+}
+
+// Themes returns the shipped themes in order, each with its indicators
+// (sorted by name). Every indicator must belong to a theme, and every
+// cohort a theme names must exist.
+func Themes() ([]*Theme, error) {
+	files, err := fs.Glob(examples.FS, "themes/*.json")
+	if err != nil {
+		return nil, err
+	}
+	inds, err := Indicators()
+	if err != nil {
+		return nil, err
+	}
+	cohorts, err := NamedCohorts()
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Theme{}
+	var out []*Theme
+	for _, f := range files {
+		b, err := examples.FS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var t Theme
+		if err := dec.Decode(&t); err != nil {
+			return nil, fault.Errorf(fault.Internal, "shipped theme %s: %v", f, err)
+		}
+		for _, c := range t.Cohorts {
+			if cohorts[c] == nil {
+				return nil, fault.Errorf(fault.Internal, "shipped theme %s: no cohort %q", f, c)
+			}
+		}
+		byID[t.ID] = &t
+		out = append(out, &t)
+	}
+	var names []string
+	for n := range inds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t := byID[inds[n].Theme]
+		if t == nil {
+			return nil, fault.Errorf(fault.Internal, "shipped indicator %s: no theme %q", n, inds[n].Theme)
+		}
+		t.Indicators = append(t.Indicators, inds[n])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Order < out[j].Order })
+	return out, nil
+}
+
+// FindTheme returns a shipped theme by id.
+func FindTheme(id string) (*Theme, error) {
+	all, err := Themes()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, t := range all {
+		if t.ID == id {
+			return t, nil
+		}
+		ids = append(ids, t.ID)
+	}
+	return nil, fault.Errorf(fault.NotFound, "no theme %q: try %s", id, strings.Join(ids, ", "))
+}

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"context"
+	"slices"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// DistrictRate is one area's published figure: the count ([c] when
+// suppressed), its rate per 1,000 residents with a 95% interval, and a
+// district's comparison with the county (higher, lower or similar).
+type DistrictRate struct {
+	Code       string        `json:"code"`
+	Name       string        `json:"name"`
+	Count      string        `json:"count"`
+	Suppressed bool          `json:"suppressed,omitempty"`
+	Rate       *insight.Rate `json:"rate,omitempty"`
+	VsCounty   string        `json:"vs_county,omitempty"`
+}
+
+// IndicatorFigure is one indicator of a theme by district, or the reason
+// it cannot be shown to this user (refused by governance, or a figure with
+// no place, such as DfT's casualty files).
+type IndicatorFigure struct {
+	Indicator ThemeIndicator `json:"indicator"`
+	Districts []DistrictRate `json:"districts,omitempty"`
+	County    *DistrictRate  `json:"county,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	ErrorCode string         `json:"error_code,omitempty"`
+
+	table *DistrictTable // the same figures for the map
+}
+
+// districtFigure computes ind by district for u (governed, audited and
+// disclosure-controlled by the engine). A refusal or an indicator that
+// cannot be placed becomes the figure's Error; other failures are errors.
+func (s *Server) districtFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
+	f := &IndicatorFigure{Indicator: themeIndicator(ind)}
+	t, err := e.Indicator(ctx, u, ind, []string{insight.DimDistrict})
+	switch fault.Code(err) {
+	case "":
+	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
+		f.Error, f.ErrorCode = fault.Message(err), fault.Code(err)
+		return f, nil
+	default:
+		return nil, err
+	}
+	f.table = &DistrictTable{Indicator: f.Indicator.Indicator, Purpose: ind.Purpose,
+		Notes: []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count."}}
+	byCode := map[string]insight.RateCell{}
+	for _, c := range t.Cells {
+		byCode[c.Levels[0]] = c
+	}
+	for _, code := range districtCodes(e, t.Result) {
+		c := byCode[code]
+		name := code
+		if e.Geo != nil {
+			if lad, ok := e.Geo.LAD(code); ok {
+				name = lad.Name
+			}
+		}
+		f.Districts = append(f.Districts, districtRate(code, name, c))
+		f.table.Values = append(f.table.Values, districtValue(code, name, c))
+	}
+	if c, ok := byCode[disclose.TotalLevel]; ok {
+		r := districtRate(disclose.TotalLevel, insight.CountyName, c)
+		f.County = &r
+		f.table.Total = districtValue("", "", c).Display
+	}
+	return f, nil
+}
+
+// districtCodes are the table's districts in its order, without the
+// level of records that have no district.
+func districtCodes(e *insight.Engine, res *disclose.Result) []string {
+	if e.Geo != nil {
+		return e.Geo.LADCodes()
+	}
+	if len(res.Dims) == 0 {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(res.Dims[0].Levels), func(l string) bool { return l == insight.Missing })
+}
+
+func districtRate(code, name string, c insight.RateCell) DistrictRate {
+	return DistrictRate{Code: code, Name: name, Count: c.Count, Rate: c.Rate, VsCounty: c.VsCounty, Suppressed: c.Count == disclose.Confidential}
+}

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/demo/demotest"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// themeFixture is the web app over a small demo county: the named
+// indicators, the partnership's agreements and staff, DfT's STATS19 files.
+type themeFixture struct {
+	county *demotest.County
+	rec    *recorder
+	ts     *httptest.Server
+	srv    *Server
+}
+
+// The demo's staff: an analyst under every agreement, and the county's
+// auditor, who may read the audit log but no partner data.
+const (
+	themeAnalyst = "police.analyst"
+	themeAuditor = "county.auditor"
+)
+
+func newThemeFixture(tb testing.TB) *themeFixture {
+	tb.Helper()
+	f := &themeFixture{county: demotest.New(tb, 1000, 8), rec: &recorder{}}
+	c, d := loadGeo(tb)
+	gov := govern.NewService(f.county.Store, f.rec)
+	e := &insight.Engine{Store: f.county.Store, Gov: gov, Geo: c, Ledger: f.county.Store, Auditor: disclose.NewAuditor(),
+		PopulationScale: 1000 / float64(c.Population())}
+	var err error
+	f.srv, err = New(Config{
+		Catalog: f.county.Store, Govern: gov, Audit: f.rec, Districts: d,
+		Indicators: &NamedIndicators{Insight: e, County: c, Counts: &DistrictCounts{Store: f.county.Store, County: c, Govern: gov, Insight: e}},
+		UploadDir:  tb.TempDir(), Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.ts = httptest.NewServer(f.srv)
+	tb.Cleanup(func() { f.ts.Close(); f.srv.Close() })
+	return f
+}
+
+func (f *themeFixture) client(tb testing.TB, user string) *client {
+	tb.Helper()
+	fx := &fixture{ts: f.ts}
+	c := fx.client(tb)
+	if user != "" {
+		if res := c.signIn(user, demo.Password); res.StatusCode != http.StatusSeeOther {
+			tb.Fatalf("sign in as %s: status %d", user, res.StatusCode)
+		}
+	}
+	return c
+}
+
+// TestThemeRoutes checks every theme and trend route: status for a
+// signed-in analyst, 401 (API) or the sign-in page (pages) without a
+// session, 403 with the reason where governance refuses, and what the
+// body holds.
+func TestThemeRoutes(t *testing.T) {
+	f := newThemeFixture(t)
+	anon := f.client(t, "")
+	analyst := f.client(t, themeAnalyst)
+	auditor := f.client(t, themeAuditor)
+	tests := []struct {
+		name string
+		c    *client
+		path string
+		want int
+		has  []string
+	}{
+		{"themes API without a session", anon, "/api/themes", 401, []string{`"unauthorized"`}},
+		{"theme API without a session", anon, "/api/themes/road-safety", 401, nil},
+		{"trend API without a session", anon, "/api/indicators/ind:road-ksi/trend", 401, nil},
+		{"themes page without a session", anon, "/themes", 303, nil},
+		{"theme page without a session", anon, "/themes/road-safety", 303, nil},
+
+		{"themes API", analyst, "/api/themes", 200, []string{`"physical-inactivity"`, `"ind:road-ksi-dft"`, `"mh-crisis-custody"`}},
+		{"theme API", analyst, "/api/themes/domestic-abuse", 200, []string{`"vs_county"`, `"ind:domestic-abuse-victims"`}},
+		{"theme API, a figure with no place", analyst, "/api/themes/road-safety", 200, []string{`"error_code": "invalid"`, "no district or LSOA column"}},
+		{"unknown theme", analyst, "/api/themes/nope", 404, []string{"road-safety"}},
+		{"trend by district and year", analyst, "/api/indicators/ind:road-ksi/trend?by=district&period=year", 200, []string{`"E07000066"`, `"verdict"`}},
+		{"trend by quarter, name without prefix", analyst, "/api/indicators/physically-inactive-adults/trend?period=quarter", 200, []string{`-Q1"`}},
+		{"trend of an unknown indicator", analyst, "/api/indicators/nope/trend", 404, []string{"no indicator"}},
+		{"trend by week", analyst, "/api/indicators/ind:road-ksi/trend?period=week", 400, []string{"month, quarter or year"}},
+		{"trend by ward", analyst, "/api/indicators/ind:road-ksi/trend?by=ward", 400, []string{"by district"}},
+		{"STATS19 by month", analyst, "/api/indicators/road-ksi-dft/trend?period=month", 400, []string{"--period year"}},
+
+		{"trend refused to an auditor", auditor, "/api/indicators/ind:road-ksi/trend", 403, []string{`"forbidden"`, "analyst"}},
+		{"theme API for an auditor", auditor, "/api/themes/road-safety", 200, []string{`"error_code": "forbidden"`}},
+		{"theme page for an auditor", auditor, "/themes/road-safety", 200, []string{"No district figures:", "No trend:"}},
+
+		{"themes page", analyst, "/themes", 200, []string{"Violence and vulnerability", "Domestic abuse", "Homelessness", "Mental-health crisis",
+			"Avoidable A&amp;E attendance", "School readiness", "Physical inactivity", "Road casualties"}},
+		{"theme page", analyst, "/themes/road-safety?period=year", 200, []string{`id="map"`, `id="district-data"`, `id="trend-chart"`, `id="trend-data"`,
+			`<label for="trend-district">`, `<td class="num supp">[c]</td>`, `id="trend-verdict"`}},
+		{"theme page, STATS19", analyst, "/themes/road-safety?indicator=ind:road-ksi-dft", 200, []string{"No district figures:", ">2016</th><td class=\"num\">1025</td>", `id="trend-chart"`}},
+		{"theme page, physical inactivity", analyst, "/themes/physical-inactivity", 200, []string{`id="map"`, "Adults assessed as physically inactive"}},
+		{"unknown theme page", analyst, "/themes/nope", 404, nil},
+		{"unknown indicator of a theme", analyst, "/themes/road-safety?indicator=domestic-abuse-victims", 404, []string{"no indicator"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.c.do("GET", tt.path, nil, "")
+			body := readBody(t, res)
+			if res.StatusCode != tt.want {
+				t.Fatalf("status = %d, want %d: %.300s", res.StatusCode, tt.want, body)
+			}
+			for _, h := range tt.has {
+				if !strings.Contains(body, h) {
+					t.Errorf("body lacks %q: %.2000s", h, body)
+				}
+			}
+		})
+	}
+}
+
+// TestThemePagesAreGovernedAndAudited checks that a theme page view asks
+// govern for each figure (so it lands on the audit log) and that the
+// figures are disclosure-controlled: [c], never 0, where suppressed.
+func TestThemePagesAreGovernedAndAudited(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	before := len(f.rec.find("access"))
+	if res := analyst.do("GET", "/themes/domestic-abuse", nil, ""); res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	events := f.rec.find("access")[before:]
+	if len(events) < 2 {
+		t.Fatalf("%d access events for a theme page (map and trend), want 2 or more", len(events))
+	}
+	for _, e := range events {
+		if e.User != themeAnalyst || e.Purpose != "domestic-abuse" {
+			t.Errorf("access event %+v, want by %s for domestic-abuse", e, themeAnalyst)
+		}
+	}
+	var tr insight.Trend
+	res := analyst.do("GET", "/api/indicators/ind:domestic-abuse-victims/trend?by=district&period=month", nil, "")
+	if err := json.Unmarshal([]byte(readBody(t, res)), &tr); err != nil {
+		t.Fatal(err)
+	}
+	suppressed := 0
+	for _, s := range tr.Series {
+		for _, p := range s.Points {
+			if p.Count == disclose.Confidential {
+				suppressed++
+				if p.Rate != nil {
+					t.Errorf("%s %s: suppressed with a rate", s.Code, p.Period)
+				}
+			}
+		}
+	}
+	if suppressed == 0 {
+		t.Error("no suppressed cell in a monthly district series of a 1,000-person county")
+	}
+	auditor := f.client(t, themeAuditor)
+	res = auditor.do("GET", "/api/indicators/ind:domestic-abuse-victims/trend", nil, "")
+	if code, msg := errorCode(t, res); code != fault.Forbidden || !strings.Contains(msg, themeAuditor) {
+		t.Errorf("auditor: %s %q, want forbidden naming the user", code, msg)
+	}
+	if n := len(f.rec.find("access")); n == 0 {
+		t.Error("no access events at all")
+	}
+}
+
+func TestThemeRoutesInOpenAPI(t *testing.T) {
+	f := newFixture(t)
+	var doc struct {
+		Paths      map[string]map[string]any
+		Components struct{ Schemas map[string]any }
+	}
+	res := f.client(t).do("GET", "/api/openapi.json", nil, "")
+	if err := json.Unmarshal([]byte(readBody(t, res)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/api/themes", "/api/themes/{id}", "/api/indicators/{id}/trend"} {
+		if doc.Paths[p]["get"] == nil {
+			t.Errorf("%s is not in the OpenAPI document", p)
+		}
+	}
+	for _, s := range []string{"Theme", "ThemeList", "ThemeFigures", "Trend"} {
+		if doc.Components.Schemas[s] == nil {
+			t.Errorf("schema %s is missing", s)
+		}
+	}
+	// Without named indicators the server has no themes to show.
+	c := f.client(t)
+	c.signIn(ownerID, password)
+	if got := c.do("GET", "/api/themes/road-safety", nil, "").StatusCode; got != http.StatusNotFound {
+		t.Errorf("themes without named indicators: status %d, want 404", got)
+	}
+}
