@@ -115,8 +115,10 @@ func shot(t *testing.T, dir, name string) chromedp.Action {
 }
 
 // TestBrowser walks the app as a person would, in a real Chromium: sign
-// in, see the district map, upload a new version with a progress bar, see
-// a suppressed cell shown as [c], and sign out.
+// in, see the district map, upload a new version with a progress bar, run
+// a linkage and follow it to its quality page (reloading on the way),
+// record a clerical decision, see a suppressed cell shown as [c], and sign
+// out.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -127,6 +129,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the UI bundle is not embedded: run `make ui` (npm ci and vite build in web/) before the browser test")
 	}
 	f.load(t, "incidents.csv")
+	f.addLinkable(t)
 	dir := artefacts(t)
 	upload, err := filepath.Abs(filepath.Join("testdata", "incidents_v2.csv"))
 	if err != nil {
@@ -138,6 +141,11 @@ func TestBrowser(t *testing.T) {
 		jobStatus  string
 		after      string
 		url        string
+		linkStatus string
+		runURL     string
+		bars       int
+		weightRows int
+		decision   string
 	)
 	steps := []struct {
 		name    string
@@ -169,11 +177,39 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(`#job[data-state="done"]`, chromedp.ByQuery),
 			chromedp.Location(&url),
 		}},
+		{"run a linkage", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/linkage"),
+			chromedp.WaitVisible(`#linkage-form`, chromedp.ByQuery),
+			chromedp.Click(`#ds-custody`, chromedp.ByQuery),
+			chromedp.Click(`#ds-referrals`, chromedp.ByQuery),
+			shot(t, dir, "04-linkage-form"),
+			chromedp.Click(`#linkage-form button[type=submit]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#linkage-job[data-state="done"]`, chromedp.ByQuery),
+			chromedp.Text(`#job-status`, &linkStatus, chromedp.ByQuery),
+			shot(t, dir, "05-linkage-done"),
+			// The run's job lives on the server: a reload shows it again.
+			chromedp.Reload(),
+			chromedp.WaitVisible(`#linkage-job[data-state="done"]`, chromedp.ByQuery),
+			chromedp.Click(`#job-run-link`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#weight-chart[data-ready="true"]`, chromedp.ByQuery),
+			chromedp.Location(&runURL),
+			chromedp.Evaluate(`document.querySelectorAll('#weight-chart path').length`, &bars),
+			chromedp.Evaluate(`document.querySelectorAll('#weight-table tbody tr').length`, &weightRows),
+			shot(t, dir, "06-linkage-quality"),
+		}},
+		{"review a borderline pair", []chromedp.Action{
+			chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(runURL + "/review").Do(ctx) }),
+			chromedp.WaitVisible(`#pair-1 form.decide`, chromedp.ByQuery),
+			chromedp.Click(`#pair-1 button[value="non-match"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#pair-1[data-decision="non-match"]`, chromedp.ByQuery),
+			chromedp.Text(`#pair-1 legend .decision`, &decision, chromedp.ByQuery),
+			shot(t, dir, "07-linkage-review"),
+		}},
 		{"see a suppressed cell", []chromedp.Action{
 			chromedp.Navigate(f.ts.URL + "/datasets/incidents"),
 			chromedp.WaitVisible(`#versions-chart[data-ready="true"]`, chromedp.ByQuery),
 			chromedp.Text(`tr[data-code="E07000074"] td.supp`, &suppressed, chromedp.ByQuery),
-			shot(t, dir, "04-dataset"),
+			shot(t, dir, "08-dataset"),
 		}},
 		{"sign out", []chromedp.Action{
 			chromedp.Click(`form.signout button`, chromedp.ByQuery),
@@ -181,7 +217,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(f.ts.URL + "/datasets"),
 			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
 			chromedp.Location(&after),
-			shot(t, dir, "05-signed-out"),
+			shot(t, dir, "09-signed-out"),
 		}},
 	}
 	for _, s := range steps {
@@ -198,6 +234,15 @@ func TestBrowser(t *testing.T) {
 	}
 	if !strings.Contains(url, "/jobs/") {
 		t.Errorf("after reload the page is %q, want the job page", url)
+	}
+	if !strings.Contains(linkStatus, "linked 120 records") {
+		t.Errorf("linkage job status = %q, want 120 records linked", linkStatus)
+	}
+	if !strings.Contains(runURL, "/linkage/runs/") || bars == 0 || weightRows == 0 {
+		t.Errorf("quality page %q drew %d chart paths and %d table rows, want some of each", runURL, bars, weightRows)
+	}
+	if !strings.Contains(decision, "non-match by "+ownerID) {
+		t.Errorf("pair 1 shows %q after the decision, want non-match by %s", decision, ownerID)
 	}
 	if strings.TrimSpace(suppressed) != "[c]" {
 		t.Errorf("Maldon's cell = %q, want [c]", suppressed)

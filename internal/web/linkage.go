@@ -13,14 +13,15 @@ import (
 )
 
 // OpLinkQuality is the read operation of a stored linkage run's quality:
-// its counts, match-weight distribution, per-dataset-pair links and the
-// borderline pairs in encoded form. Starting a run is linkrun's "link.run".
+// its counts, model, match-weight distribution, precision and recall and
+// links per dataset pair. Starting a run is linkrun's "link.run"; its
+// clerical review is linkrun's "link.review".
 const OpLinkQuality = "link.quality"
 
 func init() {
 	govern.Register(govern.Operation{
 		Name:        OpLinkQuality,
-		Description: "read a stored linkage run's quality: counts, match-weight distribution, per-dataset-pair links, borderline pairs as agreement levels",
+		Description: "read a stored linkage run's quality: counts, model, match-weight distribution, precision and recall, links per dataset pair",
 		Output:      govern.Aggregate,
 		Probe:       probeLinkQuality,
 	})

@@ -44,9 +44,9 @@ export function mountLinkageJob(el) {
   })
 }
 
-// mountWeightChart draws the match-weight histogram: pairs below the
-// threshold and matched pairs, stacked. The table under it holds the same
-// figures.
+// mountWeightChart draws the match-weight histogram on a log scale: pairs
+// not matched and matched pairs side by side in each bin. The table under
+// it holds the same figures.
 export function mountWeightChart(el) {
   const q = readIsland('quality-data')
   if (!q || !q.histogram || q.histogram.length === 0) return
@@ -64,8 +64,8 @@ export function mountWeightChart(el) {
     },
     yAxis: { type: 'log', name: 'pairs', min: 1, axisLabel: { color: '#1b1b1b' } },
     series: [
-      { type: 'bar', name: 'Not matched', stack: 'w', data: bins.map((b) => b.pairs - b.matched || null), itemStyle: { color: '#8a98a5' } },
-      { type: 'bar', name: 'Matched', stack: 'w', data: bins.map((b) => b.matched || null), itemStyle: { color: '#1d4f91' } },
+      { type: 'bar', name: 'Not matched', data: bins.map((b) => b.pairs - b.matched || null), itemStyle: { color: '#8a98a5' } },
+      { type: 'bar', name: 'Matched', data: bins.map((b) => b.matched || null), itemStyle: { color: '#1d4f91' } },
     ],
   })
   window.addEventListener('resize', () => chart.resize())
