@@ -164,7 +164,7 @@ func (s *Service) authorizeCheck(ctx context.Context, u *govern.User, o *output.
 
 // record appends an output action to the audit log.
 func (s *Service) record(ctx context.Context, u *govern.User, action string, o *output.Output, note string) error {
-	details, _ := json.Marshal(map[string]any{"output": o.ID, "series": o.Series, "version": o.Version, "status": o.Status, "note": note})
+	details, _ := json.Marshal(map[string]any{"output": o.ID, "series": o.Series, "version": o.Version, "status": o.Status, "note": note, "cells": cells(o)})
 	e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: action, Purpose: o.Purpose, Target: "output:" + o.Series + "@" + itoa(o.Version), Outcome: "allowed", Details: details}
 	for _, d := range o.Datasets {
 		owner := "unknown"
@@ -190,3 +190,12 @@ func (s *Service) refuse(ctx context.Context, u *govern.User, action string, o *
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// cells counts the published cells of an output's table (0 without one),
+// for the audit log's "who used my data".
+func cells(o *output.Output) int {
+	if o.Table == nil {
+		return 0
+	}
+	return len(o.Table.Cells)
+}

@@ -221,13 +221,15 @@ func TestAuditPages(t *testing.T) {
 	g := newGovernFixture(t)
 	g.draft(t) // olive reads police incidents: a use of police data
 	owner, analyst, auditor := g.as(t, ownerID), g.as(t, analystID), g.as(t, auditorID)
+	type useRow struct {
+		User, Action, Operation, Outcome string
+		Datasets                         []string
+		Cells                            *int64
+	}
 	type uses struct {
 		Partner string
 		Total   int
-		Uses    []struct {
-			User, Action, Operation, Outcome string
-			Datasets                         []string
-		}
+		Uses    []useRow
 	}
 	tests := []struct {
 		name    string
@@ -271,6 +273,14 @@ func TestAuditPages(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	var drafted uses
+	_, body := owner.get("/api/audit/uses?dataset=incidents")
+	json.Unmarshal([]byte(body), &drafted)
+	i := slices.IndexFunc(drafted.Uses, func(u useRow) bool { return u.Action == "output.draft" })
+	if i < 0 || drafted.Uses[i].Cells == nil || *drafted.Uses[i].Cells != 15 {
+		t.Errorf("the draft's use does not count its 15 cells (14 districts and the total): %+v", drafted.Uses)
 	}
 
 	status, body := owner.get("/audit?dataset=incidents")

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// signInAs signs a user in through the form in the browser.
+func signInAs(user string) []chromedp.Action {
+	return []chromedp.Action{
+		chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+		chromedp.SendKeys(`#user`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form.signout`, chromedp.ByQuery),
+	}
+}
+
+// signOut signs out through the header's button.
+func signOut() chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Click(`form.signout button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+	}
+}
+
+// TestBrowserGovernance walks governance as people would, in a real
+// Chromium: a partner admin drafts an agreement in the form, a data owner
+// approves it and the page shows who approved; an output checker checks and
+// releases an output and the page offers its downloads; the data owner
+// sees who used the partner's data.
+func TestBrowserGovernance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	g := newGovernFixture(t)
+	o := g.draft(t)
+	dir := artefacts(t)
+	base := g.ts.URL
+	outputPage := fmt.Sprintf("%s/outputs/%d", base, o.ID)
+	var approver, agreementStatus, outputStatus, releasedBy, uses string
+	var exports int
+	steps := []struct {
+		name    string
+		actions []chromedp.Action
+	}{
+		{"admin drafts an agreement", append(append([]chromedp.Action{chromedp.Navigate(base + "/agreements/new")}, signInAs(adminID)...),
+			chromedp.Navigate(base+"/agreements/new"),
+			chromedp.WaitVisible(`#agreement-form`, chromedp.ByQuery),
+			chromedp.SendKeys(`#a-id`, "dsa-e2e", chromedp.ByQuery),
+			chromedp.SendKeys(`#a-title`, "Incidents shared with the county", chromedp.ByQuery),
+			chromedp.SetValue(`#a-purpose`, "domestic-abuse", chromedp.ByQuery),
+			chromedp.Click(`input[name="columns.incidents"][value="incident_id"]`, chromedp.ByQuery),
+			chromedp.Click(`input[name="columns.incidents"][value="district"]`, chromedp.ByQuery),
+			chromedp.SetValue(`#basis-police`, "uk-gdpr-6-1-e", chromedp.ByQuery),
+			chromedp.SetValue(`#basis-county`, "uk-gdpr-6-1-e", chromedp.ByQuery),
+			shot(t, dir, "govern-01-agreement-form"),
+			chromedp.Submit(`#a-id`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#agreement-status`, chromedp.ByQuery),
+			shot(t, dir, "govern-02-agreement-draft"),
+			signOut(),
+		)},
+		{"data owner approves", append(append([]chromedp.Action{chromedp.Navigate(base + "/agreements/dsa-e2e")}, signInAs(ownerID)...),
+			chromedp.Navigate(base+"/agreements/dsa-e2e"),
+			chromedp.WaitVisible(`#action-approve`, chromedp.ByQuery),
+			chromedp.Click(`#action-approve button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#approvals`, chromedp.ByQuery),
+			chromedp.Text(`#approvals td.approver`, &approver, chromedp.ByQuery),
+			chromedp.Text(`#agreement-status`, &agreementStatus, chromedp.ByQuery),
+			shot(t, dir, "govern-03-agreement-approved"),
+			chromedp.Navigate(base+"/audit"),
+			chromedp.WaitVisible(`#uses`, chromedp.ByQuery),
+			chromedp.Text(`#uses caption`, &uses, chromedp.ByQuery),
+			shot(t, dir, "govern-04-who-used-my-data"),
+			signOut(),
+		)},
+		{"checker checks and releases", append(append([]chromedp.Action{chromedp.Navigate(outputPage)}, signInAs(checkerID)...),
+			chromedp.Navigate(outputPage),
+			chromedp.WaitVisible(`#check-form`, chromedp.ByQuery),
+			shot(t, dir, "govern-05-output-findings"),
+			chromedp.Click(`#check-form input[value="approve"]`, chromedp.ByQuery),
+			chromedp.SendKeys(`#check-note`, "no residual risk", chromedp.ByQuery),
+			chromedp.Click(`#check-form button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#release-form`, chromedp.ByQuery),
+			chromedp.Click(`#release-form button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#exports`, chromedp.ByQuery),
+			chromedp.Text(`#output-status`, &outputStatus, chromedp.ByQuery),
+			chromedp.Text(`#released-by`, &releasedBy, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#exports a').length`, &exports),
+			shot(t, dir, "govern-06-output-released"),
+		)},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "govern-failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	if strings.TrimSpace(approver) != ownerID || strings.TrimSpace(agreementStatus) != "approved" {
+		t.Errorf("after approval the page shows approver %q and status %q, want %q and approved", approver, agreementStatus, ownerID)
+	}
+	if !strings.Contains(uses, "uses") {
+		t.Errorf("the audit page's caption is %q, want a count of uses", uses)
+	}
+	if strings.TrimSpace(outputStatus) != "released" || strings.TrimSpace(releasedBy) != checkerID || exports != 3 {
+		t.Errorf("output: status %q, released by %q, %d downloads; want released by %s with 3", outputStatus, releasedBy, exports, checkerID)
+	}
+}
