@@ -26,7 +26,7 @@ func (m *Main) linkCmd() *cobra.Command {
 		Use:   "link",
 		Short: "Find records that belong to the same person",
 	}
-	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd())
+	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkReviewCmd())
 	return cmd
 }
 

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
@@ -22,9 +22,16 @@ func (m *Main) linkRunCmd() *cobra.Command {
 		Short: "Link datasets in the store on their pseudonymous identifiers into entities",
 		Long: `Link the latest versions of the named datasets on their tokens and Bloom-filter
 encodings, store the result as a new linkage run (each record's entity, the
-matched pairs, the model and quality figures), and print its quality. With
---truth (a CSV of dataset, record_id, person_id, such as a synthetic county's
-truth.csv) the run is also measured against the truth.`,
+matched pairs, the model, the borderline pairs for clerical review and quality
+figures), and print its quality. With --truth (a CSV of dataset, record_id,
+person_id, such as a synthetic county's truth.csv) the run is also measured
+against the truth.
+
+With --incremental, only records added or changed since the latest run (or
+--from RUN) are linked, against that run's entities and with its model; the
+rest keep their entity ids. A full run takes entity ids from the previous run
+by largest overlap. Clerical decisions (civiclink link review decide) on the
+datasets' records are used as labels by every run.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			req.Datasets = append(req.Datasets, splitList(datasets)...)
@@ -50,11 +57,7 @@ truth.csv) the run is also measured against the truth.`,
 					return err
 				}
 			}
-			svc, st, err := m.governService(cmd.Context())
-			if err != nil {
-				return err
-			}
-			u, err := m.actor(cmd, svc)
+			s, u, err := m.linkService(cmd)
 			if err != nil {
 				return err
 			}
@@ -67,25 +70,16 @@ truth.csv) the run is also measured against the truth.`,
 					bar.Set(done)
 				}
 			}
-			res, err := linkrun.Run(cmd.Context(), st, svc, u, req, opt)
+			res, err := s.Run(cmd.Context(), u, req, opt)
 			if bar != nil {
 				bar.Finish()
 			}
 			if err != nil {
 				return err
 			}
-			e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: audit.ActionLink, Purpose: req.Purpose, Target: fmt.Sprintf("linkage-run:%d", res.Run.ID), Outcome: audit.Allowed,
-				Details: mustJSON(map[string]any{"records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold})}
-			for _, d := range req.Datasets {
-				if ds, err := st.Dataset(cmd.Context(), d); err == nil {
-					e.Datasets = append(e.Datasets, audit.Dataset{ID: d, Owner: ds.PartnerID})
-				}
-			}
-			if err := m.record(cmd.Context(), e); err != nil {
-				return err
-			}
 			if asJSON {
-				return m.printJSON(map[string]any{"run": res.Run, "records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold, "evaluation": res.Evaluation})
+				return m.printJSON(map[string]any{"run": res.Run, "records": res.Records, "entities": res.Entities, "threshold": res.Link.Threshold,
+					"evaluation": res.Evaluation, "incremental": res.Incremental, "labels": res.Labels, "carried_ids": res.Carried})
 			}
 			m.printLinkRun(res)
 			return nil
@@ -97,12 +91,37 @@ truth.csv) the run is also measured against the truth.`,
 	f.StringVar(&configPath, "config", "", "a linkage config (JSON) instead of the default model")
 	f.StringVar(&truthPath, "truth", "", "truth CSV (dataset, record_id, person_id) to measure the run against")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&req.Incremental, "incremental", false, "link only records added or changed since the latest run (or --from), with its model, keeping its entity ids")
+	f.Int64Var(&req.From, "from", 0, "the run to extend (with --incremental) or to take entity ids from (full run; default the latest)")
 	return cmd
+}
+
+// linkService returns the linkage service over the current store and the
+// user this invocation acts as.
+func (m *Main) linkService(cmd *cobra.Command) (*linkrun.Service, *govern.User, error) {
+	svc, st, err := m.governService(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := m.actor(cmd, svc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &linkrun.Service{Store: st, Gov: svc, Audit: svc.Audit}, u, nil
 }
 
 func (m *Main) printLinkRun(res *linkrun.Result) {
 	r := res.Link
-	fmt.Fprintf(m.Stdout, "linkage run %d: %d records of %d datasets into %d entities\n", res.Run.ID, res.Records, len(res.Run.Datasets), res.Entities)
+	fmt.Fprintf(m.Stdout, "linkage run %d (%s): %d records of %d datasets into %d entities\n", res.Run.ID, res.Run.Mode, res.Records, len(res.Run.Datasets), res.Entities)
+	if i := res.Incremental; i != nil {
+		fmt.Fprintf(m.Stdout, "  from run %d: %d unchanged, %d changed, %d added, %d removed, %d re-linked after review; %d joined existing entities, %d new entities\n",
+			i.Parent, i.Unchanged, i.Changed, i.Added, i.Removed, i.Relabelled, i.Joined, i.NewEntities)
+	} else if res.Run.ParentID != 0 {
+		fmt.Fprintf(m.Stdout, "  %d entities kept their ids from run %d\n", res.Carried, res.Run.ParentID)
+	}
+	if res.Labels > 0 {
+		fmt.Fprintf(m.Stdout, "  %d clerical decisions used as labels\n", res.Labels)
+	}
 	fmt.Fprintf(m.Stdout, "  blocking: %d candidate pairs of %.0f (max block %d)\n", r.Blocking.CandidatePairs, r.Blocking.AllPairs, r.Blocking.MaxBlockSize)
 	fmt.Fprintf(m.Stdout, "  model: threshold %.3f, λ %.4f; %d matched pairs\n", r.Threshold, r.Model.Lambda, len(r.Matched))
 	fmt.Fprintf(m.Stdout, "  clusters: %d (largest %d); guards refused %d joins\n", r.Clusters.Clusters, r.Clusters.Largest, r.Clusters.RefusedDensity+r.Clusters.RefusedOneToOne+r.Clusters.RefusedSize)

@@ -130,6 +130,9 @@ func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, 
 	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids), Labels: j.labels, Incremental: j.incr}
 	if j.req.Truth != nil {
 		out.Evaluation = evaluate(j.req.Truth, res, clusters, len(j.datasets) == 1 || cfg.Dedupe)
+		if j.incr != nil {
+			out.Evaluation.Pairs = out.Evaluation.Implied // its matched pairs are only the re-linked records'
+		}
 	}
 	return out, j.store(ctx, run, cfg, res, out, w)
 }
