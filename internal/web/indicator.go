@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -41,21 +42,21 @@ var _ Aggregator = (*store.Store)(nil)
 // dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
 // of records of its latest version in each of the county's districts.
 //
-// Datasets placed by district are answered by the insight engine, which
-// asks govern, leaves out opted-out records and applies disclosure control
-// (with its differencing auditor). Insight cannot yet roll LSOAs up to
-// districts, so LSOA-placed datasets are counted here the same way: ask
-// govern, leave out opt-outs, aggregate, roll up with the county's lookup,
-// and pass the table through disclose.Apply at the decision's threshold.
-// That roll-up belongs in insight once it can group by district.
+// The counting is the insight engine's (Aggregate --by district): it asks
+// govern for the read, leaves out opted-out records, folds LSOAs into
+// their districts and applies disclosure control with its differencing
+// auditor. Before that, every request is decided (and recorded) as the
+// web's own read, [OpDistrictCounts], which also keys a cache of tables
+// already published, so a repeat view costs no aggregate.
 type DistrictCounts struct {
 	Store  Aggregator
 	County *geo.County
 	Govern Governance
-	// Insight answers district-placed datasets; nil counts them here too.
+	// Insight counts; required. Without a geography of its own it is given
+	// County's, to place LSOAs.
 	Insight *insight.Engine
-	// Policy is the disclosure control applied to LSOA roll-ups; its
-	// threshold is raised to the access decision's.
+	// Policy is extra disclosure control (a higher threshold, rounding);
+	// the agreement's threshold always applies.
 	Policy disclose.Policy
 
 	cache tableCache
@@ -102,6 +103,9 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if !ok {
 		return nil, fault.Errorf(fault.NotFound, "no indicator %q (GET /api/indicators lists them)", id)
 	}
+	if dc.Insight == nil {
+		return nil, fault.Errorf(fault.Internal, "web: district counts need the insight engine")
+	}
 	d, err := dc.Store.Dataset(ctx, dsID)
 	if err != nil {
 		return nil, err
@@ -109,9 +113,6 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	col, ok := placeColumn(d.Schema)
 	if !ok {
 		return nil, fault.Errorf(fault.NotFound, "dataset %q has no district or LSOA column to map", d.ID)
-	}
-	if col.Type == catalog.TypeDistrict && dc.Insight != nil {
-		return dc.viaInsight(ctx, u, d, col, id, purpose)
 	}
 	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{col.Name}}}})
@@ -127,14 +128,12 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 		return nil, err
 	}
 	p := dc.Policy
-	if th := int64(dec.Threshold); th > p.Threshold {
-		p.Threshold = th
-	}
+	p.Threshold = max(p.Threshold, int64(dec.Threshold))
 	key := releaseKey(id, purpose, v.ID, p.Threshold, ex)
 	if t, ok := dc.cache.get(key); ok {
 		return t, nil
 	}
-	out, err := dc.rollUp(ctx, u, d, col, v, p, keys(ex), id, purpose)
+	out, err := dc.count(ctx, u, d, v, p, id, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -142,64 +141,23 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	return out, nil
 }
 
-// rollUp counts an LSOA- (or district-) placed version by district and
-// applies disclosure control.
-func (dc *DistrictCounts) rollUp(ctx context.Context, u *govern.User, d *catalog.Dataset, col *catalog.Column, v *catalog.Version,
-	p disclose.Policy, exclude []string, id, purpose string) (*DistrictTable, error) {
-	rows, err := dc.Store.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema,
-		By: []store.GroupKey{{Column: col.Name}}, Exclude: exclude})
-	if err != nil {
-		return nil, err
+// count asks the insight engine for the version's records by district.
+func (dc *DistrictCounts) count(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, id, purpose string) (*DistrictTable, error) {
+	e := *dc.Insight
+	if e.Geo == nil {
+		e.Geo = dc.County
 	}
-	t, unplaced := dc.table(col, rows)
-	res, err := disclose.Apply(ctx, t, p, disclose.Options{Dataset: d.ID, Query: id, By: u.ID})
-	if err != nil {
-		return nil, err
-	}
-	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
-	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the total.", v.Number, p.Threshold))
-	if unplaced > 0 {
-		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county) and are not counted.")
-	}
-	return out, nil
-}
-
-// viaInsight asks the insight engine for the counts by district column.
-func (dc *DistrictCounts) viaInsight(ctx context.Context, u *govern.User, d *catalog.Dataset, col *catalog.Column, id, purpose string) (*DistrictTable, error) {
-	res, err := dc.Insight.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, By: []string{col.Name}, Purpose: purpose})
-	if err != nil {
-		return nil, err
-	}
-	v, err := dc.Store.Version(ctx, d.ID, 0)
+	res, err := e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{insight.DimDistrict},
+		Purpose: purpose, Threshold: p.Threshold, RoundTo: p.RoundTo})
 	if err != nil {
 		return nil, err
 	}
 	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
 	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the total or from earlier releases.", v.Number, res.Report.Threshold))
-	return out, nil
-}
-
-// table builds the district table from the raw cells, returning how many
-// records could not be placed in a district.
-func (dc *DistrictCounts) table(col *catalog.Column, rows []store.AggregateRow) (*disclose.Table, int64) {
-	codes := dc.County.LADCodes()
-	t := disclose.NewTable("records", disclose.Dim{Name: "district", Levels: codes})
-	var unplaced int64
-	for _, r := range rows {
-		lad, ok := r.Keys[0], true
-		if col.Type == catalog.TypeLSOA {
-			lad, ok = dc.County.LADOfLSOA(r.Keys[0])
-		} else if _, ok = dc.County.LAD(lad); !ok {
-			lad = ""
-		}
-		i, err := t.Index(lad)
-		if !ok || err != nil {
-			unplaced += r.Count
-			continue
-		}
-		t.Cells[i].Count += r.Count
+	if len(res.Dims) > 0 && slices.ContainsFunc(res.Dims[0].Levels, func(l string) bool { _, in := dc.County.LAD(l); return !in }) {
+		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county): they are in the total but on no district.")
 	}
-	return t, unplaced
+	return out, nil
 }
 
 // publish turns a disclosure-controlled result into the web's table.
