@@ -207,9 +207,10 @@ func (lk *linker) quality(ctx context.Context, u *govern.User, run *store.Linkag
 	out := &LinkageQuality{Run: row, Purpose: purpose, Model: p.Model, Blocking: q.Blocking, Clusters: q.Clusters,
 		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs}
 	if sum.Histogram == nil {
-		out.HistogramScope = ""
-		out.Histogram, out.DatasetPairs = []WeightBin{}, []DatasetPairLinks{}
-		out.Notes = append(out.Notes, "This run was made outside the web app (by the CLI or the demo), which stores its entities and matched pairs but not every candidate pair's weight: the weight distribution, the model-based estimate and the links per dataset pair are kept for runs started here.")
+		if err := lk.storedStats(ctx, run.ID, out); err != nil {
+			return nil, err
+		}
+		out.Notes = append(out.Notes, "This run was made outside the web app (by the CLI or the demo), which keeps its matched pairs but not every candidate pair's weight: the distribution below is of the matched pairs only, and the model's own precision and recall estimate is kept for runs started here.")
 	}
 	if row.Truth == nil {
 		out.Notes = append(out.Notes, "No truth is known for these records, so the precision and recall are the model's own estimate.")

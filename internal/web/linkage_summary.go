@@ -32,9 +32,8 @@ func (lk *linker) keepSummary(ctx context.Context, res *linkrun.Result) error {
 	return lk.st.SetMeta(ctx, summaryKey(res.Run.ID), string(b))
 }
 
-// histogram bins every candidate pair's match weight into bars one weight
-// unit wide (wider when the range is large), from the lowest weight to the
-// highest.
+// histogram bins every candidate pair's match weight, from the lowest
+// weight to the highest.
 func histogram(r *link.Result) []WeightBin {
 	if len(r.Weights) == 0 {
 		return []WeightBin{}
@@ -43,14 +42,7 @@ func histogram(r *link.Result) []WeightBin {
 	for _, w := range r.Weights {
 		lo, hi = min(lo, w), max(hi, w)
 	}
-	lo, hi = math.Floor(lo), math.Floor(hi)+1
-	width := math.Max(1, math.Ceil((hi-lo)/40))
-	n := int(math.Ceil((hi - lo) / width))
-	bins := make([]WeightBin, n)
-	for i := range bins {
-		bins[i].From, bins[i].To = lo+float64(i)*width, lo+float64(i+1)*width
-	}
-	bin := func(w float64) int { return min(n-1, int((w-lo)/width)) }
+	bins, bin := weightBins(lo, hi)
 	for _, w := range r.Weights {
 		bins[bin(w)].Pairs++
 	}
@@ -58,6 +50,43 @@ func histogram(r *link.Result) []WeightBin {
 		bins[bin(r.Weights[k])].Matched++
 	}
 	return bins
+}
+
+// weightBins makes at most 40 bars one or more whole weight units wide
+// covering [lo, hi], and the function placing a weight in one.
+func weightBins(lo, hi float64) ([]WeightBin, func(float64) int) {
+	lo, hi = math.Floor(lo), math.Floor(hi)+1
+	width := math.Max(1, math.Ceil((hi-lo)/40))
+	n := int(math.Ceil((hi - lo) / width))
+	bins := make([]WeightBin, n)
+	for i := range bins {
+		bins[i].From, bins[i].To = lo+float64(i)*width, lo+float64(i+1)*width
+	}
+	return bins, func(w float64) int { return max(0, min(n-1, int((w-lo)/width))) }
+}
+
+// storedStats fills a quality page for a run the web did not start from
+// the pairs stored with it, which are its matched pairs only.
+func (lk *linker) storedStats(ctx context.Context, runID int64, q *LinkageQuality) error {
+	byPair, byWeight, err := lk.st.LinkagePairStats(ctx, runID)
+	if err != nil {
+		return err
+	}
+	q.DatasetPairs = []DatasetPairLinks{}
+	for _, p := range byPair {
+		q.DatasetPairs = append(q.DatasetPairs, DatasetPairLinks{Left: p.DatasetL, Right: p.DatasetR, Links: p.Pairs})
+	}
+	q.Histogram = []WeightBin{}
+	if len(byWeight) > 0 {
+		bins, bin := weightBins(byWeight[0].From, byWeight[len(byWeight)-1].From)
+		for _, c := range byWeight {
+			b := &bins[bin(c.From)]
+			b.Pairs, b.Matched = b.Pairs+c.Pairs, b.Matched+c.Pairs
+		}
+		q.Histogram = bins
+	}
+	q.HistogramScope = "matched pairs kept with the run"
+	return nil
 }
 
 // estimate is precision and recall expected under the model: of the

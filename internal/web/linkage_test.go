@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
 func decode[T any](tb testing.TB, res *http.Response) T {
@@ -149,6 +152,37 @@ func TestLinkageRunAndQuality(t *testing.T) {
 				quality, run, len(f.rec.find("link")), len(f.rec.find("link.start")))
 		}
 	})
+}
+
+// TestLinkageQualityOfARunMadeElsewhere reads a run the CLI or the demo
+// made: only its matched pairs are stored, so the page shows those.
+func TestLinkageQualityOfARunMadeElsewhere(t *testing.T) {
+	f := newFixture(t)
+	f.addLinkable(t)
+	owner, err := f.gov.Actor(context.Background(), ownerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.srv.cfg.Linkage.Run(context.Background(), owner, linkrun.Request{Datasets: []string{custodyID, referralsID}, Purpose: "violence-and-vulnerability"}, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.signIn(ownerID, password)
+	q := decode[LinkageQuality](t, c.do("GET", fmt.Sprintf("/api/linkage/runs/%d", res.Run.ID), nil, ""))
+	var pairs, matched int64
+	for _, b := range q.Histogram {
+		pairs, matched = pairs+b.Pairs, matched+b.Matched
+	}
+	if pairs != int64(len(res.Link.Matched)) || matched != pairs || q.HistogramScope != "matched pairs kept with the run" {
+		t.Errorf("histogram of %q holds %d pairs (%d matched), want the %d matched pairs only", q.HistogramScope, pairs, matched, len(res.Link.Matched))
+	}
+	if len(q.DatasetPairs) != 1 || q.DatasetPairs[0].Links != int64(len(res.Link.Matched)) || q.DatasetPairs[0].Candidates != 0 {
+		t.Errorf("dataset pairs = %+v, want one pair with all %d links and no candidate count", q.DatasetPairs, len(res.Link.Matched))
+	}
+	if q.Run.Estimate != nil || len(q.Notes) == 0 {
+		t.Errorf("estimate %+v with notes %q, want no estimate and a note saying why", q.Run.Estimate, q.Notes)
+	}
 }
 
 func TestLinkageRefusals(t *testing.T) {
