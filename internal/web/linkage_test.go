@@ -269,7 +269,7 @@ func TestLinkageRefusals(t *testing.T) {
 			{anon, "GET", "/linkage/runs/" + run, "", http.StatusSeeOther},
 			{carl, "GET", "/linkage/runs/" + run, "", http.StatusForbidden},
 			{carl, "GET", "/linkage/runs/" + run + "/review", "", http.StatusForbidden},
-			{carl, "GET", "/linkage/jobs/" + j.ID, "", http.StatusNotFound}, // another user's job
+			{carl, "GET", "/linkage/jobs/" + j.ID, "", http.StatusNotFound},                                              // another user's job
 			{owner, "POST", "/linkage/runs", "dataset=custody&purpose=violence-and-vulnerability", http.StatusForbidden}, // no csrf field
 			{owner, "POST", "/linkage/runs/" + run + "/review/1", "decision=match", http.StatusForbidden},
 			{carl, "GET", "/linkage", "", http.StatusOK},
