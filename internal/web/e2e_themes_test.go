@@ -1,0 +1,89 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/civiclink/civiclink/internal/demo"
+)
+
+// TestBrowserThemes opens a theme page of the demo county in a real
+// Chromium: the district map draws all 14 districts, the trend chart
+// draws and takes a district from its labelled select, and a suppressed
+// cell of the trend's table shows as [c].
+func TestBrowserThemes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	f := newThemeFixture(t)
+	if !f.srv.built {
+		t.Fatal("the UI bundle is not embedded: run `make ui` (npm ci and vite build in web/) before the browser test")
+	}
+	dir := artefacts(t)
+	var (
+		districts, trendPaths int
+		suppressed, verdict   string
+		district, themes      string
+	)
+	steps := []struct {
+		name    string
+		actions []chromedp.Action
+	}{
+		{"sign in", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/themes"),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.SendKeys(`#user`, themeAnalyst, chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
+			chromedp.Submit(`#password`, chromedp.ByQuery),
+			chromedp.WaitVisible(`.theme-list`, chromedp.ByQuery),
+			chromedp.Text(`.theme-list`, &themes, chromedp.ByQuery),
+			shot(t, dir, "themes-01-list"),
+		}},
+		{"open a theme", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/themes/avoidable-emergency-care?period=quarter"),
+			chromedp.WaitVisible(`#map[data-ready="true"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#trend-chart[data-ready="true"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#map path.district').length`, &districts),
+			chromedp.Evaluate(`document.querySelectorAll('#trend-chart svg path').length`, &trendPaths),
+			chromedp.Text(`#trend-districts td.supp`, &suppressed, chromedp.ByQuery),
+			chromedp.Text(`#trend-verdict`, &verdict, chromedp.ByQuery),
+			shot(t, dir, "themes-02-theme"),
+		}},
+		{"compare with a district", []chromedp.Action{
+			chromedp.Focus(`#trend-district`, chromedp.ByQuery),
+			chromedp.SetValue(`#trend-district`, "E07000066", chromedp.ByQuery),
+			chromedp.Evaluate(`document.getElementById('trend-district').dispatchEvent(new Event('change'))`, nil),
+			chromedp.AttributeValue(`#trend-chart`, "data-district", &district, nil, chromedp.ByQuery),
+			shot(t, dir, "themes-03-district"),
+		}},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "themes-failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	for _, want := range []string{"Violence and vulnerability", "Physical inactivity", "Road casualties"} {
+		if !strings.Contains(themes, want) {
+			t.Errorf("the themes page lacks %q", want)
+		}
+	}
+	if districts != 14 {
+		t.Errorf("the map drew %d districts, want 14", districts)
+	}
+	if trendPaths == 0 {
+		t.Error("the trend chart drew nothing")
+	}
+	if strings.TrimSpace(suppressed) != "[c]" {
+		t.Errorf("a suppressed trend cell shows %q, want [c]", suppressed)
+	}
+	if !strings.Contains(verdict, "Essex (14 districts)") {
+		t.Errorf("verdict %q does not name the county", verdict)
+	}
+	if district != "E07000066" {
+		t.Errorf("after choosing Basildon the chart shows %q", district)
+	}
+}
