@@ -44,12 +44,13 @@ var fieldKinds = map[string]string{"forename": "name", "surname": "name", "dob":
 var fieldOrder = []string{"forename", "surname", "dob", "sex", "postcode", "nhs_number"}
 
 // Tokens every partner makes, for exact matching and blocking; a record
-// lacking a field gets no token of that combination.
+// lacking a field gets no token of that combination. Only high-entropy
+// combinations are tokenised (a date of birth alone, or a forename and
+// surname, would show their frequencies: docs/pseudonymisation.md); the
+// platform blocks on the Bloom filters instead ([linkrun.DefaultBlocking]).
 var Tokens = []pseudo.TokenSpec{
 	{Column: "tok_name_dob_sex", Fields: []string{"forename", "surname", "dob", "sex"}},
 	{Column: "tok_surname_dob_postcode", Fields: []string{"surname", "dob", "postcode"}},
-	{Column: "tok_forename_surname", Fields: []string{"forename", "surname"}},
-	{Column: "tok_dob", Fields: []string{"dob"}},
 	{Column: "tok_nhs", Fields: []string{"nhs_number"}},
 }
 

@@ -69,7 +69,7 @@ type blocking struct {
 func (t *table) keyText(i int, r BlockingRule) string {
 	var sb strings.Builder
 	for p, k := range r.Keys {
-		v := transform(t.value(i, k.FieldList(), false), k)
+		v := transform(t.value(i, k.FieldList(), k.Raw), k)
 		if v == "" {
 			return ""
 		}
@@ -149,10 +149,12 @@ func (e *engine) block() (*blocking, error) {
 	var raws []bool
 	for _, r := range cfg.Blocking {
 		for _, k := range r.Keys {
-			fields, raws = append(fields, k.FieldList()), append(raws, false)
+			fields, raws = append(fields, k.FieldList()), append(raws, k.Raw)
 		}
 		if r.LSH != nil {
-			fields, raws = append(fields, []string{r.LSH.Field}), append(raws, true)
+			for _, f := range r.LSH.FieldList() {
+				fields, raws = append(fields, []string{f}), append(raws, true)
+			}
 		}
 	}
 	if err := e.buildColumns(fields, raws); err != nil {
@@ -192,7 +194,7 @@ func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 	cols := make([]*Column, len(r.Keys))
 	parts := make([][]uint64, len(r.Keys))
 	for p, k := range r.Keys {
-		cols[p] = t.columns[columnKey(k.FieldList(), false)] // built by block before keys are hashed
+		cols[p] = t.columns[columnKey(k.FieldList(), k.Raw)] // built by block before keys are hashed
 		parts[p] = make([]uint64, len(cols[p].Values))
 		for c, v := range cols[p].Values {
 			parts[p][c] = hashKey(transform(v, k))

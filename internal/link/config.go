@@ -111,23 +111,28 @@ func (s ComparisonSpec) Label() string {
 type BlockingRule struct {
 	Name string    `json:"name,omitempty"`
 	Keys []KeyPart `json:"keys,omitempty"`
-	// LSH, instead of Keys, blocks per-field Bloom filters by Hamming
-	// locality-sensitive hashing: records sharing any band's key are
-	// compared. It reports as one rule per band.
+	// LSH blocks Bloom filters by Hamming locality-sensitive hashing:
+	// records sharing any band's key are compared. With Keys as well, they
+	// must also agree on the keys (an exact anchor, say the date of birth,
+	// with similar names). It reports as one rule per band.
 	LSH *LSHSpec `json:"lsh,omitempty"`
 
 	band int // which band of an LSH rule this is, once expanded
 }
 
-// LSHSpec configures LSH blocking on a field of base64 Bloom filters:
-// Bands keys per record, each from BandBits sampled bit positions, drawn
-// from Seed (see dice.NewLSH for how these set recall).
+// LSHSpec configures LSH blocking on fields of base64 Bloom filters,
+// read as one bit string (Field, or Fields concatenated): Bands keys per
+// record, each from BandBits sampled bit positions, drawn from Seed (see
+// dice.NewLSH for how these set recall). A record missing any of the
+// filters gets no key. Bits is each filter's length when the values do
+// not say (they do: it is read from the first value).
 type LSHSpec struct {
-	Field    string `json:"field"`
-	Bits     int    `json:"bits,omitempty"`
-	Bands    int    `json:"bands"`
-	BandBits int    `json:"band_bits"`
-	Seed     uint64 `json:"seed,omitempty"`
+	Field    string   `json:"field,omitempty"`
+	Fields   []string `json:"fields,omitempty"`
+	Bits     int      `json:"bits,omitempty"`
+	Bands    int      `json:"bands"`
+	BandBits int      `json:"band_bits"`
+	Seed     uint64   `json:"seed,omitempty"`
 }
 
 // KeyPart is one field of a blocking key with a transform: "" (the whole
@@ -141,6 +146,17 @@ type KeyPart struct {
 	Fields    []string `json:"fields,omitempty"`
 	Transform string   `json:"transform,omitempty"`
 	N         int      `json:"n,omitempty"`
+	// Raw keys on the value as given (surrounding space trimmed), for
+	// tokens and encodings; plain values are lower-cased and tidied first.
+	Raw bool `json:"raw,omitempty"`
+}
+
+// FieldList returns the filter fields the LSH reads.
+func (s LSHSpec) FieldList() []string {
+	if len(s.Fields) > 0 {
+		return s.Fields
+	}
+	return []string{s.Field}
 }
 
 // FieldList returns the fields the key part reads.
@@ -156,7 +172,7 @@ func (r BlockingRule) Label() string {
 	if r.LSH != nil {
 		name := r.Name
 		if name == "" {
-			name = "lsh(" + r.LSH.Field + ")"
+			name = "lsh(" + strings.Join(r.LSH.FieldList(), "+") + ")"
 		}
 		return fmt.Sprintf("%s#%d", name, r.band)
 	}
@@ -253,12 +269,11 @@ func (c Config) Validate() error {
 	}
 	for i, r := range c.Blocking {
 		if r.LSH != nil {
-			if len(r.Keys) > 0 || r.LSH.Field == "" || r.LSH.Bands < 1 || r.LSH.BandBits < 1 || r.LSH.BandBits > 64 {
-				return fault.Errorf(fault.Invalid, "blocking rule %d: an lsh rule has no keys, a field, bands >= 1 and band_bits from 1 to 64", i+1)
+			if slices.Contains(r.LSH.FieldList(), "") || r.LSH.Bands < 1 || r.LSH.BandBits < 1 || r.LSH.BandBits > 64 {
+				return fault.Errorf(fault.Invalid, "blocking rule %d: an lsh rule needs a field (or fields), bands >= 1 and band_bits from 1 to 64", i+1)
 			}
-			continue
 		}
-		if len(r.Keys) == 0 {
+		if len(r.Keys) == 0 && r.LSH == nil {
 			return fault.Errorf(fault.Invalid, "blocking rule %d has no keys", i+1)
 		}
 		for _, k := range r.Keys {
@@ -294,7 +309,7 @@ func (c Config) UsesField(f string) bool {
 		}
 	}
 	for _, r := range c.Blocking {
-		if r.LSH != nil && r.LSH.Field == f {
+		if r.LSH != nil && slices.Contains(r.LSH.FieldList(), f) {
 			return true
 		}
 		for _, k := range r.Keys {

@@ -197,7 +197,7 @@ func readRecords(ctx context.Context, st *store.Store, inputs []input) ([]link.D
 
 // DefaultConfig is the model for the identifiers present: Dice similarity
 // bands on each per-field Bloom filter, exact agreement on the NHS-number
-// token, and blocking on every token.
+// token, and [DefaultBlocking].
 func DefaultConfig(datasets []link.Dataset) link.Config {
 	cfg := link.Config{MaxBlockSize: 2000, TargetPrecision: 0.99, Cluster: link.ClusterSpec{MinDensity: 0.3}, Seed: 1}
 	if len(datasets) > 1 {
@@ -220,10 +220,8 @@ func DefaultConfig(datasets []link.Dataset) link.Config {
 		case f == "tok_nhs":
 			cfg.Comparisons = append(cfg.Comparisons, link.ComparisonSpec{Name: "nhs_number", Field: f, Kind: "exact", Raw: true})
 		}
-		if strings.HasPrefix(f, "tok_") {
-			cfg.Blocking = append(cfg.Blocking, link.BlockingRule{Name: f, Keys: []link.KeyPart{{Field: f}}})
-		}
 	}
+	cfg.Blocking = DefaultBlocking(datasets[0].Fields)
 	return cfg
 }
 

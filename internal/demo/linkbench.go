@@ -1,0 +1,446 @@
+package demo
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/link"
+	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/pseudo"
+	"github.com/civiclink/civiclink/internal/pseudo/normalise"
+	"github.com/civiclink/civiclink/internal/synth"
+)
+
+// LinkBenchOptions configure [LinkBench].
+type LinkBenchOptions struct {
+	People int
+	Seed   uint64
+	// Dir holds the county; it is generated (and pseudonymised) there
+	// unless it already holds one of the same people and seed.
+	Dir string
+	// Encoded and Plain choose the runs: on the partners' tokens and Bloom
+	// filters with [linkrun.DefaultConfig], and on the normalised plain
+	// identifiers with PlainConfig.
+	Encoded, Plain bool
+	PlainConfig    link.Config
+	Workers        int
+	// Log hears what is done, and Progress how far each stage is.
+	Log      io.Writer
+	Progress func(stage string, done, total int)
+}
+
+// LinkBenchRun is one linkage of the county measured against its truth.
+type LinkBenchRun struct {
+	Identifiers    string            `json:"identifiers"`
+	Records        int               `json:"records"`
+	Candidates     int               `json:"candidate_pairs"`
+	Matches        int               `json:"matches"`
+	BlockingRecall float64           `json:"blocking_recall"`
+	Precision      float64           `json:"precision"`
+	Recall         float64           `json:"recall"`
+	F1             float64           `json:"f1"`
+	ReadSeconds    float64           `json:"read_seconds"`
+	LinkSeconds    float64           `json:"link_seconds"`
+	LinkCPUSeconds float64           `json:"link_cpu_seconds"`
+	Timings        []link.StageTime  `json:"timings"`
+	Blocking       []link.RuleReport `json:"blocking_rules"`
+}
+
+// LinkBenchResult is the county's encoded and plain runs and the gap in
+// F1 between them (plain minus encoded).
+type LinkBenchResult struct {
+	People         int           `json:"people"`
+	PrepareSeconds float64       `json:"prepare_seconds"`
+	Encoded        *LinkBenchRun `json:"encoded,omitempty"`
+	Plain          *LinkBenchRun `json:"plain,omitempty"`
+	Gap            float64       `json:"f1_gap,omitempty"`
+	PeakRSSMiB     float64       `json:"peak_rss_mib"`
+}
+
+// LinkBench links a synthetic county's agency datasets on encoded
+// identifiers (as the platform does) and on plain ones (as a partner
+// could), and scores both against the county's truth.
+func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error) {
+	start := time.Now()
+	m, err := prepareCounty(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &LinkBenchResult{People: m.People, PrepareSeconds: time.Since(start).Seconds()}
+	var names []string
+	files := map[string]string{}
+	for _, id := range linked {
+		for _, d := range m.Datasets {
+			if d.ID == id && d.Rows > 0 {
+				names = append(names, id)
+				files[id] = m.Path(d.File)
+			}
+		}
+	}
+	run := func(kind string, read func(string) (link.Dataset, error), cfgOf func([]link.Dataset) link.Config) (*LinkBenchRun, error) {
+		t0 := time.Now()
+		var ds []link.Dataset
+		for _, id := range names {
+			d, err := read(id)
+			if err != nil {
+				return nil, fmt.Errorf("dataset %s: %w", id, err)
+			}
+			ds = append(ds, d)
+		}
+		truth, err := readTruth(filepath.Join(m.Dir, "truth.csv"), ds)
+		if err != nil {
+			return nil, err
+		}
+		r := &LinkBenchRun{Identifiers: kind, ReadSeconds: time.Since(t0).Seconds()}
+		logf(o.Log, "%s: read %d datasets in %.1fs; linking\n", kind, len(ds), r.ReadSeconds)
+		t0, cpu := time.Now(), cpuSeconds()
+		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Progress: o.Progress,
+			Truth: func(d string, rec *link.Record) string { return truth.of(d, rec.ID) }})
+		if err != nil {
+			return nil, err
+		}
+		r.LinkSeconds, r.LinkCPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu
+		r.Records, r.Candidates, r.Matches = lr.Records(), len(lr.Pairs), len(lr.Matched)
+		r.BlockingRecall, r.Timings, r.Blocking = lr.Blocking.Recall, lr.Timings, lr.Blocking.Rules
+		truth.score(lr, r)
+		for _, rr := range r.Blocking {
+			big := 0
+			if len(rr.Largest) > 0 {
+				big = rr.Largest[0].Size
+			}
+			logf(o.Log, "  rule %-28s adds %9d pairs, finds %.4f of true pairs alone; %d blocks, largest %d, %d skipped\n", rr.Rule, rr.Pairs, rr.Recall, rr.Blocks, big, rr.Skipped)
+		}
+		logf(o.Log, "%s: %d records, %d candidate pairs (blocking recall %.4f), %d matches in %.1fs (%.1f CPU-s): precision %.4f recall %.4f F1 %.4f\n",
+			kind, r.Records, r.Candidates, r.BlockingRecall, r.Matches, r.LinkSeconds, r.LinkCPUSeconds, r.Precision, r.Recall, r.F1)
+		runtime.GC()
+		return r, nil
+	}
+	if o.Encoded {
+		enc := filepath.Join(m.Dir, "encoded")
+		if res.Encoded, err = run("encoded", func(id string) (link.Dataset, error) { return readEncoded(filepath.Join(enc, id+".csv"), id) }, linkrun.DefaultConfig); err != nil {
+			return nil, err
+		}
+	}
+	if o.Plain {
+		if res.Plain, err = run("plain", func(id string) (link.Dataset, error) { return readPlain(files[id], id) }, func([]link.Dataset) link.Config { return o.PlainConfig }); err != nil {
+			return nil, err
+		}
+	}
+	if res.Encoded != nil && res.Plain != nil {
+		res.Gap = res.Plain.F1 - res.Encoded.F1
+	}
+	res.PeakRSSMiB = peakRSSMiB()
+	return res, nil
+}
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// prepareCounty generates the county in o.Dir unless one of the same
+// size and seed is there, and pseudonymises its datasets as the partners
+// would, unless that was done already.
+func prepareCounty(ctx context.Context, o LinkBenchOptions) (*synth.Manifest, error) {
+	m, err := synth.ReadManifest(o.Dir)
+	if err != nil || m.People != o.People || m.Seed != o.Seed {
+		logf(o.Log, "generating a county of %d people in %s\n", o.People, o.Dir)
+		if m, _, err = synth.Generate(ctx, synth.DefaultConfig(o.People, o.Seed), o.Dir, synth.Options{}); err != nil {
+			return nil, err
+		}
+		_ = os.RemoveAll(filepath.Join(o.Dir, "encoded"))
+	}
+	if !o.Encoded {
+		return m, nil
+	}
+	enc := filepath.Join(o.Dir, "encoded")
+	done := filepath.Join(enc, ".complete")
+	if _, err := os.Stat(done); err == nil {
+		return m, nil
+	}
+	secret, err := countySecret(o.Dir, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(enc, 0o700); err != nil {
+		return nil, err
+	}
+	for _, d := range m.Datasets {
+		raw, err := m.ReadSchema(d)
+		if err != nil {
+			return nil, err
+		}
+		spec, ok := LinkageSpec(d.ID, raw)
+		if !ok || !slices.Contains(linked, d.ID) {
+			continue
+		}
+		logf(o.Log, "pseudonymising %s (%d rows)\n", d.ID, d.Rows)
+		_, err = pseudo.Run(ctx, pseudo.Options{Spec: spec, Secret: secret, In: m.Path(d.File), Out: filepath.Join(enc, d.ID+".csv"),
+			Rejects: filepath.Join(enc, d.ID+".rejects.csv"), Workers: o.Workers})
+		if err != nil {
+			return nil, fmt.Errorf("pseudonymise %s: %w", d.ID, err)
+		}
+	}
+	return m, os.WriteFile(done, nil, 0o600)
+}
+
+// csvTable reads a CSV's header and calls row for every record, with the
+// cells of the wanted columns (absent ones empty) interned per column so
+// repeated values share memory.
+func csvTable(path string, want []string, row func(id string, vals []string)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+	}
+	idx := make([]int, len(want))
+	for i, w := range want {
+		idx[i] = slices.Index(head, w)
+	}
+	rid := slices.Index(head, "record_id")
+	if rid < 0 {
+		return fault.Errorf(fault.Invalid, "%s has no record_id column", path)
+	}
+	intern := make([]map[string]string, len(want))
+	for i := range intern {
+		intern[i] = map[string]string{}
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+		}
+		vals := make([]string, len(want))
+		for i, c := range idx {
+			if c < 0 || rec[c] == "" {
+				continue
+			}
+			v, ok := intern[i][rec[c]]
+			if !ok {
+				v = strings.Clone(rec[c])
+				intern[i][v] = v
+			}
+			vals[i] = v
+		}
+		row(strings.Clone(rec[rid]), vals)
+	}
+}
+
+// readEncoded reads an encoded dataset's tokens and Bloom filters under
+// the field names the store's identifier columns have.
+func readEncoded(path, name string) (link.Dataset, error) {
+	fields := append([]string(nil), encodedFields()...)
+	ds := link.Dataset{Name: name, Fields: fields}
+	err := csvTable(path, fields, func(id string, vals []string) {
+		ds.Records = append(ds.Records, link.Record{ID: id, Values: vals})
+	})
+	return ds, err
+}
+
+// encodedFields are every token and filter column partners make, sorted
+// as the store's linkage reads them.
+func encodedFields() []string {
+	var out []string
+	for _, t := range Tokens {
+		out = append(out, t.Column)
+	}
+	for _, f := range Filters {
+		out = append(out, f.Column)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// PlainFields are the standard identifier fields of a plain county run.
+var PlainFields = []string{"forename", "surname", "dob", "sex", "postcode", "nhs_number"}
+
+// readPlain reads a raw agency file's identifiers under the standard
+// field names, normalised as the partners normalise before encoding (an
+// invalid value is missing, as in the encoded files).
+func readPlain(path, name string) (link.Dataset, error) {
+	ids := identifiers[name]
+	cols := make([]string, len(PlainFields))
+	for i, f := range PlainFields {
+		cols[i] = ids[f] // "" when the agency lacks it
+	}
+	dates, err := normalise.NewDateParser(nil, "", "")
+	if err != nil {
+		return link.Dataset{}, err
+	}
+	norm := []func(string) (string, error){
+		func(s string) (string, error) { return normalise.Name(s), nil },
+		func(s string) (string, error) { return normalise.Name(s), nil },
+		dates.Parse,
+		func(s string) (string, error) { return normalise.Sex(s, nil) },
+		normalise.Postcode,
+		normalise.NHSNumber,
+	}
+	cache := make([]map[string]string, len(cols))
+	for i := range cache {
+		cache[i] = map[string]string{}
+	}
+	ds := link.Dataset{Name: name, Fields: PlainFields}
+	err = csvTable(path, cols, func(id string, vals []string) {
+		for i, v := range vals {
+			if v == "" {
+				continue
+			}
+			n, ok := cache[i][v]
+			if !ok {
+				if n, err = norm[i](v); err != nil {
+					n = ""
+				}
+				cache[i][v] = n
+			}
+			vals[i] = n
+		}
+		ds.Records = append(ds.Records, link.Record{ID: id, Values: vals})
+	})
+	return ds, err
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func peakRSSMiB() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024
+}
+
+// benchTruth is each record's true person, as a small integer, in the
+// order the engine numbers records (datasets in order, then rows); -1
+// when the truth does not label it.
+type benchTruth struct {
+	entity []int32
+	index  map[string]map[string]int32 // dataset → record id → position
+}
+
+// readTruth reads truth.csv for the records of ds.
+func readTruth(path string, ds []link.Dataset) (*benchTruth, error) {
+	t := &benchTruth{index: map[string]map[string]int32{}}
+	for _, d := range ds {
+		m := make(map[string]int32, len(d.Records))
+		for _, r := range d.Records {
+			m[r.ID] = int32(len(t.entity))
+			t.entity = append(t.entity, -1)
+		}
+		t.index[d.Name] = m
+	}
+	people := map[string]int32{}
+	err := csvTruth(path, func(dataset, id, person string) {
+		i, ok := t.index[dataset][id]
+		if !ok || person == "" {
+			return
+		}
+		p, ok := people[person]
+		if !ok {
+			p = int32(len(people))
+			people[strings.Clone(person)] = p
+		}
+		t.entity[i] = p
+	})
+	return t, err
+}
+
+func csvTruth(path string, row func(dataset, id, person string)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+	}
+	di, ri, pi := slices.Index(head, "dataset"), slices.Index(head, "record_id"), slices.Index(head, "person_id")
+	if di < 0 || ri < 0 || pi < 0 {
+		return fault.Errorf(fault.Invalid, "%s needs columns dataset, record_id, person_id", path)
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+		}
+		row(rec[di], rec[ri], rec[pi])
+	}
+}
+
+// of returns a record's person as text, "" when unlabelled.
+func (t *benchTruth) of(dataset, id string) string {
+	i, ok := t.index[dataset][id]
+	if !ok || t.entity[i] < 0 {
+		return ""
+	}
+	return strconv.Itoa(int(t.entity[i]))
+}
+
+// score sets r's pairwise precision, recall and F1 over the labelled
+// records, within and across datasets (as [eval.Pairs] with within).
+func (t *benchTruth) score(res *link.Result, r *LinkBenchRun) {
+	var tp, fp int
+	for _, k := range res.Matched {
+		p := res.Pairs[k]
+		a, b := t.entity[p.A], t.entity[p.B]
+		switch {
+		case a < 0 || b < 0:
+		case a == b:
+			tp++
+		default:
+			fp++
+		}
+	}
+	size := map[int32]int{}
+	for _, e := range t.entity {
+		if e >= 0 {
+			size[e]++
+		}
+	}
+	total := 0
+	for _, n := range size {
+		total += n * (n - 1) / 2
+	}
+	if tp+fp > 0 {
+		r.Precision = float64(tp) / float64(tp+fp)
+	}
+	if total > 0 {
+		r.Recall = float64(tp) / float64(total)
+	}
+	if r.Precision+r.Recall > 0 {
+		r.F1 = 2 * r.Precision * r.Recall / (r.Precision + r.Recall)
+	}
+}
