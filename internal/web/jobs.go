@@ -41,16 +41,19 @@ type Job struct {
 	// "read", "compare", "score", "cluster", "save").
 	Stage string `json:"stage,omitempty"`
 	// Datasets and Purpose describe a linkage job; RunID is its stored run.
-	Datasets  []string          `json:"datasets,omitempty"`
-	Purpose   string            `json:"purpose,omitempty"`
-	RunID     int64             `json:"run,omitempty"`
-	Version   int               `json:"version,omitempty"`
-	Rows      int64             `json:"rows,omitempty"`
-	Duplicate bool              `json:"duplicate,omitempty"`
-	Error     string            `json:"error,omitempty"`
-	RowErrors []ingest.RowError `json:"row_errors,omitempty"`
-	Started   time.Time         `json:"started"`
-	Finished  *time.Time        `json:"finished,omitempty"`
+	Datasets []string `json:"datasets,omitempty"`
+	Purpose  string   `json:"purpose,omitempty"`
+	RunID    int64    `json:"run,omitempty"`
+	// Incremental marks a linkage run that links only new or changed
+	// records.
+	Incremental bool              `json:"incremental,omitempty"`
+	Version     int               `json:"version,omitempty"`
+	Rows        int64             `json:"rows,omitempty"`
+	Duplicate   bool              `json:"duplicate,omitempty"`
+	Error       string            `json:"error,omitempty"`
+	RowErrors   []ingest.RowError `json:"row_errors,omitempty"`
+	Started     time.Time         `json:"started"`
+	Finished    *time.Time        `json:"finished,omitempty"`
 }
 
 // finished reports whether the job has stopped.

@@ -31,7 +31,7 @@ func init() {
 func (s *Server) linkageRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/linkage/runs", api: true, summary: "Linkage runs, newest first, with their counts and quality where the user may read them (?purpose=)", result: "LinkageRunList", handle: s.apiLinkageRuns},
-		{method: "POST", path: "/api/linkage/runs", api: true, body: "json", summary: "Start a linkage run of the named datasets for a purpose, body {\"datasets\": [...], \"purpose\": \"…\"}; a background job (202; follow /api/jobs/{id}/events)", result: "Job", handle: s.apiStartLinkage},
+		{method: "POST", path: "/api/linkage/runs", api: true, body: "json", summary: "Start a linkage run of the named datasets for a purpose, body {\"datasets\": [...], \"purpose\": \"…\", \"incremental\": false, \"from\": 0}; a background job (202; follow /api/jobs/{id}/events)", result: "Job", handle: s.apiStartLinkage},
 		{method: "GET", path: "/api/linkage/datasets", api: true, summary: "Datasets that can be linked (a record id and pseudonymous identifiers), marked with whether the user may link them for ?purpose=", result: "LinkableList", handle: s.apiLinkable},
 		{method: "GET", path: "/api/linkage/runs/{id}", api: true, summary: "A linkage run's quality: match-weight distribution, estimated and (where known) true precision and recall, links per dataset pair (?purpose=)", result: "LinkageQuality", handle: s.apiLinkageRun},
 		{method: "GET", path: "/api/linkage/runs/{id}/review", api: true, summary: "A run's borderline pairs in encoded form: per-comparison agreement levels and weights, never values or record ids", result: "ReviewList", handle: s.apiLinkageReview},
@@ -55,6 +55,10 @@ type LinkageRunRow struct {
 	CreatedAt time.Time             `json:"created_at"`
 	Datasets  []store.LinkedVersion `json:"datasets"`
 	Purpose   string                `json:"purpose,omitempty"`
+	// Mode is "full" or "incremental"; ParentID the run an incremental
+	// run extended (or a full run took its entity ids from).
+	Mode     string `json:"mode,omitempty"`
+	ParentID int64  `json:"parent_id,omitempty"`
 	// Restricted says why the counts are not shown ("" when they are).
 	Restricted string    `json:"restricted,omitempty"`
 	Records    int64     `json:"records,omitempty"`

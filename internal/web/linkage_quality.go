@@ -139,7 +139,7 @@ func (lk *linker) authorize(ctx context.Context, u *govern.User, run *store.Link
 
 // row is the list line of run: its counts and quality only when u may read them.
 func (lk *linker) row(ctx context.Context, u *govern.User, run *store.LinkageRun, purpose string) (LinkageRunRow, *storedQuality, *storedParams, error) {
-	row := LinkageRunRow{ID: run.ID, CreatedBy: run.CreatedBy, CreatedAt: run.CreatedAt, Datasets: run.Datasets, Purpose: run.Purpose}
+	row := LinkageRunRow{ID: run.ID, CreatedBy: run.CreatedBy, CreatedAt: run.CreatedAt, Datasets: run.Datasets, Purpose: run.Purpose, Mode: run.Mode, ParentID: run.ParentID}
 	if err := lk.authorize(ctx, u, run, purpose); err != nil {
 		if fault.Code(err) != fault.Forbidden {
 			return row, nil, nil, err

@@ -19,6 +19,11 @@ import (
 type LinkRequest struct {
 	Datasets []string `json:"datasets"`
 	Purpose  string   `json:"purpose"`
+	// Incremental links only the records added or changed since the
+	// parent run (From, or the latest), keeping its entity ids; Datasets
+	// may then be empty to take the parent's.
+	Incremental bool  `json:"incremental,omitempty"`
+	From        int64 `json:"from,omitempty"`
 }
 
 // Linkable is a dataset that can be linked and whether the user may link
@@ -103,7 +108,8 @@ func (s *Server) postLinkage(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return fault.Errorf(fault.Invalid, "the form could not be read: reload the page and try again")
 	}
-	j, err := s.startLinkage(r.Context(), who(r).User, LinkRequest{Datasets: r.PostForm["dataset"], Purpose: r.PostForm.Get("purpose")})
+	req := LinkRequest{Datasets: r.PostForm["dataset"], Purpose: r.PostForm.Get("purpose"), Incremental: r.PostForm.Get("mode") == "incremental"}
+	j, err := s.startLinkage(r.Context(), who(r).User, req)
 	if err != nil {
 		return err
 	}
@@ -120,6 +126,15 @@ func (s *Server) startLinkage(ctx context.Context, u *govern.User, req LinkReque
 		return Job{}, err
 	}
 	req.Datasets = dedupe(req.Datasets)
+	if req.Incremental && len(req.Datasets) == 0 {
+		parent, err := lk.st.LinkageRun(ctx, req.From)
+		if err != nil {
+			return Job{}, err
+		}
+		for _, d := range parent.Datasets {
+			req.Datasets = append(req.Datasets, d.DatasetID)
+		}
+	}
 	if len(req.Datasets) == 0 {
 		return Job{}, fault.Errorf(fault.Invalid, "choose at least one dataset to link (one is deduplicated; several are linked across)")
 	}
@@ -134,11 +149,11 @@ func (s *Server) startLinkage(ctx context.Context, u *govern.User, req LinkReque
 		return Job{}, err
 	}
 	e := event(u, "link.start", target)
-	e.Purpose, e.Details = req.Purpose, map[string]any{"datasets": req.Datasets, "state": "started"}
+	e.Purpose, e.Details = req.Purpose, map[string]any{"datasets": req.Datasets, "incremental": req.Incremental, "from": req.From, "state": "started"}
 	if err := s.record(ctx, e); err != nil {
 		return Job{}, err
 	}
-	j := s.jobs.start(Job{Kind: jobLinkage, UserID: u.ID, Datasets: req.Datasets, Purpose: req.Purpose, Stage: "queued"})
+	j := s.jobs.start(Job{Kind: jobLinkage, UserID: u.ID, Datasets: req.Datasets, Purpose: req.Purpose, Stage: "queued", Incremental: req.Incremental})
 	s.jobs.run(func(ctx context.Context) { s.runLinkage(ctx, j.ID, lk, u, req) })
 	return j, nil
 }
@@ -185,7 +200,7 @@ func (s *Server) runLinkage(ctx context.Context, id string, lk *linker, u *gover
 			s.jobs.update(id, func(j *Job) { j.Stage, j.Done, j.Total = stage, int64(done), int64(total) })
 		}
 	}}
-	res, err := lk.svc.Run(ctx, u, linkrun.Request{Datasets: req.Datasets, Purpose: req.Purpose}, opt)
+	res, err := lk.svc.Run(ctx, u, linkrun.Request{Datasets: req.Datasets, Purpose: req.Purpose, Incremental: req.Incremental, From: req.From}, opt)
 	if err == nil {
 		s.jobs.update(id, func(j *Job) { j.Stage = "summarise" })
 		if err = lk.keepSummary(ctx, res); err != nil {

@@ -137,6 +137,21 @@ func TestLinkageRunAndQuality(t *testing.T) {
 			t.Errorf("decisions audited %d times, want 2", len(f.rec.find("link.review.decide")))
 		}
 	})
+	t.Run("incremental", func(t *testing.T) {
+		body := `{"incremental": true, "purpose": "violence-and-vulnerability"}`
+		res := c.do("POST", "/api/linkage/runs", strings.NewReader(body), "application/json", csrfHeader, c.csrf)
+		if res.StatusCode != http.StatusAccepted {
+			t.Fatalf("start: status %d: %s", res.StatusCode, readBody(t, res))
+		}
+		done := c.follow(decode[Job](t, res).ID)
+		if done.State != jobDone || len(done.Datasets) != 2 {
+			t.Fatalf("incremental job ended %+v, want done over the parent's two datasets", done)
+		}
+		q := decode[LinkageQuality](t, c.do("GET", fmt.Sprintf("/api/linkage/runs/%d", done.RunID), nil, ""))
+		if q.Run.Mode != "incremental" || q.Run.ParentID != j.RunID || q.Run.Entities != 75 {
+			t.Errorf("incremental run = %+v, want mode incremental on run %d keeping 75 entities", q.Run, j.RunID)
+		}
+	})
 	t.Run("audited", func(t *testing.T) {
 		var quality, run int
 		for _, e := range f.rec.find("access") {
@@ -147,8 +162,8 @@ func TestLinkageRunAndQuality(t *testing.T) {
 				run++
 			}
 		}
-		if quality == 0 || run != 1 || len(f.rec.find("link")) != 1 || len(f.rec.find("link.start")) != 1 {
-			t.Errorf("audit: %d link.quality and %d link.run accesses, %d link and %d link.start events; want some, 1, 1, 1",
+		if quality == 0 || run != 2 || len(f.rec.find("link")) != 2 || len(f.rec.find("link.start")) != 2 {
+			t.Errorf("audit: %d link.quality and %d link.run accesses, %d link and %d link.start events; want some, 2, 2, 2",
 				quality, run, len(f.rec.find("link")), len(f.rec.find("link.start")))
 		}
 	})
