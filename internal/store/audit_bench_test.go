@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,4 +85,61 @@ func BenchmarkAuditVerify(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// BenchmarkAuditAppendConcurrent measures audit appends by 1 and by 50
+// concurrent appenders, each appending `each` entries, with group commit
+// (appends that arrive during a commit share the next transaction) against
+// the one-by-one path (every append its own transaction, taking turns)
+// in the same loop on a second file store, so both see the same machine
+// load. It reports entries/s for both and x-one-by-one, the grouped
+// throughput as a multiple of the one-by-one.
+func BenchmarkAuditAppendConcurrent(b *testing.B) {
+	const each = 8
+	for _, appenders := range []int{1, 50} {
+		b.Run(fmt.Sprintf("appenders=%d", appenders), func(b *testing.B) {
+			key := newKey(b)
+			s1, one := openAudit(b, filepath.Join(b.TempDir(), "one.duckdb"), key)
+			defer s1.Close()
+			s2, grouped := openAudit(b, filepath.Join(b.TempDir(), "grouped.duckdb"), key)
+			defer s2.Close()
+			one.share.maxGroup = 1
+			var tOne, tGrouped time.Duration
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				tOne += appendConcurrently(b, one, appenders, each)
+				tGrouped += appendConcurrently(b, grouped, appenders, each)
+				n += appenders * each
+			}
+			b.ReportMetric(float64(n)/tGrouped.Seconds(), "entries/s")
+			b.ReportMetric(float64(n)/tOne.Seconds(), "one-by-one-entries/s")
+			b.ReportMetric(tOne.Seconds()/tGrouped.Seconds(), "x-one-by-one")
+		})
+	}
+}
+
+// appendConcurrently has appenders goroutines append each entries at once
+// and returns the wall time they took.
+func appendConcurrently(b *testing.B, a *Audit, appenders, each int) time.Duration {
+	var wg sync.WaitGroup
+	errs := make(chan error, appenders)
+	start := time.Now()
+	for w := range appenders {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := a.Append(context.Background(), sampleEvent(w*each+i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(start)
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	return d
 }
