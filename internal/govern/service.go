@@ -2,6 +2,7 @@ package govern
 
 import (
 	"context"
+	"maps"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -19,6 +20,10 @@ type Service struct {
 	Gate *Gate
 	// Argon2 are the password-hashing costs; zero means [DefaultArgon2].
 	Argon2 Argon2Params
+
+	// cache keeps the decision state between changes when Store is
+	// [Versioned] (service_cache.go).
+	cache stateCache
 }
 
 // NewService returns a service over st recording to audit, with the system
@@ -29,9 +34,17 @@ func NewService(st Store, audit Recorder) *Service {
 
 var _ Authorizer = (*Service)(nil)
 
-// State loads everything a decision depends on, in one store round trip
-// (agreements come without their history).
+// State returns everything a decision depends on (agreements come without
+// their history), with the clock's time now. Over a [Versioned] store it
+// is kept between changes, so it is shared: read it, never modify it.
 func (s *Service) State(ctx context.Context) (State, error) {
+	snap, ok, err := s.snapshot(ctx)
+	if err != nil {
+		return State{}, err
+	}
+	if ok {
+		return State{Now: s.Clock.Now(), Purposes: snap.purposes, Owners: snap.owners, Agreements: snap.agreements}, nil
+	}
 	owners, as, extra, err := s.Store.DecisionState(ctx)
 	if err != nil {
 		return State{}, err
@@ -40,6 +53,12 @@ func (s *Service) State(ctx context.Context) (State, error) {
 }
 
 func (s *Service) register(ctx context.Context) (Purposes, error) {
+	if snap, ok, err := s.snapshot(ctx); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return maps.Clone(snap.purposes), nil
+	}
 	extra, err := s.Store.Purposes(ctx)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,12 @@ func (s *Service) AddOptOuts(ctx context.Context, actor *User, o *OptOuts) (int,
 // Excluded returns the record ids of a dataset that readers must leave out
 // for purpose, as a set.
 func (s *Service) Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error) {
+	if snap, ok, err := s.snapshot(ctx); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return snap.excluded(ctx, s.Store, datasetID, purpose)
+	}
 	ids, err := s.Store.OptedOut(ctx, datasetID, purpose)
 	if err != nil {
 		return nil, err

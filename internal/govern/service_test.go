@@ -171,7 +171,7 @@ func TestAuthorizeRecordsEveryDecision(t *testing.T) {
 		t.Errorf("after the end date: got %v, want forbidden", err)
 	}
 
-	failing := *f.Service
+	failing := &govern.Service{Store: f.Service.Store, Clock: f.Service.Clock, Gate: f.Service.Gate, Argon2: f.Service.Argon2}
 	failing.Audit = govern.RecorderFunc(func(context.Context, govern.Event) error { return fault.Errorf(fault.Internal, "disk full") })
 	f.Clock.Set(gt.Start)
 	if d, err := failing.Authorize(ctx, u, req); err == nil || d.Allow {

@@ -11,7 +11,7 @@ import (
 // Actor returns the user with id, ready to act: an Unauthorized error if
 // there is no such user or it is disabled.
 func (s *Service) Actor(ctx context.Context, id string) (*User, error) {
-	u, err := s.Store.User(ctx, id)
+	u, err := s.user(ctx, id)
 	if fault.Code(err) == fault.NotFound {
 		return nil, fault.Errorf(fault.Unauthorized, "there is no civiclink user %q: name one with --user (or CIVICLINK_USER), or ask your partner admin to add you", id)
 	}
@@ -20,6 +20,21 @@ func (s *Service) Actor(ctx context.Context, id string) (*User, error) {
 	}
 	if u.Disabled {
 		return nil, fault.Errorf(fault.Unauthorized, "user %q is disabled; ask your partner admin", id)
+	}
+	return u, nil
+}
+
+// user returns the user with id (NotFound if none), from the cached state
+// when there is one.
+func (s *Service) user(ctx context.Context, id string) (*User, error) {
+	u, found, ok, err := s.cachedUser(ctx, id)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return s.Store.User(ctx, id)
+	case !found:
+		return nil, fault.Errorf(fault.NotFound, "no user %q", id)
 	}
 	return u, nil
 }

@@ -13,6 +13,7 @@ import (
 
 // CreatePartner adds a partner; its id must be new.
 func (s *Store) CreatePartner(ctx context.Context, p *catalog.Partner) error {
+	defer s.changed()
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -54,6 +55,7 @@ func (s *Store) Partners(ctx context.Context) ([]*catalog.Partner, error) {
 
 // CreateDataset adds a dataset to an existing partner; its id must be new.
 func (s *Store) CreateDataset(ctx context.Context, d *catalog.Dataset) error {
+	defer s.changed()
 	if err := d.Validate(); err != nil {
 		return err
 	}

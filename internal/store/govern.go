@@ -17,6 +17,7 @@ const userColumns = `id, partner_id, name, roles, disabled, password_hash, creat
 
 // BootstrapUser creates u if and only if the store has no users yet.
 func (s *Store) BootstrapUser(ctx context.Context, u *govern.User) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -37,6 +38,7 @@ func (s *Store) BootstrapUser(ctx context.Context, u *govern.User) error {
 
 // CreateUser adds a user; its id must be new.
 func (s *Store) CreateUser(ctx context.Context, u *govern.User) error {
+	defer s.changed()
 	return insertUser(ctx, s.db, u)
 }
 
@@ -82,6 +84,7 @@ func (s *Store) Users(ctx context.Context) ([]*govern.User, error) {
 
 // UpdateUser saves a user's name, roles, disabled flag and password hash.
 func (s *Store) UpdateUser(ctx context.Context, u *govern.User) error {
+	defer s.changed()
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET name = ?, roles = ?, disabled = ?, password_hash = ? WHERE id = ?`,
 		u.Name, joinRoles(u.Roles), u.Disabled, u.PasswordHash, u.ID)
 	return mustAffect(res, err, "user", u.ID)
@@ -127,6 +130,7 @@ const tokenColumns = `id, user_id, name, hash, created_at, expires_at, revoked_a
 
 // CreateToken stores a token's record (its hash, never the token).
 func (s *Store) CreateToken(ctx context.Context, t *govern.Token) error {
+	defer s.changed()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.UserID, t.Name, t.Hash, t.CreatedAt.UTC(), utcPtr(t.ExpiresAt), utcPtr(t.RevokedAt), t.RevokedBy)
 	if err != nil && isConstraint(err) {
@@ -164,6 +168,7 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]*govern.Token, err
 
 // RevokeToken marks a token revoked by by at at.
 func (s *Store) RevokeToken(ctx context.Context, id, by string, at time.Time) error {
+	defer s.changed()
 	res, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`, at.UTC(), by, id)
 	return mustAffect(res, err, "unrevoked API token", id)
 }
@@ -192,6 +197,7 @@ func utcPtr(t *time.Time) any {
 
 // CreatePurpose adds a purpose to the register.
 func (s *Store) CreatePurpose(ctx context.Context, p *govern.Purpose) error {
+	defer s.changed()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO purposes (id, name, description, safeguarding, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Name, p.Description, p.Safeguarding, p.CreatedBy, p.CreatedAt.UTC())
 	if err != nil && isConstraint(err) {

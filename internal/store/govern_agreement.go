@@ -15,6 +15,7 @@ import (
 
 // CreateAgreement stores a new agreement and its history so far.
 func (s *Store) CreateAgreement(ctx context.Context, a *govern.Agreement) error {
+	defer s.changed()
 	body, err := agreementBody(a)
 	if err != nil {
 		return err
@@ -45,6 +46,7 @@ func (s *Store) CreateAgreement(ctx context.Context, a *govern.Agreement) error 
 // SaveAgreement saves a's status and approvals and appends its new history
 // entries, if a.Revision is still the stored revision.
 func (s *Store) SaveAgreement(ctx context.Context, a *govern.Agreement) error {
+	defer s.changed()
 	body, err := agreementBody(a)
 	if err != nil {
 		return err
@@ -215,6 +217,7 @@ func (s *Store) loadTransitions(ctx context.Context, byID map[string]*govern.Agr
 // ignoring markers already present; it returns how many were new. The ids
 // and purposes go in as two list parameters of one statement.
 func (s *Store) AddOptOuts(ctx context.Context, o *govern.OptOuts, by string, at time.Time) (int, error) {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -267,6 +270,7 @@ func (s *Store) OptedOut(ctx context.Context, datasetID, purpose string) ([]stri
 // PurgeVersion drops a version's table, removes it from dataset_versions and
 // records it in purged_versions, in one transaction.
 func (s *Store) PurgeVersion(ctx context.Context, v *catalog.Version, by string, at time.Time) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -163,6 +163,7 @@ func (l *Load) columnStats(ctx context.Context, c catalog.Column) (catalog.Colum
 // Commit records v (whose Rows, SHA256, Source, Format, LoadedBy and Quality
 // the caller fills) as the dataset's next version and makes it visible.
 func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
+	defer l.s.changed()
 	if err := l.app.Close(); err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot write rows to the store")
 	}

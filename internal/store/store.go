@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -32,6 +33,7 @@ type Store struct {
 	db    *sql.DB
 	path  string
 	Clock clock.Clock
+	gen   atomic.Uint64 // see [Store.Generation]
 }
 
 var _ catalog.Store = (*Store)(nil)
