@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -311,5 +312,27 @@ func TestAuditPages(t *testing.T) {
 	}
 	if !slices.Contains(g.actions(t, "denied"), "audit.uses") {
 		t.Error("the refused read of uses is not in the audit log")
+	}
+}
+
+// TestGovernSchemas checks that every schema the document refers to is in
+// its components (the output and audit schemas are added from this room).
+func TestGovernSchemas(t *testing.T) {
+	g := newGovernFixture(t)
+	_, body := g.client(t).get("/api/openapi.json")
+	var doc struct {
+		Components struct{ Schemas map[string]json.RawMessage }
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	refs := regexp.MustCompile(`"#/components/schemas/([A-Za-z]+)"`).FindAllStringSubmatch(body, -1)
+	for _, want := range []string{"OutputList", "OutputView", "Uses", "Verification"} {
+		refs = append(refs, []string{"", want})
+	}
+	for _, r := range refs {
+		if _, ok := doc.Components.Schemas[r[1]]; !ok {
+			t.Errorf("schema %s is referred to but not defined", r[1])
+		}
 	}
 }
