@@ -93,7 +93,8 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 	}
 	names, carried := nameIncremental(res, kept, prev, rep)
 	j.incr = rep
-	out, err := j.save(ctx, &store.LinkageRun{Mode: "incremental", ParentID: parent.ID}, cfg, res, names, store.LinkageWrite{CarryPairsFrom: parent.ID, Dropped: dropped})
+	j.kept = kept
+	out, err := j.save(ctx, &store.LinkageRun{Mode: "incremental", ParentID: parent.ID}, cfg, res, names, store.LinkageWrite{CarryFrom: parent.ID, CarryEntities: true, Dropped: dropped})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
@@ -23,6 +22,9 @@ type job struct {
 	incr     *IncrementalReport // set by an incremental run
 	// decisions are the clerical decisions in force on the datasets.
 	decisions []store.Label
+	// kept are the records an incremental run carries over with their
+	// entity, unchanged: the store copies their rows.
+	kept map[store.RecordKey]string
 }
 
 // params is what a run stores of its model, for incremental runs to reuse.
@@ -113,12 +115,14 @@ func (j *job) entityMap(ctx context.Context, runID int64) (map[store.RecordKey]s
 func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, names []string, w store.LinkageWrite) (*Result, error) {
 	n := res.Records()
 	fps := fingerprints(j.datasets)
-	w.Entities = make([]store.EntityRow, n)
+	w.Entities = make([]store.EntityRow, 0, n-len(j.kept))
 	clusters := make(map[eval.Ref]string, n)
 	ids := map[string]bool{}
 	for i := 0; i < n; i++ {
 		r := res.Ref(i)
-		w.Entities[i] = store.EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: names[i], Fingerprint: fps[i]}
+		if _, ok := j.kept[store.RecordKey{DatasetID: r.Dataset, RecordID: r.ID}]; !ok {
+			w.Entities = append(w.Entities, store.EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: names[i], Fingerprint: fps[i]})
+		}
 		clusters[r] = names[i]
 		ids[names[i]] = true
 	}
@@ -156,24 +160,33 @@ func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config,
 }
 
 // fingerprints hashes each record's identifier values (in the run's
-// record order), never 0.
+// record order) with FNV-1a, never 0. The field names are hashed first,
+// so a change of fields changes every fingerprint.
 func fingerprints(datasets []link.Dataset) []int64 {
 	var out []int64
 	for _, d := range datasets {
+		var base uint64 = 14695981039346656037
+		for _, f := range d.Fields {
+			base = fnvString(base, f, 0x1e)
+		}
 		for _, r := range d.Records {
-			h := fnv.New64a()
-			for _, f := range d.Fields {
-				h.Write([]byte(f))
-				h.Write([]byte{0x1e})
-			}
+			h := base
 			for _, v := range r.Values {
-				h.Write([]byte(v))
-				h.Write([]byte{0x1f})
+				h = fnvString(h, v, 0x1f)
 			}
-			out = append(out, int64(h.Sum64()|1))
+			out = append(out, int64(h|1))
 		}
 	}
 	return out
+}
+
+// fnvString continues an FNV-1a hash over s and a separator byte.
+func fnvString(h uint64, s string, sep byte) uint64 {
+	const prime = 1099511628211
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * prime
+	}
+	return (h ^ uint64(sep)) * prime
 }
 
 // linkLabels turns stored decisions into engine labels; unsure ones are

@@ -66,11 +66,14 @@ type LinkageWrite struct {
 	Pairs    []PairRow
 	// Review is the run's borderline pairs, numbered from 1.
 	Review []ReviewRow
-	// CarryPairsFrom, when not 0, copies that run's scored pairs into the
-	// new run, except pairs touching a record in Dropped: an incremental
-	// run keeps the pairs of the records it did not re-link.
-	CarryPairsFrom int64
-	Dropped        []RecordKey
+	// CarryFrom, when not 0, copies that run's scored pairs into the new
+	// run, except pairs touching a record in Dropped: an incremental run
+	// keeps the pairs of the records it did not re-link. With
+	// CarryEntities, the entity rows of every record not in Dropped are
+	// copied too, and Entities holds only the other records'.
+	CarryFrom     int64
+	CarryEntities bool
+	Dropped       []RecordKey
 }
 
 // RecordKey names a record by dataset and record id.
@@ -128,7 +131,7 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageW
 	if err != nil {
 		return err
 	}
-	if err := carryPairs(ctx, conn, run.ID, w.CarryPairsFrom, w.Dropped); err != nil {
+	if err := carry(ctx, conn, run.ID, w.CarryFrom, w.Dropped, w.CarryEntities); err != nil {
 		return err
 	}
 	if err := appendReview(conn, run.ID, w.Review); err != nil {

@@ -54,9 +54,10 @@ func appendReview(conn *sql.Conn, runID int64, rows []ReviewRow) error {
 	})
 }
 
-// carryPairs copies run from's pairs into run to, except those touching a
-// dropped record.
-func carryPairs(ctx context.Context, conn *sql.Conn, to, from int64, dropped []RecordKey) error {
+// carry copies run from's scored pairs into run to, except those touching
+// a dropped record, and, when entities is set, its entity rows except the
+// dropped records'.
+func carry(ctx context.Context, conn *sql.Conn, to, from int64, dropped []RecordKey, entities bool) error {
 	if from == 0 {
 		return nil
 	}
@@ -76,6 +77,14 @@ func carryPairs(ctx context.Context, conn *sql.Conn, to, from int64, dropped []R
 		WHERE p.run_id = ?
 		  AND NOT EXISTS (SELECT 1 FROM linkage_dropped d WHERE d.dataset_id = p.dataset_l AND d.record_id = p.record_l)
 		  AND NOT EXISTS (SELECT 1 FROM linkage_dropped d WHERE d.dataset_id = p.dataset_r AND d.record_id = p.record_r)`, to, from)
+	if err != nil || !entities {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `INSERT INTO linkage_entities
+		SELECT ?, e.dataset_id, e.record_id, e.entity_id, e.fingerprint
+		FROM linkage_entities e
+		WHERE e.run_id = ?
+		  AND NOT EXISTS (SELECT 1 FROM linkage_dropped d WHERE d.dataset_id = e.dataset_id AND d.record_id = e.record_id)`, to, from)
 	return err
 }
 
