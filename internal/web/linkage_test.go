@@ -288,10 +288,16 @@ func TestLinkageRefusals(t *testing.T) {
 			{owner, "POST", "/linkage/runs", "dataset=custody&purpose=violence-and-vulnerability", http.StatusForbidden}, // no csrf field
 			{owner, "POST", "/linkage/runs/" + run + "/review/1", "decision=match", http.StatusForbidden},
 			{carl, "GET", "/linkage", "", http.StatusOK},
+			{carl, "POST", "/linkage/runs", "dataset=custody&purpose=violence-and-vulnerability&csrf=" + carl.csrf, http.StatusForbidden},
+			{carl, "POST", "/linkage/runs/" + run + "/review/1", "decision=match&csrf=" + carl.csrf, http.StatusForbidden},
+			{owner, "POST", "/linkage/runs", "dataset=referrals&purpose=violence-and-vulnerability&csrf=" + owner.csrf, http.StatusSeeOther},
 		} {
 			res := tc.c.do(tc.method, tc.path, strings.NewReader(tc.body), "application/x-www-form-urlencoded")
 			if res.StatusCode != tc.want {
 				t.Errorf("%s %s: status = %d, want %d", tc.method, tc.path, res.StatusCode, tc.want)
+			}
+			if loc := res.Header.Get("Location"); tc.method == "POST" && tc.want == http.StatusSeeOther && !strings.HasPrefix(loc, "/linkage/jobs/") {
+				t.Errorf("%s %s went to %q, want the run's progress page", tc.method, tc.path, loc)
 			}
 		}
 	})
