@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,7 @@ import (
 func (m *Main) benchLinkCmd() *cobra.Command {
 	var o demo.LinkBenchOptions
 	var config string
-	var plainOnly, encodedOnly, quiet bool
+	var plainOnly, encodedOnly, quiet, prepareOnly bool
 	c := &cobra.Command{
 		Use:   "link [--people N] [--work DIR]",
 		Short: "Link a synthetic county on encoded identifiers and on plain ones, and score both against its truth",
@@ -65,6 +66,9 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 				o.Log = m.Stderr
 				o.Progress = progressPrinter(m, 2*time.Second)
 			}
+			if prepareOnly {
+				return demo.PrepareCounty(cmd.Context(), o)
+			}
 			r, err := demo.LinkBench(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -92,14 +96,18 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 	c.Flags().BoolVar(&plainOnly, "plain-only", false, "link only the plain identifiers")
 	c.Flags().BoolVar(&encodedOnly, "encoded-only", false, "link only the encoded identifiers")
 	c.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	c.Flags().BoolVar(&prepareOnly, "prepare-only", false, "generate and pseudonymise the county in --work, then stop (to time linking alone later)")
 	return c
 }
 
 // progressPrinter reports a stage's progress on stderr at most every
 // interval, and when the stage completes.
 func progressPrinter(m *Main, every time.Duration) func(stage string, done, total int) {
+	var mu sync.Mutex
 	last := time.Now()
 	return func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
 		if done == total || time.Since(last) >= every {
 			last = time.Now()
 			fmt.Fprintf(m.Stderr, "  %s %d/%d\n", stage, done, total)

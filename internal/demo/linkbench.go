@@ -145,6 +145,13 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 	return res, nil
 }
 
+// PrepareCounty generates and pseudonymises the county of o in o.Dir, as
+// [LinkBench] does first, and stops there.
+func PrepareCounty(ctx context.Context, o LinkBenchOptions) error {
+	_, err := prepareCounty(ctx, o)
+	return err
+}
+
 func logf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, args...)

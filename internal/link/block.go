@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/civiclink/civiclink/internal/link/strsim"
 )
@@ -169,6 +170,7 @@ func (e *engine) block() (*blocking, error) {
 	b.order = make([][]int32, len(rules))
 	reps := make([]RuleReport, len(rules))
 	blocks := make([][]block, len(rules))
+	var done atomic.Int64
 	parallelFor(len(rules), e.workers, func(ri int) {
 		if k := lshKeys[ri]; k != nil {
 			b.keys[ri] = k()
@@ -177,6 +179,7 @@ func (e *engine) block() (*blocking, error) {
 		}
 		reps[ri], blocks[ri] = e.groupRule(b, ri)
 		reps[ri].Rule = rules[ri].Label()
+		e.progress("block", int(done.Add(1)), len(rules))
 	})
 	b.report.Rules = reps
 	for _, bl := range blocks {

@@ -13,8 +13,9 @@ import (
 type Options struct {
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
-	// Progress, when set, hears how far each stage is ("compare",
-	// "score").
+	// Progress, when set, hears how far each stage is ("columns",
+	// "block", "compare", "score"); it may be called from several
+	// goroutines at once.
 	Progress func(stage string, done, total int)
 	// Truth, when set, returns the true entity of a record ("" unknown).
 	// It is used for blocking recall and, with TrainFromLabels, for m.

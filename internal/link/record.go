@@ -18,6 +18,7 @@ package link
 
 import (
 	"strings"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -178,8 +179,10 @@ func (e *engine) buildColumns(fields [][]string, raw []bool) error {
 		todo = append(todo, w)
 	}
 	cols := make([]*Column, len(todo))
+	var done atomic.Int64
 	parallelFor(len(todo), e.workers, func(i int) {
 		cols[i] = e.t.buildColumn(todo[i].fields, todo[i].raw)
+		e.progress("columns", int(done.Add(1)), len(todo))
 	})
 	for i, w := range todo {
 		e.t.columns[columnKey(w.fields, w.raw)] = cols[i]
