@@ -61,6 +61,8 @@ type AggregateQuery struct {
 	Threshold int64
 	// DP asks for differentially private counts instead of suppression.
 	DP *disclose.DPConfig
+	// span makes period dimensions contiguous over the data (trends).
+	span bool
 }
 
 // OpAggregate is the read operation of ad-hoc aggregates.
@@ -102,6 +104,9 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {
 		return nil, err
+	}
+	if q.span {
+		spanPlan(spec, plan, rows)
 	}
 	t, err := buildTable(d.Schema, spec, plan, foldRows(rows, plan), measure)
 	if err != nil {

@@ -33,6 +33,8 @@ type CohortQuery struct {
 	Purpose   string
 	RoundTo   int64
 	Threshold int64
+	// span makes a period dimension contiguous (trends).
+	span bool
 }
 
 // CohortTable counts a cohort's members for user u, disclosure-controlled.
@@ -183,6 +185,9 @@ func (e *Engine) memberTable(q CohortQuery, members []store.CohortMember) (*disc
 		}
 		sort.Strings(extra)
 		dims[d].Levels = append(dims[d].Levels, extra...)
+		if q.span && slices.Contains(Periods, dims[d].Name) {
+			dims[d].Levels = spanLevels(dims[d].Name, dims[d].Levels, nil)
+		}
 		if len(dims[d].Levels) == 0 {
 			dims[d].Levels = []string{Missing}
 		}

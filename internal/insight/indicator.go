@@ -96,6 +96,12 @@ func FindIndicator(name string) (*Indicator, error) {
 // Indicator computes ind by the given dimensions (district and/or a
 // period) for user u.
 func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string) (*IndicatorTable, error) {
+	return e.indicator(ctx, u, ind, by, false)
+}
+
+// indicator is [Engine.Indicator]; span makes a period dimension run over
+// every period of the data, with zero cells where nothing happened.
+func (e *Engine) indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, span bool) (*IndicatorTable, error) {
 	if len(by) == 0 {
 		by = []string{DimDistrict}
 	}
@@ -106,9 +112,9 @@ func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 		if cerr != nil {
 			return nil, cerr
 		}
-		res, err = e.CohortTable(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose})
+		res, err = e.CohortTable(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose, span: span})
 	} else {
-		res, err = e.Aggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose})
+		res, err = e.Aggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, span: span})
 	}
 	if err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func (e *Engine) Trend(ctx context.Context, u *govern.User, q TrendQuery) (*Tren
 		res, err = e.versionTable(ctx, u, ind, q.ByDistrict)
 	} else {
 		var t *IndicatorTable
-		t, err = e.Indicator(ctx, u, ind, append(by, period))
+		t, err = e.indicator(ctx, u, ind, append(by, period), true)
 		if t != nil {
 			res = t.Result
 		}

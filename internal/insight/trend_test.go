@@ -135,6 +135,26 @@ func TestTrendByDistrictAndMonth(t *testing.T) {
 	}
 }
 
+// TestTrendSpansTheData checks that months without a record are zero
+// cells, not missing ones: the data run from January, the filter keeps
+// March onwards, so January and February are published as 0.
+func TestTrendSpansTheData(t *testing.T) {
+	e := trendStore(t)
+	u := &govern.User{ID: "ana", PartnerID: "police", Roles: []govern.Role{govern.Analyst}}
+	late := &insight.Indicator{Name: "late", Purpose: "road-safety", Dataset: "incidents", Where: "kind = 'violence' AND on >= '2024-03-01'"}
+	tr, err := e.Trend(context.Background(), u, insight.TrendQuery{Indicator: late, Period: "month"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range tr.Series[0].Points {
+		got = append(got, p.Period+"="+p.Count)
+	}
+	if want := "2024-01=0,2024-02=0,2024-03=41,2024-04=46,2024-05=52,2024-06=60"; strings.Join(got, ",") != want {
+		t.Errorf("county series %s, want %s", strings.Join(got, ","), want)
+	}
+}
+
 func TestTrendRefusals(t *testing.T) {
 	e := trendStore(t)
 	ctx := context.Background()

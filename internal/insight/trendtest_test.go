@@ -110,3 +110,25 @@ func TestThemesParse(t *testing.T) {
 		t.Errorf("unknown theme: %v, want not found listing the themes", err)
 	}
 }
+
+func TestSpanLevels(t *testing.T) {
+	tests := []struct {
+		period string
+		levels []string
+		bounds []string
+		want   string
+	}{
+		{"month", []string{"2024-03", "2024-06"}, nil, "2024-03,2024-04,2024-05,2024-06"},
+		{"month", []string{"2024-03", Missing}, []string{"2024-01-01", "2024-04-30"}, "2024-01,2024-02,2024-03,2024-04," + Missing},
+		{"quarter", []string{"2023-Q4"}, []string{"2023-08-15", "2024-03-31 10:00:00"}, "2023-Q3,2023-Q4,2024-Q1"},
+		{"year", []string{"2019", "2022"}, nil, "2019,2020,2021,2022"},
+		{"month", []string{"2023-12", "2024-01"}, nil, "2023-12,2024-01"},
+		{"month", []string{Missing}, nil, Missing},
+		{"month", nil, []string{"nonsense"}, ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(spanLevels(tt.period, tt.levels, tt.bounds), ","); got != tt.want {
+			t.Errorf("spanLevels(%s, %v, %v) = %s, want %s", tt.period, tt.levels, tt.bounds, got, tt.want)
+		}
+	}
+}

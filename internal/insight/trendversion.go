@@ -69,7 +69,10 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 	if spec.Exclude, err = e.excluded(ctx, d.ID, ind.Purpose); err != nil {
 		return nil, err
 	}
-	spec.IDs = e.Auditor != nil
+	if e.Auditor != nil {
+		key := e.Auditor.MemberKey()
+		spec.Members = &key
+	}
 	byLabel := map[string][]store.AggregateRow{}
 	var labels []string
 	for _, v := range vs {
@@ -102,7 +105,12 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 			c := disclose.Cell{}
 			for _, r := range byLabel[l] {
 				c.Count += r.Count
-				c.IDs = append(c.IDs, r.IDs...)
+				if r.Members != nil {
+					if c.Members == nil {
+						c.Members = disclose.NewDigest()
+					}
+					c.Members.Add(r.Members)
+				}
 			}
 			if err := t.Set(c, l); err != nil {
 				return nil, err
@@ -126,7 +134,7 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 	t := disclose.NewTable("count", disclose.Dim{Name: DimDistrict, Levels: levels}, pdim)
 	for _, l := range labels {
 		for _, r := range byLabel[l] {
-			if err := t.Set(disclose.Cell{Count: r.Count, IDs: r.IDs}, levelOf(r.Keys[0]), l); err != nil {
+			if err := t.Set(disclose.Cell{Count: r.Count, Members: r.Members}, levelOf(r.Keys[0]), l); err != nil {
 				return nil, err
 			}
 		}
