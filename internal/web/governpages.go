@@ -70,7 +70,7 @@ func (s *Server) governRoutes() []route {
 
 		// audit
 		{method: "GET", path: "/api/audit/uses", api: true, summary: "Who used a partner's data (query: partner — auditors only, others get their own —, dataset, since, until as YYYY-MM-DD)", result: "Uses", handle: s.apiAuditUses},
-		{method: "GET", path: "/api/audit/verification", api: true, summary: "The audit log's last verification (run now if none yet)", result: "Verification", handle: s.apiAuditVerification},
+		{method: "GET", path: "/api/audit/verification", api: true, summary: "The audit log's last verification; the first call starts one in the background and answers {\"running\": true}, or runs it and waits with ?wait=true", result: "Verification", handle: s.apiAuditVerification},
 		{method: "POST", path: "/api/audit/verify", api: true, summary: "Verify the whole audit log now", result: "Verification", handle: s.apiAuditVerify},
 		{method: "GET", path: "/audit", summary: "Who used my data, and the audit log's verification", handle: s.pageAudit},
 		{method: "POST", path: "/audit/verify", summary: "Verify the audit log now (form post)", handle: s.postAuditVerify},
@@ -111,7 +111,7 @@ var governSchemas = obj{
 		"total": integer(), "uses": arr(ref("Use")),
 	}},
 	"Verification": obj{"type": "object", "properties": obj{
-		"verified": obj{"type": "boolean"}, "entries": integer(), "root": str(), "heads": integer(),
+		"running": obj{"type": "boolean"}, "verified": obj{"type": "boolean"}, "entries": integer(), "root": str(), "heads": integer(),
 		"key_id": str(), "trusted": obj{"type": "boolean"}, "problem": str(), "checked_at": dateTime(),
 	}},
 }

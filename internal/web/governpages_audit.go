@@ -137,8 +137,10 @@ func (s *Server) apiAuditUses(w http.ResponseWriter, r *http.Request) error {
 }
 
 // Verification is the outcome of replaying the whole audit log: every
-// entry against its hash, every signed tree head against its key.
+// entry against its hash, every signed tree head against its key. Running
+// is set, and nothing else, while the first verification is under way.
 type Verification struct {
+	Running   bool      `json:"running,omitempty"`
 	Verified  bool      `json:"verified"`
 	Entries   uint64    `json:"entries"`
 	Root      string    `json:"root,omitempty"`
@@ -146,21 +148,24 @@ type Verification struct {
 	KeyID     string    `json:"key_id,omitempty"`
 	Trusted   bool      `json:"trusted"`
 	Problem   string    `json:"problem,omitempty"`
-	CheckedAt time.Time `json:"checked_at"`
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 }
 
-// verification keeps the last verification: replaying the log takes time
-// in proportion to its size, so pages show the last one and a user asks
-// for a new one.
+// verification keeps the last verification. Replaying the log takes time
+// in proportion to its size, so pages show the last one; the first look
+// starts one in the background, and a user may ask for a new one.
 type verification struct {
-	mu   sync.Mutex
-	last *Verification
+	run     sync.Mutex // one replay at a time
+	mu      sync.Mutex // guards last and running
+	last    *Verification
+	running bool
 }
 
-// verify returns the last verification, or runs one when there is none
-// or force is set, and records that it ran. Only users who may see uses
-// may verify.
-func (s *Server) verify(ctx context.Context, u *govern.User, force bool) (*Verification, error) {
+// verify returns the last verification. With force, or when there is
+// none and wait is set, it runs one and waits for it; when there is none
+// and wait is not set, it starts one in the background and says so. Only
+// users who may see uses may verify; each run is recorded.
+func (s *Server) verify(ctx context.Context, u *govern.User, force, wait bool) (*Verification, error) {
 	if s.cfg.AuditLog == nil {
 		return nil, fault.Errorf(fault.NotFound, "this server has no audit log configured")
 	}
@@ -171,12 +176,39 @@ func (s *Server) verify(ctx context.Context, u *govern.User, force bool) (*Verif
 	if err := govern.CanSeeUses(u, partner); err != nil {
 		return nil, s.refuse(ctx, u, "audit.verify", "audit-log", err)
 	}
-	s.verified.mu.Lock()
-	defer s.verified.mu.Unlock()
-	if s.verified.last != nil && !force {
-		cp := *s.verified.last
-		return &cp, nil
+	v := &s.verified
+	v.mu.Lock()
+	last, running := v.last, v.running
+	if last == nil && !force && !wait && !running {
+		v.running = true
 	}
+	v.mu.Unlock()
+	switch {
+	case last != nil && !force:
+		cp := *last
+		return &cp, nil
+	case force || wait:
+		return s.replay(ctx, u)
+	case !running:
+		go func() {
+			if _, err := s.replay(context.WithoutCancel(ctx), u); err != nil {
+				s.cfg.Log.Error("audit log verification", "err", err)
+			}
+		}()
+	}
+	return &Verification{Running: true}, nil
+}
+
+// replay verifies the whole log now, records that it did, and keeps the
+// result.
+func (s *Server) replay(ctx context.Context, u *govern.User) (*Verification, error) {
+	s.verified.run.Lock()
+	defer s.verified.run.Unlock()
+	defer func() {
+		s.verified.mu.Lock()
+		s.verified.running = false
+		s.verified.mu.Unlock()
+	}()
 	rep, err := s.cfg.AuditLog.Verify(ctx, audit.Options{Trusted: s.cfg.AuditKeys})
 	if err != nil {
 		return nil, err
@@ -191,13 +223,15 @@ func (s *Server) verify(ctx context.Context, u *govern.User, force bool) (*Verif
 	if err := s.record(ctx, e); err != nil {
 		return nil, err
 	}
+	s.verified.mu.Lock()
 	s.verified.last = v
+	s.verified.mu.Unlock()
 	cp := *v
 	return &cp, nil
 }
 
 func (s *Server) apiAuditVerification(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.verify(r.Context(), who(r).User, false)
+	v, err := s.verify(r.Context(), who(r).User, false, r.URL.Query().Get("wait") == "true")
 	if err != nil {
 		return err
 	}
@@ -206,7 +240,7 @@ func (s *Server) apiAuditVerification(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.verify(r.Context(), who(r).User, true)
+	v, err := s.verify(r.Context(), who(r).User, true, true)
 	if err != nil {
 		return err
 	}
@@ -220,7 +254,7 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := who(r).User
-	v, err := s.verify(r.Context(), u, false)
+	v, err := s.verify(r.Context(), u, false, false)
 	if err != nil {
 		return err
 	}
@@ -256,7 +290,7 @@ func (s *Server) auditChoices(ctx context.Context, u *govern.User, partner strin
 }
 
 func (s *Server) postAuditVerify(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.verify(r.Context(), who(r).User, true); err != nil {
+	if _, err := s.verify(r.Context(), who(r).User, true, true); err != nil {
 		return err
 	}
 	return seeOther(w, r, "/audit#verification")
