@@ -77,8 +77,8 @@ func (s *Store) CreateDataset(ctx context.Context, d *catalog.Dataset) error {
 
 const datasetColumns = `id, partner_id, name, description, schema_json, created_at`
 
-// Dataset returns the dataset with the given id.
-func (s *Store) Dataset(ctx context.Context, id string) (*catalog.Dataset, error) {
+// loadDataset reads the dataset with the given id ([Store.Dataset] caches it).
+func (s *Store) loadDataset(ctx context.Context, id string) (*catalog.Dataset, error) {
 	d, err := scanDataset(s.db.QueryRowContext(ctx, `SELECT `+datasetColumns+` FROM datasets WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no dataset %q (see `civiclink dataset list`)", id)
@@ -86,8 +86,8 @@ func (s *Store) Dataset(ctx context.Context, id string) (*catalog.Dataset, error
 	return d, err
 }
 
-// Datasets returns every dataset, by id.
-func (s *Store) Datasets(ctx context.Context) ([]*catalog.Dataset, error) {
+// loadDatasets reads every dataset, by id ([Store.Datasets] caches them).
+func (s *Store) loadDatasets(ctx context.Context) ([]*catalog.Dataset, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+datasetColumns+` FROM datasets ORDER BY id`)
 	if err != nil {
 		return nil, err
@@ -140,8 +140,8 @@ func (s *Store) Versions(ctx context.Context, datasetID string) ([]*catalog.Vers
 	return out, rows.Err()
 }
 
-// Version returns one version of a dataset by number; number 0 means the latest.
-func (s *Store) Version(ctx context.Context, datasetID string, number int) (*catalog.Version, error) {
+// loadVersion reads a version ([Store.Version] caches it).
+func (s *Store) loadVersion(ctx context.Context, datasetID string, number int) (*catalog.Version, error) {
 	q := `SELECT ` + versionColumns + ` FROM dataset_versions WHERE dataset_id = ? AND number = ?`
 	args := []any{datasetID, number}
 	if number == 0 {

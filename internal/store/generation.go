@@ -2,8 +2,9 @@ package store
 
 // Generation counts the committed changes to what governance decides on:
 // partners, datasets and their versions, users, API tokens, purposes,
-// agreements and opt-outs. A cache of that state (govern.Service keeps
-// one) is current while the count it was loaded at is still the count.
+// agreements, opt-outs and linkage runs. A cache of that state
+// (govern.Service keeps one, [Store.Dataset] and [Store.Version] another)
+// is current while the count it was loaded at is still the count.
 //
 // The count lives in memory: DuckDB lets one process at a time open a
 // store for writing, so every such change in a store's life while it is

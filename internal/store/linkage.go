@@ -57,6 +57,7 @@ type PairRow struct {
 // SaveLinkageRun stores a run with its entities and pairs in one
 // transaction, setting its ID and CreatedAt.
 func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []EntityRow, pairs []PairRow) error {
+	defer s.changed()
 	return s.WriteLinkageRun(ctx, run, LinkageWrite{Entities: entities, Pairs: pairs})
 }
 
@@ -84,6 +85,7 @@ type RecordKey struct {
 // WriteLinkageRun stores a run with its entities, pairs and review list
 // in one transaction, setting its ID and CreatedAt.
 func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageWrite) error {
+	defer s.changed()
 	entities, pairs := w.Entities, w.Pairs
 	if run.Mode == "" {
 		run.Mode = "full"

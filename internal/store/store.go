@@ -34,6 +34,7 @@ type Store struct {
 	path  string
 	Clock clock.Clock
 	gen   atomic.Uint64 // see [Store.Generation]
+	cat   catalogCache  // see catalog_cache.go
 }
 
 var _ catalog.Store = (*Store)(nil)
