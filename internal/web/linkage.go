@@ -30,10 +30,10 @@ func init() {
 // linkageRoutes lists the routes of the linkage runs: start, progress, quality and clerical review.
 func (s *Server) linkageRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/linkage/runs", api: true, summary: "Linkage runs, newest first, with their counts and quality where the user may read them (?purpose=)", result: "LinkageRunList", handle: s.apiLinkageRuns},
+		{method: "GET", path: "/api/linkage/runs", api: true, summary: "Linkage runs, newest first, with their counts and quality where the user may read them for the run's purpose (?purpose= for older runs that recorded none)", result: "LinkageRunList", handle: s.apiLinkageRuns},
 		{method: "POST", path: "/api/linkage/runs", api: true, body: "json", summary: "Start a linkage run of the named datasets for a purpose, body {\"datasets\": [...], \"purpose\": \"…\", \"incremental\": false, \"from\": 0}; a background job (202; follow /api/jobs/{id}/events)", result: "Job", handle: s.apiStartLinkage},
 		{method: "GET", path: "/api/linkage/datasets", api: true, summary: "Datasets that can be linked (a record id and pseudonymous identifiers), marked with whether the user may link them for ?purpose=", result: "LinkableList", handle: s.apiLinkable},
-		{method: "GET", path: "/api/linkage/runs/{id}", api: true, summary: "A linkage run's quality: match-weight distribution, estimated and (where known) true precision and recall, links per dataset pair (?purpose=)", result: "LinkageQuality", handle: s.apiLinkageRun},
+		{method: "GET", path: "/api/linkage/runs/{id}", api: true, summary: "A linkage run's quality: match-weight distribution, estimated and (where known) true precision and recall, links per dataset pair; read for the run's purpose", result: "LinkageQuality", handle: s.apiLinkageRun},
 		{method: "GET", path: "/api/linkage/runs/{id}/review", api: true, summary: "A run's borderline pairs in encoded form: per-comparison agreement levels and weights, never values or record ids", result: "ReviewList", handle: s.apiLinkageReview},
 		{method: "POST", path: "/api/linkage/runs/{id}/review/{pair}", api: true, body: "json", summary: "Record a clerical decision on a borderline pair, body {\"decision\": \"match|non-match|unsure\", \"note\": \"…\"}; later runs use it as a label", result: "ReviewPair", handle: s.apiLinkageDecide},
 
@@ -111,16 +111,14 @@ func runID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// runPurpose is the purpose a run's quality is read for: the request's
-// ?purpose=, else the purpose the run was started for, else the server's.
-func (s *Server) runPurpose(r *http.Request, started string) string {
-	if p := r.URL.Query().Get("purpose"); p != "" {
-		return p
+// runPurpose is the purpose a run's figures are read for: the purpose the
+// run was made for; for an older run that recorded none, the request's
+// ?purpose= or the server's default.
+func (s *Server) runPurpose(r *http.Request, made string) string {
+	if made != "" {
+		return made
 	}
-	if started != "" {
-		return started
-	}
-	return s.cfg.Purpose
+	return s.purpose(r)
 }
 
 func (s *Server) apiLinkageRuns(w http.ResponseWriter, r *http.Request) error {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -193,8 +194,12 @@ func (s *Server) precheck(ctx context.Context, lk *linker, u *govern.User, req L
 // audit log; the web keeps a summary beside it for the quality page.
 func (s *Server) runLinkage(ctx context.Context, id string, lk *linker, u *govern.User, req LinkRequest) {
 	s.jobs.update(id, func(j *Job) { j.State, j.Stage = jobRunning, "read" })
+	// The engine reports progress from its worker goroutines.
+	var mu sync.Mutex
 	last := time.Time{}
 	opt := link.Options{Progress: func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
 		if now := time.Now(); now.Sub(last) > 100*time.Millisecond || done == total {
 			last = now
 			s.jobs.update(id, func(j *Job) { j.Stage, j.Done, j.Total = stage, int64(done), int64(total) })
