@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 func (m *Main) benchLinkCmd() *cobra.Command {
 	var o demo.LinkBenchOptions
-	var config string
+	var config, cpuProfile string
 	var plainOnly, encodedOnly, quiet, prepareOnly bool
 	c := &cobra.Command{
 		Use:   "link [--people N] [--work DIR]",
@@ -69,6 +70,17 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 			if prepareOnly {
 				return demo.PrepareCounty(cmd.Context(), o)
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			r, err := demo.LinkBench(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -96,6 +108,8 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 	c.Flags().BoolVar(&plainOnly, "plain-only", false, "link only the plain identifiers")
 	c.Flags().BoolVar(&encodedOnly, "encoded-only", false, "link only the encoded identifiers")
 	c.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the linking (after preparing) to this file")
+	c.Flags().StringVar(&o.MemProfile, "memprofile", "", "write heap profiles after each linkage to this file (.encoded, .plain)")
 	c.Flags().BoolVar(&prepareOnly, "prepare-only", false, "generate and pseudonymise the county in --work, then stop (to time linking alone later)")
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,10 @@ type LinkBenchOptions struct {
 	// Log hears what is done, and Progress how far each stage is.
 	Log      io.Writer
 	Progress func(stage string, done, total int)
+	// MemProfile, when set, receives a heap profile taken after each
+	// linkage, while its records and result are still live (a suffix
+	// names the run).
+	MemProfile string
 }
 
 // LinkBenchRun is one linkage of the county measured against its truth.
@@ -112,6 +117,11 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 			return nil, err
 		}
 		r.LinkSeconds, r.LinkCPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu
+		if o.MemProfile != "" {
+			if err := writeHeapProfile(o.MemProfile + "." + kind); err != nil {
+				return nil, err
+			}
+		}
 		r.Records, r.Candidates, r.Matches = lr.Records(), len(lr.Pairs), len(lr.Matched)
 		r.BlockingRecall, r.Timings, r.Blocking = lr.Blocking.Recall, lr.Timings, lr.Blocking.Rules
 		truth.score(lr, r)
@@ -326,6 +336,15 @@ func readPlain(path, name string) (link.Dataset, error) {
 		ds.Records = append(ds.Records, link.Record{ID: id, Values: vals})
 	})
 	return ds, err
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }
 
 func cpuSeconds() float64 {

@@ -226,19 +226,13 @@ func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 // pairs as found).
 func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 	keys := b.keys[ri]
-	type keyed struct {
-		k uint64
-		i int32
-	}
 	ks := make([]keyed, 0, len(keys))
 	for i, k := range keys {
 		if k != 0 {
 			ks = append(ks, keyed{k, int32(i)})
 		}
 	}
-	slices.SortFunc(ks, func(x, y keyed) int {
-		return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.i, y.i))
-	})
+	sortKeyed(ks)
 	order := make([]int32, len(ks))
 	for j, x := range ks {
 		order[j] = x.i
@@ -252,13 +246,17 @@ func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 		from int
 	}
 	var sizes []sized
+	limit := e.cfg.MaxBlockSize
+	if c := e.rules[ri].MaxBlockSize; c > 0 {
+		limit = c
+	}
 	for from := 0; from < len(order); {
 		to := from + 1
 		for to < len(order) && keys[order[to]] == keys[order[from]] {
 			to++
 		}
 		if n := to - from; n > 1 {
-			skipped := n > e.cfg.MaxBlockSize
+			skipped := n > limit
 			sizes = keepLargest(sizes, sized{BlockSize{Size: n, Skipped: skipped}, from}, func(x sized) int { return x.Size })
 			if skipped {
 				rep.Skipped++
@@ -283,6 +281,43 @@ func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
 		rep.Largest = append(rep.Largest, s.BlockSize)
 	}
 	return rep, out
+}
+
+// keyed is a record and its key under one rule.
+type keyed struct {
+	k uint64
+	i int32
+}
+
+// sortKeyed sorts by key, records in order among equal keys (they come in
+// record order). Large inputs take a stable LSD radix sort on 16-bit
+// digits: four linear passes instead of n log n comparisons, which made
+// sorting most of blocking's time at millions of records.
+func sortKeyed(ks []keyed) {
+	if len(ks) < 1<<12 {
+		slices.SortFunc(ks, func(x, y keyed) int {
+			return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.i, y.i))
+		})
+		return
+	}
+	src, dst := ks, make([]keyed, len(ks))
+	count := make([]int, 1<<16)
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count)
+		for _, x := range src {
+			count[x.k>>shift&0xffff]++
+		}
+		sum := 0
+		for d, c := range count {
+			count[d], sum = sum, sum+c
+		}
+		for _, x := range src {
+			d := x.k >> shift & 0xffff
+			dst[count[d]] = x
+			count[d]++
+		}
+		src, dst = dst, src
+	} // four passes: the sorted records are back in ks
 }
 
 // largestBlocks is how many of a rule's biggest blocks are reported.

@@ -1,10 +1,14 @@
 package link
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -201,6 +205,58 @@ func TestConfigValidation(t *testing.T) {
 		}
 		if _, err := ParseConfig(data); err != nil {
 			t.Errorf("examples/%s: %v", f, err)
+		}
+	}
+}
+
+// TestRuleMaxBlockSize checks a rule's own cap: blocks over it are skipped
+// and reported under that rule, while the config's cap holds elsewhere.
+func TestRuleMaxBlockSize(t *testing.T) {
+	ds := Dataset{Name: "d", Fields: []string{"k"}}
+	for i, k := range []string{"x", "x", "x", "x", "x", "y", "y"} {
+		ds.Records = append(ds.Records, Record{ID: strconv.Itoa(i), Values: []string{k}})
+	}
+	for _, c := range []struct {
+		name              string
+		ruleCap           int
+		wantPairs, wantSk int
+	}{
+		{"config cap", 0, 10 + 1, 0},
+		{"rule cap", 3, 1, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{
+				Comparisons: []ComparisonSpec{{Field: "k", Kind: "exact"}},
+				Blocking:    []BlockingRule{{Keys: []KeyPart{{Field: "k"}}, MaxBlockSize: c.ruleCap}},
+			}
+			res, err := Link(context.Background(), []Dataset{ds}, cfg, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Pairs); got != c.wantPairs {
+				t.Errorf("%d candidate pairs, want %d", got, c.wantPairs)
+			}
+			if got := res.Blocking.Rules[0].Skipped; got != c.wantSk {
+				t.Errorf("%d blocks skipped, want %d", got, c.wantSk)
+			}
+		})
+	}
+}
+
+// TestSortKeyed checks the radix sort against a comparison sort, on sizes
+// either side of the switch and with many equal keys.
+func TestSortKeyed(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 5000, 70000} {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		ks := make([]keyed, n)
+		for i := range ks {
+			ks[i] = keyed{rng.Uint64() % uint64(max(1, n/3)) * 0x9e3779b97f4a7c15, int32(i)}
+		}
+		want := slices.Clone(ks)
+		slices.SortFunc(want, func(x, y keyed) int { return cmp.Or(cmp.Compare(x.k, y.k), cmp.Compare(x.i, y.i)) })
+		sortKeyed(ks)
+		if !slices.Equal(ks, want) {
+			t.Errorf("n=%d: radix order differs from comparison order", n)
 		}
 	}
 }

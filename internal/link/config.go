@@ -116,6 +116,11 @@ type BlockingRule struct {
 	// must also agree on the keys (an exact anchor, say the date of birth,
 	// with similar names). It reports as one rule per band.
 	LSH *LSHSpec `json:"lsh,omitempty"`
+	// MaxBlockSize, when set, is this rule's own cap in place of the
+	// config's: a key that is near-unique per person (names) can take a
+	// low cap, so the names common in a large population do not make the
+	// run quadratic.
+	MaxBlockSize int `json:"max_block_size,omitempty"`
 
 	band int // which band of an LSH rule this is, once expanded
 }
@@ -272,6 +277,9 @@ func (c Config) Validate() error {
 			if slices.Contains(r.LSH.FieldList(), "") || r.LSH.Bands < 1 || r.LSH.BandBits < 1 || r.LSH.BandBits > 64 {
 				return fault.Errorf(fault.Invalid, "blocking rule %d: an lsh rule needs a field (or fields), bands >= 1 and band_bits from 1 to 64", i+1)
 			}
+		}
+		if r.MaxBlockSize < 0 {
+			return fault.Errorf(fault.Invalid, "blocking rule %s: max_block_size must not be negative", r.Label())
 		}
 		if len(r.Keys) == 0 && r.LSH == nil {
 			return fault.Errorf(fault.Invalid, "blocking rule %d has no keys", i+1)

@@ -19,6 +19,13 @@ var filterPairs = [][2]string{
 	{"bf_forename", "bf_postcode"},
 }
 
+// namesBlockCap caps blocks of forename and surname alone. One person's
+// records rarely number more (frequent A&E attenders), while a common name
+// in a county of a million and a half people holds thousands of records of
+// hundreds of people: blocking on it would propose ~10⁹ pairs, and the
+// other rules find those people by their date of birth.
+const namesBlockCap = 150
+
 // namesLSH is the fuzzy rule: the same date of birth and forename and
 // surname filters alike on one of 8 bands of 16 sampled bits, for names
 // mistyped on both sides.
@@ -47,8 +54,12 @@ func DefaultBlocking(fields []string) []link.BlockingRule {
 	}
 	for _, p := range filterPairs {
 		if has(p[0], p[1]) {
-			rules = append(rules, link.BlockingRule{Name: strings.TrimPrefix(p[0], "bf_") + "+" + strings.TrimPrefix(p[1], "bf_"),
-				Keys: []link.KeyPart{{Field: p[0], Raw: true}, {Field: p[1], Raw: true}}})
+			r := link.BlockingRule{Name: strings.TrimPrefix(p[0], "bf_") + "+" + strings.TrimPrefix(p[1], "bf_"),
+				Keys: []link.KeyPart{{Field: p[0], Raw: true}, {Field: p[1], Raw: true}}}
+			if p == [2]string{"bf_forename", "bf_surname"} {
+				r.MaxBlockSize = namesBlockCap
+			}
+			rules = append(rules, r)
 		}
 	}
 	if has("bf_dob", "bf_forename", "bf_surname") {
