@@ -1,12 +1,17 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 )
 
 // tableCache keeps published district tables by everything that
@@ -58,4 +63,59 @@ func (c *tableCache) put(key string, t *DistrictTable) {
 	cp := *t
 	cp.Values, cp.Notes = slices.Clone(t.Values), slices.Clone(t.Notes)
 	c.m[key] = &cp
+}
+
+// shippedIndicators are insight's named indicators, read from the binary
+// once (they cannot change while it runs).
+var shippedIndicators = sync.OnceValues(insight.Indicators)
+
+// findIndicator returns a shipped indicator by name, as
+// insight.FindIndicator does.
+func findIndicator(name string) (*insight.Indicator, error) {
+	all, err := shippedIndicators()
+	if err != nil {
+		return nil, err
+	}
+	if ind, ok := all[name]; ok {
+		return ind, nil
+	}
+	return insight.FindIndicator(name) // its error names the choices
+}
+
+// cached answers a named indicator from the tables already published,
+// computing it with compute only the first time. As for [tableCache], the
+// access decision is made and recorded first, for every request, with the
+// request the insight engine makes (its operation, the indicator's purpose,
+// exactly the datasets and columns it reads); a table is reused only for
+// the same threshold and the same state of the store (no new version,
+// opt-out, agreement change or linkage run since: [store.Store.Generation]).
+// A first view is decided twice, here and by the engine.
+func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, id string, ind *insight.Indicator, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
+	if n.Insight == nil || n.Insight.Store == nil || n.Insight.Gov == nil || ind.Purpose == "" {
+		return compute()
+	}
+	gen := n.Insight.Store.Generation() // before reading: a change meanwhile keys the table as stale
+	by := []string{insight.DimDistrict}
+	reads, err := n.Insight.IndicatorReads(ctx, ind, by)
+	if err != nil {
+		return nil, err
+	}
+	op := insight.OpAggregate
+	if ind.Cohort != "" {
+		op = insight.OpCohort
+	}
+	dec, err := n.Insight.Gov.Authorize(ctx, u, govern.Request{Operation: op, Purpose: ind.Purpose, Output: govern.Aggregate, Reads: reads})
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", id, strings.Join(by, ","), dec.Threshold, gen)
+	if t, ok := n.cache.get(key); ok {
+		return t, nil
+	}
+	t, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	n.cache.put(key, t)
+	return t, nil
 }

@@ -22,13 +22,16 @@ type NamedIndicators struct {
 	Insight *insight.Engine
 	County  *geo.County
 	Counts  Indicators
+
+	// cache keeps published tables (see [NamedIndicators.cached]).
+	cache tableCache
 }
 
 var _ Indicators = (*NamedIndicators)(nil)
 
 // Indicators lists the named indicators, then the record counts.
 func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
-	all, err := insight.Indicators()
+	all, err := shippedIndicators()
 	if err != nil {
 		return nil, err
 	}
@@ -57,10 +60,15 @@ func (n *NamedIndicators) Districts(ctx context.Context, u *govern.User, id, pur
 	if !ok {
 		return n.Counts.Districts(ctx, u, id, purpose)
 	}
-	ind, err := insight.FindIndicator(name)
+	ind, err := findIndicator(name)
 	if err != nil {
 		return nil, err
 	}
+	return n.cached(ctx, u, id, ind, func() (*DistrictTable, error) { return n.districts(ctx, u, id, ind) })
+}
+
+// districts computes a named indicator through the insight engine.
+func (n *NamedIndicators) districts(ctx context.Context, u *govern.User, id string, ind *insight.Indicator) (*DistrictTable, error) {
 	t, err := n.Insight.Indicator(ctx, u, ind, []string{insight.DimDistrict})
 	if err != nil {
 		return nil, err

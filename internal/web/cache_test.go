@@ -1,0 +1,90 @@
+package web
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/demo/demotest"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// TestNamedIndicatorCache views named indicators of a demo county again
+// and again: the table is computed once per state of the store, every
+// view is decided and audited, and a change (a suspended agreement, a new
+// linkage-relevant write) reaches the next view.
+func TestNamedIndicatorCache(t *testing.T) {
+	ctx := context.Background()
+	c := demotest.New(t, 1000, 8)
+	county, err := geo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
+	e := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, PopulationScale: 1000 / float64(county.Population())}
+	n := &NamedIndicators{Insight: e, County: county, Counts: &DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: e}}
+	log, err := c.Store.AuditLog(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accesses := func() int {
+		es, err := log.Entries(ctx, audit.Filter{Action: "access"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	analyst, admin := c.Summary.Staff["county.analyst"], c.Summary.Staff["county.admin"]
+	for _, name := range []string{"known-to-three-agencies", "domestic-abuse-victims"} { // a cohort and a dataset indicator
+		t.Run(name, func(t *testing.T) {
+			id := namedPrefix + name
+			ind, err := findIndicator(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			computed := 0
+			view := func() (*DistrictTable, error) {
+				return n.cached(ctx, analyst, id, ind, func() (*DistrictTable, error) {
+					computed++
+					return n.districts(ctx, analyst, id, ind)
+				})
+			}
+			first, err := view()
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := accesses()
+			for range 3 {
+				again, err := view()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(again.Values, first.Values) || again.Total != first.Total {
+					t.Fatalf("a cached view differs: %+v, want %+v", again, first)
+				}
+			}
+			if computed != 1 {
+				t.Errorf("computed %d times for 4 views of one state, want 1", computed)
+			}
+			if got := accesses() - before; got != 3 {
+				t.Errorf("3 cached views recorded %d access decisions, want 3", got)
+			}
+			if _, err := gov.ChangeAgreement(ctx, admin, ind.Purpose+"-demo", govern.ActionSuspend, "paused"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := view(); fault.Code(err) != fault.Forbidden {
+				t.Errorf("view after the agreement was suspended: %v, want forbidden", err)
+			}
+			if _, err := gov.ChangeAgreement(ctx, admin, ind.Purpose+"-demo", govern.ActionActivate, "resumed"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := view(); err != nil || computed != 2 {
+				t.Errorf("view after the agreement resumed: %v, computed %d times, want a fresh computation (2)", err, computed)
+			}
+		})
+	}
+}
