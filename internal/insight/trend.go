@@ -152,7 +152,7 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 			}
 			s.Points = append(s.Points, pt)
 		}
-		s.Test = testSeries(s.Points, res)
+		s.Test = testSeries(s.Points)
 		tr.Series = append(tr.Series, s)
 	}
 	compareSeries(tr.Series)
@@ -160,12 +160,17 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 	return tr
 }
 
-// testSeries runs the trend test on a series' published counts.
-func testSeries(points []Point, res *disclose.Result) TrendTest {
+// testSeries runs the trend test on a series' published counts. The
+// suppressed periods are not a random sample (most are small counts), so
+// leaving many out would bias the slope: with more than a quarter of the
+// periods suppressed there is no test.
+func testSeries(points []Point) TrendTest {
 	var x []float64
 	var y []int64
+	suppressed := 0
 	for _, p := range points {
 		if p.Count == disclose.Confidential {
+			suppressed++
 			continue
 		}
 		n, err := strconv.ParseInt(p.Count, 10, 64)
@@ -174,6 +179,9 @@ func testSeries(points []Point, res *disclose.Result) TrendTest {
 		}
 		t, _ := periodTime(p.Period)
 		x, y = append(x, t), append(y, n)
+	}
+	if 4*suppressed > len(points) {
+		return TrendTest{Method: "Poisson log-linear regression", Periods: len(y), Verdict: TooFewPeriods}
 	}
 	return PoissonTrend(x, y)
 }
@@ -199,7 +207,7 @@ func compareSeries(series []Series) {
 
 func trendNotes(res *disclose.Result, undated bool) []string {
 	notes := []string{"Counts below " + strconv.FormatInt(int64(res.Report.Threshold), 10) +
-		" are suppressed ([c]), with further cells where needed so that none can be worked out from totals; a suppressed period is left out of the trend test, never counted as 0.",
+		" are suppressed ([c]), with further cells where needed so that none can be worked out from totals; a suppressed period is left out of the trend test, never counted as 0, and a series with more than a quarter of its periods suppressed has no test.",
 		"Trend: a Poisson log-linear regression of the published counts on time; rising or falling when the 95% interval of the yearly rate ratio excludes 1 (widened, with Student's t, when counts vary more than chance)."}
 	if undated {
 		notes = append(notes, "Records without a date are in the totals but in no period.")

@@ -2,6 +2,7 @@ package insight
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -129,6 +130,36 @@ func TestSpanLevels(t *testing.T) {
 	for _, tt := range tests {
 		if got := strings.Join(spanLevels(tt.period, tt.levels, tt.bounds), ","); got != tt.want {
 			t.Errorf("spanLevels(%s, %v, %v) = %s, want %s", tt.period, tt.levels, tt.bounds, got, tt.want)
+		}
+	}
+}
+
+// TestSeriesLeavesOutSuppressed checks the test uses published counts
+// only and gives none when over a quarter of the periods are suppressed.
+func TestSeriesLeavesOutSuppressed(t *testing.T) {
+	series := func(counts ...string) []Point {
+		var ps []Point
+		for i, c := range counts {
+			ps = append(ps, Point{Period: strconv.Itoa(2015 + i), Count: c})
+		}
+		return ps
+	}
+	tests := []struct {
+		name    string
+		points  []Point
+		periods int
+		verdict string
+	}{
+		{"all published", series("100", "121", "146", "177"), 4, Rising},
+		{"one of four suppressed", series("100", "[c]", "146", "177"), 3, Rising},
+		{"two of six suppressed", series("100", "[c]", "[c]", "177", "214", "259"), 4, TooFewPeriods},
+		{"two of eight suppressed", series("100", "[c]", "[c]", "177", "214", "259", "314", "380"), 6, Rising},
+		{"published zeros count", series("0", "0", "0", "0"), 4, TooFewPeriods},
+	}
+	for _, tt := range tests {
+		got := testSeries(tt.points)
+		if got.Periods != tt.periods || got.Verdict != tt.verdict {
+			t.Errorf("%s: %d periods, %q; want %d, %q", tt.name, got.Periods, got.Verdict, tt.periods, tt.verdict)
 		}
 	}
 }
