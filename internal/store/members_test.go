@@ -82,6 +82,7 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 		{"filtered, less excluded", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, Where: where, Exclude: []string{"v1", "v2"}}},
 		{"with a sum", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, SumColumn: "days"}},
 		{"no grouping", store.AggregateSpec{}},
+		{"versions read together", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, Versions: []*catalog.Version{v, v}}},
 	}
 	for _, key := range []disclose.MemberKey{1, 0xfedcba9876543210} {
 		for _, tt := range tests {
@@ -96,6 +97,17 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 				got, err := st.RawAggregate(ctx, spec)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if tt.spec.Versions != nil {
+					seen := map[string]int{}
+					for _, id := range byIDs[0].IDs {
+						seen[id]++
+					}
+					for id, n := range seen {
+						if n != 2 {
+							t.Fatalf("one version read twice: %s counted %d times, want 2", id, n)
+						}
+					}
 				}
 				if len(got) != len(byIDs) || len(got) == 0 {
 					t.Fatalf("%d cells with digests, %d with ids", len(got), len(byIDs))
