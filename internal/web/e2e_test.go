@@ -185,7 +185,9 @@ func TestBrowser(t *testing.T) {
 			shot(t, dir, "04-linkage-form"),
 			chromedp.Click(`#linkage-form button[type=submit]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#linkage-job[data-state="done"]`, chromedp.ByQuery),
-			chromedp.Text(`#job-status`, &linkStatus, chromedp.ByQuery),
+			// Read by script, not by node id: the form post navigated, and a
+			// late document update would invalidate the ids chromedp holds.
+			chromedp.Evaluate(`document.getElementById('job-status').textContent`, &linkStatus),
 			shot(t, dir, "05-linkage-done"),
 			// The run's job lives on the server: a reload shows it again.
 			chromedp.Reload(),
@@ -202,7 +204,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(`#pair-1 form.decide`, chromedp.ByQuery),
 			chromedp.Click(`#pair-1 button[value="non-match"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#pair-1[data-decision="non-match"]`, chromedp.ByQuery),
-			chromedp.Text(`#pair-1 legend .decision`, &decision, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector('#pair-1 legend .decision').textContent`, &decision),
 			shot(t, dir, "07-linkage-review"),
 		}},
 		{"see a suppressed cell", []chromedp.Action{
