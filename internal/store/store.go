@@ -44,6 +44,12 @@ var _ catalog.Store = (*Store)(nil)
 // (80% of RAM) applies.
 const MemoryLimitEnv = "CIVICLINK_MEMORY_LIMIT"
 
+// maxIdleConns keeps connections for concurrent requests: with
+// database/sql's default of two, a server under 50 concurrent users
+// closes and reopens DuckDB connections all the time (a simple query then
+// costs about 1.5–2× as much; docs/benchmarks.md, web section).
+const maxIdleConns = 64
+
 // Open opens (creating if needed) the store at path and brings its schema up
 // to date. An empty path opens a private in-memory store.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -55,6 +61,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, openError(path, err)
 	}
+	db.SetMaxIdleConns(maxIdleConns)
 	if lim := os.Getenv(MemoryLimitEnv); lim != "" {
 		if _, err := db.ExecContext(ctx, `SET memory_limit = `+sqlQuote(lim)); err != nil {
 			db.Close()
