@@ -8,7 +8,7 @@ func init() {
 	truth := obj{"type": "object", "properties": obj{"precision": num, "recall": num, "f1": num, "bcubed_f1": num}}
 	versions := arr(obj{"type": "object", "properties": obj{"dataset": str(), "version": integer()}})
 	schemas["LinkageRun"] = obj{"type": "object", "properties": obj{
-		"id": integer(), "created_by": str(), "created_at": dateTime(), "datasets": versions, "purpose": str(),
+		"id": integer(), "created_by": str(), "created_at": dateTime(), "datasets": versions, "purpose": str(), "mode": str(), "parent_id": integer(),
 		"restricted": str(), "records": integer(), "entities": integer(), "matches": integer(), "threshold": num,
 		"estimate": estimate, "truth": truth,
 	}}
