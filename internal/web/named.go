@@ -43,6 +43,9 @@ func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
 	var out []Indicator
 	for _, name := range names {
 		ind := all[name]
+		if ind.VersionPeriod != "" {
+			continue // a county figure per version (DfT STATS19): nothing to map; its theme page has the trend
+		}
 		out = append(out, Indicator{ID: namedPrefix + name, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset})
 	}
 	more, err := n.Counts.Indicators(ctx)
