@@ -177,6 +177,7 @@ func (e *engine) block() (*blocking, error) {
 		} else {
 			b.keys[ri] = e.ruleKeys(rules[ri])
 		}
+		e.focusKeys(b.keys[ri])
 		reps[ri], blocks[ri] = e.groupRule(b, ri)
 		reps[ri].Rule = rules[ri].Label()
 		e.progress("block", int(done.Add(1)), len(rules))

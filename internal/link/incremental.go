@@ -81,6 +81,27 @@ func (e *engine) focused(a, b int32) bool {
 	return g == nil || g[a] < 0 || g[b] < 0
 }
 
+// focusKeys clears, in an incremental run, the keys that no record to
+// link holds, so that blocking sorts and enumerates only the blocks new
+// records fall in.
+func (e *engine) focusKeys(keys []uint64) {
+	g := e.con.group
+	if g == nil {
+		return
+	}
+	want := map[uint64]bool{}
+	for i, k := range keys {
+		if k != 0 && g[i] < 0 {
+			want[k] = true
+		}
+	}
+	for i, k := range keys {
+		if k != 0 && !want[k] {
+			keys[i] = 0
+		}
+	}
+}
+
 // reuse checks that a model from an earlier run fits this run's
 // comparisons and returns a copy to score with.
 func (e *engine) reuse(md *Model) (*Model, error) {
