@@ -71,8 +71,8 @@ func (s *Service) snapshot(ctx context.Context) (snap *snapshot, ok bool, err er
 	return snap, true, nil
 }
 
-// user returns a copy of the cached user with id, or ok false when the
-// store is not versioned.
+// cachedUser returns a copy of the cached user with id (found false if
+// there is none), or ok false when the store is not versioned.
 func (s *Service) cachedUser(ctx context.Context, id string) (u *User, found, ok bool, err error) {
 	snap, ok, err := s.snapshot(ctx)
 	if !ok || err != nil {
