@@ -10,11 +10,17 @@ import (
 
 // diceCmp levels per-field Bloom-filter encodings (base64, as clkhash
 // writes them) by Dice coefficient at or above each threshold. It is how
-// encoded names and dates are compared without seeing them.
+// encoded names and dates are compared without seeing them. With TF, an
+// exact level (identical filters: the same value) comes first, so agreeing
+// on a common name's filter counts for less than on a rare one's.
 type diceCmp struct {
 	coded
 	enc        *dice.Encodings
 	thresholds []float64
+	// first is the level of the first threshold: 2 when an exact level
+	// (identical filters, so the same value) comes first for
+	// term-frequency adjustment, else 1.
+	first int
 }
 
 func newDice(spec ComparisonSpec, col *Column) (Comparer, error) {
@@ -38,6 +44,9 @@ func newDice(spec ComparisonSpec, col *Column) (Comparer, error) {
 		return nil, fault.Wrap(err, fault.Invalid, "comparison %s: %s", spec.Label(), fault.Message(err))
 	}
 	labels := []string{"null"}
+	if spec.TF {
+		labels = append(labels, "exact")
+	}
 	for i, t := range th {
 		if t > 1 || (i > 0 && t >= th[i-1]) {
 			return nil, fault.Errorf(fault.Invalid, "comparison %s: Dice thresholds must be at most 1 and decreasing, got %v", spec.Label(), th)
@@ -46,10 +55,14 @@ func newDice(spec ComparisonSpec, col *Column) (Comparer, error) {
 	}
 	levels := make([]Level, 0, len(labels)+1)
 	for _, l := range labels {
-		levels = append(levels, Level{Label: l})
+		levels = append(levels, Level{Label: l, Exact: l == "exact"})
 	}
 	levels = append(levels, Level{Label: "else"})
-	return &diceCmp{coded{col, levels}, enc, th}, nil
+	first := 1
+	if spec.TF {
+		first = 2
+	}
+	return &diceCmp{coded{col, levels}, enc, th, first}, nil
 }
 
 func (c *diceCmp) Compare(a, b int) int {
@@ -60,11 +73,13 @@ func (c *diceCmp) Compare(a, b int) int {
 	s := 1.0
 	if ca != cb {
 		s = dice.Score(c.enc, int(ca-1), c.enc, int(cb-1))
+	} else if c.first == 2 {
+		return 1
 	}
 	for i, t := range c.thresholds {
 		if s >= t {
-			return 1 + i
+			return c.first + i
 		}
 	}
-	return 1 + len(c.thresholds)
+	return c.first + len(c.thresholds)
 }

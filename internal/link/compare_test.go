@@ -66,15 +66,24 @@ func TestComparisonLevels(t *testing.T) {
 
 func TestDiceComparison(t *testing.T) {
 	// 16-bit filters: AAAA... identical, 0xF0F0 vs 0xF0F1 share 8 of 9+8 bits.
-	tests := []struct{ a, b, want string }{
-		{"8PA=", "8PA=", "dice>=0.9"},
-		{"8PA=", "8PE=", "dice>=0.9"},
-		{"8PA=", "DwA=", "else"},
-		{"", "8PA=", "null"},
+	// With TF an exact level (identical filters) comes first.
+	tests := []struct {
+		a, b string
+		tf   bool
+		want string
+	}{
+		{"8PA=", "8PA=", false, "dice>=0.9"},
+		{"8PA=", "8PE=", false, "dice>=0.9"},
+		{"8PA=", "DwA=", false, "else"},
+		{"", "8PA=", false, "null"},
+		{"8PA=", "8PA=", true, "exact"},
+		{"8PA=", "8PE=", true, "dice>=0.9"},
+		{"8PA=", "DwA=", true, "else"},
+		{"", "8PA=", true, "null"},
 	}
 	for _, tt := range tests {
-		if got := levelOf(t, ComparisonSpec{Kind: "dice", Bits: 16}, tt.a, tt.b); got != tt.want {
-			t.Errorf("dice(%s, %s) = %q, want %q", tt.a, tt.b, got, tt.want)
+		if got := levelOf(t, ComparisonSpec{Kind: "dice", Bits: 16, TF: tt.tf}, tt.a, tt.b); got != tt.want {
+			t.Errorf("dice(%s, %s) tf=%v = %q, want %q", tt.a, tt.b, tt.tf, got, tt.want)
 		}
 	}
 }

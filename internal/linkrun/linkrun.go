@@ -216,7 +216,8 @@ func DefaultConfig(datasets []link.Dataset) link.Config {
 			if !ok {
 				th = []float64{0.9, 0.7}
 			}
-			cfg.Comparisons = append(cfg.Comparisons, link.ComparisonSpec{Name: strings.TrimPrefix(f, "bf_"), Field: f, Kind: "dice", Raw: true, Bits: filterBits(datasets, f), Thresholds: th})
+			cfg.Comparisons = append(cfg.Comparisons, link.ComparisonSpec{Name: strings.TrimPrefix(f, "bf_"), Field: f, Kind: "dice", Raw: true, Bits: filterBits(datasets, f), Thresholds: th,
+				TF: f == "bf_forename" || f == "bf_surname"}) // an exact level, worth less on a common name
 		case f == "tok_nhs":
 			cfg.Comparisons = append(cfg.Comparisons, link.ComparisonSpec{Name: "nhs_number", Field: f, Kind: "exact", Raw: true})
 		}
