@@ -89,3 +89,46 @@ func districtCodes(e *insight.Engine, res *disclose.Result) []string {
 func districtRate(code, name string, c insight.RateCell) DistrictRate {
 	return DistrictRate{Code: code, Name: name, Count: c.Count, Rate: c.Rate, VsCounty: c.VsCounty, Suppressed: c.Count == disclose.Confidential}
 }
+
+// CohortFigure is a related cohort's size: the county's count and rate
+// and how many districts are suppressed, or why it cannot be shown.
+type CohortFigure struct {
+	ThemeCohort
+	County     *DistrictRate `json:"county,omitempty"`
+	Suppressed int           `json:"suppressed_districts"`
+	Error      string        `json:"error,omitempty"`
+}
+
+// cohortFigures counts a theme's cohorts by district for u, each through
+// the engine's governed, disclosure-controlled cohort table.
+func cohortFigures(ctx context.Context, e *insight.Engine, u *govern.User, cohorts []ThemeCohort) ([]CohortFigure, error) {
+	var out []CohortFigure
+	for _, tc := range cohorts {
+		f := CohortFigure{ThemeCohort: tc}
+		c, err := insight.FindCohort(tc.Name)
+		if err != nil {
+			return nil, err
+		}
+		res, err := e.CohortTable(ctx, u, insight.CohortQuery{Cohort: c, By: []string{insight.DimDistrict}})
+		switch fault.Code(err) {
+		case "":
+		case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
+			f.Error = fault.Message(err)
+			out = append(out, f)
+			continue
+		default:
+			return nil, err
+		}
+		for _, cell := range insight.DistrictRates(res, e.Geo, e.PopulationScale) {
+			switch {
+			case cell.Levels[0] == disclose.TotalLevel:
+				r := districtRate(disclose.TotalLevel, insight.CountyName, cell)
+				f.County = &r
+			case cell.Count == disclose.Confidential:
+				f.Suppressed++
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

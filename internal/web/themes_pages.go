@@ -31,7 +31,8 @@ func (s *Server) pageThemes(w http.ResponseWriter, r *http.Request) error {
 
 // pageTheme shows one indicator of a theme (?indicator=, default the
 // first): its district map with the comparison table, its trend chart
-// (?period=) with the same figures as tables, and the theme's cohorts.
+// (?period=) with the same figures as tables, and the theme's cohorts,
+// counted on request (?cohorts=show: a linked query per cohort).
 // Figures the user may not see are replaced by the reason.
 func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.insightEngine()
@@ -76,6 +77,11 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		data["TrendError"] = fault.Message(err)
 	default:
 		return err
+	}
+	if r.URL.Query().Get("cohorts") == "show" {
+		if data["CohortFigures"], err = cohortFigures(r.Context(), e, u, sum.Cohorts); err != nil {
+			return err
+		}
 	}
 	s.render(w, r, http.StatusOK, "theme", data)
 	return nil
