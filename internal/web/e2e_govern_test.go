@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -14,7 +16,7 @@ func signInAs(user string) []chromedp.Action {
 		chromedp.WaitVisible(`#user`, chromedp.ByQuery),
 		chromedp.SendKeys(`#user`, user, chromedp.ByQuery),
 		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
-		chromedp.Submit(`#password`, chromedp.ByQuery),
+		through(chromedp.Submit(`#password`, chromedp.ByQuery)),
 		chromedp.WaitVisible(`form.signout`, chromedp.ByQuery),
 	}
 }
@@ -22,9 +24,41 @@ func signInAs(user string) []chromedp.Action {
 // signOut signs out through the header's button.
 func signOut() chromedp.Action {
 	return chromedp.Tasks{
-		chromedp.Click(`form.signout button`, chromedp.ByQuery),
+		clickThrough(`form.signout button`),
 		chromedp.WaitVisible(`#user`, chromedp.ByQuery),
 	}
+}
+
+// through runs act, which submits a form or follows a link, and waits until
+// the next page has loaded. Waiting for an element alone is not enough: the
+// old page may still be showing one, and reading it while the document is
+// replaced fails with "could not find node".
+func through(act chromedp.Action) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`window.__civiclinkOld = true`, nil),
+		act,
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			// Evaluate fails while the old document's context goes away;
+			// keep asking until the new page answers.
+			for {
+				var loaded bool
+				err := chromedp.Evaluate(`!window.__civiclinkOld && document.readyState === 'complete'`, &loaded).Do(ctx)
+				if err == nil && loaded {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("waiting for the next page: %w (last: %v)", ctx.Err(), err)
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
+	}
+}
+
+// clickThrough clicks sel and waits for the page it leads to.
+func clickThrough(sel string) chromedp.Action {
+	return through(chromedp.Click(sel, chromedp.ByQuery))
 }
 
 // TestBrowserGovernance walks governance as people would, in a real
@@ -59,7 +93,7 @@ func TestBrowserGovernance(t *testing.T) {
 			chromedp.SetValue(`#basis-police`, "uk-gdpr-6-1-e", chromedp.ByQuery),
 			chromedp.SetValue(`#basis-county`, "uk-gdpr-6-1-e", chromedp.ByQuery),
 			shot(t, dir, "govern-01-agreement-form"),
-			chromedp.Submit(`#a-id`, chromedp.ByQuery),
+			through(chromedp.Submit(`#a-id`, chromedp.ByQuery)),
 			chromedp.WaitVisible(`#agreement-status`, chromedp.ByQuery),
 			shot(t, dir, "govern-02-agreement-draft"),
 			signOut(),
@@ -67,7 +101,7 @@ func TestBrowserGovernance(t *testing.T) {
 		{"data owner approves", append(append([]chromedp.Action{chromedp.Navigate(base + "/agreements/dsa-e2e")}, signInAs(ownerID)...),
 			chromedp.Navigate(base+"/agreements/dsa-e2e"),
 			chromedp.WaitVisible(`#action-approve`, chromedp.ByQuery),
-			chromedp.Click(`#action-approve button`, chromedp.ByQuery),
+			clickThrough(`#action-approve button`),
 			chromedp.WaitVisible(`#approvals`, chromedp.ByQuery),
 			chromedp.Text(`#approvals td.approver`, &approver, chromedp.ByQuery),
 			chromedp.Text(`#agreement-status`, &agreementStatus, chromedp.ByQuery),
@@ -84,9 +118,9 @@ func TestBrowserGovernance(t *testing.T) {
 			shot(t, dir, "govern-05-output-findings"),
 			chromedp.Click(`#check-form input[value="approve"]`, chromedp.ByQuery),
 			chromedp.SendKeys(`#check-note`, "no residual risk", chromedp.ByQuery),
-			chromedp.Click(`#check-form button`, chromedp.ByQuery),
+			clickThrough(`#check-form button`),
 			chromedp.WaitVisible(`#release-form`, chromedp.ByQuery),
-			chromedp.Click(`#release-form button`, chromedp.ByQuery),
+			clickThrough(`#release-form button`),
 			chromedp.WaitVisible(`#exports`, chromedp.ByQuery),
 			chromedp.Text(`#output-status`, &outputStatus, chromedp.ByQuery),
 			chromedp.Text(`#released-by`, &releasedBy, chromedp.ByQuery),
