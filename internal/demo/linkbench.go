@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -96,13 +97,9 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 	}
 	run := func(kind string, read func(string) (link.Dataset, error), cfgOf func([]link.Dataset) link.Config) (*LinkBenchRun, error) {
 		t0 := time.Now()
-		var ds []link.Dataset
-		for _, id := range names {
-			d, err := read(id)
-			if err != nil {
-				return nil, fmt.Errorf("dataset %s: %w", id, err)
-			}
-			ds = append(ds, d)
+		ds, err := readAll(names, read)
+		if err != nil {
+			return nil, err
 		}
 		truth, err := readTruth(filepath.Join(m.Dir, "truth.csv"), ds)
 		if err != nil {
@@ -212,6 +209,26 @@ func prepareCounty(ctx context.Context, o LinkBenchOptions) (*synth.Manifest, er
 		}
 	}
 	return m, os.WriteFile(done, nil, 0o600)
+}
+
+// readAll reads the named datasets side by side (the largest, A&E, is most
+// of the records, so the rest are read while it is).
+func readAll(names []string, read func(string) (link.Dataset, error)) ([]link.Dataset, error) {
+	ds := make([]link.Dataset, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, id := range names {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ds[i], errs[i] = read(id); errs[i] != nil {
+				errs[i] = fmt.Errorf("dataset %s: %w", id, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return ds, errors.Join(errs...)
 }
 
 // csvTable reads a CSV's header and calls row for every record, with the
