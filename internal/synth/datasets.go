@@ -175,7 +175,7 @@ var datasets = []*dataset{
 		emit: emitRoad},
 	// Last, so that adding it left every other dataset's records as they were.
 	{id: "activity_assessments", partner: "nhs", name: "Physical activity assessments (NHS Health Check)", prefix: "PA",
-		about:    "GP Physical Activity Questionnaire results from NHS Health Checks of adults aged 40 to 74, shared as counts' raw material: no identifiers, age in bands. Inactive is a sedentary job and no exercise or cycling.",
+		about:    "GP Physical Activity Questionnaire results from NHS Health Checks of adults aged 40 to 74, shared without identifiers (age in bands), so not linked. Inactive is a sedentary job and no exercise or cycling.",
 		defaults: DatasetSettings{RateScale: 1, ErrorScale: 0},
 		columns: cols(
 			c("assessment_date", catalog.TypeDate, catalog.RoleEventDate, ""),
