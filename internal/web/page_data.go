@@ -171,6 +171,10 @@ func (s *Server) pageJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if j.Kind == jobLinkage {
+		http.Redirect(w, r, "/linkage/jobs/"+j.ID, http.StatusSeeOther)
+		return nil
+	}
 	s.render(w, r, http.StatusOK, "job", map[string]any{"Title": "Upload " + j.File, "Job": j, "JobJSON": jsonAttr(j)})
 	return nil
 }
