@@ -57,7 +57,7 @@ func TestReviewDecisionsBecomeLabels(t *testing.T) {
 		t.Fatalf("review list of %d pairs at threshold %v, want at least 10 at %v", len(list.Pairs), list.Threshold, first.Link.Threshold)
 	}
 	ents := entities(t, st, first.Run.ID)
-	apart := pickPair(t, st, list, ents, true)    // linked: the reviewer says no
+	apart := pickPair(t, st, list, ents, true)     // linked: the reviewer says no
 	together := pickPair(t, st, list, ents, false) // not linked: the reviewer says yes
 	blob, _ := json.Marshal(list.Pairs)
 	t.Logf("threshold %.4f; first pair %+v", list.Threshold, list.Pairs[0])
