@@ -64,12 +64,22 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 			}
 		}
 		key := o.Auditor.key
-		pops = c.digests(t, func(c Cell) *Digest {
+		of := func(c Cell) *Digest {
 			if c.Members != nil {
 				return c.Members
 			}
 			return DigestOf(key, c.IDs)
-		})
+		}
+		pops = c.digests(t, of)
+		if c.needBuckets(o.Auditor, o.Dataset, pops) {
+			if t.FillMembers == nil {
+				return nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
+			}
+			if err := t.FillMembers(ctx); err != nil {
+				return nil, fault.Wrap(err, fault.Internal, "cannot digest the cells' populations for the differencing check; the figures are withheld")
+			}
+			pops = c.digests(t, of)
+		}
 		c.differencing(o.Auditor, o.Dataset, pops, "its population")
 		if hasBases(t) {
 			bases = c.digests(t, func(c Cell) *Digest { return DigestOf(key, c.Base) })
@@ -145,6 +155,18 @@ func (c *control) digests(t *Table, of func(Cell) *Digest) []*Digest {
 	}
 	c.g.eachSum(func(tot, e int) { ds[tot].Add(ds[e]) })
 	return ds
+}
+
+// needBuckets reports whether a cell shown so far has a digest without
+// buckets that must be compared closely or recorded. The caller holds
+// a.mu.
+func (c *control) needBuckets(a *Auditor, key string, ds []*Digest) bool {
+	for e, d := range ds {
+		if !c.suppressed(e) && !d.Bucketed() && a.needsBuckets(key, d, int(c.th)) {
+			return true
+		}
+	}
+	return false
 }
 
 // differencing withholds cells whose population (what says which) differs

@@ -103,6 +103,32 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 	return int(best)
 }
 
+// needsBuckets reports whether d, a digest without buckets, must get them:
+// it would be recorded as a new release, or a released cell of nearly its
+// size holds another population. The caller holds a.mu.
+func (a *Auditor) needsBuckets(dataset string, d *Digest, limit int) bool {
+	if d.Units == 0 {
+		return false
+	}
+	r := a.byKey[dataset]
+	if r == nil || !r.seen[[2]uint64{d.Units, d.Sum}] {
+		return true
+	}
+	lim := uint64(max(limit, 1))
+	lo := uint64(1)
+	if d.Units >= lim {
+		lo = d.Units - lim + 1
+	}
+	for u := lo; u < d.Units+lim; u++ {
+		for _, j := range r.byUnits[u] {
+			if !same(d, r.cells[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // record remembers d as released for dataset. The caller holds a.mu.
 func (a *Auditor) record(dataset string, d *Digest) {
 	if d.Units == 0 {

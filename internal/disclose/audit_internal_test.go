@@ -1,6 +1,7 @@
 package disclose
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -172,4 +173,72 @@ func randomIDs(rng *rand.Rand, universe, n int) []string {
 		out[i] = fmt.Sprint("r", rng.IntN(universe))
 	}
 	return out
+}
+
+// TestFillMembersOnlyWhenNeeded gives Apply digests without buckets, as the
+// store makes them, and counts how often it asks for the buckets: for a
+// first release (to record them), never for a repeat, and again for a
+// table with a cell of nearly a released cell's size but other members —
+// which it then withholds exactly when the members differ by a few.
+func TestFillMembersOnlyWhenNeeded(t *testing.T) {
+	ids := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return out
+	}
+	a := NewAuditor()
+	table := func(cells ...[]string) (*Table, *int) {
+		levels := make([]string, len(cells))
+		for i := range levels {
+			levels[i] = fmt.Sprint("L", i)
+		}
+		tab := NewTable("count", Dim{Name: "d", Levels: levels})
+		for i, c := range cells {
+			full := DigestOf(a.key, c)
+			tab.Cells[i] = Cell{Count: int64(len(c)), Members: &Digest{Units: full.Units, Sum: full.Sum}}
+		}
+		calls := 0
+		tab.FillMembers = func(context.Context) error {
+			calls++
+			for i, c := range cells {
+				tab.Cells[i].Members = DigestOf(a.key, c)
+			}
+			return nil
+		}
+		return tab, &calls
+	}
+	o := Options{Dataset: "d", Auditor: a}
+	apply := func(tab *Table) *Result {
+		t.Helper()
+		r, err := Apply(context.Background(), tab, Policy{}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	x, y := ids("x", 40), ids("y", 60)
+	tab, calls := table(x, y)
+	apply(tab)
+	if *calls != 1 {
+		t.Errorf("first release: %d calls for buckets, want 1", *calls)
+	}
+	tab, calls = table(x, y)
+	if r := apply(tab); *calls != 0 || r.Cells[0].Status.Suppressed() {
+		t.Errorf("repeat: %d calls for buckets (want 0), first cell %s", *calls, r.Cells[0].Status)
+	}
+	tab, calls = table(x[1:], ids("z", 60))
+	r := apply(tab)
+	if *calls != 1 {
+		t.Errorf("near-size cells: %d calls for buckets, want 1", *calls)
+	}
+	if !r.Cells[0].Status.Suppressed() {
+		t.Error("a cell one short of a released one was published")
+	}
+	for _, f := range r.Report.Findings {
+		if f.Rule == RuleDifferencing && len(f.Levels) == 1 && f.Levels[0] == "L1" {
+			t.Error("a cell of the same size as a released one but other people was withheld for differencing")
+		}
+	}
 }

@@ -74,11 +74,18 @@ var MemberHashProbes = []string{"", "a", "r0000001", "r00000012", "POL-2018-0001
 type Digest struct {
 	Units uint64
 	Sum   uint64
-	// N and S are per-bucket units and hash sums. A digest read from a
-	// release record made before digests existed has none (Legacy).
+	// N and S are per-bucket units and hash sums. They may be left nil
+	// when the digest is made (a unit count and sum are cheaper to compute
+	// where the records are): [Apply] asks the table's FillMembers for them
+	// only when a comparison or the release record needs them. A digest
+	// read from a release record made before digests existed has none and
+	// is Legacy.
 	N, S   *[Buckets]uint64
 	Legacy bool
 }
+
+// Bucketed reports whether d has its per-bucket figures.
+func (d *Digest) Bucketed() bool { return d.N != nil }
 
 // NewDigest returns an empty digest with its buckets.
 func NewDigest() *Digest {
@@ -102,10 +109,14 @@ func (d *Digest) AddBucket(b int, n, s uint64) {
 	d.S[b] += s
 }
 
-// Add adds o's units to d.
+// Add adds o's units to d. The sum has buckets only if both had.
 func (d *Digest) Add(o *Digest) {
 	d.Units += o.Units
 	d.Sum += o.Sum
+	if d.N == nil || o.N == nil {
+		d.N, d.S = nil, nil
+		return
+	}
 	for b := range Buckets {
 		d.N[b] += o.N[b]
 		d.S[b] += o.S[b]
@@ -136,9 +147,10 @@ func same(a, b *Digest) bool {
 // The bound is never above the true difference, so a pair closer than the
 // threshold is always caught; it falls below the truth only when units of
 // both differences share a bucket with equal counts (see docs/disclosure.md).
-// Against a legacy digest only the unit counts are known.
+// Against a legacy digest, or one without buckets, only the unit counts
+// are known.
 func differenceAtLeast(a, b *Digest) uint64 {
-	if a.Legacy || b.Legacy {
+	if a.N == nil || b.N == nil {
 		return max(absDiff(a.Units, b.Units), 1)
 	}
 	var lb uint64
@@ -162,8 +174,8 @@ func absDiff(a, b uint64) uint64 {
 // MarshalBinary encodes the digest compactly: units, sum, then each
 // non-empty bucket as its index, units (varint) and sum.
 func (d *Digest) MarshalBinary() ([]byte, error) {
-	if d.Legacy {
-		return nil, fmt.Errorf("a legacy digest is not written back")
+	if d.N == nil {
+		return nil, fmt.Errorf("a digest without buckets is not recorded")
 	}
 	out := binary.AppendUvarint(nil, d.Units)
 	out = binary.LittleEndian.AppendUint64(out, d.Sum)

@@ -11,6 +11,7 @@
 package disclose
 
 import (
+	"context"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -61,7 +62,8 @@ type Cell struct {
 	IDs []string
 	// Members, instead of IDs, is the digest of the ids (see [Digest]),
 	// computed where the records are so that millions of ids need not be
-	// moved; it must be made with the [Auditor]'s [MemberKey].
+	// moved; it must be made with the [Auditor]'s [MemberKey]. It may come
+	// without buckets if the table has FillMembers.
 	Members *Digest
 	// Base, optional, holds the ids of every unit the query ranged over
 	// for this cell before the counted condition: for "flagged people in
@@ -86,6 +88,11 @@ type Table struct {
 	// SumName, when set, names a magnitude summed per cell; the table then
 	// publishes the sum and mean beside the count.
 	SumName string
+	// FillMembers, when set, replaces the cells' bucketless Members with
+	// complete digests. [Apply] calls it at most once, and only when a
+	// cell's population must be compared with a released one of nearly its
+	// size or recorded as newly released; a repeated table needs neither.
+	FillMembers func(ctx context.Context) error
 
 	index []map[string]int
 }

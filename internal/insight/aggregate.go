@@ -112,6 +112,9 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if err != nil {
 		return nil, err
 	}
+	if spec.Members != nil {
+		t.FillMembers = e.fillMembers(spec, plan, t)
+	}
 	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo, DP: q.DP}
 	return disclose.Apply(ctx, t, p, disclose.Options{
 		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,

@@ -61,9 +61,19 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 	if spec.Members != nil {
 		return s.memberAggregate(ctx, spec)
 	}
-	q, args, err := aggregateSQL(spec)
+	return s.rawAggregate(ctx, spec, "")
+}
+
+// rawAggregate runs spec; memberSum, when not empty, is an extra column
+// (with the member key as its first argument) giving each cell's hash sum,
+// returned as a digest without buckets.
+func (s *Store) rawAggregate(ctx context.Context, spec AggregateSpec, memberKey string) ([]AggregateRow, error) {
+	q, args, err := aggregateSQL(spec, memberKey != "")
 	if err != nil {
 		return nil, err
+	}
+	if memberKey != "" {
+		args = append([]any{memberKey}, args...)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -77,11 +87,15 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 		var r AggregateRow
 		var sum sql.NullFloat64
 		var top, ids any
-		dest := make([]any, 0, n+4)
+		var memberSum uint64
+		dest := make([]any, 0, n+5)
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
 		dest = append(dest, &r.Count, &sum, &top, &ids)
+		if memberKey != "" {
+			dest = append(dest, &memberSum)
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
@@ -100,12 +114,20 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 				r.IDs = append(r.IDs, s)
 			}
 		}
+		if memberKey != "" {
+			r.Members = &disclose.Digest{Units: uint64(r.Count), Sum: memberSum}
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-func aggregateSQL(spec AggregateSpec) (string, []any, error) {
+// hashSum is the SQL of a cell's member hash sum modulo 2⁶⁴.
+func hashSum(h string) string {
+	return "CAST(sum(" + h + ") % CAST('18446744073709551616' AS HUGEINT) AS UBIGINT)"
+}
+
+func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
 	var sel, group []string
 	for _, g := range spec.By {
 		e, err := groupExpr(spec.Schema, g)
@@ -131,7 +153,15 @@ func aggregateSQL(spec AggregateSpec) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	q := "SELECT " + strings.Join(append(sel, "count(*)", sum, ids), ", ") + " FROM " + from
+	cols := append(sel, "count(*)", sum, ids)
+	if memberSum {
+		id, ok := spec.Schema.RecordID()
+		if !ok {
+			return "", nil, fault.Errorf(fault.Invalid, "a dataset without a record-id column has no member digests")
+		}
+		cols = append(cols, hashSum(memberHashSQL(id.Name)))
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + from
 	if len(group) > 0 {
 		q += " GROUP BY " + strings.Join(group, ", ") + " ORDER BY " + strings.Join(group, ", ")
 	}

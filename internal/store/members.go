@@ -43,15 +43,15 @@ func (s *Store) memberHashAgrees(ctx context.Context, key disclose.MemberKey) (b
 	return n == len(disclose.MemberHashProbes), rows.Err()
 }
 
-// memberAggregate runs spec with a population digest per cell. The digests
-// are made in the database, one row per cell and hash bucket, so that no
-// record id is moved; should this DuckDB hash differently from
+// memberAggregate runs spec with a population digest per cell: the unit
+// count and hash sum, computed in the same scan as the counts, so that no
+// record id is moved; [Store.CellBuckets] adds the buckets when the
+// auditor needs them. Should this DuckDB hash differently from
 // disclose.MemberKey.Hash, the ids are fetched and digested here instead.
 func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
 	key := *spec.Members
 	spec.Members = nil
-	id, ok := spec.Schema.RecordID()
-	if !ok {
+	if _, ok := spec.Schema.RecordID(); !ok {
 		return s.RawAggregate(ctx, spec) // no ids: the report says the audit could not run
 	}
 	agrees, err := s.memberHashAgrees(ctx, key)
@@ -66,57 +66,63 @@ func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]Aggr
 		}
 		return rows, err
 	}
-	digests, order, err := s.cellDigests(ctx, spec, id.Name, key)
-	if err != nil {
-		return nil, err
-	}
-	if spec.SumColumn == "" {
-		out := make([]AggregateRow, len(order))
-		for i, k := range order {
-			d := digests[k]
-			out[i] = AggregateRow{Keys: splitKey(k, len(spec.By)), Count: int64(d.Units), Members: d}
-		}
-		return out, nil
-	}
-	rows, err := s.RawAggregate(ctx, spec)
-	for i := range rows {
-		if d := digests[strings.Join(rows[i].Keys, "\x00")]; d != nil {
-			rows[i].Members = d
-		} else {
-			rows[i].Members = disclose.NewDigest()
-		}
-	}
-	return rows, err
+	return s.rawAggregate(ctx, spec, strconv.FormatUint(uint64(key), 10))
 }
 
-// cellDigests returns each cell's digest by its keys joined with NUL, and
-// the keys in order.
-func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) (map[string]*disclose.Digest, []string, error) {
+// CellBuckets returns the complete population digest of each cell of spec
+// (which must ask for Members), by the cell's keys joined with NUL: one
+// database row per cell and hash bucket, so still no record id is moved.
+func (s *Store) CellBuckets(ctx context.Context, spec AggregateSpec) (map[string]*disclose.Digest, error) {
+	if spec.Members == nil {
+		return nil, fault.Errorf(fault.Internal, "cell digests need a member key")
+	}
+	key := *spec.Members
+	spec.Members, spec.SumColumn = nil, ""
+	id, ok := spec.Schema.RecordID()
+	if !ok {
+		return nil, fault.Errorf(fault.Invalid, "a dataset without a record-id column has no member digests")
+	}
+	agrees, err := s.memberHashAgrees(ctx, key)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot check the database's hash for the differencing audit")
+	}
+	if !agrees {
+		spec.IDs = true
+		rows, err := s.RawAggregate(ctx, spec)
+		out := map[string]*disclose.Digest{}
+		for _, r := range rows {
+			out[strings.Join(r.Keys, "\x00")] = disclose.DigestOf(key, r.IDs)
+		}
+		return out, err
+	}
+	return s.cellDigests(ctx, spec, id.Name, key)
+}
+
+// cellDigests returns each cell's digest by its keys joined with NUL.
+func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) (map[string]*disclose.Digest, error) {
 	var sel, names []string
 	for i, g := range spec.By {
 		e, err := groupExpr(spec.Schema, g)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		k := "k" + strconv.Itoa(i)
 		sel, names = append(sel, "CAST("+e+" AS VARCHAR) AS "+k), append(names, k)
 	}
 	from, args, err := spec.fromWhere()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	inner := "SELECT " + strings.Join(append(sel, memberHashSQL(idCol)+" AS h"), ", ") + " FROM " + from
 	group := strings.Join(append(names, "b"), ", ")
-	q := "SELECT " + group + ", count(*), CAST(sum(h) % CAST('18446744073709551616' AS HUGEINT) AS UBIGINT) FROM (SELECT *, h >> 57 AS b FROM (" +
-		inner + ")) GROUP BY " + group + " ORDER BY " + group
+	q := "SELECT " + group + ", count(*), " + hashSum("h") + " FROM (SELECT *, h >> 57 AS b FROM (" + inner + ")) GROUP BY " + group
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.datasetID())
+		return nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.datasetID())
 	}
 	defer rows.Close()
 	out := map[string]*disclose.Digest{}
-	var order []string
 	keys := make([]sql.NullString, len(spec.By))
 	var b, n, sum uint64
 	dest := make([]any, 0, len(keys)+3)
@@ -127,7 +133,7 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 	parts := make([]string, len(keys))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for i, k := range keys {
 			parts[i] = k.String
@@ -137,16 +143,8 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 		if d == nil {
 			d = disclose.NewDigest()
 			out[k] = d
-			order = append(order, k)
 		}
 		d.AddBucket(int(b), n, sum)
 	}
-	return out, order, rows.Err()
-}
-
-func splitKey(k string, n int) []string {
-	if n == 0 {
-		return nil
-	}
-	return strings.Split(k, "\x00")
+	return out, rows.Err()
 }

@@ -109,6 +109,13 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 						}
 					}
 				}
+				buckets, err := st.CellBuckets(ctx, spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(buckets) != len(got) {
+					t.Fatalf("%d cells with buckets, %d without", len(buckets), len(got))
+				}
 				if len(got) != len(byIDs) || len(got) == 0 {
 					t.Fatalf("%d cells with digests, %d with ids", len(got), len(byIDs))
 				}
@@ -117,8 +124,12 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 					if strings.Join(r.Keys, "|") != strings.Join(byIDs[i].Keys, "|") || r.Count != byIDs[i].Count {
 						t.Fatalf("cell %d: %v count %d, want %v count %d", i, r.Keys, r.Count, byIDs[i].Keys, byIDs[i].Count)
 					}
-					if r.Members == nil || r.Members.Units != want.Units || r.Members.Sum != want.Sum || *r.Members.N != *want.N || *r.Members.S != *want.S {
-						t.Errorf("cell %v: the database's digest differs from the ids'", r.Keys)
+					if r.Members == nil || r.Members.Units != want.Units || r.Members.Sum != want.Sum {
+						t.Fatalf("cell %v: the database's units and sum differ from the ids'", r.Keys)
+					}
+					full := buckets[strings.Join(r.Keys, "\x00")]
+					if full == nil || full.Units != want.Units || full.Sum != want.Sum || *full.N != *want.N || *full.S != *want.S {
+						t.Errorf("cell %v: the database's bucketed digest differs from the ids'", r.Keys)
 					}
 					if r.IDs != nil {
 						t.Errorf("cell %v: ids left the database", r.Keys)
@@ -149,7 +160,8 @@ func TestDigestAuditCatchesDifferencingAcrossRestart(t *testing.T) {
 				a = disclose.NewAuditor()
 			}
 			key := a.MemberKey()
-			rows, err := st.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "district"}}, Exclude: exclude, Members: &key})
+			spec := store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "district"}}, Exclude: exclude, Members: &key}
+			rows, err := st.RawAggregate(ctx, spec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,6 +170,14 @@ func TestDigestAuditCatchesDifferencingAcrossRestart(t *testing.T) {
 				if err := tab.Set(disclose.Cell{Count: r.Count, Members: r.Members}, r.Keys...); err != nil {
 					t.Fatal(err)
 				}
+			}
+			tab.FillMembers = func(ctx context.Context) error {
+				full, err := st.CellBuckets(ctx, spec)
+				for _, r := range rows {
+					i, _ := tab.Index(r.Keys...)
+					tab.Cells[i].Members = full[r.Keys[0]]
+				}
+				return err
 			}
 			res, err := disclose.Apply(ctx, tab, disclose.Policy{}, disclose.Options{Dataset: "visits", Auditor: a})
 			if err != nil {
