@@ -143,7 +143,7 @@ func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, 
 
 func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, out *Result, w store.LinkageWrite) error {
 	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
-	quality := map[string]any{"blocking": res.Blocking, "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels}
+	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels}
 	if out.Incremental != nil {
 		quality["incremental"] = out.Incremental
 	}
@@ -157,6 +157,22 @@ func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config,
 	}
 	out.Run = run
 	return nil
+}
+
+// redactKeys returns the blocking report without its largest blocks' key
+// texts: in the store they are tokens, which a stored run must not show in
+// clear. The sizes stay.
+func redactKeys(b link.BlockingReport) link.BlockingReport {
+	rules := make([]link.RuleReport, len(b.Rules))
+	for i, r := range b.Rules {
+		r.Largest = append([]link.BlockSize(nil), r.Largest...)
+		for j := range r.Largest {
+			r.Largest[j].Key = ""
+		}
+		rules[i] = r
+	}
+	b.Rules = rules
+	return b
 }
 
 // fingerprints hashes each record's identifier values (in the run's

@@ -69,6 +69,19 @@ func TestReviewDecisionsBecomeLabels(t *testing.T) {
 	if strings.Contains(string(blob), "tok_") || len(list.Pairs[0].Fields) == 0 {
 		t.Errorf("review pair %+v: want agreement levels per comparison and no tokens", list.Pairs[0])
 	}
+	var quality struct {
+		Blocking link.BlockingReport `json:"blocking"`
+	}
+	if err := json.Unmarshal(first.Run.Quality, &quality); err != nil || len(quality.Blocking.Rules) == 0 {
+		t.Fatalf("stored quality %s: %v", first.Run.Quality, err)
+	}
+	for _, r := range quality.Blocking.Rules {
+		for _, b := range r.Largest {
+			if b.Key != "" {
+				t.Errorf("stored run shows block key %q of rule %s, want it redacted", b.Key, r.Rule)
+			}
+		}
+	}
 
 	if _, err := s.Decide(ctx, staff["police.caseworker"], first.Run.ID, apart.Pair, linkrun.NonMatch, ""); fault.Code(err) != fault.Forbidden {
 		t.Errorf("decision by a caseworker: %v, want forbidden", err)
