@@ -2,6 +2,7 @@ package link
 
 import (
 	"math"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -121,8 +122,9 @@ func (e *engine) reuse(md *Model) (*Model, error) {
 }
 
 // applyLabels re-estimates m from the labelled matches, each comparison's
-// level counts added to the model's m weighted as labelPrior pairs, and
-// rebuilds the level weights. It leaves u and λ as they are.
+// level counts added to the model's m before any labels (MPrior) weighted
+// as labelPrior pairs, and rebuilds the level weights. It leaves u and λ
+// as they are.
 func (e *engine) applyLabels(md *Model) {
 	if len(e.con.must) == 0 {
 		return
@@ -137,7 +139,10 @@ func (e *engine) applyLabels(md *Model) {
 	for k := range md.Comparisons {
 		lv := md.Comparisons[k].Levels
 		for l := 1; l < len(lv); l++ {
-			counts[k][l] += labelPrior * lv[l].M
+			if lv[l].MPrior == 0 {
+				lv[l].MPrior = lv[l].M
+			}
+			counts[k][l] += labelPrior * lv[l].MPrior
 		}
 	}
 	m := counts.normalised(probFloor)
@@ -148,7 +153,9 @@ func (e *engine) applyLabels(md *Model) {
 			lv[l].Weight = math.Log2(lv[l].M / lv[l].U)
 		}
 	}
-	md.MFrom += "+labels"
+	if !strings.HasSuffix(md.MFrom, "+labels") {
+		md.MFrom += "+labels"
+	}
 }
 
 // seed starts clustering from the existing entities and the labelled

@@ -109,3 +109,34 @@ func TestLinkWithModelExistingAndLabels(t *testing.T) {
 		t.Error("a model with the wrong comparisons was accepted")
 	}
 }
+
+func TestLabelsDoNotCompound(t *testing.T) {
+	people := Dataset{Name: "p", Fields: []string{"name", "dob"}, Records: []Record{
+		{ID: "p0", Values: []string{"ann", "1990-01-01"}}, {ID: "p1", Values: []string{"bob", "1985-02-03"}},
+		{ID: "p2", Values: []string{"cat", "1970-05-06"}}, {ID: "p3", Values: []string{"dan", "2001-07-08"}}}}
+	visits := Dataset{Name: "v", Fields: people.Fields, Records: []Record{
+		{ID: "v0", Values: []string{"ann", "1990-01-01"}}, {ID: "v1", Values: []string{"bob", "1985-02-03"}},
+		{ID: "v3", Values: []string{"gus", "2001-07-08"}}}}
+	cfg := Config{Comparisons: []ComparisonSpec{{Field: "name", Kind: "exact"}, {Field: "dob", Kind: "exact"}},
+		Blocking: []BlockingRule{{Keys: []KeyPart{{Field: "dob"}}}}, Threshold: 0.5}
+	labels := []Label{{Left: RecordRef{"p", "p3"}, Right: RecordRef{"v", "v3"}, Match: true}}
+	ctx := context.Background()
+	first, err := Link(ctx, []Dataset{people, visits}, cfg, Options{Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Link(ctx, []Dataset{people, visits}, cfg, Options{Model: first.Model, Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, cm := range first.Model.Comparisons {
+		for l, lv := range cm.Levels {
+			if got := again.Model.Comparisons[k].Levels[l]; got.M != lv.M || got.MPrior != lv.MPrior {
+				t.Errorf("%s level %s: m %v (prior %v) after the same labels again, want %v (prior %v)", cm.Name, lv.Label, got.M, got.MPrior, lv.M, lv.MPrior)
+			}
+		}
+	}
+	if again.Model.MFrom != "em+labels" {
+		t.Errorf("m from %q, want em+labels", again.Model.MFrom)
+	}
+}

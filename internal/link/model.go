@@ -38,6 +38,10 @@ type LevelModel struct {
 	M      float64 `json:"m"`
 	U      float64 `json:"u"`
 	Weight float64 `json:"weight"`
+	// MPrior is m before clerical labels re-estimated it (0 when they did
+	// not), so a later run re-estimates from it rather than counting the
+	// same labels twice.
+	MPrior float64 `json:"m_prior,omitempty"`
 }
 
 // PriorWeight is the weight every pair starts from, log2(λ/(1-λ)).
