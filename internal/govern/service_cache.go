@@ -28,6 +28,7 @@ type snapshot struct {
 
 	mu      sync.Mutex
 	optouts map[[2]string]map[string]bool // (dataset, purpose) → record ids
+	tokens  map[string]*Token             // API tokens presented, by id
 }
 
 // stateCache holds the current snapshot; loads are made one at a time.
@@ -63,7 +64,7 @@ func (s *Service) snapshot(ctx context.Context) (snap *snapshot, ok bool, err er
 		return nil, true, err
 	}
 	snap = &snapshot{gen: gen, owners: owners, agreements: as, purposes: NewRegister(extra...),
-		users: make(map[string]*User, len(us)), optouts: map[[2]string]map[string]bool{}}
+		users: make(map[string]*User, len(us)), optouts: map[[2]string]map[string]bool{}, tokens: map[string]*Token{}}
 	for _, u := range us {
 		snap.users[u.ID] = u
 	}
@@ -108,4 +109,32 @@ func (snap *snapshot) excluded(ctx context.Context, st Store, dataset, purpose s
 		snap.mu.Unlock()
 	}
 	return maps.Clone(set), nil
+}
+
+// token returns the stored API token with id, kept in the cached state
+// once read (issuing or revoking a token is a change of state).
+func (s *Service) token(ctx context.Context, id string) (*Token, error) {
+	snap, ok, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return s.Store.Token(ctx, id)
+	}
+	snap.mu.Lock()
+	t, found := snap.tokens[id]
+	snap.mu.Unlock()
+	if found {
+		cp := *t
+		return &cp, nil
+	}
+	t, err = s.Store.Token(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cp := *t
+	snap.mu.Lock()
+	snap.tokens[id] = &cp
+	snap.mu.Unlock()
+	return t, nil
 }

@@ -189,3 +189,29 @@ func TestCachedStateConcurrentDecisions(t *testing.T) {
 		t.Errorf("after the last suspension: %s, want %s", g, govern.ReasonStatus)
 	}
 }
+
+// TestCachedTokenRevoked: a token read once is kept, and revoking it (in
+// the store, as the CLI does) refuses its very next use.
+func TestCachedTokenRevoked(t *testing.T) {
+	ctx := context.Background()
+	f := cacheFixture(t)
+	u, err := f.Service.Actor(ctx, cacheUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, text, err := f.Service.IssueToken(ctx, u, "script", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got, err := f.Service.TokenUser(ctx, text); err != nil || got.ID != cacheUser {
+			t.Fatalf("TokenUser: %v, %v; want %s", got, err, cacheUser)
+		}
+	}
+	if err := f.Store.RevokeToken(ctx, tok.ID, "admin", f.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Service.TokenUser(ctx, text); fault.Code(err) != fault.Unauthorized {
+		t.Errorf("a revoked token: %v, want unauthorized", err)
+	}
+}

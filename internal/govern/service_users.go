@@ -70,7 +70,7 @@ func (s *Service) TokenUser(ctx context.Context, text string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Store.Token(ctx, id)
+	t, err := s.token(ctx, id)
 	if fault.Code(err) == fault.NotFound {
 		err = fault.Errorf(fault.Unauthorized, "the API token is not valid")
 	}
