@@ -162,7 +162,7 @@ func (c *control) digests(t *Table, of func(Cell) *Digest) []*Digest {
 // a.mu.
 func (c *control) needBuckets(a *Auditor, key string, ds []*Digest) bool {
 	for e, d := range ds {
-		if !c.suppressed(e) && !d.Bucketed() && a.needsBuckets(key, d, int(c.th)) {
+		if !c.suppressed(e) && !d.Bucketed() && a.needsBuckets(key, d) {
 			return true
 		}
 	}

@@ -77,12 +77,14 @@ func (a *Auditor) Forget(dataset string) {
 
 // closest returns the smallest lower bound below limit on the difference
 // between d and a population released for dataset that is not the same as
-// d, or 0 if there is none. Only released cells whose unit counts are
+// d, or 0 if there is none. A population released before passes whatever
+// its neighbours: its count is public already, so publishing it again
+// tells nothing new. Otherwise only released cells whose unit counts are
 // within limit of d's can be that close. The caller holds a.mu.
 func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 	r := a.byKey[dataset]
-	if r == nil || limit <= 1 {
-		return 0
+	if r == nil || limit <= 1 || r.seen[[2]uint64{d.Units, d.Sum}] {
+		return 0 // a population already released tells nothing new
 	}
 	best := uint64(0)
 	lim := uint64(limit)
@@ -104,29 +106,15 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 }
 
 // needsBuckets reports whether d, a digest without buckets, must get them:
-// it would be recorded as a new release, or a released cell of nearly its
-// size holds another population. The caller holds a.mu.
-func (a *Auditor) needsBuckets(dataset string, d *Digest, limit int) bool {
+// unless its population was released before (and so passes as it is),
+// it is compared closely with released cells of nearly its size and
+// recorded. The caller holds a.mu.
+func (a *Auditor) needsBuckets(dataset string, d *Digest) bool {
 	if d.Units == 0 {
 		return false
 	}
 	r := a.byKey[dataset]
-	if r == nil || !r.seen[[2]uint64{d.Units, d.Sum}] {
-		return true
-	}
-	lim := uint64(max(limit, 1))
-	lo := uint64(1)
-	if d.Units >= lim {
-		lo = d.Units - lim + 1
-	}
-	for u := lo; u < d.Units+lim; u++ {
-		for _, j := range r.byUnits[u] {
-			if !same(d, r.cells[j]) {
-				return true
-			}
-		}
-	}
-	return false
+	return r == nil || !r.seen[[2]uint64{d.Units, d.Sum}]
 }
 
 // record remembers d as released for dataset. The caller holds a.mu.
