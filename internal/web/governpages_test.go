@@ -186,8 +186,10 @@ func testOutputAPI(t *testing.T, g *governFixture, id int64, bearer []string) {
 	}
 	status, body = c.get(fmt.Sprintf("/api/outputs/%d", id), bearer...)
 	var v struct {
-		Output   struct{ Status string }
-		Table    struct{ Cells []struct{ Values map[string]any } }
+		Output struct{ Status string }
+		Table  struct {
+			Cells []struct{ Values map[string]any }
+		}
 		Findings json.RawMessage
 		Exports  []string
 	}
