@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/schollz/progressbar/v3"
@@ -93,13 +94,7 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 		opt.Truth = func(d string, r *link.Record) string { return truth.Of(link.RecordRef{Dataset: d, ID: r.ID}) }
 	}
 	bar := m.stageBar()
-	if bar != nil {
-		opt.Progress = func(stage string, done, total int) {
-			bar.Describe("link: " + stage)
-			bar.ChangeMax(total)
-			bar.Set(done)
-		}
-	}
+	opt.Progress = stageProgress(bar, "link: ")
 	res, err := link.Link(cmd.Context(), datasets, cfg, opt)
 	if bar != nil {
 		bar.Finish()
@@ -302,6 +297,23 @@ func (m *Main) stageBar() *progressbar.ProgressBar {
 		return nil
 	}
 	return progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionThrottle(100e6), progressbar.OptionClearOnFinish())
+}
+
+// stageProgress returns a link.Options.Progress that moves bar, prefixing
+// each stage's name. The engine calls it from several goroutines at once,
+// so the bar is updated under a lock; nil when there is no bar.
+func stageProgress(bar *progressbar.ProgressBar, prefix string) func(stage string, done, total int) {
+	if bar == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		bar.Describe(prefix + stage)
+		bar.ChangeMax(total)
+		bar.Set(done)
+	}
 }
 
 func (m *Main) printLinkSummary(res *link.Result, rep *linkReport, out string) {

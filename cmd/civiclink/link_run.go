@@ -62,14 +62,7 @@ datasets' records are used as labels by every run.`,
 				return err
 			}
 			bar := m.stageBar()
-			opt := link.Options{}
-			if bar != nil {
-				opt.Progress = func(stage string, done, total int) {
-					bar.Describe(stage)
-					bar.ChangeMax(total)
-					bar.Set(done)
-				}
-			}
+			opt := link.Options{Progress: stageProgress(bar, "")}
 			res, err := s.Run(cmd.Context(), u, req, opt)
 			if bar != nil {
 				bar.Finish()
