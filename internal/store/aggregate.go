@@ -128,14 +128,9 @@ func hashSum(h string) string {
 }
 
 func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
-	var sel, group []string
-	for _, g := range spec.By {
-		e, err := groupExpr(spec.Schema, g)
-		if err != nil {
-			return "", nil, err
-		}
-		sel = append(sel, "CAST("+e+" AS VARCHAR)")
-		group = append(group, e)
+	sel, group, grouped, err := groupSQL(spec)
+	if err != nil {
+		return "", nil, err
 	}
 	sum := "NULL::DOUBLE, NULL::DOUBLE[]"
 	if spec.SumColumn != "" {
@@ -153,6 +148,7 @@ func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	from = grouped(from)
 	cols := append(sel, "count(*)", sum, ids)
 	if memberSum {
 		id, ok := spec.Schema.RecordID()
@@ -219,32 +215,59 @@ func unionTables(vs []*catalog.Version) string {
 	return strings.Join(parts, " UNION ALL BY NAME ")
 }
 
-// groupExpr is the SQL for one grouping key; column names come only from
-// the schema.
-func groupExpr(sc *catalog.Schema, g GroupKey) (string, error) {
+// groupSQL returns the cell-key columns of spec's SELECT, its GROUP BY
+// list, and a wrapper that adds the grouped values to a FROM clause. Rows
+// are grouped on raw values (a column, or a date truncated to its period),
+// which is cheap; the text of a key ("2024-01") is made once per cell.
+func groupSQL(spec AggregateSpec) (sel, group []string, grouped func(from string) string, err error) {
+	var inner []string
+	for i, g := range spec.By {
+		raw, label, err := groupExpr(spec.Schema, g)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		alias := quoteIdent(fmt.Sprintf("civiclink g%d", i)) // no column has a space in its name
+		inner = append(inner, raw+" AS "+alias)
+		sel, group = append(sel, label(alias)), append(group, alias)
+	}
+	grouped = func(from string) string {
+		if len(inner) == 0 {
+			return from
+		}
+		return "(SELECT " + strings.Join(inner, ", ") + ", * FROM " + from + ")"
+	}
+	return sel, group, grouped, nil
+}
+
+// groupExpr is the SQL for one grouping key: raw, the value rows are
+// grouped on, and label, which turns a grouped value into the key's text.
+// Column names come only from the schema.
+func groupExpr(sc *catalog.Schema, g GroupKey) (raw string, label func(string) string, err error) {
 	c, ok := sc.Column(g.Column)
 	if !ok {
-		return "", fault.Errorf(fault.Invalid, "no column %q to group by", g.Column)
+		return "", nil, fault.Errorf(fault.Invalid, "no column %q to group by", g.Column)
 	}
 	if c.Role == catalog.RoleIdentifier || c.Role == catalog.RoleRecordID {
-		return "", fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
+		return "", nil, fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
 	}
 	q := quoteIdent(c.Name)
 	if g.Period == "" {
-		return q, nil
+		return q, func(x string) string { return "CAST(" + x + " AS VARCHAR)" }, nil
 	}
 	if c.Type != catalog.TypeDate && c.Type != catalog.TypeDatetime {
-		return "", fault.Errorf(fault.Invalid, "cannot group %s by %s: it is not a date", c.Name, g.Period)
+		return "", nil, fault.Errorf(fault.Invalid, "cannot group %s by %s: it is not a date", c.Name, g.Period)
 	}
 	switch g.Period {
 	case "year":
-		return "strftime(" + q + ", '%Y')", nil
+		return "date_trunc('year', " + q + ")", func(x string) string { return "strftime(" + x + ", '%Y')" }, nil
 	case "quarter":
-		return "strftime(" + q + ", '%Y') || '-Q' || CAST(quarter(" + q + ") AS VARCHAR)", nil
+		return "date_trunc('quarter', " + q + ")", func(x string) string {
+			return "strftime(" + x + ", '%Y') || '-Q' || CAST(quarter(" + x + ") AS VARCHAR)"
+		}, nil
 	case "month":
-		return "strftime(" + q + ", '%Y-%m')", nil
+		return "date_trunc('month', " + q + ")", func(x string) string { return "strftime(" + x + ", '%Y-%m')" }, nil
 	}
-	return "", fault.Errorf(fault.Invalid, "unknown period %q: use year, quarter or month", g.Period)
+	return "", nil, fault.Errorf(fault.Invalid, "unknown period %q: use year, quarter or month", g.Period)
 }
 
 // compileExpr turns a checked filter tree into SQL with ? parameters.

@@ -100,22 +100,17 @@ func (s *Store) CellBuckets(ctx context.Context, spec AggregateSpec) (map[string
 
 // cellDigests returns each cell's digest by its keys joined with NUL.
 func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) (map[string]*disclose.Digest, error) {
-	var sel, names []string
-	for i, g := range spec.By {
-		e, err := groupExpr(spec.Schema, g)
-		if err != nil {
-			return nil, err
-		}
-		k := "k" + strconv.Itoa(i)
-		sel, names = append(sel, "CAST("+e+" AS VARCHAR) AS "+k), append(names, k)
+	sel, group, grouped, err := groupSQL(spec)
+	if err != nil {
+		return nil, err
 	}
 	from, args, err := spec.fromWhere()
 	if err != nil {
 		return nil, err
 	}
-	inner := "SELECT " + strings.Join(append(sel, memberHashSQL(idCol)+" AS h"), ", ") + " FROM " + from
-	group := strings.Join(append(names, "b"), ", ")
-	q := "SELECT " + group + ", count(*), " + hashSum("h") + " FROM (SELECT *, h >> 57 AS b FROM (" + inner + ")) GROUP BY " + group
+	inner := "SELECT " + strings.Join(append(group, memberHashSQL(idCol)+" AS h"), ", ") + " FROM " + grouped(from)
+	q := "SELECT " + strings.Join(append(sel, "count(*)", hashSum("h")), ", ") + ", b FROM (SELECT *, h >> 57 AS b FROM (" + inner +
+		")) GROUP BY " + strings.Join(append(group, "b"), ", ")
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -124,12 +119,12 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 	defer rows.Close()
 	out := map[string]*disclose.Digest{}
 	keys := make([]sql.NullString, len(spec.By))
-	var b, n, sum uint64
+	var n, sum, b uint64
 	dest := make([]any, 0, len(keys)+3)
 	for i := range keys {
 		dest = append(dest, &keys[i])
 	}
-	dest = append(dest, &b, &n, &sum)
+	dest = append(dest, &n, &sum, &b)
 	parts := make([]string, len(keys))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
