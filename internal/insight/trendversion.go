@@ -33,33 +33,9 @@ func VersionLabel(v *catalog.Version) string {
 // through disclosure control once. When two versions hold the same
 // period, the later one counts (a corrected release replaces the first).
 func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicator, byDistrict bool) (*disclose.Result, error) {
-	if ind.Dataset == "" {
-		return nil, fault.Errorf(fault.Internal, "indicator %s: a per-version period needs a dataset", ind.Name)
-	}
-	d, err := e.Store.Dataset(ctx, ind.Dataset)
+	d, vs, spec, plan, err := e.versionSpec(ctx, ind, byDistrict)
 	if err != nil {
 		return nil, err
-	}
-	vs, err := e.Store.Versions(ctx, d.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(vs) == 0 {
-		return nil, fault.Errorf(fault.NotFound, "dataset %s has no version yet: load one first", d.ID)
-	}
-	spec := store.AggregateSpec{Schema: d.Schema}
-	var plan []dimPlan
-	if byDistrict {
-		g, p, err := e.districtKey(d.Schema)
-		if err != nil {
-			return nil, err
-		}
-		spec.By, plan = []store.GroupKey{g}, []dimPlan{p}
-	}
-	if ind.Where != "" {
-		if spec.Where, err = expr.ParseChecked(ind.Where, d.Schema); err != nil {
-			return nil, err
-		}
 	}
 	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: OpAggregate, Purpose: ind.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}})
@@ -140,4 +116,39 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 		}
 	}
 	return t, nil
+}
+
+// versionSpec resolves what [Engine.versionTable] reads: the dataset, all
+// its versions, the aggregate (by district when asked, under the
+// indicator's filter) and its plan. It makes no access decision.
+func (e *Engine) versionSpec(ctx context.Context, ind *Indicator, byDistrict bool) (*catalog.Dataset, []*catalog.Version, store.AggregateSpec, []dimPlan, error) {
+	if ind.Dataset == "" {
+		return nil, nil, store.AggregateSpec{}, nil, fault.Errorf(fault.Internal, "indicator %s: a per-version period needs a dataset", ind.Name)
+	}
+	d, err := e.Store.Dataset(ctx, ind.Dataset)
+	if err != nil {
+		return nil, nil, store.AggregateSpec{}, nil, err
+	}
+	vs, err := e.Store.Versions(ctx, d.ID)
+	if err != nil {
+		return nil, nil, store.AggregateSpec{}, nil, err
+	}
+	if len(vs) == 0 {
+		return nil, nil, store.AggregateSpec{}, nil, fault.Errorf(fault.NotFound, "dataset %s has no version yet: load one first", d.ID)
+	}
+	spec := store.AggregateSpec{Schema: d.Schema}
+	var plan []dimPlan
+	if byDistrict {
+		g, p, err := e.districtKey(d.Schema)
+		if err != nil {
+			return nil, nil, store.AggregateSpec{}, nil, err
+		}
+		spec.By, plan = []store.GroupKey{g}, []dimPlan{p}
+	}
+	if ind.Where != "" {
+		if spec.Where, err = expr.ParseChecked(ind.Where, d.Schema); err != nil {
+			return nil, nil, store.AggregateSpec{}, nil, err
+		}
+	}
+	return d, vs, spec, plan, nil
 }

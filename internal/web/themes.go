@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -126,12 +128,20 @@ func (s *Server) apiTheme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Each indicator is decided, recorded and (on a first view) computed
+	// on its own, so they run at once.
+	figs := make([]*IndicatorFigure, len(t.Indicators))
+	errs := make([]error, len(t.Indicators))
+	var wg sync.WaitGroup
+	for i, ind := range t.Indicators {
+		wg.Go(func() { figs[i], errs[i] = s.districtFigure(r.Context(), e, who(r).User, ind) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 	out := ThemeFigures{Theme: sum, Figures: []IndicatorFigure{}}
-	for _, ind := range t.Indicators {
-		f, err := s.districtFigure(r.Context(), e, who(r).User, ind)
-		if err != nil {
-			return err
-		}
+	for _, f := range figs {
 		out.Figures = append(out.Figures, *f)
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -160,7 +170,7 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fault.Errorf(fault.Invalid, "by=%q: a trend is by district or for the county alone (leave by out)", by)
 	}
-	tr, err := e.Trend(r.Context(), who(r).User, q)
+	tr, err := cachedTrend(r.Context(), e, who(r).User, q)
 	if err != nil {
 		return err
 	}
@@ -168,8 +178,8 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// trendFor computes a theme page's trend: by district where the
-// indicator can be placed, else the county's.
+// trendFor computes a theme page's trend, through e's theme cache: by
+// district where the indicator can be placed, else the county's.
 func trendFor(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, period string, mappable bool) (*insight.Trend, error) {
-	return e.Trend(ctx, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: mappable})
+	return cachedTrend(ctx, e, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: mappable})
 }

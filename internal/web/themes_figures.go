@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -36,17 +38,46 @@ type IndicatorFigure struct {
 }
 
 // districtFigure computes ind by district for u (governed, audited and
-// disclosure-controlled by the engine). A refusal or an indicator that
-// cannot be placed becomes the figure's Error; other failures are errors.
+// disclosure-controlled by the engine), through e's theme cache. A refusal
+// or an indicator that cannot be placed becomes the figure's Error; other
+// failures are errors.
 func (s *Server) districtFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
-	f := &IndicatorFigure{Indicator: themeIndicator(ind)}
-	t, err := e.Indicator(ctx, u, ind, []string{insight.DimDistrict})
+	key, err := decideFigure(ctx, e, u, ind)
+	return fetchFigure(ctx, e, u, ind, key, err)
+}
+
+// decideFigure makes (and records) the access decision for ind's district
+// figure and returns its release key.
+func decideFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (string, error) {
+	req, err := e.IndicatorRequest(ctx, ind, []string{insight.DimDistrict})
+	if err != nil {
+		return "", err
+	}
+	return themeCacheOf(e).decide(ctx, e, u, "district\x00"+ind.Name, req)
+}
+
+// fetchFigure is ind's district figure under key, or the figure saying
+// why not when the decision (err) or the computation fails for a reason
+// the user should read.
+func fetchFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, key string, err error) (*IndicatorFigure, error) {
+	var v any
+	if err == nil {
+		v, err = themeCacheOf(e).fetch(ctx, e, key, func() (any, error) { return computeFigure(ctx, e, u, ind) })
+	}
 	switch fault.Code(err) {
 	case "":
+		return v.(*IndicatorFigure), nil
 	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
-		f.Error, f.ErrorCode = fault.Message(err), fault.Code(err)
-		return f, nil
-	default:
+		return &IndicatorFigure{Indicator: themeIndicator(ind), Error: fault.Message(err), ErrorCode: fault.Code(err)}, nil
+	}
+	return nil, err
+}
+
+// computeFigure computes ind's district figure through the engine.
+func computeFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
+	f := &IndicatorFigure{Indicator: themeIndicator(ind)}
+	t, err := e.Indicator(ctx, u, ind, []string{insight.DimDistrict})
+	if err != nil {
 		return nil, err
 	}
 	f.table = &DistrictTable{Indicator: f.Indicator.Indicator, Purpose: ind.Purpose,
@@ -100,35 +131,60 @@ type CohortFigure struct {
 }
 
 // cohortFigures counts a theme's cohorts by district for u, each through
-// the engine's governed, disclosure-controlled cohort table.
+// the engine's governed, disclosure-controlled cohort table and e's theme
+// cache, the cohorts at once (each a linked query on a first view).
 func cohortFigures(ctx context.Context, e *insight.Engine, u *govern.User, cohorts []ThemeCohort) ([]CohortFigure, error) {
-	var out []CohortFigure
-	for _, tc := range cohorts {
-		f := CohortFigure{ThemeCohort: tc}
-		c, err := insight.FindCohort(tc.Name)
-		if err != nil {
-			return nil, err
-		}
-		res, err := e.CohortTable(ctx, u, insight.CohortQuery{Cohort: c, By: []string{insight.DimDistrict}})
-		switch fault.Code(err) {
-		case "":
-		case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
-			f.Error = fault.Message(err)
-			out = append(out, f)
-			continue
-		default:
-			return nil, err
-		}
-		for _, cell := range insight.DistrictRates(res, e.Geo, e.PopulationScale) {
-			switch {
-			case cell.Levels[0] == disclose.TotalLevel:
-				r := districtRate(disclose.TotalLevel, insight.CountyName, cell)
-				f.County = &r
-			case cell.Count == disclose.Confidential:
-				f.Suppressed++
-			}
-		}
-		out = append(out, f)
+	out := make([]CohortFigure, len(cohorts))
+	errs := make([]error, len(cohorts))
+	var wg sync.WaitGroup
+	for i, tc := range cohorts {
+		wg.Go(func() { out[i], errs[i] = cohortFigure(ctx, e, u, tc) })
 	}
-	return out, nil
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// cohortFigure counts one cohort by district for u.
+func cohortFigure(ctx context.Context, e *insight.Engine, u *govern.User, tc ThemeCohort) (CohortFigure, error) {
+	c, err := insight.FindCohort(tc.Name)
+	if err != nil {
+		return CohortFigure{}, err
+	}
+	// The request CohortTable makes: the cohort's own purpose, its reads.
+	as := &insight.Indicator{Name: c.Name, Cohort: c.Name, Purpose: c.Purpose}
+	cache := themeCacheOf(e)
+	req, err := e.IndicatorRequest(ctx, as, []string{insight.DimDistrict})
+	var key string
+	if err == nil {
+		key, err = cache.decide(ctx, e, u, "cohort\x00"+c.Name, req)
+	}
+	var v any
+	if err == nil {
+		v, err = cache.fetch(ctx, e, key, func() (any, error) {
+			res, err := e.CohortTable(ctx, u, insight.CohortQuery{Cohort: c, By: []string{insight.DimDistrict}})
+			if err != nil {
+				return nil, err
+			}
+			var f CohortFigure
+			for _, cell := range insight.DistrictRates(res, e.Geo, e.PopulationScale) {
+				switch {
+				case cell.Levels[0] == disclose.TotalLevel:
+					r := districtRate(disclose.TotalLevel, insight.CountyName, cell)
+					f.County = &r
+				case cell.Count == disclose.Confidential:
+					f.Suppressed++
+				}
+			}
+			return &f, nil
+		})
+	}
+	switch fault.Code(err) {
+	case "":
+		f := *v.(*CohortFigure)
+		f.ThemeCohort = tc
+		return f, nil
+	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
+		return CohortFigure{ThemeCohort: tc, Error: fault.Message(err)}, nil
+	}
+	return CohortFigure{}, err
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -61,15 +62,32 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": themeIndicator(ind), "Period": period, "Periods": periods, "HasMap": s.geojson != nil}
 	u := who(r).User
-	fig, err := s.districtFigure(r.Context(), e, u, ind)
-	if err != nil {
-		return err
+	// The map's figure and the trend are decided, recorded and computed
+	// at once: whether the trend is by district follows from the figure's
+	// decision (refused, or no district to group by, make it the county's).
+	// Should the figure then fail, the trend is the county's after all.
+	ctx := r.Context()
+	key, decided := decideFigure(ctx, e, u, ind)
+	mappable := decided == nil
+	var (
+		fig    *IndicatorFigure
+		tr     *insight.Trend
+		figErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { fig, figErr = fetchFigure(ctx, e, u, ind, key, decided) })
+	tr, err = trendFor(ctx, e, u, ind, period, mappable)
+	wg.Wait()
+	if figErr != nil {
+		return figErr
+	}
+	if mappable && fig.Error != "" {
+		tr, err = trendFor(ctx, e, u, ind, period, false)
 	}
 	data["Figure"] = fig
 	if fig.table != nil {
 		data["TableJSON"] = jsonAttr(fig.table)
 	}
-	tr, err := trendFor(r.Context(), e, u, ind, period, fig.Error == "")
 	switch fault.Code(err) {
 	case "":
 		data["Trend"], data["TrendJSON"] = tr, jsonAttr(tr)

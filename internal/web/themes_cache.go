@@ -1,0 +1,189 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// themeCache keeps the published figures of the theme pages and the trend
+// API (district figures, trends, cohort counts) by everything that
+// determines them, as [tableCache] does for the district map: the kind of
+// figure, the indicator, its purpose and operation, the period and
+// grouping, the datasets and columns read with each one's latest version
+// (a version is never changed once loaded, so the latest number fixes
+// every version an accumulating or per-version dataset reads) and, for a
+// cohort, the linkage run; the disclosure threshold the decision sets; a
+// digest of the records opted out of the purpose; and the store's
+// [store.Store.Generation], which moves on every new version, opt-out,
+// agreement change or linkage run. Re-serving an identical release
+// discloses nothing new.
+//
+// The access decision is made, and recorded, for every view before the
+// cache is consulted ([themeCache.decide]); a refused user gets the
+// refusal, never a cached figure. A first view is decided twice, here and
+// by the engine. Values are shared between requests and never modified
+// once stored.
+type themeCache struct {
+	mu    sync.Mutex
+	gen   uint64 // the generation the entries were made at
+	m     map[string]any
+	calls map[string]*themeCall // computations under way, by key
+}
+
+// themeCall is one computation under way; views of the same release wait
+// for it rather than computing it again.
+type themeCall struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// maxThemeCached bounds a theme cache; it is emptied when full.
+const maxThemeCached = 512
+
+// themeCaches holds one cache per insight engine (the engine fixes the
+// store, governance and geography behind the figures).
+var themeCaches sync.Map // *insight.Engine → *themeCache
+
+// themeCacheOf is e's cache.
+func themeCacheOf(e *insight.Engine) *themeCache {
+	if c, ok := themeCaches.Load(e); ok {
+		return c.(*themeCache)
+	}
+	c, _ := themeCaches.LoadOrStore(e, &themeCache{})
+	return c.(*themeCache)
+}
+
+// decide asks governance for req on u's behalf (recording the decision)
+// and returns the key of the release it allows: what (the kind of figure,
+// the indicator, period and grouping) with the threshold and the state of
+// everything read. An empty key means the figure is not cached (an engine
+// without a store or governance, or no purpose); the engine then decides
+// alone.
+func (c *themeCache) decide(ctx context.Context, e *insight.Engine, u *govern.User, what string, req govern.Request) (string, error) {
+	if e.Store == nil || e.Gov == nil || req.Purpose == "" {
+		return "", nil
+	}
+	gen := e.Store.Generation() // before reading: a change meanwhile keys the figure as stale
+	dec, err := e.Gov.Authorize(ctx, u, req)
+	if err != nil {
+		return "", err
+	}
+	state, err := readState(ctx, e, req)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%d\x00%s", gen, what, req.Operation, req.Purpose, dec.Threshold, state), nil
+}
+
+// readState describes what req reads as it stands: each dataset's columns,
+// latest version and opted-out records (a digest), and for a cohort the
+// latest linkage run.
+func readState(ctx context.Context, e *insight.Engine, req govern.Request) (string, error) {
+	var b strings.Builder
+	if req.Operation == insight.OpCohort {
+		run, err := e.Store.LinkageRun(ctx, 0)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "run %d;", run.ID)
+	}
+	for _, r := range req.Reads {
+		v, err := e.Store.Version(ctx, r.Dataset, 0)
+		if err != nil {
+			return "", err
+		}
+		out, err := e.Gov.Excluded(ctx, r.Dataset, req.Purpose)
+		if err != nil {
+			return "", err
+		}
+		ids := keys(out)
+		slices.Sort(ids)
+		h := sha256.New()
+		for _, id := range ids {
+			h.Write([]byte(id))
+			h.Write([]byte{0})
+		}
+		fmt.Fprintf(&b, "%s@%d[%s]-%s;", r.Dataset, v.Number, strings.Join(r.Columns, ","), hex.EncodeToString(h.Sum(nil)))
+	}
+	return b.String(), nil
+}
+
+// fetch returns the release under key, computing it with compute the first
+// time (once, however many views ask at once). An empty key computes
+// without caching. Errors are not kept: a view that waited on another's
+// failed computation computes for itself.
+func (c *themeCache) fetch(ctx context.Context, e *insight.Engine, key string, compute func() (any, error)) (any, error) {
+	if key == "" {
+		return compute()
+	}
+	c.mu.Lock()
+	if gen := e.Store.Generation(); gen != c.gen {
+		c.gen, c.m = gen, nil // entries of an older state can never be asked for again
+	}
+	if v, ok := c.m[key]; ok {
+		c.mu.Unlock()
+		return v, nil
+	}
+	if call, ok := c.calls[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if call.err == nil {
+			return call.v, nil
+		}
+		return compute()
+	}
+	call := &themeCall{done: make(chan struct{})}
+	if c.calls == nil {
+		c.calls = map[string]*themeCall{}
+	}
+	c.calls[key] = call
+	c.mu.Unlock()
+
+	defer func() {
+		c.mu.Lock()
+		delete(c.calls, key)
+		if call.err == nil {
+			if c.m == nil || len(c.m) >= maxThemeCached {
+				c.m = map[string]any{}
+			}
+			c.m[key] = call.v
+		}
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	call.err = errors.New("computation did not finish") // a panic in compute leaves this for the waiters
+	call.v, call.err = compute()
+	return call.v, call.err
+}
+
+// cachedTrend is e.Trend(q) for u through e's theme cache.
+func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*insight.Trend, error) {
+	req, period, err := e.TrendRequest(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c := themeCacheOf(e)
+	key, err := c.decide(ctx, e, u, fmt.Sprintf("trend\x00%s\x00%s\x00%t", q.Indicator.Name, period, q.ByDistrict), req)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.fetch(ctx, e, key, func() (any, error) { return e.Trend(ctx, u, q) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*insight.Trend), nil
+}
