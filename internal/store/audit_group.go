@@ -78,6 +78,7 @@ func (a *Audit) commitGroup() {
 	sh.qmu.Unlock()
 
 	results := a.writeGroup(group)
+	a.s.busy()
 
 	sh.qmu.Lock()
 	if len(sh.queue) > 0 {

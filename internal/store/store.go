@@ -33,8 +33,9 @@ type Store struct {
 	db    *sql.DB
 	path  string
 	Clock clock.Clock
-	gen   atomic.Uint64 // see [Store.Generation]
-	cat   catalogCache  // see catalog_cache.go
+	gen   atomic.Uint64  // see [Store.Generation]
+	cat   catalogCache   // see catalog_cache.go
+	ckpt  idleCheckpoint // see checkpoint.go
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -69,6 +70,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	s := &Store{db: db, path: path, Clock: clock.System{}}
+	if err := s.setCheckpointThreshold(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
