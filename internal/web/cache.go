@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,8 +22,16 @@ import (
 // nothing new. The access decision is still made, and recorded, for every
 // request before the cache is consulted.
 type tableCache struct {
-	mu sync.Mutex
-	m  map[string]*DistrictTable
+	mu       sync.Mutex
+	m        map[string]*DistrictTable
+	inflight map[string]*tableCall // tables being computed, see [tableCache.do]
+}
+
+// tableCall is one computation of a table that concurrent views wait for.
+type tableCall struct {
+	done chan struct{}
+	t    *DistrictTable
+	err  error
 }
 
 // maxCached bounds the cache; it is emptied when full.
@@ -48,9 +57,7 @@ func (c *tableCache) get(key string) (*DistrictTable, bool) {
 	if !ok {
 		return nil, false
 	}
-	cp := *t
-	cp.Values, cp.Notes = slices.Clone(t.Values), slices.Clone(t.Notes)
-	return &cp, true
+	return c.copyOf(t), true
 }
 
 // put stores a table.
@@ -60,9 +67,57 @@ func (c *tableCache) put(key string, t *DistrictTable) {
 	if c.m == nil || len(c.m) >= maxCached {
 		c.m = map[string]*DistrictTable{}
 	}
+	c.m[key] = c.copyOf(t)
+}
+
+// do returns the table cached under key, or computes it with compute;
+// views that miss while it is being computed wait for that computation
+// instead of each running their own (after a restart 50 users would
+// otherwise all compute the same first table at once). A waiter whose
+// computation failed computes for itself.
+func (c *tableCache) do(key string, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
+	if t, ok := c.get(key); ok {
+		return t, nil
+	}
+	c.mu.Lock()
+	if call, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		<-call.done
+		if call.err != nil {
+			return compute()
+		}
+		return c.copyOf(call.t), nil
+	}
+	call := &tableCall{done: make(chan struct{}), err: errAbandoned}
+	if c.inflight == nil {
+		c.inflight = map[string]*tableCall{}
+	}
+	c.inflight[key] = call
+	c.mu.Unlock()
+	defer func() { // also if compute panics, so that waiters never hang
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	t, err := compute()
+	if err != nil {
+		call.err = err
+		return nil, err
+	}
+	c.put(key, t)
+	call.t, call.err = t, nil
+	return c.copyOf(t), nil
+}
+
+// errAbandoned is a computation's result until it finishes.
+var errAbandoned = errors.New("the computation of this table was abandoned")
+
+// copyOf copies a table so that callers cannot change each other's.
+func (c *tableCache) copyOf(t *DistrictTable) *DistrictTable {
 	cp := *t
 	cp.Values, cp.Notes = slices.Clone(t.Values), slices.Clone(t.Notes)
-	c.m[key] = &cp
+	return &cp
 }
 
 // shippedIndicators are insight's named indicators, read from the binary
@@ -109,13 +164,5 @@ func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, id string,
 		return nil, err
 	}
 	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", id, strings.Join(by, ","), dec.Threshold, gen)
-	if t, ok := n.cache.get(key); ok {
-		return t, nil
-	}
-	t, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	n.cache.put(key, t)
-	return t, nil
+	return n.cache.do(key, compute)
 }

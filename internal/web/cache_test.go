@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/audit"
@@ -86,5 +87,48 @@ func TestNamedIndicatorCache(t *testing.T) {
 				t.Errorf("view after the agreement resumed: %v, computed %d times, want a fresh computation (2)", err, computed)
 			}
 		})
+	}
+}
+
+// TestTableCacheComputesOnce: concurrent views that miss share one
+// computation; a failed one is not kept.
+func TestTableCacheComputesOnce(t *testing.T) {
+	var c tableCache
+	var mu sync.Mutex
+	computed := 0
+	release := make(chan struct{})
+	compute := func() (*DistrictTable, error) {
+		mu.Lock()
+		computed++
+		mu.Unlock()
+		<-release
+		return &DistrictTable{Total: "42", Values: []DistrictValue{{Code: "E07000066", Display: "7"}}}, nil
+	}
+	var wg sync.WaitGroup
+	got := make([]*DistrictTable, 20)
+	for i := range got {
+		wg.Go(func() {
+			var err error
+			if got[i], err = c.do("k", compute); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	close(release)
+	wg.Wait()
+	if computed != 1 {
+		t.Errorf("computed %d times for 20 concurrent views, want 1", computed)
+	}
+	for i, g := range got {
+		if g == nil || g.Total != "42" || len(g.Values) != 1 || (i > 0 && &g.Values[0] == &got[0].Values[0]) {
+			t.Fatalf("view %d got %+v, want its own copy of the table", i, g)
+		}
+	}
+	fail := func() (*DistrictTable, error) { return nil, fault.Errorf(fault.Internal, "boom") }
+	if _, err := c.do("bad", fail); err == nil {
+		t.Fatal("a failing computation gave no error")
+	}
+	if _, ok := c.get("bad"); ok {
+		t.Error("a failed computation was kept")
 	}
 }
