@@ -1,0 +1,192 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// accessKey identifies an access request and its decision as recorded: two
+// events with the same key are the same decision on the same request.
+func accessKey(tb testing.TB, e govern.Event) string {
+	tb.Helper()
+	b, err := json.Marshal([]any{e.User, e.Target, e.Purpose, e.Outcome, e.Datasets, e.Details})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// accessSince counts the access events recorded since the first n, by
+// request and decision.
+func (f *themeFixture) accessSince(tb testing.TB, n int) map[string]int {
+	out := map[string]int{}
+	for _, e := range f.rec.find("access")[n:] {
+		out[accessKey(tb, e)]++
+	}
+	return out
+}
+
+// TestThemeCacheDecidesEveryView views each theme route twice as an
+// analyst. The first view (nothing cached) records each figure's access
+// decision twice, once before the cache is consulted and once by the
+// engine, on the very same request (so the cache asks exactly what the
+// engine asks); the second view is answered from the cache and still
+// records each decision once, with the same answer. An auditor viewing
+// the same routes afterwards is refused each figure and gets none.
+func TestThemeCacheDecidesEveryView(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	auditor := f.client(t, themeAuditor)
+	tests := []struct {
+		name      string
+		path      string
+		decisions int // distinct access requests a view makes
+		refused   []string
+	}{
+		{"trend", "/api/indicators/ind:road-ksi/trend?period=quarter", 1, []string{`"forbidden"`}},
+		{"trend by district", "/api/indicators/ind:street-violence/trend?by=district", 1, []string{`"forbidden"`}},
+		{"trend of every version", "/api/indicators/ind:road-ksi-dft/trend", 1, []string{`"forbidden"`}},
+		{"theme figures", "/api/themes/violence-and-vulnerability", 3, []string{`"error_code": "forbidden"`}},
+		{"theme page", "/themes/domestic-abuse", 2, []string{"No district figures:", "No trend:"}},
+		{"theme page with cohorts", "/themes/homelessness?cohorts=show&period=year", 2 + 1, []string{"No district figures:", "No trend:", "Not shown:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var bodies []string
+			for view := range 2 {
+				n := len(f.rec.find("access"))
+				res := analyst.do("GET", tt.path, nil, "")
+				body := readBody(t, res)
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("view %d: status %d: %.300s", view, res.StatusCode, body)
+				}
+				bodies = append(bodies, body)
+				got := f.accessSince(t, n)
+				if len(got) != tt.decisions {
+					t.Errorf("view %d: %d distinct access requests, want %d: %v", view, len(got), tt.decisions, got)
+				}
+				for k, times := range got {
+					if want := 2 - view; times != want {
+						t.Errorf("view %d: request recorded %d times, want %d (%s)", view, times, want, k)
+					}
+					if !strings.Contains(k, govern.OutcomeAllowed) {
+						t.Errorf("view %d: not allowed: %s", view, k)
+					}
+				}
+			}
+			if strings.HasPrefix(tt.path, "/api/") && bodies[0] != bodies[1] {
+				t.Errorf("a cached view differs from the first:\n%.500s\n%.500s", bodies[0], bodies[1])
+			}
+
+			n := len(f.rec.find("access"))
+			res := auditor.do("GET", tt.path, nil, "")
+			body := readBody(t, res)
+			for _, h := range tt.refused {
+				if !strings.Contains(body, h) {
+					t.Errorf("auditor's view lacks %q: %.1000s", h, body)
+				}
+			}
+			for _, leak := range []string{`"districts"`, `"points"`, `id="district-data"`, `id="trend-data"`} {
+				if strings.Contains(body, leak) {
+					t.Errorf("auditor's view holds figures (%s): %.1000s", leak, body)
+				}
+			}
+			denied := 0
+			for _, e := range f.rec.find("access")[n:] {
+				if e.User != themeAuditor || e.Outcome != govern.OutcomeDenied {
+					t.Errorf("auditor's view recorded %s for %s", e.Outcome, e.User)
+				}
+				denied++
+			}
+			if denied != tt.decisions {
+				t.Errorf("auditor's view recorded %d refusals, want %d", denied, tt.decisions)
+			}
+		})
+	}
+}
+
+// TestThemeCacheNewVersion loads a month of street crime (30 violent
+// crimes in July 2018) as a new version of the accumulating street-crime
+// dataset after its figures were cached: the trend and the theme's
+// figures then count it, read beside every earlier version.
+func TestThemeCacheNewVersion(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	const trend = "/api/indicators/ind:street-violence/trend"
+	const theme = "/api/themes/violence-and-vulnerability"
+	countyTrend := func() map[string]string {
+		t.Helper()
+		var tr insight.Trend
+		if err := json.Unmarshal([]byte(readBody(t, analyst.do("GET", trend, nil, ""))), &tr); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, p := range tr.Series[0].Points {
+			out[p.Period] = p.Count
+		}
+		return out
+	}
+	countyFigure := func() string {
+		t.Helper()
+		var tf ThemeFigures
+		if err := json.Unmarshal([]byte(readBody(t, analyst.do("GET", theme, nil, ""))), &tf); err != nil {
+			t.Fatal(err)
+		}
+		for _, fig := range tf.Figures {
+			if fig.Indicator.ID == "ind:street-violence" && fig.County != nil {
+				return fig.County.Count
+			}
+		}
+		t.Fatalf("no county figure for street-violence: %+v", tf.Figures)
+		return ""
+	}
+	before, beforeCounty := countyTrend(), countyFigure()
+	countyTrend() // now cached
+	ingestVersion(t, f, "street-crime", "2018-07-essex-street.csv")
+	after, afterCounty := countyTrend(), countyFigure()
+
+	tests := []struct {
+		name      string
+		got, want string
+	}{
+		{"July 2018 before", before["2018-07"], ""},
+		{"July 2018 after", after["2018-07"], "30"},
+		{"June 2018 unchanged", after["2018-06"], before["2018-06"]},
+		{"January 2018 still read", after["2018-01"], before["2018-01"]},
+		{"county figure", afterCounty, addCount(t, beforeCounty, 30)},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// ingestVersion loads a testdata file as a new version of a dataset.
+func ingestVersion(tb testing.TB, f *themeFixture, dataset, file string) {
+	tb.Helper()
+	_, err := ingest.Run(context.Background(), f.county.Store, ingest.Request{DatasetID: dataset, Path: filepath.Join("testdata", file), User: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// addCount adds n to a published count.
+func addCount(tb testing.TB, count string, n int64) string {
+	tb.Helper()
+	var c int64
+	if err := json.Unmarshal([]byte(count), &c); err != nil {
+		tb.Fatalf("count %q is not published: %v", count, fault.Message(err))
+	}
+	b, _ := json.Marshal(c + n)
+	return string(b)
+}
