@@ -130,15 +130,7 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	p := dc.Policy
 	p.Threshold = max(p.Threshold, int64(dec.Threshold))
 	key := releaseKey(id, purpose, v.ID, p.Threshold, ex)
-	if t, ok := dc.cache.get(key); ok {
-		return t, nil
-	}
-	out, err := dc.count(ctx, u, d, v, p, id, purpose)
-	if err != nil {
-		return nil, err
-	}
-	dc.cache.put(key, out)
-	return out, nil
+	return dc.cache.do(key, func() (*DistrictTable, error) { return dc.count(ctx, u, d, v, p, id, purpose) })
 }
 
 // count asks the insight engine for the version's records by district.
