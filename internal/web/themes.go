@@ -174,12 +174,15 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, tr)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(tr.api) // as writeJSON encodes it, once per release
 	return nil
 }
 
 // trendFor computes a theme page's trend, through e's theme cache: by
 // district where the indicator can be placed, else the county's.
-func trendFor(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, period string, mappable bool) (*insight.Trend, error) {
+func trendFor(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, period string, mappable bool) (*trendRelease, error) {
 	return cachedTrend(ctx, e, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: mappable})
 }

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 	"sync"
@@ -170,8 +173,31 @@ func (c *themeCache) fetch(ctx context.Context, e *insight.Engine, key string, c
 	return call.v, call.err
 }
 
+// trendRelease is a cached trend with what views make of it, each made
+// once per release: the API's JSON, the page's chart data and its table
+// of districts by period.
+type trendRelease struct {
+	tr   *insight.Trend
+	once sync.Once
+	api  []byte        // as writeJSON encodes it
+	attr template.JS   // the chart's data
+	rows template.HTML // the district table's body
+}
+
+// views makes the release's encodings (once).
+func (t *trendRelease) views() *trendRelease {
+	t.once.Do(func() {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		enc.Encode(t.tr)
+		t.api, t.attr, t.rows = b.Bytes(), jsonAttr(t.tr), districtRows(t.tr)
+	})
+	return t
+}
+
 // cachedTrend is e.Trend(q) for u through e's theme cache.
-func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*insight.Trend, error) {
+func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*trendRelease, error) {
 	req, period, err := e.TrendRequest(ctx, q)
 	if err != nil {
 		return nil, err
@@ -181,9 +207,15 @@ func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insig
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.fetch(ctx, e, key, func() (any, error) { return e.Trend(ctx, u, q) })
+	v, err := c.fetch(ctx, e, key, func() (any, error) {
+		tr, err := e.Trend(ctx, u, q)
+		if err != nil {
+			return nil, err
+		}
+		return &trendRelease{tr: tr}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*insight.Trend), nil
+	return v.(*trendRelease).views(), nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"slices"
 	"sync"
 
@@ -34,7 +35,8 @@ type IndicatorFigure struct {
 	Error     string         `json:"error,omitempty"`
 	ErrorCode string         `json:"error_code,omitempty"`
 
-	table *DistrictTable // the same figures for the map
+	table     *DistrictTable // the same figures for the map
+	tableJSON template.JS    // table encoded for the page, once per release
 }
 
 // districtFigure computes ind by district for u (governed, audited and
@@ -102,6 +104,7 @@ func computeFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *
 		f.County = &r
 		f.table.Total = districtValue("", "", c).Display
 	}
+	f.tableJSON = jsonAttr(f.table)
 	return f, nil
 }
 

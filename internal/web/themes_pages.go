@@ -1,12 +1,15 @@
 package web
 
 import (
+	"html"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/insight"
 )
@@ -71,7 +74,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	mappable := decided == nil
 	var (
 		fig    *IndicatorFigure
-		tr     *insight.Trend
+		tr     *trendRelease
 		figErr error
 		wg     sync.WaitGroup
 	)
@@ -86,11 +89,11 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	}
 	data["Figure"] = fig
 	if fig.table != nil {
-		data["TableJSON"] = jsonAttr(fig.table)
+		data["TableJSON"] = fig.tableJSON
 	}
 	switch fault.Code(err) {
 	case "":
-		data["Trend"], data["TrendJSON"] = tr, jsonAttr(tr)
+		data["Trend"], data["TrendJSON"], data["TrendRows"] = tr.tr, tr.attr, tr.rows
 	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
 		data["TrendError"] = fault.Message(err)
 	default:
@@ -126,7 +129,6 @@ func chosenIndicator(t *insight.Theme, name string) (*insight.Indicator, error) 
 func init() {
 	funcs["fixed2"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 	funcs["fixed3"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
-	funcs["pointAt"] = pointAt
 	funcs["verdictClass"] = func(v string) string {
 		switch v {
 		case insight.Rising, insight.Falling:
@@ -136,12 +138,36 @@ func init() {
 	}
 }
 
-// pointAt is a series' point in a period, or nil.
-func pointAt(s insight.Series, period string) *insight.Point {
-	for i := range s.Points {
-		if s.Points[i].Period == period {
-			return &s.Points[i]
+// districtRows renders the body of a trend's table of districts by
+// period: a row per period, a count per district ([c] marked supp), an
+// empty cell where a district has no point. Made once per release (see
+// [trendRelease]) rather than by the template on every view.
+func districtRows(tr *insight.Trend) template.HTML {
+	if len(tr.Series) < 2 {
+		return ""
+	}
+	counts := make([]map[string]string, len(tr.Series)-1)
+	for i, s := range tr.Series[1:] {
+		counts[i] = make(map[string]string, len(s.Points))
+		for _, p := range s.Points {
+			counts[i][p.Period] = p.Count
 		}
 	}
-	return nil
+	var b strings.Builder
+	for _, p := range tr.Periods {
+		b.WriteString(`<tr><th scope="row">` + html.EscapeString(p) + `</th>`)
+		for _, byPeriod := range counts {
+			c, ok := byPeriod[p]
+			switch {
+			case !ok:
+				b.WriteString(`<td></td>`)
+			case c == disclose.Confidential:
+				b.WriteString(`<td class="num supp">` + html.EscapeString(c) + `</td>`)
+			default:
+				b.WriteString(`<td class="num">` + html.EscapeString(c) + `</td>`)
+			}
+		}
+		b.WriteString("</tr>\n")
+	}
+	return template.HTML(b.String())
 }
