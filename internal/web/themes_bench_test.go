@@ -1,0 +1,147 @@
+//go:build unix
+
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/demo/demotest"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+// themeBenchPeople is the size of the theme benchmark's demo county
+// (CIVICLINK_BENCH_PEOPLE overrides it): the issue's 20,000 people.
+const themeBenchPeople = 20000
+
+// The theme benchmark's theme and its first indicator.
+const (
+	benchTheme     = "avoidable-emergency-care"
+	benchIndicator = "ind:avoidable-ae-attendances"
+)
+
+// BenchmarkThemes measures the theme pages and the trend API under 50
+// concurrent signed-in users over loopback, on a demo county wired as
+// `civiclink serve` wires it (signed audit log, persistent differencing
+// auditor, named indicators): the theme page (district figure and trend
+// by district), the theme API (every indicator's district figures), the
+// trend API by month for the county and by district, with /healthz as the
+// reference in the same run. Every view is decided and recorded by
+// governance; the figures come from the theme cache after the first view,
+// whose time (one user, nothing cached) it logs first. It reports p50 and
+// p99 per path, the p99 as a ratio of the reference's, and the process's
+// CPU time per request; it fails on any error.
+func BenchmarkThemes(b *testing.B) {
+	ts, users := themeBenchServer(b)
+	defer ts.Close()
+	paths := []string{"/healthz",
+		"/themes/" + benchTheme,
+		"/api/themes/" + benchTheme,
+		"/api/indicators/" + benchIndicator + "/trend",
+		"/api/indicators/" + benchIndicator + "/trend?by=district&period=quarter",
+	}
+	for _, p := range paths[1:] { // the first view of a release computes it
+		d, err := hammer(users[:1], p, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%-60s first view (computed) %8.2f ms", p, ms(d[0]))
+	}
+	lat, cpu := map[string][]time.Duration{}, map[string]time.Duration{}
+	for b.Loop() {
+		for _, p := range paths {
+			c0 := cpuTime()
+			d, err := hammer(users, p, benchRequests)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat[p], cpu[p] = append(lat[p], d...), cpu[p]+cpuTime()-c0
+		}
+	}
+	ref := percentile(lat["/healthz"], 0.99)
+	for _, p := range paths {
+		p50, p99 := percentile(lat[p], 0.50), percentile(lat[p], 0.99)
+		b.Logf("%-60s n=%5d  p50 %7.2f ms  p99 %7.2f ms  p99/healthz %5.1fx  CPU %5.2f ms/request", p, len(lat[p]), ms(p50), ms(p99),
+			float64(p99)/float64(ref), ms(cpu[p])/float64(len(lat[p])))
+	}
+	b.ReportMetric(ms(percentile(lat[paths[1]], 0.99)), "theme-page-p99-ms")
+	b.ReportMetric(ms(percentile(lat[paths[2]], 0.99)), "theme-api-p99-ms")
+	b.ReportMetric(ms(percentile(lat[paths[3]], 0.99)), "trend-api-p99-ms")
+	b.ReportMetric(ms(percentile(lat[paths[4]], 0.99)), "trend-district-api-p99-ms")
+	b.ReportMetric(ms(ref), "healthz-p99-ms")
+}
+
+// themeBenchServer builds the demo county and serves it with benchUsers
+// signed-in sessions of analysts the theme's agreements cover.
+func themeBenchServer(b *testing.B) (*httptest.Server, []*benchUser) {
+	b.Helper()
+	ctx := context.Background()
+	people := themeBenchPeople
+	if v := os.Getenv("CIVICLINK_BENCH_PEOPLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("CIVICLINK_BENCH_PEOPLE=%q: %v", v, err)
+		}
+		people = n
+	}
+	start := time.Now()
+	c := demotest.New(b, people, 2026)
+	b.Logf("demo county of %d people built in %s", people, time.Since(start).Round(time.Second))
+	county, err := geo.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lads, err := geo.LoadBoundaries(geo.LayerLAD)
+	if err != nil {
+		b.Fatal(err)
+	}
+	auditor, err := c.Store.Auditor(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
+	engine := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, Ledger: c.Store, Auditor: auditor}
+	if v, _ := c.Store.Meta(ctx, demo.PopulationScaleKey); v != "" {
+		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)
+	}
+	srv, err := New(Config{
+		Catalog: c.Store, Govern: gov, Audit: gov.Audit, Districts: lads,
+		Indicators: &NamedIndicators{Insight: engine, County: county,
+			Counts: &DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: engine}},
+		Health: func(ctx context.Context) error { _, err := c.Store.Meta(ctx, "made_by"); return err },
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv)
+	// Analysts whom the theme's agreement covers (the trend API answers
+	// them 200; a refusal is a 403, which the load loop counts an error),
+	// asked by year, a release the benchmark does not time.
+	var staff []string
+	for _, id := range benchStaff {
+		u := newBenchUser(b, ts.URL, srv.sessions.create(id).ID)
+		if get(u, "/api/indicators/"+benchIndicator+"/trend?period=year") == nil {
+			staff = append(staff, id)
+		}
+	}
+	if len(staff) == 0 {
+		b.Fatalf("no analyst among %v may see %s", benchStaff, benchIndicator)
+	}
+	b.Logf("sessions of %v", staff)
+	users := make([]*benchUser, benchUsers)
+	for i := range users {
+		users[i] = newBenchUser(b, ts.URL, srv.sessions.create(staff[i%len(staff)]).ID)
+	}
+	return ts, users
+}
