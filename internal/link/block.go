@@ -301,6 +301,11 @@ func sortKeyed(ks []keyed) {
 		})
 		return
 	}
+	radixKeyed(ks)
+}
+
+// radixKeyed is a stable LSD radix sort by key on 16-bit digits.
+func radixKeyed(ks []keyed) {
 	src, dst := ks, make([]keyed, len(ks))
 	count := make([]int, 1<<16)
 	for shift := uint(0); shift < 64; shift += 16 {

@@ -260,3 +260,29 @@ func TestSortKeyed(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderByWeight checks the radix order of matches against the
+// comparison order clustering used: weight descending, then A, then B.
+func TestOrderByWeight(t *testing.T) {
+	for _, n := range []int{0, 3, 5000, 40000} {
+		rng := rand.New(rand.NewPCG(uint64(n), 11))
+		pairs := make([]Pair, n)
+		weights := make([]float64, n)
+		matched := make([]int, 0, n)
+		for k := range pairs {
+			a := int32(rng.IntN(1000))
+			pairs[k] = Pair{A: a, B: a + 1 + int32(k)}
+			weights[k] = float64(rng.IntN(40)-20) / 4 // many ties, negatives
+			if rng.IntN(3) > 0 {
+				matched = append(matched, k)
+			}
+		}
+		want := slices.Clone(matched)
+		slices.SortFunc(want, func(x, y int) int {
+			return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
+		})
+		if got := orderByWeight(matched, weights, pairs); !slices.Equal(got, want) {
+			t.Errorf("n=%d: radix order differs from comparison order", n)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package link
 
 import (
 	"cmp"
-	"slices"
 )
 
 // ClusterReport says how matched pairs became clusters and what the
@@ -71,10 +70,7 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 		c.parent[i], c.size[i], c.next[i] = int32(i), 1, int32(i)
 		c.mask[i] = 1 << e.t.source[i]
 	}
-	order := slices.Clone(matched)
-	slices.SortFunc(order, func(x, y int) int {
-		return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
-	})
+	order := orderByWeight(matched, weights, pairs)
 	if e.cfg.Cluster.MinDensity > 0 {
 		for _, k := range order {
 			p := pairs[k]

@@ -1,7 +1,6 @@
 package link
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -82,11 +81,11 @@ func weightOf(p float64) float64 {
 // probability) is at least target, scanning pairs from the best down.
 func chooseThreshold(weights []float64, target float64) float64 {
 	ws := slices.Clone(weights)
-	slices.SortFunc(ws, func(a, b float64) int { return cmp.Compare(b, a) })
+	slices.Sort(ws) // ascending, read from the end: strongest first
 	var sum float64
 	best := 0.5
-	for i, w := range ws {
-		p := Probability(w)
+	for i := range ws {
+		p := Probability(ws[len(ws)-1-i])
 		sum += p
 		if sum/float64(i+1) < target {
 			break
