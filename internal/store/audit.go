@@ -47,11 +47,19 @@ type auditShare struct {
 	maxGroup int
 }
 
-// appendSQL are the statements of one append, prepared once per store.
+// appendSQL are the statements of appends, prepared once per store: a
+// lone entry's leaf and head, the tree state, and a group's leaves and
+// heads as list parameters (DuckDB binds no BLOB lists, so bytes go as
+// base64).
 var appendSQL = []string{
 	`INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
 	`INSERT OR REPLACE INTO audit_state VALUES (1, ?, ?)`,
+	`INSERT INTO audit_leaves SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
+		from_base64(unnest(?::VARCHAR[])), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][]), unnest(?::VARCHAR[][])`,
+	`INSERT INTO audit_heads SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
+		unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), from_base64(unnest(?::VARCHAR[]))`,
 }
 
 // stateEvery is how often (in entries) an append also saves the tree's

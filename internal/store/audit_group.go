@@ -184,9 +184,8 @@ func (w *groupWrite) add(e audit.Entry, h audit.Head, tree *audit.Tree) {
 	}
 }
 
-// write inserts w within tx: a lone entry through the prepared one-row
-// statements, a group as one statement per table over list parameters
-// (DuckDB binds no BLOB lists, so bytes go as base64).
+// write inserts w within tx: a lone entry through the one-row statements,
+// a group through one statement per table over list parameters.
 func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) error {
 	switch len(w.entries) {
 	case 0:
@@ -196,10 +195,10 @@ func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) erro
 			return err
 		}
 	default:
-		if err := insertLeaves(ctx, tx, w.entries); err != nil {
+		if err := insertLeaves(ctx, tx.StmtContext(ctx, sh.stmts[3]), w.entries); err != nil {
 			return err
 		}
-		if err := insertHeads(ctx, tx, w.heads); err != nil {
+		if err := insertHeads(ctx, tx.StmtContext(ctx, sh.stmts[4]), w.heads); err != nil {
 			return err
 		}
 	}
@@ -210,7 +209,7 @@ func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) erro
 	return err
 }
 
-func insertLeaves(ctx context.Context, tx *sql.Tx, es []audit.Entry) error {
+func insertLeaves(ctx context.Context, st *sql.Stmt, es []audit.Entry) error {
 	n := len(es)
 	idx, bs, hs := make([]int64, n), make([]string, n), make([]string, n)
 	ts := make([]time.Time, n)
@@ -222,24 +221,20 @@ func insertLeaves(ctx context.Context, tx *sql.Tx, es []audit.Entry) error {
 		user[i], partner[i], action[i], outcome[i], agreement[i] = c.User, c.Partner, c.Action, c.Outcome, c.Agreement
 		datasets[i], owners[i] = nonNil(c.Datasets), nonNil(c.Owners)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_leaves SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
-		from_base64(unnest(?::VARCHAR[])), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
-		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][]), unnest(?::VARCHAR[][])`,
-		idx, bs, hs, ts, user, partner, action, outcome, agreement, datasets, owners)
+	_, err := st.ExecContext(ctx, idx, bs, hs, ts, user, partner, action, outcome, agreement, datasets, owners)
 	if err != nil {
 		return fmt.Errorf("insert audit entries %d to %d: %w", es[0].Index, es[n-1].Index, err)
 	}
 	return nil
 }
 
-func insertHeads(ctx context.Context, tx *sql.Tx, hs []audit.Head) error {
+func insertHeads(ctx context.Context, st *sql.Stmt, hs []audit.Head) error {
 	n := len(hs)
 	size, root, ts, keyID, sig := make([]int64, n), make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
 	for i, h := range hs {
 		size[i], root[i], ts[i], keyID[i], sig[i] = int64(h.Size), b64(h.Root), h.Time, h.KeyID, b64(h.Signature)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_heads SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
-		unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), from_base64(unnest(?::VARCHAR[]))`, size, root, ts, keyID, sig)
+	_, err := st.ExecContext(ctx, size, root, ts, keyID, sig)
 	if err != nil {
 		return fmt.Errorf("insert audit heads %d to %d: %w", hs[0].Size, hs[n-1].Size, err)
 	}
