@@ -76,6 +76,48 @@ func themeIndicator(ind *insight.Indicator) ThemeIndicator {
 	}
 }
 
+// shippedTheme is a theme shipped with civiclink and its summary.
+type shippedTheme struct {
+	theme *insight.Theme
+	sum   ThemeSummary
+}
+
+// shippedThemes are insight's themes with their summaries by id, read
+// from the binary and summarised once (they cannot change while it runs;
+// the summaries are shared, never modified).
+var shippedThemes = sync.OnceValues(func() (map[string]shippedTheme, error) {
+	themes, err := insight.Themes()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]shippedTheme{}
+	for _, t := range themes {
+		sum, err := summarise(t)
+		if err != nil {
+			return nil, err
+		}
+		out[t.ID] = shippedTheme{t, sum}
+	}
+	return out, nil
+})
+
+// findTheme returns a shipped theme and its summary by id, as
+// insight.FindTheme does.
+func findTheme(id string) (*insight.Theme, ThemeSummary, error) {
+	all, err := shippedThemes()
+	if err != nil {
+		return nil, ThemeSummary{}, err
+	}
+	if st, ok := all[id]; ok {
+		return st.theme, st.sum, nil
+	}
+	_, err = insight.FindTheme(id) // its error names the choices
+	if err == nil {
+		err = fault.Errorf(fault.Internal, "theme %q appeared while the server runs", id)
+	}
+	return nil, ThemeSummary{}, err
+}
+
 // summarise lists a theme's indicators and cohorts.
 func summarise(t *insight.Theme) (ThemeSummary, error) {
 	out := ThemeSummary{ID: t.ID, Title: t.Title, Description: t.Description, Period: t.Period, Indicators: []ThemeIndicator{}, Cohorts: []ThemeCohort{}}
@@ -120,11 +162,7 @@ func (s *Server) apiTheme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := insight.FindTheme(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	sum, err := summarise(t)
+	t, sum, err := findTheme(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -150,7 +188,7 @@ func (s *Server) apiTheme(w http.ResponseWriter, r *http.Request) error {
 
 // trendIndicator resolves a trend's indicator id: ind:NAME or NAME.
 func trendIndicator(id string) (*insight.Indicator, error) {
-	return insight.FindIndicator(strings.TrimPrefix(id, namedPrefix))
+	return findIndicator(strings.TrimPrefix(id, namedPrefix)) // read from the binary once
 }
 
 func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {

@@ -43,11 +43,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := insight.FindTheme(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	sum, err := summarise(t)
+	t, sum, err := findTheme(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
