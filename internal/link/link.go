@@ -227,25 +227,58 @@ func (e *engine) recall(b *blocking, truth []string) {
 			groups[ent] = append(groups[ent], int32(i))
 		}
 	}
-	found, perRule, total := 0, make([]int, len(b.keys)), 0
+	var gs [][]int32
 	for _, g := range groups {
-		for i, x := range g {
-			for _, y := range g[i+1:] {
-				if !e.wanted(x, y) {
-					continue
-				}
-				total++
-				any := false
-				for r, keys := range b.keys {
-					if keys[x] != 0 && keys[x] == keys[y] {
-						perRule[r]++
-						any = true
-					}
-				}
-				if any {
-					found++
+		if len(g) > 1 {
+			gs = append(gs, g)
+		}
+	}
+	// Groups are counted in parallel chunks; each group's keys are fetched
+	// once per record (not once per pair), since at millions of records
+	// the random reads of keys dominated.
+	type counts struct {
+		found, total int
+		perRule      []int
+	}
+	const chunk = 4096
+	parts := make([]counts, (len(gs)+chunk-1)/chunk)
+	parallelFor(len(parts), e.workers, func(c int) {
+		cnt := counts{perRule: make([]int, len(b.keys))}
+		var local []uint64
+		for _, g := range gs[c*chunk : min(len(gs), (c+1)*chunk)] {
+			n := len(g)
+			local = local[:0]
+			for _, keys := range b.keys {
+				for _, x := range g {
+					local = append(local, keys[x])
 				}
 			}
+			for i := range n {
+				for j := i + 1; j < n; j++ {
+					if !e.wanted(g[i], g[j]) {
+						continue
+					}
+					cnt.total++
+					any := false
+					for r := range b.keys {
+						if k := local[r*n+i]; k != 0 && k == local[r*n+j] {
+							cnt.perRule[r]++
+							any = true
+						}
+					}
+					if any {
+						cnt.found++
+					}
+				}
+			}
+		}
+		parts[c] = cnt
+	})
+	found, perRule, total := 0, make([]int, len(b.keys)), 0
+	for _, p := range parts {
+		found, total = found+p.found, total+p.total
+		for r, k := range p.perRule {
+			perRule[r] += k
 		}
 	}
 	b.report.TruePairs = total
