@@ -171,6 +171,57 @@ func TestThemeCacheNewVersion(t *testing.T) {
 	}
 }
 
+// TestThemeCacheAgreementSuspended caches NHS figures an analyst of
+// another partner sees under an agreement, then suspends the agreement:
+// the very next views are refused, the figures no longer served.
+func TestThemeCacheAgreementSuspended(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	paths := []struct {
+		path, refused string
+	}{
+		{"/api/indicators/ind:avoidable-ae-attendances/trend", `"forbidden"`},
+		{"/api/themes/avoidable-emergency-care", `"error_code": "forbidden"`},
+		{"/themes/avoidable-emergency-care", "No district figures:"},
+	}
+	for _, p := range paths {
+		for range 2 { // computed, then cached
+			if res := analyst.do("GET", p.path, nil, ""); res.StatusCode != http.StatusOK {
+				t.Fatalf("%s before: status %d", p.path, res.StatusCode)
+			}
+		}
+	}
+	ctx := context.Background()
+	gov := govern.NewService(f.county.Store, f.rec)
+	agreements, err := gov.Agreements(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suspended := 0
+	for _, a := range agreements {
+		if a.Purpose != "avoidable-emergency-care" || a.Status != govern.Active {
+			continue
+		}
+		admin := f.county.Summary.Staff[a.Parties[0].Partner+".admin"]
+		if _, err := gov.ChangeAgreement(ctx, admin, a.ID, govern.ActionSuspend, "test"); err != nil {
+			t.Fatal(err)
+		}
+		suspended++
+	}
+	if suspended == 0 {
+		t.Fatal("no active agreement for avoidable-emergency-care to suspend")
+	}
+	for _, p := range paths {
+		body := readBody(t, analyst.do("GET", p.path, nil, ""))
+		if !strings.Contains(body, p.refused) {
+			t.Errorf("%s after the suspension lacks %q: %.500s", p.path, p.refused, body)
+		}
+		if strings.Contains(body, `"points"`) || strings.Contains(body, `"districts"`) || strings.Contains(body, `id="district-data"`) {
+			t.Errorf("%s after the suspension still serves figures: %.500s", p.path, body)
+		}
+	}
+}
+
 // ingestVersion loads a testdata file as a new version of a dataset.
 func ingestVersion(tb testing.TB, f *themeFixture, dataset, file string) {
 	tb.Helper()
