@@ -80,6 +80,9 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err != nil {
 		return nil, err
 	}
+	if err := st.ServeRequests(ctx); err != nil {
+		return nil, err
+	}
 	engine := &insight.Engine{Store: st, Gov: gov, Geo: county, Ledger: st, Auditor: auditor}
 	if v, _ := st.Meta(ctx, demo.PopulationScaleKey); v != "" {
 		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)

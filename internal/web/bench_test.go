@@ -40,9 +40,9 @@ var benchStaff = []string{"county.analyst", "police.analyst", "nhs.analyst", "fi
 
 // BenchmarkServe measures the server under 50 concurrent signed-in users
 // over loopback, against a demo county wired as `civiclink serve` wires
-// it: the store's signed audit log (every view appends and commits an
-// entry before it answers), the persistent differencing auditor, the
-// named indicators. Paths: the dashboard (the first named indicator's
+// it: one DuckDB thread per query (store.ServeRequests), the store's
+// signed audit log (every view appends and commits an entry before it
+// answers), the persistent differencing auditor, the named indicators. Paths: the dashboard (the first named indicator's
 // district table through governance and disclosure control, HTML), the
 // same table as JSON, the dataset list API, and /healthz as the reference.
 // It reports p50 and p99 latency per path, the p99 as a ratio of the
@@ -97,6 +97,9 @@ func benchServer(b *testing.B) (*httptest.Server, []*benchUser, string) {
 	}
 	auditor, err := c.Store.Auditor(ctx)
 	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Store.ServeRequests(ctx); err != nil {
 		b.Fatal(err)
 	}
 	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
