@@ -56,7 +56,7 @@ demo only ever replaces a store that an earlier demo made.`,
 			if rep.Problem != nil {
 				return fault.Errorf(fault.Internal, "the audit log does not verify: %v", rep.Problem)
 			}
-			fmt.Fprintf(m.Stdout, "\n7. the audit log: %d entries, every one verified against its signed tree head\n", rep.Size)
+			fmt.Fprintf(m.Stdout, "\n8. the audit log: %d entries, every one verified against its signed tree head\n", rep.Size)
 			fmt.Fprintf(m.Stdout, "\ndone: the demo store is %s; sign in as county.analyst (password %q)\n", m.DataPath, demo.Password)
 			if noServe {
 				return nil

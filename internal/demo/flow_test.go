@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/demo/demotest"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -25,6 +26,12 @@ func TestFlowAndSafeguardingLists(t *testing.T) {
 	known := sum.Cohorts["known-to-three-agencies"]
 	if total, ok := known.Cell(disclose.TotalLevel); !ok || total.Count <= 0 {
 		t.Errorf("nobody is known to three agencies: %+v", total)
+	}
+	for _, name := range demo.ShownIndicators {
+		tr := sum.Trends[name]
+		if tr == nil || len(tr.Series) == 0 || tr.Series[0].Test.Periods < 6 || tr.Series[0].Test.Verdict == "" {
+			t.Errorf("indicator %s: the demo shows no county trend over six or more months: %+v", name, tr)
+		}
 	}
 
 	svc := govern.NewService(st, govern.AuditRecorder{Log: log})

@@ -47,12 +47,14 @@ type Summary struct {
 	Linkage           *linkrun.Evaluation
 	Cohorts           map[string]*disclose.Result
 	KSI               map[string]int64
-	Staff             Staff
+	// Trends are the shown indicators' monthly trends, by name.
+	Trends map[string]*insight.Trend
+	Staff  Staff
 }
 
 // Run builds the demo county in st and runs the flow end to end.
 func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
-	sum := &Summary{Cohorts: map[string]*disclose.Result{}, KSI: map[string]int64{}}
+	sum := &Summary{Cohorts: map[string]*disclose.Result{}, KSI: map[string]int64{}, Trends: map[string]*insight.Trend{}}
 	f.step("1. partners and real public datasets")
 	if err := LoadRealData(ctx, st, Options{User: f.User, Log: f.Log}); err != nil {
 		return nil, err
@@ -97,6 +99,10 @@ func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
 	}
 	f.step("\n6. road casualties killed or seriously injured, from DfT's STATS19 for Essex")
 	if err := f.ksi(ctx, e, sum); err != nil {
+		return nil, err
+	}
+	f.step("\n7. indicators: rates per 1,000 residents by district, and their trend (disclosure-controlled)")
+	if err := f.indicators(ctx, e, sum); err != nil {
 		return nil, err
 	}
 	return sum, nil
