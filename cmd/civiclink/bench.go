@@ -53,8 +53,9 @@ func (m *Main) benchIngestCmd() *cobra.Command {
 
 func (m *Main) benchIndicatorCmd() *cobra.Command {
 	var rows int
+	var cpuProfile string
 	c := &cobra.Command{
-		Use:   "indicator [--rows N]",
+		Use:   "indicator [--rows N] [--cpuprofile FILE]",
 		Short: "An indicator by district × month with governance and disclosure control, next to a bare GROUP BY",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,7 +64,16 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 				return err
 			}
 			defer os.RemoveAll(dir)
-			r, err := bench.Indicator(cmd.Context(), dir, rows)
+			var opts bench.IndicatorOptions
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fault.Wrap(err, fault.Invalid, "cannot create the CPU profile file; give a writable path to --cpuprofile")
+				}
+				defer f.Close()
+				opts.Profile = f
+			}
+			r, err := bench.Indicator(cmd.Context(), dir, rows, opts)
 			if err != nil {
 				return err
 			}
@@ -77,5 +87,6 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 		},
 	}
 	c.Flags().IntVar(&rows, "rows", 1_000_000, "rows to generate")
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the audited runs (not the load) to this file")
 	return c
 }

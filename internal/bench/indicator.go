@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -43,11 +45,18 @@ type IndicatorResult struct {
 	FirstRatio    float64 `json:"first_release_over_bare"`      // FirstSeconds / BareSeconds
 }
 
+// IndicatorOptions tunes an [Indicator] run.
+type IndicatorOptions struct {
+	// Profile, when set, receives a Go CPU profile of the audited runs
+	// (first release to after a restart), not of the load.
+	Profile io.Writer
+}
+
 // Indicator loads n generated rows and times the ways of counting them by
 // district and month: a bare GROUP BY, governed control without and with
 // the persistent differencing audit (first release, repeats, another
 // indicator, after a restart); each repeated figure is the median of three.
-func Indicator(ctx context.Context, dir string, n int) (*IndicatorResult, error) {
+func Indicator(ctx context.Context, dir string, n int, opts IndicatorOptions) (*IndicatorResult, error) {
 	csvPath := filepath.Join(dir, fmt.Sprintf("indicator_%d.csv", n))
 	if err := WriteIngestCSV(csvPath, n); err != nil {
 		return nil, err
@@ -83,14 +92,14 @@ func Indicator(ctx context.Context, dir string, n int) (*IndicatorResult, error)
 		return nil, err
 	}
 	out := &IndicatorResult{Rows: n}
-	if err := out.measure(ctx, st, gov, u, res.Version.Table); err != nil {
+	if err := out.measure(ctx, st, gov, u, res.Version.Table, opts); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // measure runs the timings on the loaded store.
-func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *govern.Service, u *govern.User, table string) error {
+func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *govern.Service, u *govern.User, table string, opts IndicatorOptions) error {
 	q := insight.AggregateQuery{Dataset: "bench", By: []string{"district", "month"}, Purpose: "violence-and-vulnerability"}
 	other := q
 	other.Where = "category = 'violence'"
@@ -134,6 +143,12 @@ func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *g
 	ea := &insight.Engine{Store: st, Gov: gov, Auditor: auditor}
 	run := func(q insight.AggregateQuery) func() error {
 		return func() error { _, err := ea.Aggregate(ctx, u, q); return err }
+	}
+	if opts.Profile != nil {
+		if err := pprof.StartCPUProfile(opts.Profile); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if out.FirstSeconds, err = timed(run(q)); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package disclose
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"sync"
@@ -64,6 +65,21 @@ func (a *Auditor) Released(dataset string) int {
 		return len(r.cells)
 	}
 	return 0
+}
+
+// Fresh reports whether nothing has been released yet for dataset, reading
+// its record first. Every population of such a dataset's first table is
+// new and will need its buckets, so a store can compute complete digests
+// in the same scan as the counts instead of a second one. It is a hint
+// only: [Apply] checks every cell again under the auditor's lock.
+func (a *Auditor) Fresh(ctx context.Context, dataset string) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.load(ctx, dataset); err != nil {
+		return false, err
+	}
+	r := a.byKey[dataset]
+	return r == nil || len(r.cells) == 0, nil
 }
 
 // Forget drops everything remembered for dataset (e.g. when its agreement

@@ -224,10 +224,26 @@ func TestFillMembersOnlyWhenNeeded(t *testing.T) {
 		return r
 	}
 	x, y := ids("x", 40), ids("y", 60)
+	if fresh, err := a.Fresh(context.Background(), "d"); err != nil || !fresh {
+		t.Fatalf("before any release: fresh %v (%v), want true", fresh, err)
+	}
 	tab, calls := table(x, y)
 	apply(tab)
 	if *calls != 1 {
 		t.Errorf("first release: %d calls for buckets, want 1", *calls)
+	}
+	if fresh, err := a.Fresh(context.Background(), "d"); err != nil || fresh {
+		t.Fatalf("after a release: fresh %v (%v), want false", fresh, err)
+	}
+	// Digests complete from the start (a store's one scan for a fresh
+	// dataset) need no second stage, and are still checked: the repeat of
+	// a released cell passes, a near-size one of other people is withheld.
+	tab, calls = table(y, x[1:])
+	for i, c := range [][]string{y, x[1:]} {
+		tab.Cells[i].Members = DigestOf(a.key, c)
+	}
+	if r := apply(tab); *calls != 0 || !r.Cells[1].Status.Suppressed() {
+		t.Errorf("complete digests: %d calls for buckets (want 0), near-size cell %s (want withheld)", *calls, r.Cells[1].Status)
 	}
 	tab, calls = table(x, y)
 	if r := apply(tab); *calls != 0 || r.Cells[0].Status.Suppressed() {

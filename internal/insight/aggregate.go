@@ -98,8 +98,9 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 		return nil, err
 	}
 	if e.Auditor != nil {
-		key := e.Auditor.MemberKey()
-		spec.Members = &key
+		if err := e.memberSpec(ctx, &spec, d.ID); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {

@@ -46,3 +46,15 @@ func (e *Engine) fillMembers(spec store.AggregateSpec, plan []dimPlan, t *disclo
 		return nil
 	}
 }
+
+// memberSpec asks spec for population digests under the auditor's key.
+// For a dataset with nothing released yet every cell will need its
+// buckets, so they come in the same scan as the counts (store's
+// AggregateSpec.Buckets) rather than in a second one.
+func (e *Engine) memberSpec(ctx context.Context, spec *store.AggregateSpec, dataset string) error {
+	key := e.Auditor.MemberKey()
+	spec.Members = &key
+	fresh, err := e.Auditor.Fresh(ctx, dataset)
+	spec.Buckets = fresh
+	return err
+}

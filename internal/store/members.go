@@ -66,6 +66,10 @@ func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]Aggr
 		}
 		return rows, err
 	}
+	if spec.Buckets && spec.SumColumn == "" && !spec.IDs {
+		id, _ := spec.Schema.RecordID()
+		return s.cellDigests(ctx, spec, id.Name, key)
+	}
 	return s.rawAggregate(ctx, spec, strconv.FormatUint(uint64(key), 10))
 }
 
@@ -95,11 +99,18 @@ func (s *Store) CellBuckets(ctx context.Context, spec AggregateSpec) (map[string
 		}
 		return out, err
 	}
-	return s.cellDigests(ctx, spec, id.Name, key)
+	rows, err := s.cellDigests(ctx, spec, id.Name, key)
+	out := make(map[string]*disclose.Digest, len(rows))
+	for _, r := range rows {
+		out[strings.Join(r.Keys, "\x00")] = r.Members
+	}
+	return out, err
 }
 
-// cellDigests returns each cell's digest by its keys joined with NUL.
-func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) (map[string]*disclose.Digest, error) {
+// cellDigests returns each cell of spec, in the order of its keys, with
+// its count and complete digest: one database row per cell and hash
+// bucket, merged here.
+func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) ([]AggregateRow, error) {
 	sel, group, grouped, err := groupSQL(spec)
 	if err != nil {
 		return nil, err
@@ -108,38 +119,50 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 	if err != nil {
 		return nil, err
 	}
-	inner := "SELECT " + strings.Join(append(group, memberHashSQL(idCol)+" AS h"), ", ") + " FROM " + grouped(from)
-	q := "SELECT " + strings.Join(append(sel, "count(*)", hashSum("h")), ", ") + ", b FROM (SELECT *, h >> 57 AS b FROM (" + inner +
-		")) GROUP BY " + strings.Join(append(group, "b"), ", ")
+	const b = `"civiclink b"`
+	from = "(SELECT *, CAST(" + hashColumn + " >> 57 AS UTINYINT) AS " + b + " FROM " + withHash(grouped(from), idCol) + ")"
+	by := strings.Join(append(group, b), ", ")
+	q := "SELECT " + strings.Join(append(sel, "count(*)", hashSum(hashColumn), b), ", ") + " FROM " + from +
+		" GROUP BY " + by + " ORDER BY " + by
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.datasetID())
 	}
 	defer rows.Close()
-	out := map[string]*disclose.Digest{}
+	var out []AggregateRow
 	keys := make([]sql.NullString, len(spec.By))
-	var n, sum, b uint64
+	var n, sum uint64
+	var bucket uint8
 	dest := make([]any, 0, len(keys)+3)
 	for i := range keys {
 		dest = append(dest, &keys[i])
 	}
-	dest = append(dest, &n, &sum, &b)
-	parts := make([]string, len(keys))
+	dest = append(dest, &n, &sum, &bucket)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		for i, k := range keys {
-			parts[i] = k.String
+		var last *AggregateRow
+		if len(out) > 0 {
+			last = &out[len(out)-1]
+			for i, k := range keys {
+				if last.Keys[i] != k.String {
+					last = nil
+					break
+				}
+			}
 		}
-		k := strings.Join(parts, "\x00")
-		d := out[k]
-		if d == nil {
-			d = disclose.NewDigest()
-			out[k] = d
+		if last == nil {
+			r := AggregateRow{Keys: make([]string, len(keys)), Members: disclose.NewDigest()}
+			for i, k := range keys {
+				r.Keys[i] = k.String
+			}
+			out = append(out, r)
+			last = &out[len(out)-1]
 		}
-		d.AddBucket(int(b), n, sum)
+		last.Members.AddBucket(int(bucket), n, sum)
+		last.Count += int64(n)
 	}
 	return out, rows.Err()
 }

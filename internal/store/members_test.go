@@ -135,6 +135,31 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 						t.Errorf("cell %v: ids left the database", r.Keys)
 					}
 				}
+				spec.Buckets = true
+				oneScan, err := st.RawAggregate(ctx, spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(oneScan) != len(byIDs) {
+					t.Fatalf("%d cells in one scan with buckets, %d with ids", len(oneScan), len(byIDs))
+				}
+				for i, r := range oneScan {
+					want := disclose.DigestOf(key, byIDs[i].IDs)
+					if strings.Join(r.Keys, "|") != strings.Join(byIDs[i].Keys, "|") || r.Count != byIDs[i].Count {
+						t.Fatalf("one scan, cell %d: %v count %d, want %v count %d", i, r.Keys, r.Count, byIDs[i].Keys, byIDs[i].Count)
+					}
+					if r.Members == nil || r.Members.Units != want.Units || r.Members.Sum != want.Sum || r.Sum != byIDs[i].Sum {
+						t.Fatalf("one scan, cell %v: the database's units, sum or measure differ from the ids'", r.Keys)
+					}
+					// A sum's measure is not split by bucket; those cells get
+					// their buckets at the second stage instead.
+					if bucketed := tt.spec.SumColumn == ""; r.Members.Bucketed() != bucketed {
+						t.Fatalf("one scan, cell %v: bucketed %v, want %v", r.Keys, r.Members.Bucketed(), bucketed)
+					}
+					if r.Members.Bucketed() && (*r.Members.N != *want.N || *r.Members.S != *want.S) {
+						t.Errorf("one scan, cell %v: the database's bucketed digest differs from the ids'", r.Keys)
+					}
+				}
 			})
 		}
 	}
