@@ -55,14 +55,11 @@ func version(u *govern.User, d *catalog.Dataset, v *catalog.Version) *catalog.Ve
 }
 
 func (s *Server) apiDatasets(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.cfg.Catalog.Datasets(r.Context())
+	body, err := datasetsJSON(r.Context(), s.cfg.Catalog)
 	if err != nil {
 		return err
 	}
-	if ds == nil {
-		ds = []*catalog.Dataset{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+	writeJSONBytes(w, http.StatusOK, body)
 	return nil
 }
 

@@ -1,16 +1,20 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 )
@@ -165,4 +169,53 @@ func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, id string,
 	}
 	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", id, strings.Join(by, ","), dec.Threshold, gen)
 	return n.cache.do(key, compute)
+}
+
+// datasetsBodies keeps, per catalogue, the dataset list API's answer as
+// encoded at one store generation: the same for every caller (58 KB for
+// the demo county), it was re-encoded for each request.
+var datasetsBodies sync.Map // catalog.Store → *encodedBody
+
+type encodedBody struct {
+	gen  uint64
+	body []byte
+}
+
+// datasetsJSON is GET /api/datasets's body: {"datasets": [...]}, encoded
+// as writeJSON encodes, and kept while the store's generation is unchanged
+// (a store that does not count its changes is read every time).
+func datasetsJSON(ctx context.Context, cat catalog.Store) ([]byte, error) {
+	v, versioned := cat.(interface{ Generation() uint64 })
+	var gen uint64
+	if versioned {
+		gen = v.Generation() // before reading: a change meanwhile makes the body stale
+		if e, ok := datasetsBodies.Load(cat); ok && e.(*encodedBody).gen == gen {
+			return e.(*encodedBody).body, nil
+		}
+	}
+	ds, err := cat.Datasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ds == nil {
+		ds = []*catalog.Dataset{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(map[string]any{"datasets": ds}); err != nil {
+		return nil, err
+	}
+	if versioned {
+		datasetsBodies.Store(cat, &encodedBody{gen: gen, body: buf.Bytes()})
+	}
+	return buf.Bytes(), nil
+}
+
+// writeJSONBytes writes an encoded JSON answer with writeJSON's headers.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
 }
