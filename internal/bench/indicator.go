@@ -104,8 +104,9 @@ func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *g
 	other := q
 	other.Where = "category = 'violence'"
 	bare := func() error {
-		// The best plain query: group on the month's first day, format once per cell.
-		rows, err := st.DB().QueryContext(ctx, `SELECT district, strftime(m, '%Y-%m'), count(*) FROM (SELECT district, date_trunc('month', event_date) AS m FROM `+table+`) GROUP BY district, m`)
+		// The best plain query: group on the month's number (faster than
+		// on its first day), format once per cell.
+		rows, err := st.DB().QueryContext(ctx, `SELECT district, printf('%04d-%02d', m // 12, m % 12 + 1), count(*) FROM (SELECT district, CAST(year(event_date) * 12 + month(event_date) - 1 AS INTEGER) AS m FROM `+table+`) GROUP BY district, m`)
 		if err != nil {
 			return err
 		}

@@ -132,7 +132,7 @@ func (s *Store) rawAggregate(ctx context.Context, spec AggregateSpec, memberKey 
 // fewer than 2³² rows a cell, which DuckDB adds far faster than the
 // 128-bit sum of whole hashes; the two are joined once per cell.
 func hashSum(h string) string {
-	return "CAST((sum(" + h + " & CAST(4294967295 AS UBIGINT)) + sum(" + h + " >> 32) * CAST(4294967296 AS HUGEINT)) % CAST('18446744073709551616' AS HUGEINT) AS UBIGINT)"
+	return "CAST((sum(CAST(" + h + " & CAST(4294967295 AS UBIGINT) AS BIGINT)) + sum(CAST(" + h + " >> 32 AS BIGINT)) * CAST(4294967296 AS HUGEINT)) % CAST('18446744073709551616' AS HUGEINT) AS UBIGINT)"
 }
 
 // hashColumn is the column name the member hash is computed into.
@@ -283,7 +283,12 @@ func groupExpr(sc *catalog.Schema, g GroupKey) (raw string, label func(string) s
 			return "strftime(" + x + ", '%Y') || '-Q' || CAST(quarter(" + x + ") AS VARCHAR)"
 		}, nil
 	case "month":
-		return "date_trunc('month', " + q + ")", func(x string) string { return "strftime(" + x + ", '%Y-%m')" }, nil
+		// Months numbered from year 0: grouping on a small integer is
+		// faster than on a truncated date (a quarter less for the
+		// digests' cell × bucket groups), and the text is the same.
+		return "CAST(year(" + q + ") * 12 + month(" + q + ") - 1 AS INTEGER)", func(x string) string {
+			return "printf('%04d-%02d', " + x + " // 12, " + x + " % 12 + 1)"
+		}, nil
 	}
 	return "", nil, fault.Errorf(fault.Invalid, "unknown period %q: use year, quarter or month", g.Period)
 }
