@@ -57,17 +57,7 @@ func BenchmarkServe(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	lat, cpu := map[string][]time.Duration{}, map[string]time.Duration{}
-	for b.Loop() {
-		for _, p := range paths {
-			c0 := cpuTime()
-			d, err := hammer(users, p, benchRequests)
-			if err != nil {
-				b.Fatal(err)
-			}
-			lat[p], cpu[p] = append(lat[p], d...), cpu[p]+cpuTime()-c0
-		}
-	}
+	lat, cpu := loadRounds(b, users, paths)
 	ref := percentile(lat["/healthz"], 0.99)
 	for _, p := range paths {
 		p50, p99 := percentile(lat[p], 0.50), percentile(lat[p], 0.99)
@@ -86,7 +76,33 @@ func BenchmarkServe(b *testing.B) {
 func benchServer(b *testing.B) (*httptest.Server, []*benchUser, string) {
 	b.Helper()
 	ctx := context.Background()
-	c := demotest.New(b, benchPeople, 2026)
+	srv := benchWire(b, benchPeople)
+	b.Cleanup(srv.Close)
+	list, err := srv.indicatorList(ctx)
+	if err != nil || len(list) == 0 {
+		b.Fatalf("no indicators: %v", err)
+	}
+	ts := httptest.NewServer(srv)
+	users := make([]*benchUser, benchUsers)
+	for i := range users {
+		// A session as sign-in makes it (an argon2id derivation per
+		// sign-in would dominate the set-up, not the load).
+		sess := srv.sessions.create(benchStaff[i%len(benchStaff)])
+		users[i] = newBenchUser(b, ts.URL, sess.ID)
+	}
+	return ts, users, list[0].ID
+}
+
+// benchWire builds a demo county of people and wires a server over it as
+// `civiclink serve` does: one DuckDB thread per query
+// (store.ServeRequests), the store's signed audit log, the persistent
+// differencing auditor and the named indicators.
+func benchWire(b *testing.B, people int) *Server {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	c := demotest.New(b, people, 2026)
+	b.Logf("demo county of %d people built in %s", people, time.Since(start).Round(time.Second))
 	county, err := geo.Load()
 	if err != nil {
 		b.Fatal(err)
@@ -117,20 +133,26 @@ func benchServer(b *testing.B) (*httptest.Server, []*benchUser, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(srv.Close)
-	list, err := srv.indicatorList(ctx)
-	if err != nil || len(list) == 0 {
-		b.Fatalf("no indicators: %v", err)
+	return srv
+}
+
+// loadRounds runs the benchmark's rounds: every user GETs each path
+// benchRequests times at once, path after path. It returns each path's
+// latencies and the process's CPU time spent on it; any error fails.
+func loadRounds(b *testing.B, users []*benchUser, paths []string) (map[string][]time.Duration, map[string]time.Duration) {
+	b.Helper()
+	lat, cpu := map[string][]time.Duration{}, map[string]time.Duration{}
+	for b.Loop() {
+		for _, p := range paths {
+			c0 := cpuTime()
+			d, err := hammer(users, p, benchRequests)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat[p], cpu[p] = append(lat[p], d...), cpu[p]+cpuTime()-c0
+		}
 	}
-	ts := httptest.NewServer(srv)
-	users := make([]*benchUser, benchUsers)
-	for i := range users {
-		// A session as sign-in makes it (an argon2id derivation per
-		// sign-in would dominate the set-up, not the load).
-		sess := srv.sessions.create(benchStaff[i%len(benchStaff)])
-		users[i] = newBenchUser(b, ts.URL, sess.ID)
-	}
-	return ts, users, list[0].ID
+	return lat, cpu
 }
 
 // benchUser is one signed-in browser: its own connection pool and cookie.

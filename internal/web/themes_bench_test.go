@@ -3,22 +3,14 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/civiclink/civiclink/internal/demo"
-	"github.com/civiclink/civiclink/internal/demo/demotest"
-	"github.com/civiclink/civiclink/internal/geo"
-	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/insight"
 )
 
 // themeBenchPeople is the size of the theme benchmark's demo county
@@ -60,17 +52,7 @@ func BenchmarkThemes(b *testing.B) {
 		}
 		first[p], size[p] = time.Since(start), n
 	}
-	lat, cpu := map[string][]time.Duration{}, map[string]time.Duration{}
-	for b.Loop() {
-		for _, p := range paths {
-			c0 := cpuTime()
-			d, err := hammer(users, p, benchRequests)
-			if err != nil {
-				b.Fatal(err)
-			}
-			lat[p], cpu[p] = append(lat[p], d...), cpu[p]+cpuTime()-c0
-		}
-	}
+	lat, cpu := loadRounds(b, users, paths)
 	ref := percentile(lat["/healthz"], 0.99)
 	for _, p := range paths {
 		p50, p99 := percentile(lat[p], 0.50), percentile(lat[p], 0.99)
@@ -88,7 +70,6 @@ func BenchmarkThemes(b *testing.B) {
 // signed-in sessions of analysts the theme's agreements cover.
 func themeBenchServer(b *testing.B) (*httptest.Server, []*benchUser) {
 	b.Helper()
-	ctx := context.Background()
 	people := themeBenchPeople
 	if v := os.Getenv("CIVICLINK_BENCH_PEOPLE"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -97,36 +78,7 @@ func themeBenchServer(b *testing.B) (*httptest.Server, []*benchUser) {
 		}
 		people = n
 	}
-	start := time.Now()
-	c := demotest.New(b, people, 2026)
-	b.Logf("demo county of %d people built in %s", people, time.Since(start).Round(time.Second))
-	county, err := geo.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	lads, err := geo.LoadBoundaries(geo.LayerLAD)
-	if err != nil {
-		b.Fatal(err)
-	}
-	auditor, err := c.Store.Auditor(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
-	engine := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, Ledger: c.Store, Auditor: auditor}
-	if v, _ := c.Store.Meta(ctx, demo.PopulationScaleKey); v != "" {
-		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)
-	}
-	srv, err := New(Config{
-		Catalog: c.Store, Govern: gov, Audit: gov.Audit, Districts: lads,
-		Indicators: &NamedIndicators{Insight: engine, County: county,
-			Counts: &DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: engine}},
-		Health: func(ctx context.Context) error { _, err := c.Store.Meta(ctx, "made_by"); return err },
-		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv := benchWire(b, people)
 	b.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv)
 	// Analysts whom the theme's agreement covers (the trend API answers
