@@ -105,15 +105,22 @@ func (s *Server) apiOutput(w http.ResponseWriter, r *http.Request) error {
 
 // viewOutput returns the output in the path with what the user may see.
 func (s *Server) viewOutput(r *http.Request) (*output.Output, error) {
-	svc, err := s.needOutputs()
-	if err != nil {
-		return nil, err
-	}
-	id, err := outputID(r)
+	svc, id, err := s.outputInPath(r)
 	if err != nil {
 		return nil, err
 	}
 	return svc.View(r.Context(), who(r).User, id)
+}
+
+// outputInPath returns the output service and the output id the path
+// names.
+func (s *Server) outputInPath(r *http.Request) (Outputs, int64, error) {
+	svc, err := s.needOutputs()
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := outputID(r)
+	return svc, id, err
 }
 
 func (s *Server) apiCheckOutput(w http.ResponseWriter, r *http.Request) error {
@@ -133,11 +140,7 @@ func (s *Server) apiCheckOutput(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) checkOutput(r *http.Request, approve bool, note string) (*output.Output, error) {
-	svc, err := s.needOutputs()
-	if err != nil {
-		return nil, err
-	}
-	id, err := outputID(r)
+	svc, id, err := s.outputInPath(r)
 	if err != nil {
 		return nil, err
 	}
@@ -154,11 +157,7 @@ func (s *Server) apiReleaseOutput(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) releaseOutput(r *http.Request) (*output.Output, error) {
-	svc, err := s.needOutputs()
-	if err != nil {
-		return nil, err
-	}
-	id, err := outputID(r)
+	svc, id, err := s.outputInPath(r)
 	if err != nil {
 		return nil, err
 	}
