@@ -84,6 +84,10 @@ func (c *tableCache) do(key string, compute func() (*DistrictTable, error)) (*Di
 		return t, nil
 	}
 	c.mu.Lock()
+	if t, ok := c.m[key]; ok { // finished between the look above and the lock
+		c.mu.Unlock()
+		return c.copyOf(t), nil
+	}
 	if call, ok := c.inflight[key]; ok {
 		c.mu.Unlock()
 		<-call.done
