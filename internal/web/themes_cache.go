@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -191,7 +192,7 @@ func (t *trendRelease) views() *trendRelease {
 		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		enc.Encode(t.tr)
-		t.api, t.attr, t.rows = b.Bytes(), jsonAttr(t.tr), districtRows(t.tr)
+		t.api, t.attr, t.rows = b.Bytes(), jsonAttr(chartOf(t.tr)), districtRows(t.tr)
 	})
 	return t
 }
@@ -218,4 +219,48 @@ func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insig
 		return nil, err
 	}
 	return v.(*trendRelease).views(), nil
+}
+
+// chartTrend is what the page's trend chart reads of a trend (web/src/
+// trend.js): the periods and each series' published counts and rates,
+// rounded to what the chart shows. The full trend is the API's answer;
+// embedding only this keeps the page small.
+type chartTrend struct {
+	Periods []string      `json:"periods"`
+	Series  []chartSeries `json:"series"`
+}
+
+type chartSeries struct {
+	Code   string       `json:"code"`
+	Name   string       `json:"name"`
+	Points []chartPoint `json:"points"`
+}
+
+type chartPoint struct {
+	Period string     `json:"period"`
+	Count  string     `json:"count"`
+	Rate   *chartRate `json:"rate,omitempty"`
+}
+
+type chartRate struct {
+	Value float64 `json:"value"`
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
+// chartOf keeps the chart's part of tr.
+func chartOf(tr *insight.Trend) chartTrend {
+	r3 := func(f float64) float64 { return math.Round(f*1000) / 1000 }
+	out := chartTrend{Periods: tr.Periods, Series: make([]chartSeries, len(tr.Series))}
+	for i, s := range tr.Series {
+		cs := chartSeries{Code: s.Code, Name: s.Name, Points: make([]chartPoint, len(s.Points))}
+		for j, p := range s.Points {
+			cs.Points[j] = chartPoint{Period: p.Period, Count: p.Count}
+			if p.Rate != nil {
+				cs.Points[j].Rate = &chartRate{Value: r3(p.Rate.Value), Lower: r3(p.Rate.Lower), Upper: r3(p.Rate.Upper)}
+			}
+		}
+		out.Series[i] = cs
+	}
+	return out
 }
