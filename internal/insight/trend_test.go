@@ -10,14 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civiclink/civiclink/examples"
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/refdata"
 )
 
 // monthly writes six months of violent incidents: Basildon rising (12 to
@@ -196,24 +194,8 @@ func TestTrendRefusals(t *testing.T) {
 // the rates use the real county's population although the engine is set
 // for a small synthetic county, and the test's verdict follows from them.
 func TestTrendKSIMatchesDfT(t *testing.T) {
-	b, err := examples.FS.ReadFile("stats19/casualties.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := catalog.ParseSchema(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for y := 2015; y <= 2018; y++ {
-		p, err := refdata.Path("road_safety_stats19", fmt.Sprintf("essex_pf42_casualties_%d.csv", y))
-		if err != nil {
-			t.Skipf("reference data: %v", err)
-		}
-		files = append(files, p)
-	}
-	st := openStore(t)
-	addDataset(t, st, "road-casualties", sc, files...)
+	st := casualtiesStore(t, "road-casualties")
+	var err error
 	e, u := engine(t, st, true)
 	if e.Geo, err = geo.Load(); err != nil {
 		t.Fatal(err)
