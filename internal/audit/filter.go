@@ -59,8 +59,17 @@ type Filter struct {
 	Agreement string    `json:"agreement,omitzero"`
 	Since     time.Time `json:"since,omitzero"` // inclusive
 	Until     time.Time `json:"until,omitzero"` // exclusive
-	// From is the first index to consider (for paging).
+	// WithData keeps only entries that name at least one dataset: uses of
+	// someone's data, not sign-ins or reads of the log itself.
+	WithData bool `json:"with_data,omitzero"`
+	// From is the first index to consider (for paging oldest first).
 	From uint64 `json:"from,omitzero"`
+	// Before, when not 0, keeps only entries with an index below it (for
+	// paging newest first: the oldest index of the page just shown).
+	Before uint64 `json:"before,omitzero"`
+	// Newest lists the entries newest first (by descending index); with
+	// Limit, the newest Limit entries that pass.
+	Newest bool `json:"newest,omitzero"`
 	// Limit caps the number of entries; 0 for no cap.
 	Limit int `json:"limit,omitzero"`
 }
@@ -76,13 +85,18 @@ func (f Filter) Validate() error {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return fault.Errorf(fault.Invalid, "the time window is empty: since must be before until")
 	}
+	if f.Before > 0 && f.From >= f.Before {
+		return fault.Errorf(fault.Invalid, "the index range is empty: from (%d) must be below before (%d)", f.From, f.Before)
+	}
 	return nil
 }
 
-// Match reports whether e passes the filter (all but From and Limit).
+// Match reports whether e passes the filter (all but the index range and
+// order: From, Before, Newest and Limit).
 func (f Filter) Match(e Event) bool {
 	c := ColumnsOf(e)
-	return (f.User == "" || c.User == f.User) &&
+	return (!f.WithData || len(c.Datasets) > 0) &&
+		(f.User == "" || c.User == f.User) &&
 		(f.Partner == "" || c.Partner == f.Partner) &&
 		(f.Owner == "" || slices.Contains(c.Owners, f.Owner)) &&
 		(f.Dataset == "" || slices.ContainsFunc(c.Datasets, func(d string) bool { return DatasetMatches(d, f.Dataset) })) &&
