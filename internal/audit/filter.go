@@ -65,7 +65,8 @@ type Filter struct {
 	// From is the first index to consider (for paging oldest first).
 	From uint64 `json:"from,omitzero"`
 	// Before, when not 0, keeps only entries with an index below it (for
-	// paging newest first: the oldest index of the page just shown).
+	// paging newest first: the oldest index of the page just shown). A
+	// range with From at or above Before selects nothing.
 	Before uint64 `json:"before,omitzero"`
 	// Newest lists the entries newest first (by descending index); with
 	// Limit, the newest Limit entries that pass.
@@ -84,9 +85,6 @@ func (f Filter) Validate() error {
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return fault.Errorf(fault.Invalid, "the time window is empty: since must be before until")
-	}
-	if f.Before > 0 && f.From >= f.Before {
-		return fault.Errorf(fault.Invalid, "the index range is empty: from (%d) must be below before (%d)", f.From, f.Before)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func TestFilterValidate(t *testing.T) {
 		{"zero", Filter{}, true},
 		{"newest page", Filter{Newest: true, Before: 51, Limit: 50}, true},
 		{"index range", Filter{From: 10, Before: 11}, true},
-		{"empty index range", Filter{From: 11, Before: 11}, false},
+		{"empty index range selects nothing", Filter{From: 11, Before: 11}, true},
 		{"from with no before", Filter{From: 11}, true},
 		{"bad outcome", Filter{Outcome: "maybe"}, false},
 		{"negative limit", Filter{Limit: -1}, false},

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"strings"
 	"sync"
 
 	"github.com/civiclink/civiclink/internal/audit"
@@ -343,63 +342,4 @@ func (a *Audit) LatestHead(ctx context.Context) (audit.Head, error) {
 // Verify replays the whole log (see [audit.Verify]).
 func (a *Audit) Verify(ctx context.Context, opts audit.Options) (audit.Report, error) {
 	return audit.Verify(ctx, a, opts)
-}
-
-// Entries returns the entries that pass f, in index order, decoded from
-// their signed bytes (the search columns only narrow the scan; each entry is
-// matched again on its bytes).
-func (a *Audit) Entries(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	where, args := entryWhere(f)
-	var out []audit.Entry
-	for l, err := range a.leaves(ctx, `SELECT `+leafColumns+` FROM audit_leaves WHERE `+where+` ORDER BY idx`, args...) {
-		if err != nil {
-			return nil, err
-		}
-		idx, ev, err := audit.Decode(l.Bytes)
-		if err != nil || idx != l.Index || !bytes.Equal(audit.LeafHash(l.Bytes), l.LeafHash) {
-			return nil, fault.Errorf(fault.Conflict, "audit entry %d is damaged; run `civiclink audit verify`", l.Index)
-		}
-		if !f.Match(ev) {
-			continue
-		}
-		out = append(out, audit.Entry{Index: idx, Event: ev, Bytes: l.Bytes, LeafHash: l.LeafHash})
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
-}
-
-// entryWhere turns a filter into a parameterised WHERE clause over the
-// search columns.
-func entryWhere(f audit.Filter) (string, []any) {
-	conds := []string{"true"}
-	var args []any
-	add := func(cond string, v any) {
-		conds = append(conds, cond)
-		args = append(args, v)
-	}
-	for _, c := range []struct {
-		col, v string
-	}{{"actor_user", f.User}, {"actor_partner", f.Partner}, {"action", f.Action}, {"outcome", f.Outcome}, {"agreement", f.Agreement}} {
-		if c.v != "" {
-			add(c.col+" = ?", c.v)
-		}
-	}
-	if f.Owner != "" {
-		add("list_contains(owners, ?)", f.Owner)
-	}
-	if !f.Since.IsZero() {
-		add("ts >= ?", f.Since.UTC())
-	}
-	if !f.Until.IsZero() {
-		add("ts < ?", f.Until.UTC())
-	}
-	if f.From > 0 {
-		add("idx >= ?", f.From)
-	}
-	return strings.Join(conds, " AND "), args
 }
