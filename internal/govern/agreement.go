@@ -70,11 +70,13 @@ type Share struct {
 	Columns []string `json:"columns"`
 }
 
-// Approval is one owning partner's data owner approving a draft.
+// Approval is one owning partner's data owner approving a draft, with the
+// approver's optional note (at most [MaxNoteLength] characters).
 type Approval struct {
 	Partner string    `json:"partner"`
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
+	Note    string    `json:"note,omitempty"`
 }
 
 // Transition is one recorded change of an agreement: who, when, what.

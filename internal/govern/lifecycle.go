@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -52,6 +54,41 @@ func CanCreate(u *User, a *Agreement) error {
 	return nil
 }
 
+// CanSeeAgreement checks that u may see agreement a: a user of one of its
+// parties, or an auditor.
+func CanSeeAgreement(u *User, a *Agreement) error {
+	if u == nil || u.Disabled {
+		return fault.Errorf(fault.Forbidden, "only a signed-in, enabled user can see agreement %q", a.ID)
+	}
+	if u.Has(Auditor) || a.Party(u.PartnerID) != nil {
+		return nil
+	}
+	return fault.Errorf(fault.Forbidden, "user %q cannot see agreement %q: their partner %q is not a party to it and they are not an auditor", u.ID, a.ID, u.PartnerID)
+}
+
+// MaxNoteLength is the most characters a note on an agreement change (an
+// approval's, a suspension's, ...) may have: a note is a reason for the
+// record, not a document.
+const MaxNoteLength = 500
+
+// CheckNote checks a note on an agreement change: at most [MaxNoteLength]
+// characters of UTF-8 text, with no control characters but line breaks and
+// tabs.
+func CheckNote(note string) error {
+	if !utf8.ValidString(note) {
+		return fault.Errorf(fault.Invalid, "the note is not UTF-8 text: write it as plain text")
+	}
+	if n := utf8.RuneCountInString(note); n > MaxNoteLength {
+		return fault.Errorf(fault.Invalid, "the note is %d characters long; keep it to %d or fewer (put longer reasoning in the agreement's documents and refer to them)", n, MaxNoteLength)
+	}
+	for _, r := range note {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return fault.Errorf(fault.Invalid, "the note contains the control character %U: write plain text (line breaks are fine)", r)
+		}
+	}
+	return nil
+}
+
 // Create starts a new draft made by u at now.
 func (a *Agreement) Create(u *User, now time.Time) error {
 	if err := CanCreate(u, a); err != nil {
@@ -63,10 +100,11 @@ func (a *Agreement) Create(u *User, now time.Time) error {
 	return nil
 }
 
-// Approve records u's approval for their partner. u must be a data owner of
-// a partner owning one of the agreement's datasets; when every owning
-// partner has approved, the agreement becomes [Approved].
-func (a *Agreement) Approve(u *User, owners Owners, now time.Time) error {
+// Approve records u's approval for their partner, with an optional note
+// (see [CheckNote]) kept in the approval and its history entry. u must be a
+// data owner of a partner owning one of the agreement's datasets; when every
+// owning partner has approved, the agreement becomes [Approved].
+func (a *Agreement) Approve(u *User, owners Owners, now time.Time, note string) error {
 	if err := a.need("approve", now, Draft); err != nil {
 		return err
 	}
@@ -80,12 +118,20 @@ func (a *Agreement) Approve(u *User, owners Owners, now time.Time) error {
 	if !slices.Contains(pending, u.PartnerID) {
 		return fault.Errorf(fault.Conflict, "agreement %q is already approved for %q", a.ID, u.PartnerID)
 	}
-	a.Approvals = append(a.Approvals, Approval{Partner: u.PartnerID, By: u.ID, At: now})
+	note = strings.TrimSpace(note)
+	if err := CheckNote(note); err != nil {
+		return err
+	}
+	a.Approvals = append(a.Approvals, Approval{Partner: u.PartnerID, By: u.ID, At: now, Note: note})
 	to := Draft
 	if len(pending) == 1 {
 		to = Approved
 	}
-	a.record("approve", Draft, to, u, now, "approved for "+u.PartnerID)
+	entry := "approved for " + u.PartnerID
+	if note != "" {
+		entry += ": " + note
+	}
+	a.record("approve", Draft, to, u, now, entry)
 	return nil
 }
 
@@ -95,6 +141,10 @@ func (a *Agreement) Activate(u *User, now time.Time, note string) error {
 		return err
 	}
 	if err := a.canManage(u, "activate"); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if err := CheckNote(note); err != nil {
 		return err
 	}
 	a.record("activate", a.Status, Active, u, now, note)
@@ -110,6 +160,10 @@ func (a *Agreement) Suspend(u *User, now time.Time, note string) error {
 	if err := a.canManage(u, "suspend"); err != nil {
 		return err
 	}
+	note = strings.TrimSpace(note)
+	if err := CheckNote(note); err != nil {
+		return err
+	}
 	a.record("suspend", a.Status, Suspended, u, now, note)
 	return nil
 }
@@ -120,6 +174,10 @@ func (a *Agreement) Terminate(u *User, now time.Time, note string) error {
 		return fault.Errorf(fault.Conflict, "agreement %q has already ended", a.ID)
 	}
 	if err := a.canManage(u, "end"); err != nil {
+		return err
+	}
+	note = strings.TrimSpace(note)
+	if err := CheckNote(note); err != nil {
 		return err
 	}
 	a.record("end", a.Status, Ended, u, now, note)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,11 +42,12 @@ func TestLifecycle(t *testing.T) {
 		want Status
 	}{
 		{"activate a draft", func() error { return a.Activate(councilAdmin, at, "") }, fault.Conflict, Draft},
-		{"analyst cannot approve", func() error { return a.Approve(policeAnalys, owners, at) }, fault.Forbidden, Draft},
-		{"a non-owning partner cannot approve", func() error { return a.Approve(fireOwner, owners, at) }, fault.Forbidden, Draft},
-		{"police approves", func() error { return a.Approve(policeOwner, owners, at) }, "", Draft},
-		{"police cannot approve twice", func() error { return a.Approve(policeOwner, owners, at) }, fault.Conflict, Draft},
-		{"council approves: all owners have", func() error { return a.Approve(councilOwner, owners, at) }, "", Approved},
+		{"analyst cannot approve", func() error { return a.Approve(policeAnalys, owners, at, "") }, fault.Forbidden, Draft},
+		{"a non-owning partner cannot approve", func() error { return a.Approve(fireOwner, owners, at, "") }, fault.Forbidden, Draft},
+		{"a note too long is refused", func() error { return a.Approve(policeOwner, owners, at, strings.Repeat("x", MaxNoteLength+1)) }, fault.Invalid, Draft},
+		{"police approves", func() error { return a.Approve(policeOwner, owners, at, "  columns checked against the DPIA ") }, "", Draft},
+		{"police cannot approve twice", func() error { return a.Approve(policeOwner, owners, at, "") }, fault.Conflict, Draft},
+		{"council approves: all owners have", func() error { return a.Approve(councilOwner, owners, at, "") }, "", Approved},
 		{"an outsider cannot activate", func() error { return a.Activate(fireOwner, at, "") }, fault.Forbidden, Approved},
 		{"council admin activates", func() error { return a.Activate(councilAdmin, at, "signed") }, "", Active},
 		{"police suspends", func() error { return a.Suspend(policeOwner, at, "breach review") }, "", Suspended},
@@ -63,12 +66,12 @@ func TestLifecycle(t *testing.T) {
 	}
 	want := []Transition{
 		{Action: "create", To: Draft, By: "c.admin", At: matrixNow},
-		{Action: "approve", From: Draft, To: Draft, By: "p.owner", At: matrixNow.Add(4 * time.Hour), Note: "approved for police"},
-		{Action: "approve", From: Draft, To: Approved, By: "c.owner", At: matrixNow.Add(6 * time.Hour), Note: "approved for council"},
-		{Action: "activate", From: Approved, To: Active, By: "c.admin", At: matrixNow.Add(8 * time.Hour), Note: "signed"},
-		{Action: "suspend", From: Active, To: Suspended, By: "p.owner", At: matrixNow.Add(9 * time.Hour), Note: "breach review"},
-		{Action: "activate", From: Suspended, To: Active, By: "p.owner", At: matrixNow.Add(11 * time.Hour), Note: "review done"},
-		{Action: "end", From: Active, To: Ended, By: "c.owner", At: matrixNow.Add(12 * time.Hour), Note: "project closed"},
+		{Action: "approve", From: Draft, To: Draft, By: "p.owner", At: matrixNow.Add(5 * time.Hour), Note: "approved for police: columns checked against the DPIA"},
+		{Action: "approve", From: Draft, To: Approved, By: "c.owner", At: matrixNow.Add(7 * time.Hour), Note: "approved for council"},
+		{Action: "activate", From: Approved, To: Active, By: "c.admin", At: matrixNow.Add(9 * time.Hour), Note: "signed"},
+		{Action: "suspend", From: Active, To: Suspended, By: "p.owner", At: matrixNow.Add(10 * time.Hour), Note: "breach review"},
+		{Action: "activate", From: Suspended, To: Active, By: "p.owner", At: matrixNow.Add(12 * time.Hour), Note: "review done"},
+		{Action: "end", From: Active, To: Ended, By: "c.owner", At: matrixNow.Add(13 * time.Hour), Note: "project closed"},
 	}
 	if len(a.History) != len(want) {
 		t.Fatalf("history: got %d transitions %+v, want %d", len(a.History), a.History, len(want))
@@ -77,6 +80,76 @@ func TestLifecycle(t *testing.T) {
 		if a.History[i] != want[i] {
 			t.Errorf("transition %d: got %+v, want %+v", i, a.History[i], want[i])
 		}
+	}
+	wantApprovals := []Approval{
+		{Partner: "police", By: "p.owner", At: matrixNow.Add(5 * time.Hour), Note: "columns checked against the DPIA"},
+		{Partner: "council", By: "c.owner", At: matrixNow.Add(7 * time.Hour)},
+	}
+	if !slices.Equal(a.Approvals, wantApprovals) {
+		t.Errorf("approvals: got %+v, want %+v", a.Approvals, wantApprovals)
+	}
+}
+
+func TestCheckNote(t *testing.T) {
+	tests := []struct {
+		name, note string
+		code       string
+	}{
+		{"empty", "", ""},
+		{"a line", "checked against the DPIA", ""},
+		{"line breaks and tabs", "checked:\n\t- columns\r\n\t- dates", ""},
+		{"exactly the limit", strings.Repeat("x", MaxNoteLength), ""},
+		{"the limit in multi-byte characters", strings.Repeat("é", MaxNoteLength), ""},
+		{"one over the limit", strings.Repeat("x", MaxNoteLength+1), fault.Invalid},
+		{"a control character", "ok\x1b[31m", fault.Invalid},
+		{"not UTF-8", "ok\xff", fault.Invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fault.Code(CheckNote(tt.note)); got != tt.code {
+				t.Errorf("CheckNote: got code %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+// TestNoteRefusedChangesNothing checks a lifecycle action with a bad note
+// leaves the agreement as it was.
+func TestNoteRefusedChangesNothing(t *testing.T) {
+	long := strings.Repeat("x", MaxNoteLength+1)
+	a := draftAgreement(t, matrixNow)
+	if err := a.Approve(policeOwner, matrixState().Owners, matrixNow, long); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "keep it to 500") {
+		t.Errorf("approve with a long note: got %v, want invalid saying the limit", err)
+	}
+	if len(a.Approvals) != 0 || len(a.History) != 1 || a.Status != Draft {
+		t.Errorf("after a refused approval: %d approvals, %d history entries, status %s", len(a.Approvals), len(a.History), a.Status)
+	}
+	a.Status = Active
+	if err := a.Suspend(policeOwner, matrixNow, long); fault.Code(err) != fault.Invalid || a.Status != Active || len(a.History) != 1 {
+		t.Errorf("suspend with a long note: got %v and status %s", err, a.Status)
+	}
+}
+
+func TestCanSeeAgreement(t *testing.T) {
+	a := baseAgreement()
+	tests := []struct {
+		name string
+		u    *User
+		ok   bool
+	}{
+		{"a party's analyst", policeAnalys, true},
+		{"an outsider's data owner", fireOwner, false},
+		{"an outsider's auditor", &User{ID: "f.aud", PartnerID: "fire", Roles: []Role{Auditor}}, true},
+		{"a disabled party user", &User{ID: "p.old", PartnerID: "police", Roles: []Role{Analyst}, Disabled: true}, false},
+		{"nobody", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CanSeeAgreement(tt.u, a)
+			if (err == nil) != tt.ok || (err != nil && fault.Code(err) != fault.Forbidden) {
+				t.Errorf("got %v, want allowed=%v", err, tt.ok)
+			}
+		})
 	}
 }
 
@@ -260,7 +333,7 @@ func TestLifecycleMatrix(t *testing.T) {
 					var err error
 					switch action {
 					case ActionApprove:
-						err = a.Approve(u, matrixState().Owners, now)
+						err = a.Approve(u, matrixState().Owners, now, "")
 					case ActionActivate:
 						err = a.Activate(u, now, "")
 					case ActionSuspend:

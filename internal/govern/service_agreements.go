@@ -46,9 +46,11 @@ const (
 )
 
 // ChangeAgreement applies a lifecycle action (approve, activate, suspend,
-// end) by actor, saves it and records it.
+// end) by actor with an optional note (see [CheckNote]), saves it and
+// records it. An agreement actor may not see (see [CanSeeAgreement]) is
+// reported as not found, and the refusal recorded with its reason.
 func (s *Service) ChangeAgreement(ctx context.Context, actor *User, id, action, note string) (*Agreement, error) {
-	a, err := s.Store.Agreement(ctx, id)
+	a, err := s.visibleAgreement(ctx, actor, "agreement."+action, id)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +61,7 @@ func (s *Service) ChangeAgreement(ctx context.Context, actor *User, id, action, 
 		if serr != nil {
 			return nil, serr
 		}
-		err = a.Approve(actor, st.Owners, now)
+		err = a.Approve(actor, st.Owners, now, note)
 	case ActionActivate:
 		err = a.Activate(actor, now, note)
 	case ActionSuspend:
@@ -75,9 +77,20 @@ func (s *Service) ChangeAgreement(ctx context.Context, actor *User, id, action, 
 	if err := s.Store.SaveAgreement(ctx, a); err != nil {
 		return nil, err
 	}
-	e := event(actor, "agreement."+action, a.ID, a.History[len(a.History)-1])
+	var details any = a.History[len(a.History)-1]
+	if action == ActionApprove {
+		details = approvalDetail{Transition: a.History[len(a.History)-1], Approval: a.Approvals[len(a.Approvals)-1]}
+	}
+	e := event(actor, "agreement."+action, a.ID, details)
 	e.Purpose, e.Agreement = a.Purpose, a.ID
 	return a, s.record(ctx, e)
+}
+
+// approvalDetail is what the audit log keeps of an approval: the history
+// entry and the approval itself, with the approver's note.
+type approvalDetail struct {
+	Transition
+	Approval Approval `json:"approval"`
 }
 
 // Agreements returns every agreement with its status as of now.
@@ -91,4 +104,63 @@ func (s *Service) Agreements(ctx context.Context) ([]*Agreement, error) {
 		a.Status = a.StatusAt(now)
 	}
 	return as, nil
+}
+
+// ListAgreements returns the agreements actor may see (see
+// [CanSeeAgreement]) with their status as of now, and records the listing
+// as "agreement.list".
+func (s *Service) ListAgreements(ctx context.Context, actor *User) ([]*Agreement, error) {
+	all, err := s.Agreements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Agreement{}
+	ids := []string{}
+	for _, a := range all {
+		if CanSeeAgreement(actor, a) == nil {
+			out = append(out, a)
+			ids = append(ids, a.ID)
+		}
+	}
+	e := event(actor, "agreement.list", "agreements", map[string]any{"agreements": ids})
+	return out, s.record(ctx, e)
+}
+
+// ViewAgreement returns agreement id with its approvals, history and status
+// as of now, if actor may see it, and records the view as "agreement.view".
+// A missing agreement and one actor may not see are both reported as not
+// found (so ids do not leak), and recorded as denied with the real reason.
+func (s *Service) ViewAgreement(ctx context.Context, actor *User, id string) (*Agreement, error) {
+	a, err := s.visibleAgreement(ctx, actor, "agreement.view", id)
+	if err != nil {
+		return nil, err
+	}
+	a.Status = a.StatusAt(s.Clock.Now())
+	e := event(actor, "agreement.view", a.ID, nil)
+	e.Purpose, e.Agreement = a.Purpose, a.ID
+	return a, s.record(ctx, e)
+}
+
+// visibleAgreement loads agreement id for action by actor. When it does not
+// exist or actor may not see it, it records action as denied with the
+// reason and returns a NotFound error that says who may see an agreement.
+func (s *Service) visibleAgreement(ctx context.Context, actor *User, action, id string) (*Agreement, error) {
+	a, err := s.Store.Agreement(ctx, id)
+	if err == nil {
+		err = CanSeeAgreement(actor, a)
+	}
+	switch fault.Code(err) {
+	case "":
+		return a, nil
+	case fault.NotFound, fault.Forbidden:
+		e := denied("anonymous", action, id, fault.Message(err))
+		if actor != nil {
+			e.User, e.Partner = actor.ID, actor.PartnerID
+		}
+		if rerr := s.record(ctx, e); rerr != nil {
+			return nil, rerr
+		}
+		return nil, fault.Errorf(fault.NotFound, "no agreement %q that you may see: an agreement is shown only to users of its parties and to auditors (see `civiclink agreement list` or /agreements)", id)
+	}
+	return nil, err
 }

@@ -154,7 +154,7 @@ func TestAgreementRoundTrip(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", stale.MarshalIndent(), a.MarshalIndent())
 	}
 	owners := govern.Owners{"incidents": "police"}
-	if err := a.Approve(owner, owners, t0.Add(time.Hour)); err != nil {
+	if err := a.Approve(owner, owners, t0.Add(time.Hour), "DPIA v2 checked"); err != nil { // the note round-trips in the stored body
 		t.Fatal(err)
 	}
 	if err := st.SaveAgreement(ctx, a); err != nil {

@@ -4,29 +4,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
-// visible reports whether u may see agreement a: its parties' users and
-// auditors.
-func visible(u *govern.User, a *govern.Agreement) bool {
-	return u.Has(govern.Auditor) || slices.ContainsFunc(a.Parties, func(p govern.Party) bool { return p.Partner == u.PartnerID })
-}
-
 func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
-	u := who(r).User
-	all, err := s.cfg.Govern.Agreements(r.Context())
+	out, err := s.cfg.Govern.ListAgreements(r.Context(), who(r).User)
 	if err != nil {
 		return err
-	}
-	out := []*govern.Agreement{}
-	for _, a := range all {
-		if visible(u, a) {
-			out = append(out, a)
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"agreements": out})
 	return nil
@@ -41,20 +27,11 @@ func (s *Server) apiAgreement(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// agreement finds the agreement named in the path that the user may see;
-// one they may not see is reported as not found.
+// agreement returns the agreement named in the path if the user may see
+// it; governance records the view (or the refusal, with its reason), and
+// reports one the user may not see as not found.
 func (s *Server) agreement(r *http.Request) (*govern.Agreement, error) {
-	all, err := s.cfg.Govern.Agreements(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	id := r.PathValue("id")
-	for _, a := range all {
-		if a.ID == id && visible(who(r).User, a) {
-			return a, nil
-		}
-	}
-	return nil, fault.Errorf(fault.NotFound, "no agreement %q that your partner is a party to", id)
+	return s.cfg.Govern.ViewAgreement(r.Context(), who(r).User, r.PathValue("id"))
 }
 
 func (s *Server) apiCreateAgreement(w http.ResponseWriter, r *http.Request) error {
@@ -69,10 +46,10 @@ func (s *Server) apiCreateAgreement(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// apiChangeAgreement applies a lifecycle action; governance checks the
+// user may see the agreement and take the action, validates the note and
+// records the change or the refusal.
 func (s *Server) apiChangeAgreement(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.agreement(r); err != nil {
-		return err
-	}
 	var body struct {
 		Note string `json:"note"`
 	}

@@ -25,6 +25,10 @@ type Governance interface {
 	Register(ctx context.Context) (govern.Purposes, error)
 	// Agreements returns every agreement with its current status.
 	Agreements(ctx context.Context) ([]*govern.Agreement, error)
+	// ListAgreements and ViewAgreement return the agreements the actor may
+	// see, and one of them, recording the view in the audit log.
+	ListAgreements(ctx context.Context, actor *govern.User) ([]*govern.Agreement, error)
+	ViewAgreement(ctx context.Context, actor *govern.User, id string) (*govern.Agreement, error)
 	// CreateAgreement drafts an agreement; ChangeAgreement applies a
 	// lifecycle action (approve, activate, suspend, end). Both check the
 	// actor's roles and record the change in the audit log.

@@ -11,9 +11,11 @@ import (
 )
 
 // The agreement pages use the same Go functions as the agreements API
-// (agreements.go): visible, s.agreement and the governance service's
-// Agreements, CreateAgreement and ChangeAgreement, which check roles and
-// record every change and refusal in the audit log.
+// (agreements.go): s.agreement and the governance service's
+// ListAgreements, ViewAgreement, CreateAgreement and ChangeAgreement, which
+// check who may see or change an agreement and record every view, change
+// and refusal in the audit log (once per request: a page does not also
+// call the API).
 
 // agreementRow is one line of the agreements page.
 type agreementRow struct {
@@ -44,7 +46,7 @@ var lifecycle = []agreementAction{
 
 func (s *Server) pageAgreements(w http.ResponseWriter, r *http.Request) error {
 	u := who(r).User
-	all, err := s.cfg.Govern.Agreements(r.Context())
+	shown, err := s.cfg.Govern.ListAgreements(r.Context(), u)
 	if err != nil {
 		return err
 	}
@@ -54,11 +56,9 @@ func (s *Server) pageAgreements(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.cfg.Clock.Now()
 	var rows []agreementRow
-	for _, a := range all {
-		if visible(u, a) {
-			rows = append(rows, agreementRow{Agreement: a, Parties: parties(a, names),
-				Pending: a.PendingApprovals(owners), ReviewDue: a.ReviewDue(now)})
-		}
+	for _, a := range shown {
+		rows = append(rows, agreementRow{Agreement: a, Parties: parties(a, names),
+			Pending: a.PendingApprovals(owners), ReviewDue: a.ReviewDue(now)})
 	}
 	s.render(w, r, http.StatusOK, "agreements", map[string]any{"Title": "Agreements", "Rows": rows,
 		"CanDraft": canDraft(u) == nil, "Auditor": u.Has(govern.Auditor)})
@@ -89,10 +89,10 @@ func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status in
 	return nil
 }
 
+// postAgreementAction applies a lifecycle action from the page's form;
+// governance checks and records it as for the API. A refusal shows the
+// agreement again with the reason (that showing is a view, recorded too).
 func (s *Server) postAgreementAction(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.agreement(r); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
 	_, err := s.cfg.Govern.ChangeAgreement(r.Context(), who(r).User, id, r.PathValue("action"), r.PostFormValue("note"))
 	switch fault.Code(err) {
@@ -119,7 +119,7 @@ func allowedActions(u *govern.User, a *govern.Agreement, owners govern.Owners, n
 		var err error
 		switch act.Action {
 		case govern.ActionApprove:
-			err = cp.Approve(u, owners, now)
+			err = cp.Approve(u, owners, now, "")
 		case govern.ActionActivate:
 			err = cp.Activate(u, now, "")
 		case govern.ActionSuspend:
