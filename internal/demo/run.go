@@ -32,6 +32,9 @@ const PopulationScaleKey = "population_scale"
 type Flow struct {
 	People int    // synthetic county size
 	Seed   uint64 // synthetic county seed
+	// Datasets overrides synthetic datasets' settings by id (tests raise
+	// a rare dataset's rate to see its cohorts in a small county).
+	Datasets map[string]synth.DatasetSettings
 	// Work is where the county's files go (made if empty).
 	Work  string
 	User  string
@@ -133,7 +136,11 @@ func (f Flow) county(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	if _, _, err := synth.Generate(ctx, synth.DefaultConfig(f.People, f.Seed), dir, synth.Options{}); err != nil {
+	cfg := synth.DefaultConfig(f.People, f.Seed)
+	for id, s := range f.Datasets {
+		cfg.Datasets[id] = s
+	}
+	if _, _, err := synth.Generate(ctx, cfg, dir, synth.Options{}); err != nil {
 		return "", err
 	}
 	return dir, nil

@@ -148,6 +148,17 @@ func (g *gen) policeRow(ds int, hh *household, p *person, day int32, crime strin
 	})
 }
 
+// The place of safety of a section 136 detention: police custody was
+// used routinely until the county's partners and the NHS arranged
+// health-based places of safety, in use from May 2018; after that custody
+// is about one detention in a hundred (the partnership's own account).
+const (
+	custodyBefore = 0.15
+	custodyAfter  = 0.01
+)
+
+var custodyChange = dayOf(2018, 5, 1)
+
 func emitS136(g *gen, ds int, hh *household, p *person) {
 	if !p.mh {
 		return
@@ -158,12 +169,16 @@ func emitS136(g *gen, ds int, hh *household, p *person) {
 		}
 		cur, _ := hh.addressOn(from)
 		g.days(g.rate(ds, 0.012*math.Exp(0.3*p.lat), y, cur.lad), from, to, func(day int32) {
-			custody := 0.15 - 0.02*float64(y-2018)
+			custody := custodyAfter
+			if day < custodyChange {
+				custody = custodyBefore
+			}
 			place := "health_based"
-			if g.r.Float64() < max(custody, 0.03) {
+			if g.r.Float64() < custody {
 				place = "custody"
 			}
 			outcome := pick(g, []string{"admitted", "discharged", "referred_community"}, 0.25, 0.45, 0.3)
+			p.detained = append(p.detained, day)
 			a, _ := hh.addressOn(day)
 			g.emit(ds, hh, p, day, func(id *ident) {
 				g.date(day)
@@ -197,42 +212,68 @@ func aeAge(age int) float64 {
 	return 2.0
 }
 
+// A section 136 detention is often not the end of a crisis: with chance
+// crisisFollowUp (times the A&E rate scale, at most 1) the person attends
+// A&E with a mental-health presentation crisisGapDays later on average
+// (exponential, at least a day), on top of their usual attendances.
+const (
+	crisisFollowUp = 0.3
+	crisisGapDays  = 45
+)
+
 func emitAE(g *gen, ds int, hh *household, p *person) {
 	g.yearly(p, func(y int, from, to int32, age int) {
 		cur, _ := hh.addressOn(from)
 		risk := (1 + 1.2*b2f(p.da) + 1.5*b2f(p.mh) + 0.6*b2f(p.frail)) * math.Exp(0.25*p.lat)
 		g.days(g.rate(ds, 0.55*aeAge(age)*risk, y, cur.lad), from, to, func(day int32) {
 			mh := p.mh && g.r.Float64() < 0.3 || g.r.Float64() < 0.02
-			avoidable := !mh && g.r.Float64() < 0.18+0.05*p.lat
-			mode := pick(g, []string{"ambulance", "walk_in", "police"}, 0.2+0.4*b2f(age >= 75), 0.78, 0.02+0.1*b2f(mh))
-			disposal := pick(g, []string{"admitted", "discharged", "referred", "left_before_seen"}, 0.2+0.3*b2f(age >= 75), 0.6, 0.12, 0.05)
-			if avoidable {
-				disposal = "discharged"
-			}
-			eth := ethnicGroups[p.eth].NHS
-			if g.r.Float64() < 0.1 {
-				eth = "Z"
-			}
-			sex := "1"
-			if p.sex == 'F' {
-				sex = "2"
-			}
-			g.emit(ds, hh, p, day, func(id *ident) {
-				g.date(day)
-				g.str(id.nhs)
-				g.str(id.fore)
-				g.str(id.sur)
-				g.dob(id)
-				g.str(sex)
-				g.str(id.postcode)
-				g.str(id.addr.lsoa)
-				g.str(eth)
-				g.str(mode)
-				g.flag(mh)
-				g.flag(avoidable)
-				g.str(disposal)
-			})
+			g.aeRow(ds, hh, p, day, age, mh)
 		})
+	})
+	// emitS136 ran first (datasets order), so p.detained is complete.
+	follow := min(crisisFollowUp*g.w.cfg.Datasets[g.w.ds[ds].id].RateScale, 1)
+	for _, d := range p.detained {
+		if g.r.Float64() >= follow {
+			continue
+		}
+		day := d + 1 + int32(g.r.ExpFloat64()*crisisGapDays)
+		if day > g.w.end || day > p.death {
+			continue
+		}
+		g.aeRow(ds, hh, p, day, ageOn(p.dob, day), true)
+	}
+}
+
+// aeRow writes one A&E attendance; mh marks a mental-health presentation.
+func (g *gen) aeRow(ds int, hh *household, p *person, day int32, age int, mh bool) {
+	avoidable := !mh && g.r.Float64() < 0.18+0.05*p.lat
+	mode := pick(g, []string{"ambulance", "walk_in", "police"}, 0.2+0.4*b2f(age >= 75), 0.78, 0.02+0.1*b2f(mh))
+	disposal := pick(g, []string{"admitted", "discharged", "referred", "left_before_seen"}, 0.2+0.3*b2f(age >= 75), 0.6, 0.12, 0.05)
+	if avoidable {
+		disposal = "discharged"
+	}
+	eth := ethnicGroups[p.eth].NHS
+	if g.r.Float64() < 0.1 {
+		eth = "Z"
+	}
+	sex := "1"
+	if p.sex == 'F' {
+		sex = "2"
+	}
+	g.emit(ds, hh, p, day, func(id *ident) {
+		g.date(day)
+		g.str(id.nhs)
+		g.str(id.fore)
+		g.str(id.sur)
+		g.dob(id)
+		g.str(sex)
+		g.str(id.postcode)
+		g.str(id.addr.lsoa)
+		g.str(eth)
+		g.str(mode)
+		g.flag(mh)
+		g.flag(avoidable)
+		g.str(disposal)
 	})
 }
 

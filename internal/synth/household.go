@@ -31,6 +31,9 @@ type person struct {
 	// hidden states over the period
 	da, mh, youth, frail bool
 	excluded             bool // set while school census records are made
+	// detained are the days of section 136 detentions, set while they
+	// are made (A&E follow-ups read them).
+	detained []int32
 }
 
 // household is people at a sequence of addresses.

@@ -13,6 +13,7 @@ import (
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/synth"
 )
 
 // County is a demo store after the flow ran on a synthetic county.
@@ -20,11 +21,20 @@ type County struct {
 	Store   *store.Store
 	Audit   audit.Log
 	Summary *demo.Summary
+	// Work is the folder of the county's generated files (truth.csv and
+	// the agencies' raw files).
+	Work string
 }
 
 // New runs the demo flow on a county of the given size in a temporary
 // folder; the store closes when the test ends.
 func New(tb testing.TB, people int, seed uint64) *County {
+	tb.Helper()
+	return NewWith(tb, people, seed, nil)
+}
+
+// NewWith is [New] with some synthetic datasets' settings overridden by id.
+func NewWith(tb testing.TB, people int, seed uint64, datasets map[string]synth.DatasetSettings) *County {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
@@ -41,10 +51,11 @@ func New(tb testing.TB, people int, seed uint64) *County {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := demo.Flow{People: people, Seed: seed, Work: filepath.Join(dir, "county"), User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
+	work := filepath.Join(dir, "county")
+	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
 	sum, err := f.Run(ctx, st)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &County{Store: st, Audit: log, Summary: sum}
+	return &County{Store: st, Audit: log, Summary: sum, Work: work}
 }
