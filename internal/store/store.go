@@ -36,6 +36,8 @@ type Store struct {
 	gen   atomic.Uint64  // see [Store.Generation]
 	cat   catalogCache   // see catalog_cache.go
 	ckpt  idleCheckpoint // see checkpoint.go
+
+	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
 }
 
 var _ catalog.Store = (*Store)(nil)

@@ -58,14 +58,13 @@ func (s *Server) identify(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, nil
 	}
-	sess := s.sessions.get(c.Value)
-	if sess == nil {
-		return nil, nil
+	sess, err := s.sessions.get(r.Context(), c.Value)
+	if sess == nil || err != nil {
+		return nil, err
 	}
 	u, err := s.cfg.Govern.Actor(r.Context(), sess.UserID)
 	if fault.Code(err) == fault.Unauthorized {
-		s.sessions.end(sess.ID) // disabled or removed since sign-in
-		return nil, nil
+		return nil, s.sessions.end(r.Context(), sess.ID) // disabled or removed since sign-in
 	} else if err != nil {
 		return nil, err
 	}
@@ -144,7 +143,7 @@ func (s *Server) signIn(ctx context.Context, userID, password string) (*session,
 		return nil, err
 	}
 	s.locks.clear(userID)
-	return s.sessions.create(u.ID), nil
+	return s.sessions.begin(ctx, u.ID)
 }
 
 // setSessionCookie gives the browser its session id.
@@ -152,7 +151,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, sess *session) {
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: sess.ID, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
-		MaxAge: int(s.cfg.SessionTTL / time.Second),
+		MaxAge: int(s.cfg.SessionMaxAge / time.Second), // the session's absolute end
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
 )
 
@@ -65,18 +66,30 @@ type jobEntry struct {
 	changed chan struct{}
 }
 
-// jobStore keeps background jobs in memory; finished jobs are kept for a day.
+// jobStore keeps background jobs in memory; finished jobs are kept for a
+// day. A restart loses them (what they made, a dataset version or a
+// linkage run, is in the store): see [jobStore.unknown].
 type jobStore struct {
-	mu     sync.Mutex
-	clock  clock.Clock
-	byID   map[string]*jobEntry
-	wg     sync.WaitGroup
-	closed chan struct{}
-	once   sync.Once
+	mu      sync.Mutex
+	clock   clock.Clock
+	started time.Time // when this server started
+	byID    map[string]*jobEntry
+	wg      sync.WaitGroup
+	closed  chan struct{}
+	once    sync.Once
 }
 
 func newJobStore(c clock.Clock) *jobStore {
-	return &jobStore{clock: c, byID: map[string]*jobEntry{}, closed: make(chan struct{})}
+	return &jobStore{clock: c, started: c.Now(), byID: map[string]*jobEntry{}, closed: make(chan struct{})}
+}
+
+// unknown is the answer for a job id this server does not know (or that
+// is another user's: the answer does not say which).
+func (js *jobStore) unknown(id string) error {
+	return fault.Errorf(fault.NotFound, "job %q is not known to this server. Jobs are kept in memory only: one started before the server "+
+		"last restarted (at %s UTC) was lost with it, and a finished one is forgotten after a day. "+
+		"What a finished job made is kept: an upload's version is on its dataset's page (/datasets), a linkage run under /linkage. "+
+		"If the job did not finish, start it again.", id, js.started.UTC().Format("2006-01-02 15:04"))
 }
 
 // add registers a new queued upload job and returns it.

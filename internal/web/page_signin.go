@@ -67,7 +67,9 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) postSignOut(w http.ResponseWriter, r *http.Request) error {
 	p := who(r)
 	if p.Session != nil {
-		s.sessions.end(p.Session.ID)
+		if err := s.sessions.end(r.Context(), p.Session.ID); err != nil {
+			return err // still signed in: the page says to try again
+		}
 	}
 	s.clearCookie(w, sessionCookie, "/")
 	if err := s.record(r.Context(), event(p.User, "logout", p.User.ID)); err != nil {

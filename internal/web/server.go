@@ -67,6 +67,12 @@ type Config struct {
 	MaxUpload int64
 	// SessionTTL is how long a session lasts without use (default 8h).
 	SessionTTL time.Duration
+	// SessionMaxAge is how long a session lasts after sign-in, however
+	// busy (default 12h).
+	SessionMaxAge time.Duration
+	// Sessions keeps sessions across restarts; the Catalog when it is one
+	// (the *store.Store), else sessions live in memory only.
+	Sessions SessionStore
 	// Outputs is the output lifecycle (draft, check, release, export);
 	// nil hides the output pages.
 	Outputs Outputs
@@ -105,6 +111,12 @@ func (c *Config) Validate() error {
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 8 * time.Hour
 	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 12 * time.Hour
+	}
+	if ss, ok := c.Catalog.(SessionStore); ok && c.Sessions == nil {
+		c.Sessions = ss
+	}
 	return nil
 }
 
@@ -117,6 +129,7 @@ type Server struct {
 	sessions *sessionStore
 	locks    *lockout
 	jobs     *jobStore
+	themes   *themeCache // published theme figures (themes_cache.go)
 	assets   http.Handler
 	built    bool   // the UI bundle is embedded
 	geojson  []byte // the district boundaries, with code and name properties
@@ -138,9 +151,10 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		mux:      http.NewServeMux(),
 		pages:    pages,
-		sessions: newSessionStore(cfg.Clock, cfg.SessionTTL),
+		sessions: newSessionStore(cfg.Clock, cfg.Sessions, cfg.SessionTTL, cfg.SessionMaxAge),
 		locks:    newLockout(cfg.Clock, 5, 15*time.Minute),
 		jobs:     newJobStore(cfg.Clock),
+		themes:   &themeCache{},
 	}
 	s.assets, s.built = assetHandler()
 	if cfg.Districts != nil {

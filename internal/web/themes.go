@@ -208,7 +208,7 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fault.Errorf(fault.Invalid, "by=%q: a trend is by district or for the county alone (leave by out)", by)
 	}
-	tr, err := cachedTrend(r.Context(), e, who(r).User, q)
+	tr, err := s.cachedTrend(r.Context(), e, who(r).User, q)
 	if err != nil {
 		return err
 	}
@@ -219,8 +219,8 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// trendFor computes a theme page's trend, through e's theme cache: by
+// trendFor computes a theme page's trend, through the theme cache: by
 // district where the indicator can be placed, else the county's.
-func trendFor(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, period string, mappable bool) (*trendRelease, error) {
-	return cachedTrend(ctx, e, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: mappable})
+func (s *Server) trendFor(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, period string, mappable bool) (*trendRelease, error) {
+	return s.cachedTrend(ctx, e, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: mappable})
 }

@@ -36,6 +36,10 @@ import (
 // refusal, never a cached figure. A first view is decided twice, here and
 // by the engine. Values are shared between requests and never modified
 // once stored.
+//
+// Each [Server] has its own, made by [New]: the server's engine (from
+// Config.Indicators) fixes the store, governance and geography behind the
+// figures, and servers over other stores, or other tests, share nothing.
 type themeCache struct {
 	mu    sync.Mutex
 	gen   uint64 // the generation the entries were made at
@@ -53,19 +57,6 @@ type themeCall struct {
 
 // maxThemeCached bounds a theme cache; it is emptied when full.
 const maxThemeCached = 512
-
-// themeCaches holds one cache per insight engine (the engine fixes the
-// store, governance and geography behind the figures).
-var themeCaches sync.Map // *insight.Engine → *themeCache
-
-// themeCacheOf is e's cache.
-func themeCacheOf(e *insight.Engine) *themeCache {
-	if c, ok := themeCaches.Load(e); ok {
-		return c.(*themeCache)
-	}
-	c, _ := themeCaches.LoadOrStore(e, &themeCache{})
-	return c.(*themeCache)
-}
 
 // decide asks governance for req on u's behalf (recording the decision)
 // and returns the key of the release it allows: what (the kind of figure,
@@ -197,13 +188,13 @@ func (t *trendRelease) views() *trendRelease {
 	return t
 }
 
-// cachedTrend is e.Trend(q) for u through e's theme cache.
-func cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*trendRelease, error) {
+// cachedTrend is e.Trend(q) for u through the server's theme cache.
+func (s *Server) cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*trendRelease, error) {
 	req, period, err := e.TrendRequest(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	c := themeCacheOf(e)
+	c := s.themes
 	key, err := c.decide(ctx, e, u, fmt.Sprintf("trend\x00%s\x00%s\x00%t", q.Indicator.Name, period, q.ByDistrict), req)
 	if err != nil {
 		return nil, err

@@ -40,31 +40,31 @@ type IndicatorFigure struct {
 }
 
 // districtFigure computes ind by district for u (governed, audited and
-// disclosure-controlled by the engine), through e's theme cache. A refusal
+// disclosure-controlled by the engine), through the theme cache. A refusal
 // or an indicator that cannot be placed becomes the figure's Error; other
 // failures are errors.
 func (s *Server) districtFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
-	key, err := decideFigure(ctx, e, u, ind)
-	return fetchFigure(ctx, e, u, ind, key, err)
+	key, err := s.decideFigure(ctx, e, u, ind)
+	return s.fetchFigure(ctx, e, u, ind, key, err)
 }
 
 // decideFigure makes (and records) the access decision for ind's district
 // figure and returns its release key.
-func decideFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (string, error) {
+func (s *Server) decideFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (string, error) {
 	req, err := e.IndicatorRequest(ctx, ind, []string{insight.DimDistrict})
 	if err != nil {
 		return "", err
 	}
-	return themeCacheOf(e).decide(ctx, e, u, "district\x00"+ind.Name, req)
+	return s.themes.decide(ctx, e, u, "district\x00"+ind.Name, req)
 }
 
 // fetchFigure is ind's district figure under key, or the figure saying
 // why not when the decision (err) or the computation fails for a reason
 // the user should read.
-func fetchFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, key string, err error) (*IndicatorFigure, error) {
+func (s *Server) fetchFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, key string, err error) (*IndicatorFigure, error) {
 	var v any
 	if err == nil {
-		v, err = themeCacheOf(e).fetch(ctx, e, key, func() (any, error) { return computeFigure(ctx, e, u, ind) })
+		v, err = s.themes.fetch(ctx, e, key, func() (any, error) { return computeFigure(ctx, e, u, ind) })
 	}
 	switch fault.Code(err) {
 	case "":
@@ -134,28 +134,28 @@ type CohortFigure struct {
 }
 
 // cohortFigures counts a theme's cohorts by district for u, each through
-// the engine's governed, disclosure-controlled cohort table and e's theme
+// the engine's governed, disclosure-controlled cohort table and the theme
 // cache, the cohorts at once (each a linked query on a first view).
-func cohortFigures(ctx context.Context, e *insight.Engine, u *govern.User, cohorts []ThemeCohort) ([]CohortFigure, error) {
+func (s *Server) cohortFigures(ctx context.Context, e *insight.Engine, u *govern.User, cohorts []ThemeCohort) ([]CohortFigure, error) {
 	out := make([]CohortFigure, len(cohorts))
 	errs := make([]error, len(cohorts))
 	var wg sync.WaitGroup
 	for i, tc := range cohorts {
-		wg.Go(func() { out[i], errs[i] = cohortFigure(ctx, e, u, tc) })
+		wg.Go(func() { out[i], errs[i] = s.cohortFigure(ctx, e, u, tc) })
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
 }
 
 // cohortFigure counts one cohort by district for u.
-func cohortFigure(ctx context.Context, e *insight.Engine, u *govern.User, tc ThemeCohort) (CohortFigure, error) {
+func (s *Server) cohortFigure(ctx context.Context, e *insight.Engine, u *govern.User, tc ThemeCohort) (CohortFigure, error) {
 	c, err := insight.FindCohort(tc.Name)
 	if err != nil {
 		return CohortFigure{}, err
 	}
 	// The request CohortTable makes: the cohort's own purpose, its reads.
 	as := &insight.Indicator{Name: c.Name, Cohort: c.Name, Purpose: c.Purpose}
-	cache := themeCacheOf(e)
+	cache := s.themes
 	req, err := e.IndicatorRequest(ctx, as, []string{insight.DimDistrict})
 	var key string
 	if err == nil {

@@ -66,7 +66,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	// decision (refused, or no district to group by, make it the county's).
 	// Should the figure then fail, the trend is the county's after all.
 	ctx := r.Context()
-	key, decided := decideFigure(ctx, e, u, ind)
+	key, decided := s.decideFigure(ctx, e, u, ind)
 	mappable := decided == nil
 	var (
 		fig    *IndicatorFigure
@@ -74,14 +74,14 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		figErr error
 		wg     sync.WaitGroup
 	)
-	wg.Go(func() { fig, figErr = fetchFigure(ctx, e, u, ind, key, decided) })
-	tr, err = trendFor(ctx, e, u, ind, period, mappable)
+	wg.Go(func() { fig, figErr = s.fetchFigure(ctx, e, u, ind, key, decided) })
+	tr, err = s.trendFor(ctx, e, u, ind, period, mappable)
 	wg.Wait()
 	if figErr != nil {
 		return figErr
 	}
 	if mappable && fig.Error != "" {
-		tr, err = trendFor(ctx, e, u, ind, period, false)
+		tr, err = s.trendFor(ctx, e, u, ind, period, false)
 	}
 	data["Figure"] = fig
 	if fig.table != nil {
@@ -96,7 +96,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.URL.Query().Get("cohorts") == "show" {
-		if data["CohortFigures"], err = cohortFigures(r.Context(), e, u, sum.Cohorts); err != nil {
+		if data["CohortFigures"], err = s.cohortFigures(r.Context(), e, u, sum.Cohorts); err != nil {
 			return err
 		}
 	}

@@ -199,7 +199,7 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) job(r *http.Request) (Job, <-chan struct{}, error) {
 	j, ch, ok := s.jobs.get(r.PathValue("id"))
 	if !ok || j.UserID != who(r).User.ID {
-		return Job{}, nil, fault.Errorf(fault.NotFound, "no upload job %q (jobs are kept for a day after they finish)", r.PathValue("id"))
+		return Job{}, nil, s.jobs.unknown(r.PathValue("id"))
 	}
 	return j, ch, nil
 }
