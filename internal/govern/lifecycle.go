@@ -89,6 +89,12 @@ func CheckNote(note string) error {
 	return nil
 }
 
+// cleanNote trims a note and writes its line breaks as "\n" (a browser
+// sends "\r\n"), so its length is what the writer typed.
+func cleanNote(note string) string {
+	return strings.TrimSpace(strings.ReplaceAll(note, "\r\n", "\n"))
+}
+
 // Create starts a new draft made by u at now.
 func (a *Agreement) Create(u *User, now time.Time) error {
 	if err := CanCreate(u, a); err != nil {
@@ -118,7 +124,7 @@ func (a *Agreement) Approve(u *User, owners Owners, now time.Time, note string) 
 	if !slices.Contains(pending, u.PartnerID) {
 		return fault.Errorf(fault.Conflict, "agreement %q is already approved for %q", a.ID, u.PartnerID)
 	}
-	note = strings.TrimSpace(note)
+	note = cleanNote(note)
 	if err := CheckNote(note); err != nil {
 		return err
 	}
@@ -143,7 +149,7 @@ func (a *Agreement) Activate(u *User, now time.Time, note string) error {
 	if err := a.canManage(u, "activate"); err != nil {
 		return err
 	}
-	note = strings.TrimSpace(note)
+	note = cleanNote(note)
 	if err := CheckNote(note); err != nil {
 		return err
 	}
@@ -160,7 +166,7 @@ func (a *Agreement) Suspend(u *User, now time.Time, note string) error {
 	if err := a.canManage(u, "suspend"); err != nil {
 		return err
 	}
-	note = strings.TrimSpace(note)
+	note = cleanNote(note)
 	if err := CheckNote(note); err != nil {
 		return err
 	}
@@ -176,7 +182,7 @@ func (a *Agreement) Terminate(u *User, now time.Time, note string) error {
 	if err := a.canManage(u, "end"); err != nil {
 		return err
 	}
-	note = strings.TrimSpace(note)
+	note = cleanNote(note)
 	if err := CheckNote(note); err != nil {
 		return err
 	}

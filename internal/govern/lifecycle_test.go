@@ -130,6 +130,19 @@ func TestNoteRefusedChangesNothing(t *testing.T) {
 	}
 }
 
+// TestNoteLineBreaks checks a browser's "\r\n" line breaks count as one
+// character each and are stored as "\n".
+func TestNoteLineBreaks(t *testing.T) {
+	note := strings.Repeat("x\r\n", 200) + "x" // 601 bytes as sent, 401 characters as typed
+	a := draftAgreement(t, matrixNow)
+	if err := a.Approve(policeOwner, matrixState().Owners, matrixNow, note); err != nil {
+		t.Fatalf("approve with %d lines: %v", 201, err)
+	}
+	if got, want := a.Approvals[0].Note, strings.Repeat("x\n", 200)+"x"; got != want {
+		t.Errorf("stored note: got %q, want %q", got, want)
+	}
+}
+
 func TestCanSeeAgreement(t *testing.T) {
 	a := baseAgreement()
 	tests := []struct {

@@ -70,12 +70,18 @@ func (s *Server) pageAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.showAgreement(w, r, http.StatusOK, a, "")
+	return s.showAgreement(w, r, http.StatusOK, a, refused{})
 }
 
-// showAgreement renders an agreement with the actions the user may take;
-// refusal is the reason an action just failed.
-func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status int, a *govern.Agreement, refusal string) error {
+// refused is an action the page just failed to take: the reason, and the
+// note the user typed (offered again in that action's form).
+type refused struct {
+	Action, Note, Reason string
+}
+
+// showAgreement renders an agreement with the actions the user may take
+// and, after a refusal, why it was refused.
+func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status int, a *govern.Agreement, why refused) error {
 	owners, names, err := s.ownersAndNames(r.Context())
 	if err != nil {
 		return err
@@ -84,7 +90,8 @@ func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status in
 	s.render(w, r, status, "agreement", map[string]any{
 		"Title": a.Title, "Agreement": a, "Parties": parties(a, names), "Names": names,
 		"Pending": a.PendingApprovals(owners), "Owning": a.OwningPartners(owners),
-		"Actions": actions, "WhyNot": whyNot, "Refusal": refusal, "ReviewDue": a.ReviewDue(s.cfg.Clock.Now()),
+		"Actions": actions, "WhyNot": whyNot, "Refusal": why.Reason, "Refused": why, "ReviewDue": a.ReviewDue(s.cfg.Clock.Now()),
+		"MaxNote": govern.MaxNoteLength,
 	})
 	return nil
 }
@@ -93,8 +100,8 @@ func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status in
 // governance checks and records it as for the API. A refusal shows the
 // agreement again with the reason (that showing is a view, recorded too).
 func (s *Server) postAgreementAction(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	_, err := s.cfg.Govern.ChangeAgreement(r.Context(), who(r).User, id, r.PathValue("action"), r.PostFormValue("note"))
+	id, action, note := r.PathValue("id"), r.PathValue("action"), r.PostFormValue("note")
+	_, err := s.cfg.Govern.ChangeAgreement(r.Context(), who(r).User, id, action, note)
 	switch fault.Code(err) {
 	case "":
 		return seeOther(w, r, "/agreements/"+id+"#history")
@@ -104,7 +111,7 @@ func (s *Server) postAgreementAction(w http.ResponseWriter, r *http.Request) err
 			return aerr
 		}
 		_, st, msg := s.safe(r, err)
-		return s.showAgreement(w, r, st, a, msg)
+		return s.showAgreement(w, r, st, a, refused{Action: action, Note: note, Reason: msg})
 	}
 	return err
 }
