@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -240,4 +241,56 @@ func addCount(tb testing.TB, count string, n int64) string {
 	}
 	b, _ := json.Marshal(c + n)
 	return string(b)
+}
+
+// TestThemeCachePerServer views a trend on the fixture's server, then on
+// a second server over the same engine and store: each server keeps its
+// own cache, so the second computes the figure again (the decision
+// recorded twice on its first view) while the first still answers from
+// its cache; both give the same figures.
+func TestThemeCachePerServer(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	srv, err := New(f.srv.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	second := &client{tb: t, base: ts.URL, hc: analyst.hc, csrf: analyst.csrf} // the session is the store's: it holds
+	const path = "/api/indicators/ind:road-ksi/trend?period=quarter"
+	views := []struct {
+		name  string
+		c     *client
+		times int // how often the view's decision is recorded
+	}{
+		{"first server, first view", analyst, 2},
+		{"first server, cached", analyst, 1},
+		{"second server, first view", second, 2},
+		{"second server, cached", second, 1},
+		{"first server again", analyst, 1},
+	}
+	var first string
+	for _, v := range views {
+		n := len(f.rec.find("access"))
+		res := v.c.do("GET", path, nil, "")
+		body := readBody(t, res)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d: %.300s", v.name, res.StatusCode, body)
+		}
+		got := f.accessSince(t, n)
+		if len(got) != 1 {
+			t.Errorf("%s: %d distinct access requests, want 1: %v", v.name, len(got), got)
+		}
+		for k, times := range got {
+			if times != v.times {
+				t.Errorf("%s: request recorded %d times, want %d (%s)", v.name, times, v.times, k)
+			}
+		}
+		if first == "" {
+			first = body
+		} else if body != first {
+			t.Errorf("%s: figures differ from the first view:\n%.500s\n%.500s", v.name, body, first)
+		}
+	}
 }
