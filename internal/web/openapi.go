@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/civiclink/civiclink/internal/govern"
 )
 
 // obj is a JSON object in the OpenAPI document.
@@ -47,7 +49,8 @@ var schemas = obj{
 		"outputs":  arr(str()), "threshold": integer(), "retention_days": integer(),
 		"start": str(), "end": str(), "review": str(),
 		"status":    obj{"type": "string", "enum": []string{"draft", "approved", "active", "suspended", "expired", "ended"}},
-		"approvals": arr(obj{"type": "object"}), "history": arr(obj{"type": "object"}),
+		"approvals": arr(obj{"type": "object", "properties": obj{"partner": str(), "by": str(), "at": dateTime(), "note": agreementNote()}}),
+		"history":   arr(obj{"type": "object", "properties": obj{"action": str(), "from": str(), "to": str(), "by": str(), "at": dateTime(), "note": str()}}),
 	}},
 	"AgreementList": obj{"type": "object", "properties": obj{"agreements": arr(ref("Agreement"))}},
 	"DistrictTable": obj{"type": "object", "properties": obj{
@@ -58,6 +61,19 @@ var schemas = obj{
 		}}),
 		"notes": arr(str()),
 	}},
+	// AgreementChange is the optional body of an agreement action.
+	"AgreementChange": obj{"type": "object", "properties": obj{"note": agreementNote()}},
+}
+
+// optionalBodies names the schema of an optional JSON request body, by
+// route path.
+var optionalBodies = map[string]string{
+	"/api/agreements/{id}/{action}": "AgreementChange",
+}
+
+// agreementNote is a note on an agreement change, as govern.CheckNote allows.
+func agreementNote() obj {
+	return obj{"type": "string", "maxLength": govern.MaxNoteLength, "description": "optional; plain text, line breaks allowed"}
 }
 
 func str() obj            { return obj{"type": "string"} }
@@ -116,6 +132,9 @@ func operation(rt route) obj {
 			"type": "object", "required": []string{"file"},
 			"properties": obj{"file": obj{"type": "string", "format": "binary"}, "format": str()},
 		}}}}
+	}
+	if name, ok := optionalBodies[rt.path]; ok && rt.body == "json" {
+		op["requestBody"] = obj{"required": false, "content": obj{"application/json": obj{"schema": ref(name)}}}
 	}
 	ok := "200"
 	if rt.method == http.MethodPost {
