@@ -69,7 +69,7 @@ func (s *Server) governRoutes() []route {
 		{method: "GET", path: "/outputs/{id}/export/{format}", summary: "Download a released output", handle: s.exportOutput},
 
 		// audit
-		{method: "GET", path: "/api/audit/uses", api: true, summary: "Who used a partner's data (query: partner — auditors only, others get their own —, dataset, since, until as YYYY-MM-DD)", result: "Uses", handle: s.apiAuditUses},
+		{method: "GET", path: "/api/audit/uses", api: true, summary: "Who used a partner's data, newest first, 50 a page (query: partner — auditors only, others get their own —, dataset, since, until as YYYY-MM-DD; before=next for older uses, after=prev for newer)", result: "Uses", handle: s.apiAuditUses},
 		{method: "GET", path: "/api/audit/verification", api: true, summary: "The audit log's last verification; the first call starts one in the background and answers {\"running\": true}, or runs it and waits with ?wait=true", result: "Verification", handle: s.apiAuditVerification},
 		{method: "POST", path: "/api/audit/verify", api: true, summary: "Verify the whole audit log now", result: "Verification", handle: s.apiAuditVerify},
 		{method: "GET", path: "/audit", summary: "Who used my data, and the audit log's verification", handle: s.pageAudit},
@@ -108,7 +108,9 @@ var governSchemas = obj{
 	}},
 	"Uses": obj{"type": "object", "properties": obj{
 		"partner": str(), "dataset": str(), "since": str(), "until": str(),
-		"total": integer(), "uses": arr(ref("Use")),
+		"count": integer(), "uses": arr(ref("Use")),
+		"next": obj{"type": "integer", "description": "cursor of the older uses: ask again with ?before=next; absent on the oldest page"},
+		"prev": obj{"type": "integer", "description": "cursor of the newer uses: ask again with ?after=prev; absent on the newest page"},
 	}},
 	"Verification": obj{"type": "object", "properties": obj{
 		"running": obj{"type": "boolean"}, "verified": obj{"type": "boolean"}, "entries": integer(), "root": str(), "heads": integer(),

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,9 +17,9 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
-// maxUses caps the uses a page or API answer lists (the newest); Total
-// says how many matched.
-const maxUses = 500
+// usesPage is how many uses a page or API answer lists; "Older" and
+// "Newer" links (the API's next and prev cursors) page through the rest.
+const usesPage = 50
 
 // Use is one use of a partner's data as the audit log records it: who, on
 // behalf of which partner, for what purpose, what operation, when, which of
@@ -37,19 +40,31 @@ type Use struct {
 	Cells     *int64    `json:"cells,omitempty"`
 }
 
-// Uses answers "who used my data": the uses of one partner's data (all
-// partners' for an auditor who names none), newest first.
+// Uses answers "who used my data": one page of the uses of one partner's
+// data (all partners' for an auditor who names none), newest first.
 type Uses struct {
 	Partner string `json:"partner"`
 	Dataset string `json:"dataset,omitempty"`
 	Since   string `json:"since,omitempty"`
 	Until   string `json:"until,omitempty"`
-	Total   int    `json:"total"`
+	Count   int    `json:"count"` // uses on this page
 	Uses    []Use  `json:"uses"`
+	// Next is the cursor of the page of older uses (ask again with
+	// ?before=next); absent when there are none.
+	Next uint64 `json:"next,omitzero"`
+	// Prev is the cursor of the page of newer uses (ask again with
+	// ?after=prev); absent when this page holds the newest.
+	Prev *uint64 `json:"prev,omitempty"`
+	// Older and Newer are the page's links to those pages, filters kept.
+	Older string `json:"-"`
+	Newer string `json:"-"`
 }
 
-// uses reads the uses the request asks for, after checking that the user
-// may see them (govern.CanSeeUses), and records the read.
+// uses reads the page of uses the request asks for, after checking that
+// the user may see them (govern.CanSeeUses), and records the read. Without
+// a cursor it is the newest usesPage; ?before=N the ones below index N,
+// ?after=N the ones above it. Each answer reads about a page of the log,
+// however long the log has grown.
 func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if s.cfg.AuditLog == nil {
 		return nil, fault.Errorf(fault.NotFound, "this server has no audit log configured")
@@ -62,7 +77,7 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if err := govern.CanSeeUses(u, out.Partner); err != nil {
 		return nil, s.refuse(ctx, u, "audit.uses", "audit-log", err)
 	}
-	f := audit.Filter{Owner: out.Partner, Dataset: out.Dataset}
+	f := audit.Filter{Owner: out.Partner, Dataset: out.Dataset, WithData: true}
 	var err error
 	if f.Since, err = day(out.Since, "since"); err != nil {
 		return nil, err
@@ -73,22 +88,134 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if !f.Until.IsZero() {
 		f.Until = f.Until.AddDate(0, 0, 1) // the page's "until" day is included
 	}
-	es, err := s.cfg.AuditLog.Entries(ctx, f)
+	c, err := cursorOf(q)
+	if err != nil {
+		return nil, err
+	}
+	es, older, newer, err := s.usesPage(ctx, f, c)
 	if err != nil {
 		return nil, err
 	}
 	out.Uses = []Use{}
-	for i := len(es) - 1; i >= 0; i-- {
-		if use, ok := useOf(es[i], out.Partner); ok {
-			out.Total++
-			if len(out.Uses) < maxUses {
-				out.Uses = append(out.Uses, use)
-			}
+	for _, e := range es {
+		if use, ok := useOf(e, out.Partner); ok {
+			out.Uses = append(out.Uses, use)
 		}
 	}
-	e := event(u, "audit.uses", "audit-log")
-	e.Details = map[string]any{"filter": f, "entries": out.Total}
-	return out, s.record(ctx, e)
+	out.Count = len(out.Uses)
+	out.links(q, es, c, older, newer)
+	ev := event(u, "audit.uses", "audit-log")
+	ev.Details = map[string]any{"filter": f, "cursor": c, "entries": out.Count}
+	return out, s.record(ctx, ev)
+}
+
+// cursor says where a page of uses starts: below Before (newest first,
+// 0 for the newest page) or, when After is set, above *After.
+type cursor struct {
+	Before uint64  `json:"before,omitzero"`
+	After  *uint64 `json:"after,omitempty"`
+}
+
+// cursorOf reads ?before= and ?after= (at most one of them).
+func cursorOf(q url.Values) (cursor, error) {
+	var c cursor
+	index := func(name string) (uint64, error) {
+		n, err := strconv.ParseUint(q.Get(name), 10, 63)
+		if err != nil {
+			return 0, fault.Errorf(fault.Invalid, "%s %q is not an entry index: use the cursor a page of uses gave (next or prev)", name, q.Get(name))
+		}
+		return n, nil
+	}
+	var err error
+	switch {
+	case q.Has("before") && q.Has("after"):
+		return c, fault.Errorf(fault.Invalid, "give before or after, not both: before pages to older uses, after to newer")
+	case q.Has("before"):
+		if c.Before, err = index("before"); err == nil && c.Before == 0 {
+			err = fault.Errorf(fault.Invalid, "before must be above 0: nothing is older than entry 0")
+		}
+	case q.Has("after"):
+		var n uint64
+		n, err = index("after")
+		c.After = &n
+	}
+	return c, err
+}
+
+// usesPage reads, newest first, the page of at most usesPage entries f
+// selects from cursor c, and whether older and newer ones exist: one
+// query for the page and its one-further entry, and one for a single
+// entry on the other side of the cursor.
+func (s *Server) usesPage(ctx context.Context, f audit.Filter, c cursor) (es []audit.Entry, older, newer bool, err error) {
+	log := s.cfg.AuditLog
+	exists := func(f audit.Filter) (bool, error) {
+		f.Limit = 1
+		es, err := log.Entries(ctx, f)
+		return len(es) > 0, err
+	}
+	page, other := f, f
+	page.Limit = usesPage + 1
+	if c.After != nil {
+		page.From = *c.After + 1 // oldest first from the cursor, then turned
+		if es, err = log.Entries(ctx, page); err != nil {
+			return nil, false, false, err
+		}
+		newer = len(es) > usesPage
+		es = es[:min(len(es), usesPage)]
+		slices.Reverse(es)
+		other.Newest, other.Before = true, page.From
+		older, err = exists(other)
+		return es, older, newer, err
+	}
+	page.Newest, page.Before = true, c.Before
+	if es, err = log.Entries(ctx, page); err != nil {
+		return nil, false, false, err
+	}
+	older = len(es) > usesPage
+	es = es[:min(len(es), usesPage)]
+	if c.Before > 0 {
+		other.From = c.Before
+		newer, err = exists(other)
+	}
+	return es, older, newer, err
+}
+
+// links sets the cursors and links to the older and newer pages around
+// the page es read from cursor c.
+func (out *Uses) links(q url.Values, es []audit.Entry, c cursor, older, newer bool) {
+	link := func(name string, v uint64) string {
+		l := url.Values{}
+		for _, k := range []string{"partner", "dataset", "since", "until"} {
+			if q.Get(k) != "" {
+				l.Set(k, q.Get(k))
+			}
+		}
+		l.Set(name, strconv.FormatUint(v, 10))
+		return "/audit?" + l.Encode()
+	}
+	if older {
+		switch {
+		case len(es) > 0:
+			out.Next = es[len(es)-1].Index
+		case c.After != nil:
+			out.Next = *c.After + 1
+		default:
+			out.Next = c.Before
+		}
+		out.Older = link("before", out.Next)
+	}
+	if newer {
+		var prev uint64
+		switch {
+		case len(es) > 0:
+			prev = es[0].Index
+		case c.After != nil:
+			prev = *c.After
+		default:
+			prev = c.Before - 1
+		}
+		out.Prev, out.Newer = &prev, link("after", prev)
+	}
 }
 
 // useOf is an entry as a use of owner's data ("" for any owner); ok is

@@ -231,7 +231,7 @@ func TestAuditPages(t *testing.T) {
 	}
 	type uses struct {
 		Partner string
-		Total   int
+		Total   int `json:"count"` // uses on the page (at most 50)
 		Uses    []useRow
 	}
 	tests := []struct {
