@@ -60,15 +60,15 @@ func (m *Main) agreementShowCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID",
-		Short: "Show an agreement, its approvals and history",
+		Short: "Show an agreement, its approvals and history (parties' users and auditors; recorded in the audit log)",
 		Args:  exactArgs(1, "one agreement ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.asActor(cmd, func(svc *govern.Service, _ *govern.User) error {
+			return m.asActor(cmd, func(svc *govern.Service, actor *govern.User) error {
 				st, err := svc.State(cmd.Context())
 				if err != nil {
 					return err
 				}
-				a, err := svc.Store.Agreement(cmd.Context(), args[0])
+				a, err := svc.ViewAgreement(cmd.Context(), actor, args[0])
 				if err != nil {
 					return err
 				}
@@ -109,6 +109,13 @@ func (m *Main) printAgreement(a *govern.Agreement, st govern.State) {
 	}
 	fmt.Fprintf(w, "outputs\t%s, threshold %d\n", strings.Join(outs, ", "), a.Threshold)
 	fmt.Fprintf(w, "dates\t%s to %s, review %s%s, retention %d days\n", a.Start, a.End, a.Review, reviewNote(a, st), a.RetentionDays)
+	for _, ap := range a.Approvals {
+		note := ""
+		if ap.Note != "" {
+			note = ": " + ap.Note
+		}
+		fmt.Fprintf(w, "approval\t%s by %s on %s%s\n", ap.Partner, ap.By, ap.At.Format(time.DateTime), note)
+	}
 	if pending := a.PendingApprovals(st.Owners); a.Status == govern.Draft && len(pending) > 0 {
 		fmt.Fprintf(w, "awaiting\tapproval by %s\n", strings.Join(pending, ", "))
 	}
@@ -134,15 +141,15 @@ func (m *Main) agreementListCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List agreements with their current status",
+		Short: "List the agreements you may see (your partner's; auditors: all) with their current status",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return m.asActor(cmd, func(svc *govern.Service, _ *govern.User) error {
+			return m.asActor(cmd, func(svc *govern.Service, actor *govern.User) error {
 				st, err := svc.State(cmd.Context())
 				if err != nil {
 					return err
 				}
-				all, err := svc.Store.Agreements(cmd.Context())
+				all, err := svc.ListAgreements(cmd.Context(), actor)
 				if err != nil {
 					return err
 				}
@@ -196,7 +203,7 @@ func (m *Main) agreementActionCmd(action, short string) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&note, "note", "", "why, recorded in the history")
+	cmd.Flags().StringVar(&note, "note", "", fmt.Sprintf("why, kept with the change (and with an approval) in the history and the audit log; at most %d characters", govern.MaxNoteLength))
 	return cmd
 }
 

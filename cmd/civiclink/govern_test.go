@@ -78,12 +78,15 @@ func TestGovernanceCommands(t *testing.T) {
 		{"c.ana", "", []string{"agreement", "check", "--purpose", "domestic-abuse", "--read", "incidents:lsoa,occurred_on"}, 0, "[status] agreement da-test: is draft, not active"},
 		{"c.admin", "", []string{"agreement", "approve", "da-test"}, 3, "only a data owner"},
 		{"p.admin", "", []string{"agreement", "activate", "da-test"}, 5, "it is draft"},
-		{"p.admin", "", []string{"agreement", "approve", "da-test"}, 0, "now approved"},
+		{"p.admin", "", []string{"agreement", "approve", "da-test", "--note", strings.Repeat("x", 501)}, 2, "keep it to 500"},
+		{"p.admin", "", []string{"agreement", "approve", "da-test", "--note", "DPIA v2 checked"}, 0, "now approved"},
 		{"c.admin", "", []string{"agreement", "activate", "da-test", "--note", "signed 2026-11-20"}, 0, "now active"},
 		{"c.ana", "", []string{"agreement", "check", "--purpose", "domestic-abuse", "--read", "incidents:lsoa,occurred_on"}, 0, "ALLOWED (disclosure threshold 10)"},
 		{"c.ana", "", []string{"agreement", "check", "--purpose", "domestic-abuse", "--read", "incidents:postcode"}, 0, "does not share column(s) postcode"},
 		{"c.ana", "", []string{"agreement", "list"}, 0, "da-test  active  domestic-abuse  incidents  2027-10-31  2027-05-01  Domestic abuse test"},
 		{"c.ana", "", []string{"agreement", "show", "da-test"}, 0, "activate by c.admin → active (signed 2026-11-20)"},
+		{"c.ana", "", []string{"agreement", "show", "da-test"}, 0, "police by p.admin on 2026-11-23 09:00:00: DPIA v2 checked"},
+		{"c.ana", "", []string{"agreement", "show", "nope"}, 4, "only to users of its parties and to auditors"},
 		{"c.ana", "", []string{"agreement", "suspend", "da-test"}, 3, "cannot suspend"},
 		{"c.ana", "", []string{"purpose", "list"}, 0, "violence-and-vulnerability"},
 		{"c.ana", "", []string{"purpose", "add", "--id", "loneliness", "--name", "Loneliness"}, 3, "cannot add purposes"},
@@ -97,6 +100,9 @@ func TestGovernanceCommands(t *testing.T) {
 		{"p.admin", "", []string{"user", "whoami"}, 0, "p.admin (P Admin) at police"},
 		{"", "", []string{"audit", "verify"}, 0, "intact"},
 		{"", "", []string{"audit", "list", "--outcome", "denied"}, 0, "agreement.approve"},
+		{"", "", []string{"audit", "list", "--action", "agreement.view", "--actor", "c.ana", "--outcome", "allowed"}, 0, "da-test"},
+		{"", "", []string{"audit", "list", "--action", "agreement.view", "--outcome", "denied"}, 0, "nope"},
+		{"", "", []string{"audit", "list", "--action", "agreement.list", "--actor", "c.ana"}, 0, "agreement.list"},
 	}
 	for _, s := range steps {
 		checkGovern(t, data, s.user, s.stdin, s.args, s.wantCode, s.want)
