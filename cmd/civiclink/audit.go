@@ -167,6 +167,8 @@ func (ff *auditFilterFlags) bind(cmd *cobra.Command, withOwner bool) {
 	fs.StringVar(&ff.since, "since", "", "from this time (RFC 3339 or YYYY-MM-DD, inclusive)")
 	fs.StringVar(&ff.until, "until", "", "before this time (RFC 3339 or YYYY-MM-DD, exclusive)")
 	fs.Uint64Var(&ff.f.From, "from", 0, "start at this entry index")
+	fs.BoolVar(&ff.f.Newest, "newest", false, "newest first; with --limit, the newest entries")
+	fs.Uint64Var(&ff.f.Before, "before", 0, "only entries below this index (with --newest, the next page: the last index shown)")
 	fs.IntVar(&ff.f.Limit, "limit", 0, "show at most this many entries (0 for all)")
 	fs.BoolVar(&ff.json, "json", false, "print one JSON object per entry")
 }

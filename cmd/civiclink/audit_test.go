@@ -57,6 +57,9 @@ func TestAuditCommands(t *testing.T) {
 		{[]string{"audit", "uses", "--partner", "police", "--agreement", "dsa-7"}, 0, "ana   council      query   incidents@3"},
 		{[]string{"audit", "uses"}, 2, "needs --partner"},
 		{[]string{"audit", "list", "--action", "audit.uses", "--json"}, 0, `"details":{"entries":2,"filter":{"owner":"police"}}`},
+		{[]string{"audit", "uses", "--partner", "police", "--newest", "--limit", "1"}, 0, "bob   housing      export"},
+		{[]string{"audit", "uses", "--partner", "police", "--newest", "--before", "2"}, 0, "1 uses of police's data"},
+		{[]string{"audit", "list", "--newest", "--limit", "1", "--json"}, 0, `"newest":true`},
 	}
 	for _, s := range steps {
 		checkRun(t, data, s.args, s.wantCode, s.want)
