@@ -63,7 +63,7 @@ func clickThrough(sel string) chromedp.Action {
 
 // TestBrowserGovernance walks governance as people would, in a real
 // Chromium: a partner admin drafts an agreement in the form, a data owner
-// approves it and the page shows who approved; an output checker checks and
+// approves it with a note and the page shows who approved and the note; an output checker checks and
 // releases an output and the page offers its downloads; the data owner
 // sees who used the partner's data.
 func TestBrowserGovernance(t *testing.T) {
@@ -76,7 +76,8 @@ func TestBrowserGovernance(t *testing.T) {
 	dir := artefacts(t)
 	base := g.ts.URL
 	outputPage := fmt.Sprintf("%s/outputs/%d", base, o.ID)
-	var approver, agreementStatus, outputStatus, releasedBy, uses string
+	const approvalNote = "DPIA checked: two columns only"
+	var approver, agreementStatus, outputStatus, releasedBy, uses, shownNote, historyNote string
 	var exports int
 	steps := []struct {
 		name    string
@@ -101,9 +102,12 @@ func TestBrowserGovernance(t *testing.T) {
 		{"data owner approves", append(append([]chromedp.Action{chromedp.Navigate(base + "/agreements/dsa-e2e")}, signInAs(ownerID)...),
 			chromedp.Navigate(base+"/agreements/dsa-e2e"),
 			chromedp.WaitVisible(`#action-approve`, chromedp.ByQuery),
+			chromedp.SendKeys(`#note-approve`, approvalNote, chromedp.ByQuery),
 			clickThrough(`#action-approve button`),
 			chromedp.WaitVisible(`#approvals`, chromedp.ByQuery),
 			chromedp.Text(`#approvals td.approver`, &approver, chromedp.ByQuery),
+			chromedp.Text(`#approvals td.approval-note`, &shownNote, chromedp.ByQuery),
+			chromedp.Text(`#history-table tbody tr:last-child td:last-child`, &historyNote, chromedp.ByQuery),
 			chromedp.Text(`#agreement-status`, &agreementStatus, chromedp.ByQuery),
 			shot(t, dir, "govern-03-agreement-approved"),
 			chromedp.Navigate(base+"/audit"),
@@ -136,6 +140,9 @@ func TestBrowserGovernance(t *testing.T) {
 	}
 	if strings.TrimSpace(approver) != ownerID || strings.TrimSpace(agreementStatus) != "approved" {
 		t.Errorf("after approval the page shows approver %q and status %q, want %q and approved", approver, agreementStatus, ownerID)
+	}
+	if strings.TrimSpace(shownNote) != approvalNote || strings.TrimSpace(historyNote) != "approved for police: "+approvalNote {
+		t.Errorf("after approval the page shows the note %q in the approvals and %q in the history, want %q", shownNote, historyNote, approvalNote)
 	}
 	if !strings.Contains(uses, "uses") {
 		t.Errorf("the audit page's caption is %q, want a count of uses", uses)
