@@ -47,19 +47,20 @@ type auditShare struct {
 }
 
 // appendSQL are the statements of appends, prepared once per store: a
-// lone entry's leaf and head, the tree state, and a group's leaves and
-// heads as list parameters (DuckDB binds no BLOB lists, so bytes go as
-// base64).
+// leaf, a signed head, the tree state, and a group's leaves as list
+// parameters (DuckDB binds no BLOB lists, so bytes go as base64). Every
+// statement only inserts, so appends go on while DuckDB checkpoints.
 var appendSQL = []string{
 	`INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`INSERT INTO audit_heads VALUES (?, ?, ?, ?, ?)`,
-	`INSERT OR REPLACE INTO audit_state VALUES (1, ?, ?)`,
+	`INSERT INTO audit_tree_states VALUES (?, ?)`,
 	`INSERT INTO audit_leaves SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
 		from_base64(unnest(?::VARCHAR[])), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
 		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][]), unnest(?::VARCHAR[][])`,
-	`INSERT INTO audit_heads SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
-		unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), from_base64(unnest(?::VARCHAR[]))`,
 }
+
+// latestTreeState reads the newest saved right edge of the tree.
+const latestTreeState = `SELECT size, compact FROM audit_tree_states ORDER BY size DESC LIMIT 1`
 
 // stateEvery is how often (in entries) an append also saves the tree's
 // right edge; loading replays the few leaf hashes written since. Tests
@@ -131,7 +132,7 @@ func (a *Audit) registerKey(ctx context.Context) error {
 func loadTree(ctx context.Context, tx *sql.Tx) (*audit.Tree, error) {
 	var size uint64
 	var state []byte
-	err := tx.QueryRowContext(ctx, `SELECT size, compact FROM audit_state WHERE id = 1`).Scan(&size, &state)
+	err := tx.QueryRowContext(ctx, latestTreeState).Scan(&size, &state)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -188,17 +189,14 @@ func tamperedState(err error) error {
 	return fault.Wrap(err, fault.Conflict, "the audit log's stored state does not match its latest signed tree head, so nothing more can be appended; run `civiclink audit verify` to find what was changed")
 }
 
-// insert writes one entry and its head within tx.
-func (sh *auditShare) insert(ctx context.Context, tx *sql.Tx, e audit.Entry, h audit.Head) error {
+// insertLeaf writes one entry's leaf within tx.
+func (sh *auditShare) insertLeaf(ctx context.Context, tx *sql.Tx, e audit.Entry) error {
 	c := audit.ColumnsOf(e.Event)
 	_, err := tx.StmtContext(ctx, sh.stmts[0]).ExecContext(ctx,
 		e.Index, e.Bytes, e.LeafHash, c.Time, c.User, c.Partner, c.Action, c.Outcome, c.Agreement,
 		nonNil(c.Datasets), nonNil(c.Owners))
 	if err != nil {
 		return fmt.Errorf("insert audit entry %d: %w", e.Index, err)
-	}
-	if _, err := tx.StmtContext(ctx, sh.stmts[1]).ExecContext(ctx, h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
-		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
 	}
 	return nil
 }
@@ -222,7 +220,7 @@ func (a *Audit) Count(ctx context.Context) (uint64, error) {
 func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
 	var size uint64
 	var state []byte
-	err := a.s.db.QueryRowContext(ctx, `SELECT size, compact FROM audit_state WHERE id = 1`).Scan(&size, &state)
+	err := a.s.db.QueryRowContext(ctx, latestTreeState).Scan(&size, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, nil
 	}

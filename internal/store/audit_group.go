@@ -13,8 +13,10 @@ import (
 
 // Group commit. Appends that arrive while a transaction is being written
 // queue up; when it commits, the first of them writes the whole queue in
-// the next transaction, one leaf and one signed head per entry exactly as
-// one-by-one appends would have written them. Nobody waits on a timer: a
+// the next transaction: a leaf per entry and one signed head for the tree
+// the group leaves. No entry is ever stored without a head that covers
+// it, since both commit together, and each proves its inclusion against
+// that head exactly as against one of its own. Nobody waits on a timer: a
 // group is whatever queued during the previous commit, so a lone append
 // costs what it always did, and 50 concurrent ones share a few commits
 // instead of taking 50 turns. Every caller returns only after the
@@ -35,8 +37,8 @@ type appendResult struct {
 	lead  bool
 }
 
-// Append stamps e with the store's clock and appends it as the next entry
-// with a signed head for the new tree size: O(log n) hashes, no earlier
+// Append stamps e with the store's clock and appends it as the next entry,
+// covered by a signed head for the new tree size: O(log n) hashes, no earlier
 // leaf read. Concurrent appends are committed together (see above); Append
 // returns once e's transaction has committed.
 func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) {
@@ -151,8 +153,11 @@ func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []in
 			continue
 		}
 		tree.Append(entry.LeafHash, nil)
-		w.add(entry, audit.Sign(a.key, tree.Size(), tree.Root(), entry.Event.Time), tree)
+		w.add(entry, tree)
 		results[i].entry = entry
+	}
+	if n := len(w.entries); n > 0 {
+		w.head = audit.Sign(a.key, tree.Size(), tree.Root(), w.entries[n-1].Event.Time)
 	}
 	if err := sh.write(ctx, tx, &w); err != nil {
 		return err
@@ -168,39 +173,41 @@ func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []in
 	return nil
 }
 
-// groupWrite is what one transaction writes: entries, their heads, and
-// the tree's right edge when a size divisible by stateEvery was reached.
+// groupWrite is what one transaction writes: entries, the signed head
+// of the tree they leave, and the tree's right edge when a size divisible
+// by stateEvery was reached.
 type groupWrite struct {
 	entries   []audit.Entry
-	heads     []audit.Head
+	head      audit.Head
 	stateSize uint64
 	state     []byte
 }
 
-func (w *groupWrite) add(e audit.Entry, h audit.Head, tree *audit.Tree) {
-	w.entries, w.heads = append(w.entries, e), append(w.heads, h)
+func (w *groupWrite) add(e audit.Entry, tree *audit.Tree) {
+	w.entries = append(w.entries, e)
 	if tree.Size()%stateEvery == 0 {
 		w.stateSize, w.state = tree.Size(), tree.State()
 	}
 }
 
-// write inserts w within tx: a lone entry through the one-row statements,
-// a group through one statement per table over list parameters.
+// write inserts w within tx: a lone entry through the one-row statement,
+// a group's through one statement over list parameters; then the head.
 func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) error {
 	switch len(w.entries) {
 	case 0:
 		return nil
 	case 1:
-		if err := sh.insert(ctx, tx, w.entries[0], w.heads[0]); err != nil {
+		if err := sh.insertLeaf(ctx, tx, w.entries[0]); err != nil {
 			return err
 		}
 	default:
 		if err := insertLeaves(ctx, tx.StmtContext(ctx, sh.stmts[3]), w.entries); err != nil {
 			return err
 		}
-		if err := insertHeads(ctx, tx.StmtContext(ctx, sh.stmts[4]), w.heads); err != nil {
-			return err
-		}
+	}
+	h := w.head
+	if _, err := tx.StmtContext(ctx, sh.stmts[1]).ExecContext(ctx, h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
+		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
 	}
 	if w.state == nil {
 		return nil
@@ -224,19 +231,6 @@ func insertLeaves(ctx context.Context, st *sql.Stmt, es []audit.Entry) error {
 	_, err := st.ExecContext(ctx, idx, bs, hs, ts, user, partner, action, outcome, agreement, datasets, owners)
 	if err != nil {
 		return fmt.Errorf("insert audit entries %d to %d: %w", es[0].Index, es[n-1].Index, err)
-	}
-	return nil
-}
-
-func insertHeads(ctx context.Context, st *sql.Stmt, hs []audit.Head) error {
-	n := len(hs)
-	size, root, ts, keyID, sig := make([]int64, n), make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
-	for i, h := range hs {
-		size[i], root[i], ts[i], keyID[i], sig[i] = int64(h.Size), b64(h.Root), h.Time, h.KeyID, b64(h.Signature)
-	}
-	_, err := st.ExecContext(ctx, size, root, ts, keyID, sig)
-	if err != nil {
-		return fmt.Errorf("insert audit heads %d to %d: %w", hs[0].Size, hs[n-1].Size, err)
 	}
 	return nil
 }

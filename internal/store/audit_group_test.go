@@ -59,8 +59,21 @@ func TestAuditGroupCommit(t *testing.T) {
 		seen[e.Index] = true
 	}
 	rep, err := a.Verify(ctx, audit.Options{})
-	if err != nil || rep.Problem != nil || rep.Size != n || rep.Heads != n {
-		t.Fatalf("verify: size %d, heads %d, %v %v; want %d and %d", rep.Size, rep.Heads, err, rep.Problem, n, n)
+	// One signed head per transaction: the lone append's and the group's.
+	if err != nil || rep.Problem != nil || rep.Size != n || rep.Heads != sh.commits {
+		t.Fatalf("verify: size %d, heads %d, %v %v; want %d and %d", rep.Size, rep.Heads, err, rep.Problem, n, sh.commits)
+	}
+	// An entry inside the group proves its inclusion in the group's head.
+	head, err := a.LatestHead(ctx)
+	if err != nil || head.Size != n {
+		t.Fatalf("latest head: size %d, %v; want %d", head.Size, err, n)
+	}
+	pf, err := audit.ProveInclusion(ctx, a, n/2, head.Size)
+	if err == nil {
+		err = audit.VerifyInclusion(n/2, head.Size, stored[n/2].LeafHash, pf, head.Root)
+	}
+	if err != nil {
+		t.Errorf("entry %d in the group's head: %v", n/2, err)
 	}
 	s.Close()
 	s, a = openAudit(t, path, key) // the saved state (size 48) plus two replayed leaves

@@ -361,13 +361,13 @@ func truncateTo3(t *testing.T, path string) {
 	}
 	s.Close()
 	tamper(t, path, `DELETE FROM audit_leaves WHERE idx >= 3`, `DELETE FROM audit_heads WHERE size > 3`,
-		fmt.Sprintf(`INSERT OR REPLACE INTO audit_state VALUES (1, 3, unhex('%x'))`, tree.State()))
+		`DELETE FROM audit_tree_states`, fmt.Sprintf(`INSERT INTO audit_tree_states VALUES (3, unhex('%x'))`, tree.State()))
 }
 
 // rebuild empties the log and writes it again, entry 1 altered, under a
 // key of the attacker's own.
 func rebuild(t *testing.T, path string) {
-	tamper(t, path, `DELETE FROM audit_leaves`, `DELETE FROM audit_heads`, `DELETE FROM audit_keys`, `DELETE FROM audit_state`)
+	tamper(t, path, `DELETE FROM audit_leaves`, `DELETE FROM audit_heads`, `DELETE FROM audit_keys`, `DELETE FROM audit_tree_states`)
 	s, a := openAudit(t, path, newKey(t))
 	defer s.Close()
 	for i := range 10 {
@@ -415,7 +415,7 @@ func TestAuditSavedState(t *testing.T) {
 		t.Fatalf("verify: heads %d, %v %v", rep.Heads, err, rep.Problem)
 	}
 	s.Close()
-	tamper(t, path, `UPDATE audit_state SET compact = unhex(sha256(compact))`)
+	tamper(t, path, `UPDATE audit_tree_states SET compact = unhex(sha256(compact)) WHERE size = (SELECT max(size) FROM audit_tree_states)`)
 	s, a = openAudit(t, path, key)
 	defer s.Close()
 	rep, err = a.Verify(ctx, audit.Options{})
