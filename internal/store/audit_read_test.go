@@ -284,3 +284,37 @@ func BenchmarkAuditEntriesNewest(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuditEntriesNewestGrowth measures the newest page of 50 one
+// partner's uses on a log of 100,000 entries and on one of 400,000,
+// interleaved in the same loop. It reports ms per page for both and
+// x-small, the large log's time as a multiple of the small's: near 1 when
+// a page's cost does not grow with the log.
+func BenchmarkAuditEntriesNewestGrowth(b *testing.B) {
+	const small, large, page = 100_000, 400_000, 50
+	ctx := context.Background()
+	var logs []*Audit
+	for _, n := range []int{small, large} {
+		s, a := openAudit(b, "", nil)
+		defer s.Close()
+		bulkLeaves(b, s, n)
+		logs = append(logs, a)
+	}
+	f := audit.Filter{Owner: "police", WithData: true, Newest: true, Limit: page}
+	var took [2]time.Duration
+	rounds := 0
+	for b.Loop() {
+		for i, a := range logs {
+			t0 := time.Now()
+			es, err := a.Entries(ctx, f)
+			took[i] += time.Since(t0)
+			if err != nil || len(es) != page {
+				b.Fatalf("newest page: %d entries, %v", len(es), err)
+			}
+		}
+		rounds++
+	}
+	b.ReportMetric(float64(took[0].Microseconds())/1000/float64(rounds), "page-ms-100k")
+	b.ReportMetric(float64(took[1].Microseconds())/1000/float64(rounds), "page-ms-400k")
+	b.ReportMetric(took[1].Seconds()/took[0].Seconds(), "x-small")
+}
