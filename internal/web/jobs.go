@@ -86,7 +86,7 @@ func newJobStore(c clock.Clock) *jobStore {
 // unknown is the answer for a job id this server does not know (or that
 // is another user's: the answer does not say which).
 func (js *jobStore) unknown(id string) error {
-	return fault.Errorf(fault.NotFound, "job %q is not known to this server. Jobs are kept in memory only: one started before the server "+
+	return fault.Errorf(fault.NotFound, "Job %q is not known to this server. Jobs are kept in memory only: one started before the server "+
 		"last restarted (at %s UTC) was lost with it, and a finished one is forgotten after a day. "+
 		"What a finished job made is kept: an upload's version is on its dataset's page (/datasets), a linkage run under /linkage. "+
 		"If the job did not finish, start it again.", id, js.started.UTC().Format("2006-01-02 15:04"))

@@ -39,8 +39,21 @@ export function mountJob(el) {
   es.addEventListener('error', () => {
     // The browser reconnects by itself; say so rather than fail silently.
     const status = document.getElementById('job-status')
-    if (el.dataset.state !== 'done' && el.dataset.state !== 'failed') {
+    if (es.readyState === EventSource.CLOSED) {
+      explainLost(el.dataset.job, status)
+    } else if (el.dataset.state !== 'done' && el.dataset.state !== 'failed') {
       status.textContent = 'Connection lost; reconnecting…'
     }
   })
+}
+
+// explainLost says why a job's event stream was refused (the browser does
+// not reconnect then): typically the server restarted and no longer knows
+// the job. The API's error message says so and what to do.
+export function explainLost(id, status) {
+  const fallback = 'This job can no longer be followed: reload the page.'
+  fetch('/api/jobs/' + encodeURIComponent(id), { credentials: 'same-origin' })
+    .then((r) => r.json())
+    .then((b) => { status.textContent = (b.error && b.error.message) || fallback })
+    .catch(() => { status.textContent = fallback })
 }

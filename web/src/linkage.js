@@ -6,6 +6,7 @@ import { BarChart } from 'echarts/charts'
 import { GridComponent, TooltipComponent, LegendComponent, AriaComponent } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
 import { readIsland, csrfToken, formatNumber } from './data.js'
+import { explainLost } from './job.js'
 
 echarts.use([BarChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, SVGRenderer])
 
@@ -38,7 +39,9 @@ export function mountLinkageJob(el) {
   es.addEventListener('progress', (e) => renderJob(el, JSON.parse(e.data)))
   es.addEventListener('end', () => es.close())
   es.addEventListener('error', () => {
-    if (el.dataset.state !== 'done' && el.dataset.state !== 'failed') {
+    if (es.readyState === EventSource.CLOSED) {
+      explainLost(el.dataset.job, document.getElementById('job-status')) // refused: e.g. lost on a restart
+    } else if (el.dataset.state !== 'done' && el.dataset.state !== 'failed') {
       document.getElementById('job-status').textContent = 'Connection lost; reconnecting…'
     }
   })
