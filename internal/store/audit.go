@@ -35,8 +35,16 @@ var (
 type auditShare struct {
 	mu      sync.Mutex  // held by the one committer writing a group
 	tree    *audit.Tree // nil until loaded, and again after a failed group
-	stmts   []*sql.Stmt // prepared appends, see [appendSQL]
-	commits int         // transactions committed (for tests)
+	commits int         // groups committed (for tests)
+
+	smu   sync.Mutex  // guards stmts: the committer and the mover prepare them
+	stmts []*sql.Stmt // prepared appends, see [appendSQL]
+
+	// journal holds a file store's appends until the mover has written
+	// them to the tables (audit_journal.go); nil for an in-memory store.
+	journal     *journal
+	journalOnce sync.Once
+	journalErr  error
 
 	qmu     sync.Mutex
 	queue   []*pendingAppend // waiting for the next group
@@ -47,8 +55,8 @@ type auditShare struct {
 }
 
 // appendSQL are the statements of appends, prepared once per store: a
-// leaf, a signed head, the tree state, and a group's leaves as list
-// parameters (DuckDB binds no BLOB lists, so bytes go as base64). Every
+// leaf, a signed head, the tree state, and many leaves and many heads as
+// list parameters (DuckDB binds no BLOB lists, so bytes go as base64). Every
 // statement only inserts, so appends go on while DuckDB checkpoints.
 var appendSQL = []string{
 	`INSERT INTO audit_leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -57,6 +65,8 @@ var appendSQL = []string{
 	`INSERT INTO audit_leaves SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
 		from_base64(unnest(?::VARCHAR[])), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
 		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[][]), unnest(?::VARCHAR[][])`,
+	`INSERT INTO audit_heads SELECT unnest(?::BIGINT[]), from_base64(unnest(?::VARCHAR[])),
+		unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), from_base64(unnest(?::VARCHAR[]))`,
 }
 
 // latestTreeState reads the newest saved right edge of the tree.
@@ -69,6 +79,8 @@ var stateEvery uint64 = 64
 
 // prepare prepares appendSQL on first use.
 func (sh *auditShare) prepare(ctx context.Context, db *sql.DB) error {
+	sh.smu.Lock()
+	defer sh.smu.Unlock()
 	if sh.stmts != nil {
 		return nil
 	}
@@ -96,6 +108,12 @@ var auditShares sync.Map
 func (s *Store) AuditLog(ctx context.Context, key ed25519.PrivateKey) (*Audit, error) {
 	sh, _ := auditShares.LoadOrStore(s, &auditShare{})
 	a := &Audit{s: s, key: key, share: sh.(*auditShare)}
+	if s.journaled() {
+		a.share.journalOnce.Do(func() { a.share.journalErr = a.share.openJournal(ctx, s) })
+		if a.share.journalErr != nil {
+			return nil, a.share.journalErr
+		}
+	}
 	if key == nil {
 		return a, nil
 	}
@@ -208,8 +226,20 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// settle waits until every entry appended so far is in the tables (see
+// audit_journal.go); every read of the log begins with it.
+func (a *Audit) settle() error {
+	if j := a.share.journal; j != nil {
+		return j.settle()
+	}
+	return nil
+}
+
 // Count returns how many leaves are stored.
 func (a *Audit) Count(ctx context.Context) (uint64, error) {
+	if err := a.settle(); err != nil {
+		return 0, err
+	}
 	var n uint64
 	err := a.s.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_leaves`).Scan(&n)
 	return n, err
@@ -218,6 +248,9 @@ func (a *Audit) Count(ctx context.Context) (uint64, error) {
 // TreeState returns the saved right edge of the tree (saved every
 // stateEvery entries).
 func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
+	if err := a.settle(); err != nil {
+		return 0, nil, err
+	}
 	var size uint64
 	var state []byte
 	err := a.s.db.QueryRowContext(ctx, latestTreeState).Scan(&size, &state)
@@ -255,6 +288,10 @@ func (a *Audit) Leaves(ctx context.Context) iter.Seq2[audit.Leaf, error] {
 
 func (a *Audit) leaves(ctx context.Context, query string, args ...any) iter.Seq2[audit.Leaf, error] {
 	return func(yield func(audit.Leaf, error) bool) {
+		if err := a.settle(); err != nil {
+			yield(audit.Leaf{}, err)
+			return
+		}
 		rows, err := a.s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			yield(audit.Leaf{}, err)
@@ -303,6 +340,10 @@ func strings1(vs []any) []string {
 // Heads yields every stored signed tree head in size order.
 func (a *Audit) Heads(ctx context.Context) iter.Seq2[audit.Head, error] {
 	return func(yield func(audit.Head, error) bool) {
+		if err := a.settle(); err != nil {
+			yield(audit.Head{}, err)
+			return
+		}
 		rows, err := a.s.db.QueryContext(ctx, `SELECT size, root, ts, key_id, signature FROM audit_heads ORDER BY size`)
 		if err != nil {
 			yield(audit.Head{}, err)
@@ -325,6 +366,9 @@ func (a *Audit) Heads(ctx context.Context) iter.Seq2[audit.Head, error] {
 // LatestHead returns the newest signed tree head with its public key, ready
 // to export; NotFound when nothing was appended yet.
 func (a *Audit) LatestHead(ctx context.Context) (audit.Head, error) {
+	if err := a.settle(); err != nil {
+		return audit.Head{}, err
+	}
 	var h audit.Head
 	var pub []byte
 	err := a.s.db.QueryRowContext(ctx, `SELECT h.size, h.root, h.ts, h.key_id, h.signature, k.public_key

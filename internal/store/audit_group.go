@@ -127,25 +127,25 @@ func (a *Audit) writeGroup(group []*pendingAppend) []appendResult {
 	return results
 }
 
-// writeLive writes the live appends of group within one transaction,
-// filling in their entries.
+// writeLive writes the live appends of group, filling in their entries:
+// to the journal of a file store, or in one transaction.
 func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []int, results []appendResult) error {
 	sh := a.share
 	if err := sh.prepare(ctx, a.s.db); err != nil {
 		return err
 	}
-	tx, err := a.s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	if sh.tree == nil {
-		if sh.tree, err = loadTree(ctx, tx); err != nil {
+		if err := a.settle(); err != nil {
 			return err
 		}
+		tree, err := a.loadTree(ctx)
+		if err != nil {
+			return err
+		}
+		sh.tree = tree
 	}
 	tree := sh.tree
-	var w groupWrite
+	w := &groupWrite{}
 	for _, i := range live {
 		entry, err := audit.NewEntry(tree.Size(), group[i].event)
 		if err != nil {
@@ -156,21 +156,41 @@ func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []in
 		w.add(entry, tree)
 		results[i].entry = entry
 	}
-	if n := len(w.entries); n > 0 {
-		w.head = audit.Sign(a.key, tree.Size(), tree.Root(), w.entries[n-1].Event.Time)
+	n := len(w.entries)
+	if n == 0 {
+		return nil
 	}
-	if err := sh.write(ctx, tx, &w); err != nil {
+	w.head = audit.Sign(a.key, tree.Size(), tree.Root(), w.entries[n-1].Event.Time)
+	if sh.journal != nil {
+		if err := sh.journal.append(w); err != nil {
+			return err
+		}
+		sh.commits++
+		return nil
+	}
+	tx, err := a.s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	last := uint64(0)
-	if n := len(w.entries); n > 0 {
-		last = w.entries[n-1].Index
+	defer tx.Rollback()
+	if err := sh.write(ctx, tx, w); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit audit entries up to %d: %w", last, err)
+		return fmt.Errorf("commit audit entries up to %d: %w", w.entries[n-1].Index, err)
 	}
 	sh.commits++
 	return nil
+}
+
+// loadTree reads the tree's right edge from the tables (see [loadTree]).
+func (a *Audit) loadTree(ctx context.Context) (*audit.Tree, error) {
+	tx, err := a.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return loadTree(ctx, tx)
 }
 
 // groupWrite is what one transaction writes: entries, the signed head
@@ -190,20 +210,13 @@ func (w *groupWrite) add(e audit.Entry, tree *audit.Tree) {
 	}
 }
 
-// write inserts w within tx: a lone entry through the one-row statement,
-// a group's through one statement over list parameters; then the head.
+// write inserts w within tx: its leaves, its head and any tree state.
 func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) error {
-	switch len(w.entries) {
-	case 0:
+	if len(w.entries) == 0 {
 		return nil
-	case 1:
-		if err := sh.insertLeaf(ctx, tx, w.entries[0]); err != nil {
-			return err
-		}
-	default:
-		if err := insertLeaves(ctx, tx.StmtContext(ctx, sh.stmts[3]), w.entries); err != nil {
-			return err
-		}
+	}
+	if err := sh.writeLeaves(ctx, tx, w.entries); err != nil {
+		return err
 	}
 	h := w.head
 	if _, err := tx.StmtContext(ctx, sh.stmts[1]).ExecContext(ctx, h.Size, h.Root, h.Time, h.KeyID, h.Signature); err != nil {
@@ -214,6 +227,15 @@ func (sh *auditShare) write(ctx context.Context, tx *sql.Tx, w *groupWrite) erro
 	}
 	_, err := tx.StmtContext(ctx, sh.stmts[2]).ExecContext(ctx, w.stateSize, w.state)
 	return err
+}
+
+// writeLeaves inserts entries within tx: a lone one through the one-row
+// statement, more through one statement over list parameters.
+func (sh *auditShare) writeLeaves(ctx context.Context, tx *sql.Tx, es []audit.Entry) error {
+	if len(es) == 1 {
+		return sh.insertLeaf(ctx, tx, es[0])
+	}
+	return insertLeaves(ctx, tx.StmtContext(ctx, sh.stmts[3]), es)
 }
 
 func insertLeaves(ctx context.Context, st *sql.Stmt, es []audit.Entry) error {
@@ -231,6 +253,18 @@ func insertLeaves(ctx context.Context, st *sql.Stmt, es []audit.Entry) error {
 	_, err := st.ExecContext(ctx, idx, bs, hs, ts, user, partner, action, outcome, agreement, datasets, owners)
 	if err != nil {
 		return fmt.Errorf("insert audit entries %d to %d: %w", es[0].Index, es[n-1].Index, err)
+	}
+	return nil
+}
+
+func insertHeads(ctx context.Context, st *sql.Stmt, hs []audit.Head) error {
+	n := len(hs)
+	size, root, ts, keyID, sig := make([]int64, n), make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
+	for i, h := range hs {
+		size[i], root[i], ts[i], keyID[i], sig[i] = int64(h.Size), b64(h.Root), h.Time, h.KeyID, b64(h.Signature)
+	}
+	if _, err := st.ExecContext(ctx, size, root, ts, keyID, sig); err != nil {
+		return fmt.Errorf("insert audit heads %d to %d: %w", hs[0].Size, hs[n-1].Size, err)
 	}
 	return nil
 }

@@ -95,8 +95,12 @@ func openError(path string, err error) error {
 	return fault.Wrap(err, fault.Invalid, "cannot open the store %s: is it a civiclink DuckDB file and is its folder writable?", path)
 }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the store, first moving the audit journal's entries into
+// its tables.
+func (s *Store) Close() error {
+	s.closeAudit()
+	return s.db.Close()
+}
 
 // DB returns the database handle for the other store files of this package.
 func (s *Store) DB() *sql.DB { return s.db }
