@@ -170,6 +170,7 @@ func (c *themeCache) fetch(ctx context.Context, e *insight.Engine, key string, c
 // of districts by period.
 type trendRelease struct {
 	tr   *insight.Trend
+	page fragment // the theme page's trend section
 	once sync.Once
 	api  []byte        // as writeJSON encodes it
 	attr template.JS   // the chart's data
@@ -210,6 +211,33 @@ func (s *Server) cachedTrend(ctx context.Context, e *insight.Engine, u *govern.U
 		return nil, err
 	}
 	return v.(*trendRelease).views(), nil
+}
+
+// fragment is a part of a page made once per release (see
+// [Server.themeFragment]).
+type fragment struct {
+	once sync.Once
+	html template.HTML
+	err  error
+}
+
+// themeFragment renders the theme template's part name for data: once per
+// f, which belongs to a cached release, so views of the release share it;
+// every time when f is nil. Rendering the district and trend tables was
+// most of a theme page view's CPU (docs/benchmarks.md).
+func (s *Server) themeFragment(f *fragment, name string, data map[string]any) (template.HTML, error) {
+	render := func() (template.HTML, error) {
+		var b bytes.Buffer
+		if err := s.pages["theme"].ExecuteTemplate(&b, name, view{Data: data}); err != nil {
+			return "", fmt.Errorf("render the theme page's %s: %w", name, err)
+		}
+		return template.HTML(b.String()), nil
+	}
+	if f == nil {
+		return render()
+	}
+	f.once.Do(func() { f.html, f.err = render() })
+	return f.html, f.err
 }
 
 // chartTrend is what the page's trend chart reads of a trend (web/src/

@@ -294,3 +294,41 @@ func TestThemeCachePerServer(t *testing.T) {
 		}
 	}
 }
+
+// TestThemePageFragmentsFollowRelease checks the theme page's sections,
+// rendered once per release, are rendered again for a new release: a
+// second view shows the same sections, and after a new version the page's
+// tables hold its month.
+func TestThemePageFragmentsFollowRelease(t *testing.T) {
+	f := newThemeFixture(t)
+	analyst := f.client(t, themeAnalyst)
+	const page = "/themes/violence-and-vulnerability?indicator=ind:street-violence&period=month"
+	const july = `<tr><th scope="row">2018-07</th>`
+	section := func(body, id string) string {
+		t.Helper()
+		i := strings.Index(body, `id="`+id+`"`)
+		if i < 0 {
+			t.Fatalf("the page has no %s: %.1500s", id, body)
+		}
+		j := strings.Index(body[i:], "</table>")
+		return body[i : i+j]
+	}
+	first := readBody(t, analyst.do("GET", page, nil, ""))
+	second := readBody(t, analyst.do("GET", page, nil, ""))
+	for _, id := range []string{"district-comparison", "trend-county"} {
+		if section(first, id) != section(second, id) {
+			t.Errorf("%s differs between two views of one release", id)
+		}
+	}
+	if strings.Contains(section(second, "trend-county"), july) {
+		t.Fatal("July 2018 shown before its version was loaded")
+	}
+	ingestVersion(t, f, "street-crime", "2018-07-essex-street.csv")
+	after := readBody(t, analyst.do("GET", page, nil, ""))
+	if !strings.Contains(section(after, "trend-county"), july) {
+		t.Errorf("the trend table lacks July 2018 after its version was loaded: %.1500s", section(after, "trend-county"))
+	}
+	if section(after, "district-comparison") == section(second, "district-comparison") {
+		t.Error("the district comparison is unchanged by a new month of street crime")
+	}
+}

@@ -37,6 +37,7 @@ type IndicatorFigure struct {
 
 	table     *DistrictTable // the same figures for the map
 	tableJSON template.JS    // table encoded for the page, once per release
+	page      *fragment      // the theme page's section, once per release (nil: not cached)
 }
 
 // districtFigure computes ind by district for u (governed, audited and
@@ -77,7 +78,7 @@ func (s *Server) fetchFigure(ctx context.Context, e *insight.Engine, u *govern.U
 
 // computeFigure computes ind's district figure through the engine.
 func computeFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
-	f := &IndicatorFigure{Indicator: themeIndicator(ind)}
+	f := &IndicatorFigure{Indicator: themeIndicator(ind), page: new(fragment)}
 	t, err := e.Indicator(ctx, u, ind, []string{insight.DimDistrict})
 	if err != nil {
 		return nil, err

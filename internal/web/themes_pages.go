@@ -95,6 +95,14 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return err
 	}
+	if data["FigureHTML"], err = s.themeFragment(fig.page, "theme-figure", data); err != nil {
+		return err
+	}
+	if tr != nil && data["Trend"] != nil {
+		if data["TrendHTML"], err = s.themeFragment(&tr.page, "theme-trend", data); err != nil {
+			return err
+		}
+	}
 	if r.URL.Query().Get("cohorts") == "show" {
 		if data["CohortFigures"], err = s.cohortFigures(r.Context(), e, u, sum.Cohorts); err != nil {
 			return err
