@@ -246,7 +246,7 @@ func TestPages(t *testing.T) {
 		{"upload form", owner, "/datasets/incidents/upload", 200, `type="file"`},
 		{"upload form refused", other, "/datasets/incidents/upload", 403, "only a data owner"},
 		{"missing dataset", owner, "/datasets/nope", 404, "no dataset"},
-		{"missing job", owner, "/jobs/nope", 404, "no upload job"},
+		{"missing job", owner, "/jobs/nope", 404, "is not known to this server"},
 		{"sign-in page when signed in", owner, "/signin", 303, ""},
 	}
 	for _, tt := range tests {
