@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -19,14 +18,14 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
-// TestServeWiring starts the web app as `civiclink serve` wires it and
-// checks that a browser sign-in lands on the store's signed audit log.
-func TestServeWiring(t *testing.T) {
+// servedStore starts the web app over a new store as `civiclink serve`
+// wires it, with one data owner, pat, who signs in with servedPassword.
+func servedStore(t *testing.T) (*Main, *httptest.Server) {
+	t.Helper()
 	ctx := context.Background()
-	var logs bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Clock: clock.System{},
+	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Clock: clock.System{},
 		DataPath: filepath.Join(t.TempDir(), "s.duckdb"), User: "tester"}
-	defer m.Close()
+	t.Cleanup(func() { m.Close() })
 	st, err := m.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -39,17 +38,26 @@ func TestServeWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	gov.Argon2 = govern.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	const password = "a long enough passphrase"
-	if err := gov.Bootstrap(ctx, &govern.User{ID: "pat", PartnerID: "police", Name: "Pat", Roles: []govern.Role{govern.DataOwner}}, password); err != nil {
+	if err := gov.Bootstrap(ctx, &govern.User{ID: "pat", PartnerID: "police", Name: "Pat", Roles: []govern.Role{govern.DataOwner}}, servedPassword); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := m.webServer(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
 	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return m, ts
+}
+
+const servedPassword = "a long enough passphrase"
+
+// TestServeWiring starts the web app as `civiclink serve` wires it and
+// checks that a browser sign-in lands on the store's signed audit log.
+func TestServeWiring(t *testing.T) {
+	ctx := context.Background()
+	m, ts := servedStore(t)
+	const password = servedPassword
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
