@@ -4,8 +4,10 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -186,4 +188,101 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// openDirectAudit opens a file store whose audit log writes each group in
+// its own transaction, as before the journal: the reference of the
+// journal benchmarks.
+func openDirectAudit(tb testing.TB, path string, key ed25519.PrivateKey) (*Store, *Audit) {
+	tb.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sh := &auditShare{}
+	sh.journalOnce.Do(func() {}) // no journal
+	auditShares.Store(s, sh)
+	a, err := s.AuditLog(context.Background(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, a
+}
+
+// BenchmarkAuditAppendCheckpoints measures what 50 concurrent appenders
+// wait while DuckDB checkpoints: each iteration appends 50×40 entries to
+// a journaled file store and, in the same loop, to one writing each group
+// in a transaction (the reference), both with DuckDB's checkpoint
+// threshold lowered to 1 MiB so several checkpoints fall inside an
+// iteration. A checkpoint holds back inserts into the table it writes, so
+// the reference's appends stall behind it; the journal's do not wait for
+// DuckDB. It reports each path's p99 and longest append, entries/s, and
+// the reference's longest append as a multiple of the journal's.
+func BenchmarkAuditAppendCheckpoints(b *testing.B) {
+	const appenders, each = 50, 40
+	key := newKey(b)
+	js, journaled := openAudit(b, filepath.Join(b.TempDir(), "journal.duckdb"), key)
+	defer js.Close()
+	ds, direct := openDirectAudit(b, filepath.Join(b.TempDir(), "direct.duckdb"), key)
+	defer ds.Close()
+	for _, s := range []*Store{js, ds} {
+		if err := s.ServeRequests(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.db.Exec(`SET checkpoint_threshold = '1MiB'`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var jl, dl []time.Duration
+	var jt, dt time.Duration
+	for b.Loop() {
+		d, lat := timedAppends(b, journaled, appenders, each)
+		jt, jl = jt+d, append(jl, lat...)
+		d, lat = timedAppends(b, direct, appenders, each)
+		dt, dl = dt+d, append(dl, lat...)
+	}
+	slices.Sort(jl)
+	slices.Sort(dl)
+	q := func(ls []time.Duration, p float64) float64 {
+		return float64(ls[int(float64(len(ls)-1)*p)]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(q(jl, 0.99), "journal-p99-ms")
+	b.ReportMetric(q(jl, 1), "journal-max-ms")
+	b.ReportMetric(q(dl, 0.99), "direct-p99-ms")
+	b.ReportMetric(q(dl, 1), "direct-max-ms")
+	b.ReportMetric(float64(len(jl))/jt.Seconds(), "journal-entries/s")
+	b.ReportMetric(float64(len(dl))/dt.Seconds(), "direct-entries/s")
+	b.ReportMetric(q(dl, 1)/q(jl, 1), "x-max")
+}
+
+// timedAppends has appenders goroutines append each entries at once and
+// returns the wall time and every append's latency.
+func timedAppends(b *testing.B, a *Audit, appenders, each int) (time.Duration, []time.Duration) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	errs := make(chan error, appenders)
+	start := time.Now()
+	for w := range appenders {
+		wg.Go(func() {
+			for i := range each {
+				t0 := time.Now()
+				if _, err := a.Append(context.Background(), sampleEvent(w*each+i)); err != nil {
+					errs <- err
+					return
+				}
+				d := time.Since(t0)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	d := time.Since(start)
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	return d, lat
 }
