@@ -23,8 +23,6 @@ type Governance interface {
 	Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error)
 	// Register returns the purpose register.
 	Register(ctx context.Context) (govern.Purposes, error)
-	// Agreements returns every agreement with its current status.
-	Agreements(ctx context.Context) ([]*govern.Agreement, error)
 	// ListAgreements and ViewAgreement return the agreements the actor may
 	// see, and one of them, recording the view in the audit log.
 	ListAgreements(ctx context.Context, actor *govern.User) ([]*govern.Agreement, error)

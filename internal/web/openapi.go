@@ -137,8 +137,8 @@ func operation(rt route) obj {
 		op["requestBody"] = obj{"required": false, "content": obj{"application/json": obj{"schema": ref(name)}}}
 	}
 	ok := "200"
-	if rt.method == http.MethodPost {
-		ok = "202"
+	if rt.method == http.MethodPost && rt.result == "Job" {
+		ok = "202" // started in the background
 	}
 	resp := obj{
 		ok:    success(rt.result),
