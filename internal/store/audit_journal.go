@@ -70,6 +70,7 @@ type journal struct {
 	moved   *sync.Cond // broadcast when groups were moved or moving failed
 	f       *os.File   // the segment being appended to
 	seg     int        // its number
+	first   int        // the oldest segment not yet removed
 	size    int64      // its length
 	pending []movingGroup
 	queued  uint64 // entries appended to the journal, ever (this process)
@@ -113,7 +114,7 @@ func (sh *auditShare) openJournal(ctx context.Context, s *Store) error {
 			return err
 		}
 	}
-	j := &journal{path: s.path, seg: next, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	j := &journal{path: s.path, seg: next, first: next, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	j.moved = sync.NewCond(&j.mu)
 	if j.f, err = createSegment(s.path, next); err != nil {
 		return err
@@ -361,14 +362,8 @@ func (j *journal) removeMoved() {
 	if len(j.pending) > 0 {
 		keep = j.pending[0].seg
 	}
-	segs, err := journalSegments(j.path)
-	if err != nil {
-		return
-	}
-	for _, seg := range segs {
-		if seg < keep {
-			os.Remove(segmentName(j.path, seg))
-		}
+	for ; j.first < keep; j.first++ {
+		os.Remove(segmentName(j.path, j.first))
 	}
 }
 
