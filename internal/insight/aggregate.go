@@ -178,6 +178,14 @@ func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q Aggrega
 	var plan []dimPlan
 	for _, b := range q.By {
 		b = strings.TrimSpace(b)
+		if strings.EqualFold(b, DimLSOA) {
+			g, p, err := e.lsoaKey(d.Schema)
+			if err != nil {
+				return spec, nil, "", err
+			}
+			spec.By, plan = append(spec.By, g), append(plan, p)
+			continue
+		}
 		if strings.EqualFold(b, DimDistrict) {
 			g, p, err := e.districtKey(d.Schema)
 			if err != nil {
@@ -236,6 +244,29 @@ func (e *Engine) districtKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error
 		}
 	}
 	return store.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by district: the dataset has no district or LSOA column")
+}
+
+// DimLSOA groups by the dataset's 2021 LSOA column, as it is (no folding):
+// the maps' drill-down from a district to its LSOAs.
+const DimLSOA = "lsoa"
+
+// lsoaKey groups by the dataset's LSOA column; the levels are every 2021
+// LSOA of the county (so an LSOA with no records shows a true zero), then
+// any other codes found (2011 codes, places outside the county).
+func (e *Engine) lsoaKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error) {
+	p := dimPlan{name: DimLSOA}
+	if e.Geo != nil {
+		p.levels = make([]string, len(e.Geo.LSOAs))
+		for i := range e.Geo.LSOAs {
+			p.levels[i] = e.Geo.LSOAs[i].Code
+		}
+	}
+	for _, c := range sc.Columns {
+		if c.Type == catalog.TypeLSOA {
+			return store.GroupKey{Column: c.Name}, p, nil
+		}
+	}
+	return store.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by LSOA: the dataset has no LSOA column (districts only)")
 }
 
 // foldRows maps raw keys through the plan's folds and merges cells that
