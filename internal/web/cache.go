@@ -154,11 +154,16 @@ func findIndicator(name string) (*insight.Indicator, error) {
 // opt-out, agreement change or linkage run since: [store.Store.Generation]).
 // A first view is decided twice, here and by the engine.
 func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, id string, ind *insight.Indicator, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
+	return n.cachedBy(ctx, u, id, ind, []string{insight.DimDistrict}, compute)
+}
+
+// cachedBy is [NamedIndicators.cached] for a table by the given
+// dimensions (the LSOA drill-down caches its county-wide table by LSOA).
+func (n *NamedIndicators) cachedBy(ctx context.Context, u *govern.User, id string, ind *insight.Indicator, by []string, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
 	if n.Insight == nil || n.Insight.Store == nil || n.Insight.Gov == nil || ind.Purpose == "" {
 		return compute()
 	}
 	gen := n.Insight.Store.Generation() // before reading: a change meanwhile keys the table as stale
-	by := []string{insight.DimDistrict}
 	reads, err := n.Insight.IndicatorReads(ctx, ind, by)
 	if err != nil {
 		return nil, err

@@ -69,6 +69,7 @@ func (s *Server) routeTable() []route {
 	}
 	// Each room of the app lists its own routes beside its handlers.
 	rs = append(rs, s.themeRoutes()...)
+	rs = append(rs, s.areaRoutes()...)
 	rs = append(rs, s.linkageRoutes()...)
 	rs = append(rs, s.governRoutes()...)
 	return rs
