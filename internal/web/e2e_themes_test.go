@@ -12,7 +12,9 @@ import (
 // TestBrowserThemes opens a theme page of the demo county in a real
 // Chromium: the district map draws all 14 districts, the trend chart
 // draws and takes a district from its labelled select, and a suppressed
-// cell of the trend's table shows as [c].
+// cell of the trend's table shows as [c]; choosing a district drills the
+// map down to its LSOAs (a suppressed LSOA hatched and [c] in their table),
+// Back to districts returns, and Enter on a focused district drills too.
 func TestBrowserThemes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -27,6 +29,9 @@ func TestBrowserThemes(t *testing.T) {
 		districts, trendPaths int
 		suppressed, verdict   string
 		district, themes      string
+		lsoaPaths, lsoaRows   int
+		lsoaHatched, back     int
+		lsoaSuppressed, keyed string
 	)
 	steps := []struct {
 		name    string
@@ -59,6 +64,29 @@ func TestBrowserThemes(t *testing.T) {
 			chromedp.AttributeValue(`#trend-chart`, "data-district", &district, nil, chromedp.ByQuery),
 			shot(t, dir, "themes-03-district"),
 		}},
+		{"drill to a district's LSOAs", []chromedp.Action{
+			chromedp.SetValue(`#area-district`, "E07000066", chromedp.ByQuery),
+			chromedp.Evaluate(`document.getElementById('area-district').dispatchEvent(new Event('change'))`, nil),
+			chromedp.WaitVisible(`#map[data-level="lsoa"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#area-data`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#map path.lsoa').length`, &lsoaPaths),
+			chromedp.Evaluate(`document.querySelectorAll('#map path.lsoa-suppressed').length`, &lsoaHatched),
+			chromedp.Evaluate(`document.querySelectorAll('#area-data tbody tr').length`, &lsoaRows),
+			chromedp.Text(`#area-data td.supp`, &lsoaSuppressed, chromedp.ByQuery),
+			shot(t, dir, "themes-04-lsoas"),
+		}},
+		{"back to districts", []chromedp.Action{
+			chromedp.Click(`#area-back`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#map[data-level="district"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#map path.district').length - document.querySelectorAll('#map path.lsoa').length`, &back),
+			shot(t, dir, "themes-05-back"),
+		}},
+		{"drill with the keyboard", []chromedp.Action{
+			chromedp.Focus(`#map path.district-E07000070`, chromedp.ByQuery),
+			chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(`#map[data-level="lsoa"]`, chromedp.ByQuery),
+			chromedp.AttributeValue(`#map`, "data-district", &keyed, nil, chromedp.ByQuery),
+		}},
 	}
 	for _, s := range steps {
 		if err := chromedp.Run(ctx, s.actions...); err != nil {
@@ -82,6 +110,18 @@ func TestBrowserThemes(t *testing.T) {
 	}
 	if !strings.Contains(verdict, "Essex (14 districts)") {
 		t.Errorf("verdict %q does not name the county", verdict)
+	}
+	if lsoaPaths <= 14 || lsoaPaths != lsoaRows {
+		t.Errorf("Basildon's LSOA layer drew %d paths with %d table rows, want its LSOAs (more than 14) in both", lsoaPaths, lsoaRows)
+	}
+	if lsoaHatched == 0 || strings.TrimSpace(lsoaSuppressed) != "[c]" {
+		t.Errorf("%d hatched LSOAs and a suppressed LSOA cell showing %q, want some hatched and [c]", lsoaHatched, lsoaSuppressed)
+	}
+	if back != 14 {
+		t.Errorf("back at the districts the map shows %d more districts than LSOAs, want the 14 districts alone", back)
+	}
+	if keyed != "E07000070" {
+		t.Errorf("Enter on Chelmsford drilled to %q", keyed)
 	}
 	if district != "E07000066" {
 		t.Errorf("after choosing Basildon the chart shows %q", district)
