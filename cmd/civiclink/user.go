@@ -30,20 +30,52 @@ func bindUser(cmd *cobra.Command, u *govern.User, roles *string) {
 }
 
 func (m *Main) userBootstrapCmd() *cobra.Command {
+	return m.newUserCmd(userCmd{
+		use: "bootstrap --id ID --partner P --name NAME", short: "Create the first user, a partner admin, on a store with no users", verb: "created",
+		create: func(cmd *cobra.Command, svc *govern.Service, _ *govern.User, u *govern.User, pass string) error {
+			return svc.Bootstrap(cmd.Context(), u, pass)
+		}})
+}
+
+func (m *Main) userAddCmd() *cobra.Command {
+	return m.newUserCmd(userCmd{
+		use: "add --id ID --partner P --name NAME --roles R,R", short: "Add a user to your partner (partner admins)", verb: "added",
+		needRoles: true, needActor: true,
+		create: func(cmd *cobra.Command, svc *govern.Service, actor *govern.User, u *govern.User, pass string) error {
+			return svc.CreateUser(cmd.Context(), actor, u, pass)
+		}})
+}
+
+// userCmd describes a command that makes a user.
+type userCmd struct {
+	use, short, verb string
+	needRoles        bool // --roles is required
+	needActor        bool // the acting user is resolved (and refused) before the password is asked for
+	create           func(cmd *cobra.Command, svc *govern.Service, actor, u *govern.User, pass string) error
+}
+
+// newUserCmd is a command that makes a user from the flags of [bindUser]
+// and a password, with c.create, and says so with c.verb.
+func (m *Main) newUserCmd(c userCmd) *cobra.Command {
 	var u govern.User
 	var roles string
 	var pw passwordSource
 	cmd := &cobra.Command{
-		Use:   "bootstrap --id ID --partner P --name NAME",
-		Short: "Create the first user, a partner admin, on a store with no users",
+		Use:   c.use,
+		Short: c.short,
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, _, err := m.governService(ctx)
+			svc, _, err := m.governService(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if roles != "" {
+			var actor *govern.User
+			if c.needActor {
+				if actor, err = m.actor(cmd, svc); err != nil {
+					return err
+				}
+			}
+			if roles != "" || c.needRoles {
 				if u.Roles, err = govern.ParseRoles(roles); err != nil {
 					return err
 				}
@@ -52,47 +84,10 @@ func (m *Main) userBootstrapCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := svc.Bootstrap(ctx, &u, pass); err != nil {
+			if err := c.create(cmd, svc, actor, &u, pass); err != nil {
 				return err
 			}
-			fmt.Fprintf(m.Stdout, "created %s (%s) at %s with roles %s\n", u.ID, u.Name, u.PartnerID, rolesText(u.Roles))
-			return nil
-		},
-	}
-	bindUser(cmd, &u, &roles)
-	pw.bind(cmd, true)
-	return cmd
-}
-
-func (m *Main) userAddCmd() *cobra.Command {
-	var u govern.User
-	var roles string
-	var pw passwordSource
-	cmd := &cobra.Command{
-		Use:   "add --id ID --partner P --name NAME --roles R,R",
-		Short: "Add a user to your partner (partner admins)",
-		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			svc, _, err := m.governService(ctx)
-			if err != nil {
-				return err
-			}
-			actor, err := m.actor(cmd, svc)
-			if err != nil {
-				return err
-			}
-			if u.Roles, err = govern.ParseRoles(roles); err != nil {
-				return err
-			}
-			pass, err := m.readPassword(pw, "password for "+u.ID+": ", true)
-			if err != nil {
-				return err
-			}
-			if err := svc.CreateUser(ctx, actor, &u, pass); err != nil {
-				return err
-			}
-			fmt.Fprintf(m.Stdout, "added %s (%s) at %s with roles %s\n", u.ID, u.Name, u.PartnerID, rolesText(u.Roles))
+			fmt.Fprintf(m.Stdout, "%s %s (%s) at %s with roles %s\n", c.verb, u.ID, u.Name, u.PartnerID, rolesText(u.Roles))
 			return nil
 		},
 	}
