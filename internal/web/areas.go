@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -217,7 +218,19 @@ func sliceArea(all *DistrictTable, county *geo.County, lad *geo.LAD) *AreaTable 
 	for _, v := range all.Values {
 		byCode[v.Code] = v
 	}
-	out := &AreaTable{Indicator: all.Indicator, Purpose: all.Purpose, Level: LevelLSOA, District: lad.Code, Name: lad.Name, Notes: all.Notes}
+	out := &AreaTable{Indicator: all.Indicator, Purpose: all.Purpose, Level: LevelLSOA, District: lad.Code, Name: lad.Name, Notes: slices.Clone(all.Notes)}
+	older := 0 // codes of the district that are not 2021 LSOAs (2011 codes since split or merged)
+	for _, v := range all.Values {
+		if _, ok := county.LSOA(v.Code); ok || v.Display == "0" {
+			continue
+		}
+		if in, ok := county.LADOfLSOA(v.Code); ok && in == lad.Code {
+			older++
+		}
+	}
+	if older > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("Records with %d older LSOA code(s) of %s (2011 LSOAs that 2021 split or merged) count in the district's figure but on no LSOA here, so some LSOA counts may be short.", older, lad.Name))
+	}
 	for _, l := range county.LSOAsIn(lad.Code) {
 		v, ok := byCode[l.Code]
 		if !ok {
