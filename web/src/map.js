@@ -191,6 +191,7 @@ function drillDown(el, map, table) {
     } catch (err) {
       if (mine !== seq) return
       el.dataset.level = lsoaLayer ? 'lsoa' : 'district'
+      select.value = el.dataset.district || ''
       status.textContent = 'No LSOA figures for ' + name + ': ' + err.message
       return
     }
