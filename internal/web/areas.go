@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,6 +46,16 @@ type AreaTable struct {
 	Name      string      `json:"district_name"`
 	Values    []AreaValue `json:"values"`
 	Notes     []string    `json:"notes,omitempty"`
+
+	encoded []byte // as the API answers it, made once per release and district
+}
+
+// areaSlices are an LSOA table's district slices, each made and encoded
+// once: the table is the same for every view of its release, and slicing
+// and encoding it was most of a view's CPU.
+type areaSlices struct {
+	mu sync.Mutex
+	m  map[string]*AreaTable
 }
 
 // AreaIndicators counts an indicator by the small areas of a district. Like
@@ -192,7 +203,7 @@ func lsoaColumn(sc *catalog.Schema) (*catalog.Column, bool) {
 // lsoaTable keeps a county-wide table by LSOA as published: one value per
 // level (code only; names are added when sliced), the cache's unit.
 func lsoaTable(in Indicator, purpose string, res *disclose.Result) *DistrictTable {
-	out := &DistrictTable{Indicator: in, Purpose: purpose}
+	out := &DistrictTable{Indicator: in, Purpose: purpose, areas: &areaSlices{m: map[string]*AreaTable{}}}
 	for _, c := range res.Cells {
 		if len(c.Levels) != 1 || c.Levels[0] == disclose.TotalLevel {
 			continue
@@ -211,9 +222,37 @@ func lsoaTable(in Indicator, purpose string, res *disclose.Result) *DistrictTabl
 	return out
 }
 
-// sliceArea picks a district's LSOAs, in code order, from a county-wide
-// LSOA table; an LSOA the table lacks had no records (a true zero).
+// sliceArea is a district's slice of a county-wide LSOA table (see
+// [areaSlices]), encoded for the API.
 func sliceArea(all *DistrictTable, county *geo.County, lad *geo.LAD) *AreaTable {
+	c := all.areas
+	if c == nil {
+		return encodeArea(cutArea(all, county, lad))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.m[lad.Code]; ok {
+		return t
+	}
+	t := encodeArea(cutArea(all, county, lad))
+	c.m[lad.Code] = t
+	return t
+}
+
+// encodeArea keeps t's encoding as the API answers it.
+func encodeArea(t *AreaTable) *AreaTable {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if enc.Encode(t) == nil {
+		t.encoded = b.Bytes()
+	}
+	return t
+}
+
+// cutArea picks a district's LSOAs, in code order, from a county-wide
+// LSOA table; an LSOA the table lacks had no records (a true zero).
+func cutArea(all *DistrictTable, county *geo.County, lad *geo.LAD) *AreaTable {
 	byCode := make(map[string]DistrictValue, len(all.Values))
 	for _, v := range all.Values {
 		byCode[v.Code] = v
@@ -281,6 +320,10 @@ func (s *Server) apiIndicatorAreas(w http.ResponseWriter, r *http.Request) error
 	t, err := ai.Areas(r.Context(), who(r).User, id, s.purpose(r), q.Get("district"), level)
 	if err != nil {
 		return err
+	}
+	if t.encoded != nil {
+		writeJSONBytes(w, http.StatusOK, t.encoded)
+		return nil
 	}
 	writeJSON(w, http.StatusOK, t)
 	return nil

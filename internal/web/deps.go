@@ -64,6 +64,8 @@ type DistrictTable struct {
 	Total     string          `json:"total"`
 	// Notes say what disclosure control did, for the table's caption.
 	Notes []string `json:"notes,omitempty"`
+
+	areas *areaSlices // an LSOA table's district slices (areas.go)
 }
 
 // Indicators lists the figures that can be mapped and computes one for

@@ -28,7 +28,8 @@ const (
 // `civiclink serve` wires it (signed audit log, persistent differencing
 // auditor, named indicators): the theme page (district figure and trend
 // by district), the theme API (every indicator's district figures), the
-// trend API by month for the county and by district, with /healthz as the
+// trend API by month for the county and by district, and the LSOAs of a
+// district (the map's drill-down), with /healthz as the
 // reference in the same run. Every view is decided and recorded by
 // governance; the figures come from the theme cache after the first view,
 // whose time (one user, nothing cached) it logs with the answer's size. It
@@ -42,6 +43,7 @@ func BenchmarkThemes(b *testing.B) {
 		"/api/themes/" + benchTheme,
 		"/api/indicators/" + benchIndicator + "/trend",
 		"/api/indicators/" + benchIndicator + "/trend?by=district&period=quarter",
+		"/api/indicators/" + benchIndicator + "/areas?district=E07000066&level=lsoa",
 	}
 	first, size := map[string]time.Duration{}, map[string]int{}
 	for _, p := range paths { // the first view of a release computes it
@@ -63,6 +65,7 @@ func BenchmarkThemes(b *testing.B) {
 	b.ReportMetric(ms(percentile(lat[paths[2]], 0.99)), "theme-api-p99-ms")
 	b.ReportMetric(ms(percentile(lat[paths[3]], 0.99)), "trend-api-p99-ms")
 	b.ReportMetric(ms(percentile(lat[paths[4]], 0.99)), "trend-district-api-p99-ms")
+	b.ReportMetric(ms(percentile(lat[paths[5]], 0.99)), "areas-api-p99-ms")
 	b.ReportMetric(ms(ref), "healthz-p99-ms")
 }
 
