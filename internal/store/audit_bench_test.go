@@ -127,25 +127,7 @@ func BenchmarkAuditAppendConcurrent(b *testing.B) {
 // appendConcurrently has appenders goroutines append each entries at once
 // and returns the wall time they took.
 func appendConcurrently(b *testing.B, a *Audit, appenders, each int) time.Duration {
-	var wg sync.WaitGroup
-	errs := make(chan error, appenders)
-	start := time.Now()
-	for w := range appenders {
-		wg.Go(func() {
-			for i := range each {
-				if _, err := a.Append(context.Background(), sampleEvent(w*each+i)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	d := time.Since(start)
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
+	d, _ := timedAppends(b, a, appenders, each)
 	return d
 }
 

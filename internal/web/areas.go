@@ -30,8 +30,8 @@ const LevelLSOA = "lsoa"
 type AreaValue struct {
 	Code       string   `json:"code"`
 	Name       string   `json:"name"`
-	Count      string   `json:"count"`           // as published: a number or [c]
-	Value      *float64 `json:"value"`           // the count, for shading; null when suppressed
+	Count      string   `json:"count"` // as published: a number or [c]
+	Value      *float64 `json:"value"` // the count, for shading; null when suppressed
 	Suppressed bool     `json:"suppressed,omitempty"`
 	Display    string   `json:"display"`
 }
@@ -154,22 +154,10 @@ func (dc *DistrictCounts) Areas(ctx context.Context, u *govern.User, id, purpose
 	if !ok {
 		return nil, noLSOA(id)
 	}
-	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{col.Name}}}})
+	key, v, p, err := dc.decide(ctx, u, d, col.Name, id+"\x00"+insight.DimLSOA, purpose)
 	if err != nil {
 		return nil, err
 	}
-	v, err := dc.Store.Version(ctx, d.ID, 0)
-	if err != nil {
-		return nil, err
-	}
-	ex, err := dc.Govern.Excluded(ctx, d.ID, purpose)
-	if err != nil {
-		return nil, err
-	}
-	p := dc.Policy
-	p.Threshold = max(p.Threshold, int64(dec.Threshold))
-	key := releaseKey(id+"\x00"+insight.DimLSOA, purpose, v.ID, p.Threshold, ex)
 	all, err := dc.cache.do(key, func() (*DistrictTable, error) {
 		e := *dc.Insight
 		if e.Geo == nil {

@@ -114,23 +114,34 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if !ok {
 		return nil, fault.Errorf(fault.NotFound, "dataset %q has no district or LSOA column to map", d.ID)
 	}
-	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{col.Name}}}})
+	key, v, p, err := dc.decide(ctx, u, d, col.Name, id, purpose)
 	if err != nil {
 		return nil, err
+	}
+	return dc.cache.do(key, func() (*DistrictTable, error) { return dc.count(ctx, u, d, v, p, id, purpose) })
+}
+
+// decide asks governance for u's read of d's column for purpose (recording
+// the decision) and returns the release it allows: its cache key (what,
+// the latest version, the threshold, the opted-out records), the version
+// and the disclosure policy at the decided threshold.
+func (dc *DistrictCounts) decide(ctx context.Context, u *govern.User, d *catalog.Dataset, column, what, purpose string) (string, *catalog.Version, disclose.Policy, error) {
+	p := dc.Policy
+	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{column}}}})
+	if err != nil {
+		return "", nil, p, err
 	}
 	v, err := dc.Store.Version(ctx, d.ID, 0)
 	if err != nil {
-		return nil, err
+		return "", nil, p, err
 	}
 	ex, err := dc.Govern.Excluded(ctx, d.ID, purpose)
 	if err != nil {
-		return nil, err
+		return "", nil, p, err
 	}
-	p := dc.Policy
 	p.Threshold = max(p.Threshold, int64(dec.Threshold))
-	key := releaseKey(id, purpose, v.ID, p.Threshold, ex)
-	return dc.cache.do(key, func() (*DistrictTable, error) { return dc.count(ctx, u, d, v, p, id, purpose) })
+	return releaseKey(what, purpose, v.ID, p.Threshold, ex), v, p, nil
 }
 
 // count asks the insight engine for the version's records by district.
