@@ -19,13 +19,7 @@ func TestAreaRoutes(t *testing.T) {
 	analyst := f.client(t, themeAnalyst)
 	auditor := f.client(t, themeAuditor)
 	const ae = "/api/indicators/ind:avoidable-ae-attendances/areas?district=E07000066&level=lsoa"
-	tests := []struct {
-		name string
-		c    *client
-		path string
-		want int
-		has  []string
-	}{
+	getCases(t, []getCase{
 		{"areas without a session", anon, ae, 401, []string{`"unauthorized"`}},
 		{"boundaries without a session", anon, "/api/boundaries/lsoa?district=E07000066", 401, []string{`"unauthorized"`}},
 		{"areas", analyst, ae, 200, []string{`"level": "lsoa"`, `"district_name": "Basildon"`, `"Basildon 001A"`, "no rates per 1,000"}},
@@ -39,21 +33,7 @@ func TestAreaRoutes(t *testing.T) {
 		{"unknown indicator", analyst, "/api/indicators/ind:nope/areas?district=E07000066", 404, []string{"no indicator"}},
 		{"boundaries", analyst, "/api/boundaries/lsoa?district=E07000066", 200, []string{`"FeatureCollection"`, `"Basildon 001A"`}},
 		{"boundaries of an unknown district", analyst, "/api/boundaries/lsoa?district=Basildon", 400, []string{"Basildon"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := tt.c.do("GET", tt.path, nil, "")
-			body := readBody(t, res)
-			if res.StatusCode != tt.want {
-				t.Fatalf("status = %d, want %d: %.300s", res.StatusCode, tt.want, body)
-			}
-			for _, h := range tt.has {
-				if !strings.Contains(body, h) {
-					t.Errorf("body lacks %q: %.1000s", h, body)
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestAreasAreDisclosureControlledAndAudited checks that a district's LSOA

@@ -75,13 +75,7 @@ func TestThemeRoutes(t *testing.T) {
 	anon := f.client(t, "")
 	analyst := f.client(t, themeAnalyst)
 	auditor := f.client(t, themeAuditor)
-	tests := []struct {
-		name string
-		c    *client
-		path string
-		want int
-		has  []string
-	}{
+	getCases(t, []getCase{
 		{"themes API without a session", anon, "/api/themes", 401, []string{`"unauthorized"`}},
 		{"theme API without a session", anon, "/api/themes/road-safety", 401, nil},
 		{"trend API without a session", anon, "/api/indicators/ind:road-ksi/trend", 401, nil},
@@ -114,8 +108,23 @@ func TestThemeRoutes(t *testing.T) {
 		{"theme page offers cohort counts", analyst, "/themes/homelessness", 200, []string{`id="count-cohorts"`}},
 		{"unknown theme page", analyst, "/themes/nope", 404, nil},
 		{"unknown indicator of a theme", analyst, "/themes/road-safety?indicator=domestic-abuse-victims", 404, []string{"no indicator"}},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// getCase is a GET by a client and what its answer must be: the status and
+// strings the body holds.
+type getCase struct {
+	name string
+	c    *client
+	path string
+	want int
+	has  []string
+}
+
+// getCases runs each case as a subtest.
+func getCases(t *testing.T, cases []getCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			res := tt.c.do("GET", tt.path, nil, "")
 			body := readBody(t, res)
