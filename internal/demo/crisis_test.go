@@ -16,7 +16,7 @@ import (
 // section 136 detentions ten times as common as designed, works out from
 // the generator's truth who was detained and then attended A&E with a
 // mental-health presentation within 180 days, and checks that the shipped
-// cohort mh-crisis-custody finds about as many people (linkage is not
+// cohort s136-then-mh-ae finds about as many people (linkage is not
 // perfect) with a county total that disclosure control lets through.
 func TestCrisisCohortFindsThePattern(t *testing.T) {
 	s136 := synth.DefaultConfig(1, 0).Datasets["s136_detentions"]
@@ -24,9 +24,9 @@ func TestCrisisCohortFindsThePattern(t *testing.T) {
 	dc := demotest.NewWith(t, 1500, 9, map[string]synth.DatasetSettings{"s136_detentions": s136})
 
 	want := crisisPeople(t, dc.Work, 180)
-	res := dc.Summary.Cohorts["mh-crisis-custody"]
+	res := dc.Summary.Cohorts["s136-then-mh-ae"]
 	if res == nil {
-		t.Fatal("the demo ran no mh-crisis-custody cohort")
+		t.Fatal("the demo ran no s136-then-mh-ae cohort")
 	}
 	total, ok := res.Cell(disclose.TotalLevel)
 	t.Logf("people detained then at A&E for mental health within 180 days: truth %d, cohort %s", want, total.Display())

@@ -82,7 +82,7 @@ func TestThemeRoutes(t *testing.T) {
 		{"themes page without a session", anon, "/themes", 303, nil},
 		{"theme page without a session", anon, "/themes/road-safety", 303, nil},
 
-		{"themes API", analyst, "/api/themes", 200, []string{`"physical-inactivity"`, `"ind:road-ksi-dft"`, `"mh-crisis-custody"`}},
+		{"themes API", analyst, "/api/themes", 200, []string{`"physical-inactivity"`, `"ind:road-ksi-dft"`, `"s136-then-mh-ae"`}},
 		{"theme API", analyst, "/api/themes/domestic-abuse", 200, []string{`"vs_county"`, `"ind:domestic-abuse-victims"`}},
 		{"theme API, a figure with no place", analyst, "/api/themes/road-safety", 200, []string{`"error_code": "invalid"`, "no district or LSOA column"}},
 		{"unknown theme", analyst, "/api/themes/nope", 404, []string{"road-safety"}},
