@@ -15,11 +15,7 @@ import (
 // use written) or reaches its absolute expiry, and until it is ended.
 func TestWebSessions(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	const idle = time.Hour
 	create := func(token string) {
@@ -71,11 +67,7 @@ func TestWebSessions(t *testing.T) {
 // count of ended sessions moves on.
 func TestWebSessionEnd(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	for _, tok := range []string{"one", "two"} {
 		if err := st.CreateWebSession(ctx, tok, store.WebSession{UserID: "carl", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
@@ -104,11 +96,7 @@ func TestWebSessionEnd(t *testing.T) {
 // and keeps the live one.
 func TestWebSessionSweep(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	now := t0.Add(10 * time.Hour)
 	sessions := map[string]store.WebSession{
@@ -145,11 +133,7 @@ func TestWebSessionSweep(t *testing.T) {
 // for the token: only its hash is there.
 func TestWebSessionTokenNotStored(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := memStore(t)
 	const token = "k3Yk3Yk3Y-a-session-token-of-43-characters-x"
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	if err := st.CreateWebSession(ctx, token, store.WebSession{UserID: "olive", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
@@ -162,4 +146,15 @@ func TestWebSessionTokenNotStored(t *testing.T) {
 	if strings.Contains(row, token) || !strings.Contains(row, "olive") {
 		t.Errorf("stored row %s holds the token (or is not the session)", row)
 	}
+}
+
+// memStore opens a private in-memory store, closed when the test ends.
+func memStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

@@ -159,12 +159,7 @@ func (dc *DistrictCounts) Areas(ctx context.Context, u *govern.User, id, purpose
 		return nil, err
 	}
 	all, err := dc.cache.do(key, func() (*DistrictTable, error) {
-		e := *dc.Insight
-		if e.Geo == nil {
-			e.Geo = dc.County
-		}
-		res, err := e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{insight.DimLSOA},
-			Purpose: purpose, Threshold: p.Threshold, RoundTo: p.RoundTo})
+		res, err := dc.aggregate(ctx, u, d, v, p, purpose, insight.DimLSOA)
 		if err != nil {
 			return nil, err
 		}

@@ -144,14 +144,20 @@ func (dc *DistrictCounts) decide(ctx context.Context, u *govern.User, d *catalog
 	return releaseKey(what, purpose, v.ID, p.Threshold, ex), v, p, nil
 }
 
-// count asks the insight engine for the version's records by district.
-func (dc *DistrictCounts) count(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, id, purpose string) (*DistrictTable, error) {
+// aggregate asks the insight engine for the version's records by one
+// dimension (district or LSOA) under policy p.
+func (dc *DistrictCounts) aggregate(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, purpose, by string) (*disclose.Result, error) {
 	e := *dc.Insight
 	if e.Geo == nil {
 		e.Geo = dc.County
 	}
-	res, err := e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{insight.DimDistrict},
+	return e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{by},
 		Purpose: purpose, Threshold: p.Threshold, RoundTo: p.RoundTo})
+}
+
+// count asks the insight engine for the version's records by district.
+func (dc *DistrictCounts) count(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, id, purpose string) (*DistrictTable, error) {
+	res, err := dc.aggregate(ctx, u, d, v, p, purpose, insight.DimDistrict)
 	if err != nil {
 		return nil, err
 	}
