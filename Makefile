@@ -25,8 +25,10 @@ demo: build
 # Every test, from a fresh clone. Test setup installs what tests need.
 # The browser tests need Chromium (scripts/ensure-chromium.sh installs it)
 # and must not skip here: CIVICLINK_REQUIRE_BROWSER makes a missing browser
-# a failure.
+# a failure. `go mod tidy -diff` fails the run when go.mod or go.sum is not
+# tidy (a direct dependency marked // indirect, an unused one, a stale sum).
 test: ui
+	$(GO) mod tidy -diff
 	./scripts/ensure-chromium.sh
 	$(GO) vet ./...
 	CIVICLINK_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 30m ./...
