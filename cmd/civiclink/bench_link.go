@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
@@ -28,7 +28,7 @@ func (m *Main) benchLinkCmd() *cobra.Command {
 agency datasets as the partners would, then link them twice: on the tokens and
 Bloom filters with the platform's default model (linkrun.DefaultConfig), and on
 the normalised plain identifiers with --config (default
-examples/county-plain.json). Prints pairwise precision, recall and F1 of both
+internal/definitions/linkage/county-plain.json). Prints pairwise precision, recall and F1 of both
 against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -42,7 +42,7 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 			var raw []byte
 			var err error
 			if config == "" {
-				raw, err = examples.FS.ReadFile("county-plain.json")
+				raw, err = definitions.FS.ReadFile("linkage/county-plain.json")
 			} else if raw, err = os.ReadFile(config); err != nil {
 				return fault.Errorf(fault.Invalid, "cannot read --config %s: %v", config, err)
 			}
@@ -103,7 +103,7 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 	c.Flags().IntVar(&o.People, "people", 100_000, "people in the synthetic county")
 	c.Flags().Uint64Var(&o.Seed, "seed", 2026, "the county's seed")
 	c.Flags().StringVar(&o.Dir, "work", "", "folder for the county (reused when it holds the same people and seed; default: a temporary one, removed after)")
-	c.Flags().StringVar(&config, "config", "", "linkage config for the plain run (default: the shipped examples/county-plain.json)")
+	c.Flags().StringVar(&config, "config", "", "linkage config for the plain run (default: the shipped internal/definitions/linkage/county-plain.json)")
 	c.Flags().IntVar(&o.Workers, "workers", 0, "goroutines (default: all cores)")
 	c.Flags().BoolVar(&plainOnly, "plain-only", false, "link only the plain identifiers")
 	c.Flags().BoolVar(&encodedOnly, "encoded-only", false, "link only the encoded identifiers")

@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/civiclink/civiclink/examples"
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/refdata"
@@ -50,13 +50,13 @@ var realDatasets = []struct {
 	Files                     [][]string
 	Accumulates               bool
 }{
-	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "stats19/casualties.schema.json", [][]string{
+	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "schemas/road-casualties.schema.json", [][]string{
 		{"road_safety_stats19", "essex_pf42_casualties_2015.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2016.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2017.csv"},
 		{"road_safety_stats19", "essex_pf42_casualties_2018.csv"},
 	}, false},
-	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "police_crime/street.schema.json", [][]string{
+	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "schemas/street-crime.schema.json", [][]string{
 		{"police_crime", "2018-01-essex-street.csv"},
 		{"police_crime", "2018-02-essex-street.csv"},
 		{"police_crime", "2018-03-essex-street.csv"},
@@ -116,7 +116,7 @@ func LoadRealData(ctx context.Context, st *store.Store, o Options) error {
 		}
 	}
 	for _, rd := range realDatasets {
-		f, err := examples.FS.Open(rd.Schema)
+		f, err := definitions.FS.Open(rd.Schema)
 		if err != nil {
 			return err
 		}

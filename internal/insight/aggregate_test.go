@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civiclink/civiclink/examples"
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -85,7 +85,7 @@ func addDataset(tb testing.TB, st *store.Store, id string, sc *catalog.Schema, f
 // reference data.
 func casualtiesStore(t *testing.T, id string) *store.Store {
 	t.Helper()
-	b, err := examples.FS.ReadFile("stats19/casualties.schema.json")
+	b, err := definitions.FS.ReadFile("schemas/road-casualties.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,12 +6,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -52,17 +51,14 @@ type IndicatorTable struct {
 
 // Indicators returns the indicators shipped with civiclink, by name.
 func Indicators() (map[string]*Indicator, error) {
-	files, err := fs.Glob(examples.FS, "indicators/*.json")
+	files, err := definitions.Kind("indicators")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*Indicator{}
-	for _, f := range files {
-		b, err := examples.FS.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
+	for _, file := range files {
+		f := file.Path
+		dec := json.NewDecoder(bytes.NewReader(file.Data))
 		dec.DisallowUnknownFields()
 		var ind Indicator
 		if err := dec.Decode(&ind); err != nil {

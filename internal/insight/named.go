@@ -2,31 +2,26 @@ package insight
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"sort"
 	"strings"
 
-	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/fault"
 )
 
-// NamedCohorts returns the cohorts shipped with civiclink (examples/cohorts),
+// NamedCohorts returns the cohorts shipped with civiclink (internal/definitions/cohorts),
 // by name.
 func NamedCohorts() (map[string]*Cohort, error) {
 	out := map[string]*Cohort{}
-	files, err := fs.Glob(examples.FS, "cohorts/*.json")
+	files, err := definitions.Kind("cohorts")
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
-		b, err := examples.FS.ReadFile(f)
+		c, err := ParseCohort(bytes.NewReader(f.Data))
 		if err != nil {
-			return nil, err
-		}
-		c, err := ParseCohort(bytes.NewReader(b))
-		if err != nil {
-			return nil, fault.Errorf(fault.Internal, "shipped cohort %s: %s", f, fault.Message(err))
+			return nil, fault.Errorf(fault.Internal, "shipped cohort %s: %s", f.Path, fault.Message(err))
 		}
 		out[c.Name] = c
 	}

@@ -3,15 +3,14 @@ package insight
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"sort"
 	"strings"
 
-	"github.com/civiclink/civiclink/examples"
+	"github.com/civiclink/civiclink/internal/definitions"
 	"github.com/civiclink/civiclink/internal/fault"
 )
 
-// Theme is one of the partnership's priorities (examples/themes): its
+// Theme is one of the partnership's priorities (internal/definitions/themes): its
 // indicators are the shipped ones whose Theme is its ID; Cohorts names the
 // shipped cohorts that belong with it.
 type Theme struct {
@@ -30,7 +29,7 @@ type Theme struct {
 // (sorted by name). Every indicator must belong to a theme, and every
 // cohort a theme names must exist.
 func Themes() ([]*Theme, error) {
-	files, err := fs.Glob(examples.FS, "themes/*.json")
+	files, err := definitions.Kind("themes")
 	if err != nil {
 		return nil, err
 	}
@@ -44,12 +43,9 @@ func Themes() ([]*Theme, error) {
 	}
 	byID := map[string]*Theme{}
 	var out []*Theme
-	for _, f := range files {
-		b, err := examples.FS.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
+	for _, file := range files {
+		f := file.Path
+		dec := json.NewDecoder(bytes.NewReader(file.Data))
 		dec.DisallowUnknownFields()
 		var t Theme
 		if err := dec.Decode(&t); err != nil {

@@ -24,7 +24,7 @@ func loadStats19(tb testing.TB) (*store.Store, *catalog.Dataset, *catalog.Versio
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	sc, err := catalog.ReadSchemaFile("../../examples/stats19/casualties.schema.json")
+	sc, err := catalog.ReadSchemaFile("../definitions/schemas/road-casualties.schema.json")
 	if err != nil {
 		tb.Fatal(err)
 	}
