@@ -87,8 +87,8 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 			}
 			for _, run := range []*demo.LinkBenchRun{r.Encoded, r.Plain} {
 				if run != nil {
-					fmt.Fprintf(m.Stdout, "%-8s %9d records %10d candidates (recall %.4f) %9d matches  P %.4f R %.4f F1 %.4f  link %.1fs wall %.1f CPU-s\n",
-						run.Identifiers, run.Records, run.Candidates, run.BlockingRecall, run.Matches, run.Precision, run.Recall, run.F1, run.LinkSeconds, run.LinkCPUSeconds)
+					fmt.Fprintf(m.Stdout, "%-8s %9d records %10d candidates (recall %.4f) %9d matches  P %.4f R %.4f F1 %.4f  read %.1fs, link %.1fs wall %.1f CPU-s, peak heap %.0f MiB (%s)\n",
+						run.Identifiers, run.Records, run.Candidates, run.BlockingRecall, run.Matches, run.Precision, run.Recall, run.F1, run.ReadSeconds, run.LinkSeconds, run.LinkCPUSeconds, run.PeakHeapMiB, run.PeakStage)
 				}
 			}
 			if r.Encoded != nil && r.Plain != nil {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -12,7 +13,9 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,6 +62,10 @@ type LinkBenchRun struct {
 	ReadSeconds    float64           `json:"read_seconds"`
 	LinkSeconds    float64           `json:"link_seconds"`
 	LinkCPUSeconds float64           `json:"link_cpu_seconds"`
+	// PeakHeapMiB is the most live heap (Go objects) seen while linking,
+	// sampled every 20 ms, and PeakStage the stage it was seen in.
+	PeakHeapMiB float64 `json:"peak_heap_mib"`
+	PeakStage   string  `json:"peak_heap_stage"`
 	Timings        []link.StageTime  `json:"timings"`
 	Blocking       []link.RuleReport `json:"blocking_rules"`
 }
@@ -107,12 +114,20 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		r := &LinkBenchRun{Identifiers: kind, ReadSeconds: time.Since(t0).Seconds()}
 		logf(o.Log, "%s: read %d datasets in %.1fs; linking\n", kind, len(ds), r.ReadSeconds)
 		t0, cpu := time.Now(), cpuSeconds()
-		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Progress: o.Progress,
+		watch := watchHeap()
+		progress := func(stage string, done, total int) {
+			watch.stage.Store(&stage)
+			if o.Progress != nil {
+				o.Progress(stage, done, total)
+			}
+		}
+		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Progress: progress,
 			Truth: func(d string, rec *link.Record) string { return truth.of(d, rec.ID) }})
 		if err != nil {
 			return nil, err
 		}
 		r.LinkSeconds, r.LinkCPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu
+		r.PeakHeapMiB, r.PeakStage = watch.stop()
 		if o.MemProfile != "" {
 			if err := writeHeapProfile(o.MemProfile + "." + kind); err != nil {
 				return nil, err
@@ -231,15 +246,15 @@ func readAll(names []string, read func(string) (link.Dataset, error)) ([]link.Da
 }
 
 // csvTable reads a CSV's header and calls row for every record, with the
-// cells of the wanted columns (absent ones empty) interned per column so
-// repeated values share memory.
-func csvTable(path string, want []string, row func(id string, vals []string)) error {
+// cells of the wanted columns (absent ones empty). The cells are only
+// valid during the call.
+func csvTable(path string, want []string, row func(id string, vals []string) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
+	cr := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err != nil {
@@ -253,10 +268,7 @@ func csvTable(path string, want []string, row func(id string, vals []string)) er
 	if rid < 0 {
 		return fault.Errorf(fault.Invalid, "%s has no record_id column", path)
 	}
-	intern := make([]map[string]string, len(want))
-	for i := range intern {
-		intern[i] = map[string]string{}
-	}
+	vals := make([]string, len(want))
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -265,30 +277,25 @@ func csvTable(path string, want []string, row func(id string, vals []string)) er
 		if err != nil {
 			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 		}
-		vals := make([]string, len(want))
 		for i, c := range idx {
-			if c < 0 || rec[c] == "" {
-				continue
+			vals[i] = ""
+			if c >= 0 {
+				vals[i] = rec[c]
 			}
-			v, ok := intern[i][rec[c]]
-			if !ok {
-				v = strings.Clone(rec[c])
-				intern[i][v] = v
-			}
-			vals[i] = v
 		}
-		row(strings.Clone(rec[rid]), vals)
+		if err := row(rec[rid], vals); err != nil {
+			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+		}
 	}
 }
 
 // readEncoded reads an encoded dataset's tokens and Bloom filters under
-// the field names the store's identifier columns have.
+// the field names the store's identifier columns have, column by column.
 func readEncoded(path, name string) (link.Dataset, error) {
 	fields := append([]string(nil), encodedFields()...)
-	ds := link.Dataset{Name: name, Fields: fields}
-	err := csvTable(path, fields, func(id string, vals []string) {
-		ds.Records = append(ds.Records, link.Record{ID: id, Values: vals})
-	})
+	ds := link.Dataset{Name: name, Fields: fields, Columns: link.NewColumns(len(fields))}
+	err := csvTable(path, fields, ds.Columns.Append)
+	ds.Columns.Done()
 	return ds, err
 }
 
@@ -334,24 +341,67 @@ func readPlain(path, name string) (link.Dataset, error) {
 	for i := range cache {
 		cache[i] = map[string]string{}
 	}
-	ds := link.Dataset{Name: name, Fields: PlainFields}
-	err = csvTable(path, cols, func(id string, vals []string) {
+	ds := link.Dataset{Name: name, Fields: PlainFields, Columns: link.NewColumns(len(PlainFields))}
+	err = csvTable(path, cols, func(id string, vals []string) error {
 		for i, v := range vals {
 			if v == "" {
 				continue
 			}
 			n, ok := cache[i][v]
 			if !ok {
+				var err error
 				if n, err = norm[i](v); err != nil {
 					n = ""
 				}
-				cache[i][v] = n
+				n = strings.Clone(n)
+				cache[i][strings.Clone(v)] = n
 			}
 			vals[i] = n
 		}
-		ds.Records = append(ds.Records, link.Record{ID: id, Values: vals})
+		return ds.Columns.Append(id, vals)
 	})
+	ds.Columns.Done()
 	return ds, err
+}
+
+// heapWatch samples the live heap until stopped, keeping the largest
+// sample and the stage it was taken in.
+type heapWatch struct {
+	stage atomic.Pointer[string]
+	done  chan struct{}
+	peak  float64
+	at    string
+}
+
+func watchHeap() *heapWatch {
+	w := &heapWatch{done: make(chan struct{})}
+	start := "read"
+	w.stage.Store(&start)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if b := float64(sample[0].Value.Uint64()) / (1 << 20); b > w.peak {
+				w.peak, w.at = b, *w.stage.Load()
+			}
+			select {
+			case <-w.done:
+				close(w.done)
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+// stop ends the sampling and returns the peak in MiB and its stage.
+func (w *heapWatch) stop() (float64, string) {
+	w.done <- struct{}{}
+	<-w.done
+	return w.peak, w.at
 }
 
 func writeHeapProfile(path string) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/bits"
 	"os"
 	"slices"
 	"strconv"
@@ -18,24 +19,43 @@ import (
 // when the truth does not label it.
 type benchTruth struct {
 	entity []int32
-	index  map[string]map[string]int32 // dataset → record id → position
+	ds     []link.Dataset
+	base   []int32        // first record number of each dataset
+	byName map[string]int // dataset name → index in ds
+	// slots is an open-addressing hash table of record numbers + 1 (0 is
+	// empty) keyed by dataset and id: 8 bytes a record, where a map from
+	// id strings would cost tens.
+	slots []int32
 }
 
 // readTruth reads truth.csv for the records of ds.
 func readTruth(path string, ds []link.Dataset) (*benchTruth, error) {
-	t := &benchTruth{index: map[string]map[string]int32{}}
-	for _, d := range ds {
-		m := make(map[string]int32, len(d.Records))
-		for _, r := range d.Records {
-			m[r.ID] = int32(len(t.entity))
-			t.entity = append(t.entity, -1)
+	t := &benchTruth{ds: ds, byName: map[string]int{}}
+	n := int32(0)
+	for d := range ds {
+		t.byName[ds[d].Name] = d
+		t.base = append(t.base, n)
+		n += int32(ds[d].Len())
+	}
+	t.slots = make([]int32, 1<<bits.Len(uint(2*n)))
+	mask := uint64(len(t.slots) - 1)
+	for d := range ds {
+		for r := range ds[d].Len() {
+			s := idHash(d, ds[d].ID(r)) & mask
+			for t.slots[s] != 0 {
+				s = (s + 1) & mask
+			}
+			t.slots[s] = t.base[d] + int32(r) + 1
 		}
-		t.index[d.Name] = m
+	}
+	t.entity = make([]int32, n)
+	for i := range t.entity {
+		t.entity[i] = -1
 	}
 	people := map[string]int32{}
 	err := csvTruth(path, func(dataset, id, person string) {
-		i, ok := t.index[dataset][id]
-		if !ok || person == "" {
+		i := t.index(dataset, id)
+		if i < 0 || person == "" {
 			return
 		}
 		p, ok := people[person]
@@ -46,6 +66,32 @@ func readTruth(path string, ds []link.Dataset) (*benchTruth, error) {
 		t.entity[i] = p
 	})
 	return t, err
+}
+
+// idHash hashes a dataset number and record id (FNV-1a).
+func idHash(d int, id string) uint64 {
+	h := uint64(14695981039346656037) ^ uint64(d)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h ^ h>>29
+}
+
+// index returns the record number of a dataset's record, -1 when absent.
+func (t *benchTruth) index(dataset, id string) int32 {
+	d, ok := t.byName[dataset]
+	if !ok {
+		return -1
+	}
+	mask := uint64(len(t.slots) - 1)
+	for s := idHash(d, id) & mask; t.slots[s] != 0; s = (s + 1) & mask {
+		i := t.slots[s] - 1
+		if i >= t.base[d] && (d+1 == len(t.base) || i < t.base[d+1]) && t.ds[d].ID(int(i-t.base[d])) == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func csvTruth(path string, row func(dataset, id, person string)) error {
@@ -78,8 +124,8 @@ func csvTruth(path string, row func(dataset, id, person string)) error {
 
 // of returns a record's person as text, "" when unlabelled.
 func (t *benchTruth) of(dataset, id string) string {
-	i, ok := t.index[dataset][id]
-	if !ok || t.entity[i] < 0 {
+	i := t.index(dataset, id)
+	if i < 0 || t.entity[i] < 0 {
 		return ""
 	}
 	return strconv.Itoa(int(t.entity[i]))

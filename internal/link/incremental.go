@@ -37,8 +37,9 @@ func (e *engine) prepare(opt Options) {
 	if opt.Existing != nil {
 		e.con.group = make([]int32, n)
 		ids := map[string]int32{}
+		var scratch Record
 		for i := range n {
-			ent := opt.Existing(e.t.datasets[e.t.source[i]].Name, e.t.record(i))
+			ent := opt.Existing(e.t.datasets[e.t.source[i]].Name, e.t.record(i, &scratch))
 			if ent == "" {
 				e.con.group[i] = -1
 				continue

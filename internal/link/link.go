@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -14,7 +15,7 @@ type Options struct {
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
 	// Progress, when set, hears how far each stage is ("columns",
-	// "block", "compare", "score"); it may be called from several
+	// "block", "compare", "score", "cluster"); it may be called from several
 	// goroutines at once.
 	Progress func(stage string, done, total int)
 	// Truth, when set, returns the true entity of a record ("" unknown).
@@ -131,7 +132,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	var truth []string
+	var truth []int32
 	if opt.Truth != nil {
 		truth = e.truth(opt.Truth)
 		e.recall(b, truth)
@@ -185,7 +186,9 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 	}
 	sw.lap("score")
+	e.progress("cluster", 0, 1)
 	r.cluster, r.Clusters = e.cluster(r.Pairs, r.Weights, r.Matched)
+	e.progress("cluster", 1, 1)
 	sw.lap("cluster")
 	r.Timings = sw.times
 	return r, nil
@@ -193,12 +196,12 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 
 // fit estimates m and λ among candidates, by labels or EM, and builds the
 // model.
-func (e *engine) fit(pairs []Pair, u [][]float64, truth []string, labels bool) (*Model, error) {
+func (e *engine) fit(pairs []Pair, u [][]float64, truth []int32, labels bool) (*Model, error) {
 	if labels {
 		if truth == nil {
 			return nil, fault.Errorf(fault.Invalid, "training from labels needs truth: give a truth source")
 		}
-		m, lc := e.labelledM(pairs, func(a, b int32) bool { return truth[a] != "" && truth[a] == truth[b] })
+		m, lc := e.labelledM(pairs, func(a, b int32) bool { return truth[a] >= 0 && truth[a] == truth[b] })
 		md := e.buildModel(m, u, lc, len(pairs))
 		md.MFrom = "labels"
 		return md, nil
@@ -209,28 +212,58 @@ func (e *engine) fit(pairs []Pair, u [][]float64, truth []string, labels bool) (
 	return md, nil
 }
 
-// truth returns each record's entity.
-func (e *engine) truth(f func(string, *Record) string) []string {
-	out := make([]string, e.t.len())
+// truth returns each record's entity as a number, -1 when unknown.
+func (e *engine) truth(f func(string, *Record) string) []int32 {
+	out := make([]int32, e.t.len())
+	ids := map[string]int32{}
+	var scratch Record
 	for i := range out {
-		out[i] = f(e.t.datasets[e.t.source[i]].Name, e.t.record(i))
+		ent := f(e.t.datasets[e.t.source[i]].Name, e.t.record(i, &scratch))
+		if ent == "" {
+			out[i] = -1
+			continue
+		}
+		g, ok := ids[ent]
+		if !ok {
+			g = int32(len(ids))
+			ids[strings.Clone(ent)] = g
+		}
+		out[i] = g
 	}
 	return out
 }
 
 // recall counts the true pairs of the pair space and the share that
 // blocking (and each rule alone) proposes.
-func (e *engine) recall(b *blocking, truth []string) {
-	groups := map[string][]int32{}
-	for i, ent := range truth {
-		if ent != "" {
-			groups[ent] = append(groups[ent], int32(i))
+func (e *engine) recall(b *blocking, truth []int32) {
+	// Records grouped by entity: a counting sort by entity number, each
+	// group's records in record order.
+	var entities int32
+	for _, ent := range truth {
+		entities = max(entities, ent+1)
+	}
+	start := make([]int32, entities+1)
+	for _, ent := range truth {
+		if ent >= 0 {
+			start[ent+1]++
 		}
 	}
+	for g := range entities {
+		start[g+1] += start[g]
+	}
+	members := make([]int32, start[entities])
+	fill := slices.Clone(start[:entities])
+	for i, ent := range truth {
+		if ent >= 0 {
+			members[fill[ent]] = int32(i)
+			fill[ent]++
+		}
+	}
+	fill = nil
 	var gs [][]int32
-	for _, g := range groups {
-		if len(g) > 1 {
-			gs = append(gs, g)
+	for g := range entities {
+		if start[g+1]-start[g] > 1 {
+			gs = append(gs, members[start[g]:start[g+1]])
 		}
 	}
 	// Groups are counted in parallel chunks; each group's keys are fetched

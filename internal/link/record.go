@@ -31,11 +31,14 @@ type Record struct {
 	Values []string
 }
 
-// Dataset is a named set of records with the same fields.
+// Dataset is a named set of records with the same fields, given row by
+// row (Records) or, far more compactly for millions of records, column by
+// column (Columns, built with [NewColumns]; Records is then unused).
 type Dataset struct {
 	Name    string
 	Fields  []string
 	Records []Record
+	Columns *Columns
 }
 
 // Column holds one compared quantity (a field, or several fields joined)
@@ -76,7 +79,8 @@ func newTable(datasets []Dataset) (*table, error) {
 	}
 	t := &table{datasets: datasets, columns: map[string]*Column{}}
 	seen := map[string]bool{}
-	for d, ds := range datasets {
+	n := 0
+	for _, ds := range datasets {
 		if seen[ds.Name] {
 			return nil, fault.Errorf(fault.Invalid, "two datasets are named %q: give each a distinct name", ds.Name)
 		}
@@ -86,30 +90,51 @@ func newTable(datasets []Dataset) (*table, error) {
 			idx[f] = i
 		}
 		t.fieldIdx = append(t.fieldIdx, idx)
-		for r, rec := range ds.Records {
-			if len(rec.Values) != len(ds.Fields) {
+		if ds.Columns != nil && len(ds.Columns.codes) != len(ds.Fields) {
+			return nil, fault.Errorf(fault.Invalid, "dataset %s has columns for %d fields but names %d", ds.Name, len(ds.Columns.codes), len(ds.Fields))
+		}
+		for _, rec := range ds.Records {
+			if ds.Columns == nil && len(rec.Values) != len(ds.Fields) {
 				return nil, fault.Errorf(fault.Invalid, "dataset %s record %s has %d values for %d fields", ds.Name, rec.ID, len(rec.Values), len(ds.Fields))
 			}
+		}
+		n += ds.Len()
+	}
+	if n >= 1<<31-1 {
+		return nil, fault.Errorf(fault.Invalid, "too many records (%d) for one run: split by a blocking key", n)
+	}
+	t.source, t.row = make([]int32, 0, n), make([]int32, 0, n)
+	for d := range datasets {
+		for r := range datasets[d].Len() {
 			t.source = append(t.source, int32(d))
 			t.row = append(t.row, int32(r))
 		}
-	}
-	if len(t.source) >= 1<<31-1 {
-		return nil, fault.Errorf(fault.Invalid, "too many records (%d) for one run: split by a blocking key", len(t.source))
 	}
 	return t, nil
 }
 
 func (t *table) len() int { return len(t.source) }
 
-// record returns record i.
-func (t *table) record(i int) *Record {
-	return &t.datasets[t.source[i]].Records[t.row[i]]
+// record returns record i: the dataset's own for rows, else scratch
+// filled with its id and values (valid until scratch is reused).
+func (t *table) record(i int, scratch *Record) *Record {
+	ds := &t.datasets[t.source[i]]
+	if ds.Columns == nil {
+		return &ds.Records[t.row[i]]
+	}
+	r := int(t.row[i])
+	scratch.ID = ds.Columns.ID(r)
+	scratch.Values = scratch.Values[:0]
+	for f := range ds.Fields {
+		scratch.Values = append(scratch.Values, ds.Columns.Value(r, f))
+	}
+	return scratch
 }
 
 // id returns record i's dataset name and id.
 func (t *table) id(i int) (string, string) {
-	return t.datasets[t.source[i]].Name, t.record(i).ID
+	ds := &t.datasets[t.source[i]]
+	return ds.Name, ds.ID(int(t.row[i]))
 }
 
 // checkField reports an error naming every dataset that lacks field f.
@@ -126,9 +151,9 @@ func (t *table) checkField(f string) error {
 // normalised unless raw.
 func (t *table) value(i int, fields []string, raw bool) string {
 	d := t.source[i]
-	vals := t.record(i).Values
+	ds, r := &t.datasets[d], int(t.row[i])
 	if len(fields) == 1 {
-		v := vals[t.fieldIdx[d][fields[0]]]
+		v := ds.Value(r, t.fieldIdx[d][fields[0]])
 		if raw {
 			return strings.TrimSpace(v)
 		}
@@ -136,7 +161,7 @@ func (t *table) value(i int, fields []string, raw bool) string {
 	}
 	parts := make([]string, 0, len(fields))
 	for _, f := range fields {
-		v := vals[t.fieldIdx[d][f]]
+		v := ds.Value(r, t.fieldIdx[d][f])
 		if !raw {
 			v = Normalise(v)
 		}
@@ -210,6 +235,9 @@ func (t *table) column(fields []string, raw bool) (*Column, error) {
 // buildColumn codes the values of the given fields. It only reads the
 // table, so columns can be built side by side.
 func (t *table) buildColumn(fields []string, raw bool) *Column {
+	if len(fields) == 1 && t.columnar() {
+		return t.recodeColumn(fields[0], raw)
+	}
 	c := &Column{Codes: make([]int32, t.len()), Values: []string{""}, Counts: []int32{0}}
 	dict := make(map[string]int32, t.distinctEstimate(fields, raw))
 	for i := range c.Codes {
@@ -227,6 +255,59 @@ func (t *table) buildColumn(fields []string, raw bool) *Column {
 		c.Codes[i] = code
 		c.Counts[code]++
 		c.NonNull++
+	}
+	return c
+}
+
+// columnar reports whether every dataset is given as [Columns].
+func (t *table) columnar() bool {
+	for _, ds := range t.datasets {
+		if ds.Columns == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// recodeColumn builds the column of one field from datasets given as
+// columns: each dataset's distinct values are normalised and coded once,
+// then every record's code is a table lookup. Codes come out as
+// buildColumn's would (in order of first appearance).
+func (t *table) recodeColumn(field string, raw bool) *Column {
+	c := &Column{Codes: make([]int32, t.len()), Values: []string{""}, Counts: []int32{0}}
+	dict := map[string]int32{}
+	base := 0
+	for d := range t.datasets {
+		cols := t.datasets[d].Columns
+		f := t.fieldIdx[d][field]
+		remap := make([]int32, len(cols.values[f]))
+		for k, v := range cols.values[f][1:] {
+			if raw {
+				v = strings.TrimSpace(v)
+			} else {
+				v = Normalise(v)
+			}
+			if v == "" {
+				continue
+			}
+			code, ok := dict[v]
+			if !ok {
+				code = int32(len(c.Values))
+				dict[v] = code
+				c.Values = append(c.Values, v)
+				c.Counts = append(c.Counts, 0)
+			}
+			remap[k+1] = code
+		}
+		codes := c.Codes[base : base+cols.Len()]
+		for r, lc := range cols.codes[f] {
+			if code := remap[lc]; code != 0 {
+				codes[r] = code
+				c.Counts[code]++
+				c.NonNull++
+			}
+		}
+		base += cols.Len()
 	}
 	return c
 }

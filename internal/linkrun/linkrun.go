@@ -230,8 +230,8 @@ func DefaultConfig(datasets []link.Dataset) link.Config {
 func filterBits(datasets []link.Dataset, field string) int {
 	for _, d := range datasets {
 		i := sort.SearchStrings(d.Fields, field)
-		for _, r := range d.Records {
-			if v := r.Values[i]; v != "" {
+		for r := range d.Len() {
+			if v := d.Value(r, i); v != "" {
 				if b, err := base64.StdEncoding.DecodeString(v); err == nil {
 					return 8 * len(b)
 				}
