@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,23 +51,23 @@ type LinkBenchOptions struct {
 
 // LinkBenchRun is one linkage of the county measured against its truth.
 type LinkBenchRun struct {
-	Identifiers    string            `json:"identifiers"`
-	Records        int               `json:"records"`
-	Candidates     int               `json:"candidate_pairs"`
-	Matches        int               `json:"matches"`
-	BlockingRecall float64           `json:"blocking_recall"`
-	Precision      float64           `json:"precision"`
-	Recall         float64           `json:"recall"`
-	F1             float64           `json:"f1"`
-	ReadSeconds    float64           `json:"read_seconds"`
-	LinkSeconds    float64           `json:"link_seconds"`
-	LinkCPUSeconds float64           `json:"link_cpu_seconds"`
+	Identifiers    string  `json:"identifiers"`
+	Records        int     `json:"records"`
+	Candidates     int     `json:"candidate_pairs"`
+	Matches        int     `json:"matches"`
+	BlockingRecall float64 `json:"blocking_recall"`
+	Precision      float64 `json:"precision"`
+	Recall         float64 `json:"recall"`
+	F1             float64 `json:"f1"`
+	ReadSeconds    float64 `json:"read_seconds"`
+	LinkSeconds    float64 `json:"link_seconds"`
+	LinkCPUSeconds float64 `json:"link_cpu_seconds"`
 	// PeakHeapMiB is the most live heap (Go objects) seen while linking,
 	// sampled every 20 ms, and PeakStage the stage it was seen in.
-	PeakHeapMiB float64 `json:"peak_heap_mib"`
-	PeakStage   string  `json:"peak_heap_stage"`
-	Timings        []link.StageTime  `json:"timings"`
-	Blocking       []link.RuleReport `json:"blocking_rules"`
+	PeakHeapMiB float64           `json:"peak_heap_mib"`
+	PeakStage   string            `json:"peak_heap_stage"`
+	Timings     []link.StageTime  `json:"timings"`
+	Blocking    []link.RuleReport `json:"blocking_rules"`
 }
 
 // LinkBenchResult is the county's encoded and plain runs and the gap in
