@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -62,8 +63,9 @@ type LinkBenchRun struct {
 	ReadSeconds    float64 `json:"read_seconds"`
 	LinkSeconds    float64 `json:"link_seconds"`
 	LinkCPUSeconds float64 `json:"link_cpu_seconds"`
-	// PeakHeapMiB is the most live heap (Go objects) seen while linking,
-	// sampled every 20 ms, and PeakStage the stage it was seen in.
+	// PeakHeapMiB is the most live heap seen while linking (as the
+	// garbage collector last measured it, sampled every 20 ms), and
+	// PeakStage the stage it was seen in.
 	PeakHeapMiB float64           `json:"peak_heap_mib"`
 	PeakStage   string            `json:"peak_heap_stage"`
 	Timings     []link.StageTime  `json:"timings"`
@@ -114,7 +116,7 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		r := &LinkBenchRun{Identifiers: kind, ReadSeconds: time.Since(t0).Seconds()}
 		logf(o.Log, "%s: read %d datasets in %.1fs; linking\n", kind, len(ds), r.ReadSeconds)
 		t0, cpu := time.Now(), cpuSeconds()
-		watch := watchHeap()
+		watch := watchHeap(o.MemProfile != "")
 		progress := func(stage string, done, total int) {
 			watch.stage.Store(&stage)
 			if o.Progress != nil {
@@ -130,6 +132,9 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		r.PeakHeapMiB, r.PeakStage = watch.stop()
 		if o.MemProfile != "" {
 			if err := writeHeapProfile(o.MemProfile + "." + kind); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(o.MemProfile+"."+kind+".peak", watch.profile.Bytes(), 0o644); err != nil {
 				return nil, err
 			}
 		}
@@ -364,20 +369,25 @@ func readPlain(path, name string) (link.Dataset, error) {
 	return ds, err
 }
 
-// heapWatch samples the live heap until stopped, keeping the largest
-// sample and the stage it was taken in.
+// heapWatch samples the heap until stopped, keeping the largest live heap
+// (as the last collection found it) and the stage it was seen in, and,
+// when profile is set, a heap profile taken at that peak.
 type heapWatch struct {
-	stage atomic.Pointer[string]
-	done  chan struct{}
-	peak  float64
-	at    string
+	stage   atomic.Pointer[string]
+	done    chan struct{}
+	peak    float64
+	at      string
+	profile *bytes.Buffer
 }
 
-func watchHeap() *heapWatch {
+func watchHeap(profile bool) *heapWatch {
 	w := &heapWatch{done: make(chan struct{})}
+	if profile {
+		w.profile = &bytes.Buffer{}
+	}
 	start := "read"
 	w.stage.Store(&start)
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	go func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
@@ -385,6 +395,10 @@ func watchHeap() *heapWatch {
 			metrics.Read(sample)
 			if b := float64(sample[0].Value.Uint64()) / (1 << 20); b > w.peak {
 				w.peak, w.at = b, *w.stage.Load()
+				if w.profile != nil && b > 64 {
+					w.profile.Reset()
+					_ = pprof.WriteHeapProfile(w.profile)
+				}
 			}
 			select {
 			case <-w.done:
