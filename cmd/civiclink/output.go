@@ -30,11 +30,15 @@ func (m *Main) releaseService(cmd *cobra.Command) (*release.Service, *govern.Use
 	if err != nil {
 		return nil, nil, err
 	}
+	st, err := m.currentStore(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
 	log, err := m.audit(cmd.Context())
 	if err != nil {
 		return nil, nil, err
 	}
-	return &release.Service{Store: e.Store, Insight: e, Gov: e.Gov, Audit: log, Clock: m.Clock}, u, nil
+	return &release.Service{Store: st, Insight: e, Gov: e.Gov, Audit: log, Clock: m.Clock}, u, nil
 }
 
 // onOutput parses an output id and runs fn with the lifecycle service as

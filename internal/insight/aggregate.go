@@ -10,8 +10,8 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/insight/expr"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 )
 
 // Missing is the level shown for an empty grouping value.
@@ -31,7 +31,7 @@ type Governor interface {
 // and every table it returns has passed disclosure control at the
 // threshold the governing agreement sets.
 type Engine struct {
-	Store *store.Store
+	Store Source
 	Gov   Governor
 	// Geo places people in districts and gives populations for rates.
 	Geo *geo.County
@@ -85,7 +85,7 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 		return nil, err
 	}
 	if d.Schema.Accumulates {
-		if spec.Versions, err = e.Store.ReadVersions(ctx, d, q.Version); err != nil {
+		if spec.Versions, err = readVersions(ctx, e.Store, d, q.Version); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +138,7 @@ func (e *Engine) excluded(ctx context.Context, dataset, purpose string) ([]strin
 
 // specColumns are the columns an aggregate reads: its groups, its filter
 // and its measure.
-func specColumns(spec store.AggregateSpec) []string {
+func specColumns(spec query.AggregateSpec) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(c string) {
@@ -170,8 +170,8 @@ type dimPlan struct {
 
 // aggregateSpec checks q against the dataset and turns it into a store spec
 // and a plan for the table's dimensions.
-func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (store.AggregateSpec, []dimPlan, string, error) {
-	spec := store.AggregateSpec{Version: v, Schema: d.Schema}
+func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (query.AggregateSpec, []dimPlan, string, error) {
+	spec := query.AggregateSpec{Version: v, Schema: d.Schema}
 	if len(q.By) == 0 {
 		return spec, nil, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
 	}
@@ -224,14 +224,14 @@ func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q Aggrega
 
 // districtKey groups by the dataset's district code, or by its LSOA folded
 // into districts; the levels are every district of the county.
-func (e *Engine) districtKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error) {
+func (e *Engine) districtKey(sc *catalog.Schema) (query.GroupKey, dimPlan, error) {
 	p := dimPlan{name: DimDistrict}
 	if e.Geo != nil {
 		p.levels = e.Geo.LADCodes()
 	}
 	for _, c := range sc.Columns {
 		if c.Type == catalog.TypeDistrict {
-			return store.GroupKey{Column: c.Name}, p, nil
+			return query.GroupKey{Column: c.Name}, p, nil
 		}
 	}
 	for _, c := range sc.Columns {
@@ -240,10 +240,10 @@ func (e *Engine) districtKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error
 				lad, _ := e.Geo.LADOfLSOA(lsoa)
 				return lad
 			}
-			return store.GroupKey{Column: c.Name}, p, nil
+			return query.GroupKey{Column: c.Name}, p, nil
 		}
 	}
-	return store.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by district: the dataset has no district or LSOA column")
+	return query.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by district: the dataset has no district or LSOA column")
 }
 
 // DimLSOA groups by the dataset's 2021 LSOA column, as it is (no folding):
@@ -253,7 +253,7 @@ const DimLSOA = "lsoa"
 // lsoaKey groups by the dataset's LSOA column; the levels are every 2021
 // LSOA of the county (so an LSOA with no records shows a true zero), then
 // any other codes found (2011 codes, places outside the county).
-func (e *Engine) lsoaKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error) {
+func (e *Engine) lsoaKey(sc *catalog.Schema) (query.GroupKey, dimPlan, error) {
 	p := dimPlan{name: DimLSOA}
 	if e.Geo != nil {
 		p.levels = make([]string, len(e.Geo.LSOAs))
@@ -263,15 +263,15 @@ func (e *Engine) lsoaKey(sc *catalog.Schema) (store.GroupKey, dimPlan, error) {
 	}
 	for _, c := range sc.Columns {
 		if c.Type == catalog.TypeLSOA {
-			return store.GroupKey{Column: c.Name}, p, nil
+			return query.GroupKey{Column: c.Name}, p, nil
 		}
 	}
-	return store.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by LSOA: the dataset has no LSOA column (districts only)")
+	return query.GroupKey{}, p, fault.Errorf(fault.Invalid, "cannot group by LSOA: the dataset has no LSOA column (districts only)")
 }
 
 // foldRows maps raw keys through the plan's folds and merges cells that
 // land on the same levels.
-func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
+func foldRows(rows []query.AggregateRow, plan []dimPlan) []query.AggregateRow {
 	folding := false
 	for _, p := range plan {
 		folding = folding || p.fold != nil
@@ -279,7 +279,7 @@ func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
 	if !folding {
 		return rows
 	}
-	merged := map[string]*store.AggregateRow{}
+	merged := map[string]*query.AggregateRow{}
 	var order []string
 	for _, r := range rows {
 		keys := make([]string, len(r.Keys))
@@ -292,7 +292,7 @@ func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
 		id := strings.Join(keys, "\x00")
 		m := merged[id]
 		if m == nil {
-			m = &store.AggregateRow{Keys: keys}
+			m = &query.AggregateRow{Keys: keys}
 			merged[id] = m
 			order = append(order, id)
 		}
@@ -307,7 +307,7 @@ func foldRows(rows []store.AggregateRow, plan []dimPlan) []store.AggregateRow {
 		}
 		m.Top = topTwo(append(m.Top, r.Top...))
 	}
-	out := make([]store.AggregateRow, len(order))
+	out := make([]query.AggregateRow, len(order))
 	for i, id := range order {
 		out[i] = *merged[id]
 	}
@@ -322,28 +322,28 @@ func topTwo(v []float64) []float64 {
 
 // groupKey resolves one --by entry: a period of the event date, or a
 // column that does not identify records.
-func groupKey(sc *catalog.Schema, b string) (store.GroupKey, error) {
+func groupKey(sc *catalog.Schema, b string) (query.GroupKey, error) {
 	for _, p := range Periods {
 		if strings.EqualFold(b, p) {
 			for _, c := range sc.Columns {
 				if c.Role == catalog.RoleEventDate {
-					return store.GroupKey{Column: c.Name, Period: p}, nil
+					return query.GroupKey{Column: c.Name, Period: p}, nil
 				}
 			}
-			return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: the dataset has no event-date column", p)
+			return query.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: the dataset has no event-date column", p)
 		}
 	}
 	c, ok := sc.Column(b)
 	if !ok {
-		return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %q: no such column (try %s, or year, quarter, month)", b, suggestBy(sc))
+		return query.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %q: no such column (try %s, or year, quarter, month)", b, suggestBy(sc))
 	}
 	switch {
 	case c.Role == catalog.RoleIdentifier || c.Role == catalog.RoleRecordID:
-		return store.GroupKey{}, fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
+		return query.GroupKey{}, fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
 	case c.Type == catalog.TypeString || c.Type == catalog.TypePostcode || c.Type == catalog.TypeDecimal || c.Type == catalog.TypeDatetime:
-		return store.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: a %s column has too many distinct values to publish; group by a category, code or period", c.Name, c.Type)
+		return query.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: a %s column has too many distinct values to publish; group by a category, code or period", c.Name, c.Type)
 	}
-	return store.GroupKey{Column: c.Name}, nil
+	return query.GroupKey{Column: c.Name}, nil
 }
 
 func suggestBy(sc *catalog.Schema) string {
@@ -361,7 +361,7 @@ func suggestBy(sc *catalog.Schema) string {
 
 // buildTable lays raw cells into a full table: every level of every
 // dimension (all codes of a category), zeros where nothing was counted.
-func buildTable(sc *catalog.Schema, spec store.AggregateSpec, plan []dimPlan, rows []store.AggregateRow, measure string) (*disclose.Table, error) {
+func buildTable(sc *catalog.Schema, spec query.AggregateSpec, plan []dimPlan, rows []query.AggregateRow, measure string) (*disclose.Table, error) {
 	dims := make([]disclose.Dim, len(spec.By))
 	for i, g := range spec.By {
 		dims[i] = disclose.Dim{Name: plan[i].name, Levels: levels(sc, g, plan[i].levels, rows, i)}
@@ -383,7 +383,7 @@ func buildTable(sc *catalog.Schema, spec store.AggregateSpec, plan []dimPlan, ro
 	return t, nil
 }
 
-func dimName(g store.GroupKey) string {
+func dimName(g query.GroupKey) string {
 	if g.Period != "" {
 		return g.Period
 	}
@@ -399,7 +399,7 @@ func levelOf(k string) string {
 
 // levels are a dimension's levels: a category's codes in schema order,
 // otherwise the values found, sorted (periods sort in time order).
-func levels(sc *catalog.Schema, g store.GroupKey, fixed []string, rows []store.AggregateRow, i int) []string {
+func levels(sc *catalog.Schema, g query.GroupKey, fixed []string, rows []query.AggregateRow, i int) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, l := range fixed {

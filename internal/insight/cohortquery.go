@@ -11,7 +11,8 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -53,7 +54,7 @@ func (e *Engine) CohortTable(ctx context.Context, u *govern.User, q CohortQuery)
 
 // cohortMembers resolves the cohort against the run, asks governance for
 // every dataset it reads, and evaluates it without opted-out records.
-func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuery, out govern.OutputKind, op string) ([]store.CohortMember, govern.Decision, error) {
+func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuery, out govern.OutputKind, op string) ([]query.CohortMember, govern.Decision, error) {
 	c := q.Cohort
 	if c == nil {
 		return nil, govern.Decision{}, fault.Errorf(fault.Invalid, "no cohort given")
@@ -66,7 +67,7 @@ func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuer
 	if err != nil {
 		return nil, govern.Decision{}, err
 	}
-	spec := store.CohortSpec{RunID: run.ID, Rule: storeRule(c.Rule)}
+	spec := query.CohortSpec{RunID: run.ID, Rule: storeRule(c.Rule)}
 	var reads []govern.Read
 	for _, name := range c.EventNames() {
 		src, read, err := e.source(ctx, run, name, c.Events[name])
@@ -89,10 +90,10 @@ func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuer
 }
 
 // source resolves one event source to the dataset version in the run.
-func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string, ev EventSource) (store.CohortSource, govern.Read, error) {
+func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string, ev EventSource) (query.CohortSource, govern.Read, error) {
 	d, err := e.Store.Dataset(ctx, ev.Dataset)
 	if err != nil {
-		return store.CohortSource{}, govern.Read{}, err
+		return query.CohortSource{}, govern.Read{}, err
 	}
 	number := 0
 	for _, lv := range run.Datasets {
@@ -101,15 +102,15 @@ func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string,
 		}
 	}
 	if number == 0 {
-		return store.CohortSource{}, govern.Read{}, fault.Errorf(fault.Invalid, "dataset %s is not in linkage run %d: link it first (civiclink link run)", d.ID, run.ID)
+		return query.CohortSource{}, govern.Read{}, fault.Errorf(fault.Invalid, "dataset %s is not in linkage run %d: link it first (civiclink link run)", d.ID, run.ID)
 	}
 	v, err := e.Store.Version(ctx, d.ID, number)
 	if err != nil {
-		return store.CohortSource{}, govern.Read{}, err
+		return query.CohortSource{}, govern.Read{}, err
 	}
-	src := store.CohortSource{Name: name, Dataset: d, Version: v}
+	src := query.CohortSource{Name: name, Dataset: d, Version: v}
 	if d.Schema.Accumulates {
-		if src.Versions, err = e.Store.ReadVersions(ctx, d, number); err != nil {
+		if src.Versions, err = readVersions(ctx, e.Store, d, number); err != nil {
 			return src, govern.Read{}, err
 		}
 	}
@@ -137,8 +138,8 @@ func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string,
 	return src, read, nil
 }
 
-func storeRule(r Rule) store.CohortRule {
-	out := store.CohortRule{All: r.All, AtLeast: r.AtLeast, Of: r.Of, WithinDays: r.WithinDays}
+func storeRule(r Rule) query.CohortRule {
+	out := query.CohortRule{All: r.All, AtLeast: r.AtLeast, Of: r.Of, WithinDays: r.WithinDays}
 	if len(r.Sequence) == 2 {
 		out.Sequence = [2]string{r.Sequence[0], r.Sequence[1]}
 	}
@@ -147,7 +148,7 @@ func storeRule(r Rule) store.CohortRule {
 
 // memberTable counts members by the asked dimensions; every district of
 // the county appears, so a district with no members shows a true zero.
-func (e *Engine) memberTable(q CohortQuery, members []store.CohortMember) (*disclose.Table, error) {
+func (e *Engine) memberTable(q CohortQuery, members []query.CohortMember) (*disclose.Table, error) {
 	if len(q.By) == 0 {
 		q.By = []string{DimDistrict}
 	}
@@ -221,7 +222,7 @@ func (e *Engine) districtLevels() []string {
 
 // districtOf places a member by its index record's district, or by the
 // district its LSOA lies in.
-func (e *Engine) districtOf(m store.CohortMember) string {
+func (e *Engine) districtOf(m query.CohortMember) string {
 	if m.District != "" {
 		return m.District
 	}
@@ -233,7 +234,7 @@ func (e *Engine) districtOf(m store.CohortMember) string {
 	return ""
 }
 
-func period(m store.CohortMember, p string) string {
+func period(m query.CohortMember, p string) string {
 	t := m.IndexDate
 	switch p {
 	case "year":

@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/disclose"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/query"
 )
 
 // fillMembers returns the table's FillMembers: it asks the store for every
 // cell's complete population digest (per hash bucket) and lays them on
 // the table's cells through the same folds as the counts, so a district
 // made of LSOAs gets the sum of their digests.
-func (e *Engine) fillMembers(spec store.AggregateSpec, plan []dimPlan, t *disclose.Table) func(context.Context) error {
+func (e *Engine) fillMembers(spec query.AggregateSpec, plan []dimPlan, t *disclose.Table) func(context.Context) error {
 	return func(ctx context.Context) error {
 		byKey, err := e.Store.CellBuckets(ctx, spec)
 		if err != nil {
@@ -51,7 +51,7 @@ func (e *Engine) fillMembers(spec store.AggregateSpec, plan []dimPlan, t *disclo
 // For a dataset with nothing released yet every cell will need its
 // buckets, so they come in the same scan as the counts (store's
 // AggregateSpec.Buckets) rather than in a second one.
-func (e *Engine) memberSpec(ctx context.Context, spec *store.AggregateSpec, dataset string) error {
+func (e *Engine) memberSpec(ctx context.Context, spec *query.AggregateSpec, dataset string) error {
 	key := e.Auditor.MemberKey()
 	spec.Members = &key
 	fresh, err := e.Auditor.Fresh(ctx, dataset)

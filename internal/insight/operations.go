@@ -55,12 +55,20 @@ func probeCohort(ctx context.Context, az govern.Authorizer, p govern.Probe) erro
 	})
 }
 
+// probeStore is what the cohort probes need of the fixture's store: the
+// engine's [Source], the dataset's record ids, and a linkage run to save.
+type probeStore interface {
+	Source
+	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error)
+	SaveLinkageRun(ctx context.Context, run *store.LinkageRun, entities []store.EntityRow, pairs []store.PairRow) error
+}
+
 // probeWithCohort links the probe's dataset with itself (one entity per
 // record) and runs fn on a cohort of everyone in it.
 func probeWithCohort(ctx context.Context, az govern.Authorizer, p govern.Probe, fn func(*Engine, CohortQuery) error) error {
-	st, ok := p.Store.(*store.Store)
+	st, ok := p.Store.(probeStore)
 	if !ok {
-		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+		return fault.Errorf(fault.Internal, "probe store cannot save a linkage run")
 	}
 	gov, ok := az.(Governor)
 	if !ok {
@@ -88,9 +96,9 @@ func probeWithCohort(ctx context.Context, az govern.Authorizer, p govern.Probe, 
 }
 
 func probeAggregate(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	st, ok := p.Store.(*store.Store)
+	st, ok := p.Store.(Source)
 	if !ok {
-		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+		return fault.Errorf(fault.Internal, "probe store is not an insight source")
 	}
 	gov, ok := az.(Governor)
 	if !ok {

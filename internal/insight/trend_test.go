@@ -16,6 +16,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 // monthly writes six months of violent incidents: Basildon rising (12 to
@@ -155,13 +156,14 @@ func TestTrendSpansTheData(t *testing.T) {
 
 func TestTrendRefusals(t *testing.T) {
 	e := trendStore(t)
+	st := e.Store.(*store.Store) // the test adds a partner and a user
 	ctx := context.Background()
 	ana := &govern.User{ID: "ana", PartnerID: "police", Roles: []govern.Role{govern.Analyst}}
-	if err := e.Store.CreatePartner(ctx, &catalog.Partner{ID: "county", Name: "County"}); err != nil {
+	if err := st.CreatePartner(ctx, &catalog.Partner{ID: "county", Name: "County"}); err != nil {
 		t.Fatal(err)
 	}
 	carl := &govern.User{ID: "carl", PartnerID: "county", Name: "Carl", Roles: []govern.Role{govern.Analyst}}
-	if err := e.Store.CreateUser(ctx, carl); err != nil {
+	if err := st.CreateUser(ctx, carl); err != nil {
 		t.Fatal(err)
 	}
 	ksi := *violence

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/civiclink/civiclink/internal/catalog"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/query"
 )
 
 // periodStart reads the year and first month of a period label (2019,
@@ -89,7 +89,7 @@ func spanLevels(period string, levels, bounds []string) []string {
 // spanPlan fixes each period dimension of an aggregate to the whole span
 // of the versions read: from the first to the last event date in their
 // quality reports, widened to any period found.
-func spanPlan(spec store.AggregateSpec, plan []dimPlan, rows []store.AggregateRow) {
+func spanPlan(spec query.AggregateSpec, plan []dimPlan, rows []query.AggregateRow) {
 	versions := spec.Versions
 	if len(versions) == 0 {
 		versions = []*catalog.Version{spec.Version}

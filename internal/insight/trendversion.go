@@ -9,8 +9,8 @@ import (
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/insight/expr"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 )
 
 // yearInName finds a year in a version's source file name.
@@ -49,7 +49,7 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 		key := e.Auditor.MemberKey()
 		spec.Members = &key
 	}
-	byLabel := map[string][]store.AggregateRow{}
+	byLabel := map[string][]query.AggregateRow{}
 	var labels []string
 	for _, v := range vs {
 		spec.Version = v
@@ -73,7 +73,7 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 }
 
 // periodTable lays per-period rows into a table: (district ×) period.
-func (e *Engine) periodTable(period string, labels []string, byLabel map[string][]store.AggregateRow, plan []dimPlan) (*disclose.Table, error) {
+func (e *Engine) periodTable(period string, labels []string, byLabel map[string][]query.AggregateRow, plan []dimPlan) (*disclose.Table, error) {
 	pdim := disclose.Dim{Name: period, Levels: labels}
 	if len(plan) == 0 {
 		t := disclose.NewTable("count", pdim)
@@ -121,33 +121,33 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 // versionSpec resolves what [Engine.versionTable] reads: the dataset, all
 // its versions, the aggregate (by district when asked, under the
 // indicator's filter) and its plan. It makes no access decision.
-func (e *Engine) versionSpec(ctx context.Context, ind *Indicator, byDistrict bool) (*catalog.Dataset, []*catalog.Version, store.AggregateSpec, []dimPlan, error) {
+func (e *Engine) versionSpec(ctx context.Context, ind *Indicator, byDistrict bool) (*catalog.Dataset, []*catalog.Version, query.AggregateSpec, []dimPlan, error) {
 	if ind.Dataset == "" {
-		return nil, nil, store.AggregateSpec{}, nil, fault.Errorf(fault.Internal, "indicator %s: a per-version period needs a dataset", ind.Name)
+		return nil, nil, query.AggregateSpec{}, nil, fault.Errorf(fault.Internal, "indicator %s: a per-version period needs a dataset", ind.Name)
 	}
 	d, err := e.Store.Dataset(ctx, ind.Dataset)
 	if err != nil {
-		return nil, nil, store.AggregateSpec{}, nil, err
+		return nil, nil, query.AggregateSpec{}, nil, err
 	}
 	vs, err := e.Store.Versions(ctx, d.ID)
 	if err != nil {
-		return nil, nil, store.AggregateSpec{}, nil, err
+		return nil, nil, query.AggregateSpec{}, nil, err
 	}
 	if len(vs) == 0 {
-		return nil, nil, store.AggregateSpec{}, nil, fault.Errorf(fault.NotFound, "dataset %s has no version yet: load one first", d.ID)
+		return nil, nil, query.AggregateSpec{}, nil, fault.Errorf(fault.NotFound, "dataset %s has no version yet: load one first", d.ID)
 	}
-	spec := store.AggregateSpec{Schema: d.Schema}
+	spec := query.AggregateSpec{Schema: d.Schema}
 	var plan []dimPlan
 	if byDistrict {
 		g, p, err := e.districtKey(d.Schema)
 		if err != nil {
-			return nil, nil, store.AggregateSpec{}, nil, err
+			return nil, nil, query.AggregateSpec{}, nil, err
 		}
-		spec.By, plan = []store.GroupKey{g}, []dimPlan{p}
+		spec.By, plan = []query.GroupKey{g}, []dimPlan{p}
 	}
 	if ind.Where != "" {
 		if spec.Where, err = expr.ParseChecked(ind.Where, d.Schema); err != nil {
-			return nil, nil, store.AggregateSpec{}, nil, err
+			return nil, nil, query.AggregateSpec{}, nil, err
 		}
 	}
 	return d, vs, spec, plan, nil

@@ -9,60 +9,12 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 )
 
-// GroupKey is how a result cell is grouped: a column, or a period of a date
-// column.
-type GroupKey struct {
-	Column string
-	// Period is "", "year", "quarter" or "month" (for date and datetime
-	// columns): the cell key is then "2024", "2024-Q1" or "2024-01".
-	Period string
-}
-
-// AggregateSpec is one raw aggregate over a dataset version. It is
-// unchecked: only the insight room calls it, and it applies disclosure
-// control before anything leaves.
-type AggregateSpec struct {
-	Version *catalog.Version
-	// Versions, when set, are read together instead of Version: every
-	// version of an accumulating dataset (see [Store.ReadVersions]).
-	Versions []*catalog.Version
-	Schema   *catalog.Schema
-	By       []GroupKey
-	Where    expr.Node // checked against Schema; nil for all rows
-	// SumColumn, when set, adds sum and max of that numeric column per cell.
-	SumColumn string
-	// Exclude lists record ids left out (e.g. opt-outs for the purpose).
-	Exclude []string
-	// IDs asks for each cell's record ids (for the differencing audit).
-	IDs bool
-	// Members, when set, asks for each cell's population digest under
-	// that key instead (see disclose.Digest): computed in the database, so
-	// no record id leaves it.
-	Members *disclose.MemberKey
-	// Buckets, with Members, asks for each cell's complete digest, per
-	// hash bucket, in the same scan as the counts, when the auditor will
-	// need it anyway (a dataset's first release): one scan instead of
-	// two. Specs with a SumColumn or IDs get digests without buckets.
-	Buckets bool
-}
-
-// AggregateRow is one raw cell: its keys (text; "" for null), the number of
-// rows, and for a sum the total and the largest single contribution.
-type AggregateRow struct {
-	Keys  []string
-	Count int64
-	Sum   float64
-	Top   []float64 // the two largest contributions to Sum, largest first
-	IDs   []string
-	// Members is the cell's population digest when the spec asked for it.
-	Members *disclose.Digest
-}
-
 // RawAggregate runs spec and returns its cells ordered by key.
-func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
+func (s *Store) RawAggregate(ctx context.Context, spec query.AggregateSpec) ([]query.AggregateRow, error) {
 	if spec.Members != nil {
 		return s.memberAggregate(ctx, spec)
 	}
@@ -72,7 +24,7 @@ func (s *Store) RawAggregate(ctx context.Context, spec AggregateSpec) ([]Aggrega
 // rawAggregate runs spec; memberSum, when not empty, is an extra column
 // (with the member key as its first argument) giving each cell's hash sum,
 // returned as a digest without buckets.
-func (s *Store) rawAggregate(ctx context.Context, spec AggregateSpec, memberKey string) ([]AggregateRow, error) {
+func (s *Store) rawAggregate(ctx context.Context, spec query.AggregateSpec, memberKey string) ([]query.AggregateRow, error) {
 	q, args, err := aggregateSQL(spec, memberKey != "")
 	if err != nil {
 		return nil, err
@@ -82,14 +34,14 @@ func (s *Store) rawAggregate(ctx context.Context, spec AggregateSpec, memberKey 
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "aggregate over %s failed", spec.datasetID())
+		return nil, fault.Wrap(err, fault.Internal, "aggregate over %s failed", spec.DatasetID())
 	}
 	defer rows.Close()
-	var out []AggregateRow
+	var out []query.AggregateRow
 	n := len(spec.By)
 	for rows.Next() {
 		keys := make([]sql.NullString, n)
-		var r AggregateRow
+		var r query.AggregateRow
 		var sum sql.NullFloat64
 		var top, ids any
 		var memberSum uint64
@@ -144,7 +96,7 @@ func withHash(from, idCol string) string {
 	return "(SELECT *, " + memberHashSQL(idCol) + " AS " + hashColumn + " FROM " + from + ")"
 }
 
-func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
+func aggregateSQL(spec query.AggregateSpec, memberSum bool) (string, []any, error) {
 	sel, group, grouped, err := groupSQL(spec)
 	if err != nil {
 		return "", nil, err
@@ -161,7 +113,7 @@ func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
 	if id, ok := spec.Schema.RecordID(); ok && spec.IDs {
 		ids = "list(CAST(" + quoteIdent(id.Name) + " AS VARCHAR))"
 	}
-	from, args, err := spec.fromWhere()
+	from, args, err := fromWhere(spec)
 	if err != nil {
 		return "", nil, err
 	}
@@ -184,7 +136,7 @@ func aggregateSQL(spec AggregateSpec, memberSum bool) (string, []any, error) {
 
 // fromWhere is the spec's FROM and WHERE: its version's table, or every
 // one of its versions' tables together, less filtered and excluded rows.
-func (spec AggregateSpec) fromWhere() (string, []any, error) {
+func fromWhere(spec query.AggregateSpec) (string, []any, error) {
 	from := ""
 	switch {
 	case len(spec.Versions) > 0:
@@ -214,16 +166,6 @@ func (spec AggregateSpec) fromWhere() (string, []any, error) {
 	return from, args, nil
 }
 
-func (spec AggregateSpec) datasetID() string {
-	if len(spec.Versions) > 0 {
-		return spec.Versions[0].DatasetID
-	}
-	if spec.Version != nil {
-		return spec.Version.DatasetID
-	}
-	return "?"
-}
-
 // unionTables reads several versions of one dataset as one table.
 func unionTables(vs []*catalog.Version) string {
 	parts := make([]string, len(vs))
@@ -237,7 +179,7 @@ func unionTables(vs []*catalog.Version) string {
 // list, and a wrapper that adds the grouped values to a FROM clause. Rows
 // are grouped on raw values (a column, or a date truncated to its period),
 // which is cheap; the text of a key ("2024-01") is made once per cell.
-func groupSQL(spec AggregateSpec) (sel, group []string, grouped func(from string) string, err error) {
+func groupSQL(spec query.AggregateSpec) (sel, group []string, grouped func(from string) string, err error) {
 	var inner []string
 	for i, g := range spec.By {
 		raw, label, err := groupExpr(spec.Schema, g)
@@ -260,7 +202,7 @@ func groupSQL(spec AggregateSpec) (sel, group []string, grouped func(from string
 // groupExpr is the SQL for one grouping key: raw, the value rows are
 // grouped on, and label, which turns a grouped value into the key's text.
 // Column names come only from the schema.
-func groupExpr(sc *catalog.Schema, g GroupKey) (raw string, label func(string) string, err error) {
+func groupExpr(sc *catalog.Schema, g query.GroupKey) (raw string, label func(string) string, err error) {
 	c, ok := sc.Column(g.Column)
 	if !ok {
 		return "", nil, fault.Errorf(fault.Invalid, "no column %q to group by", g.Column)
@@ -333,30 +275,4 @@ func compileExpr(n expr.Node) (string, []any) {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
-}
-
-// ReadVersions returns the versions a query of dataset d at version number
-// (0: the latest) reads. A replacing dataset's version stands alone. An
-// accumulating one (catalog.Schema.Accumulates) is every version up to and
-// including that one still in the catalogue, oldest first: versions purged
-// under retention are gone from it and so from every figure.
-func (s *Store) ReadVersions(ctx context.Context, d *catalog.Dataset, number int) ([]*catalog.Version, error) {
-	v, err := s.Version(ctx, d.ID, number)
-	if err != nil {
-		return nil, err
-	}
-	if d.Schema == nil || !d.Schema.Accumulates {
-		return []*catalog.Version{v}, nil
-	}
-	all, err := s.Versions(ctx, d.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*catalog.Version
-	for _, x := range all {
-		if x.Number <= v.Number {
-			out = append(out, x)
-		}
-	}
-	return out, nil
 }

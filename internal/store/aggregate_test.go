@@ -6,7 +6,8 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/ingest"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/refdata"
 	"github.com/civiclink/civiclink/internal/store"
 )
@@ -47,19 +48,19 @@ func TestRawAggregate(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
-		by    []store.GroupKey
+		by    []query.GroupKey
 		where string
 		want  map[string]int64
 	}{
 		// DfT's 2015 Essex figures: 44 killed, 734 seriously injured, 4,148 slightly.
-		{"by severity", []store.GroupKey{{Column: "casualty_severity"}}, "", map[string]int64{"1": 44, "2": 734, "3": 4148}},
+		{"by severity", []query.GroupKey{{Column: "casualty_severity"}}, "", map[string]int64{"1": 44, "2": 734, "3": 4148}},
 		{"killed or seriously injured", nil, "Casualty_Severity IN ('1', '2')", map[string]int64{"": 778}},
 		{"pedestrians KSI", nil, "Casualty_Severity != '3' AND Casualty_Class = '3'", nil},
 		{"no match", nil, "Age_of_Casualty > 200", map[string]int64{"": 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := store.AggregateSpec{Version: v, Schema: d.Schema, By: tt.by}
+			spec := query.AggregateSpec{Version: v, Schema: d.Schema, By: tt.by}
 			if tt.where != "" {
 				n, err := expr.ParseChecked(tt.where, d.Schema)
 				if err != nil {
@@ -98,11 +99,11 @@ func TestRawAggregate(t *testing.T) {
 
 func TestRawAggregateRefusesIdentifyingKeys(t *testing.T) {
 	st, d, v := loadStats19(t)
-	_, err := st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "nope"}}})
+	_, err := st.RawAggregate(context.Background(), query.AggregateSpec{Version: v, Schema: d.Schema, By: []query.GroupKey{{Column: "nope"}}})
 	if err == nil {
 		t.Error("grouping by an unknown column succeeded")
 	}
-	_, err = st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "Age_of_Casualty", Period: "month"}}})
+	_, err = st.RawAggregate(context.Background(), query.AggregateSpec{Version: v, Schema: d.Schema, By: []query.GroupKey{{Column: "Age_of_Casualty", Period: "month"}}})
 	if err == nil {
 		t.Error("grouping a number by month succeeded")
 	}
@@ -110,8 +111,8 @@ func TestRawAggregateRefusesIdentifyingKeys(t *testing.T) {
 
 func TestRawAggregateSumTopAndIDs(t *testing.T) {
 	st, d, v := loadStats19(t)
-	rows, err := st.RawAggregate(context.Background(), store.AggregateSpec{Version: v, Schema: d.Schema,
-		By: []store.GroupKey{{Column: "Casualty_Severity"}}, SumColumn: "Age_of_Casualty"})
+	rows, err := st.RawAggregate(context.Background(), query.AggregateSpec{Version: v, Schema: d.Schema,
+		By: []query.GroupKey{{Column: "Casualty_Severity"}}, SumColumn: "Age_of_Casualty"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func TestRawAggregateSumTopAndIDs(t *testing.T) {
 	}
 	// Record ids come back per cell when asked for.
 	cst, srcs, _ := linkedCounty(t)
-	rows, err = cst.RawAggregate(context.Background(), store.AggregateSpec{Version: srcs[0].Version, Schema: srcs[0].Dataset.Schema,
-		By: []store.GroupKey{{Column: "district"}}, IDs: true})
+	rows, err = cst.RawAggregate(context.Background(), query.AggregateSpec{Version: srcs[0].Version, Schema: srcs[0].Dataset.Schema,
+		By: []query.GroupKey{{Column: "district"}}, IDs: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,58 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
 )
 
-// CohortSource is one kind of event: the records of one linked dataset
-// version matching a filter.
-type CohortSource struct {
-	Name    string
-	Dataset *catalog.Dataset
-	Version *catalog.Version
-	// Versions, when set, are read together instead of Version (an
-	// accumulating dataset; see [Store.ReadVersions]).
-	Versions []*catalog.Version
-	Where    expr.Node // checked against Dataset's schema; nil for all
-	Exclude  []string  // record ids left out (opt-outs)
-}
-
-// CohortRule says which entities belong: exactly one of All, Sequence or
-// AtLeast is set.
-type CohortRule struct {
-	All        []string // an event of each source
-	Sequence   [2]string
-	AtLeast    int      // events of at least this many of Of
-	Of         []string //
-	WithinDays int      // for All with two sources and Sequence: the window
-}
-
-// CohortSpec is a cohort over one linkage run.
-type CohortSpec struct {
-	RunID   int64
-	Sources []CohortSource
-	Rule    CohortRule
-}
-
-// CohortMember is one entity in a cohort with its index event: the event
-// that completed the rule (the later event of a sequence or pair, the
-// event that reached the count), whose date and district place the member
-// in time and space.
-type CohortMember struct {
-	EntityID    string
-	IndexDate   time.Time
-	IndexSource string
-	IndexRecord string
-	District    string // the index record's district, when it has a lad-code column
-	LSOA        string // the index record's LSOA, when it has an lsoa-code column
-}
-
 // CohortMembers evaluates a cohort.
-func (s *Store) CohortMembers(ctx context.Context, spec CohortSpec) ([]CohortMember, error) {
+func (s *Store) CohortMembers(ctx context.Context, spec query.CohortSpec) ([]query.CohortMember, error) {
 	q, args, err := cohortSQL(spec)
 	if err != nil {
 		return nil, err
@@ -65,9 +21,9 @@ func (s *Store) CohortMembers(ctx context.Context, spec CohortSpec) ([]CohortMem
 		return nil, fault.Wrap(err, fault.Internal, "cohort query failed")
 	}
 	defer rows.Close()
-	var out []CohortMember
+	var out []query.CohortMember
 	for rows.Next() {
-		var m CohortMember
+		var m query.CohortMember
 		var district, lsoa *string
 		if err := rows.Scan(&m.EntityID, &m.IndexDate, &m.IndexSource, &m.IndexRecord, &district, &lsoa); err != nil {
 			return nil, err
@@ -83,7 +39,7 @@ func (s *Store) CohortMembers(ctx context.Context, spec CohortSpec) ([]CohortMem
 	return out, rows.Err()
 }
 
-func cohortSQL(spec CohortSpec) (string, []any, error) {
+func cohortSQL(spec query.CohortSpec) (string, []any, error) {
 	var ctes []string
 	var args []any
 	for _, src := range spec.Sources {
@@ -101,7 +57,7 @@ func cohortSQL(spec CohortSpec) (string, []any, error) {
 }
 
 // sourceCTE selects a source's events: entity, date, record and district.
-func sourceCTE(run int64, src CohortSource) (string, []any, error) {
+func sourceCTE(run int64, src query.CohortSource) (string, []any, error) {
 	sc := src.Dataset.Schema
 	id, ok := sc.RecordID()
 	if !ok {
@@ -134,13 +90,13 @@ func sourceCTE(run int64, src CohortSource) (string, []any, error) {
   JOIN linkage_entities e ON e.run_id = %d AND e.dataset_id = '%s' AND e.record_id = CAST(d.%s AS VARCHAR)
   WHERE d.%s IS NOT NULL)`,
 		cteName(src.Name), quoteIdent(date), quoteIdent(id.Name), district, lsoa, sqlString(src.Name),
-		src.table(), filter, run, sqlString(src.Dataset.ID), quoteIdent(id.Name), quoteIdent(date))
+		sourceTable(src), filter, run, sqlString(src.Dataset.ID), quoteIdent(id.Name), quoteIdent(date))
 	return cte, args, nil
 }
 
-// table is what a source reads: its version's table, or its versions'
+// sourceTable is what a source reads: its version's table, or its versions'
 // tables together.
-func (src CohortSource) table() string {
+func sourceTable(src query.CohortSource) string {
 	if len(src.Versions) > 0 {
 		return "(" + unionTables(src.Versions) + ")"
 	}
@@ -163,7 +119,7 @@ func sqlString(s string) string { return strings.ReplaceAll(s, "'", "''") }
 
 const memberCols = "entity_id, t AS index_date, src AS index_source, rid AS index_record, district, lsoa"
 
-func ruleSQL(r CohortRule) (string, error) {
+func ruleSQL(r query.CohortRule) (string, error) {
 	switch {
 	case r.Sequence[0] != "":
 		a, b := cteName(r.Sequence[0]), cteName(r.Sequence[1])

@@ -7,13 +7,14 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/ingest"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
 // linkedCounty loads two small datasets and a linkage run that makes five
 // people: A = p1+a1, B = p2+a2, C = p3+a3, D = p4+a4, E = p5+a5.
-func linkedCounty(tb testing.TB) (*store.Store, []store.CohortSource, int64) {
+func linkedCounty(tb testing.TB) (*store.Store, []query.CohortSource, int64) {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "")
@@ -27,7 +28,7 @@ func linkedCounty(tb testing.TB) (*store.Store, []store.CohortSource, int64) {
 	if err := st.CreatePartner(ctx, &catalog.Partner{ID: "nhs", Name: "NHS"}); err != nil {
 		tb.Fatal(err)
 	}
-	var srcs []store.CohortSource
+	var srcs []query.CohortSource
 	var linked []store.LinkedVersion
 	for _, d := range []struct{ id, partner, name string }{{"incidents", "police", "da"}, {"attendances", "nhs", "ae"}} {
 		sc, err := catalog.ReadSchemaFile("testdata/cohort/" + d.id + ".schema.json")
@@ -42,7 +43,7 @@ func linkedCounty(tb testing.TB) (*store.Store, []store.CohortSource, int64) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		srcs = append(srcs, store.CohortSource{Name: d.name, Dataset: ds, Version: res.Version})
+		srcs = append(srcs, query.CohortSource{Name: d.name, Dataset: ds, Version: res.Version})
 		linked = append(linked, store.LinkedVersion{DatasetID: d.id, Version: res.Version.Number})
 	}
 	var ents []store.EntityRow
@@ -58,7 +59,7 @@ func linkedCounty(tb testing.TB) (*store.Store, []store.CohortSource, int64) {
 	return st, srcs, run.ID
 }
 
-func members(tb testing.TB, st *store.Store, spec store.CohortSpec) string {
+func members(tb testing.TB, st *store.Store, spec query.CohortSpec) string {
 	tb.Helper()
 	ms, err := st.CohortMembers(context.Background(), spec)
 	if err != nil {
@@ -79,24 +80,24 @@ func TestCohortMembers(t *testing.T) {
 	}
 	daOnly := srcs[0]
 	daOnly.Where = da
-	withDA := []store.CohortSource{daOnly, srcs[1]}
+	withDA := []query.CohortSource{daOnly, srcs[1]}
 	tests := []struct {
 		name string
-		srcs []store.CohortSource
-		rule store.CohortRule
+		srcs []query.CohortSource
+		rule query.CohortRule
 		want string
 	}{
-		{"DA then A&E within 90 days", withDA, store.CohortRule{Sequence: [2]string{"da", "ae"}, WithinDays: 90}, "A@02-01/ae/E07000070"},
-		{"DA then A&E at any time", withDA, store.CohortRule{Sequence: [2]string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066"},
-		{"A&E then DA within 90 days", withDA, store.CohortRule{Sequence: [2]string{"ae", "da"}, WithinDays: 90}, "D@06-01/da/E07000071 E@02-01/da/E07000070"},
-		{"DA and A&E within 30 days either order", withDA, store.CohortRule{All: []string{"da", "ae"}, WithinDays: 30}, "A@02-01/ae/E07000070 D@06-01/da/E07000071 E@02-01/da/E07000070"},
-		{"both, any time", withDA, store.CohortRule{All: []string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066 D@06-01/da/E07000071 E@02-01/da/E07000070"},
-		{"at least 2 of 2 with all incidents", srcs, store.CohortRule{AtLeast: 2, Of: []string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066 C@05-20/ae/E07000070 D@06-01/da/E07000071 E@02-01/da/E07000070"},
-		{"at least 1: first event", withDA, store.CohortRule{AtLeast: 1, Of: []string{"da", "ae"}}, "A@01-10/da/E07000070 B@03-01/da/E07000066 C@05-20/ae/E07000070 D@05-15/ae/E07000071 E@01-15/ae/E07000072"},
+		{"DA then A&E within 90 days", withDA, query.CohortRule{Sequence: [2]string{"da", "ae"}, WithinDays: 90}, "A@02-01/ae/E07000070"},
+		{"DA then A&E at any time", withDA, query.CohortRule{Sequence: [2]string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066"},
+		{"A&E then DA within 90 days", withDA, query.CohortRule{Sequence: [2]string{"ae", "da"}, WithinDays: 90}, "D@06-01/da/E07000071 E@02-01/da/E07000070"},
+		{"DA and A&E within 30 days either order", withDA, query.CohortRule{All: []string{"da", "ae"}, WithinDays: 30}, "A@02-01/ae/E07000070 D@06-01/da/E07000071 E@02-01/da/E07000070"},
+		{"both, any time", withDA, query.CohortRule{All: []string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066 D@06-01/da/E07000071 E@02-01/da/E07000070"},
+		{"at least 2 of 2 with all incidents", srcs, query.CohortRule{AtLeast: 2, Of: []string{"da", "ae"}}, "A@02-01/ae/E07000070 B@07-15/ae/E07000066 C@05-20/ae/E07000070 D@06-01/da/E07000071 E@02-01/da/E07000070"},
+		{"at least 1: first event", withDA, query.CohortRule{AtLeast: 1, Of: []string{"da", "ae"}}, "A@01-10/da/E07000070 B@03-01/da/E07000066 C@05-20/ae/E07000070 D@05-15/ae/E07000071 E@01-15/ae/E07000072"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := members(t, st, store.CohortSpec{RunID: run, Sources: tt.srcs, Rule: tt.rule})
+			got := members(t, st, query.CohortSpec{RunID: run, Sources: tt.srcs, Rule: tt.rule})
 			if got != tt.want {
 				t.Errorf("members = %s\nwant      %s", got, tt.want)
 			}
@@ -107,7 +108,7 @@ func TestCohortMembers(t *testing.T) {
 func TestCohortExcludesOptOuts(t *testing.T) {
 	st, srcs, run := linkedCounty(t)
 	srcs[1].Exclude = []string{"a1"}
-	got := members(t, st, store.CohortSpec{RunID: run, Sources: srcs, Rule: store.CohortRule{Sequence: [2]string{"da", "ae"}, WithinDays: 90}})
+	got := members(t, st, query.CohortSpec{RunID: run, Sources: srcs, Rule: query.CohortRule{Sequence: [2]string{"da", "ae"}, WithinDays: 90}})
 	if strings.Contains(got, "A@") {
 		t.Errorf("opted-out record a1 still puts A in the cohort: %s", got)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/query"
 )
 
 // memberHashSQL is disclose.MemberKey.Hash in SQL over the record-id
@@ -48,7 +49,7 @@ func (s *Store) memberHashAgrees(ctx context.Context, key disclose.MemberKey) (b
 // record id is moved; [Store.CellBuckets] adds the buckets when the
 // auditor needs them. Should this DuckDB hash differently from
 // disclose.MemberKey.Hash, the ids are fetched and digested here instead.
-func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]AggregateRow, error) {
+func (s *Store) memberAggregate(ctx context.Context, spec query.AggregateSpec) ([]query.AggregateRow, error) {
 	key := *spec.Members
 	spec.Members = nil
 	if _, ok := spec.Schema.RecordID(); !ok {
@@ -76,7 +77,7 @@ func (s *Store) memberAggregate(ctx context.Context, spec AggregateSpec) ([]Aggr
 // CellBuckets returns the complete population digest of each cell of spec
 // (which must ask for Members), by the cell's keys joined with NUL: one
 // database row per cell and hash bucket, so still no record id is moved.
-func (s *Store) CellBuckets(ctx context.Context, spec AggregateSpec) (map[string]*disclose.Digest, error) {
+func (s *Store) CellBuckets(ctx context.Context, spec query.AggregateSpec) (map[string]*disclose.Digest, error) {
 	if spec.Members == nil {
 		return nil, fault.Errorf(fault.Internal, "cell digests need a member key")
 	}
@@ -110,12 +111,12 @@ func (s *Store) CellBuckets(ctx context.Context, spec AggregateSpec) (map[string
 // cellDigests returns each cell of spec, in the order of its keys, with
 // its count and complete digest: one database row per cell and hash
 // bucket, merged here.
-func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol string, key disclose.MemberKey) ([]AggregateRow, error) {
+func (s *Store) cellDigests(ctx context.Context, spec query.AggregateSpec, idCol string, key disclose.MemberKey) ([]query.AggregateRow, error) {
 	sel, group, grouped, err := groupSQL(spec)
 	if err != nil {
 		return nil, err
 	}
-	from, args, err := spec.fromWhere()
+	from, args, err := fromWhere(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +128,10 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.datasetID())
+		return nil, fault.Wrap(err, fault.Internal, "population digests over %s failed", spec.DatasetID())
 	}
 	defer rows.Close()
-	var out []AggregateRow
+	var out []query.AggregateRow
 	keys := make([]sql.NullString, len(spec.By))
 	var n, sum uint64
 	var bucket uint8
@@ -143,7 +144,7 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		var last *AggregateRow
+		var last *query.AggregateRow
 		if len(out) > 0 {
 			last = &out[len(out)-1]
 			for i, k := range keys {
@@ -154,7 +155,7 @@ func (s *Store) cellDigests(ctx context.Context, spec AggregateSpec, idCol strin
 			}
 		}
 		if last == nil {
-			r := AggregateRow{Keys: make([]string, len(keys)), Members: disclose.NewDigest()}
+			r := query.AggregateRow{Keys: make([]string, len(keys)), Members: disclose.NewDigest()}
 			for i, k := range keys {
 				r.Keys[i] = k.String
 			}

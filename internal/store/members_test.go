@@ -11,7 +11,8 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/ingest"
-	"github.com/civiclink/civiclink/internal/insight/expr"
+	"github.com/civiclink/civiclink/internal/query"
+	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -75,14 +76,14 @@ func TestMemberDigestsMatchIDs(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		spec store.AggregateSpec
+		spec query.AggregateSpec
 	}{
-		{"by district", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}}},
-		{"district by month", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}, {Column: "visit_date", Period: "month"}}}},
-		{"filtered, less excluded", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, Where: where, Exclude: []string{"v1", "v2"}}},
-		{"with a sum", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, SumColumn: "days"}},
-		{"no grouping", store.AggregateSpec{}},
-		{"versions read together", store.AggregateSpec{By: []store.GroupKey{{Column: "district"}}, Versions: []*catalog.Version{v, v}}},
+		{"by district", query.AggregateSpec{By: []query.GroupKey{{Column: "district"}}}},
+		{"district by month", query.AggregateSpec{By: []query.GroupKey{{Column: "district"}, {Column: "visit_date", Period: "month"}}}},
+		{"filtered, less excluded", query.AggregateSpec{By: []query.GroupKey{{Column: "district"}}, Where: where, Exclude: []string{"v1", "v2"}}},
+		{"with a sum", query.AggregateSpec{By: []query.GroupKey{{Column: "district"}}, SumColumn: "days"}},
+		{"no grouping", query.AggregateSpec{}},
+		{"versions read together", query.AggregateSpec{By: []query.GroupKey{{Column: "district"}}, Versions: []*catalog.Version{v, v}}},
 	}
 	for _, key := range []disclose.MemberKey{1, 0xfedcba9876543210} {
 		for _, tt := range tests {
@@ -185,7 +186,7 @@ func TestDigestAuditCatchesDifferencingAcrossRestart(t *testing.T) {
 				a = disclose.NewAuditor()
 			}
 			key := a.MemberKey()
-			spec := store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: "district"}}, Exclude: exclude, Members: &key}
+			spec := query.AggregateSpec{Version: v, Schema: d.Schema, By: []query.GroupKey{{Column: "district"}}, Exclude: exclude, Members: &key}
 			rows, err := st.RawAggregate(ctx, spec)
 			if err != nil {
 				t.Fatal(err)

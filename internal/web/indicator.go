@@ -12,7 +12,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/query"
 )
 
 // OpDistrictCounts is the read operation behind the district map and
@@ -33,10 +33,8 @@ type Aggregator interface {
 	Datasets(ctx context.Context) ([]*catalog.Dataset, error)
 	Dataset(ctx context.Context, id string) (*catalog.Dataset, error)
 	Version(ctx context.Context, datasetID string, number int) (*catalog.Version, error)
-	RawAggregate(ctx context.Context, spec store.AggregateSpec) ([]store.AggregateRow, error)
+	RawAggregate(ctx context.Context, spec query.AggregateSpec) ([]query.AggregateRow, error)
 }
-
-var _ Aggregator = (*store.Store)(nil)
 
 // DistrictCounts is an [Indicators] source over the catalogue: for every
 // dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
@@ -222,6 +220,6 @@ func probeDistrictCounts(ctx context.Context, az govern.Authorizer, p govern.Pro
 	if !ok {
 		return fault.Errorf(fault.Invalid, "probe: dataset %q has no place column", d.ID)
 	}
-	_, err = st.RawAggregate(ctx, store.AggregateSpec{Version: v, Schema: d.Schema, By: []store.GroupKey{{Column: col.Name}}})
+	_, err = st.RawAggregate(ctx, query.AggregateSpec{Version: v, Schema: d.Schema, By: []query.GroupKey{{Column: col.Name}}})
 	return err
 }
