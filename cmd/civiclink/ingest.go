@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 )
 
@@ -28,7 +28,7 @@ every bad row is written to FILE with its line and reason. Loading a file
 byte-identical to an earlier version makes no new version.`,
 		Args: exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Path, req.User = args[0], m.User
+			req.Path = args[0]
 			if delim == `\t` || delim == "tab" {
 				delim = "\t"
 			}
@@ -39,7 +39,7 @@ byte-identical to an earlier version makes no new version.`,
 				}
 				req.Delimiter = r
 			}
-			st, err := m.openStore(cmd.Context())
+			svc, u, err := m.ingestService(cmd)
 			if err != nil {
 				return err
 			}
@@ -47,22 +47,12 @@ byte-identical to an earlier version makes no new version.`,
 			if bar != nil {
 				req.Progress = func(done, total int64) { bar.ChangeMax64(total); bar.Set64(done) }
 			}
-			res, err := ingest.Run(cmd.Context(), st, req)
+			res, err := svc.Load(cmd.Context(), u, req)
 			if bar != nil {
 				bar.Finish()
 				fmt.Fprintln(m.Stderr)
 			}
 			if err != nil {
-				m.record(cmd.Context(), audit.Event{Action: audit.ActionIngest, Target: "dataset:" + req.DatasetID, Outcome: audit.Error, Reason: fault.Message(err)})
-				return err
-			}
-			d, _ := st.Dataset(cmd.Context(), req.DatasetID)
-			e := audit.Event{Action: audit.ActionIngest, Target: fmt.Sprintf("dataset:%s@%d", res.Version.DatasetID, res.Version.Number), Outcome: audit.Allowed,
-				Details: mustJSON(map[string]any{"rows": res.Version.Rows, "rejected": res.Version.Rejected, "sha256": res.Version.SHA256, "source": res.Version.Source, "duplicate": res.Duplicate})}
-			if d != nil {
-				e.Datasets = []audit.Dataset{{ID: d.ID, Owner: d.PartnerID}}
-			}
-			if err := m.record(cmd.Context(), e); err != nil {
 				return err
 			}
 			return m.printIngest(res, req)
@@ -73,6 +63,20 @@ byte-identical to an earlier version makes no new version.`,
 	cmd.Flags().StringVar(&delim, "delimiter", "", "CSV field delimiter (default ',')")
 	cmd.Flags().StringVar(&req.RejectsPath, "rejects", "", "load valid rows and write rejected rows with reasons to this CSV file")
 	return cmd
+}
+
+// ingestService is the ingest service over this invocation's store and the
+// user it acts for.
+func (m *Main) ingestService(cmd *cobra.Command) (*ingest.Service, *govern.User, error) {
+	gov, st, err := m.governService(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := m.actor(cmd, gov)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: m.Clock}, u, nil
 }
 
 func (m *Main) printIngest(res *ingest.Result, req ingest.Request) error {

@@ -60,6 +60,7 @@ func TestPseudonymiseCommand(t *testing.T) {
 	for _, s := range [][]string{
 		{"partner", "add", "--id", "nhs", "--name", "NHS trust"},
 		{"dataset", "add", "--partner", "nhs", "--id", "people", "--schema", filepath.Join(dir, "encoded.schema.json")},
+		{"user", "bootstrap", "--id", "tester", "--partner", "nhs", "--name", "Tester", "--roles", "data-owner", "--no-password"},
 		{"ingest", "--dataset", "people", out},
 	} {
 		if stdout, stderr, code := run(t, data, s...); code != 0 {

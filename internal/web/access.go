@@ -16,16 +16,9 @@ import (
 //     what exists and ask for an agreement; the value ranges in a quality
 //     report (min and max, which may single out a record) only to the
 //     owning partner;
-//   - a new version may be uploaded only by a data owner of the partner
-//     that owns the dataset, as govern requires for opt-outs and purges.
-
-// canIngest says whether u may load a new version of d.
-func canIngest(u *govern.User, d *catalog.Dataset) error {
-	if u.Has(govern.DataOwner) && u.PartnerID == d.PartnerID {
-		return nil
-	}
-	return fault.Errorf(fault.Forbidden, "user %q cannot upload to dataset %q: only a data owner of %q can (ask your partner admin for the data-owner role)", u.ID, d.ID, d.PartnerID)
-}
+//   - a new version may be loaded only as govern.CanLoad says (the ingest
+//     service asks it and audits the load; the pages ask it only to show or
+//     hide the upload form).
 
 // ownsData says whether u belongs to the partner that owns d.
 func ownsData(u *govern.User, d *catalog.Dataset) bool { return u.PartnerID == d.PartnerID }

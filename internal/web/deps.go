@@ -13,6 +13,8 @@ import (
 // real one; it records every login and access decision itself.
 type Governance interface {
 	govern.Authorizer
+	// AuthorizeLoad decides whether a user may load into a dataset.
+	AuthorizeLoad(ctx context.Context, u *govern.User, d *catalog.Dataset) error
 	// Login checks a password and records the attempt.
 	Login(ctx context.Context, id, password string) (*govern.User, error)
 	// TokenUser returns the user of a valid API token.
@@ -76,6 +78,9 @@ type Indicators interface {
 	Districts(ctx context.Context, u *govern.User, id, purpose string) (*DistrictTable, error)
 }
 
-// Loader loads an uploaded file as a new dataset version (ingest.Run in
-// production).
-type Loader func(ctx context.Context, st catalog.Store, req ingest.Request) (*ingest.Result, error)
+// Ingester checks a user's access to a dataset and loads files into it as
+// new versions, recording both in the audit log ([ingest.Service]).
+type Ingester interface {
+	Check(ctx context.Context, u *govern.User, datasetID string) (*catalog.Dataset, error)
+	Load(ctx context.Context, u *govern.User, req ingest.Request) (*ingest.Result, error)
+}

@@ -119,7 +119,7 @@ func (s *Server) pageDataset(w http.ResponseWriter, r *http.Request) error {
 		}
 		data["Chosen"] = version(who(r).User, d, chosen)
 	}
-	data["CanUpload"] = canIngest(who(r).User, d) == nil
+	data["CanUpload"] = govern.CanLoad(who(r).User, d) == nil
 	data["Purpose"] = s.purpose(r)
 	if err := s.datasetIndicators(r, d, data); err != nil {
 		return err
@@ -148,7 +148,7 @@ func (s *Server) pageUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := canIngest(who(r).User, d); err != nil {
+	if err := govern.CanLoad(who(r).User, d); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "upload", map[string]any{"Title": "Upload to " + d.ID, "Dataset": d, "MaxMiB": s.cfg.MaxUpload >> 20})

@@ -52,8 +52,9 @@ type Config struct {
 	Purpose string
 	// Health reports whether the store is usable; nil means always.
 	Health func(ctx context.Context) error
-	// Load ingests an upload; ingest.Run when nil.
-	Load Loader
+	// Ingest checks and loads uploads (the same service the CLI's ingest
+	// uses); an [ingest.Service] over Catalog, Govern and Audit when nil.
+	Ingest Ingester
 	// Clock tells the time; the system clock when nil.
 	Clock clock.Clock
 	// Log receives internal errors; slog's default when nil.
@@ -93,11 +94,11 @@ func (c *Config) Validate() error {
 	if c.Purpose == "" {
 		c.Purpose = "violence-and-vulnerability"
 	}
-	if c.Load == nil {
-		c.Load = ingest.Run
-	}
 	if c.Clock == nil {
 		c.Clock = clock.System{}
+	}
+	if c.Ingest == nil {
+		c.Ingest = &ingest.Service{Catalog: c.Catalog, Gov: c.Govern, Audit: c.Audit, Clock: c.Clock}
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()

@@ -129,17 +129,11 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request) (Job, error
 		return Job{}, err
 	}
 	u := who(r).User
-	if err := canIngest(u, d); err != nil {
-		return Job{}, s.refuse(r.Context(), u, "dataset.upload", d.ID, err)
+	if _, err := s.cfg.Ingest.Check(r.Context(), u, d.ID); err != nil {
+		return Job{}, err
 	}
 	up, err := s.receive(w, r)
 	if err != nil {
-		return Job{}, err
-	}
-	e := event(u, "dataset.upload", d.ID)
-	e.Details = map[string]any{"file": up.name, "bytes": up.size, "state": "started"}
-	if err := s.record(r.Context(), e); err != nil {
-		up.remove()
 		return Job{}, err
 	}
 	j := s.jobs.add(u.ID, d.ID, up.name, up.size)
@@ -152,8 +146,8 @@ func (s *Server) load(ctx context.Context, id string, d *catalog.Dataset, up *up
 	defer up.remove()
 	s.jobs.update(id, func(j *Job) { j.State = jobRunning })
 	last := time.Time{}
-	res, err := s.cfg.Load(ctx, s.cfg.Catalog, ingest.Request{
-		DatasetID: d.ID, Path: up.path, Format: up.format, User: u.ID,
+	res, err := s.cfg.Ingest.Load(ctx, u, ingest.Request{
+		DatasetID: d.ID, Path: up.path, Format: up.format,
 		Progress: func(done, total int64) {
 			if now := time.Now(); now.Sub(last) > 100*time.Millisecond || done == total {
 				last = now
@@ -161,11 +155,8 @@ func (s *Server) load(ctx context.Context, id string, d *catalog.Dataset, up *up
 			}
 		},
 	})
-	e := event(u, "dataset.upload", d.ID)
 	if err != nil {
 		_, _, msg := s.public(err, "job", id, "dataset", d.ID)
-		e.Outcome, e.Reason = govern.OutcomeDenied, msg
-		e.Details = map[string]any{"file": up.name, "state": "failed"}
 		s.jobs.update(id, func(j *Job) {
 			j.State, j.Error = jobFailed, msg
 			if res != nil {
@@ -178,10 +169,6 @@ func (s *Server) load(ctx context.Context, id string, d *catalog.Dataset, up *up
 			j.Version, j.Rows, j.Duplicate = res.Version.Number, res.Version.Rows, res.Duplicate
 			j.RowErrors = res.Errors
 		})
-		e.Details = map[string]any{"file": up.name, "state": "done", "version": res.Version.Number, "rows": res.Version.Rows, "duplicate": res.Duplicate}
-	}
-	if err := s.record(context.WithoutCancel(ctx), e); err != nil {
-		s.cfg.Log.Error("audit: upload outcome not recorded", "job", id, "err", err)
 	}
 }
 

@@ -70,8 +70,8 @@ func TestUploadWithToken(t *testing.T) {
 	if !j.Duplicate || j.Version != 1 {
 		t.Errorf("second upload = %+v, want a duplicate of version 1", j)
 	}
-	if got := len(f.rec.find("dataset.upload")); got != 4 {
-		t.Errorf("%d upload events, want 4 (start and end of two uploads)", got)
+	if got := len(f.rec.find("ingest")); got != 2 {
+		t.Errorf("%d ingest events, want 2 (one per load)", got)
 	}
 }
 
@@ -137,7 +137,7 @@ func TestUploadAccess(t *testing.T) {
 		})
 	}
 	denied := 0
-	for _, e := range f.rec.find("dataset.upload") {
+	for _, e := range f.rec.find("ingest") {
 		if e.Outcome == "denied" && e.User == analystID {
 			denied++
 		}
