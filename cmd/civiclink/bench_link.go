@@ -19,7 +19,7 @@ import (
 
 func (m *Main) benchLinkCmd() *cobra.Command {
 	var o demo.LinkBenchOptions
-	var config, cpuProfile string
+	var config, cpuProfile, memory string
 	var plainOnly, encodedOnly, quiet, prepareOnly bool
 	c := &cobra.Command{
 		Use:   "link [--people N] [--work DIR]",
@@ -35,12 +35,15 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 			if o.People <= 0 {
 				return fault.Errorf(fault.Invalid, "--people must be positive")
 			}
+			var err error
+			if o.Memory, err = memoryBudget(memory); err != nil {
+				return err
+			}
 			o.Encoded, o.Plain = !plainOnly, !encodedOnly
 			if !o.Encoded && !o.Plain {
 				return fault.Errorf(fault.Invalid, "--plain-only and --encoded-only exclude each other")
 			}
 			var raw []byte
-			var err error
 			if config == "" {
 				raw, err = definitions.FS.ReadFile("linkage/county-plain.json")
 			} else if raw, err = os.ReadFile(config); err != nil {
@@ -110,6 +113,7 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 	c.Flags().BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the linking (after preparing) to this file")
 	c.Flags().StringVar(&o.MemProfile, "memprofile", "", "write heap profiles after each linkage to this file (.encoded, .plain)")
+	memoryFlag(c, &memory)
 	c.Flags().BoolVar(&prepareOnly, "prepare-only", false, "generate and pseudonymise the county in --work, then stop (to time linking alone later)")
 	return c
 }

@@ -33,10 +33,10 @@ func (m *Main) linkCmd() *cobra.Command {
 
 // linkFilesFlags are the options of `link files`.
 type linkFilesFlags struct {
-	config, out    string
-	dedupe, labels bool
-	explain        []string
-	review         int
+	config, out, memory string
+	dedupe, labels      bool
+	explain             []string
+	review              int
 }
 
 func (m *Main) linkFilesCmd() *cobra.Command {
@@ -67,6 +67,7 @@ names the truth).`,
 	cmd.Flags().BoolVar(&f.labels, "train-from-labels", false, "estimate m from the config's truth instead of by EM")
 	cmd.Flags().StringSliceVar(&f.explain, "explain", nil, "print the weight waterfall of a pair ID1:ID2 (or DATASET/ID1:DATASET/ID2); repeatable")
 	cmd.Flags().IntVar(&f.review, "review", 200, "most borderline pairs to list in review.csv")
+	memoryFlag(cmd, &f.memory)
 	cmd.MarkFlagRequired("config")
 	cmd.MarkFlagRequired("out")
 	return cmd
@@ -90,6 +91,9 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 		return err
 	}
 	opt := link.Options{TrainFromLabels: f.labels}
+	if opt.Memory, err = memoryBudget(f.memory); err != nil {
+		return err
+	}
 	if truth != nil {
 		opt.Truth = func(d string, r *link.Record) string { return truth.Of(link.RecordRef{Dataset: d, ID: r.ID}) }
 	}

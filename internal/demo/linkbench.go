@@ -41,6 +41,8 @@ type LinkBenchOptions struct {
 	Encoded, Plain bool
 	PlainConfig    link.Config
 	Workers        int
+	// Memory is each linkage's memory budget (0: link.DefaultMemory).
+	Memory int64
 	// Log hears what is done, and Progress how far each stage is.
 	Log      io.Writer
 	Progress func(stage string, done, total int)
@@ -123,7 +125,7 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 				o.Progress(stage, done, total)
 			}
 		}
-		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Progress: progress,
+		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Memory: o.Memory, Progress: progress,
 			Truth: func(d string, rec *link.Record) string { return truth.of(d, rec.ID) }})
 		if err != nil {
 			return nil, err

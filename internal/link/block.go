@@ -2,6 +2,7 @@ package link
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,6 +22,10 @@ type BlockingReport struct {
 	AllPairs float64 `json:"all_pairs"`
 	// MaxBlockSize is the cap in force.
 	MaxBlockSize int `json:"max_block_size"`
+	// SpilledRuns and SpilledPairs say how much of blocking's sort and of
+	// the candidate pairs waited on disk to keep within the memory budget.
+	SpilledRuns  int `json:"spilled_runs,omitempty"`
+	SpilledPairs int `json:"spilled_pairs,omitempty"`
 	// TruePairs and Recall are set when truth was given: the true pairs in
 	// the pair space and the share of them among the candidates.
 	TruePairs int     `json:"true_pairs,omitempty"`
@@ -52,17 +57,19 @@ type BlockSize struct {
 	Skipped bool   `json:"skipped,omitempty"`
 }
 
-// block is a run of records sharing a key: order[from:to] of its rule.
-type block struct {
-	rule     int
-	from, to int32
-}
-
-// blocking holds every rule's keys and blocks.
+// blocking holds every rule's blocks: each record's block number under
+// each rule (what the union and the recall need) and the members of each
+// rule's compared blocks (what enumeration needs). 64-bit keys live only
+// while their rule is grouped.
 type blocking struct {
-	keys   [][]uint64 // per rule, per record; 0 is no key (or a skipped block)
-	order  [][]int32  // per rule, records sorted by key
-	blocks []block
+	// ids[r][i] is record i's block under rule r, numbered from 1; 0 when
+	// its key is missing, held by no other record, or in a skipped block.
+	// Two records share a compared block exactly when their ids are equal
+	// and not 0.
+	ids [][]uint32
+	// members[r] is rule r's compared blocks' records, block after block
+	// (ascending block number), each block's records in record order.
+	members [][]int32
 	report BlockingReport
 }
 
@@ -166,25 +173,29 @@ func (e *engine) block() (*blocking, error) {
 		return nil, err
 	}
 	e.rules = rules
-	b.keys = make([][]uint64, len(rules))
-	b.order = make([][]int32, len(rules))
+	b.ids = make([][]uint32, len(rules))
+	b.members = make([][]int32, len(rules))
 	reps := make([]RuleReport, len(rules))
-	blocks := make([][]block, len(rules))
+	spills, errs := make([]int, len(rules)), make([]error, len(rules))
 	var done atomic.Int64
 	parallelFor(len(rules), e.workers, func(ri int) {
+		var keys []uint64
 		if k := lshKeys[ri]; k != nil {
-			b.keys[ri] = k()
+			keys = k()
 		} else {
-			b.keys[ri] = e.ruleKeys(rules[ri])
+			keys = e.ruleKeys(rules[ri])
 		}
-		e.focusKeys(b.keys[ri])
-		reps[ri], blocks[ri] = e.groupRule(b, ri)
+		e.focusKeys(keys)
+		reps[ri], b.ids[ri], b.members[ri], spills[ri], errs[ri] = e.groupRule(ri, keys)
 		reps[ri].Rule = rules[ri].Label()
 		e.progress("block", int(done.Add(1)), len(rules))
 	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	b.report.Rules = reps
-	for _, bl := range blocks {
-		b.blocks = append(b.blocks, bl...)
+	for _, n := range spills {
+		b.report.SpilledRuns += n
 	}
 	return b, nil
 }
@@ -222,66 +233,68 @@ func (e *engine) ruleKeys(r BlockingRule) []uint64 {
 	return keys
 }
 
-// groupRule sorts rule ri's records by key into blocks, skipping those
-// over the cap (their keys are cleared so later rules do not count their
-// pairs as found).
-func (e *engine) groupRule(b *blocking, ri int) (RuleReport, []block) {
-	keys := b.keys[ri]
-	ks := make([]keyed, 0, len(keys))
-	for i, k := range keys {
-		if k != 0 {
-			ks = append(ks, keyed{k, int32(i)})
-		}
-	}
-	sortKeyed(ks)
-	order := make([]int32, len(ks))
-	for j, x := range ks {
-		order[j] = x.i
-	}
-	ks = nil
-	b.order[ri] = order
-	var out []block
-	var rep RuleReport
-	type sized struct {
-		BlockSize
-		from int
-	}
-	var sizes []sized
+// groupRule sorts rule ri's records by key (spilling to disk past the
+// engine's sort budget) into blocks, numbers the blocks that are compared
+// and lists their members. Blocks over the cap are skipped: their records
+// get no block number, so later rules do not count their pairs as found.
+func (e *engine) groupRule(ri int, keys []uint64) (RuleReport, []uint32, []int32, int, error) {
 	limit := e.cfg.MaxBlockSize
 	if c := e.rules[ri].MaxBlockSize; c > 0 {
 		limit = c
 	}
-	for from := 0; from < len(order); {
-		to := from + 1
-		for to < len(order) && keys[order[to]] == keys[order[from]] {
-			to++
-		}
-		if n := to - from; n > 1 {
-			skipped := n > limit
-			sizes = keepLargest(sizes, sized{BlockSize{Size: n, Skipped: skipped}, from}, func(x sized) int { return x.Size })
-			if skipped {
-				rep.Skipped++
-				rep.SkippedRecords += n
-				for _, i := range order[from:to] {
-					keys[i] = 0
-				}
-			} else {
-				rep.Blocks++
-				out = append(out, block{ri, int32(from), int32(to)})
-			}
-		}
-		from = to
+	ids := make([]uint32, len(keys))
+	var members []int32
+	var rep RuleReport
+	type sized struct {
+		BlockSize
+		first int32
 	}
+	var sizes []sized
+	var cur uint64
+	var block uint32
+	n := 0
+	recs := make([]int32, 0, min(limit, 1024)+1) // the current block's records, up to the cap
+	flush := func() {
+		if n < 2 {
+			return
+		}
+		skipped := n > limit
+		sizes = keepLargest(sizes, sized{BlockSize{Size: n, Skipped: skipped}, recs[0]}, func(x sized) int { return x.Size })
+		if skipped {
+			rep.Skipped++
+			rep.SkippedRecords += n
+			return
+		}
+		rep.Blocks++
+		block++
+		for _, i := range recs {
+			ids[i] = block
+		}
+		members = append(members, recs...)
+	}
+	spilled, err := sortedKeys(keys, e.sortEntries, e.tempDir, func(k uint64, i int32) {
+		if k != cur {
+			flush()
+			cur, n, recs = k, 0, recs[:0]
+		}
+		if n++; n <= limit+1 {
+			recs = append(recs, i)
+		}
+	})
+	if err != nil {
+		return rep, nil, nil, 0, err
+	}
+	flush()
 	slices.SortStableFunc(sizes, func(x, y sized) int { return cmp.Compare(y.Size, x.Size) })
 	for _, s := range sizes {
 		if e.rules[ri].LSH == nil {
-			s.Key = strings.ReplaceAll(e.t.keyText(int(order[s.from]), e.rules[ri]), "\x1f", "|")
+			s.Key = strings.ReplaceAll(e.t.keyText(int(s.first), e.rules[ri]), "\x1f", "|")
 		} else {
-			s.Key = fmt.Sprintf("%016x", keys[order[s.from]])
+			s.Key = fmt.Sprintf("%016x", keys[s.first])
 		}
 		rep.Largest = append(rep.Largest, s.BlockSize)
 	}
-	return rep, out
+	return rep, ids, slices.Clip(members), spilled, nil
 }
 
 // keyed is a record and its key under one rule.
@@ -370,7 +383,7 @@ func (e *engine) wanted(a, b int32) bool {
 // coveredEarlier reports whether a rule before ri already proposes (a, b).
 func (b *blocking) coveredEarlier(ri int, x, y int32) bool {
 	for r := range ri {
-		if k := b.keys[r][x]; k != 0 && k == b.keys[r][y] {
+		if k := b.ids[r][x]; k != 0 && k == b.ids[r][y] {
 			return true
 		}
 	}

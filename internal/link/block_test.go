@@ -55,7 +55,10 @@ func TestBlockingUnionAndCap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pairs := e.candidates(b)
+			pairs, err := e.candidates(b)
+			if err != nil {
+				t.Fatal(err)
+			}
 			rep := b.report
 			if got := len(pairs); got != tt.pairs {
 				t.Errorf("candidate pairs = %d, want %d", got, tt.pairs)
@@ -91,7 +94,11 @@ func TestBlockingCrossOnly(t *testing.T) {
 		cfg.Dedupe = dedupe
 		e := testEngine(t, cfg, a, b)
 		bl, _ := e.block()
-		got, want := len(e.candidates(bl)), 2
+		pairs, err := e.candidates(bl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := len(pairs), 2
 		if dedupe {
 			want = 3
 		}
@@ -283,6 +290,40 @@ func TestOrderByWeight(t *testing.T) {
 		})
 		if got := orderByWeight(matched, weights, pairs); !slices.Equal(got, want) {
 			t.Errorf("n=%d: radix order differs from comparison order", n)
+		}
+	}
+}
+
+// TestSortedKeysSpill checks the external sort against the in-memory one:
+// the same (key, record) order whatever the run size, missing keys left
+// out.
+func TestSortedKeysSpill(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := make([]uint64, 20000)
+	for i := range keys {
+		if rng.IntN(5) > 0 {
+			keys[i] = rng.Uint64()%3000 + 1
+		}
+	}
+	collect := func(run int) ([]keyed, int) {
+		var out []keyed
+		spilled, err := sortedKeys(keys, run, t.TempDir(), func(k uint64, i int32) { out = append(out, keyed{k, i}) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, spilled
+	}
+	want, spilled := collect(len(keys))
+	if spilled != 0 || len(want) == 0 {
+		t.Fatalf("in memory: %d entries, %d runs spilled", len(want), spilled)
+	}
+	for _, run := range []int{1, 7, 1000, 4096} {
+		got, spilled := collect(run)
+		if spilled < 2 {
+			t.Errorf("run of %d: %d runs spilled, want several", run, spilled)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("run of %d: spilled order differs from the in-memory one", run)
 		}
 	}
 }

@@ -11,7 +11,7 @@ func testEngine(t *testing.T, cfg Config, datasets ...Dataset) *engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &engine{cfg: cfg.withDefaults(), t: tb, dedupe: cfg.Dedupe || len(datasets) == 1}
+	return &engine{cfg: cfg.withDefaults(), t: tb, dedupe: cfg.Dedupe || len(datasets) == 1, sortEntries: 1 << 20, pairMem: 1 << 30}
 }
 
 func ids(prefix string, n int) Dataset {

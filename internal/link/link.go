@@ -3,6 +3,7 @@ package link
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,14 @@ type Options struct {
 	// with a record to link are compared; each existing entity's records
 	// start as one cluster; and no join merges two existing entities.
 	Existing func(dataset string, r *Record) string
+	// Memory is the run's memory budget in bytes, for the whole process
+	// (the records the caller holds included); 0 means [DefaultMemory].
+	// Blocking's sort and the candidate pairs spill to files in TempDir
+	// to stay within it, and a budget too small to run at all is refused
+	// with a [*MemoryError] naming the minimum.
+	Memory int64
+	// TempDir is where spills go (default: the system's temporary folder).
+	TempDir string
 	// Labels are clerical decisions on pairs of records: labelled matches
 	// re-estimate m (with the model's m as a prior) and are joined in
 	// clustering; labelled non-matches are never put in one cluster.
@@ -67,6 +76,21 @@ type engine struct {
 	workers int
 	prog    func(stage string, done, total int)
 	con     constraints // existing entities and labels (see incremental.go)
+	// The memory budget (see memory.go): the budget, what the run holds
+	// besides candidate pairs, entries per in-memory sort run, and bytes
+	// of candidate pairs held in memory while comparing.
+	mem, base   int64
+	sortEntries int
+	pairMem     int64
+	tempDir     string
+}
+
+// workerCount is the number of goroutines parallel stages use.
+func (e *engine) workerCount() int {
+	if e.workers > 0 {
+		return e.workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func (e *engine) progress(stage string, done, total int) {
@@ -108,7 +132,6 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		return nil, err
 	}
 	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
-	e.prepare(opt)
 	var fields [][]string
 	var raws []bool
 	for _, spec := range e.cfg.Comparisons {
@@ -117,6 +140,19 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 			fields, raws = append(fields, []string{spec.SwapWith}), append(raws, spec.Raw || spec.Kind == "dice")
 		}
 	}
+	columns, rules := len(fields), 0
+	for _, r := range e.cfg.Blocking {
+		columns += len(r.Keys)
+		rules++
+		if r.LSH != nil {
+			columns += len(r.LSH.FieldList())
+			rules += r.LSH.Bands - 1
+		}
+	}
+	if err := e.budget(opt, columns, rules); err != nil {
+		return nil, err
+	}
+	e.prepare(opt)
 	if err := e.buildColumns(fields, raws); err != nil {
 		return nil, err
 	}
@@ -141,7 +177,14 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		return nil, err
 	}
 	sw.lap("block")
-	r := &Result{Pairs: e.candidates(b), e: e}
+	pairs, err := e.candidates(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkPairs(len(pairs), 0); err != nil {
+		return nil, err
+	}
+	r := &Result{Pairs: pairs, e: e}
 	r.Blocking = b.report
 	sw.lap("compare")
 	if err := ctx.Err(); err != nil {
@@ -186,6 +229,9 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 	}
 	sw.lap("score")
+	if err := e.checkPairs(len(r.Pairs), len(r.Matched)); err != nil {
+		return nil, err
+	}
 	e.progress("cluster", 0, 1)
 	r.cluster, r.Clusters = e.cluster(r.Pairs, r.Weights, r.Matched)
 	e.progress("cluster", 1, 1)
@@ -276,14 +322,14 @@ func (e *engine) recall(b *blocking, truth []int32) {
 	const chunk = 4096
 	parts := make([]counts, (len(gs)+chunk-1)/chunk)
 	parallelFor(len(parts), e.workers, func(c int) {
-		cnt := counts{perRule: make([]int, len(b.keys))}
-		var local []uint64
+		cnt := counts{perRule: make([]int, len(b.ids))}
+		var local []uint32
 		for _, g := range gs[c*chunk : min(len(gs), (c+1)*chunk)] {
 			n := len(g)
 			local = local[:0]
-			for _, keys := range b.keys {
+			for _, ids := range b.ids {
 				for _, x := range g {
-					local = append(local, keys[x])
+					local = append(local, ids[x])
 				}
 			}
 			for i := range n {
@@ -293,7 +339,7 @@ func (e *engine) recall(b *blocking, truth []int32) {
 					}
 					cnt.total++
 					any := false
-					for r := range b.keys {
+					for r := range b.ids {
 						if k := local[r*n+i]; k != 0 && k == local[r*n+j] {
 							cnt.perRule[r]++
 							any = true
@@ -307,7 +353,7 @@ func (e *engine) recall(b *blocking, truth []int32) {
 		}
 		parts[c] = cnt
 	})
-	found, perRule, total := 0, make([]int, len(b.keys)), 0
+	found, perRule, total := 0, make([]int, len(b.ids)), 0
 	for _, p := range parts {
 		found, total = found+p.found, total+p.total
 		for r, k := range p.perRule {

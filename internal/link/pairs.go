@@ -1,9 +1,13 @@
 package link
 
 import (
+	"fmt"
+	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Vector is an integer-coded comparison vector: the level of comparison k
@@ -32,58 +36,163 @@ func (e *engine) vector(a, b int) Vector {
 // chunkPairs is about how many block pairs one unit of parallel work holds.
 const chunkPairs = 1 << 15
 
+// span is a run of whole blocks of one rule: members[rule][from:to].
+type span struct{ rule, from, to int }
+
+// blockEnd returns the end of the block that starts at members[from].
+func blockEnd(members []int32, ids []uint32, from int) int {
+	to := from + 1
+	for to < len(members) && ids[members[to]] == ids[members[from]] {
+		to++
+	}
+	return to
+}
+
 // candidates enumerates the blocks' pairs, drops those an earlier rule
 // proposed or outside the pair space, and compares the rest, in parallel.
-// The order of the result does not depend on the number of workers.
-func (e *engine) candidates(b *blocking) []Pair {
-	type chunk struct{ from, to int }
-	var chunks []chunk
-	start, acc := 0, 0
-	for i, bl := range b.blocks {
-		n := int(bl.to - bl.from)
-		acc += n * (n - 1) / 2
-		if acc >= chunkPairs {
-			chunks = append(chunks, chunk{start, i + 1})
-			start, acc = i+1, 0
+// The order of the result does not depend on the number of workers. A
+// rule's members are dropped as soon as its blocks are done, and chunks
+// of pairs past the engine's pair budget wait on disk rather than in
+// memory while the rest are compared, so the pairs are held once, not
+// twice, at the end.
+func (e *engine) candidates(b *blocking) ([]Pair, error) {
+	var chunks []span
+	for r, members := range b.members {
+		start, acc := 0, 0
+		for from := 0; from < len(members); {
+			to := blockEnd(members, b.ids[r], from)
+			n := to - from
+			acc += n * (n - 1) / 2
+			if from = to; acc >= chunkPairs {
+				chunks = append(chunks, span{r, start, to})
+				start, acc = to, 0
+			}
+		}
+		if start < len(members) {
+			chunks = append(chunks, span{r, start, len(members)})
 		}
 	}
-	if start < len(b.blocks) {
-		chunks = append(chunks, chunk{start, len(b.blocks)})
+	left := make([]atomic.Int64, len(b.members)) // chunks not yet done, per rule
+	for _, c := range chunks {
+		left[c.rule].Add(1)
 	}
 	out := make([][]Pair, len(chunks))
-	added := make([][]int, len(chunks))
+	counts := make([]int, len(chunks))
+	sp := &pairSpill{limit: e.pairMem, dir: e.tempDir, at: make([]int64, len(chunks))}
+	defer sp.close()
 	var done atomic.Int64
 	parallelFor(len(chunks), e.workers, func(c int) {
-		added[c] = make([]int, len(e.rules))
+		ch := chunks[c]
+		members, ids := b.members[ch.rule][ch.from:ch.to], b.ids[ch.rule]
 		var ps []Pair
-		for _, bl := range b.blocks[chunks[c].from:chunks[c].to] {
-			members := b.order[bl.rule][bl.from:bl.to]
-			for i, x := range members {
-				for _, y := range members[i+1:] {
-					if !e.wanted(x, y) || b.coveredEarlier(bl.rule, x, y) {
+		for from := 0; from < len(members); {
+			to := blockEnd(members, ids, from)
+			blk := members[from:to]
+			for i, x := range blk {
+				for _, y := range blk[i+1:] {
+					if !e.wanted(x, y) || b.coveredEarlier(ch.rule, x, y) {
 						continue
 					}
 					ps = append(ps, Pair{A: x, B: y, Vector: e.vector(int(x), int(y))})
-					added[c][bl.rule]++
 				}
 			}
+			from = to
 		}
-		out[c] = ps
+		counts[c] = len(ps)
+		out[c] = sp.keep(c, ps)
+		if left[ch.rule].Add(-1) == 0 {
+			b.members[ch.rule] = nil // no other chunk reads this rule's members
+		}
 		e.progress("compare", int(done.Add(1)), len(chunks))
 	})
-	n := 0
-	for c, ps := range out {
-		n += len(ps)
-		for r, k := range added[c] {
-			b.report.Rules[r].Pairs += k
-		}
+	b.ids, b.members = nil, nil
+	if sp.err != nil {
+		return nil, sp.err
 	}
-	all := make([]Pair, 0, n)
-	for _, ps := range out {
-		all = append(all, ps...)
+	n := 0
+	for c, k := range counts {
+		n += k
+		b.report.Rules[chunks[c].rule].Pairs += k
 	}
 	b.report.CandidatePairs = n
-	return all
+	b.report.SpilledPairs = sp.spilled
+	all := make([]Pair, n)
+	at := 0
+	for c, k := range counts {
+		if out[c] != nil || k == 0 {
+			copy(all[at:], out[c])
+			out[c] = nil
+		} else if err := sp.read(c, all[at:at+k]); err != nil {
+			return nil, err
+		}
+		at += k
+	}
+	return all, nil
+}
+
+// pairBytes is the size of a [Pair].
+const pairBytes = int(unsafe.Sizeof(Pair{}))
+
+// pairSpill keeps chunks of candidate pairs in memory up to limit bytes
+// and writes the rest to a temporary file, to be read back in order.
+type pairSpill struct {
+	limit   int64
+	dir     string
+	mu      sync.Mutex
+	inMem   int64
+	f       *os.File
+	off     int64
+	at      []int64 // file offset of each spilled chunk
+	spilled int
+	err     error
+}
+
+// keep returns ps, or nil when it went to disk instead.
+func (s *pairSpill) keep(c int, ps []Pair) []Pair {
+	size := int64(len(ps) * pairBytes)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inMem+size <= s.limit || s.err != nil || len(ps) == 0 {
+		s.inMem += size
+		return slices.Clip(ps)
+	}
+	if s.f == nil {
+		if s.f, s.err = os.CreateTemp(s.dir, "civiclink-pairs-*.bin"); s.err != nil {
+			s.err = fmt.Errorf("candidate pairs spill to disk: %w", s.err)
+			return ps
+		}
+	}
+	if _, err := s.f.WriteAt(pairsAsBytes(ps), s.off); err != nil {
+		s.err = fmt.Errorf("candidate pairs spill to disk: %w", err)
+		return ps
+	}
+	s.at[c] = s.off
+	s.off += size
+	s.spilled += len(ps)
+	return nil
+}
+
+// read reads spilled chunk c back into dst (its length is the chunk's).
+func (s *pairSpill) read(c int, dst []Pair) error {
+	if _, err := s.f.ReadAt(pairsAsBytes(dst), s.at[c]); err != nil {
+		return fmt.Errorf("candidate pairs read back from disk: %w", err)
+	}
+	return nil
+}
+
+func (s *pairSpill) close() {
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
+	}
+}
+
+// pairsAsBytes views pairs as their bytes (a Pair holds no pointers).
+func pairsAsBytes(ps []Pair) []byte {
+	if len(ps) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&ps[0])), len(ps)*pairBytes)
 }
 
 // parallelFor calls f(0..n-1) on up to workers goroutines.
