@@ -70,7 +70,7 @@ type blocking struct {
 	// members[r] is rule r's compared blocks' records, block after block
 	// (ascending block number), each block's records in record order.
 	members [][]int32
-	report BlockingReport
+	report  BlockingReport
 }
 
 // keyText returns record i's key under rule r, "" when a part is missing.
