@@ -280,15 +280,21 @@ func TestOrderByWeight(t *testing.T) {
 			a := int32(rng.IntN(1000))
 			pairs[k] = Pair{A: a, B: a + 1 + int32(k)}
 			weights[k] = float64(rng.IntN(40)-20) / 4 // many ties, negatives
+			if k%2 == 0 {
+				weights[k] = rng.NormFloat64() * 8 // and weights in many buckets
+			}
 			if rng.IntN(3) > 0 {
 				matched = append(matched, k)
 			}
 		}
-		want := slices.Clone(matched)
-		slices.SortFunc(want, func(x, y int) int {
+		want := make([]int32, len(matched))
+		for j, k := range matched {
+			want[j] = int32(k)
+		}
+		slices.SortFunc(want, func(x, y int32) int {
 			return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
 		})
-		if got := orderByWeight(matched, weights, pairs); !slices.Equal(got, want) {
+		if got := orderByWeight(matched, weights, pairs, 2); !slices.Equal(got, want) {
 			t.Errorf("n=%d: radix order differs from comparison order", n)
 		}
 	}

@@ -2,6 +2,7 @@ package link
 
 import (
 	"cmp"
+	"slices"
 )
 
 // ClusterReport says how matched pairs became clusters and what the
@@ -32,7 +33,10 @@ type clusterer struct {
 	size   []int32
 	next   []int32  // circular list of members
 	mask   []uint64 // datasets present (at roots)
-	adj    [][]int32
+	// The match graph, compressed: record i's matched partners are
+	// adj[adjStart[i]:adjStart[i+1]] (built only for the density guard).
+	adjStart []int32
+	adj      []int32
 }
 
 func (c *clusterer) find(i int32) int32 {
@@ -48,7 +52,7 @@ func (c *clusterer) find(i int32) int32 {
 func (c *clusterer) linksBetween(ra, rb int32) int {
 	n := 0
 	for i := ra; ; {
-		for _, j := range c.adj[i] {
+		for _, j := range c.adj[c.adjStart[i]:c.adjStart[i+1]] {
 			if c.find(j) == rb {
 				n++
 			}
@@ -65,17 +69,28 @@ func (c *clusterer) linksBetween(ra, rb int32) int {
 // the record that names its cluster: its smallest member by (dataset, id).
 func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int32, ClusterReport) {
 	n := e.t.len()
-	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n), mask: make([]uint64, n), adj: make([][]int32, n)}
+	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n), mask: make([]uint64, n)}
 	for i := range n {
 		c.parent[i], c.size[i], c.next[i] = int32(i), 1, int32(i)
 		c.mask[i] = 1 << e.t.source[i]
 	}
-	order := orderByWeight(matched, weights, pairs)
+	order := orderByWeight(matched, weights, pairs, e.workers)
 	if e.cfg.Cluster.MinDensity > 0 {
-		for _, k := range order {
+		c.adjStart = make([]int32, n+1)
+		for _, k := range matched {
+			c.adjStart[pairs[k].A+1]++
+			c.adjStart[pairs[k].B+1]++
+		}
+		for i := range n {
+			c.adjStart[i+1] += c.adjStart[i]
+		}
+		c.adj = make([]int32, 2*len(matched))
+		fill := slices.Clone(c.adjStart[:n])
+		for _, k := range matched {
 			p := pairs[k]
-			c.adj[p.A] = append(c.adj[p.A], p.B)
-			c.adj[p.B] = append(c.adj[p.B], p.A)
+			c.adj[fill[p.A]], c.adj[fill[p.B]] = p.B, p.A
+			fill[p.A]++
+			fill[p.B]++
 		}
 	}
 	rep := ClusterReport{Matches: len(matched)}

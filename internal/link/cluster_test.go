@@ -2,6 +2,8 @@ package link
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -110,6 +112,36 @@ func TestChooseThreshold(t *testing.T) {
 	for _, tt := range tests {
 		if got := chooseThreshold(ws, tt.target); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("chooseThreshold(target %v) = %v, want %v", tt.target, got, tt.want)
+		}
+	}
+}
+
+// TestChooseThresholdLikeSorting checks the bucketed threshold search
+// against scanning all weights sorted, on many weights with ties.
+func TestChooseThresholdLikeSorting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ws := make([]float64, 200000)
+	for i := range ws {
+		ws[i] = rng.NormFloat64()*6 + 4
+		if i%3 == 0 {
+			ws[i] = float64(rng.IntN(30) - 10) // ties
+		}
+	}
+	sorted := slices.Clone(ws)
+	slices.Sort(sorted)
+	for _, target := range []float64{0.5, 0.9, 0.95, 0.99, 0.999, 0.99999} {
+		var sum float64
+		want := 0.5
+		for i := range sorted {
+			p := Probability(sorted[len(sorted)-1-i])
+			sum += p
+			if sum/float64(i+1) < target {
+				break
+			}
+			want = p
+		}
+		if got := chooseThreshold(ws, target); math.Abs(got-want) > 1e-12 {
+			t.Errorf("target %v: threshold %v, want %v", target, got, want)
 		}
 	}
 }

@@ -223,6 +223,13 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 	}
 	minW := weightOf(r.Threshold)
+	matches := 0
+	for _, w := range r.Weights {
+		if w >= minW {
+			matches++
+		}
+	}
+	r.Matched = make([]int, 0, matches)
 	for k, w := range r.Weights {
 		if w >= minW {
 			r.Matched = append(r.Matched, k)

@@ -6,25 +6,61 @@ import (
 	"slices"
 )
 
+// weightBuckets is how finely weights are bucketed (by the top bits of
+// their order-preserving bit pattern) before the buckets are sorted or
+// summed: 2^20 buckets, 4096 per doubling of the weight.
+const weightBits = 20
+
+// weightBucket is w's bucket: buckets ascend with the weight.
+func weightBucket(w float64) int { return int(sortableFloat(w) >> (64 - weightBits)) }
+
 // orderByWeight returns the matched pairs strongest first, ties by (A, B):
-// the order clustering joins them in. It is two stable radix sorts, by
-// (A, B) and then by weight, since sorting tens of millions of matches
-// with a comparison function made clustering the slowest stage at Essex
-// scale.
-func orderByWeight(matched []int, weights []float64, pairs []Pair) []int {
-	ks := make([]keyed, len(matched))
-	for j, k := range matched {
-		ks[j] = keyed{uint64(pairs[k].A)<<32 | uint64(pairs[k].B), int32(k)}
+// the order clustering joins them in. Matches are bucketed by weight (a
+// counting sort into 4 bytes per match) and each bucket is sorted in
+// place, in parallel, so tens of millions of matches need neither a
+// comparison sort over all of them nor a radix sort's second buffer.
+func orderByWeight(matched []int, weights []float64, pairs []Pair, workers int) []int32 {
+	start := make([]int32, 1<<weightBits+1)
+	for _, k := range matched {
+		start[(1<<weightBits-1-weightBucket(weights[k]))+1]++ // strongest bucket first
 	}
-	stableSortKeyed(ks)
-	for j := range ks {
-		ks[j].k = ^sortableFloat(weights[ks[j].i]) // descending
+	for b := range 1 << weightBits {
+		start[b+1] += start[b]
 	}
-	stableSortKeyed(ks)
-	out := make([]int, len(ks))
-	for j, x := range ks {
-		out[j] = int(x.i)
+	out := make([]int32, len(matched))
+	fill := slices.Clone(start)
+	for _, k := range matched {
+		b := 1<<weightBits - 1 - weightBucket(weights[k])
+		out[fill[b]] = int32(k)
+		fill[b]++
 	}
+	fill = nil
+	// Buckets holding more than one match, sorted in parallel chunks of
+	// about equal size.
+	var big [][2]int32
+	for b := range 1 << weightBits {
+		if start[b+1]-start[b] > 1 {
+			big = append(big, [2]int32{start[b], start[b+1]})
+		}
+	}
+	strongest := func(x, y int32) int {
+		return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
+	}
+	const chunk = 1 << 16
+	var groups [][][2]int32
+	acc := int32(0)
+	for _, r := range big {
+		if len(groups) == 0 || acc >= chunk {
+			groups, acc = append(groups, nil), 0
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], r)
+		acc += r[1] - r[0]
+	}
+	parallelFor(len(groups), workers, func(g int) {
+		for _, r := range groups[g] {
+			slices.SortFunc(out[r[0]:r[1]], strongest)
+		}
+	})
 	return out
 }
 
@@ -35,13 +71,4 @@ func sortableFloat(f float64) uint64 {
 		return ^b
 	}
 	return b | 1<<63
-}
-
-// stableSortKeyed sorts by key, keeping the input order among equal keys.
-func stableSortKeyed(ks []keyed) {
-	if len(ks) < 1<<12 {
-		slices.SortStableFunc(ks, func(x, y keyed) int { return cmp.Compare(x.k, y.k) })
-		return
-	}
-	radixKeyed(ks)
 }

@@ -79,20 +79,78 @@ func weightOf(p float64) float64 {
 // chooseThreshold returns the lowest probability threshold at which the
 // estimated precision of the pairs above it (their mean match
 // probability) is at least target, scanning pairs from the best down.
+// Weights are bucketed (count and probability sum per bucket) rather
+// than sorted: the mean of the best k pairs only falls as k grows, so
+// whole buckets are taken while the mean holds, and only the bucket
+// where it crosses the target is sorted.
 func chooseThreshold(weights []float64, target float64) float64 {
-	ws := slices.Clone(weights)
-	slices.Sort(ws) // ascending, read from the end: strongest first
-	var sum float64
-	best := 0.5
-	for i := range ws {
-		p := Probability(ws[len(ws)-1-i])
-		sum += p
-		if sum/float64(i+1) < target {
-			break
-		}
-		best = p
+	count := make([]int, 1<<weightBits)
+	sum := make([]float64, 1<<weightBits)
+	for _, w := range weights {
+		b := weightBucket(w)
+		count[b]++
+		sum[b] += Probability(w)
 	}
-	return best
+	var total float64
+	n := 0
+	best := 0.5
+	for b := 1<<weightBits - 1; b >= 0; b-- {
+		if count[b] == 0 {
+			continue
+		}
+		if (total+sum[b])/float64(n+count[b]) >= target {
+			total, n = total+sum[b], n+count[b]
+			continue
+		}
+		// The mean crosses the target in this bucket: scan its weights
+		// from the best down.
+		ws := make([]float64, 0, count[b])
+		for _, w := range weights {
+			if weightBucket(w) == b {
+				ws = append(ws, w)
+			}
+		}
+		slices.Sort(ws)
+		for i := len(ws) - 1; i >= 0; i-- {
+			p := Probability(ws[i])
+			if (total+p)/float64(n+1) < target {
+				break
+			}
+			total, n = total+p, n+1
+		}
+		break
+	}
+	if n == 0 {
+		return best
+	}
+	// The threshold is the probability of the n-th best pair: the lowest
+	// bucket taken holds it.
+	return nthBestProbability(weights, n)
+}
+
+// nthBestProbability returns the match probability of the n-th highest
+// weight (1-based), finding its bucket by counts and sorting only that
+// bucket.
+func nthBestProbability(weights []float64, n int) float64 {
+	count := make([]int, 1<<weightBits)
+	for _, w := range weights {
+		count[weightBucket(w)]++
+	}
+	for b := 1<<weightBits - 1; b >= 0; b-- {
+		if n > count[b] {
+			n -= count[b]
+			continue
+		}
+		ws := make([]float64, 0, count[b])
+		for _, w := range weights {
+			if weightBucket(w) == b {
+				ws = append(ws, w)
+			}
+		}
+		slices.Sort(ws)
+		return Probability(ws[len(ws)-n])
+	}
+	return 0.5
 }
 
 // Term is one comparison's contribution to a pair's match weight.
