@@ -20,8 +20,14 @@ type Config struct {
 	// Comparisons are the model's comparisons, at most 16.
 	Comparisons []ComparisonSpec `json:"comparisons"`
 	// Blocking rules are unioned: a pair is a candidate when any rule's
-	// key agrees on both records.
+	// key agrees on both records. In JSON, "blocking": "auto" leaves them
+	// to be chosen from the data (see AutoBlocking).
 	Blocking []BlockingRule `json:"blocking"`
+	// AutoBlocking, when set, has the engine choose the blocking rules
+	// from the data alone, to reach a target estimated recall within a
+	// comparison budget (see [SuggestBlocking]). It is set by
+	// "blocking": "auto" and tuned by "auto_blocking".
+	AutoBlocking *AutoBlocking `json:"auto_blocking,omitempty"`
 	// MaxBlockSize skips (and reports) any block with more records than
 	// this, so one common key cannot make the run quadratic. Default 2000.
 	MaxBlockSize int `json:"max_block_size,omitempty"`
@@ -213,10 +219,17 @@ type ClusterSpec struct {
 // validates it.
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
+	data, auto, err := autoBlockingJSON(data)
+	if err != nil {
+		return c, err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return c, fault.Errorf(fault.Invalid, "link config: %v", err)
+	}
+	if auto && c.AutoBlocking == nil {
+		c.AutoBlocking = &AutoBlocking{}
 	}
 	return c, c.Validate()
 }
@@ -269,8 +282,11 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if len(c.Blocking) == 0 {
-		return fault.Errorf(fault.Invalid, "link config has no blocking rules: add at least one, e.g. {\"keys\":[{\"field\":\"surname\"}]}")
+	if err := c.validateAutoBlocking(); err != nil {
+		return err
+	}
+	if len(c.Blocking) == 0 && c.AutoBlocking == nil {
+		return fault.Errorf(fault.Invalid, "link config has no blocking rules: add at least one, e.g. {\"keys\":[{\"field\":\"surname\"}]}, or set \"blocking\": \"auto\"")
 	}
 	for i, r := range c.Blocking {
 		if r.LSH != nil {

@@ -45,12 +45,10 @@ func token(key []byte, v string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// TestEncodedIdentifiers links the synthetic county with names as
-// per-field Bloom filters (Dice levels) and date of birth, sex and NHS
-// number as keyed tokens (exact, with TF), as the platform receives them:
-// it must find the duplicates about as well as on plain values.
-func TestEncodedIdentifiers(t *testing.T) {
-	plain, truth := synthPeople(3000, 3)
+// encodePeople encodes synthPeople's records as the platform receives
+// them: names as per-field Bloom filters, date of birth, sex and NHS
+// number as keyed tokens; and returns comparisons for them (no blocking).
+func encodePeople(plain link.Dataset) (link.Dataset, link.Config) {
 	key := []byte("test key, not a secret")
 	enc := link.Dataset{Name: "people", Fields: []string{"forename_bf", "surname_bf", "dob_tok", "sex_tok", "nhs_tok"}}
 	for _, r := range plain.Records {
@@ -59,7 +57,7 @@ func TestEncodedIdentifiers(t *testing.T) {
 			bloom(key, v[0]), bloom(key, v[1]), token(key, v[2]), token(key, v[3]), token(key, v[5]),
 		}})
 	}
-	cfg := link.Config{
+	return enc, link.Config{
 		Comparisons: []link.ComparisonSpec{
 			{Field: "forename_bf", Kind: "dice"},
 			{Field: "surname_bf", Kind: "dice"},
@@ -67,11 +65,20 @@ func TestEncodedIdentifiers(t *testing.T) {
 			{Field: "sex_tok", Kind: "exact", Raw: true},
 			{Field: "nhs_tok", Kind: "exact", Raw: true},
 		},
-		Blocking: []link.BlockingRule{
-			{Keys: []link.KeyPart{{Field: "nhs_tok"}}},
-			{Keys: []link.KeyPart{{Field: "dob_tok"}}},
-			{Name: "surname", LSH: &link.LSHSpec{Field: "surname_bf", Bands: 6, BandBits: 64, Seed: 5}},
-		},
+	}
+}
+
+// TestEncodedIdentifiers links the synthetic county with names as
+// per-field Bloom filters (Dice levels) and date of birth, sex and NHS
+// number as keyed tokens (exact, with TF), as the platform receives them:
+// it must find the duplicates about as well as on plain values.
+func TestEncodedIdentifiers(t *testing.T) {
+	plain, truth := synthPeople(3000, 3)
+	enc, cfg := encodePeople(plain)
+	cfg.Blocking = []link.BlockingRule{
+		{Keys: []link.KeyPart{{Field: "nhs_tok"}}},
+		{Keys: []link.KeyPart{{Field: "dob_tok"}}},
+		{Name: "surname", LSH: &link.LSHSpec{Field: "surname_bf", Bands: 6, BandBits: 64, Seed: 5}},
 	}
 	res, err := link.Link(context.Background(), []link.Dataset{enc}, cfg, link.Options{
 		Truth: func(_ string, r *link.Record) string { return truth[r.ID] },

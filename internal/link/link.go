@@ -113,6 +113,9 @@ type Result struct {
 	Matched []int `json:"-"`
 	// Timings is how long each stage took, in order.
 	Timings []StageTime `json:"timings"`
+	// AutoBlocking is how the blocking rules were chosen, when the config
+	// asked for "blocking": "auto".
+	AutoBlocking *BlockingSuggestion `json:"auto_blocking,omitempty"`
 
 	cluster []int32
 	e       *engine
@@ -127,43 +130,23 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		return nil, err
 	}
 	sw := &stopwatch{last: time.Now()}
-	t, err := newTable(datasets)
+	e, err := newEngine(datasets, cfg, opt)
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
-	var fields [][]string
-	var raws []bool
-	for _, spec := range e.cfg.Comparisons {
-		fields, raws = append(fields, spec.FieldList()), append(raws, spec.Raw || spec.Kind == "dice")
-		if spec.SwapWith != "" {
-			fields, raws = append(fields, []string{spec.SwapWith}), append(raws, spec.Raw || spec.Kind == "dice")
-		}
-	}
-	columns, rules := len(fields), 0
-	for _, r := range e.cfg.Blocking {
-		columns += len(r.Keys)
-		rules++
-		if r.LSH != nil {
-			columns += len(r.LSH.FieldList())
-			rules += r.LSH.Bands - 1
-		}
-	}
-	if err := e.budget(opt, columns, rules); err != nil {
-		return nil, err
-	}
-	e.prepare(opt)
-	if err := e.buildColumns(fields, raws); err != nil {
-		return nil, err
-	}
-	for _, spec := range e.cfg.Comparisons {
-		c, col, err := buildComparer(t, spec)
-		if err != nil {
+	sw.lap("prepare")
+	var auto *BlockingSuggestion
+	if e.cfg.AutoBlocking != nil {
+		if auto, err = e.suggest(ctx, *e.cfg.AutoBlocking, opt.Truth); err != nil {
 			return nil, err
 		}
-		e.comps, e.cols = append(e.comps, c), append(e.cols, col)
+		e.cfg.Blocking = auto.Blocking()
+		cols, rules := e.columnCount()
+		if err := e.budget(opt, cols, rules); err != nil {
+			return nil, err
+		}
+		sw.lap("auto_blocking")
 	}
-	sw.lap("prepare")
 	b, err := e.block()
 	if err != nil {
 		return nil, err
@@ -184,7 +167,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err := e.checkPairs(len(pairs), 0); err != nil {
 		return nil, err
 	}
-	r := &Result{Pairs: pairs, e: e}
+	r := &Result{Pairs: pairs, e: e, AutoBlocking: auto}
 	r.Blocking = b.report
 	sw.lap("compare")
 	if err := ctx.Err(); err != nil {
@@ -245,6 +228,62 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	sw.lap("cluster")
 	r.Timings = sw.times
 	return r, nil
+}
+
+// newEngine sets up a run: the table of records, the memory budget, the
+// options' existing entities and labels, and the comparisons' columns and
+// comparers.
+func newEngine(datasets []Dataset, cfg Config, opt Options) (*engine, error) {
+	t, err := newTable(datasets)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{cfg: cfg.withDefaults(), t: t, dedupe: cfg.Dedupe || len(datasets) == 1, workers: opt.Workers, prog: opt.Progress}
+	var fields [][]string
+	var raws []bool
+	for _, spec := range e.cfg.Comparisons {
+		fields, raws = append(fields, spec.FieldList()), append(raws, spec.Raw || spec.Kind == "dice")
+		if spec.SwapWith != "" {
+			fields, raws = append(fields, []string{spec.SwapWith}), append(raws, spec.Raw || spec.Kind == "dice")
+		}
+	}
+	cols, rules := e.columnCount()
+	if err := e.budget(opt, cols, rules); err != nil {
+		return nil, err
+	}
+	e.prepare(opt)
+	if err := e.buildColumns(fields, raws); err != nil {
+		return nil, err
+	}
+	for _, spec := range e.cfg.Comparisons {
+		c, col, err := buildComparer(t, spec)
+		if err != nil {
+			return nil, err
+		}
+		e.comps, e.cols = append(e.comps, c), append(e.cols, col)
+	}
+	return e, nil
+}
+
+// columnCount returns how many columns the comparisons and the blocking
+// rules read, and how many rules blocking runs (an LSH rule once per
+// band), for the memory budget.
+func (e *engine) columnCount() (columns, rules int) {
+	for _, spec := range e.cfg.Comparisons {
+		columns++
+		if spec.SwapWith != "" {
+			columns++
+		}
+	}
+	for _, r := range e.cfg.Blocking {
+		columns += len(r.Keys)
+		rules++
+		if r.LSH != nil {
+			columns += len(r.LSH.FieldList())
+			rules += r.LSH.Bands - 1
+		}
+	}
+	return columns, rules
 }
 
 // fit estimates m and λ among candidates, by labels or EM, and builds the
