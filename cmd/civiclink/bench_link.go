@@ -20,7 +20,8 @@ import (
 func (m *Main) benchLinkCmd() *cobra.Command {
 	var o demo.LinkBenchOptions
 	var config, cpuProfile, memory string
-	var plainOnly, encodedOnly, quiet, prepareOnly bool
+	var plainOnly, encodedOnly, quiet, prepareOnly, auto bool
+	var autoSpec link.AutoBlocking
 	c := &cobra.Command{
 		Use:   "link [--people N] [--work DIR]",
 		Short: "Link a synthetic county on encoded identifiers and on plain ones, and score both against its truth",
@@ -54,6 +55,9 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 			}
 			if o.PlainConfig, err = link.ParseConfig(raw); err != nil {
 				return err
+			}
+			if auto {
+				o.AutoBlocking = &autoSpec
 			}
 			if o.Dir == "" {
 				d, err := os.MkdirTemp("", "civiclink-bench-link-")
@@ -114,6 +118,9 @@ against the county's truth.csv, and the gap in F1 (plain minus encoded).`,
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the linking (after preparing) to this file")
 	c.Flags().StringVar(&o.MemProfile, "memprofile", "", "write heap profiles after each linkage to this file (.encoded, .plain)")
 	memoryFlag(c, &memory)
+	c.Flags().BoolVar(&auto, "auto-blocking", false, "choose both runs' blocking rules from the data (\"blocking\": \"auto\") and report estimated against true recall")
+	c.Flags().Float64Var(&autoSpec.TargetRecall, "target", 0, "with --auto-blocking, the estimated recall to reach (default 0.95)")
+	c.Flags().Int64Var(&autoSpec.MaxComparisons, "max-comparisons", 0, "with --auto-blocking, the comparison budget (default 20 per record)")
 	c.Flags().BoolVar(&prepareOnly, "prepare-only", false, "generate and pseudonymise the county in --work, then stop (to time linking alone later)")
 	return c
 }

@@ -27,7 +27,7 @@ func (m *Main) linkCmd() *cobra.Command {
 		Use:   "link",
 		Short: "Find records that belong to the same person",
 	}
-	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkReviewCmd())
+	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkReviewCmd(), m.linkBlockingCmd())
 	return cmd
 }
 
@@ -74,28 +74,13 @@ names the truth).`,
 }
 
 func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) error {
-	data, err := os.ReadFile(f.config)
-	if err != nil {
-		return fault.Errorf(fault.Invalid, "cannot read config: %v", err)
-	}
-	cfg, err := link.ParseConfig(data)
+	cfg, datasets, truth, err := loadLinkInput(f.config, f.dedupe, files)
 	if err != nil {
 		return err
 	}
-	cfg.Dedupe = cfg.Dedupe || f.dedupe
-	if cfg.Truth != nil && cfg.Truth.File != "" && !filepath.IsAbs(cfg.Truth.File) {
-		cfg.Truth.File = filepath.Join(filepath.Dir(f.config), cfg.Truth.File)
-	}
-	datasets, truth, err := readLinkFiles(cfg, files)
-	if err != nil {
-		return err
-	}
-	opt := link.Options{TrainFromLabels: f.labels}
+	opt := link.Options{TrainFromLabels: f.labels, Truth: truthFunc(truth)}
 	if opt.Memory, err = memoryBudget(f.memory); err != nil {
 		return err
-	}
-	if truth != nil {
-		opt.Truth = func(d string, r *link.Record) string { return truth.Of(link.RecordRef{Dataset: d, ID: r.ID}) }
 	}
 	bar := m.stageBar()
 	opt.Progress = stageProgress(bar, "link: ")
@@ -118,6 +103,33 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 	}
 	m.printLinkSummary(res, &rep, f.out)
 	return m.printExplanations(res, f.explain)
+}
+
+// loadLinkInput reads a linkage config (a truth file named in it is
+// relative to it) and the CSV files it links.
+func loadLinkInput(configPath string, dedupe bool, files []string) (link.Config, []link.Dataset, eval.Truth, error) {
+	data, err := os.ReadFile(configPath)
+	if err != nil {
+		return link.Config{}, nil, nil, fault.Errorf(fault.Invalid, "cannot read config: %v", err)
+	}
+	cfg, err := link.ParseConfig(data)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	cfg.Dedupe = cfg.Dedupe || dedupe
+	if cfg.Truth != nil && cfg.Truth.File != "" && !filepath.IsAbs(cfg.Truth.File) {
+		cfg.Truth.File = filepath.Join(filepath.Dir(configPath), cfg.Truth.File)
+	}
+	datasets, truth, err := readLinkFiles(cfg, files)
+	return cfg, datasets, truth, err
+}
+
+// truthFunc returns the engine's view of a truth (nil without one).
+func truthFunc(truth eval.Truth) func(string, *link.Record) string {
+	if truth == nil {
+		return nil
+	}
+	return func(d string, r *link.Record) string { return truth.Of(link.RecordRef{Dataset: d, ID: r.ID}) }
 }
 
 // linkReport is report.json.
@@ -322,6 +334,12 @@ func stageProgress(bar *progressbar.ProgressBar, prefix string) func(stage strin
 
 func (m *Main) printLinkSummary(res *link.Result, rep *linkReport, out string) {
 	w := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	if a := res.AutoBlocking; a != nil {
+		fmt.Fprintf(w, "auto blocking: %d rules chosen from %d candidates, %d comparisons, estimated recall %.4f (target %.4f)\n", len(a.Rules), a.Candidates, a.Comparisons, a.EstimatedRecall, a.TargetRecall)
+		if msg := a.Shortfall(); msg != "" {
+			fmt.Fprintf(w, "  warning: %s\n", msg)
+		}
+	}
 	b := res.Blocking
 	fmt.Fprintf(w, "blocking: %d candidate pairs of %.0f (%.4f%%), block cap %d\n", b.CandidatePairs, b.AllPairs, 100*float64(b.CandidatePairs)/max(b.AllPairs, 1), b.MaxBlockSize)
 	fmt.Fprintln(w, "  rule\tnew pairs\tblocks\tskipped\trecall\tlargest")

@@ -43,6 +43,9 @@ type LinkBenchOptions struct {
 	Workers        int
 	// Memory is each linkage's memory budget (0: link.DefaultMemory).
 	Memory int64
+	// AutoBlocking, when set, replaces both runs' blocking rules by rules
+	// chosen from the data ("blocking": "auto") with these settings.
+	AutoBlocking *link.AutoBlocking
 	// Log hears what is done, and Progress how far each stage is.
 	Log      io.Writer
 	Progress func(stage string, done, total int)
@@ -72,6 +75,8 @@ type LinkBenchRun struct {
 	PeakStage   string            `json:"peak_heap_stage"`
 	Timings     []link.StageTime  `json:"timings"`
 	Blocking    []link.RuleReport `json:"blocking_rules"`
+	// AutoBlocking is how the rules were chosen, with AutoBlocking set.
+	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking,omitempty"`
 }
 
 // LinkBenchResult is the county's encoded and plain runs and the gap in
@@ -125,7 +130,11 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 				o.Progress(stage, done, total)
 			}
 		}
-		lr, err := link.Link(ctx, ds, cfgOf(ds), link.Options{Workers: o.Workers, Memory: o.Memory, Progress: progress,
+		cfg := cfgOf(ds)
+		if o.AutoBlocking != nil {
+			cfg.Blocking, cfg.AutoBlocking = nil, o.AutoBlocking
+		}
+		lr, err := link.Link(ctx, ds, cfg, link.Options{Workers: o.Workers, Memory: o.Memory, Progress: progress,
 			Truth: func(d string, rec *link.Record) string { return truth.of(d, rec.ID) }})
 		if err != nil {
 			return nil, err
@@ -143,6 +152,10 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		r.Records, r.Candidates, r.Matches = lr.Records(), len(lr.Pairs), len(lr.Matched)
 		r.BlockingRecall, r.Timings, r.Blocking = lr.Blocking.Recall, lr.Timings, lr.Blocking.Rules
 		truth.score(lr, r)
+		if a := lr.AutoBlocking; a != nil {
+			r.AutoBlocking = a
+			logf(o.Log, "auto blocking (%s):\n%s", kind, a)
+		}
 		for _, rr := range r.Blocking {
 			big := 0
 			if len(rr.Largest) > 0 {

@@ -33,7 +33,7 @@ func (e *engine) suggest(ctx context.Context, spec AutoBlocking, truthFn func(st
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	e.scoreSample(smp)
+	e.scoreSample(smp, cands)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -99,77 +99,110 @@ func (e *engine) drawSample(cands []autoCand, parts []autoPart, size int) *autoS
 	return smp
 }
 
-// scoreSample fits a Fellegi–Sunter model to the weighted sample, u from
-// random pairs and m and λ by expectation maximisation with u held, and
-// gives each sampled pair its match probability.
-func (e *engine) scoreSample(smp *autoSample) {
+// scoreSample gives each sampled pair its match probability under a
+// Fellegi–Sunter model fitted without truth, in two stages. m comes from
+// expectation maximisation (u re-estimated) over the pairs of the tight
+// candidates only, those with few pairs per record: like the candidates
+// of a sensible blocking, most of their pairs that agree much are one
+// person, whereas among the pairs of loose rules EM would as happily find
+// households (same surname and address) as people. Then, with that m and
+// u from random pairs held, λ is estimated over the whole weighted sample
+// and each pair's probability follows.
+func (e *engine) scoreSample(smp *autoSample, cands []autoCand) {
 	vecs := make([]Vector, len(smp.pairs))
 	parallelFor((len(vecs)+4095)/4096, e.workers, func(c int) {
 		for k := c * 4096; k < min(len(vecs), (c+1)*4096); k++ {
 			vecs[k] = e.vector(int(smp.pairs[k][0]), int(smp.pairs[k][1]))
 		}
 	})
-	weight := map[Vector]float64{}
+	tight := make([]uint64, len(smp.cover[0]))
+	limit := int64(tightPerRecord * e.t.len())
+	for i, c := range cands {
+		if c.n <= limit {
+			orWords(tight, smp.cover[i])
+		}
+	}
+	all := map[Vector]float64{}
+	inTight := map[Vector]float64{}
 	for k, v := range vecs {
-		weight[v] += smp.w[k]
+		all[v] += smp.w[k]
 	}
-	ps := make([]pattern, 0, len(weight))
-	for v, n := range weight {
-		ps = append(ps, pattern{v, n})
-	}
-	slices.SortFunc(ps, func(a, b pattern) int { return cmp.Compare(a.v, b.v) })
+	forBits(tight, nil, func(k int) { inTight[vecs[k]] += smp.w[k] })
 	u, _ := e.estimateU()
-	post := e.emFixedU(ps, u)
+	m := e.emM(sortedPatterns(inTight), u)
+	post := e.emLambda(sortedPatterns(all), m, u)
 	smp.p = make([]float64, len(vecs))
 	for k, v := range vecs {
 		smp.p[k] = post[v]
 	}
 }
 
-// emFixedU estimates m and λ over weighted patterns with u held, and
+// tightPerRecord is how many pairs per record a candidate may propose to
+// count as tight.
+const tightPerRecord = 5
+
+func sortedPatterns(counts map[Vector]float64) []pattern {
+	ps := make([]pattern, 0, len(counts))
+	for v, n := range counts {
+		ps = append(ps, pattern{v, n})
+	}
+	slices.SortFunc(ps, func(a, b pattern) int { return cmp.Compare(a.v, b.v) })
+	return ps
+}
+
+// posterior returns a pattern's match probability given m, u and λ.
+func posterior(v Vector, m, u [][]float64, lambda float64) float64 {
+	lm, lu := math.Log(lambda), math.Log1p(-lambda)
+	for k := range m {
+		if l := v.Level(k); l > 0 {
+			lm += math.Log(m[k][l])
+			lu += math.Log(u[k][l])
+		}
+	}
+	return 1 / (1 + math.Exp(lu-lm))
+}
+
+// emM estimates m by expectation maximisation over weighted patterns, u
+// and λ re-estimated alongside, starting from u0.
+func (e *engine) emM(ps []pattern, u0 [][]float64) [][]float64 {
+	m, _, _, _ := e.em(ps, u0)
+	return m
+}
+
+// emLambda estimates λ and u over weighted patterns with m held, and
 // returns each pattern's match probability.
-func (e *engine) emFixedU(ps []pattern, u [][]float64) map[Vector]float64 {
-	m, lambda := e.initialM(), 1e-3
-	g := make([]float64, len(ps))
+func (e *engine) emLambda(ps []pattern, m, u [][]float64) map[Vector]float64 {
+	lambda := 0.01
 	var total float64
 	for _, p := range ps {
 		total += p.n
 	}
-	for range max(e.cfg.EMIterations, 200) {
-		cm, cu := e.newCounts(), e.newCounts()
+	for range 500 {
 		var matches float64
-		for i, p := range ps {
-			lm, lu := math.Log(lambda), math.Log1p(-lambda)
-			for k := range m {
-				if l := p.v.Level(k); l > 0 {
-					lm += math.Log(m[k][l])
-					lu += math.Log(u[k][l])
-				}
-			}
-			g[i] = 1 / (1 + math.Exp(lu-lm))
-			matches += g[i] * p.n
-			for k := range m {
-				cm[k][p.v.Level(k)] += g[i] * p.n
-				cu[k][p.v.Level(k)] += (1 - g[i]) * p.n
+		cu := e.newCounts()
+		for _, p := range ps {
+			g := posterior(p.v, m, u, lambda)
+			matches += g * p.n
+			for k := range cu {
+				cu[k][p.v.Level(k)] += (1 - g) * p.n
 			}
 		}
-		nm := cm.normalised(probFloor)
 		next := min(max(matches/total, 1e-12), 1-1e-9)
+		nu := cu.normalised(probFloor)
 		delta := math.Abs(next-lambda) / lambda
-		for k := range m {
-			for l := range m[k] {
-				delta = max(delta, math.Abs(nm[k][l]-m[k][l]))
+		for k := range u {
+			for l := range u[k] {
+				delta = max(delta, math.Abs(nu[k][l]-u[k][l]))
 			}
 		}
-		m, lambda = nm, next
-		u = cu.normalised(probFloor)
+		lambda, u = next, nu
 		if delta < 1e-7 {
 			break
 		}
 	}
 	out := make(map[Vector]float64, len(ps))
-	for i, p := range ps {
-		out[p.v] = g[i]
+	for _, p := range ps {
+		out[p.v] = posterior(p.v, m, u, lambda)
 	}
 	return out
 }
