@@ -27,7 +27,7 @@ func (m *Main) linkCmd() *cobra.Command {
 		Use:   "link",
 		Short: "Find records that belong to the same person",
 	}
-	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkReviewCmd(), m.linkBlockingCmd())
+	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkReviewCmd(), m.linkBlockingCmd(), m.linkExplainCmd())
 	return cmd
 }
 
@@ -35,6 +35,8 @@ func (m *Main) linkCmd() *cobra.Command {
 type linkFilesFlags struct {
 	config, out, memory string
 	dedupe, labels      bool
+	detail              bool
+	report              string
 	explain             []string
 	review              int
 }
@@ -68,6 +70,8 @@ names the truth).`,
 	cmd.Flags().StringSliceVar(&f.explain, "explain", nil, "print the weight waterfall of a pair ID1:ID2 (or DATASET/ID1:DATASET/ID2); repeatable")
 	cmd.Flags().IntVar(&f.review, "review", 200, "most borderline pairs to list in review.csv")
 	memoryFlag(cmd, &f.memory)
+	cmd.Flags().BoolVar(&f.detail, "detail", false, "add each comparison's level and weight to pairs.csv")
+	cmd.Flags().StringVar(&f.report, "report", "", "write a self-contained HTML report with charts to this file")
 	cmd.MarkFlagRequired("config")
 	cmd.MarkFlagRequired("out")
 	return cmd
@@ -98,8 +102,17 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 		cr := eval.Clusters(truth, clusterMap(res))
 		rep.Pairwise, rep.ClusterEval = &pr, &cr
 	}
-	if err := writeLinkOutputs(f.out, res, &rep, f.review, len(datasets) > 1); err != nil {
+	if err := writeLinkOutputs(f.out, res, &rep, linkOutputOptions{review: f.review, several: len(datasets) > 1, detail: f.detail}); err != nil {
 		return err
+	}
+	if err := writeRunFile(f.out, cfg, files, res); err != nil {
+		return err
+	}
+	if f.report != "" {
+		if err := writeLinkReport(f.report, res, &rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "wrote %s\n", f.report)
 	}
 	m.printLinkSummary(res, &rep, f.out)
 	return m.printExplanations(res, f.explain)
@@ -240,18 +253,39 @@ func clusterMap(res *link.Result) map[link.RecordRef]string {
 	return out
 }
 
+// linkOutputOptions say what writeLinkOutputs writes: up to review
+// borderline pairs, dataset-qualified cluster names when several files
+// are linked, and with detail each comparison's level and weight in
+// pairs.csv.
+type linkOutputOptions struct {
+	review          int
+	several, detail bool
+}
+
 // writeLinkOutputs writes pairs.csv, clusters.csv, review.csv and
 // report.json into dir.
-func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, review int, several bool) error {
+func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, o linkOutputOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fault.Errorf(fault.Invalid, "cannot make output folder: %v", err)
 	}
 	f6 := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
-	err := writeCSV(filepath.Join(dir, "pairs.csv"), []string{"id_l", "id_r", "match_probability", "match_weight", "dataset_l", "dataset_r"}, func(w func(...string)) {
+	pairHead := []string{"id_l", "id_r", "match_probability", "match_weight", "dataset_l", "dataset_r"}
+	if o.detail {
+		for _, c := range res.Model.Comparisons {
+			pairHead = append(pairHead, c.Name+"_level", c.Name+"_weight")
+		}
+	}
+	err := writeCSV(filepath.Join(dir, "pairs.csv"), pairHead, func(w func(...string)) {
 		for _, k := range res.Matched {
 			p := res.Pairs[k]
 			l, r := res.Ref(int(p.A)), res.Ref(int(p.B))
-			w(l.ID, r.ID, f6(res.Probability(k)), f6(res.Weights[k]), l.Dataset, r.Dataset)
+			row := []string{l.ID, r.ID, f6(res.Probability(k)), f6(res.Weights[k]), l.Dataset, r.Dataset}
+			if o.detail {
+				for _, t := range res.Detail(k) {
+					row = append(row, t.Label, f6(t.Weight+t.TFAdjustment))
+				}
+			}
+			w(row...)
 		}
 	})
 	if err != nil {
@@ -260,7 +294,7 @@ func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, review int,
 	err = writeCSV(filepath.Join(dir, "clusters.csv"), []string{"id", "cluster_id", "dataset"}, func(w func(...string)) {
 		for i := range res.Records() {
 			ref := res.Ref(i)
-			w(ref.ID, clusterName(res.ClusterOf(i), several), ref.Dataset)
+			w(ref.ID, clusterName(res.ClusterOf(i), o.several), ref.Dataset)
 		}
 	})
 	if err != nil {
@@ -270,9 +304,14 @@ func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, review int,
 	for _, c := range res.Model.Comparisons {
 		head = append(head, c.Name)
 	}
+	head = append(head, "matched")
 	err = writeCSV(filepath.Join(dir, "review.csv"), head, func(w func(...string)) {
-		for _, row := range res.Review(0.05, 0.95, review) {
-			w(append([]string{row.Left.ID, row.Right.ID, f6(row.Probability), f6(row.Weight), row.Left.Dataset, row.Right.Dataset}, row.Levels...)...)
+		for _, row := range res.Review(0.05, 0.95, o.review) {
+			matched := "yes"
+			if row.Probability < res.Threshold {
+				matched = "no: below the threshold"
+			}
+			w(append(append([]string{row.Left.ID, row.Right.ID, f6(row.Probability), f6(row.Weight), row.Left.Dataset, row.Right.Dataset}, row.Levels...), matched)...)
 		}
 	})
 	if err != nil {

@@ -173,11 +173,11 @@ func TestLinkFilesFake1000(t *testing.T) {
 		t.Errorf("report.json has %d comparisons, want %d", got, want)
 	}
 	review := readAll(t, filepath.Join(out, "review.csv"))
-	if got, want := strings.Join(review[0][6:], ","), "first_name,surname,dob,city,email"; got != want {
+	if got, want := strings.Join(review[0][6:], ","), "first_name,surname,dob,city,email,matched"; got != want {
 		t.Errorf("review.csv comparison columns = %s, want %s", got, want)
 	}
 	for _, row := range review[1:] {
-		for _, level := range row[6:] {
+		for _, level := range row[6 : len(row)-1] {
 			if !regexp.MustCompile(`^(null|exact|swapped|else|jw>=[0-9.]+|lev<=\d+|day-month transposed|one digit typo|within \d+ days)$`).MatchString(level) {
 				t.Fatalf("review.csv shows %q: it must hold agreement levels, never values", level)
 			}
