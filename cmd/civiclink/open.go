@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/civiclink/civiclink/internal/store"
 )
@@ -13,6 +14,9 @@ func (m *Main) openStore(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	s.Clock = m.Clock
+	for _, r := range s.Recovered() {
+		fmt.Fprintf(m.Stderr, "civiclink: store %s: %s\n", m.DataPath, r)
+	}
 	m.closers = append(m.closers, s)
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,11 +83,20 @@ type RecordKey struct {
 	DatasetID, RecordID string
 }
 
-// WriteLinkageRun stores a run with its entities, pairs and review list
-// in one transaction, setting its ID and CreatedAt.
+// WriteLinkageRun stores a run with its entities, pairs and review list,
+// setting its ID and CreatedAt. The run exists once its record does, and
+// the record is written last, in a small transaction of its own, after the
+// rows it owns have committed: a kill at any point leaves either the whole
+// run or rows no run refers to, which nothing reads and [Open] removes.
+//
+// The rows and the record used to share one transaction, but DuckDB
+// commits a transaction that large by checkpointing instead of logging it,
+// and a kill -9 during that checkpoint left the rows of some tables
+// without the others, the run record among those lost (see
+// docs/linkage.md, "Crash safety"). A small transaction goes through the
+// write-ahead log, which is all or nothing.
 func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageWrite) error {
 	defer s.changed()
-	entities, pairs := w.Entities, w.Pairs
 	if run.Mode == "" {
 		run.Mode = "full"
 	}
@@ -98,7 +108,71 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageW
 	if err := conn.QueryRowContext(ctx, `SELECT nextval('linkage_run_ids')`).Scan(&run.ID); err != nil {
 		return err
 	}
-	run.CreatedAt = s.now()
+	// The intent is durable before any row: Open finishes off the rows of
+	// a write that never recorded its run, however they were left.
+	if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO store_meta VALUES (?, '')`, linkageWriteKey(run.ID)); err != nil {
+		return err
+	}
+	if err := inTx(ctx, conn, func() error { return writeRunRows(ctx, conn, run.ID, w) }); err != nil {
+		s.dropRunRows(context.Background(), run.ID)
+		return err
+	}
+	if err := inTx(ctx, conn, func() error { return insertRun(ctx, conn, run, s.now()) }); err != nil {
+		s.dropRunRows(context.Background(), run.ID)
+		return err
+	}
+	return nil
+}
+
+// linkageWriteKey is the store_meta key marking run id's write in progress.
+func linkageWriteKey(id int64) string { return linkageWritePrefix + strconv.FormatInt(id, 10) }
+
+const linkageWritePrefix = "linkage.writing."
+
+// inTx runs fn inside a transaction on conn, committing when it succeeds.
+func inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		return err
+	}
+	return nil
+}
+
+// writeRunRows appends run id's entities, pairs (written and carried) and
+// review list on conn's open transaction.
+func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w LinkageWrite) error {
+	entities, pairs := w.Entities, w.Pairs
+	err := appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
+		e := entities[i]
+		return []driver.Value{id, e.DatasetID, e.RecordID, e.EntityID, e.Fingerprint}
+	})
+	if err != nil {
+		return err
+	}
+	err = appendRows(conn, "linkage_pairs", len(pairs), func(i int) []driver.Value {
+		p := pairs[i]
+		return []driver.Value{id, p.DatasetL, p.RecordL, p.DatasetR, p.RecordR, p.Probability, p.Weight}
+	})
+	if err != nil {
+		return err
+	}
+	if err := carry(ctx, conn, id, w.CarryFrom, w.Dropped, w.CarryEntities); err != nil {
+		return err
+	}
+	return appendReview(conn, id, w.Review)
+}
+
+// insertRun records run, created at, on conn's open transaction and clears
+// the mark of its write in progress.
+func insertRun(ctx context.Context, conn *sql.Conn, run *LinkageRun, at time.Time) error {
+	run.CreatedAt = at
 	ds, _ := json.Marshal(run.Datasets)
 	if run.Params == nil {
 		run.Params = json.RawMessage("{}")
@@ -106,44 +180,34 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageW
 	if run.Quality == nil {
 		run.Quality = json.RawMessage("{}")
 	}
-	if _, err := conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			conn.ExecContext(context.Background(), `ROLLBACK`)
-		}
-	}()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO linkage_runs (id, datasets, created_by, created_at, params_json, quality_json, purpose, parent_id, mode)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, run.ID, string(ds), run.CreatedBy, run.CreatedAt, string(run.Params), string(run.Quality), run.Purpose, run.ParentID, run.Mode); err != nil {
 		return err
 	}
-	err = appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
-		e := entities[i]
-		return []driver.Value{run.ID, e.DatasetID, e.RecordID, e.EntityID, e.Fingerprint}
+	_, err := conn.ExecContext(ctx, `DELETE FROM store_meta WHERE key = ?`, linkageWriteKey(run.ID))
+	return err
+}
+
+// runRowTables are the tables holding a linkage run's rows by run_id.
+var runRowTables = []string{"linkage_entities", "linkage_pairs", "linkage_review"}
+
+// dropRunRows removes the rows of run id, which has no record, and its
+// write mark; it returns how many rows it removed.
+func (s *Store) dropRunRows(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := s.tryTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range runRowTables {
+			res, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE run_id = ? AND run_id NOT IN (SELECT id FROM linkage_runs)`, id)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM store_meta WHERE key = ?`, linkageWriteKey(id))
+		return err
 	})
-	if err != nil {
-		return err
-	}
-	err = appendRows(conn, "linkage_pairs", len(pairs), func(i int) []driver.Value {
-		p := pairs[i]
-		return []driver.Value{run.ID, p.DatasetL, p.RecordL, p.DatasetR, p.RecordR, p.Probability, p.Weight}
-	})
-	if err != nil {
-		return err
-	}
-	if err := carry(ctx, conn, run.ID, w.CarryFrom, w.Dropped, w.CarryEntities); err != nil {
-		return err
-	}
-	if err := appendReview(conn, run.ID, w.Review); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-		return err
-	}
-	committed = true
-	return nil
+	return n, err
 }
 
 // appendRows bulk-appends n rows to table on conn's open transaction.

@@ -237,6 +237,7 @@ func (s *Store) dropOrphans(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, `DROP TABLE IF EXISTS `+quoteIdent(t)); err != nil {
 			return err
 		}
+		s.recovered = append(s.recovered, "dropped "+t+", the rows of a dataset version whose load was interrupted before it was recorded")
 	}
 	return rows.Err()
 }

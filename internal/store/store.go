@@ -38,6 +38,7 @@ type Store struct {
 	ckpt  idleCheckpoint // see checkpoint.go
 
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
+	recovered     []string      // see [Store.Recovered]
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -80,9 +81,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.dropOrphans(ctx); err != nil {
+	if err := s.recover(ctx); err != nil {
 		db.Close()
-		return nil, fault.Wrap(err, fault.Internal, "cannot clear the remains of an interrupted load")
+		return nil, fault.Wrap(err, fault.Internal, "cannot clear the remains of an interrupted write")
 	}
 	return s, nil
 }
