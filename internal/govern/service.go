@@ -157,8 +157,9 @@ func denied(user, action, target, reason string) Event {
 	return Event{User: user, Action: action, Target: target, Outcome: OutcomeDenied, Reason: reason}
 }
 
-// refuse records a Forbidden err as a denied event by actor, then returns err.
-func (s *Service) refuse(ctx context.Context, actor *User, action, target string, err error) error {
+// refuse records a Forbidden err as a denied event by actor, naming the
+// datasets the action would have touched, then returns err.
+func (s *Service) refuse(ctx context.Context, actor *User, action, target string, err error, datasets ...string) error {
 	if fault.Code(err) != fault.Forbidden {
 		return err
 	}
@@ -166,10 +167,56 @@ func (s *Service) refuse(ctx context.Context, actor *User, action, target string
 	if actor != nil {
 		e.User, e.Partner = actor.ID, actor.PartnerID
 	}
-	if rerr := s.record(ctx, e); rerr != nil {
+	if rerr := s.record(ctx, s.touching(ctx, e, datasets...)); rerr != nil {
 		return rerr
 	}
 	return err
+}
+
+// touching returns e naming the datasets it touches and their owners, so
+// that each owner finds it among the uses of its data.
+func (s *Service) touching(ctx context.Context, e Event, datasets ...string) Event {
+	if len(datasets) == 0 {
+		return e
+	}
+	ds, _ := s.datasets(ctx)
+	for _, id := range datasets {
+		ref := DatasetRef{ID: id, Owner: "unknown"}
+		if d, ok := ds[id]; ok {
+			ref.Owner = d.PartnerID
+		}
+		e.Datasets = append(e.Datasets, ref)
+	}
+	return e
+}
+
+// Refusal stages: what refused a request governance had allowed.
+const (
+	StageBudget     = "budget"     // the dataset's privacy budget
+	StageDisclosure = "disclosure" // disclosure control (threshold, differencing)
+)
+
+// Refused records that req, which governance allowed, was refused at a
+// later stage (the privacy budget, disclosure control) for cause: one
+// denied access entry with the stage and cause as its reason and the same
+// datasets, so a refusal is never on the record only as allowed. It
+// returns cause, or the failure to record it.
+func (s *Service) Refused(ctx context.Context, u *User, req Request, stage string, cause error) error {
+	e := event(u, "access", req.Operation, map[string]any{"request": req, "stage": stage})
+	e.Outcome, e.Purpose, e.Reason = OutcomeDenied, req.Purpose, stage+": "+fault.Message(cause)
+	for _, r := range req.Reads {
+		e = s.touching(ctx, e, r.Dataset)
+	}
+	if err := s.record(ctx, e); err != nil {
+		return err
+	}
+	return cause
+}
+
+// Refuser is an [Authorizer] that also records a refusal made after an
+// allowed decision; [Service] is one.
+type Refuser interface {
+	Refused(ctx context.Context, u *User, req Request, stage string, cause error) error
 }
 
 func (s *Service) hash(password string) (string, error) {

@@ -42,14 +42,14 @@ func (s *Service) AddOptOuts(ctx context.Context, actor *User, o *OptOuts) (int,
 		return 0, err
 	}
 	if err := s.canOwn(ctx, actor, o.Dataset, "set opt-outs on"); err != nil {
-		return 0, s.refuse(ctx, actor, "optout.add", o.Dataset, err)
+		return 0, s.refuse(ctx, actor, "optout.add", o.Dataset, err, o.Dataset)
 	}
 	n, err := s.Store.AddOptOuts(ctx, o, actor.ID, s.Clock.Now())
 	if err != nil {
 		return 0, err
 	}
 	detail := map[string]any{"purposes": o.Purposes, "records": len(o.Records), "new": n, "source": o.Source}
-	return n, s.record(ctx, event(actor, "optout.add", o.Dataset, detail))
+	return n, s.record(ctx, s.touching(ctx, event(actor, "optout.add", o.Dataset, detail), o.Dataset))
 }
 
 // Excluded returns the record ids of a dataset that readers must leave out
@@ -115,7 +115,7 @@ func (s *Service) PurgePlan(ctx context.Context) ([]Purge, error) {
 func (s *Service) Purge(ctx context.Context, actor *User, plan []Purge) (int, error) {
 	for _, p := range plan {
 		if err := s.canOwn(ctx, actor, p.Version.DatasetID, "purge"); err != nil {
-			return 0, s.refuse(ctx, actor, "retention.purge", p.Version.DatasetID, err)
+			return 0, s.refuse(ctx, actor, "retention.purge", p.Version.DatasetID, err, p.Version.DatasetID)
 		}
 	}
 	for i, p := range plan {
@@ -124,7 +124,7 @@ func (s *Service) Purge(ctx context.Context, actor *User, plan []Purge) (int, er
 		}
 		detail := map[string]any{"version": p.Version.Number, "rows": p.Version.Rows, "sha256": p.Version.SHA256,
 			"loaded_at": p.Version.LoadedAt, "retain_until": p.RetainUntil}
-		e := event(actor, "retention.purge", p.Version.DatasetID, detail)
+		e := s.touching(ctx, event(actor, "retention.purge", p.Version.DatasetID, detail), p.Version.DatasetID)
 		e.Agreement = p.Agreement
 		if err := s.record(ctx, e); err != nil {
 			return i + 1, err

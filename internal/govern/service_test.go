@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -273,5 +274,24 @@ func TestOptOutsAndPurge(t *testing.T) {
 	}
 	if purges != 2 {
 		t.Errorf("purge events: got %d, want 2", purges)
+	}
+	// Every opt-out and purge, allowed or refused, names the datasets it
+	// touched and their owners: the owner sees it among its data's uses.
+	for _, e := range f.Events() {
+		if e.Action != "optout.add" && e.Action != "retention.purge" {
+			continue
+		}
+		if len(e.Datasets) != 1 || e.Datasets[0].Owner != owners[e.Datasets[0].ID] {
+			t.Errorf("%s %s by %s names datasets %v, want its dataset and owner", e.Action, e.Outcome, e.User, e.Datasets)
+		}
+	}
+	uses, err := f.Audit.Entries(ctx, audit.Filter{Owner: gt.RecipientPartner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(uses, func(en audit.Entry) bool {
+		return en.Event.Action == "retention.purge" && en.Event.Partner == gt.RecipientPartner && en.Event.Outcome == govern.OutcomeAllowed
+	}) {
+		t.Errorf("the uses of %s's data do not show its purge", gt.RecipientPartner)
 	}
 }

@@ -89,8 +89,9 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 			return nil, err
 		}
 	}
-	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}})
+	req := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}}
+	dec, err := e.Gov.Authorize(ctx, u, req)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +118,31 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 		t.FillMembers = e.fillMembers(spec, plan, t)
 	}
 	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo, DP: q.DP}
-	return disclose.Apply(ctx, t, p, disclose.Options{
+	res, err := disclose.Apply(ctx, t, p, disclose.Options{
 		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,
 	})
+	if err != nil {
+		return nil, e.refused(ctx, u, req, err)
+	}
+	return res, nil
+}
+
+// refused records, when the governor can, that disclosure control or the
+// privacy budget refused req after governance allowed it (a refusal is
+// a fault.Disclosure or fault.Forbidden error), and returns err.
+func (e *Engine) refused(ctx context.Context, u *govern.User, req govern.Request, err error) error {
+	if c := fault.Code(err); c != fault.Disclosure && c != fault.Forbidden {
+		return err
+	}
+	r, ok := e.Gov.(govern.Refuser)
+	if !ok {
+		return err
+	}
+	stage := govern.StageDisclosure
+	if strings.Contains(fault.Message(err), "privacy budget") {
+		stage = govern.StageBudget
+	}
+	return r.Refused(ctx, u, req, stage, err)
 }
 
 // excluded lists the records opted out of purpose.

@@ -165,16 +165,24 @@ func (s *Service) authorizeCheck(ctx context.Context, u *govern.User, o *output.
 // record appends an output action to the audit log.
 func (s *Service) record(ctx context.Context, u *govern.User, action string, o *output.Output, note string) error {
 	details, _ := json.Marshal(map[string]any{"output": o.ID, "series": o.Series, "version": o.Version, "status": o.Status, "note": note, "cells": cells(o)})
-	e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: action, Purpose: o.Purpose, Target: "output:" + o.Series + "@" + itoa(o.Version), Outcome: "allowed", Details: details}
+	e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: action, Purpose: o.Purpose, Target: "output:" + o.Series + "@" + itoa(o.Version), Outcome: "allowed", Details: details,
+		Datasets: s.datasetRefs(ctx, o)}
+	_, err := s.Audit.Append(ctx, e)
+	return err
+}
+
+// datasetRefs names the datasets behind o and their owners, so that each
+// owner finds an action on o among the uses of its data.
+func (s *Service) datasetRefs(ctx context.Context, o *output.Output) []audit.Dataset {
+	var out []audit.Dataset
 	for _, d := range o.Datasets {
 		owner := "unknown"
 		if ds, err := s.Insight.Store.Dataset(ctx, d); err == nil {
 			owner = ds.PartnerID
 		}
-		e.Datasets = append(e.Datasets, audit.Dataset{ID: d, Owner: owner})
+		out = append(out, audit.Dataset{ID: d, Owner: owner})
 	}
-	_, err := s.Audit.Append(ctx, e)
-	return err
+	return out
 }
 
 // refuse records a refused action and returns its error.
@@ -182,7 +190,8 @@ func (s *Service) refuse(ctx context.Context, u *govern.User, action string, o *
 	if s.Audit == nil {
 		return err
 	}
-	e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: action, Purpose: o.Purpose, Target: "output:" + o.Series + "@" + itoa(o.Version), Outcome: "denied", Reason: fault.Message(err)}
+	e := audit.Event{User: u.ID, Partner: u.PartnerID, Action: action, Purpose: o.Purpose, Target: "output:" + o.Series + "@" + itoa(o.Version), Outcome: "denied", Reason: fault.Message(err),
+		Datasets: s.datasetRefs(ctx, o)}
 	if _, aerr := s.Audit.Append(ctx, e); aerr != nil {
 		return fault.Wrap(aerr, fault.Internal, "cannot record a refusal in the audit log")
 	}
