@@ -134,7 +134,7 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		if o.AutoBlocking != nil {
 			cfg.Blocking, cfg.AutoBlocking = nil, o.AutoBlocking
 		}
-		lr, err := link.Link(ctx, ds, cfg, link.Options{Workers: o.Workers, Memory: o.Memory, Progress: progress,
+		lr, err := link.Link(ctx, ds, cfg, link.Options{Workers: o.Workers, Memory: o.Memory, ReleaseValues: true, Progress: progress,
 			Truth: func(d string, rec *link.Record) string { return truth.of(d, rec.ID) }})
 		if err != nil {
 			return nil, err

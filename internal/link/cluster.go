@@ -33,8 +33,9 @@ type clusterer struct {
 	size   []int32
 	next   []int32  // circular list of members
 	mask   []uint64 // datasets present (at roots)
-	// The match graph, compressed: record i's matched partners are
-	// adj[adjStart[i]:adjStart[i+1]] (built only for the density guard).
+	// The match graph, compressed, each pair once: record i's matched
+	// partners after it are adj[adjStart[i]:adjStart[i+1]] (built only
+	// for the density guard).
 	adjStart []int32
 	adj      []int32
 }
@@ -48,17 +49,21 @@ func (c *clusterer) find(i int32) int32 {
 }
 
 // linksBetween counts matched pairs between the clusters rooted at ra
-// (the smaller) and rb.
+// and rb. Each pair is stored once, at its first record, so both
+// clusters' members are read.
 func (c *clusterer) linksBetween(ra, rb int32) int {
 	n := 0
-	for i := ra; ; {
-		for _, j := range c.adj[c.adjStart[i]:c.adjStart[i+1]] {
-			if c.find(j) == rb {
-				n++
+	for _, r := range [2]int32{ra, rb} {
+		other := ra + rb - r
+		for i := r; ; {
+			for _, j := range c.adj[c.adjStart[i]:c.adjStart[i+1]] {
+				if c.find(j) == other {
+					n++
+				}
 			}
-		}
-		if i = c.next[i]; i == ra {
-			break
+			if i = c.next[i]; i == r {
+				break
+			}
 		}
 	}
 	return n
@@ -79,18 +84,16 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 		c.adjStart = make([]int32, n+1)
 		for _, k := range matched {
 			c.adjStart[pairs[k].A+1]++
-			c.adjStart[pairs[k].B+1]++
 		}
 		for i := range n {
 			c.adjStart[i+1] += c.adjStart[i]
 		}
-		c.adj = make([]int32, 2*len(matched))
+		c.adj = make([]int32, len(matched))
 		fill := slices.Clone(c.adjStart[:n])
 		for _, k := range matched {
 			p := pairs[k]
-			c.adj[fill[p.A]], c.adj[fill[p.B]] = p.B, p.A
+			c.adj[fill[p.A]] = p.B
 			fill[p.A]++
-			fill[p.B]++
 		}
 	}
 	rep := ClusterReport{Matches: len(matched)}

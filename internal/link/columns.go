@@ -20,6 +20,8 @@ type Columns struct {
 	codes  [][]uint32 // per field, per record; 0 is missing
 	values [][]string // per field, distinct values; values[f][0] is ""
 	dict   []map[string]uint32
+	// released is set once a linkage dropped the values (ids stay).
+	released bool
 }
 
 // NewColumns returns empty columns for records of nfields values.
@@ -35,6 +37,9 @@ func NewColumns(nfields int) *Columns {
 // (the caller may reuse id's and values' memory); an empty value is
 // missing.
 func (c *Columns) Append(id string, values []string) error {
+	if c.released {
+		return fault.Errorf(fault.Invalid, "record %s: these columns' values were released by a linkage: read the dataset again", id)
+	}
 	if len(values) != len(c.codes) {
 		return fault.Errorf(fault.Invalid, "record %s has %d values for %d fields", id, len(values), len(c.codes))
 	}
@@ -75,6 +80,12 @@ func (c *Columns) Done() {
 	c.ids = c.ids[:len(c.ids):len(c.ids)]
 }
 
+// release drops the values and their codes, keeping the ids (see
+// [Options.ReleaseValues]).
+func (c *Columns) release() {
+	c.codes, c.values, c.dict, c.released = nil, nil, nil, true
+}
+
 // Len returns the number of records.
 func (c *Columns) Len() int { return len(c.idEnd) }
 
@@ -90,8 +101,14 @@ func (c *Columns) ID(i int) string {
 	return unsafe.String(&c.ids[from], int(c.idEnd[i]-from))
 }
 
-// Value returns record i's value of field f ("" when missing).
-func (c *Columns) Value(i, f int) string { return c.values[f][c.codes[f][i]] }
+// Value returns record i's value of field f ("" when missing, or when
+// a linkage with [Options.ReleaseValues] released the values).
+func (c *Columns) Value(i, f int) string {
+	if c.released {
+		return ""
+	}
+	return c.values[f][c.codes[f][i]]
+}
 
 // Len returns the number of records of the dataset.
 func (d *Dataset) Len() int {

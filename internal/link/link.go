@@ -41,6 +41,11 @@ type Options struct {
 	Memory int64
 	// TempDir is where spills go (default: the system's temporary folder).
 	TempDir string
+	// ReleaseValues lets Link drop the values of datasets given as
+	// [Columns] once it has coded its own columns and blocked (their ids
+	// stay): at millions of records the caller's copy of the codes is
+	// then not held twice. Afterwards such a dataset's Value is "".
+	ReleaseValues bool
 	// Labels are clerical decisions on pairs of records: labelled matches
 	// re-estimate m (with the model's m as a prior) and are joined in
 	// clustering; labelled non-matches are never put in one cluster.
@@ -155,6 +160,13 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if opt.Truth != nil {
 		truth = e.truth(opt.Truth)
 		e.recall(b, truth)
+	}
+	if opt.ReleaseValues {
+		for _, ds := range datasets {
+			if ds.Columns != nil {
+				ds.Columns.release()
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -90,6 +90,9 @@ func newTable(datasets []Dataset) (*table, error) {
 			idx[f] = i
 		}
 		t.fieldIdx = append(t.fieldIdx, idx)
+		if ds.Columns != nil && ds.Columns.released {
+			return nil, fault.Errorf(fault.Invalid, "dataset %s: its values were released by an earlier linkage (ReleaseValues): read it again", ds.Name)
+		}
 		if ds.Columns != nil && len(ds.Columns.codes) != len(ds.Fields) {
 			return nil, fault.Errorf(fault.Invalid, "dataset %s has columns for %d fields but names %d", ds.Name, len(ds.Columns.codes), len(ds.Fields))
 		}
