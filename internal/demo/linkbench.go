@@ -71,10 +71,12 @@ type LinkBenchRun struct {
 	// PeakHeapMiB is the most live heap seen while linking (as the
 	// garbage collector last measured it, sampled every 20 ms), and
 	// PeakStage the stage it was seen in.
-	PeakHeapMiB float64           `json:"peak_heap_mib"`
-	PeakStage   string            `json:"peak_heap_stage"`
-	Timings     []link.StageTime  `json:"timings"`
-	Blocking    []link.RuleReport `json:"blocking_rules"`
+	PeakHeapMiB float64 `json:"peak_heap_mib"`
+	PeakStage   string  `json:"peak_heap_stage"`
+	// StageHeapMiB is the most live heap seen in each stage.
+	StageHeapMiB map[string]float64 `json:"stage_heap_mib"`
+	Timings      []link.StageTime   `json:"timings"`
+	Blocking     []link.RuleReport  `json:"blocking_rules"`
 	// AutoBlocking is how the rules were chosen, with AutoBlocking set.
 	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking,omitempty"`
 }
@@ -141,6 +143,7 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 		}
 		r.LinkSeconds, r.LinkCPUSeconds = time.Since(t0).Seconds(), cpuSeconds()-cpu
 		r.PeakHeapMiB, r.PeakStage = watch.stop()
+		r.StageHeapMiB = watch.byStage
 		if o.MemProfile != "" {
 			if err := writeHeapProfile(o.MemProfile + "." + kind); err != nil {
 				return nil, err
@@ -392,11 +395,12 @@ type heapWatch struct {
 	done    chan struct{}
 	peak    float64
 	at      string
+	byStage map[string]float64
 	profile *bytes.Buffer
 }
 
 func watchHeap(profile bool) *heapWatch {
-	w := &heapWatch{done: make(chan struct{})}
+	w := &heapWatch{done: make(chan struct{}), byStage: map[string]float64{}}
 	if profile {
 		w.profile = &bytes.Buffer{}
 	}
@@ -408,7 +412,11 @@ func watchHeap(profile bool) *heapWatch {
 		defer tick.Stop()
 		for {
 			metrics.Read(sample)
-			if b := float64(sample[0].Value.Uint64()) / (1 << 20); b > w.peak {
+			b := float64(sample[0].Value.Uint64()) / (1 << 20)
+			if st := *w.stage.Load(); b > w.byStage[st] {
+				w.byStage[st] = b
+			}
+			if b > w.peak {
 				w.peak, w.at = b, *w.stage.Load()
 				if w.profile != nil && b > 64 {
 					w.profile.Reset()

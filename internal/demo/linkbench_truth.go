@@ -37,7 +37,7 @@ func readTruth(path string, ds []link.Dataset) (*benchTruth, error) {
 		t.base = append(t.base, n)
 		n += int32(ds[d].Len())
 	}
-	t.slots = make([]int32, 1<<bits.Len(uint(2*n)))
+	t.slots = make([]int32, 1<<bits.Len(uint(n+n/4))) // at most 80% full
 	mask := uint64(len(t.slots) - 1)
 	for d := range ds {
 		for r := range ds[d].Len() {

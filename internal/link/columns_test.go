@@ -3,6 +3,7 @@ package link_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/link"
@@ -74,5 +75,34 @@ func TestColumnsAppendChecksWidth(t *testing.T) {
 	}
 	if c.Len() != 2 || c.ID(1) != "r2" || c.Value(0, 1) != "" || c.Value(1, 0) != "x" {
 		t.Errorf("after Done and Append: len %d, ID(1) %q, values %q %q", c.Len(), c.ID(1), c.Value(0, 1), c.Value(1, 0))
+	}
+}
+
+// TestReleaseValues links columns with ReleaseValues: the same result as
+// without, the dataset's values gone afterwards (ids kept), and a second
+// linkage of the released columns refused with a clear error.
+func TestReleaseValues(t *testing.T) {
+	all, _ := synthPeople(2000, 8)
+	cfg := countyConfig()
+	keep, err := link.Link(context.Background(), []link.Dataset{asColumns(t, all)}, cfg, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := asColumns(t, all)
+	rel, err := link.Link(context.Background(), []link.Dataset{ds}, cfg, link.Options{ReleaseValues: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(keep.Pairs, rel.Pairs) || !reflect.DeepEqual(keep.Weights, rel.Weights) || !reflect.DeepEqual(clustersOf(keep), clustersOf(rel)) {
+		t.Error("releasing values changed the result")
+	}
+	if ds.Value(0, 0) != "" || ds.ID(3) != all.Records[3].ID {
+		t.Errorf("after release: value %q (want empty), id %q (want %q)", ds.Value(0, 0), ds.ID(3), all.Records[3].ID)
+	}
+	if x, err := rel.ExplainRefs(rel.Ref(int(rel.Pairs[0].A)), rel.Ref(int(rel.Pairs[0].B))); err != nil || x.Weight != rel.Weights[0] {
+		t.Errorf("explaining after release: %v, weight %v want %v", err, x.Weight, rel.Weights[0])
+	}
+	if _, err := link.Link(context.Background(), []link.Dataset{ds}, cfg, link.Options{}); err == nil || !strings.Contains(err.Error(), "released") {
+		t.Errorf("linking released columns again: %v, want a refusal naming the release", err)
 	}
 }

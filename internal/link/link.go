@@ -43,8 +43,10 @@ type Options struct {
 	TempDir string
 	// ReleaseValues lets Link drop the values of datasets given as
 	// [Columns] once it has coded its own columns and blocked (their ids
-	// stay): at millions of records the caller's copy of the codes is
-	// then not held twice. Afterwards such a dataset's Value is "".
+	// stay), and drop its own columns' text once candidates are compared
+	// where no comparer reads text (exact, date, postcode, dice): at
+	// millions of records the codes are not held twice, nor the tokens'
+	// and filters' text at all. Afterwards such a dataset's Value is "".
 	ReleaseValues bool
 	// Labels are clerical decisions on pairs of records: labelled matches
 	// re-estimate m (with the model's m as a prior) and are joined in
@@ -178,6 +180,9 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	}
 	if err := e.checkPairs(len(pairs), 0); err != nil {
 		return nil, err
+	}
+	if opt.ReleaseValues {
+		e.dropColumnValues()
 	}
 	r := &Result{Pairs: pairs, e: e, AutoBlocking: auto}
 	r.Blocking = b.report

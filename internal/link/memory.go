@@ -128,3 +128,29 @@ func (e *engine) checkPairs(pairs, matches int) error {
 	}
 	return nil
 }
+
+// codedKinds are the comparison kinds that compare by codes, or by what
+// they parsed from each distinct value when built, never by the values'
+// text.
+var codedKinds = map[string]bool{"exact": true, "date": true, "postcode": true, "dice": true}
+
+// dropColumnValues drops, once candidates are compared, the distinct
+// values of every column no comparer reads as text (blocking is done, so
+// blocking-only columns need none): at Essex scale the tokens' and
+// filters' text is most of the memory the records take.
+func (e *engine) dropColumnValues() {
+	keep := map[*Column]bool{}
+	for k, spec := range e.cfg.Comparisons {
+		if !codedKinds[spec.Kind] || spec.SwapWith != "" {
+			keep[e.cols[k]] = true
+			if spec.SwapWith != "" {
+				keep[e.t.columns[columnKey([]string{spec.SwapWith}, spec.Raw || spec.Kind == "dice")]] = true
+			}
+		}
+	}
+	for _, col := range e.t.columns {
+		if !keep[col] {
+			col.Values = nil
+		}
+	}
+}

@@ -45,7 +45,9 @@ type Dataset struct {
 // for every record of a run, dictionary-coded: Codes[i] is record i's
 // value as an index into Values, 0 meaning missing, and Counts[c] is how
 // many records hold value c. Comparers work on codes so equal values
-// compare once and exact agreement is an integer test.
+// compare once and exact agreement is an integer test. (With
+// [Options.ReleaseValues], Values of columns compared by codes are
+// dropped once candidates are compared.)
 type Column struct {
 	Codes   []int32
 	Values  []string

@@ -35,7 +35,7 @@ func (e *engine) newScorer(md *Model) *scorer {
 		if cm.TF && ex > 0 {
 			col := e.cols[k]
 			uExact := cm.Levels[ex].U
-			adj = make([]float64, len(col.Values))
+			adj = make([]float64, len(col.Counts))
 			for c := 1; c < len(adj); c++ {
 				adj[c] = math.Log2(uExact / col.Freq(int32(c)))
 			}
