@@ -32,7 +32,7 @@ type clusterer struct {
 	parent []int32
 	size   []int32
 	next   []int32  // circular list of members
-	mask   []uint64 // datasets present (at roots)
+	mask   []uint64 // datasets present (at roots; only for one_to_one)
 	// The match graph, compressed, each pair once: record i's matched
 	// partners after it are adj[adjStart[i]:adjStart[i+1]] (built only
 	// for the density guard).
@@ -74,10 +74,15 @@ func (c *clusterer) linksBetween(ra, rb int32) int {
 // the record that names its cluster: its smallest member by (dataset, id).
 func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int32, ClusterReport) {
 	n := e.t.len()
-	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n), mask: make([]uint64, n)}
+	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n)}
 	for i := range n {
 		c.parent[i], c.size[i], c.next[i] = int32(i), 1, int32(i)
-		c.mask[i] = 1 << e.t.source[i]
+	}
+	if e.cfg.OneToOne {
+		c.mask = make([]uint64, n)
+		for i := range n {
+			c.mask[i] = 1 << e.t.source[i]
+		}
 	}
 	order := orderByWeight(matched, weights, pairs, e.workers)
 	if e.cfg.Cluster.MinDensity > 0 {
@@ -122,7 +127,9 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 		}
 		c.parent[ra] = rb
 		c.size[rb] += c.size[ra]
-		c.mask[rb] |= c.mask[ra]
+		if c.mask != nil {
+			c.mask[rb] |= c.mask[ra]
+		}
 		c.next[ra], c.next[rb] = c.next[rb], c.next[ra]
 		rep.Joins++
 	}

@@ -227,6 +227,8 @@ func (c *clusterer) join(ra, rb int32) {
 	}
 	c.parent[ra] = rb
 	c.size[rb] += c.size[ra]
-	c.mask[rb] |= c.mask[ra]
+	if c.mask != nil {
+		c.mask[rb] |= c.mask[ra]
+	}
 	c.next[ra], c.next[rb] = c.next[rb], c.next[ra]
 }

@@ -66,8 +66,8 @@ func (c *Column) Freq(code int32) float64 {
 // table is the records of a run, numbered 0..n-1 across datasets.
 type table struct {
 	datasets []Dataset
-	source   []int32 // dataset index of each record
-	row      []int32 // row within its dataset
+	source   []uint8 // dataset index of each record (at most 64)
+	base     []int32 // first record of each dataset
 	fieldIdx []map[string]int
 	columns  map[string]*Column
 }
@@ -108,11 +108,11 @@ func newTable(datasets []Dataset) (*table, error) {
 	if n >= 1<<31-1 {
 		return nil, fault.Errorf(fault.Invalid, "too many records (%d) for one run: split by a blocking key", n)
 	}
-	t.source, t.row = make([]int32, 0, n), make([]int32, 0, n)
+	t.source = make([]uint8, 0, n)
 	for d := range datasets {
-		for r := range datasets[d].Len() {
-			t.source = append(t.source, int32(d))
-			t.row = append(t.row, int32(r))
+		t.base = append(t.base, int32(len(t.source)))
+		for range datasets[d].Len() {
+			t.source = append(t.source, uint8(d))
 		}
 	}
 	return t, nil
@@ -120,14 +120,17 @@ func newTable(datasets []Dataset) (*table, error) {
 
 func (t *table) len() int { return len(t.source) }
 
+// row returns record i's row within its dataset.
+func (t *table) row(i int) int { return i - int(t.base[t.source[i]]) }
+
 // record returns record i: the dataset's own for rows, else scratch
 // filled with its id and values (valid until scratch is reused).
 func (t *table) record(i int, scratch *Record) *Record {
 	ds := &t.datasets[t.source[i]]
 	if ds.Columns == nil {
-		return &ds.Records[t.row[i]]
+		return &ds.Records[t.row(i)]
 	}
-	r := int(t.row[i])
+	r := t.row(i)
 	scratch.ID = ds.Columns.ID(r)
 	scratch.Values = scratch.Values[:0]
 	for f := range ds.Fields {
@@ -139,7 +142,7 @@ func (t *table) record(i int, scratch *Record) *Record {
 // id returns record i's dataset name and id.
 func (t *table) id(i int) (string, string) {
 	ds := &t.datasets[t.source[i]]
-	return ds.Name, ds.ID(int(t.row[i]))
+	return ds.Name, ds.ID(t.row(i))
 }
 
 // checkField reports an error naming every dataset that lacks field f.
@@ -156,7 +159,7 @@ func (t *table) checkField(f string) error {
 // normalised unless raw.
 func (t *table) value(i int, fields []string, raw bool) string {
 	d := t.source[i]
-	ds, r := &t.datasets[d], int(t.row[i])
+	ds, r := &t.datasets[d], t.row(i)
 	if len(fields) == 1 {
 		v := ds.Value(r, t.fieldIdx[d][fields[0]])
 		if raw {
