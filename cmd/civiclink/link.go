@@ -279,9 +279,9 @@ func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, o linkOutpu
 		for _, k := range res.Matched {
 			p := res.Pairs[k]
 			l, r := res.Ref(int(p.A)), res.Ref(int(p.B))
-			row := []string{l.ID, r.ID, f6(res.Probability(k)), f6(res.Weights[k]), l.Dataset, r.Dataset}
+			row := []string{l.ID, r.ID, f6(res.Probability(int(k))), f6(res.Weights[k]), l.Dataset, r.Dataset}
 			if o.detail {
-				for _, t := range res.Detail(k) {
+				for _, t := range res.Detail(int(k)) {
 					row = append(row, t.Label, f6(t.Weight+t.TFAdjustment))
 				}
 			}

@@ -275,7 +275,7 @@ func TestOrderByWeight(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(n), 11))
 		pairs := make([]Pair, n)
 		weights := make([]float64, n)
-		matched := make([]int, 0, n)
+		matched := make([]int32, 0, n)
 		for k := range pairs {
 			a := int32(rng.IntN(1000))
 			pairs[k] = Pair{A: a, B: a + 1 + int32(k)}
@@ -284,13 +284,10 @@ func TestOrderByWeight(t *testing.T) {
 				weights[k] = rng.NormFloat64() * 8 // and weights in many buckets
 			}
 			if rng.IntN(3) > 0 {
-				matched = append(matched, k)
+				matched = append(matched, int32(k))
 			}
 		}
-		want := make([]int32, len(matched))
-		for j, k := range matched {
-			want[j] = int32(k)
-		}
+		want := slices.Clone(matched)
 		slices.SortFunc(want, func(x, y int32) int {
 			return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
 		})

@@ -72,7 +72,7 @@ func (c *clusterer) linksBetween(ra, rb int32) int {
 // cluster joins the matched pairs (indexes into pairs, strongest first)
 // into clusters under the config's guards and returns, for each record,
 // the record that names its cluster: its smallest member by (dataset, id).
-func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int32, ClusterReport) {
+func (e *engine) cluster(pairs []Pair, weights []float64, matched []int32) ([]int32, ClusterReport) {
 	n := e.t.len()
 	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n)}
 	for i := range n {
@@ -133,6 +133,7 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int) ([]int3
 		c.next[ra], c.next[rb] = c.next[rb], c.next[ra]
 		rep.Joins++
 	}
+	c.adj, c.adjStart = nil, nil // not needed to name the clusters
 	return e.nameClusters(c, &rep), rep
 }
 

@@ -35,7 +35,7 @@ func TestClusterConstraints(t *testing.T) {
 				opt.Existing = func(_ string, r *Record) string { return tt.existing[r.ID[1]-'a'] }
 			}
 			e.prepare(opt)
-			names, rep := e.cluster(pairs, weights, []int{0, 1, 2, 3})
+			names, rep := e.cluster(pairs, weights, []int32{0, 1, 2, 3})
 			for _, p := range tt.together {
 				if names[p[0]] != names[p[1]] {
 					t.Errorf("records %d and %d apart, want together", p[0], p[1])

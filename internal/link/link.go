@@ -116,8 +116,9 @@ type Result struct {
 	// Pairs are all candidate pairs and Weights their match weights.
 	Pairs   []Pair    `json:"-"`
 	Weights []float64 `json:"-"`
-	// Matched indexes the pairs at or above the threshold.
-	Matched []int `json:"-"`
+	// Matched indexes the pairs at or above the threshold (4 bytes each:
+	// tens of millions of matches at county scale).
+	Matched []int32 `json:"-"`
 	// Timings is how long each stage took, in order.
 	Timings []StageTime `json:"timings"`
 	// AutoBlocking is how the blocking rules were chosen, when the config
@@ -229,10 +230,10 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 			matches++
 		}
 	}
-	r.Matched = make([]int, 0, matches)
+	r.Matched = make([]int32, 0, matches)
 	for k, w := range r.Weights {
 		if w >= minW {
-			r.Matched = append(r.Matched, k)
+			r.Matched = append(r.Matched, int32(k))
 		}
 	}
 	sw.lap("score")

@@ -88,7 +88,7 @@ const (
 	columnBytes, ruleBytes = 4, 8
 	// Per candidate pair: the pair and its weight; per match: its place
 	// among the matches, in clustering's order and in the match graph.
-	candidateBytes, matchBytes = pairBytes + 8, 8 + 4 + 4
+	candidateBytes, matchBytes = pairBytes + 8, 4 + 4 + 4
 	// fixedBytes covers the model, dictionaries' overhead and buffers.
 	fixedBytes = 32 << 20
 )

@@ -19,7 +19,7 @@ func weightBucket(w float64) int { return int(sortableFloat(w) >> (64 - weightBi
 // counting sort into 4 bytes per match) and each bucket is sorted in
 // place, in parallel, so tens of millions of matches need neither a
 // comparison sort over all of them nor a radix sort's second buffer.
-func orderByWeight(matched []int, weights []float64, pairs []Pair, workers int) []int32 {
+func orderByWeight(matched []int32, weights []float64, pairs []Pair, workers int) []int32 {
 	start := make([]int32, 1<<weightBits+1)
 	for _, k := range matched {
 		start[(1<<weightBits-1-weightBucket(weights[k]))+1]++ // strongest bucket first
@@ -31,7 +31,7 @@ func orderByWeight(matched []int, weights []float64, pairs []Pair, workers int) 
 	fill := slices.Clone(start)
 	for _, k := range matched {
 		b := 1<<weightBits - 1 - weightBucket(weights[k])
-		out[fill[b]] = int32(k)
+		out[fill[b]] = k
 		fill[b]++
 	}
 	fill = nil

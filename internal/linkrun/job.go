@@ -128,7 +128,7 @@ func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, 
 	}
 	for _, k := range res.Matched {
 		a, b := res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))
-		w.Pairs = append(w.Pairs, store.PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(k), Weight: res.Weights[k]})
+		w.Pairs = append(w.Pairs, store.PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(int(k)), Weight: res.Weights[k]})
 	}
 	w.Review = reviewRows(res)
 	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids), Labels: j.labels, Incremental: j.incr}

@@ -98,7 +98,7 @@ func estimate(r *link.Result) *Estimate {
 		all += r.Probability(k)
 	}
 	for _, k := range r.Matched {
-		matched += r.Probability(k)
+		matched += r.Probability(int(k))
 	}
 	e := &Estimate{Scope: "the candidate pairs blocking compared, by the model's match probabilities"}
 	if len(r.Matched) > 0 {
@@ -131,7 +131,7 @@ func datasetPairs(r *link.Result) []DatasetPairLinks {
 		get(k).Candidates++
 	}
 	for _, k := range r.Matched {
-		get(k).Links++
+		get(int(k)).Links++
 	}
 	out := make([]DatasetPairLinks, 0, len(counts))
 	for _, c := range counts {
