@@ -11,6 +11,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 )
 
 func (m *Main) agreementCmd() *cobra.Command {
@@ -72,11 +73,24 @@ func (m *Main) agreementShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					_, err := m.Stdout.Write(a.MarshalIndent())
+				ledger, err := m.currentStore(cmd.Context())
+				if err != nil {
 					return err
 				}
+				budgets, err := insight.Budgets(cmd.Context(), ledger, a, st.Now)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(m.Stdout, struct {
+						*govern.Agreement
+						Budgets []insight.BudgetBalance `json:"privacy_budgets,omitempty"`
+					}{a, budgets})
+				}
 				m.printAgreement(a, st)
+				for _, b := range budgets {
+					fmt.Fprintf(m.Stdout, "privacy budget  %s\n", b)
+				}
 				return nil
 			})
 		},

@@ -99,6 +99,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		auditKeys = append(auditKeys, k.Public().(ed25519.PublicKey))
 	}
 	return web.New(web.Config{
+		Ledger:    st,
 		Catalog:   st,
 		Govern:    gov,
 		Audit:     gov.Audit,

@@ -96,6 +96,10 @@ func createStaff(ctx context.Context, svc *govern.Service, partners []catalog.Pa
 	return nil
 }
 
+// demoBudget is the privacy budget each demo agreement sets on each
+// dataset it shares, so `query aggregate --epsilon` runs on the demo.
+var demoBudget = govern.PrivacyBudget{Epsilon: 2, Period: "month"}
+
 // agreement shares every dataset with an owner among partners, all
 // columns, among all partners, for one purpose.
 func agreement(purpose string, partners []catalog.Partner, datasets []*catalog.Dataset, now time.Time) *govern.Agreement {
@@ -117,7 +121,7 @@ func agreement(purpose string, partners []catalog.Partner, datasets []*catalog.D
 		for _, c := range d.Schema.Columns {
 			cols = append(cols, c.Name)
 		}
-		a.Datasets = append(a.Datasets, govern.Share{Dataset: d.ID, Columns: cols})
+		a.Datasets = append(a.Datasets, govern.Share{Dataset: d.ID, Columns: cols, Budget: &demoBudget})
 		owners[d.PartnerID] = true
 	}
 	if len(a.Datasets) == 0 {

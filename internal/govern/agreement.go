@@ -68,6 +68,9 @@ type Party struct {
 type Share struct {
 	Dataset string   `json:"dataset"`
 	Columns []string `json:"columns"`
+	// Budget, when set, lets differentially private queries spend on the
+	// dataset under this agreement, per period.
+	Budget *PrivacyBudget `json:"privacy_budget,omitempty"`
 }
 
 // Approval is one owning partner's data owner approving a draft, with the

@@ -20,6 +20,10 @@ type Request struct {
 	Purpose   string     `json:"purpose,omitempty"`
 	Output    OutputKind `json:"output"`
 	Reads     []Read     `json:"reads,omitempty"`
+	// Epsilon and Delta are the privacy budget a differentially private
+	// read asks to spend, so the audit log shows every spend.
+	Epsilon float64 `json:"epsilon,omitempty"`
+	Delta   float64 `json:"delta,omitempty"`
 }
 
 // State is everything a decision depends on, loaded once: the clock's time,
@@ -66,6 +70,26 @@ type Decision struct {
 	// Threshold is the disclosure threshold outputs must respect.
 	Threshold int      `json:"threshold"`
 	Reasons   []Reason `json:"reasons"`
+	// Budgets are the privacy budgets the read datasets have for the
+	// purpose (see [PrivacyBudget]); a dataset not listed has none.
+	Budgets []DatasetBudget `json:"budgets,omitempty"`
+}
+
+// DatasetBudget is the privacy budget an agreement sets on a dataset.
+type DatasetBudget struct {
+	Dataset   string        `json:"dataset"`
+	Agreement string        `json:"agreement"`
+	Budget    PrivacyBudget `json:"budget"`
+}
+
+// BudgetOf returns the privacy budget the decision found for dataset.
+func (d Decision) BudgetOf(dataset string) (DatasetBudget, bool) {
+	for _, b := range d.Budgets {
+		if b.Dataset == dataset {
+			return b, true
+		}
+	}
+	return DatasetBudget{}, false
 }
 
 // String summarises the decision for a person.
@@ -109,6 +133,33 @@ var (
 // the role that fits the output under an agreement. Auditors may read the
 // audit log.
 func Decide(st State, u *User, req Request) Decision {
+	d := decide(st, u, req)
+	if d.Allow {
+		d.Budgets = budgetsFor(st, req, d.Agreement)
+	}
+	return d
+}
+
+// budgetsFor finds each read dataset's privacy budget: the one the
+// relied-on agreement sets, or, for a partner's own data, one an active
+// agreement for the purpose sets.
+func budgetsFor(st State, req Request, relied string) []DatasetBudget {
+	var out []DatasetBudget
+	for _, r := range req.Reads {
+		for _, a := range st.Agreements {
+			if relied != "" && a.ID != relied || relied == "" && (a.Purpose != req.Purpose || a.StatusAt(st.Now) != Active) {
+				continue
+			}
+			if b, ok := a.Budget(r.Dataset); ok {
+				out = append(out, DatasetBudget{Dataset: r.Dataset, Agreement: a.ID, Budget: b})
+				break
+			}
+		}
+	}
+	return out
+}
+
+func decide(st State, u *User, req Request) Decision {
 	if d, done := precheck(st, u, req); done {
 		return d
 	}

@@ -82,6 +82,11 @@ func (a *Agreement) validateDatasets() error {
 			return fault.Errorf(fault.Invalid, "agreement %q lists dataset %q twice", a.ID, s.Dataset)
 		}
 		seen[s.Dataset] = true
+		if s.Budget != nil {
+			if err := s.Budget.Validate(s.Dataset); err != nil {
+				return err
+			}
+		}
 		if len(s.Columns) == 0 {
 			return fault.Errorf(fault.Invalid, "agreement %q shares dataset %q without naming its columns: list exactly the columns shared", a.ID, s.Dataset)
 		}

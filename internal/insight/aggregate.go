@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
@@ -43,6 +44,8 @@ type Engine struct {
 	// Auditor catches differencing between released tables; nil disables
 	// the check (tests only).
 	Auditor *disclose.Auditor
+	// Clock dates privacy-budget periods; nil is the system clock.
+	Clock clock.Clock
 }
 
 // AggregateQuery is an ad-hoc aggregate over one dataset.
@@ -91,6 +94,9 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	}
 	req := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}}
+	if q.DP != nil {
+		req.Epsilon, req.Delta = q.DP.Epsilon, q.DP.Delta
+	}
 	dec, err := e.Gov.Authorize(ctx, u, req)
 	if err != nil {
 		return nil, err
@@ -118,8 +124,14 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 		t.FillMembers = e.fillMembers(spec, plan, t)
 	}
 	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo, DP: q.DP}
+	ledger := e.Ledger
+	if q.DP != nil {
+		if ledger, err = e.budgetLedger(ctx, dec, d.ID, q.DP); err != nil {
+			return nil, e.refused(ctx, u, req, err)
+		}
+	}
 	res, err := disclose.Apply(ctx, t, p, disclose.Options{
-		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,
+		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: ledger, Auditor: e.Auditor,
 	})
 	if err != nil {
 		return nil, e.refused(ctx, u, req, err)

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 )
 
 func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
@@ -23,8 +26,25 @@ func (s *Server) apiAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	budgets, err := s.budgets(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*govern.Agreement
+		Budgets []insight.BudgetBalance `json:"privacy_budgets,omitempty"`
+	}{a, budgets})
 	return nil
+}
+
+// budgets are the privacy budgets a sets with what is spent and left this
+// period (nothing spent when the server keeps no ledger).
+func (s *Server) budgets(ctx context.Context, a *govern.Agreement) ([]insight.BudgetBalance, error) {
+	ledger := s.cfg.Ledger
+	if ledger == nil {
+		ledger = disclose.NewMemLedger()
+	}
+	return insight.Budgets(ctx, ledger, a, s.cfg.Clock.Now())
 }
 
 // agreement returns the agreement named in the path if the user may see

@@ -87,11 +87,15 @@ func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	actions, whyNot := allowedActions(who(r).User, a, owners, s.cfg.Clock.Now())
+	budgets, err := s.budgets(r.Context(), a)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, status, "agreement", map[string]any{
 		"Title": a.Title, "Agreement": a, "Parties": parties(a, names), "Names": names,
 		"Pending": a.PendingApprovals(owners), "Owning": a.OwningPartners(owners),
 		"Actions": actions, "WhyNot": whyNot, "Refusal": why.Reason, "Refused": why, "ReviewDue": a.ReviewDue(s.cfg.Clock.Now()),
-		"MaxNote": govern.MaxNoteLength,
+		"MaxNote": govern.MaxNoteLength, "Budgets": budgets,
 	})
 	return nil
 }

@@ -44,9 +44,13 @@ var schemas = obj{
 	"IndicatorList": obj{"type": "object", "properties": obj{"indicators": arr(ref("Indicator"))}},
 	"Agreement": obj{"type": "object", "properties": obj{
 		"id": str(), "title": str(), "purpose": str(), "description": str(),
-		"parties":  arr(obj{"type": "object", "properties": obj{"partner": str(), "owner": obj{"type": "boolean"}, "recipient": obj{"type": "boolean"}, "lawful_basis": arr(str())}}),
-		"datasets": arr(obj{"type": "object", "properties": obj{"dataset": str(), "columns": arr(str())}}),
-		"outputs":  arr(str()), "threshold": integer(), "retention_days": integer(),
+		"parties": arr(obj{"type": "object", "properties": obj{"partner": str(), "owner": obj{"type": "boolean"}, "recipient": obj{"type": "boolean"}, "lawful_basis": arr(str())}}),
+		"datasets": arr(obj{"type": "object", "properties": obj{"dataset": str(), "columns": arr(str()),
+			"privacy_budget": obj{"type": "object", "properties": obj{"epsilon": num(), "delta": num(), "period": obj{"type": "string", "enum": govern.BudgetPeriods}}}}}),
+		"privacy_budgets": arr(obj{"type": "object", "properties": obj{"dataset": str(), "agreement": str(), "period": str(),
+			"budget": obj{"type": "object"}, "spent": obj{"type": "object", "properties": obj{"epsilon": num(), "delta": num()}},
+			"left": obj{"type": "object", "properties": obj{"epsilon": num(), "delta": num()}}}}),
+		"outputs": arr(str()), "threshold": integer(), "retention_days": integer(),
 		"start": str(), "end": str(), "review": str(),
 		"status":    obj{"type": "string", "enum": []string{"draft", "approved", "active", "suspended", "expired", "ended"}},
 		"approvals": arr(obj{"type": "object", "properties": obj{"partner": str(), "by": str(), "at": dateTime(), "note": agreementNote()}}),
@@ -77,6 +81,7 @@ func agreementNote() obj {
 }
 
 func str() obj            { return obj{"type": "string"} }
+func num() obj            { return obj{"type": "number"} }
 func integer() obj        { return obj{"type": "integer"} }
 func dateTime() obj       { return obj{"type": "string", "format": "date-time"} }
 func arr(items obj) obj   { return obj{"type": "array", "items": items} }

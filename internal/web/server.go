@@ -22,6 +22,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -77,6 +78,9 @@ type Config struct {
 	// Outputs is the output lifecycle (draft, check, release, export);
 	// nil hides the output pages.
 	Outputs Outputs
+	// Ledger keeps the privacy budgets agreements set; the agreement page
+	// and API show what is spent and left. Nil shows the budgets only.
+	Ledger disclose.Ledger
 	// AuditLog is the signed audit log read by the audit pages ("who used
 	// my data", verification); nil hides them.
 	AuditLog AuditLog
