@@ -47,6 +47,8 @@ func exitCode(err error) int {
 		return 5
 	case fault.Disclosure:
 		return 6
+	case fault.Busy:
+		return 7
 	default:
 		return 1
 	}

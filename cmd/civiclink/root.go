@@ -27,6 +27,9 @@ type Main struct {
 	// User is who acts (--user, CIVICLINK_USER, else the OS user).
 	User string
 
+	// web are serve's settings of the web app (serve.go).
+	web webOptions
+
 	closers []io.Closer
 }
 

@@ -5,7 +5,9 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/release"
@@ -20,8 +23,43 @@ import (
 	"github.com/civiclink/civiclink/internal/web"
 )
 
+// webOptions are `civiclink serve`'s settings of the web app beyond the
+// store, from flags (tests set them directly).
+type webOptions struct {
+	// trustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	trustedProxies []netip.Prefix
+	// tlsProxy says a TLS-terminating proxy is in front: cookies are
+	// Secure and HSTS is sent though the server itself speaks plain HTTP.
+	tlsProxy bool
+	// signIn are the sign-in limits (zero fields: the web app's defaults).
+	signIn web.SignInLimits
+	// argon2 are the password-hashing costs (zero: the default) and hashes
+	// the bound on checks at once (nil: sized to memory).
+	argon2 govern.Argon2Params
+	hashes *govern.HashLimit
+}
+
+// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
+func parseProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fault.Errorf(fault.Invalid, "--trusted-proxy %q is neither an IP address nor a CIDR prefix (such as 10.0.0.0/8)", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
 func (m *Main) serveCmd() *cobra.Command {
 	var addr string
+	var proxies []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web app and JSON API from the store",
@@ -30,6 +68,10 @@ func (m *Main) serveCmd() *cobra.Command {
 Users sign in with the accounts and API tokens kept by the governance room.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if m.web.trustedProxies, err = parseProxies(proxies); err != nil {
+				return err
+			}
 			st, err := m.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -38,6 +80,10 @@ Users sign in with the accounts and API tokens kept by the governance room.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "where to listen (host:port)")
+	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR prefix of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
+	cmd.Flags().BoolVar(&m.web.tlsProxy, "behind-tls-proxy", false, "a proxy in front terminates TLS: mark cookies Secure and send HSTS")
+	cmd.Flags().IntVar(&m.web.signIn.LockoutMax, "lockout-after", 5, "failed sign-ins within 15 minutes that lock an account")
+	cmd.Flags().IntVar(&m.web.signIn.PerAddress, "signins-per-minute", 30, "sign-ins allowed from one client address a minute")
 	return cmd
 }
 
@@ -98,6 +144,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if k, err := audit.LoadKey(m.auditKeyPath("")); err == nil {
 		auditKeys = append(auditKeys, k.Public().(ed25519.PublicKey))
 	}
+	gov.Argon2, gov.Hashes = m.web.argon2, m.web.hashes
 	return web.New(web.Config{
 		Ledger:    st,
 		Catalog:   st,
@@ -114,6 +161,10 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Outputs:   &release.Service{Store: st, Insight: engine, Gov: gov, Audit: log, Clock: m.Clock},
 		AuditLog:  log,
 		AuditKeys: auditKeys,
+
+		SecureCookies:  m.web.tlsProxy,
+		TrustedProxies: m.web.trustedProxies,
+		SignIn:         m.web.signIn,
 
 		Clock: m.Clock,
 		Log:   slog.New(slog.NewTextHandler(m.Stderr, nil)),

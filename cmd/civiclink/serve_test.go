@@ -22,9 +22,24 @@ import (
 // wires it, with one data owner, pat, who signs in with servedPassword.
 func servedStore(t *testing.T) (*Main, *httptest.Server) {
 	t.Helper()
+	return servedWith(t, nil)
+}
+
+// cheapArgon are password-hashing costs that keep tests fast.
+var cheapArgon = govern.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// servedWith is [servedStore] with serve's web options set by opts (the
+// password-hashing costs are cheap unless opts sets others; pat's
+// password is hashed with them).
+func servedWith(t *testing.T, opts func(*webOptions)) (*Main, *httptest.Server) {
+	t.Helper()
 	ctx := context.Background()
 	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Clock: clock.System{},
 		DataPath: filepath.Join(t.TempDir(), "s.duckdb"), User: "tester"}
+	m.web.argon2 = cheapArgon
+	if opts != nil {
+		opts(&m.web)
+	}
 	t.Cleanup(func() { m.Close() })
 	st, err := m.openStore(ctx)
 	if err != nil {
@@ -37,7 +52,7 @@ func servedStore(t *testing.T) (*Main, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gov.Argon2 = govern.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	gov.Argon2 = m.web.argon2
 	if err := gov.Bootstrap(ctx, &govern.User{ID: "pat", PartnerID: "police", Name: "Pat", Roles: []govern.Role{govern.DataOwner}}, servedPassword); err != nil {
 		t.Fatal(err)
 	}

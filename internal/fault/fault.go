@@ -20,6 +20,7 @@ const (
 	Unauthorized = "unauthorized" // no or bad credentials
 	Forbidden    = "forbidden"    // credentials fine, but no agreement or role allows it
 	Disclosure   = "disclosure"   // an output would break disclosure control
+	Busy         = "busy"         // too many requests at once or from one place: try again shortly
 	Internal     = "internal"     // a bug or an environment failure
 )
 

@@ -20,10 +20,15 @@ type Service struct {
 	Gate *Gate
 	// Argon2 are the password-hashing costs; zero means [DefaultArgon2].
 	Argon2 Argon2Params
+	// Hashes bounds how many password checks run at once; nil means one
+	// sized to the machine's memory ([HashSlots]) waiting [HashWait].
+	Hashes *HashLimit
 
 	// cache keeps the decision state between changes when Store is
 	// [Versioned] (service_cache.go).
 	cache stateCache
+	// pw is the hash limit in use and the dummy hash (hashlimit.go).
+	pw passwordCheck
 }
 
 // NewService returns a service over st recording to audit, with the system
@@ -220,11 +225,15 @@ type Refuser interface {
 }
 
 func (s *Service) hash(password string) (string, error) {
-	p := s.Argon2
-	if p.Memory == 0 {
-		p = DefaultArgon2
+	return HashPasswordWith(password, s.argon())
+}
+
+// argon returns the password-hashing costs in use.
+func (s *Service) argon() Argon2Params {
+	if s.Argon2.Memory == 0 {
+		return DefaultArgon2
 	}
-	return HashPasswordWith(password, p)
+	return s.Argon2
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

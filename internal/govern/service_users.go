@@ -40,18 +40,28 @@ func (s *Service) user(ctx context.Context, id string) (*User, error) {
 }
 
 // Login checks a user's password and records the attempt. Every failure
-// gives the same message, so it does not tell which part was wrong.
+// gives the same message, so it does not tell which part was wrong, and
+// takes as long: an unknown or disabled user's password is checked
+// against a dummy hash. At most [Service.Hashes] checks run at once; one
+// that cannot get a slot in time is refused as [fault.Busy] (and recorded).
 func (s *Service) Login(ctx context.Context, id, password string) (*User, error) {
 	fail := fault.Errorf(fault.Unauthorized, "sign-in failed: unknown user, wrong password or disabled account")
 	u, err := s.Store.User(ctx, id)
 	if err != nil && fault.Code(err) != fault.NotFound {
 		return nil, err
 	}
-	ok := false
+	encoded := ""
 	if u != nil && u.PasswordHash != "" && !u.Disabled {
-		if ok, err = VerifyPassword(u.PasswordHash, password); err != nil {
-			return nil, err
+		encoded = u.PasswordHash
+	}
+	ok, err := s.verify(ctx, encoded, password)
+	if fault.Code(err) == fault.Busy {
+		if rerr := s.record(ctx, denied(id, "login", id, "too many sign-ins being checked at once")); rerr != nil {
+			return nil, rerr
 		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if !ok {
 		if err := s.record(ctx, denied(id, "login", id, "wrong password, unknown user or disabled account")); err != nil {

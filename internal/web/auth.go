@@ -124,11 +124,27 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
-// signIn checks a password sign-in, applying the lockout, and starts a
-// session. The governance service records each attempt; a refusal by the
-// lockout is recorded here.
-func (s *Server) signIn(ctx context.Context, userID, password string) (*session, error) {
-	if locked, until := s.locks.locked(userID); locked {
+// signIn checks a password sign-in from client address addr, applying
+// the per-address limit and the account lockout, and starts a session.
+// The governance service records each password check; refusals before
+// one are recorded here.
+func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*session, error) {
+	if ok, wait, first := s.addrs.allow(addr); !ok {
+		if first {
+			e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied,
+				Reason: "too many sign-ins from address " + addr + " (further refusals this window are not recorded)"}
+			if err := s.record(ctx, e); err != nil {
+				return nil, err
+			}
+		}
+		err := fault.Errorf(fault.Busy, "too many sign-ins from your address: wait %d seconds and try again", int(wait.Seconds()+1))
+		return nil, &retryError{err: err, after: wait}
+	}
+	at, until, err := s.locks.attempt(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
 		e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied, Reason: "account locked after repeated failures"}
 		if err := s.record(ctx, e); err != nil {
 			return nil, err
@@ -137,28 +153,39 @@ func (s *Server) signIn(ctx context.Context, userID, password string) (*session,
 	}
 	u, err := s.cfg.Govern.Login(ctx, userID, password)
 	if err != nil {
-		if fault.Code(err) == fault.Unauthorized {
-			s.locks.fail(userID)
+		if fault.Code(err) != fault.Unauthorized { // the password was not checked
+			if rerr := s.locks.release(ctx, userID, at); rerr != nil {
+				s.cfg.Log.Error("sign-in: an unchecked attempt stays counted", "user", userID, "err", rerr)
+			}
 		}
 		return nil, err
 	}
-	s.locks.clear(userID)
+	if err := s.locks.clear(ctx, userID); err != nil {
+		return nil, err
+	}
 	return s.sessions.begin(ctx, u.ID)
 }
 
 // setSessionCookie gives the browser its session id.
-func (s *Server) setSessionCookie(w http.ResponseWriter, sess *session) {
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess *session) {
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: sess.ID, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode,
+		Secure: s.overTLS(r), SameSite: http.SameSiteStrictMode,
 		MaxAge: int(s.cfg.SessionMaxAge / time.Second), // the session's absolute end
 	})
 }
 
 // clearCookie removes a cookie from the browser.
-func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
+func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: s.overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// overTLS reports whether the browser reached us over TLS: directly, or
+// through a proxy that terminates it ([Config.SecureCookies]). Cookies are
+// then Secure and responses carry HSTS.
+func (s *Server) overTLS(r *http.Request) bool {
+	return r.TLS != nil || s.cfg.SecureCookies
 }
 
 // record puts a web event on the audit log, stamped with the clock.

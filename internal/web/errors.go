@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -22,6 +24,8 @@ func status(code string) int {
 		return http.StatusConflict
 	case fault.Disclosure:
 		return http.StatusUnprocessableEntity
+	case fault.Busy:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -78,4 +82,56 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// unrouted answers a request that no route matches in place of the mux's
+// plain-text answer h: a 404 or 405 under /api/ is the documented JSON
+// error, elsewhere the error page; anything else h does (a redirect to a
+// cleaned path) is done as it is.
+func (s *Server) unrouted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := &probe{header: http.Header{}}
+		h.ServeHTTP(p, r)
+		var code, msg string
+		switch p.status {
+		case http.StatusNotFound:
+			code, msg = fault.NotFound, "there is nothing at "+r.URL.Path
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				msg += ": the API's paths are listed in /api/openapi.json"
+			}
+		case http.StatusMethodNotAllowed:
+			allow := p.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			code, msg = "method_not_allowed", fmt.Sprintf("%s is not allowed on %s: use %s", r.Method, r.URL.Path, allow)
+		default:
+			h.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			var b errorBody
+			b.Error.Code, b.Error.Message = code, msg
+			writeJSON(w, p.status, b)
+			return
+		}
+		s.render(w, r, p.status, "error", map[string]any{"Title": http.StatusText(p.status), "Status": p.status, "Message": msg})
+	})
+}
+
+// probe is a response writer that keeps only the status and headers.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header { return p.header }
+func (p *probe) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *probe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -31,7 +32,7 @@ func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	tok := randomID()
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: tok, Path: "/signin", HttpOnly: true,
-		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: s.overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	next := r.URL.Query().Get("next")
 	if r.Method == http.MethodPost {
 		next = r.PostFormValue("next")
@@ -50,16 +51,22 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) error {
 		s.signInForm(w, r, http.StatusForbidden, "The sign-in form had expired. Please try again.")
 		return nil
 	}
-	sess, err := s.signIn(r.Context(), strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password"))
-	if err != nil {
-		if fault.Code(err) != fault.Unauthorized {
-			return err
-		}
+	addr := clientAddr(r, s.cfg.TrustedProxies)
+	sess, err := s.signIn(r.Context(), addr, strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password"))
+	switch fault.Code(err) {
+	case "":
+	case fault.Unauthorized:
 		s.signInForm(w, r, http.StatusUnauthorized, fault.Message(err))
 		return nil
+	case fault.Busy:
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
+		s.signInForm(w, r, http.StatusTooManyRequests, fault.Message(err))
+		return nil
+	default:
+		return err
 	}
-	s.clearCookie(w, preCSRFCookie, "/signin")
-	s.setSessionCookie(w, sess)
+	s.clearCookie(w, r, preCSRFCookie, "/signin")
+	s.setSessionCookie(w, r, sess)
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 	return nil
 }
@@ -71,7 +78,7 @@ func (s *Server) postSignOut(w http.ResponseWriter, r *http.Request) error {
 			return err // still signed in: the page says to try again
 		}
 	}
-	s.clearCookie(w, sessionCookie, "/")
+	s.clearCookie(w, r, sessionCookie, "/")
 	if err := s.record(r.Context(), event(p.User, "logout", p.User.ID)); err != nil {
 		s.cfg.Log.Error("audit: sign-out not recorded", "user", p.User.ID, "err", err)
 	}

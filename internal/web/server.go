@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"time"
 
@@ -62,9 +63,20 @@ type Config struct {
 	Log *slog.Logger
 	// UploadDir spools uploaded files; the OS temp folder when empty.
 	UploadDir string
-	// SecureCookies marks cookies Secure (set it when serving over TLS or
-	// behind a TLS proxy).
+	// SecureCookies says the server is reached over TLS through a proxy
+	// that terminates it: cookies are marked Secure and responses carry
+	// Strict-Transport-Security, as they are for a request that arrives
+	// over TLS itself.
 	SecureCookies bool
+	// SignIn are the limits on password sign-in (lockout, per address).
+	SignIn SignInLimits
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed when finding a client's address; none
+	// means the connection's peer is the client.
+	TrustedProxies []netip.Prefix
+	// Failures keeps failed sign-ins across restarts; the Catalog when it
+	// is one (the *store.Store), else they live in memory only.
+	Failures FailureStore
 	// MaxUpload caps an upload's size in bytes (default 512 MiB).
 	MaxUpload int64
 	// SessionTTL is how long a session lasts without use (default 8h).
@@ -122,6 +134,10 @@ func (c *Config) Validate() error {
 	if ss, ok := c.Catalog.(SessionStore); ok && c.Sessions == nil {
 		c.Sessions = ss
 	}
+	if fs, ok := c.Catalog.(FailureStore); ok && c.Failures == nil {
+		c.Failures = fs
+	}
+	c.SignIn.defaults()
 	return nil
 }
 
@@ -133,6 +149,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	sessions *sessionStore
 	locks    *lockout
+	addrs    *addressLimit
 	jobs     *jobStore
 	themes   *themeCache // published theme figures (themes_cache.go)
 	assets   http.Handler
@@ -157,7 +174,8 @@ func New(cfg Config) (*Server, error) {
 		mux:      http.NewServeMux(),
 		pages:    pages,
 		sessions: newSessionStore(cfg.Clock, cfg.Sessions, cfg.SessionTTL, cfg.SessionMaxAge),
-		locks:    newLockout(cfg.Clock, 5, 15*time.Minute),
+		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
+		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		jobs:     newJobStore(cfg.Clock),
 		themes:   &themeCache{},
 	}
@@ -180,7 +198,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-	s.mux.ServeHTTP(w, r)
+	if s.overTLS(r) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		h = s.unrouted(h)
+	}
+	h.ServeHTTP(w, r)
 }
 
 // Serve listens on addr and serves until ctx is done, then shuts down

@@ -289,7 +289,7 @@ func TestStatusMapping(t *testing.T) {
 		want int
 	}{
 		{fault.Invalid, 400}, {fault.Unauthorized, 401}, {fault.Forbidden, 403}, {fault.NotFound, 404},
-		{fault.Conflict, 409}, {fault.Disclosure, 422}, {fault.Internal, 500}, {"", 500},
+		{fault.Conflict, 409}, {fault.Disclosure, 422}, {fault.Busy, 429}, {fault.Internal, 500}, {"", 500},
 	}
 	for _, tt := range tests {
 		if got := status(tt.code); got != tt.want {

@@ -33,6 +33,8 @@ type SessionStore interface {
 
 var _ SessionStore = (*store.Store)(nil)
 
+var _ FailureStore = (*store.Store)(nil)
+
 // session is a signed-in browser. Its id is the cookie's value; the CSRF
 // token is the synchronizer token forms and fetch calls send back.
 type session struct {
@@ -222,61 +224,4 @@ func (st *sessionStore) sweep(ctx context.Context, now time.Time) error {
 	}
 	_, err := st.back.SweepWebSessions(ctx, now, st.idle)
 	return err
-}
-
-// lockout counts failed sign-ins per account: after max failures within
-// window the account cannot sign in until the oldest counted failure is
-// window old.
-type lockout struct {
-	mu     sync.Mutex
-	clock  clock.Clock
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
-}
-
-func newLockout(c clock.Clock, max int, window time.Duration) *lockout {
-	return &lockout{clock: c, max: max, window: window, fails: map[string][]time.Time{}}
-}
-
-// locked reports whether account is locked now, and until when.
-func (l *lockout) locked(account string) (bool, time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.recent(account)
-	if len(f) < l.max {
-		return false, time.Time{}
-	}
-	return true, f[len(f)-l.max].Add(l.window)
-}
-
-// fail records a failed attempt.
-func (l *lockout) fail(account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fails[account] = append(l.recent(account), l.clock.Now())
-}
-
-// clear forgets an account's failures after a successful sign-in.
-func (l *lockout) clear(account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, account)
-}
-
-// recent returns the failures still inside the window; mu held.
-func (l *lockout) recent(account string) []time.Time {
-	now := l.clock.Now()
-	f := l.fails[account]
-	i := 0
-	for i < len(f) && now.Sub(f[i]) >= l.window {
-		i++
-	}
-	f = f[i:]
-	if len(f) == 0 {
-		delete(l.fails, account)
-		return nil
-	}
-	l.fails[account] = f
-	return f
 }
