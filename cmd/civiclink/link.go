@@ -82,6 +82,12 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 	if err != nil {
 		return err
 	}
+	if err := checkFileKeyIDs(cfg, files); err != nil {
+		return err
+	}
+	if err := link.CheckEstimable(datasets); err != nil {
+		return err
+	}
 	opt := link.Options{TrainFromLabels: f.labels, Truth: truthFunc(truth)}
 	if opt.Memory, err = memoryBudget(f.memory); err != nil {
 		return err
@@ -92,9 +98,13 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 	if bar != nil {
 		bar.Finish()
 	}
+	if err == nil {
+		err = res.CheckCandidates()
+	}
 	if err != nil {
 		return err
 	}
+	m.printWarnings(res)
 	rep := linkReport{Result: res}
 	if truth != nil {
 		refs := allRefs(res)
@@ -368,6 +378,14 @@ func stageProgress(bar *progressbar.ProgressBar, prefix string) func(stage strin
 		bar.Describe(prefix + stage)
 		bar.ChangeMax(total)
 		bar.Set(done)
+	}
+}
+
+// printWarnings tells the user, on stderr, what to know before trusting
+// a linkage's weights.
+func (m *Main) printWarnings(res *link.Result) {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
 	}
 }
 

@@ -105,6 +105,7 @@ func (m *Main) linkService(cmd *cobra.Command) (*linkrun.Service, *govern.User, 
 
 func (m *Main) printLinkRun(res *linkrun.Result) {
 	r := res.Link
+	m.printWarnings(r)
 	fmt.Fprintf(m.Stdout, "linkage run %d (%s): %d records of %d datasets into %d entities\n", res.Run.ID, res.Run.Mode, res.Records, len(res.Run.Datasets), res.Entities)
 	if i := res.Incremental; i != nil {
 		fmt.Fprintf(m.Stdout, "  from run %d: %d unchanged, %d changed, %d added, %d removed, %d re-linked after review; %d joined existing entities, %d new entities\n",

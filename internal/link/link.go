@@ -124,6 +124,9 @@ type Result struct {
 	// AutoBlocking is how the blocking rules were chosen, when the config
 	// asked for "blocking": "auto".
 	AutoBlocking *BlockingSuggestion `json:"auto_blocking,omitempty"`
+	// Warnings are what to know before trusting the weights (EM that did
+	// not converge).
+	Warnings []string `json:"warnings,omitempty"`
 
 	cluster []int32
 	e       *engine
@@ -203,6 +206,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 			return nil, err
 		}
 		md.USamples = samples
+		r.Warnings = md.warnings(e.cfg.EMIterations)
 	}
 	e.applyLabels(md)
 	sw.lap("m")

@@ -39,6 +39,9 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 	}
 	cfg := p.Config
 	cfg.Threshold, cfg.TargetPrecision = p.Threshold, 0
+	if err := j.checkKeyIDs(cfg); err != nil {
+		return nil, err
+	}
 	prev, err := j.entityMap(ctx, parent.ID)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
+	"github.com/civiclink/civiclink/internal/pseudo"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -48,7 +49,16 @@ func (j *job) full(ctx context.Context, opt link.Options) (*Result, error) {
 	if j.req.Config != nil {
 		cfg = *j.req.Config
 	}
+	if err := j.checkKeyIDs(cfg); err != nil {
+		return nil, err
+	}
+	if err := link.CheckEstimable(j.datasets); err != nil {
+		return nil, err
+	}
 	res, err := link.Link(ctx, j.datasets, cfg, opt)
+	if err == nil {
+		err = res.CheckCandidates()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +81,17 @@ func (j *job) full(ctx context.Context, opt link.Options) (*Result, error) {
 	}
 	out.Carried = carried
 	return out, nil
+}
+
+// checkKeyIDs refuses to compare identifier columns of two datasets whose
+// key ids (recorded in their schemas by pseudonymise) differ.
+func (j *job) checkKeyIDs(cfg link.Config) error {
+	var keyed []link.KeyedInput
+	for _, in := range j.inputs {
+		keyed = append(keyed, link.KeyedInput{Name: "dataset " + in.dataset.ID, KeyIDs: pseudo.SchemaKeyIDs(in.dataset.Schema),
+			From: "its schema", Columns: in.fields})
+	}
+	return link.CheckKeyIDs(cfg, keyed)
 }
 
 // previous returns the run a full run takes its entity ids from: From, or

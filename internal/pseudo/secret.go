@@ -24,6 +24,8 @@ import (
 	"golang.org/x/crypto/hkdf"
 
 	"github.com/civiclink/civiclink/internal/fault"
+
+	"github.com/civiclink/civiclink/internal/catalog"
 )
 
 // Secret is a partner's linkage secret. It cannot be printed, logged or
@@ -126,4 +128,16 @@ func ColumnKeyID(description string) (string, bool) {
 		id = id[:j]
 	}
 	return id, id != ""
+}
+
+// SchemaKeyIDs returns the key id of every column of s whose description
+// records one (see [ColumnKeyID]), by column name.
+func SchemaKeyIDs(s *catalog.Schema) map[string]string {
+	ids := map[string]string{}
+	for _, c := range s.Columns {
+		if id, ok := ColumnKeyID(c.Description); ok {
+			ids[c.Name] = id
+		}
+	}
+	return ids
 }

@@ -201,11 +201,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.overTLS(r) {
 		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
-		h = s.unrouted(h)
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted(h).ServeHTTP(w, r)
+		return
 	}
-	h.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r) // sets the route's path values, which Handler does not
 }
 
 // Serve listens on addr and serves until ctx is done, then shuts down
