@@ -92,6 +92,11 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 			return nil, err
 		}
 	}
+	if q.DP != nil {
+		if err := e.declarePlan(d.Schema, spec, plan); err != nil {
+			return nil, err
+		}
+	}
 	req := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
 		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}}
 	if q.DP != nil {
@@ -116,7 +121,11 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if q.span {
 		spanPlan(spec, plan, rows)
 	}
-	t, err := buildTable(d.Schema, spec, plan, foldRows(rows, plan), measure)
+	rows = foldRows(rows, plan)
+	if q.DP != nil {
+		rows = clampRows(rows, plan)
+	}
+	t, err := buildTable(d.Schema, spec, plan, rows, measure)
 	if err != nil {
 		return nil, err
 	}
@@ -443,8 +452,10 @@ func levels(sc *catalog.Schema, g query.GroupKey, fixed []string, rows []query.A
 	}
 	if c, ok := sc.Column(g.Column); ok && c.Type == catalog.TypeCategory && g.Period == "" {
 		for _, code := range c.Codes {
-			seen[code.Value] = true
-			out = append(out, code.Value)
+			if !seen[code.Value] {
+				seen[code.Value] = true
+				out = append(out, code.Value)
+			}
 		}
 	}
 	var extra []string

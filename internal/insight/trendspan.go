@@ -90,24 +90,9 @@ func spanLevels(period string, levels, bounds []string) []string {
 // of the versions read: from the first to the last event date in their
 // quality reports, widened to any period found.
 func spanPlan(spec query.AggregateSpec, plan []dimPlan, rows []query.AggregateRow) {
-	versions := spec.Versions
-	if len(versions) == 0 {
-		versions = []*catalog.Version{spec.Version}
-	}
 	for i, g := range spec.By {
 		if g.Period == "" || plan[i].levels != nil {
 			continue
-		}
-		var bounds []string
-		for _, v := range versions {
-			if v == nil || v.Quality == nil {
-				continue
-			}
-			for _, c := range v.Quality.Columns {
-				if c.Name == g.Column && c.Min != "" && c.Max != "" {
-					bounds = append(bounds, c.Min, c.Max)
-				}
-			}
 		}
 		var found []string
 		for _, r := range rows {
@@ -115,6 +100,28 @@ func spanPlan(spec query.AggregateSpec, plan []dimPlan, rows []query.AggregateRo
 				found = append(found, l)
 			}
 		}
-		plan[i].levels = spanLevels(g.Period, found, bounds)
+		plan[i].levels = spanLevels(g.Period, found, periodBounds(spec, g.Column))
 	}
+}
+
+// periodBounds are the first and last values of date column in each of the
+// spec's versions, as loaded: the range of the whole dataset, whatever a
+// filter keeps.
+func periodBounds(spec query.AggregateSpec, column string) []string {
+	versions := spec.Versions
+	if len(versions) == 0 {
+		versions = []*catalog.Version{spec.Version}
+	}
+	var bounds []string
+	for _, v := range versions {
+		if v == nil || v.Quality == nil {
+			continue
+		}
+		for _, c := range v.Quality.Columns {
+			if c.Name == column && c.Min != "" && c.Max != "" {
+				bounds = append(bounds, c.Min, c.Max)
+			}
+		}
+	}
+	return bounds
 }
