@@ -110,9 +110,9 @@ func (m *Main) linkExplain(dir, a, b string, asJSON bool) error {
 
 // writeLinkReport writes the run's charts as one HTML file.
 func writeLinkReport(path string, res *link.Result, rep *linkReport) error {
-	in := linkreport.Input{Title: "Linkage report", Result: res}
+	in := linkreport.FromResult(res, "Linkage report")
 	if p := rep.Pairwise; p != nil {
-		in.Evaluation = append(in.Evaluation, fmt.Sprintf("Against the truth: pairwise precision %.4f, recall %.4f, F1 %.4f; blocking recall %.4f.", p.Precision, p.Recall, p.F1, res.Blocking.Recall))
+		in.Lines = append(in.Lines, fmt.Sprintf("Against the truth: pairwise precision %.4f, recall %.4f, F1 %.4f; blocking recall %.4f.", p.Precision, p.Recall, p.F1, res.Blocking.Recall))
 	}
 	var buf bytes.Buffer
 	if err := linkreport.Write(&buf, in); err != nil {

@@ -22,15 +22,84 @@ var files embed.FS
 
 var page = template.Must(template.ParseFS(files, "report.html.tmpl"))
 
-// Input is what a report shows: the run, a title, and optionally the
-// evaluation against the truth as lines of text.
+// Input is what a report shows, as plain figures, so that a run in
+// memory ([FromResult]) and a stored run can both be drawn.
 type Input struct {
-	Title      string
-	Result     *link.Result
-	Evaluation []string
+	Title string
+	// Lines are sentences shown under the title (a summary, the
+	// evaluation against the truth).
+	Lines        []string
+	Model        *link.Model
+	Threshold    float64
+	Weights      []Bin
+	Blocking     link.BlockingReport
+	AutoBlocking *link.BlockingSuggestion
+	Bands        []Band
+	// ClusterSizes counts clusters by their number of records.
+	ClusterSizes map[int]int
 }
 
-// band is a range of match probability with sample pairs' waterfalls.
+// Bin is one bar of the match-weight histogram: Pairs pairs with weight
+// in [From, To).
+type Bin struct {
+	From, To float64
+	Pairs    int64
+}
+
+// Band is a range of match probability and sample pairs from it.
+type Band struct {
+	Name  string
+	Pairs []link.Explanation
+}
+
+// FromResult gathers a finished run's figures for a report.
+func FromResult(r *link.Result, title string) Input {
+	in := Input{Title: title, Model: r.Model, Threshold: r.Threshold, Blocking: r.Blocking, AutoBlocking: r.AutoBlocking,
+		Weights: Histogram(r.Weights), ClusterSizes: map[int]int{}}
+	in.Lines = append(in.Lines, fmt.Sprintf("%d records, %d candidate pairs, %d matched at probability ≥ %.4f, %d clusters.",
+		r.Records(), len(r.Pairs), len(r.Matched), r.Threshold, r.Clusters.Clusters))
+	size := map[link.RecordRef]int{}
+	for i := range r.Records() {
+		size[r.ClusterOf(i)]++
+	}
+	for _, n := range size {
+		in.ClusterSizes[n]++
+	}
+	for _, b := range bandEdges {
+		var ks []int
+		for k := range r.Pairs {
+			if p := r.Probability(k); p >= b.lo && p < b.hi {
+				ks = append(ks, k)
+			}
+		}
+		bd := Band{Name: fmt.Sprintf("%s (%d pairs)", b.name, len(ks))}
+		for i := range min(perBand, len(ks)) {
+			bd.Pairs = append(bd.Pairs, r.Explain(ks[(2*i+1)*len(ks)/(2*perBand)]))
+		}
+		in.Bands = append(in.Bands, bd)
+	}
+	return in
+}
+
+// Histogram bins match weights by whole units, from -40 to 60 at most
+// (weights beyond fall in the end bins).
+func Histogram(weights []float64) []Bin {
+	if len(weights) == 0 {
+		return nil
+	}
+	lo, hi := math.Floor(slices.Min(weights)), math.Ceil(slices.Max(weights))
+	lo, hi = math.Max(lo, -40), math.Min(math.Max(hi, lo+1), 60)
+	bins := make([]Bin, int(hi-lo)+1)
+	for i := range bins {
+		bins[i] = Bin{From: lo + float64(i), To: lo + float64(i) + 1}
+	}
+	for _, x := range weights {
+		bins[int(math.Min(math.Max(x, lo), hi)-lo)].Pairs++
+	}
+	return bins
+}
+
+// band is a probability band's name and waterfalls, as the page shows it.
 type band struct {
 	Name       string
 	Waterfalls []template.HTML
@@ -38,27 +107,28 @@ type band struct {
 
 // Write renders the report to w.
 func Write(w io.Writer, in Input) error {
-	r := in.Result
 	data := struct {
 		Title                           string
-		Evaluation                      []string
-		Summary                         string
+		Lines                           []string
 		MU, Weights, Blocking, Clusters template.HTML
 		Bands                           []band
 		AutoNote                        string
-	}{Title: in.Title, Evaluation: in.Evaluation}
-	data.Summary = fmt.Sprintf("%d records, %d candidate pairs, %d matched at probability ≥ %.4f, %d clusters.",
-		r.Records(), len(r.Pairs), len(r.Matched), r.Threshold, r.Clusters.Clusters)
-	data.MU = muChart(r.Model)
-	data.Weights = weightChart(r.Weights, r.Threshold)
-	data.Blocking = blockingChart(r)
-	data.Bands = bands(r)
-	data.Clusters = clusterChart(r)
-	if a := r.AutoBlocking; a != nil {
-		data.AutoNote = fmt.Sprintf("Rules chosen from the data: %d comparisons, estimated recall %.4f (target %.4f).", a.Comparisons, a.EstimatedRecall, a.TargetRecall)
-		if s := a.Shortfall(); s != "" {
-			data.AutoNote += " " + s
+	}{Title: in.Title, Lines: in.Lines}
+	if in.Model != nil {
+		data.MU = MUChart(in.Model)
+	}
+	data.Weights = WeightChart(in.Weights, in.Threshold)
+	data.Blocking = BlockingChart(in.Blocking, in.AutoBlocking)
+	for _, b := range in.Bands {
+		bd := band{Name: b.Name}
+		for _, x := range b.Pairs {
+			bd.Waterfalls = append(bd.Waterfalls, Waterfall(x, in.Threshold))
 		}
+		data.Bands = append(data.Bands, bd)
+	}
+	data.Clusters = ClusterChart(in.ClusterSizes)
+	if a := in.AutoBlocking; a != nil {
+		data.AutoNote = AutoNote(a)
 	}
 	if err := page.Execute(w, data); err != nil {
 		return fault.Wrap(err, fault.Internal, "write the linkage report")
@@ -66,9 +136,18 @@ func Write(w io.Writer, in Input) error {
 	return nil
 }
 
-// muChart draws each comparison level's m and u as bars on a log scale
+// AutoNote says how automatic blocking chose the rules.
+func AutoNote(a *link.BlockingSuggestion) string {
+	note := fmt.Sprintf("Rules chosen from the data: %d comparisons, estimated recall %.4f (target %.4f).", a.Comparisons, a.EstimatedRecall, a.TargetRecall)
+	if s := a.Shortfall(); s != "" {
+		note += " " + s
+	}
+	return note
+}
+
+// MUChart draws each comparison level's m and u as bars on a log scale
 // (1e-6 to 1), with the level's weight.
-func muChart(md *link.Model) template.HTML {
+func MUChart(md *link.Model) template.HTML {
 	rows := 0
 	for _, c := range md.Comparisons {
 		rows += len(c.Levels) // a heading row and the non-null levels
@@ -95,40 +174,41 @@ func muChart(md *link.Model) template.HTML {
 	return s.html()
 }
 
-// weightChart draws the histogram of the candidate pairs' match weights
-// (one bar per unit of weight, heights on a log scale) with the threshold.
-func weightChart(weights []float64, threshold float64) template.HTML {
+// WeightChart draws the match-weight histogram (heights on a log scale)
+// with the threshold.
+func WeightChart(bins []Bin, threshold float64) template.HTML {
 	const w, h, pad = 760.0, 260.0, 40.0
 	s := newSVG(int(w), int(h), "histogram of match weights with the threshold")
-	if len(weights) == 0 {
+	if len(bins) == 0 {
 		s.text(w/2, h/2, "middle", "label", "no candidate pairs")
 		return s.html()
 	}
-	lo, hi := math.Floor(slices.Min(weights)), math.Ceil(slices.Max(weights))
-	lo, hi = math.Max(lo, -40), math.Min(math.Max(hi, lo+1), 60)
-	counts := make([]int, int(hi-lo)+1)
-	for _, x := range weights {
-		counts[int(math.Min(math.Max(x, lo), hi)-lo)]++
+	var most int64 = 1
+	for _, b := range bins {
+		most = max(most, b.Pairs)
 	}
-	top := math.Log10(float64(slices.Max(counts)) + 1)
-	bw := (w - 2*pad) / float64(len(counts))
-	for i, c := range counts {
-		bh := (h - 2*pad) * math.Log10(float64(c)+1) / top
-		s.rect(pad+float64(i)*bw, h-pad-bh, bw-1, bh, "bar", fmt.Sprintf("weight %g to %g: %d pairs", lo+float64(i), lo+float64(i)+1, c))
+	lo, hi := bins[0].From, bins[len(bins)-1].To
+	scale := (w - 2*pad) / (hi - lo)
+	top := math.Log10(float64(most) + 1)
+	for _, b := range bins {
+		bh := (h - 2*pad) * math.Log10(float64(b.Pairs)+1) / top
+		s.rect(pad+(b.From-lo)*scale, h-pad-bh, (b.To-b.From)*scale-1, bh, "bar", fmt.Sprintf("weight %g to %g: %d pairs", b.From, b.To, b.Pairs))
 	}
-	tx := pad + (math.Log2(threshold/(1-threshold))-lo)*bw
+	tx := pad + (math.Log2(threshold/(1-threshold))-lo)*scale
 	s.line(tx, pad/2, tx, h-pad, "threshold")
 	s.text(tx+4, pad/2+10, "start", "label", fmt.Sprintf("threshold %.3g", threshold))
 	for v := math.Ceil(lo/10) * 10; v <= hi; v += 10 {
-		s.text(pad+(v-lo)*bw, h-pad+16, "middle", "axis", fmt.Sprintf("%g", v))
+		s.text(pad+(v-lo)*scale, h-pad+16, "middle", "axis", fmt.Sprintf("%g", v))
 	}
-	s.text(w/2, h-6, "middle", "axis", "match weight (pairs per unit, log scale)")
+	s.text(w/2, h-6, "middle", "axis", "match weight (pairs, log scale)")
 	return s.html()
 }
 
-// blockingChart draws each rule's new comparisons, with its recall.
-func blockingChart(r *link.Result) template.HTML {
-	rules := r.Blocking.Rules
+// BlockingChart draws each rule's new comparisons, with its recall:
+// estimated (after it and the rules before it) when the rules were chosen
+// automatically, and alone against the truth when that was known.
+func BlockingChart(rep link.BlockingReport, auto *link.BlockingSuggestion) template.HTML {
+	rules := rep.Rules
 	const left, barW, rowH = 300.0, 330.0, 22.0
 	s := newSVG(int(left+barW+220), int(float64(len(rules))*rowH+40), "blocking rules: comparisons and recall")
 	most := 1
@@ -141,10 +221,10 @@ func blockingChart(r *link.Result) template.HTML {
 		s.text(left-8, y+13, "end", "label", x.Rule)
 		s.rect(left, y+3, barW*float64(x.Pairs)/float64(most), 14, "bar", fmt.Sprintf("%s: %d new comparisons", x.Rule, x.Pairs))
 		note := fmt.Sprintf("%d", x.Pairs)
-		if a := r.AutoBlocking; a != nil && i < len(a.Rules) {
-			note += fmt.Sprintf("  est. %.3f", a.Rules[i].EstimatedRecall)
+		if auto != nil && i < len(auto.Rules) {
+			note += fmt.Sprintf("  est. %.3f", auto.Rules[i].EstimatedRecall)
 		}
-		if r.Blocking.TruePairs > 0 {
+		if rep.TruePairs > 0 {
 			note += fmt.Sprintf("  alone %.3f", x.Recall)
 		}
 		s.text(left+barW+8, y+13, "start", "label", note)
@@ -166,30 +246,9 @@ var bandEdges = []struct {
 // perBand is how many sample pairs each band shows.
 const perBand = 2
 
-// bands picks pairs spread through each probability band and draws their
-// waterfalls.
-func bands(r *link.Result) []band {
-	var out []band
-	for _, b := range bandEdges {
-		var ks []int
-		for k := range r.Pairs {
-			if p := r.Probability(k); p >= b.lo && p < b.hi {
-				ks = append(ks, k)
-			}
-		}
-		bd := band{Name: fmt.Sprintf("%s (%d pairs)", b.name, len(ks))}
-		for i := range min(perBand, len(ks)) {
-			k := ks[(2*i+1)*len(ks)/(2*perBand)]
-			bd.Waterfalls = append(bd.Waterfalls, waterfall(r.Explain(k), r.Threshold))
-		}
-		out = append(out, bd)
-	}
-	return out
-}
-
-// waterfall draws a pair's weight: the prior, each comparison's term
+// Waterfall draws a pair's weight: the prior, each comparison's term
 // from the running total, and the final weight, against the threshold.
-func waterfall(x link.Explanation, threshold float64) template.HTML {
+func Waterfall(x link.Explanation, threshold float64) template.HTML {
 	steps := []struct {
 		name, label string
 		w           float64
@@ -233,28 +292,26 @@ func waterfall(x link.Explanation, threshold float64) template.HTML {
 	return s.html()
 }
 
-// clusterChart draws how many clusters have each size (20 and over
-// together).
-func clusterChart(r *link.Result) template.HTML {
-	size := map[link.RecordRef]int{}
-	for i := range r.Records() {
-		size[r.ClusterOf(i)]++
-	}
-	const cap = 20
-	counts := make([]int, cap+1)
-	for _, n := range size {
-		counts[min(n, cap)]++
+// ClusterChart draws how many clusters have each size (20 records and
+// over together), from a count of clusters by size.
+func ClusterChart(sizes map[int]int) template.HTML {
+	const most = 20
+	counts := make([]int, most+1)
+	for n, c := range sizes {
+		if n > 0 {
+			counts[min(n, most)] += c
+		}
 	}
 	const w, h, pad = 760.0, 240.0, 40.0
 	s := newSVG(int(w), int(h), "cluster sizes")
 	top := math.Log10(float64(slices.Max(counts)) + 1)
-	bw := (w - 2*pad) / cap
-	for n := 1; n <= cap; n++ {
-		bh := (h - 2*pad) * math.Log10(float64(counts[n])+1) / top
+	bw := (w - 2*pad) / most
+	for n := 1; n <= most; n++ {
+		bh := (h - 2*pad) * math.Log10(float64(counts[n])+1) / math.Max(top, 1e-9)
 		x := pad + float64(n-1)*bw
 		s.rect(x, h-pad-bh, bw-2, bh, "bar", fmt.Sprintf("%d clusters of %d records", counts[n], n))
 		name := fmt.Sprint(n)
-		if n == cap {
+		if n == most {
 			name += "+"
 		}
 		s.text(x+bw/2, h-pad+16, "middle", "axis", name)

@@ -40,7 +40,7 @@ func TestReportIsSelfContainedWithEveryChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := linkreport.Write(&buf, linkreport.Input{Title: "FEBRL 1", Result: res}); err != nil {
+	if err := linkreport.Write(&buf, linkreport.FromResult(res, "FEBRL 1")); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()
@@ -70,5 +70,37 @@ func TestReportIsSelfContainedWithEveryChart(t *testing.T) {
 	}
 	if !strings.Contains(page, "estimated recall") {
 		t.Error("the blocking chart does not give auto-blocking's estimated recall")
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		weights []float64
+		from    float64
+		counts  []int64
+	}{
+		{"units", []float64{-1.5, -0.2, 0.3, 0.9, 2}, -2, []int64{1, 1, 2, 0, 1}},
+		{"clipped", []float64{-100, 100}, -40, nil},
+		{"none", nil, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bins := linkreport.Histogram(tc.weights)
+			var total int64
+			for _, b := range bins {
+				total += b.Pairs
+			}
+			if total != int64(len(tc.weights)) {
+				t.Errorf("bins hold %d pairs, want %d", total, len(tc.weights))
+			}
+			if len(tc.weights) > 0 && bins[0].From != tc.from {
+				t.Errorf("first bin from %g, want %g", bins[0].From, tc.from)
+			}
+			for i, want := range tc.counts {
+				if got := bins[i].Pairs; got != want {
+					t.Errorf("bin %d [%g, %g) holds %d, want %d", i, bins[i].From, bins[i].To, got, want)
+				}
+			}
+		})
 	}
 }
