@@ -90,3 +90,16 @@ func refText(r RecordRef) string {
 func (r *Result) Detail(k int) []Term {
 	return r.e.explain(r.s, r.Model, r.Pairs[k]).Terms
 }
+
+// ClusterSizes counts the run's clusters by their number of records.
+func (r *Result) ClusterSizes() map[int]int {
+	size := map[RecordRef]int{}
+	for i := range r.Records() {
+		size[r.ClusterOf(i)]++
+	}
+	out := map[int]int{}
+	for _, n := range size {
+		out[n]++
+	}
+	return out
+}

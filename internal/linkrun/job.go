@@ -164,7 +164,8 @@ func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, 
 
 func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, out *Result, w store.LinkageWrite) error {
 	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
-	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels}
+	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels,
+		"cluster_sizes": res.ClusterSizes()}
 	if out.Incremental != nil {
 		quality["incremental"] = out.Incremental
 	}

@@ -59,7 +59,7 @@ func (s *Server) pageLinkageRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "linkage-run", map[string]any{"Title": "Linkage run " + strconv.FormatInt(q.Run.ID, 10), "Q": q, "QJSON": jsonAttr(q),
+	s.render(w, r, http.StatusOK, "linkage-run", map[string]any{"Title": "Linkage run " + strconv.FormatInt(q.Run.ID, 10), "Q": q, "QJSON": jsonAttr(q), "Charts": chartsOf(q),
 		"Purposes": sortedPurposes(purposes), "Purpose": q.Purpose})
 	return nil
 }
@@ -93,7 +93,7 @@ func (s *Server) pageLinkageReview(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "linkage-review", map[string]any{"Title": "Review of linkage run " + strconv.FormatInt(l.Run.ID, 10), "L": l,
+	s.render(w, r, http.StatusOK, "linkage-review", map[string]any{"Title": "Review of linkage run " + strconv.FormatInt(l.Run.ID, 10), "L": l, "Waterfalls": reviewWaterfalls(l),
 		"Verdicts": []linkrun.Verdict{linkrun.Match, linkrun.NonMatch, linkrun.Unsure}})
 	return nil
 }

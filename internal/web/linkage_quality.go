@@ -39,6 +39,9 @@ type LinkageQuality struct {
 	// DatasetPairs counts links (matched pairs) between each pair of
 	// datasets (a dataset with itself: duplicates within it).
 	DatasetPairs []DatasetPairLinks `json:"dataset_pairs"`
+	// ClusterSizes counts the run's clusters (entities) by their number of
+	// records, when the run kept it.
+	ClusterSizes map[int]int `json:"cluster_sizes,omitempty"`
 	// Notes say what the page cannot show for this run, and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -67,6 +70,8 @@ type storedQuality struct {
 	Records    int64               `json:"records"`
 	Entities   int64               `json:"entities"`
 	Evaluation *linkrun.Evaluation `json:"evaluation"`
+	// ClusterSizes counts clusters by size (runs since issue 22).
+	ClusterSizes map[int]int `json:"cluster_sizes"`
 }
 
 // storedParams is the part of a run's stored parameters the web reads.
@@ -205,7 +210,7 @@ func (lk *linker) quality(ctx context.Context, u *govern.User, run *store.Linkag
 		return nil, err
 	}
 	out := &LinkageQuality{Run: row, Purpose: purpose, Model: p.Model, Blocking: q.Blocking, Clusters: q.Clusters,
-		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs}
+		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs, ClusterSizes: q.ClusterSizes}
 	if sum.Histogram == nil {
 		if err := lk.storedStats(ctx, run.ID, out); err != nil {
 			return nil, err

@@ -81,6 +81,13 @@ func TestLinkageRunAndQuality(t *testing.T) {
 		if e := q.Run.Estimate; e == nil || e.Precision <= 0.5 || e.Precision > 1 || e.Recall <= 0.5 || e.Recall > 1 {
 			t.Errorf("estimate = %+v, want precision and recall in (0.5, 1]", e)
 		}
+		var sized int
+		for n, c := range q.ClusterSizes {
+			sized += n * c
+		}
+		if sized != int(q.Run.Records) {
+			t.Errorf("cluster sizes %v cover %d records, want the run's %d", q.ClusterSizes, sized, q.Run.Records)
+		}
 		if q.Model == nil || len(q.Model.Comparisons) != 4 {
 			t.Errorf("model = %+v, want four comparisons (nhs_number, forename, surname, dob)", q.Model)
 		}
@@ -99,6 +106,10 @@ func TestLinkageRunAndQuality(t *testing.T) {
 			{"/linkage/runs/" + id, `<code>custody</code></td><td><code>referrals</code>`},
 			{"/linkage/jobs/" + j.ID, `href="/linkage/runs/` + id + `"`},
 			{"/linkage/runs/" + id + "/review", `id="review-pairs"`},
+			{"/linkage/runs/" + id, `id="mu-chart"`},
+			{"/linkage/runs/" + id, `aria-label="blocking rules: comparisons and recall"`},
+			{"/linkage/runs/" + id, `aria-label="cluster sizes"`},
+			{"/linkage/runs/" + id + "/review", `aria-label="waterfall of custody and referrals"`},
 		} {
 			res := c.do("GET", tc.path, nil, "")
 			if body := readBody(t, res); res.StatusCode != http.StatusOK || !strings.Contains(body, tc.want) {

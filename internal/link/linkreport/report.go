@@ -55,16 +55,9 @@ type Band struct {
 // FromResult gathers a finished run's figures for a report.
 func FromResult(r *link.Result, title string) Input {
 	in := Input{Title: title, Model: r.Model, Threshold: r.Threshold, Blocking: r.Blocking, AutoBlocking: r.AutoBlocking,
-		Weights: Histogram(r.Weights), ClusterSizes: map[int]int{}}
+		Weights: Histogram(r.Weights), ClusterSizes: r.ClusterSizes()}
 	in.Lines = append(in.Lines, fmt.Sprintf("%d records, %d candidate pairs, %d matched at probability ≥ %.4f, %d clusters.",
 		r.Records(), len(r.Pairs), len(r.Matched), r.Threshold, r.Clusters.Clusters))
-	size := map[link.RecordRef]int{}
-	for i := range r.Records() {
-		size[r.ClusterOf(i)]++
-	}
-	for _, n := range size {
-		in.ClusterSizes[n]++
-	}
 	for _, b := range bandEdges {
 		var ks []int
 		for k := range r.Pairs {
@@ -268,7 +261,7 @@ func Waterfall(x link.Explanation, threshold float64) template.HTML {
 	lo, hi = math.Min(lo, tw)-1, math.Max(hi, tw)+1
 	const colW, h, top, bottom = 74.0, 300.0, 40.0, 70.0
 	w := colW*float64(len(steps)+1) + 60
-	s := newSVG(int(w), int(h), fmt.Sprintf("waterfall of %s/%s and %s/%s", x.Left.Dataset, x.Left.ID, x.Right.Dataset, x.Right.ID))
+	s := newSVG(int(w), int(h), fmt.Sprintf("waterfall of %s and %s", refName(x.Left), refName(x.Right)))
 	y := func(v float64) float64 { return top + (hi-v)/(hi-lo)*(h-top-bottom) }
 	s.text(4, 16, "start", "head", fmt.Sprintf("%s ~ %s: weight %.2f, probability %.4f", x.Left.ID, x.Right.ID, x.Weight, x.Probability))
 	s.line(40, y(0), w-10, y(0), "zero")
@@ -321,4 +314,12 @@ func ClusterChart(sizes map[int]int) template.HTML {
 	}
 	s.text(w/2, h-6, "middle", "axis", "records per cluster (clusters, log scale)")
 	return s.html()
+}
+
+// refName writes a record as DATASET/ID, or ID alone without a dataset.
+func refName(r link.RecordRef) string {
+	if r.Dataset == "" {
+		return r.ID
+	}
+	return r.Dataset + "/" + r.ID
 }
