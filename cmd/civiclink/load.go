@@ -13,13 +13,20 @@ func (m *Main) loadCmd() *cobra.Command {
 	var o demo.CountyOptions
 	cmd := &cobra.Command{
 		Use:   "load DIR",
-		Short: "Register and ingest a generated county (from `civiclink synth`)",
+		Short: "Register and ingest a generated county (from `civiclink synth`), or load an update into an existing store",
 		Long: `Read DIR/manifest.json, register its partners and datasets, and ingest every
 dataset. Each agency file is first pseudonymised as its partner would before
 sharing (identifiers become keyed tokens and Bloom filters; the encoded files
 go to DIR/encoded), with the partners' shared secret from --secret-file or a
 new one made in DIR. --raw loads the files with their identifiers, for
-evaluating linkage on plain values only.`,
+evaluating linkage on plain values only.
+
+Into a store that already has some of the datasets (a partnership's monthly
+update), each existing dataset gets a new version, after the same checks as
+any ingest, provided it belongs to the same partner and keeps its columns
+and types; the others are created. A file byte-identical to a version
+already loaded adds nothing. Give the update the secret the first load used
+(--secret-file FIRST/partner-secret.key), or its tokens will not link.`,
 		Args: exactArgs(1, "the county folder"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := m.openStore(cmd.Context())

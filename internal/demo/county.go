@@ -184,8 +184,12 @@ func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synt
 		how = fmt.Sprintf("pseudonymised at %s (%d rows, %d kept back by the partner)", d.Partner, res.Rows, res.Rejected)
 	}
 	ds := &catalog.Dataset{ID: d.ID, PartnerID: d.Partner, Name: d.Name, Description: schema.Description, Schema: schema}
-	if err := st.CreateDataset(ctx, ds); err != nil {
+	existing, err := registerDataset(ctx, st, ds)
+	if err != nil {
 		return err
+	}
+	if existing {
+		how += ", a new version of the dataset"
 	}
 	if d.Rows == 0 {
 		if o.Log != nil {
@@ -197,8 +201,45 @@ func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synt
 	if err != nil {
 		return err
 	}
+	if res.Duplicate {
+		how = fmt.Sprintf("unchanged: byte-identical to version %d", res.Version.Number)
+	}
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "  %-18s %-9s v%d %7d rows  %s\n", d.ID, d.Partner, res.Version.Number, res.Version.Rows, how)
+	}
+	return nil
+}
+
+// registerDataset creates ds, or finds it already in the store (a monthly
+// update loaded into an existing store): then it must belong to the same
+// partner and have the same columns and types, so the update is ingested
+// as the dataset's next version under the same checks.
+func registerDataset(ctx context.Context, st *store.Store, ds *catalog.Dataset) (existing bool, err error) {
+	old, err := st.Dataset(ctx, ds.ID)
+	if fault.Code(err) == fault.NotFound {
+		return false, st.CreateDataset(ctx, ds)
+	}
+	if err != nil {
+		return false, err
+	}
+	if old.PartnerID != ds.PartnerID {
+		return true, fault.Errorf(fault.Conflict, "dataset %s is already in the store, shared by %s, not %s: load it under another id or fix the manifest's partner", ds.ID, old.PartnerID, ds.PartnerID)
+	}
+	if err := sameColumns(old.Schema, ds.Schema); err != nil {
+		return true, fault.Errorf(fault.Conflict, "dataset %s is already in the store with another schema: %s; a new version must keep the columns and types (register a new dataset for a new shape)", ds.ID, fault.Message(err))
+	}
+	return true, nil
+}
+
+// sameColumns says how schema b's columns differ from a's, if they do.
+func sameColumns(a, b *catalog.Schema) error {
+	if len(a.Columns) != len(b.Columns) {
+		return fault.Errorf(fault.Invalid, "it has %d columns, the update %d", len(a.Columns), len(b.Columns))
+	}
+	for i, c := range a.Columns {
+		if d := b.Columns[i]; c.Name != d.Name || c.Type != d.Type {
+			return fault.Errorf(fault.Invalid, "column %d is %s (%s) in the store, %s (%s) in the update", i+1, c.Name, c.Type, d.Name, d.Type)
+		}
 	}
 	return nil
 }
