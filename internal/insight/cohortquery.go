@@ -11,9 +11,9 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/query"
 	"github.com/civiclink/civiclink/internal/query/expr"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // OpCohort is the read operation of cohort figures.
@@ -90,7 +90,7 @@ func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuer
 }
 
 // source resolves one event source to the dataset version in the run.
-func (e *Engine) source(ctx context.Context, run *store.LinkageRun, name string, ev EventSource) (query.CohortSource, govern.Read, error) {
+func (e *Engine) source(ctx context.Context, run *linkrun.LinkageRun, name string, ev EventSource) (query.CohortSource, govern.Read, error) {
 	d, err := e.Store.Dataset(ctx, ev.Dataset)
 	if err != nil {
 		return query.CohortSource{}, govern.Read{}, err

@@ -6,7 +6,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
 func init() { RegisterOperations(govern.DefaultGate) }
@@ -60,7 +60,7 @@ func probeCohort(ctx context.Context, az govern.Authorizer, p govern.Probe) erro
 type probeStore interface {
 	Source
 	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error)
-	SaveLinkageRun(ctx context.Context, run *store.LinkageRun, entities []store.EntityRow, pairs []store.PairRow) error
+	WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w linkrun.LinkageWrite) error
 }
 
 // probeWithCohort links the probe's dataset with itself (one entity per
@@ -82,12 +82,12 @@ func probeWithCohort(ctx context.Context, az govern.Authorizer, p govern.Probe, 
 	if err != nil {
 		return err
 	}
-	var ents []store.EntityRow
+	var ents []linkrun.EntityRow
 	for _, r := range rows {
-		ents = append(ents, store.EntityRow{DatasetID: p.Dataset, RecordID: r[0], EntityID: r[0]})
+		ents = append(ents, linkrun.EntityRow{DatasetID: p.Dataset, RecordID: r[0], EntityID: r[0]})
 	}
-	run := &store.LinkageRun{Datasets: []store.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}, CreatedBy: "probe"}
-	if err := st.SaveLinkageRun(ctx, run, ents, nil); err != nil {
+	run := &linkrun.LinkageRun{Datasets: []linkrun.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}, CreatedBy: "probe"}
+	if err := st.WriteLinkageRun(ctx, run, linkrun.LinkageWrite{Entities: ents}); err != nil {
 		return err
 	}
 	e := &Engine{Store: st, Gov: gov}

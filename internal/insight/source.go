@@ -5,8 +5,8 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/query"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // Source is what insight reads from the store: the catalogue, raw
@@ -30,7 +30,7 @@ type Source interface {
 	CohortMembers(ctx context.Context, spec query.CohortSpec) ([]query.CohortMember, error)
 
 	// LinkageRun returns a stored linkage run (id 0: the latest).
-	LinkageRun(ctx context.Context, id int64) (*store.LinkageRun, error)
+	LinkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, error)
 	// Generation counts committed changes to stored state: a figure
 	// computed at one count is current while the count is unchanged.
 	Generation() uint64

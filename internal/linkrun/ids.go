@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/civiclink/civiclink/internal/link"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // clusterName is the engine's name of record i's cluster: its smallest
@@ -21,14 +20,14 @@ func clusterName(res *link.Result, i int) string {
 // previous entity id it shares most records with (each id once, the
 // largest overlaps first), so ids stay stable where the people are the
 // same. It returns the names and how many entities kept an earlier id.
-func nameByOverlap(res *link.Result, prev map[store.RecordKey]store.EntityRow) ([]string, int) {
+func nameByOverlap(res *link.Result, prev map[RecordKey]EntityRow) ([]string, int) {
 	n := res.Records()
 	cluster := make([]string, n)
 	overlap := map[[2]string]int{}
 	for i := range n {
 		cluster[i] = clusterName(res, i)
 		r := res.Ref(i)
-		if e, ok := prev[store.RecordKey{DatasetID: r.Dataset, RecordID: r.ID}]; ok {
+		if e, ok := prev[RecordKey{DatasetID: r.Dataset, RecordID: r.ID}]; ok {
 			overlap[[2]string{cluster[i], e.EntityID}]++
 		}
 	}

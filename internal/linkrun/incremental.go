@@ -6,7 +6,6 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // IncrementalReport says what an incremental run re-linked. Records are
@@ -32,7 +31,7 @@ type IncrementalReport struct {
 // incremental links the records added or changed since parent against
 // parent's entities, with parent's config, model and threshold (no
 // retraining), and carries the rest over.
-func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt link.Options) (*Result, error) {
+func (j *job) incremental(ctx context.Context, parent *LinkageRun, opt link.Options) (*Result, error) {
 	var p params
 	if err := json.Unmarshal(parent.Params, &p); err != nil || p.Model == nil || p.Threshold <= 0 {
 		return nil, fault.Errorf(fault.Invalid, "linkage run %d kept no model to reuse: run a full linkage instead", parent.ID)
@@ -48,13 +47,13 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 	}
 	rep := &IncrementalReport{Parent: parent.ID}
 	fps := fingerprints(j.datasets)
-	kept := map[store.RecordKey]string{}
-	present := make(map[store.RecordKey]bool, len(fps))
-	var dropped []store.RecordKey
+	kept := map[RecordKey]string{}
+	present := make(map[RecordKey]bool, len(fps))
+	var dropped []RecordKey
 	i := 0
 	for _, d := range j.datasets {
 		for _, r := range d.Records {
-			key := store.RecordKey{DatasetID: d.Name, RecordID: r.ID}
+			key := RecordKey{DatasetID: d.Name, RecordID: r.ID}
 			present[key] = true
 			switch e, ok := prev[key]; {
 			case !ok:
@@ -73,7 +72,7 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 		if !l.At.After(parent.CreatedAt) {
 			continue
 		}
-		for _, key := range []store.RecordKey{{DatasetID: l.DatasetL, RecordID: l.RecordL}, {DatasetID: l.DatasetR, RecordID: l.RecordR}} {
+		for _, key := range []RecordKey{{DatasetID: l.DatasetL, RecordID: l.RecordL}, {DatasetID: l.DatasetR, RecordID: l.RecordR}} {
 			if _, ok := kept[key]; ok {
 				delete(kept, key)
 				rep.Unchanged--
@@ -89,7 +88,7 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 		}
 	}
 	opt.Model = p.Model
-	opt.Existing = func(ds string, r *link.Record) string { return kept[store.RecordKey{DatasetID: ds, RecordID: r.ID}] }
+	opt.Existing = func(ds string, r *link.Record) string { return kept[RecordKey{DatasetID: ds, RecordID: r.ID}] }
 	res, err := link.Link(ctx, j.datasets, cfg, opt)
 	if err != nil {
 		return nil, err
@@ -97,7 +96,7 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 	names, carried := nameIncremental(res, kept, prev, rep)
 	j.incr = rep
 	j.kept = kept
-	out, err := j.save(ctx, &store.LinkageRun{Mode: "incremental", ParentID: parent.ID}, cfg, res, names, store.LinkageWrite{CarryFrom: parent.ID, CarryEntities: true, Dropped: dropped})
+	out, err := j.save(ctx, &LinkageRun{Mode: "incremental", ParentID: parent.ID}, cfg, res, names, LinkageWrite{CarryFrom: parent.ID, CarryEntities: true, Dropped: dropped})
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +108,15 @@ func (j *job) incremental(ctx context.Context, parent *store.LinkageRun, opt lin
 // records has their entity; a cluster of linked records only takes the
 // former entity of one of them when no other cluster has it, else a new
 // id.
-func nameIncremental(res *link.Result, kept map[store.RecordKey]string, prev map[store.RecordKey]store.EntityRow, rep *IncrementalReport) ([]string, int) {
+func nameIncremental(res *link.Result, kept map[RecordKey]string, prev map[RecordKey]EntityRow, rep *IncrementalReport) ([]string, int) {
 	n := res.Records()
 	cluster := make([]string, n)
 	name := map[string]string{}
 	taken, keptEnt := map[string]bool{}, map[string]bool{}
-	keys := make([]store.RecordKey, n)
+	keys := make([]RecordKey, n)
 	for i := range n {
 		r := res.Ref(i)
-		keys[i] = store.RecordKey{DatasetID: r.Dataset, RecordID: r.ID}
+		keys[i] = RecordKey{DatasetID: r.Dataset, RecordID: r.ID}
 		cluster[i] = clusterName(res, i)
 		if e := kept[keys[i]]; e != "" {
 			name[cluster[i]], taken[e], keptEnt[e] = e, true, true

@@ -116,15 +116,15 @@ func readCSV(tb testing.TB, path string) [][]string {
 }
 
 // entities reads a run's entity of every record.
-func entities(tb testing.TB, st *store.Store, run int64) map[store.RecordKey]string {
+func entities(tb testing.TB, st *store.Store, run int64) map[linkrun.RecordKey]string {
 	tb.Helper()
 	rows, err := st.EntityRows(context.Background(), run)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := map[store.RecordKey]string{}
+	out := map[linkrun.RecordKey]string{}
 	for _, r := range rows {
-		out[store.RecordKey{DatasetID: r.DatasetID, RecordID: r.RecordID}] = r.EntityID
+		out[linkrun.RecordKey{DatasetID: r.DatasetID, RecordID: r.RecordID}] = r.EntityID
 	}
 	return out
 }
@@ -176,7 +176,7 @@ func TestIncrementalKeepsEntitiesAndQuality(t *testing.T) {
 		ref := eval.Ref{Dataset: "homelessness", ID: fmt.Sprintf("new-%04d", i)}
 		if e, ok := byPerson[tr2[ref]]; ok {
 			known++
-			if after[store.RecordKey{DatasetID: ref.Dataset, RecordID: ref.ID}] == e {
+			if after[linkrun.RecordKey{DatasetID: ref.Dataset, RecordID: ref.ID}] == e {
 				joined++
 			}
 		}

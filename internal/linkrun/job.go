@@ -9,12 +9,11 @@ import (
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/pseudo"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // job is one linkage run in the making: its inputs, read and authorised.
 type job struct {
-	st       *store.Store
+	st       Store
 	u        *govern.User
 	req      Request
 	inputs   []input
@@ -22,10 +21,10 @@ type job struct {
 	labels   int
 	incr     *IncrementalReport // set by an incremental run
 	// decisions are the clerical decisions in force on the datasets.
-	decisions []store.Label
+	decisions []Label
 	// kept are the records an incremental run carries over with their
 	// entity, unchanged: the store copies their rows.
-	kept map[store.RecordKey]string
+	kept map[RecordKey]string
 }
 
 // params is what a run stores of its model, for incremental runs to reuse.
@@ -36,7 +35,7 @@ type params struct {
 }
 
 // runThreshold returns a stored run's match-probability threshold.
-func runThreshold(run *store.LinkageRun) float64 {
+func runThreshold(run *LinkageRun) float64 {
 	var p params
 	json.Unmarshal(run.Params, &p)
 	return p.Threshold
@@ -66,8 +65,8 @@ func (j *job) full(ctx context.Context, opt link.Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var prevEnt map[store.RecordKey]store.EntityRow
-	run := &store.LinkageRun{Mode: "full"}
+	var prevEnt map[RecordKey]EntityRow
+	run := &LinkageRun{Mode: "full"}
 	if prev != nil {
 		run.ParentID = prev.ID
 		if prevEnt, err = j.entityMap(ctx, prev.ID); err != nil {
@@ -75,7 +74,7 @@ func (j *job) full(ctx context.Context, opt link.Options) (*Result, error) {
 		}
 	}
 	names, carried := nameByOverlap(res, prevEnt)
-	out, err := j.save(ctx, run, cfg, res, names, store.LinkageWrite{})
+	out, err := j.save(ctx, run, cfg, res, names, LinkageWrite{})
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +95,7 @@ func (j *job) checkKeyIDs(cfg link.Config) error {
 
 // previous returns the run a full run takes its entity ids from: From, or
 // the latest run sharing a dataset with this one (nil if none).
-func (j *job) previous(ctx context.Context) (*store.LinkageRun, error) {
+func (j *job) previous(ctx context.Context) (*LinkageRun, error) {
 	if j.req.From != 0 {
 		return j.st.LinkageRun(ctx, j.req.From)
 	}
@@ -119,37 +118,37 @@ func (j *job) previous(ctx context.Context) (*store.LinkageRun, error) {
 }
 
 // entityMap reads a run's entity rows by record.
-func (j *job) entityMap(ctx context.Context, runID int64) (map[store.RecordKey]store.EntityRow, error) {
+func (j *job) entityMap(ctx context.Context, runID int64) (map[RecordKey]EntityRow, error) {
 	rows, err := j.st.EntityRows(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[store.RecordKey]store.EntityRow, len(rows))
+	out := make(map[RecordKey]EntityRow, len(rows))
 	for _, r := range rows {
-		out[store.RecordKey{DatasetID: r.DatasetID, RecordID: r.RecordID}] = r
+		out[RecordKey{DatasetID: r.DatasetID, RecordID: r.RecordID}] = r
 	}
 	return out, nil
 }
 
 // save stores the run with every record's entity (names[i] for result
 // record i), the matched pairs and the review list, and evaluates it.
-func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, names []string, w store.LinkageWrite) (*Result, error) {
+func (j *job) save(ctx context.Context, run *LinkageRun, cfg link.Config, res *link.Result, names []string, w LinkageWrite) (*Result, error) {
 	n := res.Records()
 	fps := fingerprints(j.datasets)
-	w.Entities = make([]store.EntityRow, 0, n-len(j.kept))
+	w.Entities = make([]EntityRow, 0, n-len(j.kept))
 	clusters := make(map[eval.Ref]string, n)
 	ids := map[string]bool{}
 	for i := 0; i < n; i++ {
 		r := res.Ref(i)
-		if _, ok := j.kept[store.RecordKey{DatasetID: r.Dataset, RecordID: r.ID}]; !ok {
-			w.Entities = append(w.Entities, store.EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: names[i], Fingerprint: fps[i]})
+		if _, ok := j.kept[RecordKey{DatasetID: r.Dataset, RecordID: r.ID}]; !ok {
+			w.Entities = append(w.Entities, EntityRow{DatasetID: r.Dataset, RecordID: r.ID, EntityID: names[i], Fingerprint: fps[i]})
 		}
 		clusters[r] = names[i]
 		ids[names[i]] = true
 	}
 	for _, k := range res.Matched {
 		a, b := res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))
-		w.Pairs = append(w.Pairs, store.PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(int(k)), Weight: res.Weights[k]})
+		w.Pairs = append(w.Pairs, PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(int(k)), Weight: res.Weights[k]})
 	}
 	w.Review = reviewRows(res)
 	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids), Labels: j.labels, Incremental: j.incr}
@@ -162,7 +161,7 @@ func (j *job) save(ctx context.Context, run *store.LinkageRun, cfg link.Config, 
 	return out, j.store(ctx, run, cfg, res, out, w)
 }
 
-func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config, res *link.Result, out *Result, w store.LinkageWrite) error {
+func (j *job) store(ctx context.Context, run *LinkageRun, cfg link.Config, res *link.Result, out *Result, w LinkageWrite) error {
 	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
 	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels,
 		"cluster_sizes": res.ClusterSizes()}
@@ -172,7 +171,7 @@ func (j *job) store(ctx context.Context, run *store.LinkageRun, cfg link.Config,
 	q, _ := json.Marshal(quality)
 	run.CreatedBy, run.Purpose, run.Params, run.Quality = j.u.ID, j.req.Purpose, p, q
 	for _, in := range j.inputs {
-		run.Datasets = append(run.Datasets, store.LinkedVersion{DatasetID: in.dataset.ID, Version: in.version.Number})
+		run.Datasets = append(run.Datasets, LinkedVersion{DatasetID: in.dataset.ID, Version: in.version.Number})
 	}
 	if err := j.st.WriteLinkageRun(ctx, run, w); err != nil {
 		return fmt.Errorf("save linkage run: %w", err)
@@ -229,7 +228,7 @@ func fnvString(h uint64, s string, sep byte) uint64 {
 
 // linkLabels turns stored decisions into engine labels; unsure ones are
 // left out.
-func linkLabels(ls []store.Label) []link.Label {
+func linkLabels(ls []Label) []link.Label {
 	var out []link.Label
 	for _, l := range ls {
 		if l.Decision != string(Match) && l.Decision != string(NonMatch) {

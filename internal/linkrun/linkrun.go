@@ -16,7 +16,6 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // OpRun is the read operation of a linkage run.
@@ -44,7 +43,7 @@ type Request struct {
 
 // Result is a stored run with the engine's result and its evaluation.
 type Result struct {
-	Run        *store.LinkageRun
+	Run        *LinkageRun
 	Link       *link.Result
 	Config     link.Config
 	Records    int
@@ -73,8 +72,8 @@ type Evaluation struct {
 // [Request.Incremental]). Clerical decisions on the datasets' records are
 // used as labels. The caller records the run in the audit log
 // ([Service.Run] does).
-func Run(ctx context.Context, st *store.Store, az govern.Authorizer, u *govern.User, req Request, opt link.Options) (*Result, error) {
-	var parent *store.LinkageRun
+func Run(ctx context.Context, st Store, az govern.Authorizer, u *govern.User, req Request, opt link.Options) (*Result, error) {
+	var parent *LinkageRun
 	if req.Incremental {
 		var err error
 		if parent, err = st.LinkageRun(ctx, req.From); err != nil {
@@ -137,7 +136,7 @@ type input struct {
 	fields   []string
 }
 
-func loadInputs(ctx context.Context, st *store.Store, ids []string) ([]input, error) {
+func loadInputs(ctx context.Context, st Store, ids []string) ([]input, error) {
 	var out []input
 	for _, id := range ids {
 		d, err := st.Dataset(ctx, id)
@@ -168,7 +167,7 @@ func loadInputs(ctx context.Context, st *store.Store, ids []string) ([]input, er
 
 // readRecords reads every record's identifiers into engine datasets that
 // share one field list (a field a dataset lacks is empty).
-func readRecords(ctx context.Context, st *store.Store, inputs []input) ([]link.Dataset, error) {
+func readRecords(ctx context.Context, st Store, inputs []input) ([]link.Dataset, error) {
 	var fields []string
 	seen := map[string]bool{}
 	for _, in := range inputs {

@@ -6,7 +6,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // RegisterOperations adds the linkage run to the gate, so the gate test
@@ -29,17 +28,17 @@ func RegisterOperations(g *govern.Gate) {
 // probeReview stores a run over the probe's dataset with one review pair
 // and lists it as the probe's user.
 func probeReview(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	st, ok := p.Store.(*store.Store)
+	st, ok := p.Store.(Store)
 	if !ok {
-		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+		return fault.Errorf(fault.Internal, "probe store keeps no linkage runs")
 	}
 	v, err := st.Version(ctx, p.Dataset, 0)
 	if err != nil {
 		return err
 	}
-	run := &store.LinkageRun{CreatedBy: "probe", Purpose: p.Purpose, Datasets: []store.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}}
-	review := []store.ReviewRow{{Pair: 1, DatasetL: p.Dataset, RecordL: "a", DatasetR: p.Dataset, RecordR: "b", Probability: 0.5, Fields: []store.ReviewField{{Comparison: "c", Level: "exact"}}}}
-	if err := st.WriteLinkageRun(ctx, run, store.LinkageWrite{Review: review}); err != nil {
+	run := &LinkageRun{CreatedBy: "probe", Purpose: p.Purpose, Datasets: []LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}}
+	review := []ReviewRow{{Pair: 1, DatasetL: p.Dataset, RecordL: "a", DatasetR: p.Dataset, RecordR: "b", Probability: 0.5, Fields: []ReviewField{{Comparison: "c", Level: "exact"}}}}
+	if err := st.WriteLinkageRun(ctx, run, LinkageWrite{Review: review}); err != nil {
 		return err
 	}
 	s := &Service{Store: st, Gov: az, Audit: govern.RecorderFunc(func(context.Context, govern.Event) error { return nil })}
@@ -54,9 +53,9 @@ func probeReview(ctx context.Context, az govern.Authorizer, p govern.Probe) erro
 }
 
 func probeRun(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	st, ok := p.Store.(*store.Store)
+	st, ok := p.Store.(Store)
 	if !ok {
-		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+		return fault.Errorf(fault.Internal, "probe store keeps no linkage runs")
 	}
 	res, err := Run(ctx, st, az, p.User, Request{Datasets: []string{p.Dataset}, Purpose: p.Purpose}, link.Options{Workers: 1})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // OpReview is the read operation of a run's clerical review: listing its
@@ -54,9 +53,9 @@ const (
 
 // ReviewList is a run's borderline pairs as a reviewer sees them.
 type ReviewList struct {
-	Run       *store.LinkageRun `json:"run"`
-	Threshold float64           `json:"threshold"`
-	Pairs     []ReviewPair      `json:"pairs"`
+	Run       *LinkageRun  `json:"run"`
+	Threshold float64      `json:"threshold"`
+	Pairs     []ReviewPair `json:"pairs"`
 }
 
 // ReviewPair is one borderline pair in encoded form: which datasets, the
@@ -65,18 +64,18 @@ type ReviewList struct {
 type ReviewPair struct {
 	// Pair numbers the pair within its run, from 1, nearest the threshold
 	// first; decisions name it with the run.
-	Pair         int                 `json:"pair"`
-	DatasetLeft  string              `json:"dataset_left"`
-	DatasetRight string              `json:"dataset_right"`
-	Probability  float64             `json:"probability"`
-	Weight       float64             `json:"weight"`
-	Fields       []store.ReviewField `json:"fields"`
+	Pair         int           `json:"pair"`
+	DatasetLeft  string        `json:"dataset_left"`
+	DatasetRight string        `json:"dataset_right"`
+	Probability  float64       `json:"probability"`
+	Weight       float64       `json:"weight"`
+	Fields       []ReviewField `json:"fields"`
 	// Decision is the latest decision on this pair of records (made in
 	// this run's review or an earlier one), if any.
-	Decision *store.Label `json:"decision,omitempty"`
+	Decision *Label `json:"decision,omitempty"`
 }
 
-func reviewPair(r store.ReviewRow) ReviewPair {
+func reviewPair(r ReviewRow) ReviewPair {
 	return ReviewPair{Pair: r.Pair, DatasetLeft: r.DatasetL, DatasetRight: r.DatasetR, Probability: r.Probability, Weight: r.Weight, Fields: r.Fields, Decision: r.Decision}
 }
 
@@ -117,7 +116,7 @@ func (s *Service) Decide(ctx context.Context, u *govern.User, runID int64, pair 
 	if err != nil {
 		return nil, err
 	}
-	l := &store.Label{RunID: run.ID, Pair: pair, DatasetL: r.DatasetL, RecordL: r.RecordL, DatasetR: r.DatasetR, RecordR: r.RecordR, Decision: string(v), Note: strings.TrimSpace(note), By: u.ID}
+	l := &Label{RunID: run.ID, Pair: pair, DatasetL: r.DatasetL, RecordL: r.RecordL, DatasetR: r.DatasetR, RecordR: r.RecordR, Decision: string(v), Note: strings.TrimSpace(note), By: u.ID}
 	e := s.event(ctx, u, ActionDecide, fmt.Sprintf("linkage-run:%d/pair:%d", run.ID, pair), run.Purpose, run.Datasets, map[string]any{"decision": v})
 	if err := s.record(ctx, e); err != nil {
 		return nil, err
@@ -132,7 +131,7 @@ func (s *Service) Decide(ctx context.Context, u *govern.User, runID int64, pair 
 
 // authorizeReview loads the run and asks governance whether u may read its
 // datasets' identifiers for its purpose.
-func (s *Service) authorizeReview(ctx context.Context, u *govern.User, runID int64) (*store.LinkageRun, error) {
+func (s *Service) authorizeReview(ctx context.Context, u *govern.User, runID int64) (*LinkageRun, error) {
 	run, err := s.Store.LinkageRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -158,13 +157,13 @@ func (s *Service) authorizeReview(ctx context.Context, u *govern.User, runID int
 // from 1, with each comparison's level and weight. Only pairs touching a
 // focus record are candidates in an incremental run, so only they are
 // listed.
-func reviewRows(res *link.Result) []store.ReviewRow {
-	var out []store.ReviewRow
+func reviewRows(res *link.Result) []ReviewRow {
+	var out []ReviewRow
 	for i, r := range res.Review(reviewLow, reviewHigh, reviewPairs) {
 		x := res.Explain(r.Index)
-		row := store.ReviewRow{Pair: i + 1, DatasetL: r.Left.Dataset, RecordL: r.Left.ID, DatasetR: r.Right.Dataset, RecordR: r.Right.ID, Probability: r.Probability, Weight: r.Weight}
+		row := ReviewRow{Pair: i + 1, DatasetL: r.Left.Dataset, RecordL: r.Left.ID, DatasetR: r.Right.Dataset, RecordR: r.Right.ID, Probability: r.Probability, Weight: r.Weight}
 		for _, t := range x.Terms {
-			row.Fields = append(row.Fields, store.ReviewField{Comparison: t.Comparison, Level: t.Label, Weight: t.Weight + t.TFAdjustment})
+			row.Fields = append(row.Fields, ReviewField{Comparison: t.Comparison, Level: t.Label, Weight: t.Weight + t.TFAdjustment})
 		}
 		out = append(out, row)
 	}

@@ -23,14 +23,14 @@ func (r *recorder) Record(_ context.Context, e govern.Event) error {
 
 // pickPair returns the first review pair of run whose records are (same)
 // or are not in one entity, with its stored row.
-func pickPair(tb testing.TB, st *store.Store, list *linkrun.ReviewList, ents map[store.RecordKey]string, same bool) *store.ReviewRow {
+func pickPair(tb testing.TB, st *store.Store, list *linkrun.ReviewList, ents map[linkrun.RecordKey]string, same bool) *linkrun.ReviewRow {
 	tb.Helper()
 	for _, p := range list.Pairs {
 		r, err := st.ReviewPair(context.Background(), list.Run.ID, p.Pair)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		l, rr := ents[store.RecordKey{DatasetID: r.DatasetL, RecordID: r.RecordL}], ents[store.RecordKey{DatasetID: r.DatasetR, RecordID: r.RecordR}]
+		l, rr := ents[linkrun.RecordKey{DatasetID: r.DatasetL, RecordID: r.RecordL}], ents[linkrun.RecordKey{DatasetID: r.DatasetR, RecordID: r.RecordR}]
 		if (l == rr) == same {
 			return r
 		}
@@ -115,7 +115,7 @@ func TestReviewDecisionsBecomeLabels(t *testing.T) {
 			t.Fatal(err)
 		}
 		ents := entities(t, st, res.Run.ID)
-		key := func(d, r string) string { return ents[store.RecordKey{DatasetID: d, RecordID: r}] }
+		key := func(d, r string) string { return ents[linkrun.RecordKey{DatasetID: d, RecordID: r}] }
 		if res.Labels != 2 || !strings.Contains(res.Link.Model.MFrom, "labels") {
 			t.Errorf("incremental=%v: run used %d labels, m from %q; want 2 labels and m from labels", incremental, res.Labels, res.Link.Model.MFrom)
 		}

@@ -7,7 +7,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // Service is the linkage room's API for the CLI and the web app: it runs
@@ -15,7 +14,7 @@ import (
 // review of a run's borderline pairs. Every method that reads partner
 // data asks Gov first; every action is recorded through Audit.
 type Service struct {
-	Store *store.Store
+	Store Store
 	Gov   govern.Authorizer
 	// Audit records runs and review decisions (govern's own access events
 	// are recorded by Gov).
@@ -44,14 +43,14 @@ func (s *Service) Run(ctx context.Context, u *govern.User, req Request, opt link
 // Runs returns the stored runs, newest first: who made them, when, over
 // which dataset versions, for which purpose. It reads no partner data,
 // but needs a signed-in user.
-func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*store.LinkageRun, error) {
+func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*LinkageRun, error) {
 	if u == nil || u.Disabled {
 		return nil, fault.Errorf(fault.Forbidden, "sign in to see linkage runs")
 	}
 	return s.Store.LinkageRuns(ctx)
 }
 
-func (s *Service) event(ctx context.Context, u *govern.User, action, target, purpose string, versions []store.LinkedVersion, details any) govern.Event {
+func (s *Service) event(ctx context.Context, u *govern.User, action, target, purpose string, versions []LinkedVersion, details any) govern.Event {
 	e := govern.Event{User: u.ID, Partner: u.PartnerID, Action: action, Target: target, Purpose: purpose, Outcome: govern.OutcomeAllowed, Details: details}
 	for _, v := range versions {
 		ref := govern.DatasetRef{ID: fmt.Sprintf("%s@%d", v.DatasetID, v.Version)}

@@ -9,9 +9,12 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/query"
 	"github.com/civiclink/civiclink/internal/query/expr"
 )
+
+var _ insight.Source = (*Store)(nil)
 
 // RawAggregate runs spec and returns its cells ordered by key.
 func (s *Store) RawAggregate(ctx context.Context, spec query.AggregateSpec) ([]query.AggregateRow, error) {

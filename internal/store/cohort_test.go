@@ -7,6 +7,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/query"
 	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/store"
@@ -29,7 +30,7 @@ func linkedCounty(tb testing.TB) (*store.Store, []query.CohortSource, int64) {
 		tb.Fatal(err)
 	}
 	var srcs []query.CohortSource
-	var linked []store.LinkedVersion
+	var linked []linkrun.LinkedVersion
 	for _, d := range []struct{ id, partner, name string }{{"incidents", "police", "da"}, {"attendances", "nhs", "ae"}} {
 		sc, err := catalog.ReadSchemaFile("testdata/cohort/" + d.id + ".schema.json")
 		if err != nil {
@@ -44,16 +45,16 @@ func linkedCounty(tb testing.TB) (*store.Store, []query.CohortSource, int64) {
 			tb.Fatal(err)
 		}
 		srcs = append(srcs, query.CohortSource{Name: d.name, Dataset: ds, Version: res.Version})
-		linked = append(linked, store.LinkedVersion{DatasetID: d.id, Version: res.Version.Number})
+		linked = append(linked, linkrun.LinkedVersion{DatasetID: d.id, Version: res.Version.Number})
 	}
-	var ents []store.EntityRow
+	var ents []linkrun.EntityRow
 	for i, e := range []string{"A", "B", "C", "D", "E"} {
 		n := string(rune('1' + i))
-		ents = append(ents, store.EntityRow{DatasetID: "incidents", RecordID: "p" + n, EntityID: e},
-			store.EntityRow{DatasetID: "attendances", RecordID: "a" + n, EntityID: e})
+		ents = append(ents, linkrun.EntityRow{DatasetID: "incidents", RecordID: "p" + n, EntityID: e},
+			linkrun.EntityRow{DatasetID: "attendances", RecordID: "a" + n, EntityID: e})
 	}
-	run := &store.LinkageRun{Datasets: linked, CreatedBy: "test"}
-	if err := st.SaveLinkageRun(ctx, run, ents, []store.PairRow{{"incidents", "p1", "attendances", "a1", 0.99, 12.5}}); err != nil {
+	run := &linkrun.LinkageRun{Datasets: linked, CreatedBy: "test"}
+	if err := st.SaveLinkageRun(ctx, run, ents, []linkrun.PairRow{{DatasetL: "incidents", RecordL: "p1", DatasetR: "attendances", RecordR: "a1", Probability: 0.99, Weight: 12.5}}); err != nil {
 		tb.Fatal(err)
 	}
 	return st, srcs, run.ID

@@ -14,73 +14,16 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
-// LinkedVersion names one dataset version that took part in a linkage run.
-type LinkedVersion struct {
-	DatasetID string `json:"dataset"`
-	Version   int    `json:"version"`
-}
-
-// LinkageRun is an immutable linkage result: every record of its dataset
-// versions is assigned an entity id.
-type LinkageRun struct {
-	ID        int64           `json:"id"`
-	Datasets  []LinkedVersion `json:"datasets"`
-	CreatedBy string          `json:"created_by"`
-	CreatedAt time.Time       `json:"created_at"`
-	Params    json.RawMessage `json:"params"`
-	Quality   json.RawMessage `json:"quality"`
-	// Purpose is the registered purpose the run served ("" for runs made
-	// before it was recorded).
-	Purpose string `json:"purpose,omitempty"`
-	// ParentID is the run an incremental run extended, or a full re-link
-	// took its entity ids from (0: none).
-	ParentID int64 `json:"parent_id,omitempty"`
-	// Mode is "full" or "incremental".
-	Mode string `json:"mode,omitempty"`
-}
-
-// EntityRow assigns one record to an entity. Fingerprint, when set, is a
-// hash of the record's identifiers at the run, so a later incremental run
-// can tell whether the record changed.
-type EntityRow struct {
-	DatasetID, RecordID, EntityID string
-	Fingerprint                   int64
-}
-
-// PairRow is one scored pair kept with a run.
-type PairRow struct {
-	DatasetL, RecordL, DatasetR, RecordR string
-	Probability, Weight                  float64
-}
+var _ linkrun.Store = (*Store)(nil)
 
 // SaveLinkageRun stores a run with its entities and pairs in one
 // transaction, setting its ID and CreatedAt.
-func (s *Store) SaveLinkageRun(ctx context.Context, run *LinkageRun, entities []EntityRow, pairs []PairRow) error {
+func (s *Store) SaveLinkageRun(ctx context.Context, run *linkrun.LinkageRun, entities []linkrun.EntityRow, pairs []linkrun.PairRow) error {
 	defer s.changed()
-	return s.WriteLinkageRun(ctx, run, LinkageWrite{Entities: entities, Pairs: pairs})
-}
-
-// LinkageWrite is everything stored with a new run.
-type LinkageWrite struct {
-	Entities []EntityRow
-	Pairs    []PairRow
-	// Review is the run's borderline pairs, numbered from 1.
-	Review []ReviewRow
-	// CarryFrom, when not 0, copies that run's scored pairs into the new
-	// run, except pairs touching a record in Dropped: an incremental run
-	// keeps the pairs of the records it did not re-link. With
-	// CarryEntities, the entity rows of every record not in Dropped are
-	// copied too, and Entities holds only the other records'.
-	CarryFrom     int64
-	CarryEntities bool
-	Dropped       []RecordKey
-}
-
-// RecordKey names a record by dataset and record id.
-type RecordKey struct {
-	DatasetID, RecordID string
+	return s.WriteLinkageRun(ctx, run, linkrun.LinkageWrite{Entities: entities, Pairs: pairs})
 }
 
 // WriteLinkageRun stores a run with its entities, pairs and review list,
@@ -95,7 +38,7 @@ type RecordKey struct {
 // without the others, the run record among those lost (see
 // docs/linkage.md, "Crash safety"). A small transaction goes through the
 // write-ahead log, which is all or nothing.
-func (s *Store) WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageWrite) error {
+func (s *Store) WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w linkrun.LinkageWrite) error {
 	defer s.changed()
 	if run.Mode == "" {
 		run.Mode = "full"
@@ -147,7 +90,7 @@ func inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
 
 // writeRunRows appends run id's entities, pairs (written and carried) and
 // review list on conn's open transaction.
-func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w LinkageWrite) error {
+func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w linkrun.LinkageWrite) error {
 	entities, pairs := w.Entities, w.Pairs
 	err := appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
 		e := entities[i]
@@ -171,7 +114,7 @@ func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w LinkageWrite)
 
 // insertRun records run, created at, on conn's open transaction and clears
 // the mark of its write in progress.
-func insertRun(ctx context.Context, conn *sql.Conn, run *LinkageRun, at time.Time) error {
+func insertRun(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun, at time.Time) error {
 	run.CreatedAt = at
 	ds, _ := json.Marshal(run.Datasets)
 	if run.Params == nil {
@@ -234,7 +177,7 @@ func appendRows(conn *sql.Conn, table string, n int, row func(int) []driver.Valu
 const runColumns = `id, datasets, created_by, created_at, params_json, quality_json, coalesce(purpose, ''), coalesce(parent_id, 0), coalesce(mode, 'full')`
 
 // LinkageRun returns a run by id; id 0 means the latest.
-func (s *Store) LinkageRun(ctx context.Context, id int64) (*LinkageRun, error) {
+func (s *Store) LinkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, error) {
 	q := `SELECT ` + runColumns + ` FROM linkage_runs WHERE id = ?`
 	args := []any{id}
 	if id == 0 {
@@ -250,8 +193,8 @@ func (s *Store) LinkageRun(ctx context.Context, id int64) (*LinkageRun, error) {
 	return r, err
 }
 
-func scanRun(sc scanner) (*LinkageRun, error) {
-	var r LinkageRun
+func scanRun(sc scanner) (*linkrun.LinkageRun, error) {
+	var r linkrun.LinkageRun
 	var ds, params, quality string
 	if err := sc.Scan(&r.ID, &ds, &r.CreatedBy, &r.CreatedAt, &params, &quality, &r.Purpose, &r.ParentID, &r.Mode); err != nil {
 		return nil, err

@@ -6,47 +6,12 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
-// ReviewField is one comparison of a pair under review: its agreement
-// level and the weight it adds, never the values compared.
-type ReviewField struct {
-	Comparison string  `json:"comparison"`
-	Level      string  `json:"level"`
-	Weight     float64 `json:"weight"`
-}
-
-// ReviewRow is one borderline pair kept with a run for clerical review.
-// The record ids are for applying decisions; they are not shown to
-// reviewers.
-type ReviewRow struct {
-	Pair                                 int
-	DatasetL, RecordL, DatasetR, RecordR string
-	Probability, Weight                  float64
-	Fields                               []ReviewField
-	// Decision is the latest decision on the pair of records, if any.
-	Decision *Label
-}
-
-// Label is a clerical decision on a pair of records.
-type Label struct {
-	ID       int64     `json:"id"`
-	RunID    int64     `json:"run"`
-	Pair     int       `json:"pair"`
-	DatasetL string    `json:"-"`
-	RecordL  string    `json:"-"`
-	DatasetR string    `json:"-"`
-	RecordR  string    `json:"-"`
-	Decision string    `json:"decision"`
-	Note     string    `json:"note,omitempty"`
-	By       string    `json:"decided_by"`
-	At       time.Time `json:"decided_at"`
-}
-
-func appendReview(conn *sql.Conn, runID int64, rows []ReviewRow) error {
+func appendReview(conn *sql.Conn, runID int64, rows []linkrun.ReviewRow) error {
 	return appendRows(conn, "linkage_review", len(rows), func(i int) []driver.Value {
 		r := rows[i]
 		fields, _ := json.Marshal(r.Fields)
@@ -57,7 +22,7 @@ func appendReview(conn *sql.Conn, runID int64, rows []ReviewRow) error {
 // carry copies run from's scored pairs into run to, except those touching
 // a dropped record, and, when entities is set, its entity rows except the
 // dropped records'.
-func carry(ctx context.Context, conn *sql.Conn, to, from int64, dropped []RecordKey, entities bool) error {
+func carry(ctx context.Context, conn *sql.Conn, to, from int64, dropped []linkrun.RecordKey, entities bool) error {
 	if from == 0 {
 		return nil
 	}
@@ -99,7 +64,7 @@ WHERE r.run_id = ?`
 
 // ReviewRows returns up to limit (0: all) of a run's review pairs in
 // order, each with the decision in force on it.
-func (s *Store) ReviewRows(ctx context.Context, runID int64, limit int) ([]ReviewRow, error) {
+func (s *Store) ReviewRows(ctx context.Context, runID int64, limit int) ([]linkrun.ReviewRow, error) {
 	q := reviewSelect + ` ORDER BY r.pair`
 	args := []any{runID}
 	if limit > 0 {
@@ -111,7 +76,7 @@ func (s *Store) ReviewRows(ctx context.Context, runID int64, limit int) ([]Revie
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ReviewRow
+	var out []linkrun.ReviewRow
 	for rows.Next() {
 		r, err := scanReview(rows)
 		if err != nil {
@@ -123,7 +88,7 @@ func (s *Store) ReviewRows(ctx context.Context, runID int64, limit int) ([]Revie
 }
 
 // ReviewPair returns one review pair of a run.
-func (s *Store) ReviewPair(ctx context.Context, runID int64, pair int) (*ReviewRow, error) {
+func (s *Store) ReviewPair(ctx context.Context, runID int64, pair int) (*linkrun.ReviewRow, error) {
 	r, err := scanReview(s.db.QueryRowContext(ctx, reviewSelect+` AND r.pair = ?`, runID, pair))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "run %d has no review pair %d: list them with `civiclink link review list --run %d`", runID, pair, runID)
@@ -131,8 +96,8 @@ func (s *Store) ReviewPair(ctx context.Context, runID int64, pair int) (*ReviewR
 	return r, err
 }
 
-func scanReview(sc scanner) (*ReviewRow, error) {
-	var r ReviewRow
+func scanReview(sc scanner) (*linkrun.ReviewRow, error) {
+	var r linkrun.ReviewRow
 	var fields string
 	var id, run sql.NullInt64
 	var pair sql.NullInt32
@@ -146,14 +111,14 @@ func scanReview(sc scanner) (*ReviewRow, error) {
 		return nil, err
 	}
 	if id.Valid {
-		r.Decision = &Label{ID: id.Int64, RunID: run.Int64, Pair: int(pair.Int32), DatasetL: r.DatasetL, RecordL: r.RecordL, DatasetR: r.DatasetR, RecordR: r.RecordR,
+		r.Decision = &linkrun.Label{ID: id.Int64, RunID: run.Int64, Pair: int(pair.Int32), DatasetL: r.DatasetL, RecordL: r.RecordL, DatasetR: r.DatasetR, RecordR: r.RecordR,
 			Decision: decision.String, Note: note.String, By: by.String, At: at.Time}
 	}
 	return &r, nil
 }
 
 // SaveLabel records a clerical decision, setting its ID and At.
-func (s *Store) SaveLabel(ctx context.Context, l *Label) error {
+func (s *Store) SaveLabel(ctx context.Context, l *linkrun.Label) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT nextval('linkage_label_ids')`).Scan(&l.ID); err != nil {
 		return err
 	}
@@ -165,7 +130,7 @@ func (s *Store) SaveLabel(ctx context.Context, l *Label) error {
 
 // Labels returns the decision in force on each pair of records whose
 // datasets are both among datasets, oldest first.
-func (s *Store) Labels(ctx context.Context, datasets []string) ([]Label, error) {
+func (s *Store) Labels(ctx context.Context, datasets []string) ([]linkrun.Label, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, pair, dataset_l, record_l, dataset_r, record_r, decision, note, decided_by, decided_at
 		FROM linkage_labels
 		WHERE dataset_l IN (SELECT unnest(?::VARCHAR[])) AND dataset_r IN (SELECT unnest(?::VARCHAR[]))
@@ -175,9 +140,9 @@ func (s *Store) Labels(ctx context.Context, datasets []string) ([]Label, error) 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Label
+	var out []linkrun.Label
 	for rows.Next() {
-		var l Label
+		var l linkrun.Label
 		if err := rows.Scan(&l.ID, &l.RunID, &l.Pair, &l.DatasetL, &l.RecordL, &l.DatasetR, &l.RecordR, &l.Decision, &l.Note, &l.By, &l.At); err != nil {
 			return nil, err
 		}
@@ -187,15 +152,15 @@ func (s *Store) Labels(ctx context.Context, datasets []string) ([]Label, error) 
 }
 
 // EntityRows returns every record's entity (and fingerprint) in a run.
-func (s *Store) EntityRows(ctx context.Context, runID int64) ([]EntityRow, error) {
+func (s *Store) EntityRows(ctx context.Context, runID int64) ([]linkrun.EntityRow, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT dataset_id, record_id, entity_id, coalesce(fingerprint, 0) FROM linkage_entities WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []EntityRow
+	var out []linkrun.EntityRow
 	for rows.Next() {
-		var e EntityRow
+		var e linkrun.EntityRow
 		if err := rows.Scan(&e.DatasetID, &e.RecordID, &e.EntityID, &e.Fingerprint); err != nil {
 			return nil, err
 		}
@@ -205,13 +170,13 @@ func (s *Store) EntityRows(ctx context.Context, runID int64) ([]EntityRow, error
 }
 
 // LinkageRuns returns every run, newest first.
-func (s *Store) LinkageRuns(ctx context.Context) ([]*LinkageRun, error) {
+func (s *Store) LinkageRuns(ctx context.Context) ([]*linkrun.LinkageRun, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM linkage_runs ORDER BY id DESC`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*LinkageRun
+	var out []*linkrun.LinkageRun
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {

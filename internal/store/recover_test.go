@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
 // TestOpenRecoversLinkageRows checks that Open removes the rows of a run
@@ -31,8 +33,8 @@ func TestOpenRecoversLinkageRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kept := &LinkageRun{CreatedBy: "t"}
-			if err := s.SaveLinkageRun(ctx, kept, []EntityRow{{DatasetID: "d", RecordID: "1", EntityID: "e"}}, []PairRow{{DatasetL: "d", RecordL: "1", DatasetR: "d", RecordR: "2"}}); err != nil {
+			kept := &linkrun.LinkageRun{CreatedBy: "t"}
+			if err := s.SaveLinkageRun(ctx, kept, []linkrun.EntityRow{{DatasetID: "d", RecordID: "1", EntityID: "e"}}, []linkrun.PairRow{{DatasetL: "d", RecordL: "1", DatasetR: "d", RecordR: "2"}}); err != nil {
 				t.Fatal(err)
 			}
 			stmts := []string{

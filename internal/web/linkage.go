@@ -9,7 +9,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link/eval"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
 // OpLinkQuality is the read operation of a stored linkage run's quality:
@@ -50,11 +50,11 @@ func (s *Server) linkageRoutes() []route {
 // (who, when, which dataset versions) and, when the user may read the
 // run's quality, its counts and quality figures.
 type LinkageRunRow struct {
-	ID        int64                 `json:"id"`
-	CreatedBy string                `json:"created_by"`
-	CreatedAt time.Time             `json:"created_at"`
-	Datasets  []store.LinkedVersion `json:"datasets"`
-	Purpose   string                `json:"purpose,omitempty"`
+	ID        int64                   `json:"id"`
+	CreatedBy string                  `json:"created_by"`
+	CreatedAt time.Time               `json:"created_at"`
+	Datasets  []linkrun.LinkedVersion `json:"datasets"`
+	Purpose   string                  `json:"purpose,omitempty"`
 	// Mode is "full" or "incremental"; ParentID the run an incremental
 	// run extended (or a full run took its entity ids from).
 	Mode     string `json:"mode,omitempty"`
@@ -99,7 +99,11 @@ func (s *Server) linker() (*linker, error) {
 	if s.cfg.Linkage == nil || s.cfg.Linkage.Store == nil {
 		return nil, fault.Errorf(fault.NotFound, "this server has no linkage service configured: start it with `civiclink serve`")
 	}
-	return &linker{st: s.cfg.Linkage.Store, az: s.cfg.Linkage.Gov, svc: s.cfg.Linkage}, nil
+	st, ok := s.cfg.Linkage.Store.(linkageStore)
+	if !ok {
+		return nil, fault.Errorf(fault.Internal, "the linkage service's store keeps no run summaries")
+	}
+	return &linker{st: st, az: s.cfg.Linkage.Gov, svc: s.cfg.Linkage}, nil
 }
 
 // runID parses the {id} of a run's path.

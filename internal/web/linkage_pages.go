@@ -10,7 +10,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/linkrun"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // pageLinkage lists the runs and offers the form to start one.
@@ -154,17 +153,17 @@ func (s *Server) postLinkageDecide(w http.ResponseWriter, r *http.Request) error
 // a run over the fixture dataset (setting up, not reading) and reads its
 // quality as the probe's user.
 func probeLinkQuality(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	st, ok := p.Store.(*store.Store)
+	st, ok := p.Store.(linkageStore)
 	if !ok {
-		return fault.Errorf(fault.Internal, "probe store is not the DuckDB store")
+		return fault.Errorf(fault.Internal, "probe store keeps no linkage runs")
 	}
 	v, err := st.Version(ctx, p.Dataset, 0)
 	if err != nil {
 		return err
 	}
-	run := &store.LinkageRun{CreatedBy: "gate-probe", Datasets: []store.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}},
+	run := &linkrun.LinkageRun{CreatedBy: "gate-probe", Datasets: []linkrun.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}},
 		Params: []byte(`{"threshold": 0.9}`), Quality: []byte(`{"records": 0, "entities": 0}`)}
-	if err := st.SaveLinkageRun(ctx, run, nil, nil); err != nil {
+	if err := st.WriteLinkageRun(ctx, run, linkrun.LinkageWrite{}); err != nil {
 		return err
 	}
 	_, err = (&linker{st: st, az: az}).quality(ctx, p.User, run, p.Purpose)

@@ -11,16 +11,23 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/linkrun"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // linker reads stored linkage runs for a user, asking the access gate
 // (operation [OpLinkQuality]) before it shows anything derived from the
 // linked records.
 type linker struct {
-	st  *store.Store
+	st  linkageStore
 	az  govern.Authorizer
 	svc *linkrun.Service // runs and review; nil in the gate probe
+}
+
+// linkageStore is the linkage service's store as the linkage pages read
+// it: the runs, and the summaries the web keeps of the runs it started.
+type linkageStore interface {
+	linkrun.Store
+	Meta(ctx context.Context, key string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
 }
 
 // LinkageQuality is what a run's quality page shows. Nothing in it is a
@@ -101,7 +108,7 @@ func (lk *linker) summary(ctx context.Context, id int64) (*runSummary, error) {
 
 // reads are the columns a run read: each dataset's record id and
 // identifier columns.
-func (lk *linker) reads(ctx context.Context, run *store.LinkageRun) ([]govern.Read, error) {
+func (lk *linker) reads(ctx context.Context, run *linkrun.LinkageRun) ([]govern.Read, error) {
 	var out []govern.Read
 	for _, lv := range run.Datasets {
 		d, err := lk.st.Dataset(ctx, lv.DatasetID)
@@ -133,7 +140,7 @@ func linkColumns(d *catalog.Dataset) []string {
 }
 
 // authorize asks the gate whether u may read run's quality for purpose.
-func (lk *linker) authorize(ctx context.Context, u *govern.User, run *store.LinkageRun, purpose string) error {
+func (lk *linker) authorize(ctx context.Context, u *govern.User, run *linkrun.LinkageRun, purpose string) error {
 	reads, err := lk.reads(ctx, run)
 	if err != nil {
 		return err
@@ -143,7 +150,7 @@ func (lk *linker) authorize(ctx context.Context, u *govern.User, run *store.Link
 }
 
 // row is the list line of run: its counts and quality only when u may read them.
-func (lk *linker) row(ctx context.Context, u *govern.User, run *store.LinkageRun, purpose string) (LinkageRunRow, *storedQuality, *storedParams, error) {
+func (lk *linker) row(ctx context.Context, u *govern.User, run *linkrun.LinkageRun, purpose string) (LinkageRunRow, *storedQuality, *storedParams, error) {
 	row := LinkageRunRow{ID: run.ID, CreatedBy: run.CreatedBy, CreatedAt: run.CreatedAt, Datasets: run.Datasets, Purpose: run.Purpose, Mode: run.Mode, ParentID: run.ParentID}
 	if err := lk.authorize(ctx, u, run, purpose); err != nil {
 		if fault.Code(err) != fault.Forbidden {
@@ -197,7 +204,7 @@ func (lk *linker) runs(ctx context.Context, u *govern.User, purpose string, limi
 
 // quality reads run id's quality for u, governed: a refusal is the gate's
 // fault.Forbidden error with its reasons.
-func (lk *linker) quality(ctx context.Context, u *govern.User, run *store.LinkageRun, purpose string) (*LinkageQuality, error) {
+func (lk *linker) quality(ctx context.Context, u *govern.User, run *linkrun.LinkageRun, purpose string) (*LinkageQuality, error) {
 	row, q, p, err := lk.row(ctx, u, run, purpose)
 	if err != nil {
 		return nil, err
