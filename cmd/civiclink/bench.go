@@ -13,7 +13,7 @@ import (
 
 func (m *Main) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure civiclink against a reference run in the same process"}
-	cmd.AddCommand(m.benchIngestCmd(), m.benchIndicatorCmd(), m.benchLinkCmd(), m.benchServeCmd())
+	cmd.AddCommand(m.benchIngestCmd(), m.benchIndicatorCmd(), m.benchLinkCmd(), m.benchServeCmd(), m.benchCrashCmd())
 	return cmd
 }
 

@@ -95,3 +95,31 @@ func (s *Store) sweepLegacyLinkage(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Integrity lists what breaks the store's all-or-nothing rules, after
+// Open's recovery: linkage rows whose run has no record, version tables no
+// version names, versions whose table is gone. The crash harness asks it
+// after every kill; empty means the store holds only whole writes.
+func (s *Store) Integrity(ctx context.Context) ([]string, error) {
+	checks := []struct{ what, q string }{
+		{"linkage rows without a run record", `SELECT (SELECT count(*) FROM linkage_entities WHERE run_id NOT IN (SELECT id FROM linkage_runs))
+			+ (SELECT count(*) FROM linkage_pairs WHERE run_id NOT IN (SELECT id FROM linkage_runs))
+			+ (SELECT count(*) FROM linkage_review WHERE run_id NOT IN (SELECT id FROM linkage_runs))`},
+		{"version tables no version names", `SELECT count(*) FROM duckdb_tables()
+			WHERE table_name LIKE 'ds\_%' ESCAPE '\' AND table_name NOT IN (SELECT table_name FROM dataset_versions)`},
+		{"versions whose table is missing", `SELECT count(*) FROM dataset_versions
+			WHERE table_name NOT IN (SELECT table_name FROM duckdb_tables())`},
+		{"writes still marked in progress", `SELECT count(*) FROM store_meta WHERE starts_with(key, '` + linkageWritePrefix + `')`},
+	}
+	var out []string
+	for _, c := range checks {
+		var n int64
+		if err := s.db.QueryRowContext(ctx, c.q).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.what, err)
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", n, c.what))
+		}
+	}
+	return out, nil
+}
