@@ -5,9 +5,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -28,10 +30,20 @@ func main() {
 // errorText is what a user sees of err: the domain message, never a raw
 // driver error (which may contain data).
 func errorText(err error) string {
+	if diskFull(err) {
+		return "the disk holding the store is full: the command stopped and left nothing half-written; free space on it and run the command again (" + err.Error() + ")"
+	}
 	if fault.Code(err) == fault.Internal {
 		return fault.Message(err) + " (" + err.Error() + ")"
 	}
 	return fault.Message(err)
+}
+
+// diskFull reports whether err comes from a full disk (DuckDB reports it
+// in its message, not as an errno).
+func diskFull(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return errors.Is(err, syscall.ENOSPC) || strings.Contains(msg, "no space left on device")
 }
 
 // exitCode maps a domain error code onto the process exit status.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// TestFullDisk runs ingest and link run on a store whose filesystem (a
+// small tmpfs the test mounts) has run out of space: each stops with an
+// error that says the disk is full, leaves only whole writes, and once
+// space is freed the store verifies and the same command succeeds.
+func TestFullDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mounts a filesystem; skipped with -short")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	built, county, err := crashSetup(ctx, dir, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(built) + fileSize(built+".wal") + 4<<20
+	mnt := filepath.Join(dir, "small")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("full-disk test skipped: cannot mount a %d-byte tmpfs here (needs root): %v %s", size, err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	data := filepath.Join(mnt, "crash.duckdb")
+	for _, suffix := range []string{"", ".audit-key"} {
+		b, err := os.ReadFile(built + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(data+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler := filepath.Join(mnt, "filler")
+	census := filepath.Join(county, "encoded", "school_census.csv")
+	commands := []struct {
+		name  string
+		leave int64 // bytes left free: room for the audit journal, not the write
+		args  []string
+	}{
+		{"ingest", 0, []string{"ingest", "--dataset", "school_census", variant(census, dir, 1)}},
+		{"ingest with room to start", 96 << 10, []string{"ingest", "--dataset", "school_census", variant(census, dir, 2)}},
+		{"link run", 0, []string{"link", "run", "--datasets", crashDatasets, "--purpose", crashPurpose}},
+		{"link run with room to start", 96 << 10, []string{"link", "run", "--datasets", crashDatasets, "--purpose", crashPurpose}},
+	}
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			fill(t, mnt, filler, c.leave)
+			out, errs, code := run(t, data, append([]string{"--user", crashUser}, c.args...)...)
+			if code == 0 {
+				t.Fatalf("succeeded on a full disk:\n%s", out)
+			}
+			t.Logf("on a full disk: %s", strings.TrimSpace(errs))
+			if !strings.Contains(errs, "disk") || !strings.Contains(errs, "full") {
+				t.Errorf("the error does not say the disk is full: %s", errs)
+			}
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(ctx, data)
+			if err != nil {
+				t.Fatalf("the store does not open once space is freed: %v", err)
+			}
+			bad, err := st.Integrity(ctx)
+			st.Close()
+			if err != nil || len(bad) > 0 {
+				t.Errorf("after the full disk: %v %v", bad, err)
+			}
+			if out, errs, code := run(t, data, "--user", crashUser, "audit", "verify"); code != 0 {
+				t.Errorf("audit verify after the full disk: %s %s", out, errs)
+			}
+			if out, errs, code := run(t, data, append([]string{"--user", crashUser}, c.args...)...); code != 0 {
+				t.Errorf("%s fails once space is freed: %s %s", c.name, out, errs)
+			}
+		})
+	}
+}
+
+// fill writes filler until mnt's filesystem has only leave bytes free.
+func fill(tb testing.TB, mnt, filler string, leave int64) {
+	tb.Helper()
+	var fs syscall.Statfs_t
+	f, err := os.Create(filler)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4<<10)
+	for {
+		if err := syscall.Statfs(mnt, &fs); err != nil {
+			tb.Fatal(err)
+		}
+		if int64(fs.Bavail)*fs.Bsize <= leave {
+			return
+		}
+		if _, err := f.Write(chunk); err != nil {
+			return
+		}
+	}
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
