@@ -31,6 +31,9 @@ type webOptions struct {
 	// tlsProxy says a TLS-terminating proxy is in front: cookies are
 	// Secure and HSTS is sent though the server itself speaks plain HTTP.
 	tlsProxy bool
+	// secondFactorOff lets users with record-level or approving roles sign
+	// in without a second factor (a demo on one machine; tests).
+	secondFactorOff bool
 	// signIn are the sign-in limits (zero fields: the web app's defaults).
 	signIn web.SignInLimits
 	// argon2 are the password-hashing costs (zero: the default) and hashes
@@ -82,6 +85,7 @@ Users sign in with the accounts and API tokens kept by the governance room.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "where to listen (host:port)")
 	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", nil, "address or CIDR prefix of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	cmd.Flags().BoolVar(&m.web.tlsProxy, "behind-tls-proxy", false, "a proxy in front terminates TLS: mark cookies Secure and send HSTS")
+	cmd.Flags().BoolVar(&m.web.secondFactorOff, "no-second-factor", false, "do not ask for a TOTP code at sign-in (only for a demo on one machine)")
 	cmd.Flags().IntVar(&m.web.signIn.LockoutMax, "lockout-after", 5, "failed sign-ins within 15 minutes that lock an account")
 	cmd.Flags().IntVar(&m.web.signIn.PerAddress, "signins-per-minute", 30, "sign-ins allowed from one client address a minute")
 	return cmd
@@ -162,6 +166,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		AuditLog:  log,
 		AuditKeys: auditKeys,
 
+		SecondFactor:   !m.web.secondFactorOff,
 		SecureCookies:  m.web.tlsProxy,
 		TrustedProxies: m.web.trustedProxies,
 		SignIn:         m.web.signIn,

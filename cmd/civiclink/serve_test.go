@@ -37,6 +37,7 @@ func servedWith(t *testing.T, opts func(*webOptions)) (*Main, *httptest.Server) 
 	m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Clock: clock.System{},
 		DataPath: filepath.Join(t.TempDir(), "s.duckdb"), User: "tester"}
 	m.web.argon2 = cheapArgon
+	m.web.secondFactorOff = true // TestSignInSecondFactor turns it on
 	if opts != nil {
 		opts(&m.web)
 	}

@@ -125,10 +125,10 @@ func (s *Server) wrap(rt route) http.Handler {
 }
 
 // signIn checks a password sign-in from client address addr, applying
-// the per-address limit and the account lockout, and starts a session.
+// the per-address limit and the account lockout, and returns the user.
 // The governance service records each password check; refusals before
 // one are recorded here.
-func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*session, error) {
+func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*govern.User, error) {
 	if ok, wait, first := s.addrs.allow(addr); !ok {
 		if first {
 			e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied,
@@ -160,10 +160,7 @@ func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*se
 		}
 		return nil, err
 	}
-	if err := s.locks.clear(ctx, userID); err != nil {
-		return nil, err
-	}
-	return s.sessions.begin(ctx, u.ID)
+	return u, nil // the lockout's count is cleared once the sign-in is complete
 }
 
 // setSessionCookie gives the browser its session id.

@@ -21,6 +21,13 @@ type Governance interface {
 	TokenUser(ctx context.Context, text string) (*govern.User, error)
 	// Actor returns an enabled user by id (a session's user).
 	Actor(ctx context.Context, id string) (*govern.User, error)
+	// MFAEnrolled, EnrolMFA, ConfirmMFA and CheckSecondFactor are the
+	// second factor: whether a user has one, starting and confirming an
+	// enrolment, and checking a sign-in's code (each recorded).
+	MFAEnrolled(ctx context.Context, userID string) (bool, error)
+	EnrolMFA(ctx context.Context, u *govern.User) (*govern.Enrolment, error)
+	ConfirmMFA(ctx context.Context, u *govern.User, code string) error
+	CheckSecondFactor(ctx context.Context, u *govern.User, code string) error
 	// Excluded returns a dataset's record ids opted out of purpose.
 	Excluded(ctx context.Context, datasetID, purpose string) (map[string]bool, error)
 	// Register returns the purpose register.

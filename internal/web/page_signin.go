@@ -52,7 +52,7 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	addr := clientAddr(r, s.cfg.TrustedProxies)
-	sess, err := s.signIn(r.Context(), addr, strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password"))
+	u, err := s.signIn(r.Context(), addr, strings.TrimSpace(r.PostFormValue("user")), r.PostFormValue("password"))
 	switch fault.Code(err) {
 	case "":
 	case fault.Unauthorized:
@@ -63,6 +63,16 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) error {
 		s.signInForm(w, r, http.StatusTooManyRequests, fault.Message(err))
 		return nil
 	default:
+		return err
+	}
+	if asked, err := s.secondStep(w, r, u); asked || err != nil {
+		return err
+	}
+	if err := s.locks.clear(r.Context(), u.ID); err != nil {
+		return err
+	}
+	sess, err := s.sessions.begin(r.Context(), u.ID)
+	if err != nil {
 		return err
 	}
 	s.clearCookie(w, r, preCSRFCookie, "/signin")

@@ -58,6 +58,7 @@ func (s *Server) routeTable() []route {
 		// pages
 		{method: "GET", path: "/signin", open: true, summary: "Sign-in form", handle: s.pageSignIn},
 		{method: "POST", path: "/signin", open: true, summary: "Sign in", handle: s.postSignIn},
+		{method: "POST", path: "/signin/mfa", open: true, summary: "Sign in: the second factor", handle: s.postSignInMFA},
 		{method: "POST", path: "/signout", summary: "Sign out", handle: s.postSignOut},
 		{method: "GET", path: "/{$}", summary: "Overview: district map of an indicator", handle: s.pageOverview},
 		{method: "GET", path: "/datasets", summary: "Datasets", handle: s.pageDatasets},

@@ -68,6 +68,10 @@ type Config struct {
 	// Strict-Transport-Security, as they are for a request that arrives
 	// over TLS itself.
 	SecureCookies bool
+	// SecondFactor asks users who hold a role in [govern.MFARoles], and
+	// users who enrolled one, for a TOTP code after their password; one
+	// who must and has none enrols at sign-in (QR code, recovery codes).
+	SecondFactor bool
 	// SignIn are the limits on password sign-in (lockout, per address).
 	SignIn SignInLimits
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -150,6 +154,7 @@ type Server struct {
 	sessions *sessionStore
 	locks    *lockout
 	addrs    *addressLimit
+	pending  *pendingSignIns // sign-ins awaiting a second factor
 	jobs     *jobStore
 	themes   *themeCache // published theme figures (themes_cache.go)
 	assets   http.Handler
@@ -176,6 +181,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: newSessionStore(cfg.Clock, cfg.Sessions, cfg.SessionTTL, cfg.SessionMaxAge),
 		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
+		pending:  newPendingSignIns(cfg.Clock),
 		jobs:     newJobStore(cfg.Clock),
 		themes:   &themeCache{},
 	}
