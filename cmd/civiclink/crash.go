@@ -25,6 +25,7 @@ import (
 // datasets it links.
 const (
 	crashUser     = "crash.tester"
+	crashChecker  = "crash.checker"
 	crashDatasets = "school_census,youth_offending,adult_social_care"
 	crashPurpose  = "violence-and-vulnerability"
 )
@@ -38,6 +39,7 @@ func crashSetup(ctx context.Context, dir string, people int) (string, string, er
 		{"load", county},
 		{"user", "bootstrap", "--id", crashUser, "--partner", "county", "--name", "Crash tester", "--no-password"},
 		{"user", "roles", crashUser, "--roles", "partner-admin,data-owner,analyst"},
+		{"user", "add", "--id", crashChecker, "--partner", "county", "--name", "Crash checker", "--roles", "output-checker", "--no-password"},
 	}
 	for _, s := range steps {
 		if out, err := runCLI(ctx, data, s...); err != nil {
@@ -73,6 +75,12 @@ func crashScenarios(county, work string) []crash.Scenario {
 		{Name: "agreement create", Args: func(i int) []string {
 			return []string{"agreement", "create", "--file", agreementFile(work, i)}
 		}, Held: heldAgreement},
+		{Name: "output draft", Args: func(int) []string {
+			return []string{"output", "draft", crashIndicator}
+		}, Held: heldOutput("draft")},
+		{Name: "output release", Args: func(i int) []string {
+			return []string{"--user", crashChecker, "output", "release", checkedOutput(data(county), i)}
+		}, Held: heldOutput("released")},
 		{Name: "query (audit appends)", Args: func(int) []string {
 			return []string{"query", "aggregate", "--dataset", "school_census", "--by", "year", "--purpose", crashPurpose}
 		}},
@@ -113,7 +121,47 @@ func agreementFile(work string, i int) string {
 	return out
 }
 
+// crashIndicator is an indicator over the county's own data.
+const crashIndicator = "not-school-ready"
+
+// data is the store crashSetup made beside county.
+func data(county string) string { return filepath.Join(filepath.Dir(county), "crash.duckdb") }
+
+// checkedOutput drafts an output and has the checker approve it, in this
+// process before the attempt starts, and returns its id for release.
+func checkedOutput(data string, i int) string {
+	ctx := context.Background()
+	out, err := runCLI(ctx, data, "output", "draft", crashIndicator)
+	m := outputDone.FindStringSubmatch(out)
+	if err != nil || m == nil {
+		return "0" // the release will say what is wrong
+	}
+	runCLI(ctx, data, "--user", crashChecker, "output", "check", m[1], "--note", fmt.Sprintf("crash attempt %d", i))
+	return m[1]
+}
+
+// heldOutput checks that the output the command reported is there with
+// status.
+func heldOutput(status string) func(context.Context, *store.Store, string) error {
+	return func(ctx context.Context, st *store.Store, out string) error {
+		m := outputDone.FindStringSubmatch(out)
+		if m == nil {
+			return nil
+		}
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		o, err := st.Output(ctx, id)
+		if err != nil {
+			return err
+		}
+		if string(o.Status) != status {
+			return fmt.Errorf("output %d reported %s is %s", id, status, o.Status)
+		}
+		return nil
+	}
+}
+
 var (
+	outputDone    = regexp.MustCompile(`^output (\d+)[ :]`)
 	versionDone   = regexp.MustCompile(`as version (\d+) of (\S+):`)
 	runDone       = regexp.MustCompile(`linkage run (\d+) `)
 	agreementDone = regexp.MustCompile(`created draft agreement (\S+);`)

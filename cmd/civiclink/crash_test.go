@@ -37,7 +37,7 @@ func TestCrashHarness(t *testing.T) {
 	h := &crash.Harness{Exe: os.Args[0], Env: append(os.Environ(), crashChild+"=1"), Data: data,
 		Global: []string{"--data", data, "--user", crashUser}}
 	for _, sc := range crashScenarios(county, dir) {
-		res, err := h.Run(ctx, sc, 6)
+		res, err := h.Run(ctx, sc, 5)
 		if err != nil {
 			t.Fatal(err)
 		}

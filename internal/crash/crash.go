@@ -73,8 +73,9 @@ func (r Result) String() string {
 // checks the store after each.
 func (h *Harness) Run(ctx context.Context, sc Scenario, kills int) (Result, error) {
 	res := Result{Scenario: sc.Name}
+	args := sc.Args(0)
 	start := time.Now()
-	out, err := h.command(ctx, sc.Args(0)...)
+	out, err := h.command(ctx, args...)
 	res.Full = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("%s: the unkilled run failed: %v\n%s", sc.Name, err, out)
