@@ -87,6 +87,7 @@ type engine struct {
 	// besides candidate pairs, entries per in-memory sort run, and bytes
 	// of candidate pairs held in memory while comparing.
 	mem, base   int64
+	held        int64 // the live heap when the run started
 	sortEntries int
 	pairMem     int64
 	tempDir     string
@@ -291,21 +292,29 @@ func newEngine(datasets []Dataset, cfg Config, opt Options) (*engine, error) {
 // rules read, and how many rules blocking runs (an LSH rule once per
 // band), for the memory budget.
 func (e *engine) columnCount() (columns, rules int) {
+	seen := map[string]bool{}
+	add := func(fields []string, raw bool) {
+		seen[columnKey(fields, raw)] = true
+	}
 	for _, spec := range e.cfg.Comparisons {
-		columns++
+		add(spec.FieldList(), spec.Raw || spec.Kind == "dice")
 		if spec.SwapWith != "" {
-			columns++
+			add([]string{spec.SwapWith}, spec.Raw || spec.Kind == "dice")
 		}
 	}
 	for _, r := range e.cfg.Blocking {
-		columns += len(r.Keys)
+		for _, k := range r.Keys {
+			add(k.FieldList(), k.Raw)
+		}
 		rules++
 		if r.LSH != nil {
-			columns += len(r.LSH.FieldList())
+			for _, f := range r.LSH.FieldList() {
+				add([]string{f}, true)
+			}
 			rules += r.LSH.Bands - 1
 		}
 	}
-	return columns, rules
+	return len(seen), rules
 }
 
 // fit estimates m and λ among candidates, by labels or EM, and builds the

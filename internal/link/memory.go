@@ -103,10 +103,11 @@ func (e *engine) budget(opt Options, columns, rules int) error {
 	}
 	e.tempDir = opt.TempDir
 	n := int64(e.t.len())
-	e.base = liveHeap() + fixedBytes + n*(recordBytes+int64(columns)*columnBytes)
+	e.held = liveHeap()
+	e.base = e.held + fixedBytes + n*(recordBytes+int64(columns)*columnBytes)
 	need := e.base + n*int64(rules)*ruleBytes
 	if need > e.mem {
-		return &MemoryError{Budget: e.mem, Minimum: need, What: fmt.Sprintf("%d records under %d columns and %d blocking rules (with what the process already holds, %s)", n, columns, rules, FormatBytes(liveHeap()))}
+		return &MemoryError{Budget: e.mem, Minimum: need, What: fmt.Sprintf("%d records under %d columns and %d blocking rules (with what the process already holds, %s)", n, columns, rules, FormatBytes(e.held))}
 	}
 	headroom := e.mem - need
 	workers := int64(max(1, e.workerCount()))
@@ -116,9 +117,11 @@ func (e *engine) budget(opt Options, columns, rules int) error {
 }
 
 // checkPairs refuses, once the candidates (and then the matches) are
-// known, a budget too small to score them (and to cluster the matches).
+// known, a budget too small to score them (and to cluster the matches)
+// beside what the records need. What the caller held at the start is
+// not counted again: by now much of it may have been released.
 func (e *engine) checkPairs(pairs, matches int) error {
-	need := e.base + int64(pairs)*int64(candidateBytes) + int64(matches)*matchBytes
+	need := e.base - e.held + int64(pairs)*int64(candidateBytes) + int64(matches)*matchBytes
 	if need > e.mem {
 		what := fmt.Sprintf("%d records and %d candidate pairs", e.t.len(), pairs)
 		if matches > 0 {
