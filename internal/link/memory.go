@@ -6,6 +6,8 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+
+	"github.com/civiclink/civiclink/internal/fault"
 )
 
 // MemoryError refuses a run whose memory budget is too small for it at
@@ -14,6 +16,16 @@ type MemoryError struct {
 	Budget, Minimum int64
 	// What names what needs the minimum.
 	What string
+}
+
+// As lets [fault.Code] and [fault.Message] see the refusal as invalid
+// input, with its message shown to users.
+func (m *MemoryError) As(target any) bool {
+	if t, ok := target.(**fault.Error); ok {
+		*t = &fault.Error{Code: fault.Invalid, Message: m.Error()}
+		return true
+	}
+	return false
 }
 
 func (m *MemoryError) Error() string {

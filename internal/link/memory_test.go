@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 )
 
@@ -68,8 +69,8 @@ func TestMemoryBudgetRefused(t *testing.T) {
 	if me.Budget != 1<<20 || me.Minimum <= me.Budget {
 		t.Errorf("refusal %+v: want the budget and a larger minimum", me)
 	}
-	if msg := err.Error(); !strings.Contains(msg, link.FormatBytes(me.Minimum)) || !strings.Contains(msg, "2000 records") {
-		t.Errorf("message %q should name the records and the minimum", msg)
+	if msg := fault.Message(err); !strings.Contains(msg, link.FormatBytes(me.Minimum)) || !strings.Contains(msg, "2000 records") || fault.Code(err) != fault.Invalid {
+		t.Errorf("message %q (code %s) should name the records and the minimum, as invalid input", msg, fault.Code(err))
 	}
 }
 
