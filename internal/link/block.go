@@ -77,7 +77,13 @@ type blocking struct {
 func (t *table) keyText(i int, r BlockingRule) string {
 	var sb strings.Builder
 	for p, k := range r.Keys {
-		v := transform(t.value(i, k.FieldList(), k.Raw), k)
+		var v string
+		if col := t.columns[columnKey(k.FieldList(), k.Raw)]; col != nil && col.Values != nil {
+			v = col.Values[col.Codes[i]] // the same value, from the run's own column
+		} else {
+			v = t.value(i, k.FieldList(), k.Raw)
+		}
+		v = transform(v, k)
 		if v == "" {
 			return ""
 		}
@@ -167,6 +173,13 @@ func (e *engine) block() (*blocking, error) {
 	}
 	if err := e.buildColumns(fields, raws); err != nil {
 		return nil, err
+	}
+	if e.releaseValues { // every column is built: the engine reads its own from here
+		for _, ds := range e.t.datasets {
+			if ds.Columns != nil {
+				ds.Columns.release()
+			}
+		}
 	}
 	rules, lshKeys, err := e.expandRules()
 	if err != nil {

@@ -42,7 +42,7 @@ type Options struct {
 	// TempDir is where spills go (default: the system's temporary folder).
 	TempDir string
 	// ReleaseValues lets Link drop the values of datasets given as
-	// [Columns] once it has coded its own columns and blocked (their ids
+	// [Columns] once it has coded its own columns (their ids
 	// stay), and drop its own columns' text once candidates are compared
 	// where no comparer reads text (exact, date, postcode, dice): at
 	// millions of records the codes are not held twice, nor the tokens'
@@ -86,11 +86,14 @@ type engine struct {
 	// The memory budget (see memory.go): the budget, what the run holds
 	// besides candidate pairs, entries per in-memory sort run, and bytes
 	// of candidate pairs held in memory while comparing.
-	mem, base   int64
-	held        int64 // the live heap when the run started
-	sortEntries int
-	pairMem     int64
-	tempDir     string
+	mem, base int64
+	held      int64 // the live heap when the run started
+	// releaseValues drops the caller's column values once blocking has
+	// built its columns (see Options.ReleaseValues).
+	releaseValues bool
+	sortEntries   int
+	pairMem       int64
+	tempDir       string
 }
 
 // workerCount is the number of goroutines parallel stages use.
@@ -159,21 +162,17 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 		sw.lap("auto_blocking")
 	}
+	var truth []int32
+	if opt.Truth != nil {
+		truth = e.truth(opt.Truth)
+	}
+	e.releaseValues = opt.ReleaseValues
 	b, err := e.block()
 	if err != nil {
 		return nil, err
 	}
-	var truth []int32
-	if opt.Truth != nil {
-		truth = e.truth(opt.Truth)
+	if truth != nil {
 		e.recall(b, truth)
-	}
-	if opt.ReleaseValues {
-		for _, ds := range datasets {
-			if ds.Columns != nil {
-				ds.Columns.release()
-			}
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
