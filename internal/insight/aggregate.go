@@ -83,9 +83,12 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	if err != nil {
 		return nil, err
 	}
+	// A refusal before the decision (a column that identifies records, a
+	// noisy table without declared levels) is recorded like any other.
+	early := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate, Reads: []govern.Read{{Dataset: d.ID}}}
 	spec, plan, measure, err := e.aggregateSpec(d, v, q)
 	if err != nil {
-		return nil, err
+		return nil, e.refused(ctx, u, early, err)
 	}
 	if d.Schema.Accumulates {
 		if spec.Versions, err = readVersions(ctx, e.Store, d, q.Version); err != nil {
@@ -94,7 +97,7 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	}
 	if q.DP != nil {
 		if err := e.declarePlan(d.Schema, spec, plan); err != nil {
-			return nil, err
+			return nil, e.refused(ctx, u, early, err)
 		}
 	}
 	req := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,

@@ -40,7 +40,7 @@ func (e *Engine) declarePlan(sc *catalog.Schema, spec query.AggregateSpec, plan 
 			}
 		}
 		if len(plan[i].levels) == 0 {
-			return fault.Errorf(fault.Invalid, "a differentially private table groups only by dimensions with declared levels (categories, districts, LSOAs, periods of the event date): %s has none", plan[i].name)
+			return fault.Errorf(fault.Disclosure, "a differentially private table groups only by dimensions with declared levels (categories, districts, LSOAs, periods of the event date): %s has none", plan[i].name)
 		}
 	}
 	for i := range plan {

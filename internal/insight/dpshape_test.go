@@ -100,9 +100,12 @@ func TestDPTablesHaveOneShape(t *testing.T) {
 	}
 	// A dimension without declared levels is refused, not answered in the
 	// shape of the data.
-	_, err = e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: "with", Purpose: gt.Purpose, By: []string{"tok_nhs"}, DP: dp})
-	if fault.Code(err) != fault.Invalid && fault.Code(err) != fault.Forbidden {
+	_, err = e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: "with", Purpose: gt.Purpose, By: []string{"event_date"}, DP: dp})
+	if fault.Code(err) != fault.Disclosure {
 		t.Errorf("grouping a DP table by a column without declared levels: got %v, want refused", err)
+	}
+	if last := lastEntry(t, f); last.Outcome != govern.OutcomeDenied || !strings.HasPrefix(last.Reason, "disclosure: a differentially private table groups only") {
+		t.Errorf("the refusal is on the record as %s (%q), want denied for disclosure", last.Outcome, last.Reason)
 	}
 	if !slices.Contains(county.LADCodes(), other.LADCode) {
 		t.Fatalf("LSOA %s is not in a county district", other.Code)
