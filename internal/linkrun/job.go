@@ -162,9 +162,15 @@ func (j *job) save(ctx context.Context, run *LinkageRun, cfg link.Config, res *l
 }
 
 func (j *job) store(ctx context.Context, run *LinkageRun, cfg link.Config, res *link.Result, out *Result, w LinkageWrite) error {
+	if a := res.AutoBlocking; a != nil { // later runs reuse the rules chosen, not the choice
+		cfg.Blocking, cfg.AutoBlocking = a.Blocking(), nil
+	}
 	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
 	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels,
 		"cluster_sizes": res.ClusterSizes()}
+	if res.AutoBlocking != nil {
+		quality["auto_blocking"] = res.AutoBlocking
+	}
 	if out.Incremental != nil {
 		quality["incremental"] = out.Incremental
 	}

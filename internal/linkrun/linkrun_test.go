@@ -3,8 +3,10 @@ package linkrun_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -119,5 +121,49 @@ func TestRunRefusedWithoutAgreement(t *testing.T) {
 	}
 	if _, err := st.LinkageRun(ctx, 0); fault.Code(err) != fault.NotFound {
 		t.Errorf("a refused run left a linkage run behind: %v", err)
+	}
+}
+
+// TestRunWithAutoBlockingKeepsTheChosenRules links with "blocking":
+// "auto": the stored run keeps the rules chosen (so an incremental run
+// reuses them rather than choosing again) and how they were chosen.
+func TestRunWithAutoBlockingKeepsTheChosenRules(t *testing.T) {
+	st, svc, staff, dir := county(t, 600)
+	ctx := context.Background()
+	req := linkrun.Request{Datasets: []string{"police_incidents", "ae_attendances"}, Purpose: "violence-and-vulnerability", Truth: truth(t, dir)}
+	first, err := linkrun.Run(ctx, st, svc, staff["police.analyst"], req, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := first.Config
+	cfg.Blocking, cfg.AutoBlocking = nil, &link.AutoBlocking{TargetRecall: 0.97}
+	req.Config = &cfg
+	res, err := linkrun.Run(ctx, st, svc, staff["police.analyst"], req, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Link.AutoBlocking
+	if a == nil || len(a.Rules) == 0 {
+		t.Fatalf("no rules chosen: %+v", a)
+	}
+	t.Logf("auto blocking: %d rules, estimated recall %.4f, true %.4f; F1 %.4f", len(a.Rules), a.EstimatedRecall, res.Link.Blocking.Recall, res.Evaluation.Pairs.F1)
+	if d := a.EstimatedRecall - res.Link.Blocking.Recall; d > 0.05 || d < -0.05 {
+		t.Errorf("estimated recall %.4f, true %.4f: want within 0.05", a.EstimatedRecall, res.Link.Blocking.Recall)
+	}
+	run, err := st.LinkageRun(ctx, res.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var params struct {
+		Config link.Config `json:"config"`
+	}
+	if err := json.Unmarshal(run.Params, &params); err != nil {
+		t.Fatal(err)
+	}
+	if params.Config.AutoBlocking != nil || len(params.Config.Blocking) != len(a.Rules) {
+		t.Errorf("stored config has auto_blocking %v and %d rules, want the %d rules chosen", params.Config.AutoBlocking, len(params.Config.Blocking), len(a.Rules))
+	}
+	if !strings.Contains(string(run.Quality), `"auto_blocking"`) {
+		t.Error("the stored quality does not say how the rules were chosen")
 	}
 }

@@ -23,7 +23,7 @@ func chartsOf(q *LinkageQuality) linkageCharts {
 		c.MU = linkreport.MUChart(q.Model)
 	}
 	if len(q.Blocking.Rules) > 0 {
-		c.Blocking = linkreport.BlockingChart(q.Blocking, nil)
+		c.Blocking = linkreport.BlockingChart(q.Blocking, q.AutoBlocking)
 	}
 	if len(q.ClusterSizes) > 0 {
 		c.Clusters = linkreport.ClusterChart(q.ClusterSizes)

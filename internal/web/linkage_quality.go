@@ -49,6 +49,9 @@ type LinkageQuality struct {
 	// ClusterSizes counts the run's clusters (entities) by their number of
 	// records, when the run kept it.
 	ClusterSizes map[int]int `json:"cluster_sizes,omitempty"`
+	// AutoBlocking says how the blocking rules were chosen, for a run
+	// with "blocking": "auto".
+	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking,omitempty"`
 	// Notes say what the page cannot show for this run, and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -78,7 +81,8 @@ type storedQuality struct {
 	Entities   int64               `json:"entities"`
 	Evaluation *linkrun.Evaluation `json:"evaluation"`
 	// ClusterSizes counts clusters by size (runs since issue 22).
-	ClusterSizes map[int]int `json:"cluster_sizes"`
+	ClusterSizes map[int]int              `json:"cluster_sizes"`
+	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking"`
 }
 
 // storedParams is the part of a run's stored parameters the web reads.
@@ -217,7 +221,7 @@ func (lk *linker) quality(ctx context.Context, u *govern.User, run *linkrun.Link
 		return nil, err
 	}
 	out := &LinkageQuality{Run: row, Purpose: purpose, Model: p.Model, Blocking: q.Blocking, Clusters: q.Clusters,
-		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs, ClusterSizes: q.ClusterSizes}
+		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs, ClusterSizes: q.ClusterSizes, AutoBlocking: q.AutoBlocking}
 	if sum.Histogram == nil {
 		if err := lk.storedStats(ctx, run.ID, out); err != nil {
 			return nil, err

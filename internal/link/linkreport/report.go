@@ -202,25 +202,38 @@ func WeightChart(bins []Bin, threshold float64) template.HTML {
 // automatically, and alone against the truth when that was known.
 func BlockingChart(rep link.BlockingReport, auto *link.BlockingSuggestion) template.HTML {
 	rules := rep.Rules
-	const left, barW, rowH = 300.0, 330.0, 22.0
-	s := newSVG(int(left+barW+220), int(float64(len(rules))*rowH+40), "blocking rules: comparisons and recall")
+	const left, barW, rowH, colW = 300.0, 330.0, 22.0, 90.0
+	type column struct {
+		head  string
+		value func(i int, x link.RuleReport) string
+	}
+	cols := []column{{"new pairs", func(_ int, x link.RuleReport) string { return fmt.Sprint(x.Pairs) }}}
+	if auto != nil {
+		cols = append(cols, column{"est. recall", func(i int, _ link.RuleReport) string {
+			if i < len(auto.Rules) {
+				return fmt.Sprintf("%.3f", auto.Rules[i].EstimatedRecall)
+			}
+			return ""
+		}})
+	}
+	if rep.TruePairs > 0 {
+		cols = append(cols, column{"recall alone", func(_ int, x link.RuleReport) string { return fmt.Sprintf("%.3f", x.Recall) }})
+	}
+	s := newSVG(int(left+barW+16+colW*float64(len(cols))), int(float64(len(rules))*rowH+40), "blocking rules: comparisons and recall")
 	most := 1
 	for _, x := range rules {
 		most = max(most, x.Pairs)
 	}
-	s.text(left+barW+8, 14, "start", "head", "recall")
+	for c, col := range cols {
+		s.text(left+barW+8+colW*float64(c+1)-12, 14, "end", "head", col.head)
+	}
 	for i, x := range rules {
 		y := 22 + float64(i)*rowH
 		s.text(left-8, y+13, "end", "label", x.Rule)
 		s.rect(left, y+3, barW*float64(x.Pairs)/float64(most), 14, "bar", fmt.Sprintf("%s: %d new comparisons", x.Rule, x.Pairs))
-		note := fmt.Sprintf("%d", x.Pairs)
-		if auto != nil && i < len(auto.Rules) {
-			note += fmt.Sprintf("  est. %.3f", auto.Rules[i].EstimatedRecall)
+		for c, col := range cols {
+			s.text(left+barW+8+colW*float64(c+1)-12, y+13, "end", "label", col.value(i, x))
 		}
-		if rep.TruePairs > 0 {
-			note += fmt.Sprintf("  alone %.3f", x.Recall)
-		}
-		s.text(left+barW+8, y+13, "start", "label", note)
 	}
 	return s.html()
 }
