@@ -253,18 +253,25 @@ func (t *table) buildColumn(fields []string, raw bool) *Column {
 		if v == "" {
 			continue
 		}
-		code, ok := dict[v]
-		if !ok {
-			code = int32(len(c.Values))
-			dict[v] = code
-			c.Values = append(c.Values, v)
-			c.Counts = append(c.Counts, 0)
-		}
+		code := c.code(dict, v)
 		c.Codes[i] = code
 		c.Counts[code]++
 		c.NonNull++
 	}
 	return c
+}
+
+// code returns value v's code, adding v to the column's values (with
+// dict, the codes so far) when it is new.
+func (c *Column) code(dict map[string]int32, v string) int32 {
+	code, ok := dict[v]
+	if !ok {
+		code = int32(len(c.Values))
+		dict[v] = code
+		c.Values = append(c.Values, v)
+		c.Counts = append(c.Counts, 0)
+	}
+	return code
 }
 
 // columnar reports whether every dataset is given as [Columns].
@@ -298,14 +305,7 @@ func (t *table) recodeColumn(field string, raw bool) *Column {
 			if v == "" {
 				continue
 			}
-			code, ok := dict[v]
-			if !ok {
-				code = int32(len(c.Values))
-				dict[v] = code
-				c.Values = append(c.Values, v)
-				c.Counts = append(c.Counts, 0)
-			}
-			remap[k+1] = code
+			remap[k+1] = c.code(dict, v)
 		}
 		codes := c.Codes[base : base+cols.Len()]
 		for r, lc := range cols.codes[f] {
