@@ -26,6 +26,9 @@ type Main struct {
 	DataPath string
 	// User is who acts (--user, CIVICLINK_USER, else the OS user).
 	User string
+	// PTablePath is the perturbation table counts are published through
+	// (--ptable, CIVICLINK_PTABLE); empty means the shipped default.
+	PTablePath string
 
 	// web are serve's settings of the web app (serve.go).
 	web webOptions
@@ -79,6 +82,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&m.DataPath, "data", defData, "the store file (env CIVICLINK_DATA)")
 	root.PersistentFlags().StringVar(&m.User, "user", defaultUser(), "who is acting (env CIVICLINK_USER)")
+	root.PersistentFlags().StringVar(&m.PTablePath, "ptable", os.Getenv("CIVICLINK_PTABLE"), "the perturbation table published counts go through (CSV, see docs/disclosure.md; env CIVICLINK_PTABLE); empty: the shipped default")
 	root.AddCommand(
 		m.partnerCmd(),
 		m.datasetCmd(),

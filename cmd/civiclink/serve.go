@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/audit"
-	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
@@ -126,16 +123,12 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err != nil {
 		return nil, err
 	}
-	auditor, err := st.Auditor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if err := st.ServeRequests(ctx); err != nil {
 		return nil, err
 	}
-	engine := &insight.Engine{Store: st, Gov: gov, Geo: county, Ledger: st, Auditor: auditor}
-	if v, _ := st.Meta(ctx, demo.PopulationScaleKey); v != "" {
-		engine.PopulationScale, _ = strconv.ParseFloat(v, 64)
+	engine, err := m.engine(ctx, st, gov, county)
+	if err != nil {
+		return nil, err
 	}
 	// The output pages and "who used my data" read the same signed log the
 	// governance service writes to; its signing key's public half is the

@@ -25,7 +25,15 @@ type IndicatorResult struct {
 	Rows           int     `json:"rows"`
 	Cells          int     `json:"cells"`
 	BareSeconds    float64 `json:"bare_group_by_seconds"`
-	ControlSeconds float64 `json:"controlled_seconds"` // governance + suppression, no differencing audit
+	ControlSeconds float64 `json:"controlled_seconds"` // governance + perturbation and threshold, no differencing audit
+	// PlainSeconds is the same governed query without disclosure control:
+	// no key sums, no perturbation, no threshold (insight.Unprotected).
+	// ControlSeconds and PlainSeconds are medians of five runs taken
+	// alternately, so load on the machine falls on both alike.
+	PlainSeconds float64 `json:"unprotected_seconds"`
+	// PerturbRatio is ControlSeconds / PlainSeconds: what perturbation and
+	// the checks add.
+	PerturbRatio float64 `json:"controlled_over_unprotected"`
 	// FirstSeconds is the first full-control release: governance,
 	// suppression and the persistent differencing audit, which digests
 	// every cell's population in the database and records them.
@@ -134,9 +142,12 @@ func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *g
 		return err
 	}
 	e := &insight.Engine{Store: st, Gov: gov}
-	if out.ControlSeconds, err = median3(func() error { _, err := e.Aggregate(ctx, u, q); return err }); err != nil {
+	controlled := func() error { _, err := e.Aggregate(ctx, u, q); return err }
+	plain := func() error { _, err := e.Unprotected(ctx, u, q, insight.Truth); return err }
+	if out.ControlSeconds, out.PlainSeconds, err = alternate(5, controlled, plain); err != nil {
 		return err
 	}
+	out.PerturbRatio = out.ControlSeconds / out.PlainSeconds
 	auditor, err := st.Auditor(ctx)
 	if err != nil {
 		return err
@@ -182,6 +193,27 @@ func timed(f func() error) (float64, error) {
 	t0 := time.Now()
 	err := f()
 	return time.Since(t0).Seconds(), err
+}
+
+// alternate runs a and b in turn n times and returns the median time of
+// each.
+func alternate(n int, a, b func() error) (float64, float64, error) {
+	var ta, tb []float64
+	for range n {
+		for _, x := range []struct {
+			f  func() error
+			ts *[]float64
+		}{{a, &ta}, {b, &tb}} {
+			t, err := timed(x.f)
+			if err != nil {
+				return 0, 0, err
+			}
+			*x.ts = append(*x.ts, t)
+		}
+	}
+	sort.Float64s(ta)
+	sort.Float64s(tb)
+	return ta[n/2], tb[n/2], nil
 }
 
 func median3(f func() error) (float64, error) {

@@ -75,7 +75,7 @@ func Serve(ctx context.Context, c ServeConfig, progress io.Writer) ([]PathReport
 	}
 	clients := make([]*http.Client, c.Users)
 	for i := range clients {
-		cl, err := signIn(ctx, c.Base, c.User, c.Password)
+		cl, err := SignIn(ctx, c.Base, c.User, c.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -105,9 +105,9 @@ func Serve(ctx context.Context, c ServeConfig, progress io.Writer) ([]PathReport
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// signIn returns a client holding a session of user at base, signed in
+// SignIn returns a client holding a session of user at base, signed in
 // through the sign-in form as a browser would.
-func signIn(ctx context.Context, base, user, password string) (*http.Client, error) {
+func SignIn(ctx context.Context, base, user, password string) (*http.Client, error) {
 	jar, _ := cookiejar.New(nil)
 	cl := &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 4},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

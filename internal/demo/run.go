@@ -95,7 +95,11 @@ func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
 	if err := st.SetMeta(ctx, PopulationScaleKey, strconv.FormatFloat(scale, 'g', -1, 64)); err != nil {
 		return nil, err
 	}
-	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor, PopulationScale: scale}
+	keys, err := st.UnitKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor, PopulationScale: scale, UnitKeys: keys}
 	f.step("\n5. multi-agency cohorts by district (disclosure-controlled: [c] is suppressed)")
 	if err := f.cohorts(ctx, e, sum); err != nil {
 		return nil, err

@@ -2,8 +2,11 @@ package disclose
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/disclose/noise"
@@ -29,15 +32,28 @@ type Options struct {
 	Random noise.Source
 	// Clock stamps ledger entries; nil means the system clock.
 	Clock clock.Clock
+	// Period is the time the figures cover, published with them (see
+	// [Protection]).
+	Period string
+	// Scope names the filter the cells were counted under (e.g. the
+	// query's where clause). Under perturbation, a cell near a cell
+	// released under the same scope (a month and its quarter, a district
+	// and the county, one version and the next) is left to the
+	// perturbation, which is what protects such hierarchies; a near pair
+	// across scopes (two overlapping filters) withholds the table.
+	Scope string
 }
 
 // Apply returns t after disclosure control under p: the only way an
-// aggregate leaves the engine. Without p.DP it suppresses small counts and
-// dominated sums (primary), cells that differ by a few units from an
-// earlier release (when o.Auditor and cell ids are given), complementary
-// cells so no withheld one can be worked out from totals (secondary), then
-// rounds what is shown. With p.DP it charges o.Ledger and publishes noisy
-// counts instead.
+// aggregate leaves the engine. With p.Perturb (the engine's default) every
+// count, margins included, is perturbed by the cell-key method and counts
+// still under the threshold are withheld. Without it, it suppresses small
+// counts (primary) and complementary cells so no withheld one can be
+// worked out from totals (secondary), then rounds what is shown. Either
+// way dominated sums are withheld, and when o.Auditor and cell ids are
+// given a table with any cell that differs by a few units from an earlier
+// release is withheld whole. With p.DP it charges o.Ledger and publishes
+// noisy counts instead.
 func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
@@ -49,54 +65,95 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 		return nil, fault.Errorf(fault.Invalid, "a budget ledger or release audit needs the dataset the table comes from")
 	}
 	if p.DP != nil {
-		return applyDP(ctx, t, p, o)
+		r, err := applyDP(ctx, t, p, o)
+		if err == nil {
+			r.Protection = p.protection(o, r)
+		}
+		return r, err
 	}
 	c := newControl(newGrid(t), p.threshold())
 	c.names = dimNames(t)
-	c.primary(p)
+	if p.Perturb != nil {
+		// Perturb first: a cell withheld anyway is no differencing pair.
+		c.keys = cellKeys(t, c.g)
+		c.dominance(p)
+		c.perturb(p)
+	} else {
+		c.primary(p)
+	}
 	var pops, bases []*Digest
 	if o.Auditor != nil && hasMembers(t) {
 		o.Auditor.mu.Lock()
 		defer o.Auditor.mu.Unlock()
-		for _, key := range []string{o.Dataset, baseKey(o.Dataset)} {
-			if err := o.Auditor.load(ctx, key); err != nil {
-				return nil, err
-			}
-		}
-		key := o.Auditor.key
-		of := func(c Cell) *Digest {
-			if c.Members != nil {
-				return c.Members
-			}
-			return DigestOf(key, c.IDs)
-		}
-		pops = c.digests(t, of)
-		if c.needBuckets(o.Auditor, o.Dataset, pops) {
-			if t.FillMembers == nil {
-				return nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
-			}
-			if err := t.FillMembers(ctx); err != nil {
-				return nil, fault.Wrap(err, fault.Internal, "cannot digest the cells' populations for the differencing check; the figures are withheld")
-			}
-			pops = c.digests(t, of)
-		}
-		c.differencing(o.Auditor, o.Dataset, pops, "its population")
-		if hasBases(t) {
-			bases = c.digests(t, func(c Cell) *Digest { return DigestOf(key, c.Base) })
-			c.differencing(o.Auditor, baseKey(o.Dataset), bases, "the population it was counted from")
+		var err error
+		if pops, bases, err = c.audit(ctx, t, o, p.Perturb != nil); err != nil {
+			return nil, err
 		}
 	}
-	checked := c.secondary()
-	r := c.result(t, p, Rounded)
+	checked, shownAs := true, Rounded
+	if p.Perturb != nil {
+		shownAs = Perturbed
+	} else {
+		checked = c.secondary()
+	}
+	r := c.result(t, p, shownAs)
 	c.recordReleased(o.Auditor, o.Dataset, pops)
 	c.recordReleased(o.Auditor, baseKey(o.Dataset), bases)
+	if p.Perturb != nil && pops != nil {
+		c.recordReleased(o.Auditor, scopeKey(o.Dataset, o.Scope), pops)
+	}
 	if o.Auditor != nil {
 		if err := o.Auditor.flush(ctx); err != nil {
 			return nil, err
 		}
 	}
 	r.Report = c.report(t, p, r, reportNotes{exactChecked: checked, audited: pops != nil, auditWanted: o.Auditor != nil})
+	r.Protection = p.protection(o, r)
 	return r, nil
+}
+
+// audit runs the differencing check against o.Auditor's releases and
+// returns the populations (and bases) to record. The caller holds the
+// auditor's lock.
+func (c *control) audit(ctx context.Context, t *Table, o Options, perturbed bool) (pops, bases []*Digest, err error) {
+	scope := ""
+	if perturbed {
+		scope = scopeKey(o.Dataset, o.Scope)
+	}
+	for _, key := range []string{o.Dataset, baseKey(o.Dataset), scope} {
+		if key == "" {
+			continue
+		}
+		if err := o.Auditor.load(ctx, key); err != nil {
+			return nil, nil, err
+		}
+	}
+	key := o.Auditor.key
+	of := func(c Cell) *Digest {
+		if c.Members != nil {
+			return c.Members
+		}
+		return DigestOf(key, c.IDs)
+	}
+	pops = c.digests(t, of)
+	if c.needBuckets(o.Auditor, o.Dataset, pops) {
+		if t.FillMembers == nil {
+			return nil, nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
+		}
+		if err := t.FillMembers(ctx); err != nil {
+			return nil, nil, fault.Wrap(err, fault.Internal, "cannot digest the cells' populations for the differencing check; the figures are withheld")
+		}
+		pops = c.digests(t, of)
+	}
+	near := c.differencing(o.Auditor, o.Dataset, pops, scope)
+	if hasBases(t) {
+		bases = c.digests(t, func(c Cell) *Digest { return DigestOf(key, c.Base) })
+		near = near || c.differencing(o.Auditor, baseKey(o.Dataset), bases, "")
+	}
+	if near {
+		c.withholdAll(RuleDifferencing, fmt.Sprintf("differencing: a cell of this table counts a population that differs from one released earlier by fewer than %d units; the whole table is withheld, so the refusal does not say which cell", c.th))
+	}
+	return pops, bases, nil
 }
 
 func dimNames(t *Table) []string {
@@ -109,6 +166,13 @@ func dimNames(t *Table) []string {
 
 // baseKey is where the auditor keeps a dataset's released bases.
 func baseKey(dataset string) string { return dataset + "\x00base" }
+
+// scopeKey is where the auditor keeps the populations a dataset released
+// under one scope (filter).
+func scopeKey(dataset, scope string) string {
+	h := sha256.Sum256([]byte(scope))
+	return dataset + "\x00scope " + hex.EncodeToString(h[:8])
+}
 
 func hasBases(t *Table) bool {
 	for _, c := range t.Cells {
@@ -169,18 +233,25 @@ func (c *control) needBuckets(a *Auditor, key string, ds []*Digest) bool {
 	return false
 }
 
-// differencing withholds cells whose population (what says which) differs
-// from a released one by fewer than the threshold units. The caller holds
-// a.mu.
-func (c *control) differencing(a *Auditor, key string, ds []*Digest, what string) {
+// differencing reports whether any cell not yet withheld has a
+// population (or base) that differs from a released one by fewer than the
+// threshold units, leaving out those released under scope ("" for
+// none; see [Options.Scope]). It withholds nothing itself: the caller withholds the
+// whole table, since withholding only the cells concerned would tell where
+// the difference lies. The caller holds a.mu.
+func (c *control) differencing(a *Auditor, key string, ds []*Digest, scope string) bool {
 	for e, d := range ds {
-		if c.suppressed(e) {
-			continue
+		if !c.suppressed(e) && a.closest(key, d, int(c.th), scope) > 0 {
+			return true
 		}
-		if a.closest(key, d, int(c.th)) > 0 {
-			c.suppress(e, SuppressedPrimary, RuleDifferencing,
-				fmt.Sprintf("differencing: %s differs from that of a cell released earlier by fewer than %d units", what, c.th))
-		}
+	}
+	return false
+}
+
+// withholdAll withholds every cell of the table for one reason.
+func (c *control) withholdAll(rule, why string) {
+	for e := 0; e < c.g.n; e++ {
+		c.suppress(e, SuppressedPrimary, rule, why)
 	}
 }
 
@@ -202,8 +273,12 @@ func (c *control) result(t *Table, p Policy, shownAs Status) *Result {
 		if !oc.Status.Suppressed() {
 			oc.Count = roundTo(c.g.count[e], base)
 			oc.Status, oc.Reason = shownAs, rounded
-			if shownAs == Rounded && base <= 1 {
+			switch {
+			case shownAs == Rounded && base <= 1:
 				oc.Status = Shown
+			case shownAs == Perturbed:
+				oc.Reason = strings.TrimPrefix(strings.Join([]string{perturbedWhy(p), rounded}, ", "), ", ")
+				oc.Reason = strings.TrimSuffix(oc.Reason, ", ")
 			}
 			if c.g.hasSum {
 				oc.Sum = c.g.sum[e]

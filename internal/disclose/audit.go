@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"sync"
 )
 
@@ -87,8 +88,11 @@ func (a *Auditor) Fresh(ctx context.Context, dataset string) (bool, error) {
 func (a *Auditor) Forget(dataset string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.byKey, dataset)
-	delete(a.byKey, baseKey(dataset))
+	for key := range a.byKey {
+		if key == dataset || strings.HasPrefix(key, dataset+"\x00") {
+			delete(a.byKey, key)
+		}
+	}
 }
 
 // closest returns the smallest lower bound below limit on the difference
@@ -96,8 +100,10 @@ func (a *Auditor) Forget(dataset string) {
 // d, or 0 if there is none. A population released before passes whatever
 // its neighbours: its count is public already, so publishing it again
 // tells nothing new. Otherwise only released cells whose unit counts are
-// within limit of d's can be that close. The caller holds a.mu.
-func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
+// within limit of d's can be that close. Released cells also recorded
+// under the key sameScope (when not "") are left out. The caller holds
+// a.mu.
+func (a *Auditor) closest(dataset string, d *Digest, limit int, sameScope string) int {
 	r := a.byKey[dataset]
 	if r == nil || limit <= 1 || r.seen[[2]uint64{d.Units, d.Sum}] {
 		return 0 // a population already released tells nothing new
@@ -110,7 +116,7 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 	}
 	for u := lo; u < d.Units+lim; u++ {
 		for _, j := range r.byUnits[u] {
-			if same(d, r.cells[j]) {
+			if same(d, r.cells[j]) || a.within(sameScope, r.cells[j]) {
 				continue
 			}
 			if lb := differenceAtLeast(d, r.cells[j]); lb < lim && (best == 0 || lb < best) {
@@ -119,6 +125,15 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 		}
 	}
 	return int(best)
+}
+
+// within reports whether d was recorded under key. The caller holds a.mu.
+func (a *Auditor) within(key string, d *Digest) bool {
+	if key == "" {
+		return false
+	}
+	r := a.byKey[key]
+	return r != nil && r.seen[[2]uint64{d.Units, d.Sum}]
 }
 
 // needsBuckets reports whether d, a digest without buckets, must get them:

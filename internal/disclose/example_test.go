@@ -31,15 +31,15 @@ func Example() {
 	}
 	fmt.Println("withheld:", r.Report.Primary, "primary,", r.Report.Secondary, "secondary")
 	// Output:
-	// district,month,people
-	// Basildon,2018-01,[c]
-	// Basildon,2018-02,[c]
-	// Basildon,Total,80
-	// Maldon,2018-01,[c]
-	// Maldon,2018-02,[c]
-	// Maldon,Total,25
-	// Total,2018-01,45
-	// Total,2018-02,55
-	// Total,Total,100
+	// district,month,people,protection,threshold,reference_period
+	// Basildon,2018-01,[c],suppression+rounding,10,
+	// Basildon,2018-02,[c],suppression+rounding,10,
+	// Basildon,Total,80,suppression+rounding,10,
+	// Maldon,2018-01,[c],suppression+rounding,10,
+	// Maldon,2018-02,[c],suppression+rounding,10,
+	// Maldon,Total,25,suppression+rounding,10,
+	// Total,2018-01,45,suppression+rounding,10,
+	// Total,2018-02,55,suppression+rounding,10,
+	// Total,Total,100,suppression+rounding,10,
 	// withheld: 1 primary, 3 secondary
 }

@@ -29,6 +29,12 @@ type Policy struct {
 	OmitMargins bool
 	// Dominance sets the rules for magnitude (sum) cells.
 	Dominance Dominance
+	// Perturb, when set, protects counts by the cell-key method instead of
+	// suppression patterns: every count, margins included, moves by the
+	// perturbation this table gives for its count and its cell key, and
+	// counts under the threshold after perturbation are withheld. The
+	// insight engine always sets it (to [DefaultPTable] unless configured).
+	Perturb *PTable
 	// DP, when set, replaces suppression patterns with differential
 	// privacy: noise on every count, charged to the dataset's budget.
 	DP *DPConfig
@@ -88,6 +94,9 @@ func (d Dominance) rule() (n int, k float64) {
 }
 
 func (p Policy) validate(t *Table) error {
+	if p.Perturb != nil && p.DP != nil {
+		return fault.Errorf(fault.Invalid, "a table is protected either by cell-key perturbation or by differential privacy, not both")
+	}
 	if p.Threshold < 0 || p.RoundTo < 0 {
 		return fault.Errorf(fault.Invalid, "threshold and rounding base must not be negative")
 	}

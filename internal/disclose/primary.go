@@ -14,6 +14,7 @@ type control struct {
 	names  []string     // dimension names, for reasons
 	stuck  map[int]bool // withheld cells left determinable: no complement remained
 	dirty  []int        // cells suppressed since the last line fixpoint
+	keys   []uint64     // cell keys per extended cell (perturbation only)
 
 	levelBuf []string // backing store for levels
 }

@@ -16,6 +16,7 @@ const (
 	RuleUnchecked    = "exact-check-skipped"
 	RuleNoAudit      = "no-population-ids" // differencing audit wanted but ids missing
 	RuleNoise        = "noise"             // differential privacy applied
+	RulePerturbation = "perturbation"      // cell-key perturbation applied
 )
 
 // Finding is one thing an output checker should know about a table.
@@ -87,6 +88,14 @@ func (c *control) report(t *Table, p Policy, r *Result, n reportNotes) Report {
 		spent, left := r.Spent, n.left
 		rep.Spent, rep.BudgetLeft = &spent, &left
 		rep.Findings = append(rep.Findings, Finding{Rule: RuleNoise, Detail: fmt.Sprintf("%s noise on every interior cell (%s, unit in at most %d cells); margins are sums of noisy cells", p.DP.Mechanism, spent, p.DP.contributions())})
+		return rep
+	}
+	if p.Perturb != nil {
+		// Published counts are not true counts, so bounds worked out from
+		// them as if they were exact say nothing; the red team measures
+		// what an attacker can do instead.
+		rep.Mechanism = "cell-key"
+		rep.Findings = append(rep.Findings, Finding{Rule: RulePerturbation, Detail: fmt.Sprintf("every count perturbed by the cell-key method (table %s, at most %d either way); counts under %d after perturbation withheld", p.Perturb.Label(), p.Perturb.MaxPerturbation(), c.th)})
 		return rep
 	}
 	rep.Findings = append(rep.Findings, c.residual(t, p.RoundTo)...)

@@ -25,6 +25,9 @@ const (
 	SuppressedSecondary Status = "suppressed-secondary"
 	// Rounded is a cell published rounded to the policy's base.
 	Rounded Status = "rounded"
+	// Perturbed is a cell published after cell-key perturbation (and
+	// rounded, if the policy says so).
+	Perturbed Status = "perturbed"
 	// Noised is a cell published with differential privacy noise (and
 	// rounded, if the policy says so).
 	Noised Status = "noised"
@@ -94,6 +97,9 @@ type Result struct {
 	Report Report
 	// Spent is the privacy budget the table spent (zero without DP).
 	Spent Budget
+	// Protection says how the figures were protected; it is published
+	// with them.
+	Protection Protection
 
 	byKey map[string]int
 }

@@ -73,6 +73,11 @@ type Cell struct {
 	// isolated person has the attribute, and the refusal itself then
 	// reveals nothing.
 	Base []string
+	// Key is the sum of the cell's records' keys (each a fixed random
+	// 32-bit number given at ingest; see [KeySpace]), wrapping modulo
+	// 2⁶⁴. With a [Policy.Perturb] table it picks the cell's
+	// perturbation, so the same records always publish the same value.
+	Key uint64
 }
 
 // Table is an aggregate table: an interior of cells, one per combination

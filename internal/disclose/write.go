@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"strconv"
 )
 
 // PublicStatus is the status as published: "suppressed" for any withheld
@@ -38,17 +39,29 @@ func (r *Result) values(c OutCell) []string {
 	return v
 }
 
+// ProtectionHeader names the columns every published CSV ends with: how
+// its figures were protected ([Protection.Method]), the threshold and the
+// period they cover.
+var ProtectionHeader = []string{"protection", "threshold", "reference_period"}
+
+// ProtectionValues returns the values of [ProtectionHeader] for p.
+func ProtectionValues(p Protection) []string {
+	return []string{p.Method(), strconv.FormatInt(p.Threshold, 10), p.Period}
+}
+
 // WriteCSV writes r as CSV: one header row (the dimension names, then the
-// measure, then the sum and mean when the table has them) and one row per
-// cell, margins with [TotalLevel] as their level. Withheld values are
-// written [Confidential].
+// measure, then the sum and mean when the table has them, then
+// [ProtectionHeader]) and one row per cell, margins with [TotalLevel] as
+// their level. Withheld values are written [Confidential].
 func WriteCSV(w io.Writer, r *Result) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(r.header()); err != nil {
+	if err := cw.Write(append(r.header(), ProtectionHeader...)); err != nil {
 		return err
 	}
+	prot := ProtectionValues(r.Protection)
 	for _, c := range r.Cells {
-		if err := cw.Write(append(append([]string(nil), c.Levels...), r.values(c)...)); err != nil {
+		row := append(append([]string(nil), c.Levels...), r.values(c)...)
+		if err := cw.Write(append(row, prot...)); err != nil {
 			return err
 		}
 	}
@@ -61,8 +74,18 @@ type jsonTable struct {
 	Dimensions []string          `json:"dimensions"`
 	Measures   []string          `json:"measures"`
 	Symbols    map[string]string `json:"symbols"`
+	Protection jsonProtection    `json:"protection"`
 	Cells      []jsonCell        `json:"cells"`
 }
+
+// jsonProtection is a [Protection] with its footnote.
+type jsonProtection struct {
+	Protection
+	Note string `json:"note"`
+}
+
+// ProtectionJSON returns p as published in JSON: its fields and its note.
+func ProtectionJSON(p Protection) any { return jsonProtection{Protection: p, Note: p.Note()} }
 
 type jsonCell struct {
 	Levels map[string]string `json:"levels"`
@@ -80,6 +103,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 		Dimensions: h[:len(r.Dims)],
 		Measures:   h[len(r.Dims):],
 		Symbols:    map[string]string{Confidential: "confidential: withheld to protect individuals"},
+		Protection: jsonProtection{Protection: r.Protection, Note: r.Protection.Note()},
 		Cells:      make([]jsonCell, 0, len(r.Cells)),
 	}
 	for _, c := range r.Cells {

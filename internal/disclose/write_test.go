@@ -60,7 +60,7 @@ func TestWriteCSVGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(rows[0], ","), "district,month,count"; got != want {
+	if got, want := strings.Join(rows[0], ","), "district,month,count,protection,threshold,reference_period"; got != want {
 		t.Errorf("header = %q, want %q", got, want)
 	}
 	if got, want := len(rows), 1+16; got != want {

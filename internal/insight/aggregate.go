@@ -2,8 +2,11 @@ package insight
 
 import (
 	"context"
+	"crypto/rand"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
@@ -46,6 +49,52 @@ type Engine struct {
 	Auditor *disclose.Auditor
 	// Clock dates privacy-budget periods; nil is the system clock.
 	Clock clock.Clock
+	// PTable is the perturbation table every count is published through
+	// (the cell-key method); nil means [disclose.DefaultPTable].
+	PTable *disclose.PTable
+	// UnitKeys keys the linked people cohorts count, who have no stored
+	// record key; nil means the store's (see [store.Store.UnitKeys]), so
+	// every engine over one store keys a person alike.
+	UnitKeys *disclose.UnitKeys
+}
+
+// defaultPTable is the shipped perturbation table, parsed once.
+var defaultPTable = sync.OnceValue(disclose.DefaultPTable)
+
+// processKeys key linked people for an engine with no store secret
+// (tests without a store).
+var processKeys = sync.OnceValue(func() *disclose.UnitKeys {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	return disclose.NewUnitKeys(secret)
+})
+
+// unitKeys returns the keys linked people are counted under: the
+// engine's, else the store's, so every engine over one store keys a
+// person alike.
+func (e *Engine) unitKeys(ctx context.Context) (*disclose.UnitKeys, error) {
+	switch {
+	case e.UnitKeys != nil:
+		return e.UnitKeys, nil
+	case e.Store != nil:
+		return e.Store.UnitKeys(ctx)
+	}
+	return processKeys(), nil
+}
+
+// policy is the disclosure control of one table: the agreement's
+// threshold (raised, never lowered, by the query), rounding if asked, and
+// cell-key perturbation of every count unless the query asks for
+// differential privacy instead.
+func (e *Engine) policy(threshold, raise, roundTo int64, dp *disclose.DPConfig) disclose.Policy {
+	p := disclose.Policy{Threshold: max(threshold, raise), RoundTo: roundTo, DP: dp}
+	if dp == nil {
+		p.Perturb = e.PTable
+		if p.Perturb == nil {
+			p.Perturb = defaultPTable()
+		}
+	}
+	return p
 }
 
 // AggregateQuery is an ad-hoc aggregate over one dataset.
@@ -75,6 +124,57 @@ const OpAggregate = "insight.aggregate"
 // control. It is refused, with the reasons, unless governance allows u to
 // read the columns q touches for q's purpose.
 func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery) (*disclose.Result, error) {
+	pr, err := e.prepare(ctx, u, q)
+	if err != nil {
+		return nil, err
+	}
+	spec := pr.spec
+	spec.Keys = q.DP == nil
+	if e.Auditor != nil {
+		if err := e.memberSpec(ctx, &spec, pr.d.ID); err != nil {
+			return nil, err
+		}
+	}
+	t, err := e.table(ctx, q, pr, spec)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Members != nil {
+		t.FillMembers = e.fillMembers(spec, pr.plan, t)
+	}
+	p := e.policy(int64(pr.dec.Threshold), q.Threshold, q.RoundTo, q.DP)
+	ledger := e.Ledger
+	if q.DP != nil {
+		if ledger, err = e.budgetLedger(ctx, pr.dec, pr.d.ID, q.DP); err != nil {
+			return nil, e.refused(ctx, u, pr.req, err)
+		}
+	}
+	res, err := disclose.Apply(ctx, t, p, disclose.Options{
+		Dataset: pr.d.ID, Query: describe(q), By: u.ID, Ledger: ledger, Auditor: e.Auditor,
+		Period: coverage(pr.d.Schema, pr.v, t), Scope: strings.TrimSpace(q.Where),
+	})
+	if err != nil {
+		return nil, e.refused(ctx, u, pr.req, err)
+	}
+	return res, nil
+}
+
+// prepared is an aggregate query checked, resolved and allowed: its
+// dataset and version, store spec (opted-out records excluded), plan,
+// measure, the request governance allowed and its decision.
+type prepared struct {
+	d       *catalog.Dataset
+	v       *catalog.Version
+	spec    query.AggregateSpec
+	plan    []dimPlan
+	measure string
+	req     govern.Request
+	dec     govern.Decision
+}
+
+// prepare checks q, asks governance (recording the decision) and resolves
+// what to read.
+func (e *Engine) prepare(ctx context.Context, u *govern.User, q AggregateQuery) (*prepared, error) {
 	d, err := e.Store.Dataset(ctx, q.Dataset)
 	if err != nil {
 		return nil, err
@@ -86,69 +186,48 @@ func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery
 	// A refusal before the decision (a column that identifies records, a
 	// noisy table without declared levels) is recorded like any other.
 	early := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate, Reads: []govern.Read{{Dataset: d.ID}}}
-	spec, plan, measure, err := e.aggregateSpec(d, v, q)
-	if err != nil {
+	pr := &prepared{d: d, v: v}
+	if pr.spec, pr.plan, pr.measure, err = e.aggregateSpec(d, v, q); err != nil {
 		return nil, e.refused(ctx, u, early, err)
 	}
 	if d.Schema.Accumulates {
-		if spec.Versions, err = readVersions(ctx, e.Store, d, q.Version); err != nil {
+		if pr.spec.Versions, err = readVersions(ctx, e.Store, d, q.Version); err != nil {
 			return nil, err
 		}
 	}
 	if q.DP != nil {
-		if err := e.declarePlan(d.Schema, spec, plan); err != nil {
+		if err := e.declarePlan(d.Schema, pr.spec, pr.plan); err != nil {
 			return nil, e.refused(ctx, u, early, err)
 		}
 	}
-	req := govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}}
+	pr.req = govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
+		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(pr.spec)}}}
 	if q.DP != nil {
-		req.Epsilon, req.Delta = q.DP.Epsilon, q.DP.Delta
+		pr.req.Epsilon, pr.req.Delta = q.DP.Epsilon, q.DP.Delta
 	}
-	dec, err := e.Gov.Authorize(ctx, u, req)
-	if err != nil {
+	if pr.dec, err = e.Gov.Authorize(ctx, u, pr.req); err != nil {
 		return nil, err
 	}
-	if spec.Exclude, err = e.excluded(ctx, d.ID, q.Purpose); err != nil {
+	if pr.spec.Exclude, err = e.excluded(ctx, d.ID, q.Purpose); err != nil {
 		return nil, err
 	}
-	if e.Auditor != nil {
-		if err := e.memberSpec(ctx, &spec, d.ID); err != nil {
-			return nil, err
-		}
-	}
+	return pr, nil
+}
+
+// table runs spec and lays its rows into the query's table.
+func (e *Engine) table(ctx context.Context, q AggregateQuery, pr *prepared, spec query.AggregateSpec) (*disclose.Table, error) {
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	if q.span {
-		spanPlan(spec, plan, rows)
+		spanPlan(spec, pr.plan, rows)
 	}
-	rows = foldRows(rows, plan)
+	rows = foldRows(rows, pr.plan)
 	if q.DP != nil {
-		rows = clampRows(rows, plan)
+		rows = clampRows(rows, pr.plan)
 	}
-	t, err := buildTable(d.Schema, spec, plan, rows, measure)
-	if err != nil {
-		return nil, err
-	}
-	if spec.Members != nil {
-		t.FillMembers = e.fillMembers(spec, plan, t)
-	}
-	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo, DP: q.DP}
-	ledger := e.Ledger
-	if q.DP != nil {
-		if ledger, err = e.budgetLedger(ctx, dec, d.ID, q.DP); err != nil {
-			return nil, e.refused(ctx, u, req, err)
-		}
-	}
-	res, err := disclose.Apply(ctx, t, p, disclose.Options{
-		Dataset: d.ID, Query: describe(q), By: u.ID, Ledger: ledger, Auditor: e.Auditor,
-	})
-	if err != nil {
-		return nil, e.refused(ctx, u, req, err)
-	}
-	return res, nil
+	return buildTable(pr.d.Schema, spec, pr.plan, rows, pr.measure)
 }
 
 // refused records, when the governor can, that disclosure control or the
@@ -254,6 +333,9 @@ func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q Aggrega
 		}
 		spec.Where = n
 	}
+	if err := nearlyUnique(d.Schema, v, specColumns(spec)); err != nil {
+		return spec, nil, "", err
+	}
 	measure := "count"
 	switch m := q.Measure; {
 	case m == "" || m == "count":
@@ -344,6 +426,7 @@ func foldRows(rows []query.AggregateRow, plan []dimPlan) []query.AggregateRow {
 			order = append(order, id)
 		}
 		m.Count += r.Count
+		m.Key += r.Key
 		m.Sum += r.Sum
 		m.IDs = append(m.IDs, r.IDs...)
 		if r.Members != nil {
@@ -385,9 +468,9 @@ func groupKey(sc *catalog.Schema, b string) (query.GroupKey, error) {
 		return query.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %q: no such column (try %s, or year, quarter, month)", b, suggestBy(sc))
 	}
 	switch {
-	case c.Role == catalog.RoleIdentifier || c.Role == catalog.RoleRecordID:
-		return query.GroupKey{}, fault.Errorf(fault.Forbidden, "cannot group by %s: it identifies records", c.Name)
-	case c.Type == catalog.TypeString || c.Type == catalog.TypePostcode || c.Type == catalog.TypeDecimal || c.Type == catalog.TypeDatetime:
+	case expr.Forbidden(c) != "":
+		return query.GroupKey{}, fault.Errorf(fault.Forbidden, "cannot group by %s: %s", expr.Forbidden(c), expr.RuleSinglesOut)
+	case c.Type == catalog.TypeDecimal || c.Type == catalog.TypeDatetime:
 		return query.GroupKey{}, fault.Errorf(fault.Invalid, "cannot group by %s: a %s column has too many distinct values to publish; group by a category, code or period", c.Name, c.Type)
 	}
 	return query.GroupKey{Column: c.Name}, nil
@@ -422,7 +505,7 @@ func buildTable(sc *catalog.Schema, spec query.AggregateSpec, plan []dimPlan, ro
 		for i, k := range r.Keys {
 			keys[i] = levelOf(k)
 		}
-		c := disclose.Cell{Count: r.Count, Sum: r.Sum, Top: r.Top, IDs: r.IDs, Members: r.Members}
+		c := disclose.Cell{Count: r.Count, Sum: r.Sum, Top: r.Top, IDs: r.IDs, Members: r.Members, Key: r.Key}
 		if err := t.Set(c, keys...); err != nil {
 			return nil, err
 		}
@@ -479,6 +562,68 @@ func describe(q AggregateQuery) string {
 	}
 	if q.Measure != "" {
 		s += " measure " + q.Measure
+	}
+	return s
+}
+
+// nearlyUnique refuses a query that filters or groups on a column the
+// version's statistics show to be nearly unique (see [expr.NearlyUnique]).
+func nearlyUnique(sc *catalog.Schema, v *catalog.Version, cols []string) error {
+	if v == nil || v.Quality == nil {
+		return nil
+	}
+	for _, name := range cols {
+		c, ok := sc.Column(name)
+		if !ok {
+			continue
+		}
+		for i := range v.Quality.Columns {
+			if q := &v.Quality.Columns[i]; strings.EqualFold(q.Name, c.Name) {
+				if why := expr.NearlyUnique(c, q); why != "" {
+					return fault.Errorf(fault.Forbidden, "cannot filter or group on %s: %s", why, expr.RuleSinglesOut)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// coverage is the period a table's figures cover, for its protection
+// note: the first to the last level of its period dimension, or else the
+// span of the version's event dates.
+func coverage(sc *catalog.Schema, v *catalog.Version, t *disclose.Table) string {
+	for _, d := range t.Dims {
+		if slices.Contains(Periods, d.Name) && len(d.Levels) > 0 {
+			first, last := d.Levels[0], d.Levels[len(d.Levels)-1]
+			if last == Missing && len(d.Levels) > 1 {
+				last = d.Levels[len(d.Levels)-2]
+			}
+			if first == last {
+				return first
+			}
+			return first + " to " + last
+		}
+	}
+	if v == nil || v.Quality == nil {
+		return ""
+	}
+	for _, c := range sc.Columns {
+		if c.Role != catalog.RoleEventDate {
+			continue
+		}
+		for _, q := range v.Quality.Columns {
+			if strings.EqualFold(q.Name, c.Name) && q.Min != "" {
+				return dateOnly(q.Min) + " to " + dateOnly(q.Max)
+			}
+		}
+	}
+	return ""
+}
+
+// dateOnly trims a time of day from a date's text.
+func dateOnly(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
 	}
 	return s
 }

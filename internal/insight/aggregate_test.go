@@ -17,6 +17,7 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/query/expr"
 	"github.com/civiclink/civiclink/internal/refdata"
 	"github.com/civiclink/civiclink/internal/store"
 )
@@ -41,6 +42,19 @@ func governed(tb testing.TB, st *store.Store) (*govern.Service, *govern.User) {
 		tb.Fatal(err)
 	}
 	return svc, u
+}
+
+// maxShift is the most the default perturbation table moves a count.
+var maxShift = disclose.DefaultPTable().MaxPerturbation()
+
+// near reports whether a published count (a number, not [c]) is within
+// the perturbation table's reach of the true count.
+func near(published string, truth int64) bool {
+	var n int64
+	if _, err := fmt.Sscan(published, &n); err != nil {
+		return false
+	}
+	return n >= truth-maxShift && n <= truth+maxShift
 }
 
 // engine is an insight engine over st with governance and the auditor.
@@ -123,11 +137,11 @@ func TestKSIMatchesDfT(t *testing.T) {
 		}
 		killed, _ := res.Cell("1")
 		serious, _ := res.Cell("2")
-		if killed.Count != want[y][0] || serious.Count != want[y][1] || killed.Status != disclose.Shown || serious.Status != disclose.Shown {
-			t.Errorf("%d: killed %d (%s), serious %d (%s); want %d and %d shown", y, killed.Count, killed.Status, serious.Count, serious.Status, want[y][0], want[y][1])
+		if !near(killed.Display(), want[y][0]) || !near(serious.Display(), want[y][1]) || killed.Status != disclose.Perturbed || serious.Status != disclose.Perturbed {
+			t.Errorf("%d: killed %s (%s), serious %s (%s); want %d and %d, perturbed by at most %d", y, killed.Display(), killed.Status, serious.Display(), serious.Status, want[y][0], want[y][1], maxShift)
 		}
-		if total, _ := res.Cell(disclose.TotalLevel); total.Count != want[y][0]+want[y][1] {
-			t.Errorf("%d: KSI total %d, want %d", y, total.Count, want[y][0]+want[y][1])
+		if total, _ := res.Cell(disclose.TotalLevel); !near(total.Display(), want[y][0]+want[y][1]) {
+			t.Errorf("%d: KSI total %d, want %d perturbed by at most %d", y, total.Count, want[y][0]+want[y][1], maxShift)
 		}
 	}
 }
@@ -175,7 +189,7 @@ func county(tb testing.TB) (*store.Store, *catalog.Schema) {
 	return st, sc
 }
 
-func TestAggregateSuppressesSmallCells(t *testing.T) {
+func TestAggregatePerturbsAndSuppressesSmallCells(t *testing.T) {
 	st, _ := county(t)
 	e, u := engine(t, st, true)
 	res, err := e.Aggregate(context.Background(), u, insight.AggregateQuery{Purpose: "road-safety", Dataset: "incidents", By: []string{"district", "kind"}})
@@ -187,20 +201,23 @@ func TestAggregateSuppressesSmallCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := csv.String()
-	if !strings.Contains(out, "E07000067,violence,[c]") {
+	if !strings.Contains(out, "E07000067,violence,[c],") {
 		t.Errorf("Braintree's 4 incidents are not suppressed as [c]:\n%s", out)
 	}
-	if strings.Contains(out, ",4\n") || strings.Contains(out, "E07000067,violence,0") {
-		t.Errorf("a small count leaks:\n%s", out)
-	}
-	for _, shown := range []string{"E07000066,violence,30", "E07000066,theft,20", "E07000066,Total,50", "Total,Total,119"} {
-		if !strings.Contains(out, shown) {
-			t.Errorf("%s is not shown:\n%s", shown, out)
+	// Every other count, totals included, is published within the
+	// perturbation table's reach of the truth: no complementary
+	// suppression, since the totals are perturbed in their own right.
+	truth := map[string]int64{"E07000066,violence": 30, "E07000066,theft": 20, "E07000066,Total": 50,
+		"E07000067,theft": 15, "E07000070,Total": 50, "Total,Total": 119}
+	for cell, n := range truth {
+		lv := strings.Split(cell, ",")
+		c, ok := res.Cell(lv...)
+		if !ok || c.Status != disclose.Perturbed || !near(c.Display(), n) {
+			t.Errorf("%s = %s (%s), want %d perturbed by at most %d:\n%s", cell, c.Display(), c.Status, n, maxShift, out)
 		}
 	}
-	// Braintree's row total is public, so its other cell must go too.
-	if !strings.Contains(out, "E07000067,theft,[c]") {
-		t.Errorf("Braintree's thefts are shown, so its 4 violent incidents follow from the row total:\n%s", out)
+	if !strings.Contains(out, "district,kind,count,protection,threshold,reference_period\n") || !strings.Contains(out, ",perturbation+suppression,10,2024-01-15 to 2024-03-15\n") {
+		t.Errorf("the CSV does not say how it was protected:\n%s", out)
 	}
 }
 
@@ -214,7 +231,9 @@ func TestAggregateQueryErrors(t *testing.T) {
 	}{
 		{insight.AggregateQuery{Dataset: "nope", By: []string{"kind"}}, fault.NotFound, "no dataset"},
 		{insight.AggregateQuery{Dataset: "incidents"}, fault.Invalid, "--by"},
-		{insight.AggregateQuery{Dataset: "incidents", By: []string{"id"}}, fault.Forbidden, "identifies records"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"id"}}, fault.Forbidden, "id is the record id: " + expr.RuleSinglesOut},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "id = 'r7' AND kind = 'violence'"}, fault.Forbidden, "id is the record id"},
+		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "cost > 120"}, fault.Forbidden, "cost holds a different value for nearly every record"},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"cost"}}, fault.Invalid, "too many distinct values"},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"colour"}}, fault.Invalid, "no such column"},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "age = 'old'"}, fault.Invalid, "whole number"},
@@ -248,18 +267,27 @@ func TestDifferencingAttack(t *testing.T) {
 	}
 	a, _ := first.Cell("E07000066")
 	b, _ := second.Cell("E07000066")
-	published := a.Status == disclose.Shown && b.Status == disclose.Shown
-	if published && a.Count-b.Count == 1 {
-		t.Fatalf("the attack worked: Basildon %d then %d isolates one person aged 44", a.Count, b.Count)
+	if !b.Status.Suppressed() {
+		t.Fatalf("the second query was published: Basildon %d then %d, one person apart", a.Count, b.Count)
 	}
-	if a.Status != disclose.Shown {
+	if a.Status.Suppressed() {
 		t.Errorf("the first, innocent query was withheld: %+v", a)
+	}
+	// The refusal says nothing of where the difference lies: every cell
+	// of the second table is withheld, not Basildon's alone.
+	for _, c := range second.Cells {
+		if !c.Status.Suppressed() {
+			t.Errorf("%v published beside the withheld Basildon cell; the refusal points at Basildon", c.Levels)
+		}
+	}
+	if second.Protection.Withheld == "" {
+		t.Error("the withheld table does not say why")
 	}
 }
 
 // TestDifferencingAttackNeedsTheAuditor is the control for the test above:
-// without the auditor the same two queries do isolate the person, so the
-// defence is what stops the attack.
+// without the auditor both tables are published (perturbed, so their
+// difference is the person plus noise), so the auditor is what withholds.
 func TestDifferencingAttackNeedsTheAuditor(t *testing.T) {
 	st, _ := county(t)
 	e, u := engine(t, st, false)
@@ -274,7 +302,7 @@ func TestDifferencingAttackNeedsTheAuditor(t *testing.T) {
 	}
 	a, _ := first.Cell("E07000066")
 	b, _ := second.Cell("E07000066")
-	if a.Status != disclose.Shown || b.Status != disclose.Shown || a.Count-b.Count != 1 {
-		t.Errorf("without the auditor: %d (%s) then %d (%s); the control expects the attack to work", a.Count, a.Status, b.Count, b.Status)
+	if a.Status.Suppressed() || b.Status.Suppressed() || !near(a.Display(), 50) || !near(b.Display(), 49) {
+		t.Errorf("without the auditor: %d (%s) then %d (%s); the control expects both published near 50 and 49", a.Count, a.Status, b.Count, b.Status)
 	}
 }

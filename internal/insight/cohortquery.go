@@ -44,12 +44,17 @@ func (e *Engine) CohortTable(ctx context.Context, u *govern.User, q CohortQuery)
 	if err != nil {
 		return nil, err
 	}
-	t, err := e.memberTable(q, members)
+	keys, err := e.unitKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p := disclose.Policy{Threshold: max(int64(dec.Threshold), q.Threshold), RoundTo: q.RoundTo}
-	return disclose.Apply(ctx, t, p, disclose.Options{Dataset: "cohort:" + q.Cohort.Name, Query: "cohort " + q.Cohort.Name + " by " + strings.Join(q.By, ","), By: u.ID, Auditor: e.Auditor})
+	t, err := e.memberTable(q, members, keys)
+	if err != nil {
+		return nil, err
+	}
+	p := e.policy(int64(dec.Threshold), q.Threshold, q.RoundTo, nil)
+	return disclose.Apply(ctx, t, p, disclose.Options{Dataset: "cohort:" + q.Cohort.Name, Query: "cohort " + q.Cohort.Name + " by " + strings.Join(q.By, ","), By: u.ID, Auditor: e.Auditor,
+		Period: coverage(nil, nil, t)})
 }
 
 // cohortMembers resolves the cohort against the run, asks governance for
@@ -148,7 +153,7 @@ func storeRule(r Rule) query.CohortRule {
 
 // memberTable counts members by the asked dimensions; every district of
 // the county appears, so a district with no members shows a true zero.
-func (e *Engine) memberTable(q CohortQuery, members []query.CohortMember) (*disclose.Table, error) {
+func (e *Engine) memberTable(q CohortQuery, members []query.CohortMember, unitKeys *disclose.UnitKeys) (*disclose.Table, error) {
 	if len(q.By) == 0 {
 		q.By = []string{DimDistrict}
 	}
@@ -203,6 +208,7 @@ func (e *Engine) memberTable(q CohortQuery, members []query.CohortMember) (*disc
 			cells[k] = c
 		}
 		c.Count++
+		c.Key += unitKeys.Key(m.EntityID)
 		c.IDs = append(c.IDs, m.EntityID)
 	}
 	for k, c := range cells {

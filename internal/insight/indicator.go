@@ -47,6 +47,9 @@ type IndicatorTable struct {
 	Indicator *Indicator       `json:"indicator"`
 	Result    *disclose.Result `json:"-"`
 	Cells     []RateCell       `json:"cells"`
+	// Protection says how the counts were protected (and the note a
+	// page footnotes).
+	Protection any `json:"protection"`
 }
 
 // Indicators returns the indicators shipped with civiclink, by name.
@@ -115,21 +118,23 @@ func (e *Engine) indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 	if err != nil {
 		return nil, err
 	}
-	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(ind))}, nil
+	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(ind)), Protection: disclose.ProtectionJSON(res.Protection)}, nil
 }
 
 // WriteCSV writes the table with one header row and one row per cell:
 // the levels, the published count ([c] when suppressed) and, where a
 // district population is known and the count is published, the rate per
 // 1,000 residents with its 95% interval and how it compares with the
-// county's (higher, lower or similar).
+// county's (higher, lower or similar), then how the figures were
+// protected ([disclose.ProtectionHeader]).
 func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	var head []string
 	for _, d := range t.Result.Dims {
 		head = append(head, d.Name)
 	}
-	cw.Write(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county"))
+	cw.Write(append(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county"), disclose.ProtectionHeader...))
+	prot := disclose.ProtectionValues(t.Result.Protection)
 	for _, c := range t.Cells {
 		row := append(append([]string(nil), c.Levels...), c.Count)
 		if c.Rate != nil {
@@ -139,7 +144,7 @@ func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 		} else {
 			row = append(row, "", "", "", "")
 		}
-		cw.Write(row)
+		cw.Write(append(row, prot...))
 	}
 	cw.Flush()
 	return cw.Error()

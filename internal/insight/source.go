@@ -29,6 +29,10 @@ type Source interface {
 	// CohortMembers evaluates a cohort over a linkage run.
 	CohortMembers(ctx context.Context, spec query.CohortSpec) ([]query.CohortMember, error)
 
+	// UnitKeys returns the keys the cell-key method gives linked people,
+	// under the store's secret.
+	UnitKeys(ctx context.Context) (*disclose.UnitKeys, error)
+
 	// LinkageRun returns a stored linkage run (id 0: the latest).
 	LinkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, error)
 	// Generation counts committed changes to stored state: a figure

@@ -34,6 +34,8 @@ type Trend struct {
 	Series []Series `json:"series"`
 	// Notes say what disclosure control and the test did, for captions.
 	Notes []string `json:"notes,omitempty"`
+	// Protection says how the counts were protected.
+	Protection any `json:"protection"`
 	// Result is the table every figure above came from.
 	Result *disclose.Result `json:"-"`
 }
@@ -157,6 +159,7 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 	}
 	compareSeries(tr.Series)
 	tr.Notes = trendNotes(res, undated)
+	tr.Protection = disclose.ProtectionJSON(res.Protection)
 	return tr
 }
 
@@ -206,9 +209,8 @@ func compareSeries(series []Series) {
 }
 
 func trendNotes(res *disclose.Result, undated bool) []string {
-	notes := []string{"Counts below " + strconv.FormatInt(int64(res.Report.Threshold), 10) +
-		" are suppressed ([c]), with further cells where needed so that none can be worked out from totals; a suppressed period is left out of the trend test, never counted as 0, and a series with more than a quarter of its periods suppressed has no test.",
-		"Trend: a Poisson log-linear regression of the published counts on time; rising or falling when the 95% interval of the yearly rate ratio excludes 1 (widened, with Student's t, when counts vary more than chance)."}
+	notes := []string{res.Protection.Note() + " A suppressed period is left out of the trend test, never counted as 0, and a series with more than a quarter of its periods suppressed has no test.",
+		"Trend: a Poisson log-linear regression of the published counts on time; rising or falling when the 95% interval of the yearly rate ratio excludes 1 (widened, with Student's t, when counts vary more than chance). Perturbation adds a little variance (at most " + strconv.FormatInt(res.Protection.MaxShift, 10) + " either way per count, mean zero), which the test's dispersion allows for."}
 	if undated {
 		notes = append(notes, "Records without a date are in the totals but in no period.")
 	}

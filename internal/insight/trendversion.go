@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
@@ -45,6 +46,7 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 	if spec.Exclude, err = e.excluded(ctx, d.ID, ind.Purpose); err != nil {
 		return nil, err
 	}
+	spec.Keys = true
 	if e.Auditor != nil {
 		key := e.Auditor.MemberKey()
 		spec.Members = &key
@@ -67,8 +69,9 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 	if err != nil {
 		return nil, err
 	}
-	return disclose.Apply(ctx, t, disclose.Policy{Threshold: int64(dec.Threshold)}, disclose.Options{
+	return disclose.Apply(ctx, t, e.policy(int64(dec.Threshold), 0, 0, nil), disclose.Options{
 		Dataset: d.ID, Query: "trend " + ind.Name + " by " + ind.VersionPeriod, By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,
+		Period: coverage(d.Schema, nil, t), Scope: strings.TrimSpace(ind.Where),
 	})
 }
 
@@ -81,6 +84,7 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 			c := disclose.Cell{}
 			for _, r := range byLabel[l] {
 				c.Count += r.Count
+				c.Key += r.Key
 				if r.Members != nil {
 					if c.Members == nil {
 						c.Members = disclose.NewDigest()
@@ -110,7 +114,7 @@ func (e *Engine) periodTable(period string, labels []string, byLabel map[string]
 	t := disclose.NewTable("count", disclose.Dim{Name: DimDistrict, Levels: levels}, pdim)
 	for _, l := range labels {
 		for _, r := range byLabel[l] {
-			if err := t.Set(disclose.Cell{Count: r.Count, Members: r.Members}, levelOf(r.Keys[0]), l); err != nil {
+			if err := t.Set(disclose.Cell{Count: r.Count, Members: r.Members, Key: r.Key}, levelOf(r.Keys[0]), l); err != nil {
 				return nil, err
 			}
 		}

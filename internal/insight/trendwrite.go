@@ -15,14 +15,16 @@ func (t *Trend) byDistrict() bool { return len(t.Series) > 1 }
 // district code (when by district; Total is the county), the period, the
 // published count ([c] when suppressed), the rate per 1,000 residents with
 // its 95% interval, and a district's comparison with the county. A
-// suppressed count's rate columns are [c] too, never 0 or blank.
+// suppressed count's rate columns are [c] too, never 0 or blank. The last
+// columns say how the counts were protected ([disclose.ProtectionHeader]).
 func (t *Trend) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"period", "count", "rate_per_1000", "lower_95", "upper_95", "vs_county"}
 	if t.byDistrict() {
 		head = append([]string{DimDistrict}, head...)
 	}
-	cw.Write(head)
+	cw.Write(append(head, disclose.ProtectionHeader...))
+	prot := disclose.ProtectionValues(t.Result.Protection)
 	for _, s := range t.Series {
 		for _, p := range s.Points {
 			row := []string{p.Period, p.Count}
@@ -37,7 +39,7 @@ func (t *Trend) WriteCSV(w io.Writer) error {
 			if t.byDistrict() {
 				row = append([]string{s.Code}, row...)
 			}
-			cw.Write(row)
+			cw.Write(append(row, prot...))
 		}
 	}
 	cw.Flush()

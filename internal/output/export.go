@@ -96,7 +96,7 @@ func writeGeoJSON(w io.Writer, o *Output, districts *geo.Boundaries) error {
 		}
 		features = append(features, feature{Type: "Feature", Geometry: g, Properties: props})
 	}
-	b, err := json.Marshal(map[string]any{"type": "FeatureCollection", "features": features})
+	b, err := json.Marshal(map[string]any{"type": "FeatureCollection", "features": features, "protection": disclose.ProtectionJSON(r.Protection)})
 	if err != nil {
 		return err
 	}

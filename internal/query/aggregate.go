@@ -40,6 +40,9 @@ type AggregateSpec struct {
 	// that key instead (see disclose.Digest): computed in the database, so
 	// no record id leaves it.
 	Members *disclose.MemberKey
+	// Keys asks for each cell's key sum (AggregateRow.Key) for the
+	// cell-key method; without it the key column is not read.
+	Keys bool
 	// Buckets, with Members, asks for each cell's complete digest, per
 	// hash bucket, in the same scan as the counts, when the auditor will
 	// need it anyway (a dataset's first release): one scan instead of
@@ -57,6 +60,9 @@ type AggregateRow struct {
 	IDs   []string
 	// Members is the cell's population digest when the spec asked for it.
 	Members *disclose.Digest
+	// Key is the sum of the cell's records' cell keys (the store's
+	// record-key column), for the cell-key method.
+	Key uint64
 }
 
 // DatasetID is the dataset spec reads ("?" when it names no version).

@@ -52,7 +52,7 @@ func (s *Store) rawAggregate(ctx context.Context, spec query.AggregateSpec, memb
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
-		dest = append(dest, &r.Count, &sum, &top, &ids)
+		dest = append(dest, &r.Count, &r.Key, &sum, &top, &ids)
 		if memberKey != "" {
 			dest = append(dest, &memberSum)
 		}
@@ -121,7 +121,7 @@ func aggregateSQL(spec query.AggregateSpec, memberSum bool) (string, []any, erro
 		return "", nil, err
 	}
 	from = grouped(from)
-	cols := append(sel, "count(*)", sum, ids)
+	cols := append(sel, "count(*)", keySum(spec), sum, ids)
 	if memberSum {
 		id, ok := spec.Schema.RecordID()
 		if !ok {

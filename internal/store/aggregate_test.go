@@ -15,12 +15,18 @@ import (
 // loadStats19 ingests DfT's real 2015 Essex casualty file.
 func loadStats19(tb testing.TB) (*store.Store, *catalog.Dataset, *catalog.Version) {
 	tb.Helper()
+	return loadStats19At(tb, "")
+}
+
+// loadStats19At is loadStats19 into the store at path ("" in memory).
+func loadStats19At(tb testing.TB, path string) (*store.Store, *catalog.Dataset, *catalog.Version) {
+	tb.Helper()
 	ctx := context.Background()
-	path, err := refdata.Path("road_safety_stats19", "essex_pf42_casualties_2015.csv")
+	csv, err := refdata.Path("road_safety_stats19", "essex_pf42_casualties_2015.csv")
 	if err != nil {
 		tb.Skipf("reference data not available: %v", err)
 	}
-	st, err := store.Open(ctx, "")
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -36,7 +42,7 @@ func loadStats19(tb testing.TB) (*store.Store, *catalog.Dataset, *catalog.Versio
 	if err := st.CreateDataset(ctx, d); err != nil {
 		tb.Fatal(err)
 	}
-	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: "casualties", Path: path})
+	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: "casualties", Path: csv})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type Load struct {
 	done    bool
 	buf     []driver.Value
 	pending int
+	keys    *keySource
 }
 
 // flushRows is how many appended rows are written out at a time.
@@ -73,10 +74,12 @@ func (l *Load) begin(ctx context.Context) error {
 		return err
 	}
 	l.table = fmt.Sprintf("ds_%d", l.id)
-	cols := make([]string, len(l.dataset.Schema.Columns))
+	l.keys = newKeySource()
+	cols := make([]string, len(l.dataset.Schema.Columns), len(l.dataset.Schema.Columns)+1)
 	for i, c := range l.dataset.Schema.Columns {
 		cols[i] = quoteIdent(c.Name) + " " + sqlType(c.Type)
 	}
+	cols = append(cols, quoteIdent(RecordKeyColumn)+" UINTEGER")
 	if _, err := l.conn.ExecContext(ctx, `CREATE TABLE `+l.table+` (`+strings.Join(cols, ", ")+`)`); err != nil {
 		return err
 	}
@@ -87,12 +90,17 @@ func (l *Load) begin(ctx context.Context) error {
 	})
 }
 
-// Append adds one row.
+// Append adds one row, with a fresh random cell key.
 func (l *Load) Append(values ...any) error {
 	l.buf = l.buf[:0]
 	for _, v := range values {
 		l.buf = append(l.buf, v)
 	}
+	k, err := l.keys.next()
+	if err != nil {
+		return err
+	}
+	l.buf = append(l.buf, k)
 	if err := l.app.AppendRow(l.buf...); err != nil {
 		return err
 	}

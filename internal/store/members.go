@@ -123,7 +123,7 @@ func (s *Store) cellDigests(ctx context.Context, spec query.AggregateSpec, idCol
 	const b = `"civiclink b"`
 	from = "(SELECT *, CAST(" + hashColumn + " >> 57 AS UTINYINT) AS " + b + " FROM " + withHash(grouped(from), idCol) + ")"
 	by := strings.Join(append(group, b), ", ")
-	q := "SELECT " + strings.Join(append(sel, "count(*)", hashSum(hashColumn), b), ", ") + " FROM " + from +
+	q := "SELECT " + strings.Join(append(sel, "count(*)", keySum(spec), hashSum(hashColumn), b), ", ") + " FROM " + from +
 		" GROUP BY " + by + " ORDER BY " + by
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)
@@ -133,13 +133,13 @@ func (s *Store) cellDigests(ctx context.Context, spec query.AggregateSpec, idCol
 	defer rows.Close()
 	var out []query.AggregateRow
 	keys := make([]sql.NullString, len(spec.By))
-	var n, sum uint64
+	var n, keySum, sum uint64
 	var bucket uint8
-	dest := make([]any, 0, len(keys)+3)
+	dest := make([]any, 0, len(keys)+4)
 	for i := range keys {
 		dest = append(dest, &keys[i])
 	}
-	dest = append(dest, &n, &sum, &bucket)
+	dest = append(dest, &n, &keySum, &sum, &bucket)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -164,6 +164,7 @@ func (s *Store) cellDigests(ctx context.Context, spec query.AggregateSpec, idCol
 		}
 		last.Members.AddBucket(int(bucket), n, sum)
 		last.Count += int64(n)
+		last.Key += keySum
 	}
 	return out, rows.Err()
 }

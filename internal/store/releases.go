@@ -79,6 +79,17 @@ func (s *Store) SaveReleases(ctx context.Context, key string, ds []*disclose.Dig
 	return err
 }
 
+// UnitKeys returns the keys the cell-key method gives linked people (who
+// have no stored record key), under a secret derived from the store's
+// release salt, so a person adds the same key to every cell in every run.
+func (s *Store) UnitKeys(ctx context.Context) (*disclose.UnitKeys, error) {
+	salt, err := s.ReleaseSalt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return disclose.NewUnitKeys(salt), nil
+}
+
 // ReleaseSalt returns the store's salt for the member key of the release
 // record, making one on first use.
 func (s *Store) ReleaseSalt(ctx context.Context) ([]byte, error) {

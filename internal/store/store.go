@@ -85,6 +85,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fault.Wrap(err, fault.Internal, "cannot clear the remains of an interrupted write")
 	}
+	if err := s.keyRecords(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -199,9 +199,10 @@ func lsoaTable(in Indicator, purpose string, res *disclose.Result) *DistrictTabl
 		out.Values = append(out.Values, v)
 	}
 	out.Notes = []string{
-		fmt.Sprintf("Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the totals or from earlier releases.", res.Report.Threshold),
+		res.Protection.Note(),
 		"Counts only: there are no population estimates by LSOA here, so no rates per 1,000.",
 	}
+	out.Protection = disclose.ProtectionJSON(res.Protection)
 	return out
 }
 

@@ -73,6 +73,9 @@ type DistrictTable struct {
 	Total     string          `json:"total"`
 	// Notes say what disclosure control did, for the table's caption.
 	Notes []string `json:"notes,omitempty"`
+	// Protection says how the figures were protected (methods, threshold,
+	// period, and the note the page footnotes).
+	Protection any `json:"protection,omitempty"`
 
 	areas *areaSlices // an LSOA table's district slices (areas.go)
 }

@@ -26,6 +26,8 @@ type figures struct {
 	Columns []string // the dimensions, then the measures
 	Rows    []figureRow
 	HasSum  bool
+	// Note says how the figures were protected, for the footnote.
+	Note string
 }
 
 func (s *Server) pageOutput(w http.ResponseWriter, r *http.Request) error {
@@ -93,7 +95,7 @@ func (s *Server) figures(t *disclose.Result) *figures {
 			names[a.Code] = a.Name
 		}
 	}
-	f := &figures{HasSum: t.SumName != ""}
+	f := &figures{HasSum: t.SumName != "", Note: t.Protection.Note()}
 	for _, d := range t.Dims {
 		f.Columns = append(f.Columns, d.Name)
 	}

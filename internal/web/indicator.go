@@ -160,7 +160,8 @@ func (dc *DistrictCounts) count(ctx context.Context, u *govern.User, d *catalog.
 		return nil, err
 	}
 	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
-	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. Counts below %d are suppressed ([c]), with further cells where needed so that none can be worked out from the total or from earlier releases.", v.Number, res.Report.Threshold))
+	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. %s", v.Number, res.Protection.Note()))
+	out.Protection = disclose.ProtectionJSON(res.Protection)
 	if len(res.Dims) > 0 && slices.ContainsFunc(res.Dims[0].Levels, func(l string) bool { _, in := dc.County.LAD(l); return !in }) {
 		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county): they are in the total but on no district.")
 	}

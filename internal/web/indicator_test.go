@@ -41,15 +41,15 @@ func TestIndicatorByDistrict(t *testing.T) {
 	for _, v := range tab.Values {
 		by[v.Code] = v
 	}
-	// testdata/incidents.csv has 3 in Braintree and 2 in Maldon: below the
-	// threshold of 10, so suppressed.
+	// testdata/incidents.csv has 4 in Braintree and 4 in Maldon: 1 to 7
+	// after perturbation, below the threshold of 10, so suppressed.
 	for _, code := range []string{"E07000067", "E07000074"} {
 		if v := by[code]; !v.Suppressed || v.Display != "[c]" || v.Value != nil {
 			t.Errorf("%s = %+v, want suppressed as [c]", code, v)
 		}
 	}
-	if v := by["E07000070"]; v.Suppressed || v.Value == nil || *v.Value != 30 || v.Name != "Chelmsford" {
-		t.Errorf("Chelmsford = %+v, want 30 shown", v)
+	if v := by["E07000070"]; v.Suppressed || v.Value == nil || *v.Value < 27 || *v.Value > 33 || v.Name != "Chelmsford" {
+		t.Errorf("Chelmsford = %+v, want 30 perturbed by at most 3, shown", v)
 	}
 	if len(f.rec.find("access")) == 0 {
 		t.Error("the read was not put on the audit log by govern")
@@ -161,8 +161,8 @@ func TestIndicatorLSOARollUp(t *testing.T) {
 			}
 		case !v.Suppressed:
 			shown++
-			if int(*v.Value) != want[v.Code] {
-				t.Errorf("%s = %v, want %d", v.Code, *v.Value, want[v.Code])
+			if d := int(*v.Value) - want[v.Code]; d < -3 || d > 3 {
+				t.Errorf("%s = %v, want %d perturbed by at most 3", v.Code, *v.Value, want[v.Code])
 			}
 		}
 	}
@@ -193,8 +193,8 @@ func TestIndicatorLSOARollUp(t *testing.T) {
 	var tab2 DistrictTable
 	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators/records-calls", nil, ""))), &tab2)
 	for _, v := range tab2.Values {
-		if v.Code == "E07000074" && (v.Suppressed || v.Value == nil || *v.Value != 14) {
-			t.Errorf("Maldon in version 2 = %+v, want 14 shown", v)
+		if v.Code == "E07000074" && (v.Suppressed || v.Value == nil || *v.Value < 11 || *v.Value > 17) {
+			t.Errorf("Maldon in version 2 = %+v, want 14 perturbed by at most 3, shown", v)
 		}
 	}
 }

@@ -77,9 +77,10 @@ func (n *NamedIndicators) districts(ctx context.Context, u *govern.User, id stri
 		return nil, err
 	}
 	dt := &DistrictTable{
-		Indicator: Indicator{ID: id, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset},
-		Purpose:   ind.Purpose,
-		Notes:     []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count."},
+		Indicator:  Indicator{ID: id, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset},
+		Purpose:    ind.Purpose,
+		Notes:      []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count.", t.Result.Protection.Note()},
+		Protection: t.Protection,
 	}
 	byCode := map[string]insight.RateCell{}
 	for _, c := range t.Cells {

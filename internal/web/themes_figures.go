@@ -84,7 +84,8 @@ func computeFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *
 		return nil, err
 	}
 	f.table = &DistrictTable{Indicator: f.Indicator.Indicator, Purpose: ind.Purpose,
-		Notes: []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count."}}
+		Notes:      []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count.", t.Result.Protection.Note()},
+		Protection: t.Protection}
 	byCode := map[string]insight.RateCell{}
 	for _, c := range t.Cells {
 		byCode[c.Levels[0]] = c

@@ -12,8 +12,9 @@ import (
 // Check resolves every column of n against the schema (ignoring case, and
 // rewriting names to the schema's spelling), checks each operator suits the
 // column's type, and converts every literal to a typed Value. Identifier
-// columns (tokens, encodings) cannot be filtered on, so a filter cannot
-// single out a person by their pseudonym.
+// columns (tokens, encodings), record ids, unique columns, free text and
+// postcodes cannot be filtered on ([Forbidden]), so a filter cannot single
+// out a record.
 func Check(n Node, sc *catalog.Schema) error {
 	switch x := n.(type) {
 	case *Compare:
@@ -78,8 +79,8 @@ func column(sc *catalog.Schema, name *string) (*catalog.Column, error) {
 		}
 		return nil, fault.Errorf(fault.Invalid, "filter: no column %q; the dataset has %s", *name, strings.Join(names, ", "))
 	}
-	if col.Role == catalog.RoleIdentifier || col.Type == catalog.TypeToken || col.Type == catalog.TypeEncoding {
-		return nil, fault.Errorf(fault.Forbidden, "filter: %s is a pseudonymous identifier and cannot be filtered on", col.Name)
+	if why := Forbidden(col); why != "" {
+		return nil, fault.Errorf(fault.Forbidden, "filter: %s: %s", why, RuleSinglesOut)
 	}
 	*name = col.Name
 	return col, nil

@@ -77,6 +77,9 @@ var schema = &catalog.Schema{Columns: []catalog.Column{
 	{Name: "domestic_abuse", Type: catalog.TypeBoolean},
 	{Name: "district", Type: catalog.TypeDistrict},
 	{Name: "person_token", Type: catalog.TypeToken, Role: catalog.RoleIdentifier},
+	{Name: "notes", Type: catalog.TypeString},
+	{Name: "postcode", Type: catalog.TypePostcode, Role: catalog.RoleGeography},
+	{Name: "case_number", Type: catalog.TypeInteger, Unique: true},
 }}
 
 func TestCheck(t *testing.T) {
@@ -121,7 +124,11 @@ func TestCheckErrors(t *testing.T) {
 		{"crime_type < 'theft'", "use = or !=", fault.Invalid},
 		{"occurred_on > '31/01/2024'", "a date such as", fault.Invalid},
 		{"domestic_abuse = 1", "true or false", fault.Invalid},
-		{"person_token = 'abcdef0123456789'", "cannot be filtered on", fault.Forbidden},
+		{"person_token = 'abcdef0123456789'", "person_token is a pseudonymous identifier: " + RuleSinglesOut, fault.Forbidden},
+		{"incident_id = 'X' AND crime_type = 'theft'", "incident_id is the record id: " + RuleSinglesOut, fault.Forbidden},
+		{"NOT (notes = 'seen near the park')", "notes is free text: " + RuleSinglesOut, fault.Forbidden},
+		{"postcode IS NULL", "postcode is a full postcode", fault.Forbidden},
+		{"case_number IN (1, 2)", "case_number is a unique column", fault.Forbidden},
 	}
 	for _, tt := range tests {
 		_, err := ParseChecked(tt.in, schema)

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/redteam"
+)
+
+// rtTarget is a dataset the red team attacks, with the purpose its
+// queries serve.
+type rtTarget struct {
+	redteam.Target
+	purpose string
+}
+
+// redTeamTargets are the datasets of the store worth attacking: the real
+// police street crime and DfT casualties the demo loads, and the demo's
+// synthetic police incidents, when present.
+func redTeamTargets(ctx context.Context, e *insight.Engine) ([]rtTarget, error) {
+	var out []rtTarget
+	add := func(indicator string, t redteam.Target) error {
+		d, err := e.Store.Dataset(ctx, t.Dataset)
+		if fault.Code(err) == fault.NotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ind, err := insight.FindIndicator(indicator)
+		if err != nil {
+			return err
+		}
+		if d.Schema.Accumulates && t.Dated {
+			vs, err := e.Store.Versions(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			t.Versions = len(vs)
+		}
+		out = append(out, rtTarget{Target: t, purpose: ind.Purpose})
+		return nil
+	}
+	parent := func(lsoa string) string {
+		if e.Geo == nil {
+			return ""
+		}
+		lad, _ := e.Geo.LADOfLSOA(lsoa)
+		return lad
+	}
+	for _, x := range []struct {
+		indicator string
+		t         redteam.Target
+	}{
+		{"street-violence", redteam.Target{Dataset: "street-crime", Place: insight.DimDistrict, Small: insight.DimLSOA, Parent: parent,
+			Category: "crime_type", Dated: true, Split: "crime_type = 'Violence and sexual offences'", RecordID: "crime_id", AnID: "0"}},
+		{"road-ksi-dft", redteam.Target{Dataset: "road-casualties", Place: "Casualty_Severity", Category: "Age_Band_of_Casualty",
+			Split: "Casualty_Class = '3'", RecordID: "Accident_Index", AnID: "0"}},
+		{"domestic-abuse-victims", redteam.Target{Dataset: "police_incidents", Place: insight.DimDistrict, Category: "crime_type", Dated: true,
+			Split: "domestic_abuse = true", RecordID: "record_id", AnID: "0"}},
+	} {
+		if err := add(x.indicator, x.t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// redTeamRun is one red-team run's setting: the store, who attacks, and
+// the JSON API to attack too (apiBase "" to skip it).
+type redTeamRun struct {
+	m        *Main
+	data     string
+	e        *insight.Engine
+	u        *govern.User
+	apiBase  string
+	client   *http.Client
+	maxShift int64
+}
+
+// redTeam runs every attack on every target through the CLI (and the
+// API, for indicator trends), and through the suppression-only baseline
+// for comparison, writing one line per attack and path. It reports
+// whether the platform passed: no withheld cell knowable, exact
+// recoveries under a third.
+func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
+	targets, err := redTeamTargets(ctx, r.e)
+	if err != nil {
+		return false, err
+	}
+	if len(targets) == 0 {
+		return false, fault.Errorf(fault.NotFound, "the store has none of the datasets the red team attacks (street-crime, road-casualties, police_incidents): run `civiclink demo` first")
+	}
+	pass := true
+	var after, before redteam.Score
+	tally := func(dst *redteam.Score, s redteam.Score) {
+		dst.Attacked += s.Attacked
+		dst.Exact += s.Exact
+		dst.Knowable += s.Knowable
+		dst.Guessed += s.Guessed
+		dst.Cells += s.Cells
+		dst.Withheld += s.Withheld
+		dst.AbsError += s.AbsError
+	}
+	judge := func(s redteam.Score) {
+		if s.Knowable > 0 || (s.Attacked >= 12 && 3*s.Exact >= s.Attacked) {
+			pass = false
+			fmt.Fprintf(w, "  FAIL: %s\n", s.Attack)
+		}
+	}
+	for _, t := range targets {
+		fmt.Fprintf(w, "%s (purpose %s)\n", t.Dataset, t.purpose)
+		truth := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.Truth}
+		old := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.SuppressionOnly}
+		cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: t.purpose, maxShift: r.maxShift}
+		for _, a := range redteam.Attacks(t.Target) {
+			s, err := redteam.Run(ctx, a, "cli", cli, truth)
+			if err != nil {
+				return false, err
+			}
+			b, err := redteam.Run(ctx, a, "before", old, truth)
+			if err != nil {
+				return false, err
+			}
+			fmt.Fprintf(w, "  %s\n  %s\n", s, b)
+			judge(s)
+			tally(&after, s)
+			tally(&before, b)
+		}
+	}
+	if r.apiBase != "" {
+		for _, name := range []string{"street-violence", "domestic-abuse-victims"} {
+			ind, err := insight.FindIndicator(name)
+			if err != nil {
+				return false, err
+			}
+			if _, err := r.e.Store.Dataset(ctx, ind.Dataset); fault.Code(err) == fault.NotFound {
+				continue
+			}
+			q := func(p string) redteam.Query {
+				return redteam.Query{Dataset: "ind:" + name, By: []string{insight.DimDistrict, p}}
+			}
+			a := redteam.TimeHierarchy(q("month"), q("quarter"), q("year"), false)
+			a.Name = "trend " + name + ": " + a.Name
+			truth := indicatorTruth{engineSource{e: r.e, u: r.u, purpose: ind.Purpose, b: insight.Truth}, ind}
+			s, err := redteam.Run(ctx, a, "api", apiSource{base: r.apiBase, client: r.client, maxShift: r.maxShift}, truth)
+			if err != nil {
+				return false, err
+			}
+			fmt.Fprintf(w, "  %s\n", s)
+			judge(s)
+			tally(&after, s)
+		}
+	}
+	fmt.Fprintf(w, "\nall attacks, published: %d cells attacked, %d exact (%.1f%%; a blind guess of each attack's commonest value %.1f%%), %d knowable; %.1f%% of cells withheld, mean absolute error %.2f\n",
+		after.Attacked, after.Exact, share(after.Exact, after.Attacked), share(after.Guessed, after.Attacked), after.Knowable, share(after.Withheld, after.Cells), after.MAE())
+	fmt.Fprintf(w, "all attacks, before (suppression alone): %d cells attacked, %d exact (%.1f%%), %d knowable; %.1f%% of cells withheld, mean absolute error %.2f\n",
+		before.Attacked, before.Exact, share(before.Exact, before.Attacked), before.Knowable, share(before.Withheld, before.Cells), before.MAE())
+	if after.Attacked > 0 && 3*after.Exact >= after.Attacked {
+		pass = false
+	}
+	verdict := "PASS: no withheld cell can be worked out with certainty; exact recoveries by chance under a third"
+	if !pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintln(w, verdict)
+	return pass, nil
+}
+
+// share is a as a percentage of b.
+func share(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/redteam"
+)
+
+// cliSource publishes tables through `civiclink query aggregate`, run in
+// this process as a user would run it, its CSV read back: the attacker's
+// view of the CLI. Each query runs as its own invocation over the store
+// parent has open (a process opens a store once).
+type cliSource struct {
+	parent              *Main
+	data, user, purpose string
+	// maxShift is the perturbation table's reach, which is public.
+	maxShift int64
+}
+
+func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	args := []string{"--data", c.data, "--user", c.user, "query", "aggregate", "--dataset", q.Dataset,
+		"--by", strings.Join(q.By, ","), "--purpose", c.purpose, "--format", "csv"}
+	if q.Where != "" {
+		args = append(args, "--where", q.Where)
+	}
+	if q.Version > 0 {
+		args = append(args, "--version", strconv.Itoa(q.Version))
+	}
+	if q.Threshold > 0 {
+		args = append(args, "--threshold", strconv.FormatInt(q.Threshold, 10))
+	}
+	if q.RoundTo > 0 {
+		args = append(args, "--round", strconv.FormatInt(q.RoundTo, 10))
+	}
+	if c.parent.PTablePath != "" {
+		args = append(args, "--ptable", c.parent.PTablePath)
+	}
+	var out bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard, Clock: c.parent.Clock, closers: c.parent.closers}
+	err := m.Run(ctx, args) // not closed: the store is parent's
+	if fault.Code(err) == fault.Forbidden || fault.Code(err) == fault.Disclosure {
+		return &redteam.Table{Refused: fault.Message(err)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return readPublishedCSV(&out, len(q.By), q.RoundTo, c.maxShift)
+}
+
+// readPublishedCSV reads a published table: n level columns, the count,
+// then the protection columns.
+func readPublishedCSV(r io.Reader, n int, roundTo, maxShift int64) (*redteam.Table, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil || len(rows) == 0 {
+		return nil, fault.Errorf(fault.Internal, "red team: unreadable CSV: %v", err)
+	}
+	t := &redteam.Table{Dims: rows[0][:n], Figures: map[string]redteam.Figure{}, RoundTo: roundTo}
+	prot := len(rows[0]) - len(disclose.ProtectionHeader)
+	for _, row := range rows[1:] {
+		t.Figures[strings.Join(row[:n], "|")] = figure(row[n])
+		t.Threshold, _ = strconv.ParseInt(row[prot+1], 10, 64)
+		if strings.Contains(row[prot], disclose.MethodPerturbation) {
+			t.MaxShift = maxShift
+		}
+	}
+	return t, nil
+}
+
+func figure(s string) redteam.Figure {
+	if s == disclose.Confidential {
+		return redteam.Figure{Withheld: true}
+	}
+	v, _ := strconv.ParseInt(s, 10, 64)
+	return redteam.Figure{Value: v}
+}
+
+// engineSource counts through the insight engine without its protection:
+// the truth, or suppression alone as the engine published before the
+// cell-key method.
+type engineSource struct {
+	e       *insight.Engine
+	u       *govern.User
+	purpose string
+	b       insight.Baseline
+}
+
+func (s engineSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	res, err := s.e.Unprotected(ctx, s.u, insight.AggregateQuery{Dataset: q.Dataset, By: q.By, Where: q.Where, Version: q.Version,
+		Threshold: q.Threshold, RoundTo: q.RoundTo, Purpose: s.purpose}, s.b)
+	if fault.Code(err) == fault.Forbidden {
+		return &redteam.Table{Refused: fault.Message(err)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := &redteam.Table{Figures: map[string]redteam.Figure{}, Threshold: res.Protection.Threshold, RoundTo: q.RoundTo}
+	for _, d := range res.Dims {
+		t.Dims = append(t.Dims, d.Name)
+	}
+	for _, c := range res.Cells {
+		t.Figures[strings.Join(c.Levels, "|")] = redteam.Figure{Value: c.Count, Withheld: c.Status.Suppressed()}
+	}
+	return t, nil
+}
+
+// apiSource publishes an indicator's trend through the JSON API of a
+// running server (GET /api/indicators/ind:NAME/trend?period=…&by=district):
+// queries name the indicator as their dataset, "ind:NAME", and group by
+// district and one period.
+type apiSource struct {
+	base     string
+	client   *http.Client
+	maxShift int64
+}
+
+func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	period := q.By[len(q.By)-1]
+	u := a.base + "/api/indicators/" + url.PathEscape(q.Dataset) + "/trend?period=" + url.QueryEscape(period) + "&by=district"
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode == http.StatusForbidden {
+		return &redteam.Table{Refused: string(body)}, nil
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d %.200s", u, res.StatusCode, body)
+	}
+	var tr struct {
+		Series []struct {
+			Code   string
+			Points []struct{ Period, Count string }
+		}
+		Protection disclose.Protection
+	}
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return nil, err
+	}
+	t := &redteam.Table{Dims: []string{insight.DimDistrict, period}, Figures: map[string]redteam.Figure{}, Threshold: tr.Protection.Threshold, MaxShift: tr.Protection.MaxShift}
+	for _, s := range tr.Series {
+		for _, p := range s.Points {
+			t.Figures[s.Code+"|"+p.Period] = figure(p.Count)
+		}
+	}
+	return t, nil
+}
+
+// indicatorTruth is the truth of an indicator's trend queries: its
+// dataset and filter counted through engineSource, zeros for periods
+// with no records.
+type indicatorTruth struct {
+	engineSource
+	ind *insight.Indicator
+}
+
+func (s indicatorTruth) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	q.Dataset, q.Where = s.ind.Dataset, s.ind.Where
+	return s.engineSource.Table(ctx, q) // a period with no records is missing: a true 0
+}

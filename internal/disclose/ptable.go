@@ -1,0 +1,205 @@
+package disclose
+
+import (
+	"bufio"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/fault"
+)
+
+// KeySpace is the size of the cell-key space: record keys are uniform
+// 32-bit numbers, and a cell's key is the sum of its records' keys modulo
+// KeySpace, read as a point of [0, 1) that picks the cell's perturbation
+// from its row of the [PTable].
+const KeySpace = 1 << 32
+
+// PTable is a perturbation table for the cell-key method (ABS TableBuilder;
+// ONS Census 2021 custom tables). For each true count it gives the
+// probabilities of the published counts; a cell's key picks one, so the
+// same set of records always gets the same published value in any table,
+// however often it is asked. Counts above the largest row use that row's
+// perturbations (published − count), shifted.
+type PTable struct {
+	// Name is where the table came from: a file name or "default".
+	Name string
+	// SHA256 is the hex digest of the table's text, so a release can say
+	// exactly which table protected it.
+	SHA256 string
+	rows   [][]pEntry // per count 0…len−1
+}
+
+// pEntry is one possible perturbation of a count with the upper end of its
+// interval of the key space; the intervals of a row tile [0, KeySpace).
+type pEntry struct {
+	v  int64
+	ub uint64
+}
+
+//go:embed ptables/default.csv
+var defaultPTable string
+
+// DefaultPTable returns the perturbation table shipped with civiclink (see
+// docs/disclosure.md): zeros stay zero, 1 and 2 spread evenly over 0…2 and
+// 0…4, and every count from 3 moves by −3…+3 with mean 0 and variance 3.3.
+func DefaultPTable() *PTable {
+	t, err := ParsePTable("default", strings.NewReader(defaultPTable))
+	if err != nil {
+		panic("the shipped perturbation table is malformed: " + err.Error())
+	}
+	return t
+}
+
+// LoadPTable reads a perturbation table file (format: [ParsePTable]).
+func LoadPTable(path string) (*PTable, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Invalid, "cannot read the perturbation table %s", path)
+	}
+	defer f.Close()
+	return ParsePTable(filepath.Base(path), f)
+}
+
+// probTolerance is how far a row's probabilities may sum from one
+// (decimal rounding in a published table).
+const probTolerance = 1e-6
+
+// ParsePTable reads a perturbation table: CSV with the header
+// count,perturbed,probability, then one line per (count, published count)
+// with its probability. Lines starting with # are comments. Counts run
+// from 0 with none missing; each count's probabilities are in [0, 1] and
+// sum to one; a published count is never negative. Anything else is
+// refused naming the file, the line and the reason.
+func ParsePTable(name string, r io.Reader) (*PTable, error) {
+	h := sha256.New()
+	sc := bufio.NewScanner(io.TeeReader(r, h))
+	bad := func(line int, format string, args ...any) error {
+		return fault.Errorf(fault.Invalid, "perturbation table %s line %d: %s", name, line, fmt.Sprintf(format, args...))
+	}
+	type prob struct {
+		v    int64
+		p    float64
+		line int
+	}
+	var byCount [][]prob
+	header, line := false, 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		f := strings.Split(text, ",")
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		if !header {
+			if strings.Join(f, ",") != "count,perturbed,probability" {
+				return nil, bad(line, "the header must be count,perturbed,probability (got %q)", text)
+			}
+			header = true
+			continue
+		}
+		if len(f) != 3 {
+			return nil, bad(line, "want 3 fields (count, perturbed, probability), got %d", len(f))
+		}
+		i, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || i < 0 {
+			return nil, bad(line, "count %q is not a whole number ≥ 0", f[0])
+		}
+		j, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil || j < 0 {
+			return nil, bad(line, "perturbed count %q is not a whole number ≥ 0", f[1])
+		}
+		p, err := strconv.ParseFloat(f[2], 64)
+		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
+			return nil, bad(line, "probability %q is not a number in [0, 1]", f[2])
+		}
+		switch {
+		case i == int64(len(byCount)):
+			byCount = append(byCount, nil)
+		case i == int64(len(byCount))-1:
+		default:
+			return nil, bad(line, "count %d is out of order: counts run 0, 1, 2, … with each count's lines together (expected %d or %d)", i, len(byCount)-1, len(byCount))
+		}
+		for _, q := range byCount[i] {
+			if q.v == j-i {
+				return nil, bad(line, "count %d, perturbed %d is repeated (first on line %d)", i, j, q.line)
+			}
+		}
+		byCount[i] = append(byCount[i], prob{v: j - i, p: p, line: line})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fault.Wrap(err, fault.Invalid, "cannot read the perturbation table %s", name)
+	}
+	if !header {
+		return nil, bad(line, "empty: want the header count,perturbed,probability and rows for counts 0, 1, 2, …")
+	}
+	if len(byCount) == 0 {
+		return nil, bad(line, "no rows: give each count's published values and probabilities, from count 0")
+	}
+	t := &PTable{Name: name, rows: make([][]pEntry, len(byCount))}
+	for i, ps := range byCount {
+		total := 0.0
+		for _, q := range ps {
+			total += q.p
+		}
+		if math.Abs(total-1) > probTolerance {
+			return nil, bad(ps[0].line, "the probabilities of count %d sum to %.9g, not 1", i, total)
+		}
+		cum := 0.0
+		for k, q := range ps {
+			if q.p == 0 {
+				continue
+			}
+			cum += q.p / total
+			ub := uint64(math.Round(cum * KeySpace))
+			if k == len(ps)-1 || ub > KeySpace {
+				ub = KeySpace
+			}
+			t.rows[i] = append(t.rows[i], pEntry{v: q.v, ub: ub})
+		}
+		if n := len(t.rows[i]); n > 0 {
+			t.rows[i][n-1].ub = KeySpace
+		}
+	}
+	t.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return t, nil
+}
+
+// Perturbation returns what the table adds to a true count whose records'
+// keys sum to keySum (mod [KeySpace]).
+func (t *PTable) Perturbation(count int64, keySum uint64) int64 {
+	row := t.rows[min(count, int64(len(t.rows)-1))]
+	ck := keySum % KeySpace
+	for _, e := range row {
+		if ck < e.ub {
+			return e.v
+		}
+	}
+	return row[len(row)-1].v
+}
+
+// MaxPerturbation returns the largest change, either way, the table can
+// make to any count: what an attacker who knows the table can bound.
+func (t *PTable) MaxPerturbation() int64 {
+	var m int64
+	for _, row := range t.rows {
+		for _, e := range row {
+			m = max(m, e.v, -e.v)
+		}
+	}
+	return m
+}
+
+// Label names the table in a release: its name and the start of its
+// digest.
+func (t *PTable) Label() string { return t.Name + " (sha256 " + t.SHA256[:12] + ")" }

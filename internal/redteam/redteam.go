@@ -1,0 +1,253 @@
+// Package redteam attacks published figures the way an analyst with every
+// published table could: it links tables through the arithmetic that
+// holds between their true counts (margins and totals, months within
+// quarters within years, LSOAs within districts, a filter split in two,
+// one dataset version inside the next, the same figure asked for under
+// another threshold, rounding or again) and works out every withheld
+// cell it can. It scores each attack against the true counts: the cells
+// attacked, those recovered exactly, and those the attacker could know
+// were exact.
+//
+// The package is pure: tables come from a [Source] (the CLI, the JSON API
+// or an export, wired elsewhere) and the truth from a [Source] that
+// counts without disclosure control.
+package redteam
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Figure is one published count: its value, or withheld ([c]).
+type Figure struct {
+	Value    int64
+	Withheld bool
+}
+
+// Table is a published (or true) table: figures by their levels joined
+// with "|" (margins have "Total" as their level), and its protection.
+type Table struct {
+	Dims    []string
+	Figures map[string]Figure
+	// Threshold is the smallest count published; RoundTo the rounding
+	// base; MaxShift the most perturbation moves a count (0 for none).
+	Threshold, RoundTo, MaxShift int64
+	// Refused holds the refusal when the table was not published at all.
+	Refused string
+}
+
+// Query is one table an attacker asks for.
+type Query struct {
+	Dataset string
+	By      []string
+	Where   string
+	Version int // 0: the latest
+	// Threshold raises the agreement's threshold; RoundTo rounds.
+	Threshold, RoundTo int64
+}
+
+// String describes q as a command line would.
+func (q Query) String() string {
+	s := q.Dataset + " by " + strings.Join(q.By, ",")
+	if q.Where != "" {
+		s += " where " + q.Where
+	}
+	if q.Version > 0 {
+		s += fmt.Sprintf(" v%d", q.Version)
+	}
+	if q.Threshold > 0 {
+		s += fmt.Sprintf(" threshold %d", q.Threshold)
+	}
+	if q.RoundTo > 0 {
+		s += fmt.Sprintf(" round %d", q.RoundTo)
+	}
+	return s
+}
+
+// Source publishes tables: the platform through one of its paths, or
+// the truth.
+type Source interface {
+	Table(ctx context.Context, q Query) (*Table, error)
+}
+
+// Ref names one cell of one of an attack's tables.
+type Ref struct {
+	Table int    // index into the attack's queries
+	Key   string // levels joined with "|"
+}
+
+// Link is one equation between true counts: the parts sum to the total.
+type Link struct {
+	Total Ref
+	Parts []Ref
+}
+
+// Attack is one way of combining published tables.
+type Attack struct {
+	Name    string
+	Queries []Query
+	// Links derives the equations between the tables' true counts from
+	// the published tables (their levels), in the order of Queries.
+	Links func(tabs []*Table) []Link
+}
+
+// Score is what an attack achieved against withheld cells.
+type Score struct {
+	Attack string
+	Path   string
+	// Attacked counts withheld cells in at least one equation whose other
+	// members are all published: cells the attacker can estimate.
+	Attacked int
+	// Exact counts attacked cells whose estimate equals the true count.
+	Exact int
+	// Knowable counts attacked cells whose value the published figures
+	// fix to one number: the attacker knows it is exact.
+	Knowable int
+	// Guessed counts attacked cells equal to the commonest true value of
+	// the attacked cells: what guessing without any published figure
+	// would get right (an oracle's best constant guess).
+	Guessed int
+	// WidthExact and WidthMissed are the mean widths of the attacker's
+	// intervals for exact and missed cells: near-equal widths mean the
+	// attacker cannot tell an exact recovery from a miss.
+	WidthExact, WidthMissed float64
+	// Refused says why the platform refused the attack's queries, when it
+	// did.
+	Refused string
+	// Cells and Withheld count the attack's published cells and those
+	// withheld; AbsError sums |published − true| over the shown ones: the
+	// utility the protection leaves.
+	Cells, Withheld int
+	AbsError        float64
+}
+
+// MAE is the mean absolute error of the shown cells.
+func (s Score) MAE() float64 {
+	if n := s.Cells - s.Withheld; n > 0 {
+		return s.AbsError / float64(n)
+	}
+	return 0
+}
+
+// String is one line of a red-team report.
+func (s Score) String() string {
+	if s.Refused != "" {
+		return fmt.Sprintf("%-34s %-5s refused: %s", s.Attack, s.Path, s.Refused)
+	}
+	rate := 0.0
+	if s.Attacked > 0 {
+		rate = float64(s.Exact) / float64(s.Attacked)
+	}
+	know := "no"
+	if s.Knowable > 0 {
+		know = fmt.Sprintf("YES (%d cells)", s.Knowable)
+	}
+	withheld := 0.0
+	if s.Cells > 0 {
+		withheld = 100 * float64(s.Withheld) / float64(s.Cells)
+	}
+	guess := 0.0
+	if s.Attacked > 0 {
+		guess = 100 * float64(s.Guessed) / float64(s.Attacked)
+	}
+	return fmt.Sprintf("%-34s %-6s attacked %5d  exact %5d (%4.1f%%; a blind guess %4.1f%%)  attacker could know: %s  (interval width exact %.1f, missed %.1f)  utility: %d cells, %.1f%% withheld, MAE %.2f",
+		s.Attack, s.Path, s.Attacked, s.Exact, 100*rate, guess, know, s.WidthExact, s.WidthMissed, s.Cells, withheld, s.MAE())
+}
+
+// Run asks pub for the attack's tables, works out what it can of every
+// withheld cell, and scores it against truth.
+func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, error) {
+	sc := Score{Attack: a.Name, Path: path}
+	var tabs, real []*Table
+	for _, q := range a.Queries {
+		t, err := pub.Table(ctx, q)
+		if err != nil {
+			return sc, fmt.Errorf("%s: %s: %w", a.Name, q, err)
+		}
+		if t.Refused != "" {
+			sc.Refused = t.Refused
+			return sc, nil
+		}
+		r, err := truth.Table(ctx, q)
+		if err != nil {
+			return sc, fmt.Errorf("%s: truth of %s: %w", a.Name, q, err)
+		}
+		tabs, real = append(tabs, t), append(real, r)
+	}
+	for i, t := range tabs {
+		for k, f := range t.Figures {
+			sc.Cells++
+			if f.Withheld {
+				sc.Withheld++
+			} else {
+				sc.AbsError += math.Abs(float64(f.Value - real[i].Figures[k].Value))
+			}
+		}
+	}
+	links := a.Links(tabs)
+	if err := check(links, real); err != nil {
+		return sc, fmt.Errorf("%s: %w", a.Name, err)
+	}
+	s := newSolver(tabs, links)
+	s.solve()
+	var wExact, wMissed float64
+	freq := map[int64]int{}
+	for id, ref := range s.refs {
+		if !s.withheld[id] || !s.derivable(id) {
+			continue
+		}
+		sc.Attacked++
+		truthV := real[ref.Table].Figures[ref.Key].Value
+		freq[truthV]++
+		est := (s.lo[id] + s.hi[id]) / 2
+		width := float64(s.hi[id] - s.lo[id])
+		if est == truthV {
+			sc.Exact++
+			wExact += width
+		} else {
+			wMissed += width
+		}
+		if s.lo[id] == s.hi[id] {
+			sc.Knowable++
+		}
+	}
+	for _, n := range freq {
+		sc.Guessed = max(sc.Guessed, n)
+	}
+	if sc.Exact > 0 {
+		sc.WidthExact = wExact / float64(sc.Exact)
+	}
+	if n := sc.Attacked - sc.Exact; n > 0 {
+		sc.WidthMissed = wMissed / float64(n)
+	}
+	return sc, nil
+}
+
+// keys returns a table's keys, sorted.
+func keys(t *Table) []string {
+	out := make([]string, 0, len(t.Figures))
+	for k := range t.Figures {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// check refuses an attack whose equations do not hold between the true
+// counts: a wrong equation would let the solver claim knowledge the
+// published figures do not give.
+func check(links []Link, real []*Table) error {
+	for _, l := range links {
+		var sum int64
+		for _, p := range l.Parts {
+			sum += real[p.Table].Figures[p.Key].Value
+		}
+		if tot := real[l.Total.Table].Figures[l.Total.Key].Value; tot != sum {
+			return fmt.Errorf("the equation for table %d cell %s does not hold between true counts (%d, parts sum to %d); the attack is wrong", l.Total.Table, l.Total.Key, tot, sum)
+		}
+	}
+	return nil
+}

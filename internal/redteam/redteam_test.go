@@ -1,0 +1,119 @@
+package redteam
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+)
+
+// fakeRecord is one record of a small synthetic county.
+type fakeRecord struct {
+	key             uint64
+	district, month string
+}
+
+// tableSource publishes tables of fake records through disclose.Apply
+// under a policy (nil: the truth).
+type tableSource struct {
+	recs   []fakeRecord
+	policy *disclose.Policy
+}
+
+func (s tableSource) Table(ctx context.Context, q Query) (*Table, error) {
+	level := func(r fakeRecord, by string) string {
+		switch by {
+		case "district":
+			return r.district
+		case "month":
+			return r.month
+		case "quarter":
+			return Quarter(r.month)
+		}
+		return Year(r.month)
+	}
+	var dims []disclose.Dim
+	for _, b := range q.By {
+		seen := map[string]bool{}
+		var lv []string
+		for _, r := range s.recs {
+			if l := level(r, b); !seen[l] {
+				seen[l] = true
+				lv = append(lv, l)
+			}
+		}
+		dims = append(dims, disclose.Dim{Name: b, Levels: lv})
+	}
+	tab := disclose.NewTable("count", dims...)
+	for _, r := range s.recs {
+		i, err := tab.Index(level(r, q.By[0]), level(r, q.By[1]))
+		if err != nil {
+			return nil, err
+		}
+		tab.Cells[i].Count++
+		tab.Cells[i].Key += r.key
+	}
+	p := disclose.Policy{Threshold: 1}
+	if s.policy != nil {
+		p = *s.policy
+	}
+	res, err := disclose.Apply(ctx, tab, p, disclose.Options{})
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Dims: q.By, Figures: map[string]Figure{}, Threshold: res.Protection.Threshold, MaxShift: res.Protection.MaxShift}
+	for _, c := range res.Cells {
+		t.Figures[strings.Join(c.Levels, "|")] = Figure{Value: c.Count, Withheld: c.Status.Suppressed()}
+	}
+	return t, nil
+}
+
+func fakeCounty(n int) []fakeRecord {
+	rng := rand.New(rand.NewPCG(3, 3))
+	out := make([]fakeRecord, n)
+	for i := range out {
+		// Districts of falling size make counts of every size.
+		d := min(int(rng.ExpFloat64()*10), 59)
+		out[i] = fakeRecord{key: uint64(rng.Uint32()), district: fmt.Sprint("D", d), month: fmt.Sprintf("2024-%02d", 1+rng.IntN(12))}
+	}
+	return out
+}
+
+// TestTimeHierarchyAttack runs the attack (a quarter less its
+// published months) against suppression alone, which it breaks, and
+// against the cell-key method, which it does not.
+func TestTimeHierarchyAttack(t *testing.T) {
+	recs := fakeCounty(4000)
+	truth := tableSource{recs: recs}
+	a := TimeHierarchy(Query{By: []string{"district", "month"}}, Query{By: []string{"district", "quarter"}}, Query{By: []string{"district", "year"}}, true)
+	ctx := context.Background()
+	before, err := Run(ctx, a, "test", tableSource{recs: recs, policy: &disclose.Policy{}}, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(before)
+	if before.Attacked == 0 || before.Knowable == 0 || before.Exact != before.Attacked {
+		t.Errorf("suppression alone: %v; the control expects every attacked cell recovered, knowably", before)
+	}
+	after, err := Run(ctx, a, "test", tableSource{recs: recs, policy: &disclose.Policy{Perturb: disclose.DefaultPTable()}}, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(after)
+	if after.Attacked < 20 || after.Knowable != 0 || 3*after.Exact >= after.Attacked {
+		t.Errorf("cell-key: %v; want many cells attacked, none knowable, exact recoveries under a third", after)
+	}
+}
+
+func TestCheckRefusesWrongEquations(t *testing.T) {
+	recs := fakeCounty(300)
+	// A quarter is not its first month.
+	bad := Attack{Name: "wrong", Queries: []Query{{By: []string{"district", "month"}}, {By: []string{"district", "quarter"}}},
+		Links: func([]*Table) []Link { return []Link{{Total: Ref{1, "D0|2024-Q1"}, Parts: []Ref{{0, "D0|2024-01"}}}} }}
+	if _, err := Run(context.Background(), bad, "test", tableSource{recs: recs}, tableSource{recs: recs}); err == nil || !strings.Contains(err.Error(), "does not hold") {
+		t.Errorf("a wrong equation gave %v, want it refused", err)
+	}
+}
