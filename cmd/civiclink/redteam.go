@@ -61,8 +61,10 @@ func redTeamTargets(ctx context.Context, e *insight.Engine) ([]rtTarget, error) 
 			Category: "crime_type", Dated: true, Split: "crime_type = 'Violence and sexual offences'", RecordID: "crime_id", AnID: "0"}},
 		{"road-ksi-dft", redteam.Target{Dataset: "road-casualties", Place: "Casualty_Severity", Category: "Age_Band_of_Casualty",
 			Split: "Casualty_Class = '3'", RecordID: "Accident_Index", AnID: "0"}},
+		// The demo publishes domestic-abuse victims; the analyst works from
+		// that filter, as the indicator does.
 		{"domestic-abuse-victims", redteam.Target{Dataset: "police_incidents", Place: insight.DimDistrict, Category: "crime_type", Dated: true,
-			Split: "domestic_abuse = true", RecordID: "record_id", AnID: "0"}},
+			Where: "domestic_abuse = true AND role = 'victim'", Split: "crime_type = 'violence_with_injury'", RecordID: "record_id", AnID: "0"}},
 	} {
 		if err := add(x.indicator, x.t); err != nil {
 			return nil, err
