@@ -21,6 +21,12 @@ func main() {
 	m := NewMain()
 	err := m.Run(ctx, os.Args[1:])
 	m.Close()
+	if err != nil && ctx.Err() != nil {
+		// a signal stopped the command: say so rather than show the
+		// cancellation as a fault
+		fmt.Fprintf(os.Stderr, "civiclink: interrupted (%s); what was under way was stopped and its temporary files removed\n", errorText(err))
+		os.Exit(130)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "civiclink: %s\n", errorText(err))
 		os.Exit(exitCode(err))

@@ -34,43 +34,71 @@ var Partners = []catalog.Partner{
 	{ID: "voluntary", Name: "Voluntary sector alliance"},
 }
 
-// realFile is a public data file loaded as a version of a demo dataset.
-type realFile struct {
-	dataset string
-	parts   []string // under the reference data folder
-}
-
 // realDatasets are the public datasets the demo loads, with their schema
-// files (relative to the examples folder). Street crime comes one file a
-// month, so it accumulates: each version adds a month and figures read
-// them all. The STATS19 files stay replacing: the demo and the road-ksi-dft
-// indicator read them a version (a year) at a time.
+// files (in package definitions) and their files (paths in the
+// reference data). Street crime comes one file a month, so it
+// accumulates: each version adds a month and figures read them all. The
+// STATS19 files stay replacing: the demo and the road-ksi-dft indicator
+// read them a version (a year) at a time.
+//
+// The binary embeds these files (see package refdata): the casualty files
+// whole, the street-crime files without each crime's id, coordinates,
+// street and context ([LeftOut]).
 var realDatasets = []struct {
 	ID, Partner, Name, Schema string
-	Files                     [][]string
+	Files                     []string
 	Accumulates               bool
 }{
-	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "schemas/road-casualties.schema.json", [][]string{
-		{"road_safety_stats19", "essex_pf42_casualties_2015.csv"},
-		{"road_safety_stats19", "essex_pf42_casualties_2016.csv"},
-		{"road_safety_stats19", "essex_pf42_casualties_2017.csv"},
-		{"road_safety_stats19", "essex_pf42_casualties_2018.csv"},
+	{"road-casualties", "police", "Road casualties (DfT STATS19, Essex Police area)", "schemas/road-casualties.schema.json", []string{
+		"road_safety_stats19/essex_pf42_casualties_2015.csv",
+		"road_safety_stats19/essex_pf42_casualties_2016.csv",
+		"road_safety_stats19/essex_pf42_casualties_2017.csv",
+		"road_safety_stats19/essex_pf42_casualties_2018.csv",
 	}, false},
-	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "schemas/street-crime.schema.json", [][]string{
-		{"police_crime", "2018-01-essex-street.csv"},
-		{"police_crime", "2018-02-essex-street.csv"},
-		{"police_crime", "2018-03-essex-street.csv"},
-		{"police_crime", "2018-04-essex-street.csv"},
-		{"police_crime", "2018-05-essex-street.csv"},
-		{"police_crime", "2018-06-essex-street.csv"},
+	{"street-crime", "police", "Street-level crime and anti-social behaviour (data.police.uk)", "schemas/street-crime.schema.json", []string{
+		"police_crime/2018-01-essex-street.csv",
+		"police_crime/2018-02-essex-street.csv",
+		"police_crime/2018-03-essex-street.csv",
+		"police_crime/2018-04-essex-street.csv",
+		"police_crime/2018-05-essex-street.csv",
+		"police_crime/2018-06-essex-street.csv",
 	}, true},
 }
+
+// LeftOut says what the embedded real data lacks beside the full public
+// files, for the demo to tell its user.
+const LeftOut = "the street-crime files embedded in the binary leave out each crime's id, snap-point coordinates, street and context (figures by month, type and LSOA are unchanged); set CIVICLINK_REFDATA to the full shared data folder to load them whole"
 
 // Options configure a demo run.
 type Options struct {
 	Path string    // the store file to (re)create
 	User string    // who runs it
 	Log  io.Writer // progress lines
+}
+
+// loadRealFile ingests one reference file as a version of a dataset. The
+// file is written to a temporary folder for the ingest service, which reads
+// files by path, and removed afterwards.
+func loadRealFile(ctx context.Context, st *store.Store, dataset, name string, o Options) error {
+	b, err := refdata.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "civiclink-demo-real-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, filepath.Base(name))
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return err
+	}
+	res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: dataset, Path: path, User: o.User})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Log, "  %-16s v%d  %7d rows  %s\n", dataset, res.Version.Number, res.Version.Rows, filepath.Base(path))
+	return nil
 }
 
 // FreshStore removes a previous demo store at path (refusing to touch any
@@ -130,17 +158,14 @@ func LoadRealData(ctx context.Context, st *store.Store, o Options) error {
 		if err := st.CreateDataset(ctx, d); err != nil {
 			return err
 		}
-		for _, parts := range rd.Files {
-			path, err := refdata.Path(parts...)
-			if err != nil {
+		for _, name := range rd.Files {
+			if err := loadRealFile(ctx, st, rd.ID, name, o); err != nil {
 				return err
 			}
-			res, err := ingest.Run(ctx, st, ingest.Request{DatasetID: rd.ID, Path: path, User: o.User})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(o.Log, "  %-16s v%d  %7d rows  %s\n", rd.ID, res.Version.Number, res.Version.Rows, filepath.Base(path))
 		}
+	}
+	if refdata.Source() == "embedded" {
+		fmt.Fprintf(o.Log, "  (%s)\n", LeftOut)
 	}
 	return nil
 }

@@ -62,7 +62,8 @@ func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
 	if err := LoadRealData(ctx, st, Options{User: f.User, Log: f.Log}); err != nil {
 		return nil, err
 	}
-	dir, err := f.county(ctx)
+	dir, cleanup, err := f.county(ctx)
+	defer cleanup()
 	if err != nil {
 		return nil, err
 	}
@@ -132,22 +133,26 @@ func (f Flow) record(ctx context.Context, st *store.Store, action, target, purpo
 	return err
 }
 
-func (f Flow) county(ctx context.Context) (string, error) {
-	dir := f.Work
+// county generates the synthetic county into f.Work, or into a temporary
+// folder that cleanup removes: it holds the county's identities
+// (people.csv), the linkage truth and the partners' pseudonymisation key,
+// so it must not outlive the run. cleanup is never nil.
+func (f Flow) county(ctx context.Context) (dir string, cleanup func(), err error) {
+	dir, cleanup = f.Work, func() {}
 	if dir == "" {
-		var err error
 		if dir, err = os.MkdirTemp("", "civiclink-demo-county-"); err != nil {
-			return "", err
+			return "", cleanup, err
 		}
+		cleanup = func() { os.RemoveAll(dir) }
 	}
 	cfg := synth.DefaultConfig(f.People, f.Seed)
 	for id, s := range f.Datasets {
 		cfg.Datasets[id] = s
 	}
 	if _, _, err := synth.Generate(ctx, cfg, dir, synth.Options{}); err != nil {
-		return "", err
+		return "", cleanup, err
 	}
-	return dir, nil
+	return dir, cleanup, nil
 }
 
 func (f Flow) governance(ctx context.Context, st *store.Store, svc *govern.Service) (Staff, error) {

@@ -59,34 +59,35 @@ type Boundaries struct {
 	GeoJSON []byte
 }
 
-// BoundaryPath returns the GeoJSON file of a layer, for serving it as is.
-func BoundaryPath(l Layer) (string, error) {
+// LoadBoundaries reads the boundaries of a layer from the reference data
+// (embedded, or the folder CIVICLINK_REFDATA names).
+func LoadBoundaries(l Layer) (*Boundaries, error) {
 	f, ok := layerFiles[l]
 	if !ok {
-		return "", fault.Errorf(fault.Invalid, "unknown boundary layer %q; use one of %v", l, Layers)
+		return nil, fault.Errorf(fault.Invalid, "unknown boundary layer %q; use one of %v", l, Layers)
 	}
-	return refdata.Path("boundaries", f.file)
-}
-
-// LoadBoundaries reads the boundaries of a layer from the reference data.
-func LoadBoundaries(l Layer) (*Boundaries, error) {
-	p, err := BoundaryPath(l)
+	b, err := refdata.ReadFile("boundaries/" + f.file)
 	if err != nil {
 		return nil, err
 	}
-	return ReadBoundaries(l, p)
+	return parseBoundaries(l, f.file, b)
 }
 
 // ReadBoundaries reads a layer's boundaries from a GeoJSON file.
 func ReadBoundaries(l Layer, path string) (*Boundaries, error) {
-	f, ok := layerFiles[l]
-	if !ok {
+	if _, ok := layerFiles[l]; !ok {
 		return nil, fault.Errorf(fault.Invalid, "unknown boundary layer %q; use one of %v", l, Layers)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fault.Errorf(fault.NotFound, "cannot read boundaries %s: %v", path, err)
 	}
+	return parseBoundaries(l, path, b)
+}
+
+// parseBoundaries reads a layer's GeoJSON b (named path in errors).
+func parseBoundaries(l Layer, path string, b []byte) (*Boundaries, error) {
+	f := layerFiles[l]
 	var fc featureCollection
 	if err := json.Unmarshal(b, &fc); err != nil {
 		return nil, fault.Errorf(fault.Invalid, "boundaries %s are not valid GeoJSON: %v", path, err)

@@ -3,8 +3,8 @@
 // and Thurrock) with their ONS codes and populations, the LSOAs and wards
 // inside them, the postcode districts that serve them, and their boundaries.
 //
-// Everything is read from the shared reference data folder (see package
-// refdata); nothing is copied into the repository. [Load] reads the lookups
+// Everything is read through package refdata: the reference files embedded
+// in the binary, or the folder CIVICLINK_REFDATA names. [Load] reads the lookups
 // once; a [County] is then read-only and safe for concurrent use. The
 // synthetic county uses it to place people, the insight room for
 // denominators (population per district) and the web room for maps
@@ -12,6 +12,7 @@
 package geo
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -26,13 +27,13 @@ import (
 	"github.com/civiclink/civiclink/internal/refdata"
 )
 
-// Reference files read by [Load], relative to the reference data folder.
-var (
-	ladFile        = []string{"geography_lookups", "essex_lad_lookup.csv"}
-	populationFile = []string{"geography_lookups", "essex_population_by_lad.csv"}
-	lsoa21File     = []string{"geography_lookups", "essex_lsoa2021_lookup.csv"}
-	lsoa11File     = []string{"geography_lookups", "essex_lsoa2011_lookup.csv"}
-	sectorFile     = []string{"synthetic_people_reference", "postcode_sectors_CM_CO_SS_RM_IG_census2011.csv"}
+// Reference files read by [Load], by their path in the reference data.
+const (
+	ladFile        = "geography_lookups/essex_lad_lookup.csv"
+	populationFile = "geography_lookups/essex_population_by_lad.csv"
+	lsoa21File     = "geography_lookups/essex_lsoa2021_lookup.csv"
+	lsoa11File     = "geography_lookups/essex_lsoa2011_lookup.csv"
+	sectorFile     = "synthetic_people_reference/postcode_sectors_CM_CO_SS_RM_IG_census2011.csv"
 )
 
 // LAD is a local authority district (lower-tier or unitary).
@@ -97,27 +98,37 @@ var (
 	essexErr  error
 )
 
-// Essex returns the county's geography, read from the reference data
-// folder on first use and shared afterwards (a County is read-only).
+// Essex returns the county's geography, read from the reference data on
+// first use and shared afterwards (a County is read-only).
 func Essex() (*County, error) {
 	essexOnce.Do(func() { essex, essexErr = Load() })
 	return essex, essexErr
 }
 
-// Load reads the county's geography from the reference data folder.
+// Load reads the county's geography from the reference data (embedded, or
+// the folder CIVICLINK_REFDATA names).
 func Load() (*County, error) {
-	dir, err := refdata.Dir()
-	if err != nil {
-		return nil, err
-	}
-	return LoadDir(dir)
+	return load(refdata.ReadFile)
 }
 
-// LoadDir reads the county's geography from the reference data folder dir.
+// LoadDir reads the county's geography from a folder laid out like the
+// shared reference data.
 func LoadDir(dir string) (*County, error) {
+	return load(func(name string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			return nil, fault.Errorf(fault.NotFound, "cannot read reference file %s from %s: %v", name, dir, err)
+		}
+		return b, nil
+	})
+}
+
+// load reads the county's geography with read, which returns a reference
+// file by its path.
+func load(read func(name string) ([]byte, error)) (*County, error) {
 	c := &County{}
 	steps := []struct {
-		file []string
+		file string
 		read func([]record) error
 	}{
 		{ladFile, c.readLADs},
@@ -127,12 +138,16 @@ func LoadDir(dir string) (*County, error) {
 		{sectorFile, c.readSectors},
 	}
 	for _, s := range steps {
-		recs, err := readCSV(filepath.Join(append([]string{dir}, s.file...)...))
+		b, err := read(s.file)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := readCSV(s.file, b)
 		if err != nil {
 			return nil, err
 		}
 		if err := s.read(recs); err != nil {
-			return nil, fault.Errorf(fault.Invalid, "reference file %s: %s", filepath.Join(s.file...), fault.Message(err))
+			return nil, fault.Errorf(fault.Invalid, "reference file %s: %s", s.file, fault.Message(err))
 		}
 	}
 	if err := c.buildDistricts(); err != nil {
@@ -326,13 +341,9 @@ func (r record) int(col string) (int, error) {
 	return n, nil
 }
 
-func readCSV(path string) ([]record, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fault.Errorf(fault.NotFound, "cannot read reference file %s: %v (is CIVICLINK_REFDATA right?)", path, err)
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
+// readCSV parses a reference CSV file (named name in errors) with a header.
+func readCSV(path string, b []byte) ([]record, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {

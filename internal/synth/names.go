@@ -3,20 +3,20 @@ package synth
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/refdata"
 )
 
-// Reference files for names, under the reference data folder.
-var (
-	surnameFile  = []string{"synthetic_people_reference", "surnames_en_GB_faker_weighted.csv"}
-	fakerFile    = []string{"synthetic_people_reference", "forenames_en_GB_faker.csv"}
-	histFile     = []string{"synthetic_people_reference", "ons_babynames_ew_hist.csv"}
-	countryFile  = []string{"synthetic_people_reference", "ons_babynames_ew_countries.csv"}
-	regionFile   = []string{"synthetic_people_reference", "ons_babynames_ew_regions.csv"}
+// Reference files for names, by their path in the reference data.
+const (
+	surnameFile  = "synthetic_people_reference/surnames_en_GB_faker_weighted.csv"
+	fakerFile    = "synthetic_people_reference/forenames_en_GB_faker.csv"
+	histFile     = "synthetic_people_reference/ons_babynames_ew_hist.csv"
+	countryFile  = "synthetic_people_reference/ons_babynames_ew_countries.csv"
+	regionFile   = "synthetic_people_reference/ons_babynames_ew_regions.csv"
 	regionOfHome = "East"
 )
 
@@ -36,10 +36,15 @@ type names struct {
 	forenames map[int]*[2]*dist
 }
 
-// loadNames reads the name reference files from dir.
-func loadNames(dir string) (*names, error) {
-	read := func(parts []string) ([]map[string]string, error) {
-		return readRows(filepath.Join(append([]string{dir}, parts...)...))
+// loadNames reads the name reference files (embedded, or from the folder
+// CIVICLINK_REFDATA names).
+func loadNames() (*names, error) {
+	read := func(name string) ([]map[string]string, error) {
+		b, err := refdata.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		return readRows(name, b)
 	}
 	n := &names{head: map[string]bool{}, forenames: map[int]*[2]*dist{}}
 	sur, err := read(surnameFile)

@@ -1,9 +1,9 @@
 package synth
 
 import (
+	"bytes"
 	"encoding/csv"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -119,14 +119,10 @@ var nicknames = map[string][]string{
 	"Zoe": {"Zo"}, "Sophie": {"Soph"}, "Hannah": {"Han"}, "Lucy": {"Lu"}, "Louise": {"Lou"},
 }
 
-// readRows reads a CSV file with a header into maps keyed by column.
-func readRows(path string) ([]map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fault.Errorf(fault.NotFound, "cannot read reference file %s: %v (is CIVICLINK_REFDATA right?)", path, err)
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
+// readRows reads a CSV file with a header (named path in errors) into
+// maps keyed by column.
+func readRows(path string, b []byte) ([]map[string]string, error) {
+	cr := csv.NewReader(bytes.NewReader(b))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {

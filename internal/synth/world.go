@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/civiclink/civiclink/internal/geo"
-	"github.com/civiclink/civiclink/internal/refdata"
 )
 
 // world is everything generation reads and never writes: settings, the
@@ -47,15 +46,11 @@ func newWorld(cfg Config) (*world, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	dir, err := refdata.Dir()
+	c, err := geo.Essex()
 	if err != nil {
 		return nil, err
 	}
-	c, err := geo.LoadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	n, err := loadNames(dir)
+	n, err := loadNames()
 	if err != nil {
 		return nil, err
 	}
