@@ -29,7 +29,7 @@ func (m *Main) audit(ctx context.Context) (audit.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return log, nil
+	return m.metrics.AuditLog(log), nil
 }
 
 // record appends e to the audit log, filling in the acting user when e
@@ -107,7 +107,9 @@ func (m *Main) auditKey(ctx context.Context, s *store.Store, flag string) (ed255
 		return nil, err
 	}
 	k, created, err := audit.LoadOrCreateKey(path)
-	if created {
+	if created && m.serving != nil {
+		m.serving.logger(m.Stderr).Warn("created the audit signing key: keep it safe and away from the store; give partners `civiclink audit key`", "key", path)
+	} else if created {
 		fmt.Fprintf(m.Stderr, "created the audit signing key %s: keep it safe and away from the store; give partners `civiclink audit key`\n", path)
 	}
 	return k, err

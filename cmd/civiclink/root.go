@@ -11,6 +11,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/metrics"
 )
 
 // Main wires civiclink's rooms together for one invocation. Tests build one
@@ -34,6 +35,10 @@ type Main struct {
 	web webOptions
 
 	closers []io.Closer
+	// serving holds `serve`'s production settings (nil for the demo's
+	// plain local serving); metrics are the server's, once it is wired.
+	serving *serveOptions
+	metrics *metrics.Metrics
 }
 
 // NewMain returns a Main reading and writing the process's standard streams.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/metrics"
 	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
@@ -39,8 +40,9 @@ type webOptions struct {
 	hashes *govern.HashLimit
 }
 
-// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
-func parseProxies(vals []string) ([]netip.Prefix, error) {
+// parseProxies reads the values of flag (--trusted-proxy, --metrics-from):
+// addresses or CIDR prefixes.
+func parseProxies(flag string, vals []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, v := range vals {
 		v = strings.TrimSpace(v)
@@ -50,7 +52,7 @@ func parseProxies(vals []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(v)
 		if err != nil {
-			return nil, fault.Errorf(fault.Invalid, "--trusted-proxy %q is neither an IP address nor a CIDR prefix (such as 10.0.0.0/8)", v)
+			return nil, fault.Errorf(fault.Invalid, "%s %q is neither an IP address nor a CIDR prefix (such as 10.0.0.0/8)", flag, v)
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
@@ -60,18 +62,32 @@ func parseProxies(vals []string) ([]netip.Prefix, error) {
 func (m *Main) serveCmd() *cobra.Command {
 	var addr string
 	var proxies []string
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web app and JSON API from the store",
 		Long: `Serve the dashboard (district map, datasets, uploads) and the JSON API
 (described at /api/openapi.json) from the store at --data, until interrupted.
-Users sign in with the accounts and API tokens kept by the governance room.`,
+Users sign in with the accounts and API tokens kept by the governance room.
+
+In production: --tls-cert and --tls-key serve HTTPS (Secure cookies, HSTS);
+behind a TLS reverse proxy, --trusted-proxy names it (its X-Forwarded-For
+gives the client's address) and --behind-tls-proxy marks cookies Secure and
+sends HSTS. /healthz answers while the process runs, /readyz when the store is
+open and migrated, /metrics (Prometheus) to loopback and --metrics-from.
+SIGTERM or Ctrl-C shuts down gracefully: requests finish, background jobs get
+--shutdown-grace, then are cancelled and recorded as interrupted.
+deploy/README.md has a systemd unit and a reverse-proxy example.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if m.web.trustedProxies, err = parseProxies(proxies); err != nil {
+			if m.web.trustedProxies, err = parseProxies("--trusted-proxy", proxies); err != nil {
 				return err
 			}
+			if err := o.parse(); err != nil {
+				return err
+			}
+			m.serving = &o
 			st, err := m.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -85,6 +101,7 @@ Users sign in with the accounts and API tokens kept by the governance room.`,
 	cmd.Flags().BoolVar(&m.web.secondFactorOff, "no-second-factor", false, "do not ask for a TOTP code at sign-in (only for a demo on one machine)")
 	cmd.Flags().IntVar(&m.web.signIn.LockoutMax, "lockout-after", 5, "failed sign-ins within 15 minutes that lock an account")
 	cmd.Flags().IntVar(&m.web.signIn.PerAddress, "signins-per-minute", 30, "sign-ins allowed from one client address a minute")
+	o.flags(cmd)
 	return cmd
 }
 
@@ -98,16 +115,29 @@ func (m *Main) serve(ctx context.Context, st *store.Store, addr string) error {
 	}
 	defer srv.Close()
 	if users, err := st.Users(ctx); err == nil && len(users) == 0 {
-		fmt.Fprintln(m.Stderr, "civiclink serve: the store has no users yet, so nobody can sign in; create the first with `civiclink user bootstrap`")
+		srv.Log().Warn("the store has no users yet, so nobody can sign in; create the first with `civiclink user bootstrap`")
 	}
-	fmt.Fprintf(m.Stdout, "civiclink: serving %s on http://%s/ (Ctrl-C stops)\n", st.Path(), addr)
-	return srv.Serve(ctx, addr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fault.Wrap(err, fault.Invalid, "cannot listen on %s: is another server using it? choose another with --addr", addr)
+	}
+	scheme := "http"
+	if m.serving != nil && m.serving.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(m.Stdout, "civiclink: serving %s on %s://%s/ (Ctrl-C stops)\n", st.Path(), scheme, ln.Addr())
+	return srv.ServeListener(ctx, ln)
 }
 
 // webServer wires the web app to the store, the governance service (which
 // records to the store's signed audit log), the geography and the
 // disclosure-controlled indicators.
 func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, error) {
+	o := m.serving
+	if o == nil {
+		o = &serveOptions{}
+	}
+	m.metrics = metrics.New()
 	gov, gst, err := m.governService(ctx)
 	if err != nil {
 		return nil, err
@@ -150,11 +180,8 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Districts: lads,
 		Indicators: &web.NamedIndicators{Insight: engine, County: county,
 			Counts: &web.DistrictCounts{Store: st, County: county, Govern: gov, Insight: engine}},
-		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
-		Health: func(ctx context.Context) error {
-			_, err := st.Meta(ctx, "made_by") // any query proves the store answers
-			return err
-		},
+		Linkage:   &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
+		Health:    st.Ready,
 		Outputs:   &release.Service{Store: st, Insight: engine, Gov: gov, Audit: log, Clock: m.Clock},
 		AuditLog:  log,
 		AuditKeys: auditKeys,
@@ -165,6 +192,9 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		SignIn:         m.web.signIn,
 
 		Clock: m.Clock,
-		Log:   slog.New(slog.NewTextHandler(m.Stderr, nil)),
+		Log:   o.logger(m.Stderr),
+
+		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
+		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace,
 	})
 }

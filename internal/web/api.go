@@ -11,20 +11,6 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.Health != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 5e9)
-		defer cancel()
-		if err := s.cfg.Health(ctx); err != nil {
-			s.cfg.Log.Error("health check failed", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
-			return nil
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
-}
-
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	p := who(r)
 	out := map[string]any{"id": p.User.ID, "partner": p.User.PartnerID, "name": p.User.Name, "roles": p.User.Roles}

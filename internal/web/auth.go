@@ -130,6 +130,7 @@ func (s *Server) wrap(rt route) http.Handler {
 // one are recorded here.
 func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*govern.User, error) {
 	if ok, wait, first := s.addrs.allow(addr); !ok {
+		s.cfg.Metrics.SignInFailed("address")
 		if first {
 			e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied,
 				Reason: "too many sign-ins from address " + addr + " (further refusals this window are not recorded)"}
@@ -145,6 +146,7 @@ func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*go
 		return nil, err
 	}
 	if at.IsZero() {
+		s.cfg.Metrics.SignInFailed("locked")
 		e := govern.Event{User: userID, Action: "login", Target: userID, Outcome: govern.OutcomeDenied, Reason: "account locked after repeated failures"}
 		if err := s.record(ctx, e); err != nil {
 			return nil, err
@@ -157,6 +159,8 @@ func (s *Server) signIn(ctx context.Context, addr, userID, password string) (*go
 			if rerr := s.locks.release(ctx, userID, at); rerr != nil {
 				s.cfg.Log.Error("sign-in: an unchecked attempt stays counted", "user", userID, "err", rerr)
 			}
+		} else {
+			s.cfg.Metrics.SignInFailed("password")
 		}
 		return nil, err
 	}

@@ -105,6 +105,13 @@ func loadGeo(tb testing.TB) (*geo.County, *geo.Boundaries) {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, nil)
+}
+
+// newFixtureWith is newFixture with the server's config changed by set
+// before the server is built.
+func newFixtureWith(tb testing.TB, set func(*Config)) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	f := &fixture{rec: &recorder{}, clock: clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}}
 	st, err := store.Open(ctx, "")
@@ -130,14 +137,18 @@ func newFixture(tb testing.TB) *fixture {
 	f.gov.Clock, f.gov.Argon2 = f.clock, cheapArgon
 	f.addUsers(tb)
 	c, d := loadGeo(tb)
-	f.srv, err = New(Config{
+	cfg := Config{
 		Catalog: st, Govern: f.gov, Audit: f.rec, Districts: d,
 		Indicators: &DistrictCounts{Store: st, County: c, Govern: f.gov,
 			Insight: &insight.Engine{Store: st, Gov: f.gov, Ledger: st, Auditor: disclose.NewAuditor()}},
-		Health: func(ctx context.Context) error { _, err := st.Meta(ctx, "x"); return err },
+		Health: st.Ready,
 		Clock:  f.clock, UploadDir: tb.TempDir(),
 		Log: slog.New(slog.NewTextHandler(f.logs, nil)),
-	})
+	}
+	if set != nil {
+		set(&cfg)
+	}
+	f.srv, err = New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

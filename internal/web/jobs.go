@@ -9,6 +9,7 @@ import (
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/metrics"
 )
 
 // Job states.
@@ -77,10 +78,14 @@ type jobStore struct {
 	wg      sync.WaitGroup
 	closed  chan struct{}
 	once    sync.Once
+	metrics *metrics.Metrics // nil records nothing
+	// interrupting is set once a shutdown's grace has run out: jobs that
+	// end after it are recorded as interrupted.
+	interrupting bool
 }
 
-func newJobStore(c clock.Clock) *jobStore {
-	return &jobStore{clock: c, started: c.Now(), byID: map[string]*jobEntry{}, closed: make(chan struct{})}
+func newJobStore(c clock.Clock, m *metrics.Metrics) *jobStore {
+	return &jobStore{clock: c, started: c.Now(), byID: map[string]*jobEntry{}, closed: make(chan struct{}), metrics: m}
 }
 
 // unknown is the answer for a job id this server does not know (or that
@@ -110,6 +115,7 @@ func (js *jobStore) start(j Job) Job {
 		}
 	}
 	js.byID[j.ID] = &jobEntry{job: j, changed: make(chan struct{})}
+	js.metrics.JobStarted(j.Kind)
 	return j
 }
 
@@ -121,7 +127,15 @@ func (js *jobStore) update(id string, f func(*Job)) {
 	if e == nil {
 		return
 	}
+	was := e.job.finished()
 	f(&e.job)
+	if !was && e.job.finished() {
+		outcome := e.job.State
+		if js.interrupting {
+			outcome = "interrupted"
+		}
+		js.metrics.JobFinished(e.job.Kind, outcome)
+	}
 	if e.job.Total > 0 {
 		e.job.Percent = float64(int(1000*float64(e.job.Done)/float64(e.job.Total))) / 10
 	}
@@ -176,6 +190,61 @@ func (js *jobStore) run(f func(ctx context.Context)) {
 		}()
 		f(ctx)
 	}()
+}
+
+// interruptedError is the error of a job a shutdown cut short.
+const interruptedError = "interrupted: the server shut down before this job finished, and nothing it was writing was kept; start it again"
+
+// unfinished counts the jobs queued or running.
+func (js *jobStore) unfinished() int {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	n := 0
+	for _, e := range js.byID {
+		if !e.job.finished() {
+			n++
+		}
+	}
+	return n
+}
+
+// drain waits up to grace for the running jobs to finish, then cancels
+// those left, waits for them to stop, marks each failed as interrupted and
+// returns them. Event streams end.
+func (js *jobStore) drain(grace time.Duration) []Job {
+	all := make(chan struct{})
+	go func() { js.wg.Wait(); close(all) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-all:
+		js.closeAll()
+		return nil
+	case <-t.C:
+	}
+	js.mu.Lock()
+	js.interrupting = true
+	var left []string
+	for id, e := range js.byID {
+		if !e.job.finished() {
+			left = append(left, id)
+		}
+	}
+	js.mu.Unlock()
+	js.closeAll()
+	var out []Job
+	for _, id := range left {
+		js.update(id, func(j *Job) {
+			if j.State != jobDone { // one that made it at the last moment stays done
+				j.State = jobFailed
+				j.Error = interruptedError
+			}
+		})
+		if j, _, ok := js.get(id); ok && j.Error == interruptedError {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // closeAll cancels running jobs, waits for them and ends event streams.

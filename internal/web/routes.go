@@ -35,7 +35,9 @@ func (r route) params() []string {
 func (s *Server) routeTable() []route {
 	rs := []route{
 		// health and documentation
-		{method: "GET", path: "/healthz", api: true, open: true, summary: "Health: 200 when the store answers", handle: s.healthz},
+		{method: "GET", path: "/healthz", api: true, open: true, summary: "Liveness: 200 while the process serves", handle: s.healthz},
+		{method: "GET", path: "/readyz", api: true, open: true, summary: "Readiness: 200 when the store is open and its migrations applied, else 503", handle: s.readyz},
+		{method: "GET", path: "/metrics", api: true, open: true, summary: "Prometheus metrics (loopback and the allowed networks only)", result: "text/plain", handle: s.metrics},
 		{method: "GET", path: "/api/openapi.json", api: true, open: true, summary: "This OpenAPI document", result: "object", handle: s.openapi},
 
 		// the API

@@ -12,7 +12,7 @@ package web
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
+	"crypto/tls"
 	"html/template"
 	"log/slog"
 	"net"
@@ -29,6 +29,7 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/metrics"
 )
 
 // Config holds a [Server]'s dependencies. Catalog, Govern and Audit are
@@ -52,7 +53,9 @@ type Config struct {
 	// Purpose is the purpose reads are made for when a request names none
 	// (default "violence-and-vulnerability"); users choose on the page.
 	Purpose string
-	// Health reports whether the store is usable; nil means always.
+	// Health reports whether the store is usable and current (open, its
+	// migrations applied): /readyz answers 503 when it fails; nil means
+	// always ready. /healthz (alive) does not ask it.
 	Health func(ctx context.Context) error
 	// Ingest checks and loads uploads (the same service the CLI's ingest
 	// uses); an [ingest.Service] over Catalog, Govern and Audit when nil.
@@ -81,6 +84,20 @@ type Config struct {
 	// Failures keeps failed sign-ins across restarts; the Catalog when it
 	// is one (the *store.Store), else they live in memory only.
 	Failures FailureStore
+	// TLSCertFile and TLSKeyFile, both PEM, make the server speak HTTPS
+	// (cookies Secure, HSTS sent).
+	TLSCertFile, TLSKeyFile string
+	// Metrics records requests, jobs and sign-in failures and is served at
+	// /metrics; nil serves none.
+	Metrics *metrics.Metrics
+	// MetricsFrom are the client networks, beside loopback, that may read
+	// /metrics.
+	MetricsFrom []netip.Prefix
+	// ShutdownGrace is how long a shutdown lets background jobs run on
+	// before cancelling them (default [DefaultShutdownGrace]).
+	ShutdownGrace time.Duration
+
+	tlsCert *tls.Certificate // loaded by Validate
 	// MaxUpload caps an upload's size in bytes (default 512 MiB).
 	MaxUpload int64
 	// SessionTTL is how long a session lasts without use (default 8h).
@@ -142,7 +159,7 @@ func (c *Config) Validate() error {
 		c.Failures = fs
 	}
 	c.SignIn.defaults()
-	return nil
+	return c.validateServing()
 }
 
 // Server is the web app. Build one with [New]; it is an http.Handler.
@@ -182,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		pending:  newPendingSignIns(cfg.Clock),
-		jobs:     newJobStore(cfg.Clock),
+		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
 		themes:   &themeCache{},
 	}
 	s.assets, s.built = assetHandler()
@@ -205,8 +222,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	if s.overTLS(r) {
-		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		w.Header().Set("Strict-Transport-Security", hstsValue)
 	}
+	s.observe(w, r, http.HandlerFunc(s.route))
+}
+
+// route hands r to its route, or to the answer for a path or method no
+// route takes.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if h, pattern := s.mux.Handler(r); pattern == "" {
 		s.unrouted(h).ServeHTTP(w, r)
 		return
@@ -214,8 +237,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r) // sets the route's path values, which Handler does not
 }
 
-// Serve listens on addr and serves until ctx is done, then shuts down
-// gracefully, giving requests in flight ten seconds to finish.
+// Serve listens on addr (HTTPS when a certificate is configured) and
+// serves until ctx is done, then shuts down gracefully: requests in flight
+// finish and background jobs get [Config.ShutdownGrace] before they are
+// cancelled and recorded as interrupted.
 func (s *Server) Serve(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -231,23 +256,20 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(s.listen(ln)) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	s.jobs.closeAll()
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := hs.Shutdown(shut)
-	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
-		err = e
-	}
-	return err
+	return s.shutdown(hs, errc)
 }
+
+// Log is the server's logger, for the wiring's own notices.
+func (s *Server) Log() *slog.Logger { return s.cfg.Log }
 
 // Close stops background work (upload jobs' event streams).
 func (s *Server) Close() { s.jobs.closeAll() }

@@ -47,18 +47,6 @@ func TestUnauthenticated(t *testing.T) {
 	}
 }
 
-func TestHealthz(t *testing.T) {
-	f := newFixture(t)
-	c := f.client(t)
-	if got, want := c.do("GET", "/healthz", nil, "").StatusCode, http.StatusOK; got != want {
-		t.Fatalf("healthy: status = %d, want %d", got, want)
-	}
-	f.st.Close()
-	if got, want := c.do("GET", "/healthz", nil, "").StatusCode, http.StatusServiceUnavailable; got != want {
-		t.Fatalf("store closed: status = %d, want %d", got, want)
-	}
-}
-
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	f := newFixture(t)
 	res := f.client(t).do("GET", "/api/openapi.json", nil, "")
