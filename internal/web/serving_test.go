@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/metrics"
 )
@@ -145,17 +145,8 @@ func TestShutdownJobs(t *testing.T) {
 			m := metrics.New()
 			f := newFixtureWith(t, func(c *Config) {
 				c.Metrics, c.ShutdownGrace = m, tc.grace
-				// the real ingest, held at its start until released or
-				// cancelled
-				c.Load = func(ctx context.Context, st catalog.Store, req ingest.Request) (*ingest.Result, error) {
-					close(started)
-					select {
-					case <-release:
-					case <-ctx.Done():
-						return nil, ctx.Err()
-					}
-					return ingest.Run(ctx, st, req)
-				}
+				c.Ingest = &heldIngest{Service: &ingest.Service{Catalog: c.Catalog, Gov: c.Govern, Audit: c.Audit, Clock: c.Clock},
+					started: started, release: release}
 			})
 			f.ts.Close() // serve through ServeListener instead, to shut it down
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -193,6 +184,23 @@ func TestShutdownJobs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heldIngest is the real ingest service, its loads held at their start
+// until released or cancelled.
+type heldIngest struct {
+	*ingest.Service
+	started, release chan struct{}
+}
+
+func (h *heldIngest) Load(ctx context.Context, u *govern.User, req ingest.Request) (*ingest.Result, error) {
+	close(h.started)
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return h.Service.Load(ctx, u, req)
 }
 
 // selfSigned writes a certificate and key for 127.0.0.1 and returns their
