@@ -100,6 +100,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.synthCmd(),
 		m.linkCmd(),
 		m.serveCmd(),
+		m.pushCmd(),
 		m.pseudonymiseCmd(),
 		m.auditCmd(),
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),

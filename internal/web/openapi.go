@@ -33,6 +33,10 @@ var schemas = obj{
 		"quality": obj{"type": "object"},
 	}},
 	"VersionList": obj{"type": "object", "properties": obj{"versions": arr(ref("Version"))}},
+	"Push": obj{"type": "object", "properties": obj{
+		"id": str(), "dataset": str(), "name": str(), "size": obj{"type": "integer"}, "sha256": str(),
+		"received": obj{"type": "integer"}, "chunk_size": obj{"type": "integer"}, "updated": dateTime(),
+	}},
 	"Job": obj{"type": "object", "properties": obj{
 		"id": str(), "dataset": str(), "file": str(), "state": obj{"type": "string", "enum": []string{"queued", "running", "done", "failed"}},
 		"done": integer(), "total": integer(), "percent": obj{"type": "number"}, "version": integer(),

@@ -173,6 +173,7 @@ type Server struct {
 	addrs    *addressLimit
 	pending  *pendingSignIns // sign-ins awaiting a second factor
 	jobs     *jobStore
+	pushes   *pushStore  // files being pushed in chunks (push.go)
 	themes   *themeCache // published theme figures (themes_cache.go)
 	assets   http.Handler
 	built    bool   // the UI bundle is embedded
@@ -200,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		pending:  newPendingSignIns(cfg.Clock),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
+		pushes:   newPushStore(),
 		themes:   &themeCache{},
 	}
 	s.assets, s.built = assetHandler()
@@ -272,4 +274,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 func (s *Server) Log() *slog.Logger { return s.cfg.Log }
 
 // Close stops background work (upload jobs' event streams).
-func (s *Server) Close() { s.jobs.closeAll() }
+func (s *Server) Close() {
+	s.jobs.closeAll()
+	s.pushes.removeAll()
+}
