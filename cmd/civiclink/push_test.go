@@ -236,4 +236,3 @@ func filepathGlob(dir, pattern string) []string {
 	m, _ := filepath.Glob(filepath.Join(dir, pattern))
 	return m
 }
-
