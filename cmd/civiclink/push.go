@@ -309,6 +309,30 @@ func (p *pusher) call(method, path, ctype, chunkSum string, body io.Reader, out 
 	return nil
 }
 
+// get sends an authenticated GET and returns the body of a 2xx answer
+// (an error answer becomes an error with the hub's message).
+func (p *pusher) get(path string) (io.ReadCloser, error) {
+	req, err := http.NewRequest("GET", p.base.String()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	res, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot reach the hub at %s", p.base)
+	}
+	if res.StatusCode >= 300 {
+		defer res.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		json.Unmarshal(b, &e)
+		return nil, fault.Errorf(hubCode(res.StatusCode), "the hub refused GET %s: %s", path, e.Error.Message)
+	}
+	return res.Body, nil
+}
+
 // hubCode maps the hub's HTTP status onto a domain error code.
 func hubCode(status int) string {
 	switch status {

@@ -196,5 +196,9 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
 		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace,
+		Backup: func(ctx context.Context, dir string) error {
+			_, err := st.Backup(ctx, dir)
+			return err
+		},
 	})
 }

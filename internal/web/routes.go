@@ -47,6 +47,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/datasets/{id}/versions", api: true, summary: "A dataset's versions, oldest first", result: "VersionList", handle: s.apiVersions},
 		{method: "GET", path: "/api/datasets/{id}/versions/{number}", api: true, summary: "One version with its quality report (number 0 is the latest)", result: "Version", handle: s.apiVersion},
 		{method: "POST", path: "/api/datasets/{id}/pushes", api: true, body: "json", summary: "Declare a file to push in chunks (name, size, sha256), or resume the user's unfinished push of it", result: "Push", handle: s.apiPushStart},
+		{method: "GET", path: "/api/backup", api: true, summary: "A consistent backup of the store as a tar archive (partner admins, from the server's own machine)", result: "application/x-tar", handle: s.apiBackup},
 		{method: "GET", path: "/api/pushes/{id}", api: true, summary: "A push in progress: the bytes the server holds", result: "Push", handle: s.apiPushShow},
 		{method: "PUT", path: "/api/pushes/{id}/chunks/{offset}", api: true, body: "octet-stream", summary: "Send the chunk at a byte offset, with its SHA-256 in X-Chunk-SHA256", result: "Push", handle: s.apiPushChunk},
 		{method: "POST", path: "/api/pushes/{id}/complete", api: true, summary: "Check the pushed file's SHA-256 and load it as an upload; starts a background job (202)", result: "Job", handle: s.apiPushComplete},

@@ -93,6 +93,8 @@ type Config struct {
 	// MetricsFrom are the client networks, beside loopback, that may read
 	// /metrics.
 	MetricsFrom []netip.Prefix
+	// Backup takes consistent backups for GET /api/backup; nil refuses.
+	Backup BackupFunc
 	// ShutdownGrace is how long a shutdown lets background jobs run on
 	// before cancelling them (default [DefaultShutdownGrace]).
 	ShutdownGrace time.Duration
