@@ -89,7 +89,8 @@ func TestBackupWhileServing(t *testing.T) {
 		t.Errorf("a backup by an analyst: exit %d, want 3:\n%s", code, msg)
 	}
 	if msg, code := run("backup", "--server", base, "--token-file", admin, "--out", out); code != 0 {
-		srv.Process.Signal(syscall.SIGTERM); srv.Wait()
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
 		t.Fatalf("backup through the server: exit %d:\n%s\n%s", code, msg, srvLog.String())
 	}
 	close(stop)
