@@ -195,7 +195,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Log:   o.logger(m.Stderr),
 
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
-		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace,
+		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace, AccessLog: m.serving != nil,
 		Backup: func(ctx context.Context, dir string) error {
 			_, err := st.Backup(ctx, dir)
 			return err

@@ -87,6 +87,9 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile, both PEM, make the server speak HTTPS
 	// (cookies Secure, HSTS sent).
 	TLSCertFile, TLSKeyFile string
+	// AccessLog logs a line per request (method, route, status, duration,
+	// client); `civiclink serve` turns it on, the demo leaves it off.
+	AccessLog bool
 	// Metrics records requests, jobs and sign-in failures and is served at
 	// /metrics; nil serves none.
 	Metrics *metrics.Metrics

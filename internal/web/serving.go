@@ -59,6 +59,9 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request, next http.Handl
 		route = "unmatched"
 	}
 	s.cfg.Metrics.Request(route, r.Method, sw.code, d)
+	if !s.cfg.AccessLog && sw.code < 500 {
+		return
+	}
 	s.cfg.Log.LogAttrs(r.Context(), levelFor(sw.code), "request",
 		slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 		slog.Int("status", sw.code), slog.Duration("duration", d), slog.String("client", clientAddr(r, s.cfg.TrustedProxies)))

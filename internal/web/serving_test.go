@@ -47,7 +47,7 @@ func TestHealthzAndReadyz(t *testing.T) {
 func TestMetricsEndpoint(t *testing.T) {
 	m := metrics.New()
 	f := newFixtureWith(t, func(c *Config) {
-		c.Metrics = m
+		c.Metrics, c.AccessLog = m, true
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	})
 	c := f.client(t)
