@@ -15,8 +15,6 @@ import (
 	"github.com/civiclink/civiclink/internal/tempcheck"
 )
 
-func TestMain(m *testing.M) { os.Exit(tempcheck.Main(m)) }
-
 var (
 	binOnce sync.Once
 	binPath string

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/crash"
+	"github.com/civiclink/civiclink/internal/tempcheck"
 )
 
 // crashChild makes this test binary act as civiclink, so the crash
@@ -17,7 +18,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(tempcheck.Main(m)) // and no civiclink-* temporary files left behind
 }
 
 // TestCrashHarness kills each write path with SIGKILL at points spread

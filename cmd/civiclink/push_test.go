@@ -76,7 +76,7 @@ func TestPushToServer(t *testing.T) {
 	if err := cut.Start(); err != nil {
 		t.Fatal(err)
 	}
-	size := fileSize(t, big)
+	size := fileSize(big)
 	spooled := waitSpool(t, tmp, func(n int64) bool { return n > 0 })
 	cut.Process.Signal(syscall.SIGKILL)
 	cut.Wait()
@@ -210,15 +210,6 @@ func httpDo(t *testing.T, method, url, token, ctype string, body io.Reader) []by
 		t.Fatalf("%s %s: %d %s", method, url, r.StatusCode, b)
 	}
 	return b
-}
-
-func fileSize(t *testing.T, path string) int64 {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Size()
 }
 
 func copyFile(t *testing.T, from, to string) {
