@@ -143,7 +143,8 @@ func (f Flow) county(ctx context.Context) (dir string, cleanup func(), err error
 		if dir, err = os.MkdirTemp("", "civiclink-demo-county-"); err != nil {
 			return "", cleanup, err
 		}
-		cleanup = func() { os.RemoveAll(dir) }
+		made := dir // not the named result, which an error return empties
+		cleanup = func() { os.RemoveAll(made) }
 	}
 	cfg := synth.DefaultConfig(f.People, f.Seed)
 	for id, s := range f.Datasets {
