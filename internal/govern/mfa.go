@@ -41,9 +41,10 @@ type MFAStore interface {
 	DeleteUserMFA(ctx context.Context, userID string) error
 }
 
-// MFARoles are the roles that see record-level data or approve: a user
+// MFARoles are the roles that see record-level data or approve (a
+// linkage steward approves what everyone's figures are made from): a user
 // holding any must sign in with a second factor.
-var MFARoles = []Role{PartnerAdmin, DataOwner, OutputChecker, Caseworker}
+var MFARoles = []Role{PartnerAdmin, DataOwner, OutputChecker, Caseworker, LinkageSteward}
 
 // MFARequired reports whether u must sign in with a second factor.
 func MFARequired(u *User) bool { return u.HasAny(MFARoles...) }

@@ -34,10 +34,13 @@ const (
 	Caseworker Role = "caseworker"
 	// Auditor reads the audit log.
 	Auditor Role = "auditor"
+	// LinkageSteward adopts a linkage run as the partnership's current
+	// one (and rolls back), and sees every draft run.
+	LinkageSteward Role = "linkage-steward"
 )
 
 // AllRoles lists every [Role] in documentation order.
-var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor}
+var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor, LinkageSteward}
 
 // ParseRole returns the role named s (case-insensitive, "_" accepted for "-").
 func ParseRole(s string) (Role, error) {

@@ -68,7 +68,7 @@ func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuer
 	if purpose == "" {
 		purpose = c.Purpose
 	}
-	run, err := e.Store.LinkageRun(ctx, q.Run)
+	run, err := e.linkageRun(ctx, q.Run)
 	if err != nil {
 		return nil, govern.Decision{}, err
 	}
@@ -316,4 +316,13 @@ func compareWithCounty(cells []RateCell, d int) {
 			}
 		}
 	}
+}
+
+// linkageRun returns run id, or for 0 the partnership's current (adopted)
+// run: figures never read a run merely because it is the latest.
+func (e *Engine) linkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, error) {
+	if id == 0 {
+		return e.Store.CurrentLinkageRun(ctx)
+	}
+	return e.Store.LinkageRun(ctx, id)
 }

@@ -169,7 +169,7 @@ func (e *Engine) IndicatorReads(ctx context.Context, ind *Indicator, by []string
 		if err != nil {
 			return nil, err
 		}
-		run, err := e.Store.LinkageRun(ctx, 0)
+		run, err := e.Store.CurrentLinkageRun(ctx)
 		if err != nil {
 			return nil, err
 		}

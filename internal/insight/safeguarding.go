@@ -27,7 +27,7 @@ func (e *Engine) SafeguardingList(ctx context.Context, u *govern.User, q CohortQ
 	if err != nil {
 		return nil, err
 	}
-	run, err := e.Store.LinkageRun(ctx, q.Run)
+	run, err := e.linkageRun(ctx, q.Run)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type Source interface {
 
 	// LinkageRun returns a stored linkage run (id 0: the latest).
 	LinkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, error)
+	// CurrentLinkageRun returns the adopted run, the one figures read
+	// when no run is named (NotFound when none has been adopted).
+	CurrentLinkageRun(ctx context.Context) (*linkrun.LinkageRun, error)
 	// Generation counts committed changes to stored state: a figure
 	// computed at one count is current while the count is unchanged.
 	Generation() uint64

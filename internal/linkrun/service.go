@@ -3,6 +3,7 @@ package linkrun
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -40,14 +41,27 @@ func (s *Service) Run(ctx context.Context, u *govern.User, req Request, opt link
 	return res, nil
 }
 
-// Runs returns the stored runs, newest first: who made them, when, over
-// which dataset versions, for which purpose. It reads no partner data,
-// but needs a signed-in user.
+// Runs returns the runs u may see, newest first: who made them, when,
+// over which dataset versions, for which purpose. A run is a draft, seen
+// by its creator and linkage stewards, until it is adopted; then everyone
+// signed in sees it. It reads no partner data.
 func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*LinkageRun, error) {
 	if u == nil || u.Disabled {
 		return nil, fault.Errorf(fault.Forbidden, "sign in to see linkage runs")
 	}
-	return s.Store.LinkageRuns(ctx)
+	runs, err := s.Store.LinkageRuns(ctx)
+	if err != nil || u.Has(govern.LinkageSteward) {
+		return runs, err
+	}
+	hist, err := s.Store.Adoptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	adopted := map[int64]bool{}
+	for _, a := range hist {
+		adopted[a.RunID] = true
+	}
+	return slices.DeleteFunc(runs, func(r *LinkageRun) bool { return !adopted[r.ID] && r.CreatedBy != u.ID }), nil
 }
 
 func (s *Service) event(ctx context.Context, u *govern.User, action, target, purpose string, versions []LinkedVersion, details any) govern.Event {

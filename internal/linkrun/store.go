@@ -24,6 +24,12 @@ type Store interface {
 	WriteLinkageRun(ctx context.Context, run *LinkageRun, w LinkageWrite) error
 	// LinkageRun returns a run by id; id 0 means the latest.
 	LinkageRun(ctx context.Context, id int64) (*LinkageRun, error)
+	// CurrentLinkageRun returns the adopted run (NotFound when none).
+	CurrentLinkageRun(ctx context.Context) (*LinkageRun, error)
+	// Adoptions returns the adoption history, oldest first; AddAdoption
+	// appends to it, making a run current.
+	Adoptions(ctx context.Context) ([]Adoption, error)
+	AddAdoption(ctx context.Context, a *Adoption) error
 	// LinkageRuns returns every run, newest first.
 	LinkageRuns(ctx context.Context) ([]*LinkageRun, error)
 	// EntityRows returns every record's entity (and fingerprint) in a run.

@@ -60,7 +60,12 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w 
 		s.dropRunRows(context.Background(), run.ID)
 		return err
 	}
-	if err := inTx(ctx, conn, func() error { return insertRun(ctx, conn, run, s.now()) }); err != nil {
+	if err := inTx(ctx, conn, func() error {
+		if err := insertRun(ctx, conn, run, s.now()); err != nil {
+			return err
+		}
+		return adoptFirst(ctx, conn, run, s.now())
+	}); err != nil {
 		s.dropRunRows(context.Background(), run.ID)
 		return err
 	}

@@ -82,11 +82,11 @@ func (c *themeCache) decide(ctx context.Context, e *insight.Engine, u *govern.Us
 
 // readState describes what req reads as it stands: each dataset's columns,
 // latest version and opted-out records (a digest), and for a cohort the
-// latest linkage run.
+// current (adopted) linkage run.
 func readState(ctx context.Context, e *insight.Engine, req govern.Request) (string, error) {
 	var b strings.Builder
 	if req.Operation == insight.OpCohort {
-		run, err := e.Store.LinkageRun(ctx, 0)
+		run, err := e.Store.CurrentLinkageRun(ctx)
 		if err != nil {
 			return "", err
 		}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/linkrun"
+)
+
+// CurrentLinkageRun returns the partnership's current linkage run: the
+// one adopted last (or rolled back to).
+func (s *Store) CurrentLinkageRun(ctx context.Context) (*linkrun.LinkageRun, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM linkage_runs
+		WHERE id = (SELECT run_id FROM linkage_adoptions ORDER BY seq DESC LIMIT 1)`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no linkage run has been adopted: run `civiclink link run`, then a linkage steward adopts it with `civiclink link adopt RUN`")
+	}
+	return r, err
+}
+
+// Adoptions returns the adoption history, oldest first.
+func (s *Store) Adoptions(ctx context.Context) ([]linkrun.Adoption, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, run_id, action, by_user, at_time, note FROM linkage_adoptions ORDER BY seq`)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot read the adoptions of linkage runs")
+	}
+	defer rows.Close()
+	var out []linkrun.Adoption
+	for rows.Next() {
+		var a linkrun.Adoption
+		if err := rows.Scan(&a.Seq, &a.RunID, &a.Action, &a.By, &a.At, &a.Note); err != nil {
+			return nil, fault.Wrap(err, fault.Internal, "cannot read the adoptions of linkage runs")
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AddAdoption records that a run became current (adopt or rollback).
+func (s *Store) AddAdoption(ctx context.Context, a *linkrun.Adoption) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO linkage_adoptions
+		SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ? FROM linkage_adoptions`, a.RunID, a.Action, a.By, a.At.UTC(), a.Note)
+	if err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot record the adoption of linkage run %d", a.RunID)
+	}
+	return nil
+}
+
+// adoptFirst makes run the current one if no run has been adopted yet;
+// called in the transaction that writes the run.
+func adoptFirst(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun, at time.Time) error {
+	_, err := conn.ExecContext(ctx, `INSERT INTO linkage_adoptions
+		SELECT 1, ?, 'first', ?, ?, 'the first linkage run of the store' WHERE NOT EXISTS (SELECT 1 FROM linkage_adoptions)`,
+		run.ID, run.CreatedBy, at.UTC())
+	return err
+}
