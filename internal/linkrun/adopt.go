@@ -111,8 +111,8 @@ func (s *Service) Compare(ctx context.Context, u *govern.User, runID int64) (*Co
 	if err != nil {
 		return nil, err
 	}
-	if err := s.canSee(ctx, u, run); err != nil {
-		return nil, s.refuse(ctx, u, "link.compare", run, err)
+	if err := s.CheckVisible(ctx, u, run); err != nil {
+		return nil, err
 	}
 	cur, err := s.Store.CurrentLinkageRun(ctx)
 	if err != nil {
@@ -225,10 +225,17 @@ func ownersOf(ctx context.Context, s *Service, run *LinkageRun) []string {
 	return out
 }
 
-// canSee says whether u may see run: its creator, a linkage steward, a
-// data owner of one of its datasets' partners, or anyone once the run has
-// been adopted.
-func (s *Service) canSee(ctx context.Context, u *govern.User, run *LinkageRun) error {
+// CheckVisible refuses (and records) a user who may not see run: a draft
+// is seen by its creator and linkage stewards; a run ever adopted by
+// everyone signed in.
+func (s *Service) CheckVisible(ctx context.Context, u *govern.User, run *LinkageRun) error {
+	if err := s.visible(ctx, u, run); err != nil {
+		return s.refuse(ctx, u, "link.view", run, err)
+	}
+	return nil
+}
+
+func (s *Service) visible(ctx context.Context, u *govern.User, run *LinkageRun) error {
 	if u == nil || u.Disabled {
 		return fault.Errorf(fault.Forbidden, "sign in to see linkage runs")
 	}
@@ -256,4 +263,9 @@ func (s *Service) refuse(ctx context.Context, u *govern.User, action string, run
 		return rerr
 	}
 	return err
+}
+
+// Current returns the partnership's current (adopted) run.
+func (s *Service) Current(ctx context.Context) (*LinkageRun, error) {
+	return s.Store.CurrentLinkageRun(ctx)
 }

@@ -43,6 +43,8 @@ func (s *Server) linkageRoutes() []route {
 		{method: "GET", path: "/linkage/runs/{id}", summary: "A linkage run's quality", handle: s.pageLinkageRun},
 		{method: "GET", path: "/linkage/runs/{id}/review", summary: "A linkage run's borderline pairs for clerical review", handle: s.pageLinkageReview},
 		{method: "POST", path: "/linkage/runs/{id}/review/{pair}", summary: "Record a clerical decision (form post)", handle: s.postLinkageDecide},
+		{method: "POST", path: "/linkage/runs/{id}/adopt", summary: "Adopt a run as the partnership's current run (linkage stewards; form post)", handle: s.postLinkageAdopt},
+		{method: "POST", path: "/linkage/rollback", summary: "Make the previous current run current again (linkage stewards; form post)", handle: s.postLinkageRollback},
 	}
 }
 
@@ -159,6 +161,9 @@ func (s *Server) quality(r *http.Request) (*LinkageQuality, error) {
 	}
 	run, err := lk.st.LinkageRun(r.Context(), id)
 	if err != nil {
+		return nil, err
+	}
+	if err := lk.svc.CheckVisible(r.Context(), who(r).User, run); err != nil {
 		return nil, err
 	}
 	return lk.quality(r.Context(), who(r).User, run, s.runPurpose(r, run.Purpose))

@@ -58,8 +58,68 @@ func (s *Server) pageLinkageRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "linkage-run", map[string]any{"Title": "Linkage run " + strconv.FormatInt(q.Run.ID, 10), "Q": q, "QJSON": jsonAttr(q), "Charts": chartsOf(q),
-		"Purposes": sortedPurposes(purposes), "Purpose": q.Purpose})
+	data := map[string]any{"Title": "Linkage run " + strconv.FormatInt(q.Run.ID, 10), "Q": q, "QJSON": jsonAttr(q), "Charts": chartsOf(q),
+		"Purposes": sortedPurposes(purposes), "Purpose": q.Purpose}
+	if err := s.adoption(r, q.Run.ID, data); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "linkage-run", data)
+	return nil
+}
+
+// adoption adds to a run page's data whether the run is the current one
+// and, if not, how it compares with the current one.
+func (s *Server) adoption(r *http.Request, id int64, data map[string]any) error {
+	lk, err := s.linker()
+	if err != nil {
+		return err
+	}
+	cur, err := lk.svc.Current(r.Context())
+	if fault.Code(err) == fault.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	data["CurrentRun"], data["IsCurrent"] = cur.ID, cur.ID == id
+	if cur.ID != id {
+		c, err := lk.svc.Compare(r.Context(), who(r).User, id)
+		if err != nil {
+			return err
+		}
+		data["Compare"] = c
+	}
+	return nil
+}
+
+// postLinkageAdopt adopts the run in the path as the current run.
+func (s *Server) postLinkageAdopt(w http.ResponseWriter, r *http.Request) error {
+	lk, err := s.linker()
+	if err != nil {
+		return err
+	}
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := lk.svc.Adopt(r.Context(), who(r).User, id, r.PostFormValue("note")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/linkage/runs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// postLinkageRollback makes the previous current run current again.
+func (s *Server) postLinkageRollback(w http.ResponseWriter, r *http.Request) error {
+	lk, err := s.linker()
+	if err != nil {
+		return err
+	}
+	run, err := lk.svc.Rollback(r.Context(), who(r).User, r.PostFormValue("note"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/linkage/runs/"+strconv.FormatInt(run.ID, 10), http.StatusSeeOther)
 	return nil
 }
 
