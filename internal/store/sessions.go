@@ -9,18 +9,10 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
-// WebSession is a signed-in browser as the store keeps it. The store holds
-// only a hash of the session's token (the cookie's value): a copy of the
-// file signs no one in.
-type WebSession struct {
-	UserID   string
-	CSRF     string    // the synchronizer token forms send back
-	Created  time.Time // when the user signed in
-	LastSeen time.Time // last use written (at most a minute or so behind)
-	Expires  time.Time // the absolute end, however busy the session
-}
+var _ sessions.Store = (*Store)(nil)
 
 // tokenHash is what the store keeps of a session token.
 func tokenHash(token string) string {
@@ -29,7 +21,7 @@ func tokenHash(token string) string {
 }
 
 // CreateWebSession stores a new session under token's hash.
-func (s *Store) CreateWebSession(ctx context.Context, token string, ws WebSession) error {
+func (s *Store) CreateWebSession(ctx context.Context, token string, ws sessions.Session) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?)`,
 		tokenHash(token), ws.UserID, ws.CSRF, ws.Created.UTC(), ws.LastSeen.UTC(), ws.Expires.UTC())
 	if err != nil {
@@ -42,9 +34,9 @@ func (s *Store) CreateWebSession(ctx context.Context, token string, ws WebSessio
 // at now. A session is live until it has been idle longer than idle
 // (counted from the last use written) and until its absolute expiry; a
 // session ended, expired or never made is [fault.NotFound].
-func (s *Store) TouchWebSession(ctx context.Context, token string, now time.Time, idle time.Duration) (*WebSession, error) {
+func (s *Store) TouchWebSession(ctx context.Context, token string, now time.Time, idle time.Duration) (*sessions.Session, error) {
 	now = now.UTC()
-	ws := &WebSession{}
+	ws := &sessions.Session{}
 	err := s.db.QueryRowContext(ctx, `UPDATE web_sessions SET last_seen = greatest(last_seen, ?)
 		WHERE token_hash = ? AND last_seen >= ? AND expires_at > ?
 		RETURNING user_id, csrf, created_at, last_seen, expires_at`,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
 // TestWebSessions creates sessions and asks for them at later times: a
@@ -20,7 +21,7 @@ func TestWebSessions(t *testing.T) {
 	const idle = time.Hour
 	create := func(token string) {
 		t.Helper()
-		ws := store.WebSession{UserID: "olive", CSRF: "csrf-" + token, Created: t0, LastSeen: t0, Expires: t0.Add(3 * time.Hour)}
+		ws := sessions.Session{UserID: "olive", CSRF: "csrf-" + token, Created: t0, LastSeen: t0, Expires: t0.Add(3 * time.Hour)}
 		if err := st.CreateWebSession(ctx, token, ws); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,7 @@ func TestWebSessionEnd(t *testing.T) {
 	st := memStore(t)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	for _, tok := range []string{"one", "two"} {
-		if err := st.CreateWebSession(ctx, tok, store.WebSession{UserID: "carl", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
+		if err := st.CreateWebSession(ctx, tok, sessions.Session{UserID: "carl", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,7 +100,7 @@ func TestWebSessionSweep(t *testing.T) {
 	st := memStore(t)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	now := t0.Add(10 * time.Hour)
-	sessions := map[string]store.WebSession{
+	sessions := map[string]sessions.Session{
 		"idle":    {LastSeen: now.Add(-2 * time.Hour), Expires: now.Add(time.Hour)},
 		"expired": {LastSeen: now.Add(-time.Minute), Expires: now},
 		"live":    {LastSeen: now.Add(-time.Minute), Expires: now.Add(time.Hour)},
@@ -136,7 +137,7 @@ func TestWebSessionTokenNotStored(t *testing.T) {
 	st := memStore(t)
 	const token = "k3Yk3Yk3Y-a-session-token-of-43-characters-x"
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	if err := st.CreateWebSession(ctx, token, store.WebSession{UserID: "olive", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
+	if err := st.CreateWebSession(ctx, token, sessions.Session{UserID: "olive", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	var row string

@@ -10,7 +10,6 @@ import (
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/output"
 	"github.com/civiclink/civiclink/internal/release"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // Outputs is the output lifecycle as the web app uses it: draft, look at,
@@ -36,13 +35,11 @@ type Outputs interface {
 var _ Outputs = (*release.Service)(nil)
 
 // AuditLog is the audit log as the audit pages read it: entries by filter
-// and a full verification. *store.Audit is the real one.
+// and a full verification. The store's audit log is the real one.
 type AuditLog interface {
 	Entries(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
 	Verify(ctx context.Context, opts audit.Options) (audit.Report, error)
 }
-
-var _ AuditLog = (*store.Audit)(nil)
 
 // governRoutes lists the routes of the agreements, output checking and the audit pages.
 func (s *Server) governRoutes() []route {

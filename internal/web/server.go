@@ -30,6 +30,7 @@ import (
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/metrics"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
 // Config holds a [Server]'s dependencies. Catalog, Govern and Audit are
@@ -112,7 +113,7 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// Sessions keeps sessions across restarts; the Catalog when it is one
 	// (the *store.Store), else sessions live in memory only.
-	Sessions SessionStore
+	Sessions sessions.Store
 	// Outputs is the output lifecycle (draft, check, release, export);
 	// nil hides the output pages.
 	Outputs Outputs
@@ -157,7 +158,7 @@ func (c *Config) Validate() error {
 	if c.SessionMaxAge <= 0 {
 		c.SessionMaxAge = 12 * time.Hour
 	}
-	if ss, ok := c.Catalog.(SessionStore); ok && c.Sessions == nil {
+	if ss, ok := c.Catalog.(sessions.Store); ok && c.Sessions == nil {
 		c.Sessions = ss
 	}
 	if fs, ok := c.Catalog.(FailureStore); ok && c.Failures == nil {

@@ -9,31 +9,8 @@ import (
 
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
-
-// SessionStore keeps the web app's sessions where a restart of the server
-// does not lose them. *store.Store is the real one; it keeps only a hash
-// of each token.
-type SessionStore interface {
-	// CreateWebSession stores a new session under its token.
-	CreateWebSession(ctx context.Context, token string, ws store.WebSession) error
-	// TouchWebSession returns token's live session, recording it as seen
-	// at now; an ended, idle (longer than idle) or expired one is
-	// fault.NotFound.
-	TouchWebSession(ctx context.Context, token string, now time.Time, idle time.Duration) (*store.WebSession, error)
-	// EndWebSession removes a session.
-	EndWebSession(ctx context.Context, token string) error
-	// WebSessionsEnded counts sessions ended so far: a cache of sessions
-	// is current while the count has not moved.
-	WebSessionsEnded() uint64
-	// SweepWebSessions deletes idle and expired sessions.
-	SweepWebSessions(ctx context.Context, now time.Time, idle time.Duration) (int64, error)
-}
-
-var _ SessionStore = (*store.Store)(nil)
-
-var _ FailureStore = (*store.Store)(nil)
 
 // session is a signed-in browser. Its id is the cookie's value; the CSRF
 // token is the synchronizer token forms and fetch calls send back.
@@ -51,18 +28,18 @@ const (
 	sessionSweep = 10 * time.Minute
 )
 
-// sessionStore keeps sessions in the [SessionStore] (without one, in
+// sessionStore keeps sessions in the [sessions.Store] (without one, in
 // memory only: a restart signs everyone out) and reads through a cache,
 // so that a request does not wait on the store: a cached session is
 // checked against the store, and its last use written, at most once every
 // [sessionSync]. A sign-out anywhere over the same store empties the
-// cache (see [SessionStore.WebSessionsEnded]), so an ended session is
+// cache (see [sessions.Store.WebSessionsEnded]), so an ended session is
 // refused at once. A session ends when idle longer than idle (counted
 // from the last use written, so up to [sessionSync] early) or maxAge
 // after sign-in, however busy.
 type sessionStore struct {
 	clock  clock.Clock
-	back   SessionStore // nil: in memory only
+	back   sessions.Store // nil: in memory only
 	idle   time.Duration
 	maxAge time.Duration
 
@@ -89,7 +66,7 @@ type sessionLoad struct {
 	err  error
 }
 
-func newSessionStore(c clock.Clock, back SessionStore, idle, maxAge time.Duration) *sessionStore {
+func newSessionStore(c clock.Clock, back sessions.Store, idle, maxAge time.Duration) *sessionStore {
 	return &sessionStore{clock: c, back: back, idle: idle, maxAge: maxAge,
 		byID: map[string]*cachedSession{}, loads: map[string]*sessionLoad{}}
 }
@@ -110,7 +87,7 @@ func (st *sessionStore) begin(ctx context.Context, userID string) (*session, err
 		return nil, err
 	}
 	if st.back != nil {
-		ws := store.WebSession{UserID: userID, CSRF: s.CSRF, Created: now, LastSeen: now, Expires: c.expires}
+		ws := sessions.Session{UserID: userID, CSRF: s.CSRF, Created: now, LastSeen: now, Expires: c.expires}
 		if err := st.back.CreateWebSession(ctx, s.ID, ws); err != nil {
 			return nil, err
 		}
