@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/bench"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 func (m *Main) benchCmd() *cobra.Command {
@@ -36,7 +40,7 @@ func (m *Main) benchIngestCmd() *cobra.Command {
 				defer os.RemoveAll(d)
 				dir = d
 			}
-			r, err := bench.Ingest(cmd.Context(), dir, rows)
+			r, err := bench.Ingest(cmd.Context(), openBenchStore, dir, rows)
 			if err != nil {
 				return err
 			}
@@ -73,7 +77,7 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 				defer f.Close()
 				opts.Profile = f
 			}
-			r, err := bench.Indicator(cmd.Context(), dir, rows, opts)
+			r, err := bench.Indicator(cmd.Context(), openBenchStore, dir, rows, opts)
 			if err != nil {
 				return err
 			}
@@ -91,4 +95,24 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 	c.Flags().IntVar(&rows, "rows", 1_000_000, "rows to generate")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the audited runs (not the load) to this file")
 	return c
+}
+
+// openBenchStore opens a benchmark's store at path with an audit log
+// signed by a throw-away key.
+func openBenchStore(ctx context.Context, path string) (bench.Store, audit.Log, error) {
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	log, err := st.AuditLog(ctx, key)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, log, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 func (m *Main) demoCmd() *cobra.Command {
@@ -35,7 +36,7 @@ demo only ever replaces a store that an earlier demo made.`,
 				return fault.Errorf(fault.Invalid, "--people must be at least 100")
 			}
 			fmt.Fprintf(m.Stdout, "civiclink demo: building %s\n\n", m.DataPath)
-			st, err := demo.FreshStore(ctx, m.DataPath)
+			st, err := demo.FreshStore(ctx, m.DataPath, store.Open)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // IndicatorResult compares an indicator by district × month, governed and
@@ -60,16 +58,16 @@ type IndicatorOptions struct {
 	Profile io.Writer
 }
 
-// Indicator loads n generated rows and times the ways of counting them by
+// Indicator loads n generated rows into a store made by open and times the ways of counting them by
 // district and month: a bare GROUP BY, governed control without and with
 // the persistent differencing audit (first release, repeats, another
 // indicator, after a restart); each repeated figure is the median of three.
-func Indicator(ctx context.Context, dir string, n int, opts IndicatorOptions) (*IndicatorResult, error) {
+func Indicator(ctx context.Context, open Opener, dir string, n int, opts IndicatorOptions) (*IndicatorResult, error) {
 	csvPath := filepath.Join(dir, fmt.Sprintf("indicator_%d.csv", n))
 	if err := WriteIngestCSV(csvPath, n); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "indicator.duckdb"))
+	st, log, err := open(ctx, filepath.Join(dir, "indicator.duckdb"))
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +87,6 @@ func Indicator(ctx context.Context, dir string, n int, opts IndicatorOptions) (*
 		return nil, err
 	}
 	os.Remove(csvPath)
-	_, key, _ := ed25519.GenerateKey(nil)
-	log, err := st.AuditLog(ctx, key)
-	if err != nil {
-		return nil, err
-	}
 	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
 	u := &govern.User{ID: "analyst", PartnerID: "bench", Name: "Analyst", Roles: []govern.Role{govern.Analyst}}
 	if err := gov.Bootstrap(ctx, u, "bench password long enough"); err != nil {
@@ -107,7 +100,7 @@ func Indicator(ctx context.Context, dir string, n int, opts IndicatorOptions) (*
 }
 
 // measure runs the timings on the loaded store.
-func (out *IndicatorResult) measure(ctx context.Context, st *store.Store, gov *govern.Service, u *govern.User, table string, opts IndicatorOptions) error {
+func (out *IndicatorResult) measure(ctx context.Context, st Store, gov *govern.Service, u *govern.User, table string, opts IndicatorOptions) error {
 	q := insight.AggregateQuery{Dataset: "bench", By: []string{"district", "month"}, Purpose: "violence-and-vulnerability"}
 	other := q
 	other.Where = "category = 'violence'"

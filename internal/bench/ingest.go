@@ -18,7 +18,6 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/ingest"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // IngestSchema is the 12-column schema of the generated benchmark file.
@@ -74,9 +73,9 @@ type IngestResult struct {
 }
 
 // Ingest generates an n-row file in dir, ingests it through civiclink with
-// full validation, then loads it with DuckDB's bare read_csv into a table
-// of a fresh store, and reports both.
-func Ingest(ctx context.Context, dir string, n int) (*IngestResult, error) {
+// full validation into a store made by open, then loads it with DuckDB's
+// bare read_csv into a table of another fresh store, and reports both.
+func Ingest(ctx context.Context, open Opener, dir string, n int) (*IngestResult, error) {
 	csvPath := filepath.Join(dir, fmt.Sprintf("bench_%d.csv", n))
 	if err := WriteIngestCSV(csvPath, n); err != nil {
 		return nil, err
@@ -86,11 +85,11 @@ func Ingest(ctx context.Context, dir string, n int) (*IngestResult, error) {
 		return nil, err
 	}
 	r := &IngestResult{Rows: n, Bytes: st.Size()}
-	if r.CivicSeconds, err = timeCivic(ctx, dir, csvPath); err != nil {
+	if r.CivicSeconds, err = timeCivic(ctx, open, dir, csvPath); err != nil {
 		return nil, err
 	}
 	r.PeakRSSMiB = peakRSSMiB() // before the reference run adds its own
-	if r.DuckDBSeconds, err = timeDuckDB(ctx, dir, csvPath); err != nil {
+	if r.DuckDBSeconds, err = timeDuckDB(ctx, open, dir, csvPath); err != nil {
 		return nil, err
 	}
 	r.CivicRowsPerS = float64(n) / r.CivicSeconds
@@ -99,8 +98,8 @@ func Ingest(ctx context.Context, dir string, n int) (*IngestResult, error) {
 	return r, nil
 }
 
-func timeCivic(ctx context.Context, dir, csvPath string) (float64, error) {
-	st, err := store.Open(ctx, filepath.Join(dir, "civic.duckdb"))
+func timeCivic(ctx context.Context, open Opener, dir, csvPath string) (float64, error) {
+	st, _, err := open(ctx, filepath.Join(dir, "civic.duckdb"))
 	if err != nil {
 		return 0, err
 	}
@@ -126,8 +125,8 @@ func timeCivic(ctx context.Context, dir, csvPath string) (float64, error) {
 	return time.Since(start).Seconds(), nil
 }
 
-func timeDuckDB(ctx context.Context, dir, csvPath string) (float64, error) {
-	st, err := store.Open(ctx, filepath.Join(dir, "reference.duckdb"))
+func timeDuckDB(ctx context.Context, open Opener, dir, csvPath string) (float64, error) {
+	st, _, err := open(ctx, filepath.Join(dir, "reference.duckdb"))
 	if err != nil {
 		return 0, err
 	}

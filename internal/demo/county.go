@@ -14,7 +14,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/pseudo"
-	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
 
@@ -132,7 +131,7 @@ type CountyOptions struct {
 // LoadCounty registers a generated county's partners and datasets and
 // ingests every dataset, pseudonymising each agency file first as its
 // partner would (the encoded files go to DIR/encoded).
-func LoadCounty(ctx context.Context, st *store.Store, dir string, o CountyOptions) (*synth.Manifest, error) {
+func LoadCounty(ctx context.Context, st catalog.Store, dir string, o CountyOptions) (*synth.Manifest, error) {
 	m, err := synth.ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -154,7 +153,7 @@ func LoadCounty(ctx context.Context, st *store.Store, dir string, o CountyOption
 	return m, nil
 }
 
-func addPartners(ctx context.Context, st *store.Store, m *synth.Manifest) error {
+func addPartners(ctx context.Context, st catalog.Store, m *synth.Manifest) error {
 	for _, p := range m.Partners {
 		err := st.CreatePartner(ctx, &catalog.Partner{ID: p.ID, Name: p.Name})
 		if err != nil && fault.Code(err) != fault.Conflict {
@@ -164,7 +163,7 @@ func addPartners(ctx context.Context, st *store.Store, m *synth.Manifest) error 
 	return nil
 }
 
-func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synth.ManifestDataset, secret *pseudo.Secret, o CountyOptions) error {
+func loadDataset(ctx context.Context, st catalog.Store, m *synth.Manifest, d synth.ManifestDataset, secret *pseudo.Secret, o CountyOptions) error {
 	raw, err := m.ReadSchema(d)
 	if err != nil {
 		return err
@@ -214,7 +213,7 @@ func loadDataset(ctx context.Context, st *store.Store, m *synth.Manifest, d synt
 // update loaded into an existing store): then it must belong to the same
 // partner and have the same columns and types, so the update is ingested
 // as the dataset's next version under the same checks.
-func registerDataset(ctx context.Context, st *store.Store, ds *catalog.Dataset) (existing bool, err error) {
+func registerDataset(ctx context.Context, st catalog.Store, ds *catalog.Dataset) (existing bool, err error) {
 	old, err := st.Dataset(ctx, ds.ID)
 	if fault.Code(err) == fault.NotFound {
 		return false, st.CreateDataset(ctx, ds)

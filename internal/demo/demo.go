@@ -16,7 +16,6 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/refdata"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // MetaKey marks a store made by the demo, so the demo only ever replaces
@@ -79,7 +78,7 @@ type Options struct {
 // loadRealFile ingests one reference file as a version of a dataset. The
 // file is written to a temporary folder for the ingest service, which reads
 // files by path, and removed afterwards.
-func loadRealFile(ctx context.Context, st *store.Store, dataset, name string, o Options) error {
+func loadRealFile(ctx context.Context, st catalog.Store, dataset, name string, o Options) error {
 	b, err := refdata.ReadFile(name)
 	if err != nil {
 		return err
@@ -102,41 +101,42 @@ func loadRealFile(ctx context.Context, st *store.Store, dataset, name string, o 
 }
 
 // FreshStore removes a previous demo store at path (refusing to touch any
-// other store) and opens a new one marked as the demo's.
-func FreshStore(ctx context.Context, path string) (*store.Store, error) {
+// other store) and opens a new one with open, marked as the demo's.
+func FreshStore[S Store](ctx context.Context, path string, open func(ctx context.Context, path string) (S, error)) (S, error) {
+	var none S
 	if _, err := os.Stat(path); err == nil {
-		old, err := store.Open(ctx, path)
+		old, err := open(ctx, path)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 		made, err := old.Meta(ctx, MetaKey)
 		old.Close()
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 		if made != "demo" {
-			return nil, fault.Errorf(fault.Conflict, "%s is not a demo store: the demo will not overwrite it; pass --data with another file name", path)
+			return none, fault.Errorf(fault.Conflict, "%s is not a demo store: the demo will not overwrite it; pass --data with another file name", path)
 		}
 		for _, p := range []string{path, path + ".wal"} {
 			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-				return nil, err
+				return none, err
 			}
 		}
 	}
-	st, err := store.Open(ctx, path)
+	st, err := open(ctx, path)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := st.SetMeta(ctx, MetaKey, "demo"); err != nil {
 		st.Close()
-		return nil, err
+		return none, err
 	}
 	return st, nil
 }
 
 // LoadRealData registers the partners and the public datasets and ingests
 // every file, one version per file.
-func LoadRealData(ctx context.Context, st *store.Store, o Options) error {
+func LoadRealData(ctx context.Context, st catalog.Store, o Options) error {
 	for _, p := range Partners {
 		p := p
 		if err := st.CreatePartner(ctx, &p); err != nil {

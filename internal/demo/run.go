@@ -20,7 +20,6 @@ import (
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
-	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
 
@@ -56,7 +55,7 @@ type Summary struct {
 }
 
 // Run builds the demo county in st and runs the flow end to end.
-func (f Flow) Run(ctx context.Context, st *store.Store) (*Summary, error) {
+func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	sum := &Summary{Cohorts: map[string]*disclose.Result{}, KSI: map[string]int64{}, Trends: map[string]*insight.Trend{}}
 	f.step("1. partners and real public datasets")
 	if err := LoadRealData(ctx, st, Options{User: f.User, Log: f.Log}); err != nil {
@@ -120,7 +119,7 @@ func (f Flow) step(s string) { fmt.Fprintln(f.Log, s) }
 
 // record appends one of the demo's own actions to the audit log, naming
 // every dataset in the store with its owner.
-func (f Flow) record(ctx context.Context, st *store.Store, action, target, purpose string) error {
+func (f Flow) record(ctx context.Context, st Store, action, target, purpose string) error {
 	ds, err := st.Datasets(ctx)
 	if err != nil {
 		return err
@@ -156,7 +155,7 @@ func (f Flow) county(ctx context.Context) (dir string, cleanup func(), err error
 	return dir, cleanup, nil
 }
 
-func (f Flow) governance(ctx context.Context, st *store.Store, svc *govern.Service) (Staff, error) {
+func (f Flow) governance(ctx context.Context, st Store, svc *govern.Service) (Staff, error) {
 	ps, err := st.Partners(ctx)
 	if err != nil {
 		return nil, err
@@ -186,7 +185,7 @@ func (f Flow) governance(ctx context.Context, st *store.Store, svc *govern.Servi
 // linked are the synthetic datasets linked in the demo.
 var linked = []string{"police_incidents", "ae_attendances", "homelessness", "s136_detentions", "school_census", "youth_offending", "adult_social_care", "safe_and_well"}
 
-func (f Flow) link(ctx context.Context, st *store.Store, svc *govern.Service, dir string, sum *Summary) error {
+func (f Flow) link(ctx context.Context, st Store, svc *govern.Service, dir string, sum *Summary) error {
 	tf, err := os.Open(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func NewWith(tb testing.TB, people int, seed uint64, datasets map[string]synth.D
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
-	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"))
+	st, err := demo.FreshStore(ctx, filepath.Join(dir, "demo.duckdb"), store.Open)
 	if err != nil {
 		tb.Fatal(err)
 	}
