@@ -6,20 +6,8 @@ import (
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/disclose"
-	"github.com/civiclink/civiclink/internal/disclose/ledgertest"
 	"github.com/civiclink/civiclink/internal/store"
 )
-
-func TestBudgetLedgerContract(t *testing.T) {
-	ledgertest.Run(t, func(t *testing.T) disclose.Ledger {
-		st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "civiclink.duckdb"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	})
-}
 
 func TestBudgetSurvivesReopen(t *testing.T) {
 	ctx := context.Background()

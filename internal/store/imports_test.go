@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// module is this repository's module path.
+const module = "github.com/civiclink/civiclink"
+
+// storeMayImport are the packages of this module the store may import:
+// the rooms whose types it stores and whose interfaces it implements, and
+// small domain-free helpers. See docs/architecture.md.
+var storeMayImport = []string{
+	"internal/audit", "internal/catalog", "internal/clock", "internal/disclose",
+	"internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
+	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
+}
+
+// listed is what `go list -json` says of one package.
+type listed struct {
+	ImportPath string
+	Imports    []string
+}
+
+// modulePackages lists this module's packages with their non-test imports
+// (module-relative, e.g. "internal/store").
+func modulePackages(t *testing.T) map[string][]string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the import rule is checked with `go list`: %v", err)
+	}
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string][]string{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p listed
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		var own []string
+		for _, imp := range p.Imports {
+			if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+				own = append(own, rel)
+			}
+		}
+		pkgs[strings.TrimPrefix(p.ImportPath, module+"/")] = own
+	}
+	if len(pkgs) == 0 || pkgs["internal/store"] == nil {
+		t.Fatalf("go list found no store package among %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+// testHelper reports whether a package exists only for tests: its name
+// ends in "test" (demotest, governtest, storetest).
+func testHelper(pkg string) bool { return strings.HasSuffix(path.Base(pkg), "test") }
+
+// TestImportRule keeps the house the right way up: only the wiring
+// (cmd/civiclink) and test helpers import the store; nothing but a test
+// helper imports a test helper; and the store imports only the rooms it
+// implements interfaces for, never one above it (web, demo, bench, …).
+func TestImportRule(t *testing.T) {
+	pkgs := modulePackages(t)
+	for pkg, imports := range pkgs {
+		for _, imp := range imports {
+			switch {
+			case imp == "internal/store" && pkg != "cmd/civiclink" && !testHelper(pkg):
+				t.Errorf("%s imports internal/store: only cmd/civiclink and test helpers may; declare the interface %s needs in %s and let the wiring pass the store", pkg, pkg, pkg)
+			case testHelper(imp) && !testHelper(pkg):
+				t.Errorf("%s imports the test helper %s: test helpers are for _test.go files only", pkg, imp)
+			}
+		}
+	}
+	for _, imp := range pkgs["internal/store"] {
+		if !slices.Contains(storeMayImport, imp) {
+			t.Errorf("internal/store imports %s: the store may import only the rooms whose interfaces it implements (%s); move the type it needs down into its room", imp, strings.Join(storeMayImport, ", "))
+		}
+	}
+}

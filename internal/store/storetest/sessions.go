@@ -1,0 +1,126 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/web/sessions"
+)
+
+// webSessions creates sessions and asks for them at later times: a
+// session lives until it has been idle too long (counted from the last
+// use written) or reaches its absolute expiry, and until it is ended.
+func webSessions(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const idle = time.Hour
+	create := func(token string) {
+		t.Helper()
+		ws := sessions.Session{UserID: "olive", CSRF: "csrf-" + token, Created: t0, LastSeen: t0, Expires: t0.Add(3 * time.Hour)}
+		if err := st.CreateWebSession(ctx, token, ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name  string
+		touch []time.Duration // uses after t0, in order, before the one checked
+		at    time.Duration   // the use checked
+		live  bool
+	}{
+		{"just made", nil, 0, true},
+		{"idle just under the limit", nil, idle - time.Second, true},
+		{"idle at the limit", nil, idle, true},
+		{"idle past the limit", nil, idle + time.Second, false},
+		{"kept alive by use", []time.Duration{50 * time.Minute, 100 * time.Minute, 150 * time.Minute}, 170 * time.Minute, true},
+		{"absolute expiry however busy", []time.Duration{50 * time.Minute, 100 * time.Minute, 150 * time.Minute}, 3 * time.Hour, false},
+		{"an idle gap ends it for good", []time.Duration{2 * time.Hour}, 2*time.Hour + time.Minute, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token := "token-" + string(rune('a'+i))
+			create(token)
+			for _, d := range tt.touch {
+				st.TouchWebSession(ctx, token, t0.Add(d), idle)
+			}
+			ws, err := st.TouchWebSession(ctx, token, t0.Add(tt.at), idle)
+			if got := err == nil; got != tt.live {
+				t.Fatalf("live = %t (err %v), want %t", got, err, tt.live)
+			}
+			if !tt.live {
+				if fault.Code(err) != fault.NotFound {
+					t.Errorf("code %q, want %q", fault.Code(err), fault.NotFound)
+				}
+				return
+			}
+			if ws.UserID != "olive" || ws.CSRF != "csrf-"+token || !ws.Created.Equal(t0) || !ws.LastSeen.Equal(t0.Add(tt.at)) || !ws.Expires.Equal(t0.Add(3*time.Hour)) {
+				t.Errorf("session = %+v", ws)
+			}
+		})
+	}
+}
+
+// webSessionEnd ends a session: it is gone, the others stay, and the
+// count of ended sessions moves on.
+func webSessionEnd(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tok := range []string{"one", "two"} {
+		if err := st.CreateWebSession(ctx, tok, sessions.Session{UserID: "carl", CSRF: "c", Created: t0, LastSeen: t0, Expires: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := st.WebSessionsEnded()
+	if err := st.EndWebSession(ctx, "one"); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.WebSessionsEnded(); got == before {
+		t.Error("ending a session did not move WebSessionsEnded on")
+	}
+	if _, err := st.TouchWebSession(ctx, "one", t0, time.Hour); fault.Code(err) != fault.NotFound {
+		t.Errorf("ended session: err %v, want not found", err)
+	}
+	if _, err := st.TouchWebSession(ctx, "two", t0, time.Hour); err != nil {
+		t.Errorf("the other session: %v", err)
+	}
+	if err := st.EndWebSession(ctx, "never made"); err != nil {
+		t.Errorf("ending an unknown session: %v", err)
+	}
+}
+
+// webSessionSweep sweeps idle and expired sessions out of the table
+// and keeps the live one.
+func webSessionSweep(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	now := t0.Add(10 * time.Hour)
+	made := map[string]sessions.Session{
+		"idle":    {LastSeen: now.Add(-2 * time.Hour), Expires: now.Add(time.Hour)},
+		"expired": {LastSeen: now.Add(-time.Minute), Expires: now},
+		"live":    {LastSeen: now.Add(-time.Minute), Expires: now.Add(time.Hour)},
+	}
+	for tok, ws := range made {
+		ws.UserID, ws.CSRF, ws.Created = "olive", "c", t0
+		if err := st.CreateWebSession(ctx, tok, ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := st.SweepWebSessions(ctx, now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("swept %d sessions, want 2", n)
+	}
+	// Asked at a time when each would still be live, a swept session is
+	// gone: it was deleted, not merely refused.
+	for tok, at := range map[string]time.Time{"idle": now.Add(-90 * time.Minute), "expired": now.Add(-2 * time.Minute)} {
+		if _, err := st.TouchWebSession(ctx, tok, at, time.Hour); fault.Code(err) != fault.NotFound {
+			t.Errorf("swept session %q: err %v, want not found", tok, err)
+		}
+	}
+	if _, err := st.TouchWebSession(ctx, "live", now, time.Hour); err != nil {
+		t.Errorf("live session swept: %v", err)
+	}
+}
