@@ -8,6 +8,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/crash"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 func (m *Main) benchCrashCmd() *cobra.Command {
@@ -42,7 +43,7 @@ Prints what was attacked and what held; exits non-zero if anything broke.`,
 			if err != nil {
 				return err
 			}
-			h := &crash.Harness{Exe: exe, Data: data, Global: []string{"--data", data, "--user", crashUser}}
+			h := &crash.Harness[*store.Store]{Open: store.Open, Exe: exe, Data: data, Global: []string{"--data", data, "--user", crashUser}}
 			if verbose {
 				h.Log = m.Stdout
 			}

@@ -60,9 +60,9 @@ func runCLI(ctx context.Context, data string, args ...string) (string, error) {
 
 // crashScenarios are the write paths the harness attacks, over the store
 // crashSetup made (county is its county folder; work a folder for inputs).
-func crashScenarios(county, work string) []crash.Scenario {
+func crashScenarios(county, work string) []crash.Scenario[*store.Store] {
 	census := filepath.Join(county, "encoded", "school_census.csv")
-	return []crash.Scenario{
+	return []crash.Scenario[*store.Store]{
 		{Name: "ingest", Args: func(i int) []string {
 			return []string{"ingest", "--dataset", "school_census", variant(census, work, i)}
 		}, Held: heldVersion},

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/crash"
+	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/tempcheck"
 )
 
@@ -35,7 +36,7 @@ func TestCrashHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &crash.Harness{Exe: os.Args[0], Env: append(os.Environ(), crashChild+"=1"), Data: data,
+	h := &crash.Harness[*store.Store]{Open: store.Open, Exe: os.Args[0], Env: append(os.Environ(), crashChild+"=1"), Data: data,
 		Global: []string{"--data", data, "--user", crashUser}}
 	for _, sc := range crashScenarios(county, dir) {
 		res, err := h.Run(ctx, sc, 5)

@@ -16,23 +16,33 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/civiclink/civiclink/internal/store"
 )
 
-// Scenario is one write path under attack.
-type Scenario struct {
+// Store is the store as the harness checks it after a kill. The wiring
+// passes the real one's opener ([Harness.Open]).
+type Store interface {
+	// Recovered describes what opening removed of interrupted writes.
+	Recovered() []string
+	// Integrity lists what the store holds that is not a whole write.
+	Integrity(ctx context.Context) ([]string, error)
+	Close() error
+}
+
+// Scenario is one write path under attack, over stores of type S.
+type Scenario[S Store] struct {
 	Name string
 	// Args is the command line of attempt i (from 0), after the global
 	// flags; each attempt may write something new.
 	Args func(i int) []string
 	// Held checks, on the recovered store, that what the command reported
 	// as done on stdout (possibly cut short) is there; nil checks nothing.
-	Held func(ctx context.Context, st *store.Store, stdout string) error
+	Held func(ctx context.Context, st S, stdout string) error
 }
 
-// Harness runs scenarios against one store.
-type Harness struct {
+// Harness runs scenarios against one store, opened with Open.
+type Harness[S Store] struct {
+	// Open opens the store at a path.
+	Open func(ctx context.Context, path string) (S, error)
 	// Exe is the civiclink binary; Env its environment (os.Environ() when
 	// nil); Global the flags put before every command (--data, --user).
 	Exe    string
@@ -71,7 +81,7 @@ func (r Result) String() string {
 // Run times one unkilled attempt of sc, then makes kills attempts, each
 // killed at the next of kills points spread evenly over that time, and
 // checks the store after each.
-func (h *Harness) Run(ctx context.Context, sc Scenario, kills int) (Result, error) {
+func (h *Harness[S]) Run(ctx context.Context, sc Scenario[S], kills int) (Result, error) {
 	res := Result{Scenario: sc.Name}
 	args := sc.Args(0)
 	start := time.Now()
@@ -109,7 +119,7 @@ func (h *Harness) Run(ctx context.Context, sc Scenario, kills int) (Result, erro
 	return res, nil
 }
 
-func (h *Harness) cmd(ctx context.Context, args ...string) *exec.Cmd {
+func (h *Harness[S]) cmd(ctx context.Context, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, h.Exe, append(append([]string{}, h.Global...), args...)...)
 	c.Env = h.Env
 	if c.Env == nil {
@@ -119,14 +129,14 @@ func (h *Harness) cmd(ctx context.Context, args ...string) *exec.Cmd {
 }
 
 // command runs args to the end and returns its output.
-func (h *Harness) command(ctx context.Context, args ...string) (string, error) {
+func (h *Harness[S]) command(ctx context.Context, args ...string) (string, error) {
 	out, err := h.cmd(ctx, args...).CombinedOutput()
 	return string(out), err
 }
 
 // killAt starts args, kills it with SIGKILL after d and returns its
 // stdout and whether it had already ended.
-func (h *Harness) killAt(ctx context.Context, d time.Duration, args ...string) (string, bool, error) {
+func (h *Harness[S]) killAt(ctx context.Context, d time.Duration, args ...string) (string, bool, error) {
 	c := h.cmd(ctx, args...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, io.Discard
@@ -148,11 +158,11 @@ func (h *Harness) killAt(ctx context.Context, d time.Duration, args ...string) (
 // check opens the store, asks for its integrity and sc's acknowledged
 // work, then verifies the audit log with the binary. A failed check is a
 // problem of the result; only a harness failure is an error.
-func (h *Harness) check(ctx context.Context, sc Scenario, stdout string, res *Result) error {
+func (h *Harness[S]) check(ctx context.Context, sc Scenario[S], stdout string, res *Result) error {
 	problem := func(format string, args ...any) {
 		res.Problems = append(res.Problems, fmt.Sprintf(format, args...))
 	}
-	st, err := store.Open(ctx, h.Data)
+	st, err := h.Open(ctx, h.Data)
 	if err != nil {
 		problem("the store does not open: %v", err)
 		return nil
