@@ -42,11 +42,15 @@ demo only ever replaces a store that an earlier demo made.`,
 			}
 			st.Clock = m.Clock
 			m.closers = append(m.closers, st)
-			log, err := m.auditLog(ctx, "")
+			s, err := m.services(ctx)
 			if err != nil {
 				return err
 			}
-			f.User, f.Clock, f.Log, f.Audit, f.Work = m.User, m.Clock, m.Stdout, log, work
+			if f.Insight, err = s.Insight(ctx); err != nil {
+				return err
+			}
+			log := s.Audit
+			f.User, f.Clock, f.Log, f.Audit, f.Gov, f.Work = m.User, m.Clock, m.Stdout, log, s.Gov, work
 			if _, err := f.Run(ctx, st); err != nil {
 				return err
 			}

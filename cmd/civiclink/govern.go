@@ -28,17 +28,11 @@ import (
 //	u, err := m.actor(cmd, svc)
 //	d, err := svc.Authorize(ctx, u, govern.Request{Operation: "insight.aggregate", ...})
 func (m *Main) governService(ctx context.Context) (*govern.Service, *store.Store, error) {
-	st, err := m.currentStore(ctx)
+	s, err := m.services(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	log, err := m.audit(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	svc := govern.NewService(st, govern.AuditRecorder{Log: log})
-	svc.Clock = m.Clock
-	return svc, st, nil
+	return s.Gov, s.Store, nil
 }
 
 // actor returns the user this invocation acts as. An API token

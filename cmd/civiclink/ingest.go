@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 )
 
@@ -63,20 +62,6 @@ byte-identical to an earlier version makes no new version.`,
 	cmd.Flags().StringVar(&delim, "delimiter", "", "CSV field delimiter (default ',')")
 	cmd.Flags().StringVar(&req.RejectsPath, "rejects", "", "load valid rows and write rejected rows with reasons to this CSV file")
 	return cmd
-}
-
-// ingestService is the ingest service over this invocation's store and the
-// user it acts for.
-func (m *Main) ingestService(cmd *cobra.Command) (*ingest.Service, *govern.User, error) {
-	gov, st, err := m.governService(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	u, err := m.actor(cmd, gov)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: m.Clock}, u, nil
 }
 
 func (m *Main) printIngest(res *ingest.Result, req ingest.Request) error {

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
@@ -87,20 +86,6 @@ datasets' records are used as labels by every run.`,
 	f.BoolVar(&req.Incremental, "incremental", false, "link only records added or changed since the latest run (or --from), with its model, keeping its entity ids")
 	f.Int64Var(&req.From, "from", 0, "the run to extend (with --incremental) or to take entity ids from (full run; default the latest)")
 	return cmd
-}
-
-// linkService returns the linkage service over the current store and the
-// user this invocation acts as.
-func (m *Main) linkService(cmd *cobra.Command) (*linkrun.Service, *govern.User, error) {
-	svc, st, err := m.governService(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	u, err := m.actor(cmd, svc)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &linkrun.Service{Store: st, Gov: svc, Audit: svc.Audit}, u, nil
 }
 
 func (m *Main) printLinkRun(res *linkrun.Result) {

@@ -23,24 +23,6 @@ func (m *Main) outputCmd() *cobra.Command {
 	return cmd
 }
 
-// releaseService is the output lifecycle over this invocation's store, as
-// the acting user.
-func (m *Main) releaseService(cmd *cobra.Command) (*release.Service, *govern.User, error) {
-	e, u, err := m.insightEngine(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := m.currentStore(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	log, err := m.audit(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	return &release.Service{Store: st, Insight: e, Gov: e.Gov, Audit: log, Clock: m.Clock}, u, nil
-}
-
 // onOutput parses an output id and runs fn with the lifecycle service as
 // the acting user.
 func (m *Main) onOutput(cmd *cobra.Command, arg string, fn func(s *release.Service, u *govern.User, id int64) error) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/metrics"
@@ -39,6 +40,7 @@ type Main struct {
 	// plain local serving); metrics are the server's, once it is wired.
 	serving *serveOptions
 	metrics *metrics.Metrics
+	svc     *app.Services // built once by [Main.services]
 }
 
 // NewMain returns a Main reading and writing the process's standard streams.
@@ -67,7 +69,7 @@ func (m *Main) Close() {
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		m.closers[i].Close()
 	}
-	m.closers = nil
+	m.closers, m.svc = nil, nil
 }
 
 func (m *Main) rootCmd() *cobra.Command {

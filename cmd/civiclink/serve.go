@@ -14,9 +14,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/metrics"
-	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
 )
@@ -138,16 +136,12 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		o = &serveOptions{}
 	}
 	m.metrics = metrics.New()
-	gov, gst, err := m.governService(ctx)
+	s, err := m.services(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if gst != st {
-		return nil, fault.Errorf(fault.Internal, "serve: the governance service opened another store than the one served")
-	}
-	county, err := geo.Load()
-	if err != nil {
-		return nil, err
+	if s.Store != st {
+		return nil, fault.Errorf(fault.Internal, "serve: the services opened another store than the one served")
 	}
 	lads, err := geo.LoadBoundaries(geo.LayerLAD)
 	if err != nil {
@@ -156,34 +150,36 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err := st.ServeRequests(ctx); err != nil {
 		return nil, err
 	}
-	engine, err := m.engine(ctx, st, gov, county)
+	engine, err := s.Insight(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := s.Outputs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The output pages and "who used my data" read the same signed log the
 	// governance service writes to; its signing key's public half is the
 	// trusted key for verification.
-	log, err := m.auditLog(ctx, "")
-	if err != nil {
-		return nil, err
-	}
 	var auditKeys []ed25519.PublicKey
 	if k, err := audit.LoadKey(m.auditKeyPath("")); err == nil {
 		auditKeys = append(auditKeys, k.Public().(ed25519.PublicKey))
 	}
-	gov.Argon2, gov.Hashes = m.web.argon2, m.web.hashes
+	s.Gov.Argon2, s.Gov.Hashes = m.web.argon2, m.web.hashes
+	county := engine.Geo
 	return web.New(web.Config{
 		Ledger:    st,
 		Catalog:   st,
-		Govern:    gov,
-		Audit:     gov.Audit,
+		Govern:    s.Gov,
+		Audit:     s.Gov.Audit,
+		Ingest:    s.Ingest,
 		Districts: lads,
 		Indicators: &web.NamedIndicators{Insight: engine, County: county,
-			Counts: &web.DistrictCounts{Store: st, County: county, Govern: gov, Insight: engine}},
-		Linkage:   &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
+			Counts: &web.DistrictCounts{Store: st, County: county, Govern: s.Gov, Insight: engine}},
+		Linkage:   s.Linkage,
 		Health:    st.Ready,
-		Outputs:   &release.Service{Store: st, Insight: engine, Gov: gov, Audit: log, Clock: m.Clock},
-		AuditLog:  log,
+		Outputs:   outputs,
+		AuditLog:  s.Audit,
 		AuditKeys: auditKeys,
 
 		SecondFactor:   !m.web.secondFactorOff,

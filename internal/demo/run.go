@@ -14,7 +14,6 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/disclose"
-	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/link"
@@ -41,6 +40,11 @@ type Flow struct {
 	Log   io.Writer
 	// Audit is the store's audit log (signed with a key kept beside it).
 	Audit audit.Log
+	// Gov is governance over the store, recording to Audit, and Insight the
+	// engine asking it (package app wires both); the flow sets Insight's
+	// PopulationScale to the synthetic county's.
+	Gov     *govern.Service
+	Insight *insight.Engine
 }
 
 // Summary is what a demo run produced, for tests and the closing lines.
@@ -73,8 +77,10 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	if err := f.record(ctx, st, audit.ActionIngest, "demo-county", ""); err != nil {
 		return nil, err
 	}
-	svc := govern.NewService(st, govern.AuditRecorder{Log: f.Audit})
-	svc.Clock = f.Clock
+	if f.Gov == nil || f.Insight == nil {
+		return nil, fmt.Errorf("demo: the flow needs the governance service and the insight engine (see package app)")
+	}
+	svc := f.Gov
 	f.step("\n3. governance: staff for every partner and an agreement per purpose, approved by every data owner")
 	if sum.Staff, err = f.governance(ctx, st, svc); err != nil {
 		return nil, err
@@ -83,23 +89,15 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	if err := f.link(ctx, st, svc, dir, sum); err != nil {
 		return nil, err
 	}
-	county, err := geo.Load()
-	if err != nil {
-		return nil, err
-	}
-	auditor, err := st.Auditor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	scale := float64(f.People) / float64(county.Population())
+	e := f.Insight
+	scale := float64(f.People) / float64(e.Geo.Population())
 	if err := st.SetMeta(ctx, PopulationScaleKey, strconv.FormatFloat(scale, 'g', -1, 64)); err != nil {
 		return nil, err
 	}
-	keys, err := st.UnitKeys(ctx)
-	if err != nil {
+	e.PopulationScale = scale
+	if e.UnitKeys, err = st.UnitKeys(ctx); err != nil { // the keys of the people just linked
 		return nil, err
 	}
-	e := &insight.Engine{Store: st, Gov: svc, Geo: county, Ledger: st, Auditor: auditor, PopulationScale: scale, UnitKeys: keys}
 	f.step("\n5. multi-agency cohorts by district (disclosure-controlled: [c] is suppressed)")
 	if err := f.cohorts(ctx, e, sum); err != nil {
 		return nil, err

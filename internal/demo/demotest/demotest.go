@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/store"
@@ -52,7 +53,12 @@ func NewWith(tb testing.TB, people int, seed uint64, datasets map[string]synth.D
 		tb.Fatal(err)
 	}
 	work := filepath.Join(dir, "county")
-	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log}
+	svc := app.New(st, log, clock.System{})
+	e, err := svc.Insight(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: svc.Clock, Log: io.Discard, Audit: log, Gov: svc.Gov, Insight: e}
 	sum, err := f.Run(ctx, st)
 	if err != nil {
 		tb.Fatal(err)

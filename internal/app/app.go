@@ -1,0 +1,123 @@
+// Package app wires civiclink's rooms over one store: it is the one place
+// where the governance service, the insight engine, the ingest service,
+// linkage and the output lifecycle are assembled, so that the CLI, `serve`
+// and `demo` (and the tests that start them) use the same pieces built the
+// same way. Only cmd/civiclink and tests import it.
+package app
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/release"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// Services are the rooms over one store and its signed audit log. Build them
+// with [New]; the insight engine is built on first use (it loads the
+// county's geography), once.
+type Services struct {
+	Store *store.Store
+	// Audit is the store's signed audit log; every room records there.
+	Audit *store.Audit
+	Clock clock.Clock
+	// Gov decides every read and records every decision in Audit.
+	Gov     *govern.Service
+	Ingest  *ingest.Service
+	Linkage *linkrun.Service
+	// PTablePath is the perturbation table published counts go through
+	// (--ptable); empty for the shipped default. Set it before the first
+	// [Services.Insight].
+	PTablePath string
+
+	once    sync.Once
+	engine  *insight.Engine
+	county  *geo.County
+	errOnce error
+}
+
+// New wires the services over st, recording to log, telling the time by
+// clk (the system clock when nil).
+func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
+	if clk == nil {
+		clk = clock.System{}
+	}
+	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
+	gov.Clock = clk
+	return &Services{
+		Store: st, Audit: log, Clock: clk, Gov: gov,
+		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk},
+		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
+	}
+}
+
+// RecordTo has every room record its events through l (the same log,
+// wrapped, e.g. counted by the server's metrics).
+func (s *Services) RecordTo(l audit.Log) {
+	r := govern.AuditRecorder{Log: l}
+	s.Gov.Audit, s.Ingest.Audit, s.Linkage.Audit = r, r, r
+}
+
+// Insight returns the insight engine: asking Gov before every read,
+// charging the store's privacy-budget ledger, auditing releases against
+// differencing, perturbing counts through the perturbation table with the
+// store's keys for linked people, with rates scaled by the store's population scale (the
+// demo's [demo.PopulationScaleKey]).
+func (s *Services) Insight(ctx context.Context) (*insight.Engine, error) {
+	s.once.Do(func() { s.engine, s.errOnce = s.newEngine(ctx) })
+	return s.engine, s.errOnce
+}
+
+func (s *Services) newEngine(ctx context.Context) (*insight.Engine, error) {
+	county, err := geo.Load()
+	if err != nil {
+		return nil, err
+	}
+	auditor, err := s.Store.Auditor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.Store.UnitKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &insight.Engine{Store: s.Store, Gov: s.Gov, Geo: county, Ledger: s.Store, Auditor: auditor, UnitKeys: keys}
+	if s.PTablePath != "" {
+		if e.PTable, err = disclose.LoadPTable(s.PTablePath); err != nil {
+			return nil, err
+		}
+	}
+	if v, _ := s.Store.Meta(ctx, demo.PopulationScaleKey); v != "" {
+		e.PopulationScale, _ = strconv.ParseFloat(v, 64)
+	}
+	s.county = county
+	return e, nil
+}
+
+// County returns the geography the insight engine places records in.
+func (s *Services) County(ctx context.Context) (*geo.County, error) {
+	if _, err := s.Insight(ctx); err != nil {
+		return nil, err
+	}
+	return s.county, nil
+}
+
+// Outputs returns the output lifecycle (draft, check, release, export)
+// over the insight engine.
+func (s *Services) Outputs(ctx context.Context) (*release.Service, error) {
+	e, err := s.Insight(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &release.Service{Store: s.Store, Insight: e, Gov: s.Gov, Audit: s.Audit, Clock: s.Clock}, nil
+}
