@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/app"
+	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/store"
