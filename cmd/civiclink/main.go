@@ -34,13 +34,17 @@ func main() {
 }
 
 // errorText is what a user sees of err: the domain message, never a raw
-// driver error (which may contain data).
+// driver error (which may contain data), with the flag that gives the
+// field the error is about.
 func errorText(err error) string {
 	if diskFull(err) {
 		return "the disk holding the store is full: the command stopped and left nothing half-written; free space on it and run the command again (" + err.Error() + ")"
 	}
 	if fault.Code(err) == fault.Internal {
 		return fault.Message(err) + " (" + err.Error() + ")"
+	}
+	if f := fault.Field(err); f != "" {
+		return fault.Message(err) + " (" + flagFor(f) + ")"
 	}
 	return fault.Message(err)
 }
@@ -50,6 +54,27 @@ func errorText(err error) string {
 func diskFull(err error) bool {
 	msg := strings.ToLower(err.Error())
 	return errors.Is(err, syscall.ENOSPC) || strings.Contains(msg, "no space left on device")
+}
+
+// fieldFlags says a domain error's field (fault.Error.Field) as the CLI
+// gives it, where that is more than the flag of the same name.
+var fieldFlags = map[string]string{
+	"user":      "--user, or CIVICLINK_USER",
+	"schema":    "--schema FILE",
+	"rejects":   "--rejects FILE",
+	"datasets":  "--datasets a,b,c",
+	"purposes":  "--purposes id,id or --purposes '*'",
+	"config":    "--config FILE",
+	"data":      "--data FILE",
+	"audit-key": "--audit-key FILE",
+}
+
+// flagFor is the flag that gives field: fieldFlags' words, else --field.
+func flagFor(field string) string {
+	if f, ok := fieldFlags[field]; ok {
+		return f
+	}
+	return "--" + field
 }
 
 // exitCode maps a domain error code onto the process exit status.

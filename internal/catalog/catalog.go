@@ -127,7 +127,7 @@ func (p *Partner) Validate() error {
 		return err
 	}
 	if p.Name == "" {
-		return fault.Errorf(fault.Invalid, "partner %q needs a name (--name)", p.ID)
+		return fault.FieldErrorf(fault.Invalid, "name", "partner %q needs a name", p.ID)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (d *Dataset) Validate() error {
 		return err
 	}
 	if d.Schema == nil {
-		return fault.Errorf(fault.Invalid, "dataset %q needs a schema (--schema FILE)", d.ID)
+		return fault.FieldErrorf(fault.Invalid, "schema", "dataset %q needs a schema", d.ID)
 	}
 	return d.Schema.Validate()
 }

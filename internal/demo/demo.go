@@ -115,7 +115,7 @@ func FreshStore[S Store](ctx context.Context, path string, open func(ctx context
 			return none, err
 		}
 		if made != "demo" {
-			return none, fault.Errorf(fault.Conflict, "%s is not a demo store: the demo will not overwrite it; pass --data with another file name", path)
+			return none, fault.FieldErrorf(fault.Conflict, "data", "%s is not a demo store: the demo will not overwrite it; give another file name", path)
 		}
 		for _, p := range []string{path, path + ".wal"} {
 			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {

@@ -28,6 +28,11 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Field names the input the error is about, in the domain's words
+	// ("partner", "datasets", "by"), or is empty. The message does not name
+	// how the input is given: the CLI adds its flag, the web its form label
+	// or API parameter.
+	Field string
 	// Err is an optional cause kept for logs; it is never shown to users.
 	Err error
 }
@@ -46,6 +51,21 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns a domain error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns a domain error about one input field (see
+// [Error.Field]).
+func FieldErrorf(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field returns the field of the first domain error in err's chain, or "".
+func Field(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // Wrap returns a domain error with the given code and message that keeps err

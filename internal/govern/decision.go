@@ -199,7 +199,7 @@ func decide(st State, u *User, req Request) Decision {
 func precheck(st State, u *User, req Request) (Decision, bool) {
 	switch {
 	case u == nil:
-		return deny(Reason{Code: ReasonUser, Message: "no user: sign in or name one with --user"}), true
+		return deny(Reason{Code: ReasonUser, Message: "no user: sign in, or name who is acting"}), true
 	case u.Disabled:
 		return deny(Reason{Code: ReasonUser, Message: fmt.Sprintf("user %q is disabled", u.ID)}), true
 	case !slices.Contains(OutputKinds, req.Output):

@@ -71,10 +71,10 @@ func isIDHeader(s string) bool {
 // Validate checks a batch against the purpose register.
 func (o *OptOuts) Validate(purposes Purposes) error {
 	if o.Dataset == "" {
-		return fault.Errorf(fault.Invalid, "opt-outs need a dataset (--dataset)")
+		return fault.FieldErrorf(fault.Invalid, "dataset", "opt-outs need a dataset")
 	}
 	if len(o.Purposes) == 0 {
-		return fault.Errorf(fault.Invalid, "opt-outs need the purposes they cover (--purposes id,id or --purposes '*' for all)")
+		return fault.FieldErrorf(fault.Invalid, "purposes", "opt-outs need the purposes they cover: purpose ids, or '*' for all")
 	}
 	for _, p := range o.Purposes {
 		if p == AllPurposes {

@@ -40,7 +40,7 @@ func (p *Purpose) Validate() error {
 		return err
 	}
 	if p.Name == "" {
-		return fault.Errorf(fault.Invalid, "purpose %q needs a name (--name)", p.ID)
+		return fault.FieldErrorf(fault.Invalid, "name", "purpose %q needs a name", p.ID)
 	}
 	return nil
 }

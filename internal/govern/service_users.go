@@ -13,7 +13,7 @@ import (
 func (s *Service) Actor(ctx context.Context, id string) (*User, error) {
 	u, err := s.user(ctx, id)
 	if fault.Code(err) == fault.NotFound {
-		return nil, fault.Errorf(fault.Unauthorized, "there is no civiclink user %q: name one with --user (or CIVICLINK_USER), or ask your partner admin to add you", id)
+		return nil, fault.FieldErrorf(fault.Unauthorized, "user", "there is no civiclink user %q: name a registered user, or ask your partner admin to add you", id)
 	}
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func canAdminister(actor *User, partner string) error {
 // until revoked). The text is returned once and never stored.
 func (s *Service) IssueToken(ctx context.Context, actor *User, name string, ttl time.Duration) (*Token, string, error) {
 	if name == "" {
-		return nil, "", fault.Errorf(fault.Invalid, "name the token for what it is for (--name \"nightly ingest\")")
+		return nil, "", fault.FieldErrorf(fault.Invalid, "name", "name the token for what it is for, e.g. \"nightly ingest\"")
 	}
 	t, text, err := NewToken(actor.ID, name, s.Clock.Now(), ttl)
 	if err != nil {

@@ -31,13 +31,13 @@ func (u *User) Validate() error {
 		return fault.Errorf(fault.Invalid, "user id %q is not valid: use lower-case letters, digits, '.', '-' and '_', starting with a letter (e.g. \"j.smith\")", u.ID)
 	}
 	if u.PartnerID == "" {
-		return fault.Errorf(fault.Invalid, "user %q needs a partner (--partner)", u.ID)
+		return fault.FieldErrorf(fault.Invalid, "partner", "user %q needs a partner", u.ID)
 	}
 	if u.Name == "" {
-		return fault.Errorf(fault.Invalid, "user %q needs a display name (--name)", u.ID)
+		return fault.FieldErrorf(fault.Invalid, "name", "user %q needs a display name", u.ID)
 	}
 	if len(u.Roles) == 0 {
-		return fault.Errorf(fault.Invalid, "user %q needs at least one role (--roles %s)", u.ID, joinRoles(AllRoles))
+		return fault.FieldErrorf(fault.Invalid, "roles", "user %q needs at least one role of %s", u.ID, joinRoles(AllRoles))
 	}
 	for _, r := range u.Roles {
 		if !slices.Contains(AllRoles, r) {

@@ -35,7 +35,7 @@ func newCSVSource(r io.Reader, name string, delim rune) (*csvSource, error) {
 		}
 	}
 	if len(header) == 1 && delim == ',' && (containsRune(header[0], ';') || containsRune(header[0], '\t')) {
-		return nil, fault.Errorf(fault.Invalid, "%s: the header has one column %q: is the delimiter ';' or tab? use --delimiter", name, header[0])
+		return nil, fault.FieldErrorf(fault.Invalid, "delimiter", "%s: the header has one column %q: is the delimiter ';' or tab? say which", name, header[0])
 	}
 	return &csvSource{r: cr, header: header}, nil
 }

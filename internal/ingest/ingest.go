@@ -417,8 +417,8 @@ func (l *loader) rejectAll() error {
 		b.WriteString("\n  ")
 		b.WriteString(e.String())
 	}
-	b.WriteString("\nfix the file, or use --rejects FILE to load the valid rows and write the rejected ones with their reasons to FILE")
-	return fault.Errorf(fault.Invalid, "%s", b.String())
+	b.WriteString("\nfix the file, or load the valid rows and write the rejected ones, with their reasons, to a rejects file")
+	return fault.FieldErrorf(fault.Invalid, "rejects", "%s", b.String())
 }
 
 // finish fills the version's counts and quality report.

@@ -67,7 +67,7 @@ func detectFormat(explicit, path string) (string, error) {
 	case ".parquet":
 		return FormatParquet, nil
 	}
-	return "", fault.Errorf(fault.Invalid, "cannot tell the format of %s from its name: use --format csv, jsonl or parquet", filepath.Base(path))
+	return "", fault.FieldErrorf(fault.Invalid, "format", "cannot tell the format of %s from its name: give it, csv, jsonl or parquet", filepath.Base(path))
 }
 
 // counter counts bytes read from the underlying file, for progress.

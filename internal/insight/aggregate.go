@@ -299,7 +299,7 @@ type dimPlan struct {
 func (e *Engine) aggregateSpec(d *catalog.Dataset, v *catalog.Version, q AggregateQuery) (query.AggregateSpec, []dimPlan, string, error) {
 	spec := query.AggregateSpec{Version: v, Schema: d.Schema}
 	if len(q.By) == 0 {
-		return spec, nil, "", fault.Errorf(fault.Invalid, "say what to group by (--by), e.g. --by %s", suggestBy(d.Schema))
+		return spec, nil, "", fault.FieldErrorf(fault.Invalid, "by", "say what to group by, e.g. %s", suggestBy(d.Schema))
 	}
 	var plan []dimPlan
 	for _, b := range q.By {

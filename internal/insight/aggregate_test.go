@@ -230,7 +230,7 @@ func TestAggregateQueryErrors(t *testing.T) {
 		want string
 	}{
 		{insight.AggregateQuery{Dataset: "nope", By: []string{"kind"}}, fault.NotFound, "no dataset"},
-		{insight.AggregateQuery{Dataset: "incidents"}, fault.Invalid, "--by"},
+		{insight.AggregateQuery{Dataset: "incidents"}, fault.Invalid, "say what to group by"},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"id"}}, fault.Forbidden, "id is the record id: " + expr.RuleSinglesOut},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "id = 'r7' AND kind = 'violence'"}, fault.Forbidden, "id is the record id"},
 		{insight.AggregateQuery{Dataset: "incidents", By: []string{"kind"}, Where: "cost > 120"}, fault.Forbidden, "cost holds a different value for nearly every record"},

@@ -100,7 +100,7 @@ func trendPeriod(ind *Indicator, p string) (string, error) {
 	p = strings.ToLower(strings.TrimSpace(p))
 	if ind.VersionPeriod != "" {
 		if p != "" && p != ind.VersionPeriod {
-			return "", fault.Errorf(fault.Invalid, "indicator %s is published a %s per version: use --period %s", ind.Name, ind.VersionPeriod, ind.VersionPeriod)
+			return "", fault.FieldErrorf(fault.Invalid, "period", "indicator %s is published a %s per version: ask for the period %s", ind.Name, ind.VersionPeriod, ind.VersionPeriod)
 		}
 		return ind.VersionPeriod, nil
 	}

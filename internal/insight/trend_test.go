@@ -185,7 +185,7 @@ func TestTrendRefusals(t *testing.T) {
 	}{
 		{"another partner without an agreement", carl, insight.TrendQuery{Indicator: violence}, fault.Forbidden, "agreement"},
 		{"unknown period", ana, insight.TrendQuery{Indicator: violence, Period: "week"}, fault.Invalid, "month, quarter or year"},
-		{"a per-year indicator by month", ana, insight.TrendQuery{Indicator: &ksi, Period: "month"}, fault.Invalid, "--period year"},
+		{"a per-year indicator by month", ana, insight.TrendQuery{Indicator: &ksi, Period: "month"}, fault.Invalid, "ask for the period year"},
 		{"no indicator", ana, insight.TrendQuery{}, fault.Invalid, "no indicator"},
 	}
 	for _, tt := range tests {

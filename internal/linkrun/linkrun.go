@@ -85,11 +85,11 @@ func Run(ctx context.Context, st Store, az govern.Authorizer, u *govern.User, re
 			}
 		}
 		if req.Config != nil {
-			return nil, fault.Errorf(fault.Invalid, "an incremental run reuses its parent run's config and model: drop --config, or run a full linkage")
+			return nil, fault.FieldErrorf(fault.Invalid, "config", "an incremental run reuses its parent run's config and model: give no config, or run a full linkage")
 		}
 	}
 	if len(req.Datasets) == 0 {
-		return nil, fault.Errorf(fault.Invalid, "name the datasets to link (--datasets a,b,c)")
+		return nil, fault.FieldErrorf(fault.Invalid, "datasets", "name the datasets to link, e.g. a,b,c")
 	}
 	inputs, err := loadInputs(ctx, st, req.Datasets)
 	if err != nil {

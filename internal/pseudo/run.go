@@ -146,7 +146,7 @@ func (o *Options) defaults() error {
 		return fault.Errorf(fault.Invalid, "clks-json output needs a CLK: give a clkhash schema or add \"clk\" to the linkage schema")
 	}
 	if o.Format == FormatCLKsJSON && o.Rejects != "" {
-		return fault.Errorf(fault.Invalid, "clks-json output has no record ids, so a CLK's position is its row: leaving rejected rows out would misalign every later CLK. Fix the bad rows, or use csv output with --rejects")
+		return fault.FieldErrorf(fault.Invalid, "rejects", "clks-json output has no record ids, so a CLK's position is its row: leaving rejected rows out would misalign every later CLK. Fix the bad rows, or write csv output with a rejects file")
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -168,14 +168,14 @@ func (o *Options) defaults() error {
 
 func rejectAll(in string, res *Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s has %d bad rows, so nothing was written; fix them, or pass --rejects FILE to encode the good rows and write the bad ones (with reasons) to FILE. The first:", in, res.Rejected)
+	fmt.Fprintf(&b, "%s has %d bad rows, so nothing was written; fix them, or give a rejects file to encode the good rows and write the bad ones (with reasons) to it. The first:", in, res.Rejected)
 	for _, e := range res.Errors {
 		b.WriteString("\n  " + e.String())
 	}
 	if int64(len(res.Errors)) < res.Rejected {
 		fmt.Fprintf(&b, "\n  … and %d more", res.Rejected-int64(len(res.Errors)))
 	}
-	return fault.Errorf(fault.Invalid, "%s", b.String())
+	return fault.FieldErrorf(fault.Invalid, "rejects", "%s", b.String())
 }
 
 // readBatches sends the rows of r in batches until the end or ctx ends.

@@ -138,7 +138,7 @@ func (a *Audit) registerKey(ctx context.Context) error {
 		return nil
 	}
 	if len(keys) > 0 {
-		return fault.Errorf(fault.Forbidden, "the audit signing key %s is not the key this log is signed with; use the key file made when the log started (see --audit-key)", id)
+		return fault.FieldErrorf(fault.Forbidden, "audit-key", "the audit signing key %s is not the key this log is signed with; use the key file made when the log started", id)
 	}
 	_, err = a.s.db.ExecContext(ctx, `INSERT INTO audit_keys VALUES (?, ?, ?)`, id, []byte(pub), a.s.now())
 	return err

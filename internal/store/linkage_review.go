@@ -91,7 +91,7 @@ func (s *Store) ReviewRows(ctx context.Context, runID int64, limit int) ([]linkr
 func (s *Store) ReviewPair(ctx context.Context, runID int64, pair int) (*linkrun.ReviewRow, error) {
 	r, err := scanReview(s.db.QueryRowContext(ctx, reviewSelect+` AND r.pair = ?`, runID, pair))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fault.Errorf(fault.NotFound, "run %d has no review pair %d: list them with `civiclink link review list --run %d`", runID, pair, runID)
+		return nil, fault.FieldErrorf(fault.NotFound, "pair", "run %d has no review pair %d: list the run's review pairs to find one", runID, pair)
 	}
 	return r, err
 }

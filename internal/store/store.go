@@ -95,7 +95,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func openError(path string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "lock") {
-		return fault.Wrap(err, fault.Conflict, "the store %s is in use by another civiclink process (is `civiclink serve` or `demo` running?); stop it or use another --data file", path)
+		e := fault.Wrap(err, fault.Conflict, "the store %s is in use by another civiclink process (is `civiclink serve` or `demo` running?); stop it or use another store file", path)
+		e.Field = "data"
+		return e
 	}
 	return fault.Wrap(err, fault.Invalid, "cannot open the store %s: is it a civiclink DuckDB file and is its folder writable?", path)
 }

@@ -36,13 +36,54 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Field is the request parameter or body field the error is
+		// about, when there is one.
+		Field string `json:"field,omitempty"`
 	} `json:"error"`
 }
 
-// safe returns what a user may see of err: its code, status and message.
-// Internal errors are logged here and shown only as a generic message.
+// fieldLabels are the web's labels for the fields a domain error can be
+// about (fault.Error.Field) that a web form or API request gives; a field
+// with no web input (a CLI flag only) is not named on the web.
+var fieldLabels = map[string]string{
+	"by":       "Group by",
+	"config":   "Linkage config",
+	"dataset":  "Dataset",
+	"datasets": "Datasets",
+	"format":   "Format",
+	"name":     "Name",
+	"pair":     "Pair",
+	"partner":  "Partner",
+	"period":   "Period",
+	"purpose":  "Purpose",
+	"purposes": "Purposes",
+	"roles":    "Roles",
+	"user":     "User",
+}
+
+// withField adds to msg where the web takes the input field is about: the
+// request parameter for the API, the form label for a page.
+func withField(msg, field string, api bool) string {
+	label, ok := fieldLabels[field]
+	switch {
+	case !ok:
+		return msg
+	case api:
+		return msg + ` (the "` + field + `" parameter)`
+	default:
+		return msg + " (the " + label + " field)"
+	}
+}
+
+// safe returns what a user may see of err on a page: its code, status and
+// message, naming the form field it is about. Internal errors are logged
+// here and shown only as a generic message.
 func (s *Server) safe(r *http.Request, err error) (string, int, string) {
-	return s.public(err, "method", r.Method, "path", r.URL.Path)
+	code, st, msg := s.public(err, "method", r.Method, "path", r.URL.Path)
+	if code != fault.Internal {
+		msg = withField(msg, fault.Field(err), false)
+	}
+	return code, st, msg
 }
 
 // public is safe outside a request; attrs go into the log line.
@@ -61,15 +102,21 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, rt route, err er
 	if err == nil {
 		return
 	}
-	code, st, msg := s.safe(r, err)
+	code, st, msg := s.public(err, "method", r.Method, "path", r.URL.Path)
 	if st == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="civiclink"`)
 	}
 	if rt.api {
 		var b errorBody
 		b.Error.Code, b.Error.Message = code, msg
+		if f := fault.Field(err); code != fault.Internal && fieldLabels[f] != "" {
+			b.Error.Field, b.Error.Message = f, withField(msg, f, true)
+		}
 		writeJSON(w, st, b)
 		return
+	}
+	if code != fault.Internal {
+		msg = withField(msg, fault.Field(err), false)
 	}
 	s.render(w, r, st, "error", map[string]any{"Title": http.StatusText(st), "Status": st, "Message": msg})
 }

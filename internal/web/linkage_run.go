@@ -137,10 +137,10 @@ func (s *Server) startLinkage(ctx context.Context, u *govern.User, req LinkReque
 		}
 	}
 	if len(req.Datasets) == 0 {
-		return Job{}, fault.Errorf(fault.Invalid, "choose at least one dataset to link (one is deduplicated; several are linked across)")
+		return Job{}, fault.FieldErrorf(fault.Invalid, "datasets", "choose at least one dataset to link (one is deduplicated; several are linked across)")
 	}
 	if req.Purpose == "" {
-		return Job{}, fault.Errorf(fault.Invalid, "choose the purpose the linkage serves: the agreements that allow it are for a purpose")
+		return Job{}, fault.FieldErrorf(fault.Invalid, "purpose", "choose the purpose the linkage serves: the agreements that allow it are for a purpose")
 	}
 	target := "linkage:" + strings.Join(req.Datasets, ",")
 	if err := s.precheck(ctx, lk, u, req); err != nil {

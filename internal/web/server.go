@@ -252,7 +252,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fault.Wrap(err, fault.Invalid, "cannot listen on %s: is another server using it? choose another with --addr", addr)
+		e := fault.Wrap(err, fault.Invalid, "cannot listen on %s: is another server using it? choose another address", addr)
+		e.Field = "addr"
+		return e
 	}
 	return s.ServeListener(ctx, ln)
 }
