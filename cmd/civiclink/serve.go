@@ -175,7 +175,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Ingest:    s.Ingest,
 		Districts: lads,
 		Indicators: &web.NamedIndicators{Insight: engine, County: county,
-			Counts: &web.DistrictCounts{Store: st, County: county, Govern: s.Gov, Insight: engine}},
+			Counts: &web.DistrictCounts{Store: st, County: county, Insight: engine}},
 		Linkage:   s.Linkage,
 		Health:    st.Ready,
 		Outputs:   outputs,

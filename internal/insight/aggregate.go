@@ -124,10 +124,37 @@ const OpAggregate = "insight.aggregate"
 // control. It is refused, with the reasons, unless governance allows u to
 // read the columns q touches for q's purpose.
 func (e *Engine) Aggregate(ctx context.Context, u *govern.User, q AggregateQuery) (*disclose.Result, error) {
+	a, err := e.prepareAggregate(ctx, u, q)
+	if err != nil {
+		return nil, err
+	}
+	return e.computeAggregate(ctx, a)
+}
+
+// aggregatePlan is an aggregate decided for one user: what [Engine.prepare]
+// resolved and governance allowed, with the user and the query.
+type aggregatePlan struct {
+	u *govern.User
+	q AggregateQuery
+	*prepared
+}
+
+// prepareAggregate checks q, asks governance (which records the decision)
+// and reads the records opted out of q's purpose: everything before the
+// data is read.
+func (e *Engine) prepareAggregate(ctx context.Context, u *govern.User, q AggregateQuery) (*aggregatePlan, error) {
 	pr, err := e.prepare(ctx, u, q)
 	if err != nil {
 		return nil, err
 	}
+	return &aggregatePlan{u: u, q: q, prepared: pr}, nil
+}
+
+// computeAggregate reads and counts a prepared aggregate and applies
+// disclosure control at the decided threshold. It asks governance nothing.
+func (e *Engine) computeAggregate(ctx context.Context, a *aggregatePlan) (*disclose.Result, error) {
+	u, q, pr := a.u, a.q, a.prepared
+	var err error
 	spec := pr.spec
 	spec.Keys = q.DP == nil
 	if e.Auditor != nil {

@@ -40,7 +40,28 @@ type CohortQuery struct {
 
 // CohortTable counts a cohort's members for user u, disclosure-controlled.
 func (e *Engine) CohortTable(ctx context.Context, u *govern.User, q CohortQuery) (*disclose.Result, error) {
-	members, dec, err := e.cohortMembers(ctx, u, q, govern.Aggregate, OpCohort)
+	c, err := e.prepareCohort(ctx, u, q, govern.Aggregate, OpCohort)
+	if err != nil {
+		return nil, err
+	}
+	return e.computeCohort(ctx, c)
+}
+
+// cohortPlan is a cohort decided for one user: the evaluated spec (opted-out
+// records left out) and the decision that allows it.
+type cohortPlan struct {
+	u    *govern.User
+	q    CohortQuery
+	spec query.CohortSpec
+	dec  govern.Decision
+}
+
+// computeCohort evaluates a prepared cohort and counts its members,
+// disclosure-controlled at the decided threshold. It asks governance
+// nothing.
+func (e *Engine) computeCohort(ctx context.Context, c *cohortPlan) (*disclose.Result, error) {
+	u, q, dec := c.u, c.q, c.dec
+	members, err := e.Store.CohortMembers(ctx, c.spec)
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +81,21 @@ func (e *Engine) CohortTable(ctx context.Context, u *govern.User, q CohortQuery)
 // cohortMembers resolves the cohort against the run, asks governance for
 // every dataset it reads, and evaluates it without opted-out records.
 func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuery, out govern.OutputKind, op string) ([]query.CohortMember, govern.Decision, error) {
+	p, err := e.prepareCohort(ctx, u, q, out, op)
+	if err != nil {
+		return nil, govern.Decision{}, err
+	}
+	members, err := e.Store.CohortMembers(ctx, p.spec)
+	return members, p.dec, err
+}
+
+// prepareCohort resolves the cohort against the run, asks governance for
+// every dataset it reads (recording the decision) and reads the records
+// opted out of the purpose: everything before the members are read.
+func (e *Engine) prepareCohort(ctx context.Context, u *govern.User, q CohortQuery, out govern.OutputKind, op string) (*cohortPlan, error) {
 	c := q.Cohort
 	if c == nil {
-		return nil, govern.Decision{}, fault.Errorf(fault.Invalid, "no cohort given")
+		return nil, fault.Errorf(fault.Invalid, "no cohort given")
 	}
 	purpose := q.Purpose
 	if purpose == "" {
@@ -70,28 +103,28 @@ func (e *Engine) cohortMembers(ctx context.Context, u *govern.User, q CohortQuer
 	}
 	run, err := e.linkageRun(ctx, q.Run)
 	if err != nil {
-		return nil, govern.Decision{}, err
+		return nil, err
 	}
 	spec := query.CohortSpec{RunID: run.ID, Rule: storeRule(c.Rule)}
 	var reads []govern.Read
 	for _, name := range c.EventNames() {
 		src, read, err := e.source(ctx, run, name, c.Events[name])
 		if err != nil {
-			return nil, govern.Decision{}, fault.Errorf(fault.Code(err), "cohort %s, event %s: %s", c.Name, name, fault.Message(err))
+			return nil, fault.Errorf(fault.Code(err), "cohort %s, event %s: %s", c.Name, name, fault.Message(err))
 		}
 		spec.Sources, reads = append(spec.Sources, src), append(reads, read)
 	}
 	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: op, Purpose: purpose, Output: out, Reads: reads})
 	if err != nil {
-		return nil, dec, err
+		return nil, err
 	}
 	for i := range spec.Sources {
 		if spec.Sources[i].Exclude, err = e.excluded(ctx, spec.Sources[i].Dataset.ID, purpose); err != nil {
-			return nil, dec, err
+			return nil, err
 		}
 	}
-	members, err := e.Store.CohortMembers(ctx, spec)
-	return members, dec, err
+	q.Purpose = purpose
+	return &cohortPlan{u: u, q: q, spec: spec, dec: dec}, nil
 }
 
 // source resolves one event source to the dataset version in the run.

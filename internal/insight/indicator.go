@@ -101,24 +101,11 @@ func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 // indicator is [Engine.Indicator]; span makes a period dimension run over
 // every period of the data, with zero cells where nothing happened.
 func (e *Engine) indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, span bool) (*IndicatorTable, error) {
-	if len(by) == 0 {
-		by = []string{DimDistrict}
-	}
-	var res *disclose.Result
-	var err error
-	if ind.Cohort != "" {
-		c, cerr := FindCohort(ind.Cohort)
-		if cerr != nil {
-			return nil, cerr
-		}
-		res, err = e.CohortTable(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose, span: span})
-	} else {
-		res, err = e.Aggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, span: span})
-	}
+	r, err := e.prepareIndicator(ctx, u, ind, by, span)
 	if err != nil {
 		return nil, err
 	}
-	return &IndicatorTable{Indicator: ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(ind)), Protection: disclose.ProtectionJSON(res.Protection)}, nil
+	return e.ComputeIndicator(ctx, r)
 }
 
 // WriteCSV writes the table with one header row and one row per cell:

@@ -119,8 +119,8 @@ func (n *NamedIndicators) Areas(ctx context.Context, u *govern.User, id, purpose
 		return nil, noLSOA(id)
 	}
 	in := Indicator{ID: id, Name: ind.Title, Description: ind.Description, Unit: "count", DatasetID: ind.Dataset}
-	all, err := n.cachedBy(ctx, u, id, ind, []string{insight.DimLSOA}, func() (*DistrictTable, error) {
-		t, err := n.Insight.Indicator(ctx, u, ind, []string{insight.DimLSOA})
+	all, err := n.cachedBy(ctx, u, ind, []string{insight.DimLSOA}, func(rel *insight.Release) (*DistrictTable, error) {
+		t, err := n.Insight.ComputeIndicator(ctx, rel)
 		if err != nil {
 			return nil, err
 		}
@@ -132,8 +132,8 @@ func (n *NamedIndicators) Areas(ctx context.Context, u *govern.User, id, purpose
 	return sliceArea(all, n.County, lad), nil
 }
 
-// Areas counts a dataset's records by LSOA for one district, decided and
-// recorded as the web's own read ([OpDistrictCounts]) of the LSOA column.
+// Areas counts a dataset's records by LSOA for one district: insight's
+// release of the county-wide count by LSOA, sliced.
 func (dc *DistrictCounts) Areas(ctx context.Context, u *govern.User, id, purpose, district, level string) (*AreaTable, error) {
 	dsID, ok := strings.CutPrefix(id, countPrefix)
 	if !ok {
@@ -150,16 +150,15 @@ func (dc *DistrictCounts) Areas(ctx context.Context, u *govern.User, id, purpose
 	if dc.Insight == nil {
 		return nil, fault.Errorf(fault.Internal, "web: LSOA counts need the insight engine")
 	}
-	col, ok := lsoaColumn(d.Schema)
-	if !ok {
+	if _, ok := lsoaColumn(d.Schema); !ok {
 		return nil, noLSOA(id)
 	}
-	key, v, p, err := dc.decide(ctx, u, d, col.Name, id+"\x00"+insight.DimLSOA, purpose)
+	rel, v, err := dc.prepare(ctx, u, d, purpose, insight.DimLSOA)
 	if err != nil {
 		return nil, err
 	}
-	all, err := dc.cache.do(key, func() (*DistrictTable, error) {
-		res, err := dc.aggregate(ctx, u, d, v, p, purpose, insight.DimLSOA)
+	all, err := dc.cache.release(rel, func(rel *insight.Release) (*DistrictTable, error) {
+		res, err := dc.engine().ComputeAggregate(ctx, rel)
 		if err != nil {
 			return nil, err
 		}

@@ -126,7 +126,7 @@ func benchWire(b *testing.B, people int) *Server {
 	srv, err := New(Config{
 		Catalog: c.Store, Govern: gov, Audit: gov.Audit, Districts: lads,
 		Indicators: &NamedIndicators{Insight: engine, County: county,
-			Counts: &DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: engine}},
+			Counts: &DistrictCounts{Store: c.Store, County: county, Insight: engine}},
 		Health: func(ctx context.Context) error { _, err := c.Store.Meta(ctx, "made_by"); return err },
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -3,15 +3,10 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -19,12 +14,13 @@ import (
 	"github.com/civiclink/civiclink/internal/insight"
 )
 
-// tableCache keeps published district tables by everything that
-// determines them (indicator, purpose, version, threshold, opted-out
-// records), so that views of a release already made skip the aggregate
-// and disclosure control. Re-publishing an identical table discloses
-// nothing new. The access decision is still made, and recorded, for every
-// request before the cache is consulted.
+// tableCache keeps published district tables by their insight release's
+// key (everything that determines them: indicator, purpose, versions,
+// threshold, opted-out records), so that views of a release already made
+// skip the aggregate and disclosure control. Re-publishing an identical
+// table discloses nothing new. The access decision is still made, and
+// recorded, by insight for every view (when it prepares the release)
+// before the cache is consulted.
 type tableCache struct {
 	mu       sync.Mutex
 	m        map[string]*DistrictTable
@@ -40,18 +36,6 @@ type tableCall struct {
 
 // maxCached bounds the cache; it is emptied when full.
 const maxCached = 256
-
-// releaseKey identifies one release of an indicator.
-func releaseKey(id, purpose string, version int64, threshold int64, excluded map[string]bool) string {
-	ids := keys(excluded)
-	sort.Strings(ids)
-	h := sha256.New()
-	for _, x := range ids {
-		h.Write([]byte(x))
-		h.Write([]byte{0})
-	}
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s", id, purpose, version, threshold, hex.EncodeToString(h.Sum(nil)))
-}
 
 // get returns a copy of a cached table.
 func (c *tableCache) get(key string) (*DistrictTable, bool) {
@@ -118,6 +102,15 @@ func (c *tableCache) do(key string, compute func() (*DistrictTable, error)) (*Di
 	return c.copyOf(t), nil
 }
 
+// release returns the table published for rel, computing it from rel only
+// when it is not cached (or rel may not be reused).
+func (c *tableCache) release(rel *insight.Release, compute func(*insight.Release) (*DistrictTable, error)) (*DistrictTable, error) {
+	if rel.Key == "" {
+		return compute(rel)
+	}
+	return c.do(rel.Key, func() (*DistrictTable, error) { return compute(rel) })
+}
+
 // errAbandoned is a computation's result until it finishes.
 var errAbandoned = errors.New("the computation of this table was abandoned")
 
@@ -145,39 +138,23 @@ func findIndicator(name string) (*insight.Indicator, error) {
 	return insight.FindIndicator(name) // its error names the choices
 }
 
-// cached answers a named indicator from the tables already published,
-// computing it with compute only the first time. As for [tableCache], the
-// access decision is made and recorded first, for every request, with the
-// request the insight engine makes (its operation, the indicator's purpose,
-// exactly the datasets and columns it reads); a table is reused only for
-// the same threshold and the same state of the store (no new version,
-// opt-out, agreement change or linkage run since: [store.Store.Generation]).
-// A first view is decided twice, here and by the engine.
-func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, id string, ind *insight.Indicator, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
-	return n.cachedBy(ctx, u, id, ind, []string{insight.DimDistrict}, compute)
+// cached answers a named indicator by district from the tables already
+// published (see [NamedIndicators.cachedBy]).
+func (n *NamedIndicators) cached(ctx context.Context, u *govern.User, ind *insight.Indicator, compute func(*insight.Release) (*DistrictTable, error)) (*DistrictTable, error) {
+	return n.cachedBy(ctx, u, ind, []string{insight.DimDistrict}, compute)
 }
 
-// cachedBy is [NamedIndicators.cached] for a table by the given
-// dimensions (the LSOA drill-down caches its county-wide table by LSOA).
-func (n *NamedIndicators) cachedBy(ctx context.Context, u *govern.User, id string, ind *insight.Indicator, by []string, compute func() (*DistrictTable, error)) (*DistrictTable, error) {
-	if n.Insight == nil || n.Insight.Store == nil || n.Insight.Gov == nil || ind.Purpose == "" {
-		return compute()
-	}
-	gen := n.Insight.Store.Generation() // before reading: a change meanwhile keys the table as stale
-	reads, err := n.Insight.IndicatorReads(ctx, ind, by)
+// cachedBy answers a named indicator by the given dimensions: insight
+// prepares its release (one access decision, recorded once per view) and
+// the table published for that release is reused; only the first view of
+// a release computes it, from the release, with no second decision. The
+// web decides nothing itself.
+func (n *NamedIndicators) cachedBy(ctx context.Context, u *govern.User, ind *insight.Indicator, by []string, compute func(*insight.Release) (*DistrictTable, error)) (*DistrictTable, error) {
+	rel, err := n.Insight.PrepareIndicator(ctx, u, ind, by)
 	if err != nil {
 		return nil, err
 	}
-	op := insight.OpAggregate
-	if ind.Cohort != "" {
-		op = insight.OpCohort
-	}
-	dec, err := n.Insight.Gov.Authorize(ctx, u, govern.Request{Operation: op, Purpose: ind.Purpose, Output: govern.Aggregate, Reads: reads})
-	if err != nil {
-		return nil, err
-	}
-	key := fmt.Sprintf("%s\x00%s\x00%d\x00%d", id, strings.Join(by, ","), dec.Threshold, gen)
-	return n.cache.do(key, compute)
+	return n.cache.release(rel, compute)
 }
 
 // datasetsBodies keeps, per catalogue, the dataset list API's answer as

@@ -18,9 +18,9 @@ import (
 )
 
 // TestNamedIndicatorCache views named indicators of a demo county again
-// and again: the table is computed once per state of the store, every
-// view is decided and audited, and a change (a suspended agreement, a new
-// linkage-relevant write) reaches the next view.
+// and again: the table is computed once per release, every view is decided
+// and audited exactly once (one insight.* access entry, none for the
+// computation), and a change (a suspended agreement) reaches the next view.
 func TestNamedIndicatorCache(t *testing.T) {
 	ctx := context.Background()
 	c := demotest.New(t, 1000, 8)
@@ -30,7 +30,7 @@ func TestNamedIndicatorCache(t *testing.T) {
 	}
 	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
 	e := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, PopulationScale: 1000 / float64(county.Population())}
-	n := &NamedIndicators{Insight: e, County: county, Counts: &DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: e}}
+	n := &NamedIndicators{Insight: e, County: county, Counts: &DistrictCounts{Store: c.Store, County: county, Insight: e}}
 	log, err := c.Store.AuditLog(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +39,11 @@ func TestNamedIndicatorCache(t *testing.T) {
 		es, err := log.Entries(ctx, audit.Filter{Action: "access"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, e := range es {
+			if !strings.HasPrefix(e.Event.Target, "insight.") {
+				t.Errorf("access entry for %q: a figure view is decided by insight alone", e.Event.Target)
+			}
 		}
 		return len(es)
 	}
@@ -52,16 +57,20 @@ func TestNamedIndicatorCache(t *testing.T) {
 			}
 			computed := 0
 			view := func() (*DistrictTable, error) {
-				return n.cached(ctx, analyst, id, ind, func() (*DistrictTable, error) {
+				return n.cached(ctx, analyst, ind, func(rel *insight.Release) (*DistrictTable, error) {
 					computed++
-					return n.districts(ctx, analyst, id, ind)
+					return n.districts(ctx, rel, id, ind)
 				})
 			}
+			before := accesses()
 			first, err := view()
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := accesses()
+			if got := accesses() - before; got != 1 || computed != 1 {
+				t.Errorf("the first view recorded %d access decisions and computed %d times, want 1 and 1", got, computed)
+			}
+			before = accesses()
 			for range 3 {
 				again, err := view()
 				if err != nil {
@@ -86,8 +95,8 @@ func TestNamedIndicatorCache(t *testing.T) {
 			if _, err := gov.ChangeAgreement(ctx, admin, ind.Purpose+"-demo", govern.ActionActivate, "resumed"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := view(); err != nil || computed != 2 {
-				t.Errorf("view after the agreement resumed: %v, computed %d times, want a fresh computation (2)", err, computed)
+			if _, err := view(); err != nil || computed != 1 {
+				t.Errorf("view after the agreement resumed: %v, computed %d times, want the same release, cached (1)", err, computed)
 			}
 		})
 	}

@@ -139,7 +139,7 @@ func newFixtureWith(tb testing.TB, set func(*Config)) *fixture {
 	c, d := loadGeo(tb)
 	cfg := Config{
 		Catalog: st, Govern: f.gov, Audit: f.rec, Districts: d,
-		Indicators: &DistrictCounts{Store: st, County: c, Govern: f.gov,
+		Indicators: &DistrictCounts{Store: st, County: c,
 			Insight: &insight.Engine{Store: st, Gov: f.gov, Ledger: st, Auditor: disclose.NewAuditor()}},
 		Health: st.Ready,
 		Clock:  f.clock, UploadDir: tb.TempDir(),

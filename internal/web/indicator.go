@@ -15,19 +15,6 @@ import (
 	"github.com/civiclink/civiclink/internal/query"
 )
 
-// OpDistrictCounts is the read operation behind the district map and
-// tables: counts of a dataset's records by district.
-const OpDistrictCounts = "web.district-counts"
-
-func init() {
-	govern.Register(govern.Operation{
-		Name:        OpDistrictCounts,
-		Description: "web map and tables: records of a dataset's latest version counted by district, disclosure-controlled",
-		Output:      govern.Aggregate,
-		Probe:       probeDistrictCounts,
-	})
-}
-
 // Aggregator is the store as the indicator source reads it.
 type Aggregator interface {
 	Datasets(ctx context.Context) ([]*catalog.Dataset, error)
@@ -40,16 +27,15 @@ type Aggregator interface {
 // dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
 // of records of its latest version in each of the county's districts.
 //
-// The counting is the insight engine's (Aggregate --by district): it asks
-// govern for the read, leaves out opted-out records, folds LSOAs into
-// their districts and applies disclosure control with its differencing
-// auditor. Before that, every request is decided (and recorded) as the
-// web's own read, [OpDistrictCounts], which also keys a cache of tables
-// already published, so a repeat view costs no aggregate.
+// The counting is the insight engine's (an aggregate by district): it
+// prepares the release (one access decision, recorded; opted-out records
+// left out), and the release's key keys a cache of tables already
+// published, so a repeat view costs no aggregate; a first view computes
+// the release (LSOAs folded into districts, disclosure control with the
+// differencing auditor) without deciding again.
 type DistrictCounts struct {
 	Store  Aggregator
 	County *geo.County
-	Govern Governance
 	// Insight counts; required. Without a geography of its own it is given
 	// County's, to place LSOAs.
 	Insight *insight.Engine
@@ -108,54 +94,43 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if err != nil {
 		return nil, err
 	}
-	col, ok := placeColumn(d.Schema)
-	if !ok {
+	if _, ok := placeColumn(d.Schema); !ok {
 		return nil, fault.Errorf(fault.NotFound, "dataset %q has no district or LSOA column to map", d.ID)
 	}
-	key, v, p, err := dc.decide(ctx, u, d, col.Name, id, purpose)
+	rel, v, err := dc.prepare(ctx, u, d, purpose, insight.DimDistrict)
 	if err != nil {
 		return nil, err
 	}
-	return dc.cache.do(key, func() (*DistrictTable, error) { return dc.count(ctx, u, d, v, p, id, purpose) })
+	return dc.cache.release(rel, func(rel *insight.Release) (*DistrictTable, error) { return dc.count(ctx, rel, d, v, id, purpose) })
 }
 
-// decide asks governance for u's read of d's column for purpose (recording
-// the decision) and returns the release it allows: its cache key (what,
-// the latest version, the threshold, the opted-out records), the version
-// and the disclosure policy at the decided threshold.
-func (dc *DistrictCounts) decide(ctx context.Context, u *govern.User, d *catalog.Dataset, column, what, purpose string) (string, *catalog.Version, disclose.Policy, error) {
-	p := dc.Policy
-	dec, err := dc.Govern.Authorize(ctx, u, govern.Request{Operation: OpDistrictCounts, Purpose: purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: []string{column}}}})
-	if err != nil {
-		return "", nil, p, err
-	}
+// prepare has insight prepare the count of d's latest version by one
+// dimension (district or LSOA) for purpose as u: one access decision,
+// recorded, and the release's key. It returns the version counted.
+func (dc *DistrictCounts) prepare(ctx context.Context, u *govern.User, d *catalog.Dataset, purpose, by string) (*insight.Release, *catalog.Version, error) {
 	v, err := dc.Store.Version(ctx, d.ID, 0)
 	if err != nil {
-		return "", nil, p, err
+		return nil, nil, err
 	}
-	ex, err := dc.Govern.Excluded(ctx, d.ID, purpose)
-	if err != nil {
-		return "", nil, p, err
-	}
-	p.Threshold = max(p.Threshold, int64(dec.Threshold))
-	return releaseKey(what, purpose, v.ID, p.Threshold, ex), v, p, nil
+	rel, err := dc.engine().PrepareAggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{by},
+		Purpose: purpose, Threshold: dc.Policy.Threshold, RoundTo: dc.Policy.RoundTo})
+	return rel, v, err
 }
 
-// aggregate asks the insight engine for the version's records by one
-// dimension (district or LSOA) under policy p.
-func (dc *DistrictCounts) aggregate(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, purpose, by string) (*disclose.Result, error) {
+// engine is the insight engine, placing LSOAs with County when it has no
+// geography of its own.
+func (dc *DistrictCounts) engine() *insight.Engine {
+	if dc.Insight.Geo != nil {
+		return dc.Insight
+	}
 	e := *dc.Insight
-	if e.Geo == nil {
-		e.Geo = dc.County
-	}
-	return e.Aggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{by},
-		Purpose: purpose, Threshold: p.Threshold, RoundTo: p.RoundTo})
+	e.Geo = dc.County
+	return &e
 }
 
-// count asks the insight engine for the version's records by district.
-func (dc *DistrictCounts) count(ctx context.Context, u *govern.User, d *catalog.Dataset, v *catalog.Version, p disclose.Policy, id, purpose string) (*DistrictTable, error) {
-	res, err := dc.aggregate(ctx, u, d, v, p, purpose, insight.DimDistrict)
+// count computes a release of the version's records by district.
+func (dc *DistrictCounts) count(ctx context.Context, rel *insight.Release, d *catalog.Dataset, v *catalog.Version, id, purpose string) (*DistrictTable, error) {
+	res, err := dc.engine().ComputeAggregate(ctx, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -196,31 +171,4 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-// probeDistrictCounts is the operation's gate-test probe: it asks az, then
-// counts p.Dataset's records by its place column, as Districts does.
-func probeDistrictCounts(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	if _, err := az.Authorize(ctx, p.User, govern.Request{Operation: OpDistrictCounts, Purpose: p.Purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: p.Dataset, Columns: p.Columns}}}); err != nil {
-		return err
-	}
-	st, ok := p.Store.(Aggregator)
-	if !ok {
-		return fault.Errorf(fault.Internal, "probe: the fixture store cannot aggregate")
-	}
-	d, err := st.Dataset(ctx, p.Dataset)
-	if err != nil {
-		return err
-	}
-	v, err := st.Version(ctx, d.ID, 0)
-	if err != nil {
-		return err
-	}
-	col, ok := placeColumn(d.Schema)
-	if !ok {
-		return fault.Errorf(fault.Invalid, "probe: dataset %q has no place column", d.ID)
-	}
-	_, err = st.RawAggregate(ctx, query.AggregateSpec{Version: v, Schema: d.Schema, By: []query.GroupKey{{Column: col.Name}}})
-	return err
 }

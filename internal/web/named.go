@@ -67,12 +67,12 @@ func (n *NamedIndicators) Districts(ctx context.Context, u *govern.User, id, pur
 	if err != nil {
 		return nil, err
 	}
-	return n.cached(ctx, u, id, ind, func() (*DistrictTable, error) { return n.districts(ctx, u, id, ind) })
+	return n.cached(ctx, u, ind, func(rel *insight.Release) (*DistrictTable, error) { return n.districts(ctx, rel, id, ind) })
 }
 
-// districts computes a named indicator through the insight engine.
-func (n *NamedIndicators) districts(ctx context.Context, u *govern.User, id string, ind *insight.Indicator) (*DistrictTable, error) {
-	t, err := n.Insight.Indicator(ctx, u, ind, []string{insight.DimDistrict})
+// districts computes a named indicator's release through the insight engine.
+func (n *NamedIndicators) districts(ctx context.Context, rel *insight.Release, id string, ind *insight.Indicator) (*DistrictTable, error) {
+	t, err := n.Insight.ComputeIndicator(ctx, rel)
 	if err != nil {
 		return nil, err
 	}

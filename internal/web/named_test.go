@@ -21,7 +21,7 @@ func TestNamedIndicatorsOnTheMap(t *testing.T) {
 	}
 	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
 	e := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, PopulationScale: 1000 / float64(county.Population())}
-	n := &web.NamedIndicators{Insight: e, County: county, Counts: &web.DistrictCounts{Store: c.Store, County: county, Govern: gov, Insight: e}}
+	n := &web.NamedIndicators{Insight: e, County: county, Counts: &web.DistrictCounts{Store: c.Store, County: county, Insight: e}}
 	list, err := n.Indicators(ctx)
 	if err != nil {
 		t.Fatal(err)

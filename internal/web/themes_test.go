@@ -43,7 +43,7 @@ func newThemeFixture(tb testing.TB) *themeFixture {
 	var err error
 	f.srv, err = New(Config{
 		Catalog: f.county.Store, Govern: gov, Audit: f.rec, Districts: d,
-		Indicators: &NamedIndicators{Insight: e, County: c, Counts: &DistrictCounts{Store: f.county.Store, County: c, Govern: gov, Insight: e}},
+		Indicators: &NamedIndicators{Insight: e, County: c, Counts: &DistrictCounts{Store: f.county.Store, County: c, Insight: e}},
 		UploadDir:  tb.TempDir(), Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
 	})
 	if err != nil {

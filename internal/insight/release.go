@@ -1,0 +1,144 @@
+package insight
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// Release is one figure prepared for one user: governance's decision,
+// asked (and recorded on the audit log) once, and Key, which names
+// everything that determines the figure: the indicator or query, its
+// dimensions and purpose, the dataset versions (and linkage run) it reads,
+// the disclosure threshold and rounding, and the opted-out records left
+// out. Two releases with the same key are the same figure, so a cache of
+// published figures keyed by it may answer a later view, prepared again
+// (one decision, one audit entry), without computing anything; nothing
+// outside insight decides access for it. Compute a release with
+// [Engine.ComputeAggregate] or [Engine.ComputeIndicator].
+type Release struct {
+	// Key identifies the figure; "" when it must not be reused (a
+	// differentially private table spends budget on every release).
+	Key string
+	// Decision is governance's answer; its Threshold is the agreement's.
+	Decision govern.Decision
+
+	ind *Indicator
+	agg *aggregatePlan
+	coh *cohortPlan
+}
+
+// PrepareAggregate decides q for u (one decision, recorded) and returns
+// its release.
+func (e *Engine) PrepareAggregate(ctx context.Context, u *govern.User, q AggregateQuery) (*Release, error) {
+	a, err := e.prepareAggregate(ctx, u, q)
+	if err != nil {
+		return nil, err
+	}
+	return &Release{Key: a.key(), Decision: a.dec, agg: a}, nil
+}
+
+// ComputeAggregate computes a release of [Engine.PrepareAggregate]. It
+// asks governance nothing: the release carries the decision.
+func (e *Engine) ComputeAggregate(ctx context.Context, r *Release) (*disclose.Result, error) {
+	if r == nil || r.agg == nil {
+		return nil, fmt.Errorf("insight: not an aggregate release")
+	}
+	return e.computeAggregate(ctx, r.agg)
+}
+
+// PrepareIndicator decides computing ind by the given dimensions for u
+// (one decision, recorded) and returns its release.
+func (e *Engine) PrepareIndicator(ctx context.Context, u *govern.User, ind *Indicator, by []string) (*Release, error) {
+	return e.prepareIndicator(ctx, u, ind, by, false)
+}
+
+func (e *Engine) prepareIndicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, span bool) (*Release, error) {
+	if len(by) == 0 {
+		by = []string{DimDistrict}
+	}
+	if ind.Cohort != "" {
+		c, err := FindCohort(ind.Cohort)
+		if err != nil {
+			return nil, err
+		}
+		p, err := e.prepareCohort(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose, span: span}, govern.Aggregate, OpCohort)
+		if err != nil {
+			return nil, err
+		}
+		return &Release{Key: "indicator " + ind.Name + "\x00" + p.key(), Decision: p.dec, ind: ind, coh: p}, nil
+	}
+	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, span: span})
+	if err != nil {
+		return nil, err
+	}
+	return &Release{Key: "indicator " + ind.Name + "\x00" + a.key(), Decision: a.dec, ind: ind, agg: a}, nil
+}
+
+// ComputeIndicator computes a release of [Engine.PrepareIndicator], with
+// rates per 1,000 residents. It asks governance nothing.
+func (e *Engine) ComputeIndicator(ctx context.Context, r *Release) (*IndicatorTable, error) {
+	if r == nil || r.ind == nil {
+		return nil, fmt.Errorf("insight: not an indicator release")
+	}
+	var res *disclose.Result
+	var err error
+	if r.coh != nil {
+		res, err = e.computeCohort(ctx, r.coh)
+	} else {
+		res, err = e.computeAggregate(ctx, r.agg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &IndicatorTable{Indicator: r.ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(r.ind)), Protection: disclose.ProtectionJSON(res.Protection)}, nil
+}
+
+// key names an aggregate release: its query and dimensions, the versions
+// it reads, the threshold and rounding, the opted-out records. A
+// differentially private aggregate has no key.
+func (a *aggregatePlan) key() string {
+	if a.q.DP != nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "aggregate %s\x00%s\x00%s\x00%s\x00%s\x00span=%t", a.d.ID, strings.Join(a.q.By, ","), a.q.Where, a.q.Measure, a.q.Purpose, a.q.span)
+	fmt.Fprintf(&b, "\x00threshold=%d\x00round=%d\x00versions=%d", max(int64(a.dec.Threshold), a.q.Threshold), a.q.RoundTo, a.spec.Version.ID)
+	for _, v := range a.spec.Versions {
+		fmt.Fprintf(&b, ",%d", v.ID)
+	}
+	b.WriteString("\x00excluded=" + digest(a.spec.Exclude))
+	return b.String()
+}
+
+// key names a cohort release: the cohort, dimensions and purpose, the
+// linkage run, each source's versions and opted-out records, the
+// threshold and rounding.
+func (c *cohortPlan) key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cohort %s\x00%s\x00%s\x00span=%t\x00run=%d", c.q.Cohort.Name, strings.Join(c.q.By, ","), c.q.Purpose, c.q.span, c.spec.RunID)
+	fmt.Fprintf(&b, "\x00threshold=%d\x00round=%d", max(int64(c.dec.Threshold), c.q.Threshold), c.q.RoundTo)
+	for _, s := range c.spec.Sources {
+		fmt.Fprintf(&b, "\x00%s=%d", s.Name, s.Version.ID)
+		for _, v := range s.Versions {
+			fmt.Fprintf(&b, ",%d", v.ID)
+		}
+		b.WriteString(" excluded=" + digest(s.Exclude))
+	}
+	return b.String()
+}
+
+// digest is a short fingerprint of a sorted list of record ids.
+func digest(ids []string) string {
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
