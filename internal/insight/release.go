@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
@@ -28,9 +29,11 @@ type Release struct {
 	// Decision is governance's answer; its Threshold is the agreement's.
 	Decision govern.Decision
 
-	ind *Indicator
-	agg *aggregatePlan
-	coh *cohortPlan
+	ind    *Indicator
+	agg    *aggregatePlan
+	coh    *cohortPlan
+	ver    *versionPlan // a trend of a per-version indicator
+	period string       // a trend's period; "" for a table
 }
 
 // PrepareAggregate decides q for u (one decision, recorded) and returns
@@ -97,6 +100,71 @@ func (e *Engine) ComputeIndicator(ctx context.Context, r *Release) (*IndicatorTa
 		return nil, err
 	}
 	return &IndicatorTable{Indicator: r.ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(r.ind)), Protection: disclose.ProtectionJSON(res.Protection)}, nil
+}
+
+// PrepareTrend decides q for u (one decision, recorded) and returns its
+// release; it fails as [Engine.Trend] would before reading any data.
+func (e *Engine) PrepareTrend(ctx context.Context, u *govern.User, q TrendQuery) (*Release, error) {
+	ind := q.Indicator
+	if ind == nil {
+		return nil, fault.Errorf(fault.Invalid, "no indicator given")
+	}
+	period, err := trendPeriod(ind, q.Period)
+	if err != nil {
+		return nil, err
+	}
+	if ind.VersionPeriod != "" {
+		p, err := e.prepareVersions(ctx, u, ind, q.ByDistrict)
+		if err != nil {
+			return nil, err
+		}
+		return &Release{Key: "trend " + ind.Name + "\x00" + p.key(), Decision: p.dec, ind: ind, ver: p, period: period}, nil
+	}
+	var by []string
+	if q.ByDistrict {
+		by = append(by, DimDistrict)
+	}
+	r, err := e.prepareIndicator(ctx, u, ind, append(by, period), true)
+	if err != nil {
+		return nil, err
+	}
+	r.Key, r.period = "trend\x00"+r.Key, period
+	return r, nil
+}
+
+// ComputeTrend computes a release of [Engine.PrepareTrend]: rates and a
+// trend test per area from the published cells only. It asks governance
+// nothing.
+func (e *Engine) ComputeTrend(ctx context.Context, r *Release) (*Trend, error) {
+	if r == nil || r.ind == nil || r.period == "" {
+		return nil, fmt.Errorf("insight: not a trend release")
+	}
+	var res *disclose.Result
+	if r.ver != nil {
+		var err error
+		if res, err = e.computeVersions(ctx, r.ver); err != nil {
+			return nil, err
+		}
+	} else {
+		t, err := e.ComputeIndicator(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		res = t.Result
+	}
+	return e.trendOf(r.ind, r.period, res), nil
+}
+
+// key names a per-version release: the indicator, grouping, every version
+// read, the threshold and the opted-out records.
+func (p *versionPlan) key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "versions %s\x00%s\x00district=%t\x00threshold=%d\x00", p.d.ID, p.ind.Purpose, p.byDistrict, p.dec.Threshold)
+	for _, v := range p.vs {
+		fmt.Fprintf(&b, "%d,", v.ID)
+	}
+	b.WriteString("\x00excluded=" + digest(p.spec.Exclude))
+	return b.String()
 }
 
 // key names an aggregate release: its query and dimensions, the versions

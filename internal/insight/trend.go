@@ -67,32 +67,11 @@ const CountyName = "Essex (14 districts)"
 // per area from the published cells only. A suppressed count is [c] and
 // is left out of the test, never taken as 0.
 func (e *Engine) Trend(ctx context.Context, u *govern.User, q TrendQuery) (*Trend, error) {
-	ind := q.Indicator
-	if ind == nil {
-		return nil, fault.Errorf(fault.Invalid, "no indicator given")
-	}
-	period, err := trendPeriod(ind, q.Period)
+	r, err := e.PrepareTrend(ctx, u, q)
 	if err != nil {
 		return nil, err
 	}
-	var by []string
-	if q.ByDistrict {
-		by = append(by, DimDistrict)
-	}
-	var res *disclose.Result
-	if ind.VersionPeriod != "" {
-		res, err = e.versionTable(ctx, u, ind, q.ByDistrict)
-	} else {
-		var t *IndicatorTable
-		t, err = e.indicator(ctx, u, ind, append(by, period), true)
-		if t != nil {
-			res = t.Result
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return e.trendOf(ind, period, res), nil
+	return e.ComputeTrend(ctx, r)
 }
 
 // trendPeriod checks the period asked for against the indicator.

@@ -34,6 +34,28 @@ func VersionLabel(v *catalog.Version) string {
 // through disclosure control once. When two versions hold the same
 // period, the later one counts (a corrected release replaces the first).
 func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicator, byDistrict bool) (*disclose.Result, error) {
+	p, err := e.prepareVersions(ctx, u, ind, byDistrict)
+	if err != nil {
+		return nil, err
+	}
+	return e.computeVersions(ctx, p)
+}
+
+// versionPlan is a per-version indicator decided for one user.
+type versionPlan struct {
+	u          *govern.User
+	ind        *Indicator
+	byDistrict bool
+	d          *catalog.Dataset
+	vs         []*catalog.Version
+	spec       query.AggregateSpec
+	plan       []dimPlan
+	dec        govern.Decision
+}
+
+// prepareVersions resolves the versions, asks governance (recording the
+// decision) and reads the opted-out records.
+func (e *Engine) prepareVersions(ctx context.Context, u *govern.User, ind *Indicator, byDistrict bool) (*versionPlan, error) {
 	d, vs, spec, plan, err := e.versionSpec(ctx, ind, byDistrict)
 	if err != nil {
 		return nil, err
@@ -47,6 +69,13 @@ func (e *Engine) versionTable(ctx context.Context, u *govern.User, ind *Indicato
 		return nil, err
 	}
 	spec.Keys = true
+	return &versionPlan{u: u, ind: ind, byDistrict: byDistrict, d: d, vs: vs, spec: spec, plan: plan, dec: dec}, nil
+}
+
+// computeVersions counts a prepared per-version indicator; it asks
+// governance nothing.
+func (e *Engine) computeVersions(ctx context.Context, p *versionPlan) (*disclose.Result, error) {
+	u, ind, d, vs, spec, plan, dec := p.u, p.ind, p.d, p.vs, p.spec, p.plan, p.dec
 	if e.Auditor != nil {
 		key := e.Auditor.MemberKey()
 		spec.Members = &key

@@ -158,7 +158,7 @@ func (dc *DistrictCounts) Areas(ctx context.Context, u *govern.User, id, purpose
 		return nil, err
 	}
 	all, err := dc.cache.release(rel, func(rel *insight.Release) (*DistrictTable, error) {
-		res, err := dc.engine().ComputeAggregate(ctx, rel)
+		res, err := dc.placing().ComputeAggregate(ctx, rel)
 		if err != nil {
 			return nil, err
 		}

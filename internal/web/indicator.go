@@ -112,14 +112,14 @@ func (dc *DistrictCounts) prepare(ctx context.Context, u *govern.User, d *catalo
 	if err != nil {
 		return nil, nil, err
 	}
-	rel, err := dc.engine().PrepareAggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{by},
+	rel, err := dc.placing().PrepareAggregate(ctx, u, insight.AggregateQuery{Dataset: d.ID, Version: v.Number, By: []string{by},
 		Purpose: purpose, Threshold: dc.Policy.Threshold, RoundTo: dc.Policy.RoundTo})
 	return rel, v, err
 }
 
-// engine is the insight engine, placing LSOAs with County when it has no
+// placing is the insight engine, placing LSOAs with County when it has no
 // geography of its own.
-func (dc *DistrictCounts) engine() *insight.Engine {
+func (dc *DistrictCounts) placing() *insight.Engine {
 	if dc.Insight.Geo != nil {
 		return dc.Insight
 	}
@@ -130,7 +130,7 @@ func (dc *DistrictCounts) engine() *insight.Engine {
 
 // count computes a release of the version's records by district.
 func (dc *DistrictCounts) count(ctx context.Context, rel *insight.Release, d *catalog.Dataset, v *catalog.Version, id, purpose string) (*DistrictTable, error) {
-	res, err := dc.engine().ComputeAggregate(ctx, rel)
+	res, err := dc.placing().ComputeAggregate(ctx, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -161,14 +161,6 @@ func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose st
 		if !c.Status.Suppressed() {
 			out.Total = groupDigits(c.Count)
 		}
-	}
-	return out
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	return out
 }

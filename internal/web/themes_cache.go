@@ -3,15 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"math"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/civiclink/civiclink/internal/govern"
@@ -19,23 +15,20 @@ import (
 )
 
 // themeCache keeps the published figures of the theme pages and the trend
-// API (district figures, trends, cohort counts) by everything that
-// determines them, as [tableCache] does for the district map: the kind of
-// figure, the indicator, its purpose and operation, the period and
-// grouping, the datasets and columns read with each one's latest version
-// (a version is never changed once loaded, so the latest number fixes
-// every version an accumulating or per-version dataset reads) and, for a
-// cohort, the linkage run; the disclosure threshold the decision sets; a
-// digest of the records opted out of the purpose; and the store's
-// [store.Store.Generation], which moves on every new version, opt-out,
-// agreement change or linkage run. Re-serving an identical release
-// discloses nothing new.
+// API (district figures, trends, cohort counts) by their insight release's
+// key, as [tableCache] does for the district map: the kind of figure, the
+// indicator, its purpose, the period and grouping, the dataset versions
+// read and, for a cohort, the linkage run; the disclosure threshold the
+// decision sets; a digest of the records opted out of the purpose. The
+// cache is also emptied when the store's generation moves (a new version,
+// opt-out, agreement change or linkage run), which bounds it. Re-serving
+// an identical release discloses nothing new.
 //
-// The access decision is made, and recorded, for every view before the
-// cache is consulted ([themeCache.decide]); a refused user gets the
-// refusal, never a cached figure. A first view is decided twice, here and
-// by the engine. Values are shared between requests and never modified
-// once stored.
+// The access decision is made, and recorded, by insight for every view
+// when it prepares the release, before the cache is consulted; a refused
+// user gets the refusal, never a cached figure. A first view is decided
+// once: computing a release decides nothing. Values are shared between
+// requests and never modified once stored.
 //
 // Each [Server] has its own, made by [New]: the server's engine (from
 // Config.Indicators) fixes the store, governance and geography behind the
@@ -57,61 +50,6 @@ type themeCall struct {
 
 // maxThemeCached bounds a theme cache; it is emptied when full.
 const maxThemeCached = 512
-
-// decide asks governance for req on u's behalf (recording the decision)
-// and returns the key of the release it allows: what (the kind of figure,
-// the indicator, period and grouping) with the threshold and the state of
-// everything read. An empty key means the figure is not cached (an engine
-// without a store or governance, or no purpose); the engine then decides
-// alone.
-func (c *themeCache) decide(ctx context.Context, e *insight.Engine, u *govern.User, what string, req govern.Request) (string, error) {
-	if e.Store == nil || e.Gov == nil || req.Purpose == "" {
-		return "", nil
-	}
-	gen := e.Store.Generation() // before reading: a change meanwhile keys the figure as stale
-	dec, err := e.Gov.Authorize(ctx, u, req)
-	if err != nil {
-		return "", err
-	}
-	state, err := readState(ctx, e, req)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%d\x00%s", gen, what, req.Operation, req.Purpose, dec.Threshold, state), nil
-}
-
-// readState describes what req reads as it stands: each dataset's columns,
-// latest version and opted-out records (a digest), and for a cohort the
-// current (adopted) linkage run.
-func readState(ctx context.Context, e *insight.Engine, req govern.Request) (string, error) {
-	var b strings.Builder
-	if req.Operation == insight.OpCohort {
-		run, err := e.Store.CurrentLinkageRun(ctx)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "run %d;", run.ID)
-	}
-	for _, r := range req.Reads {
-		v, err := e.Store.Version(ctx, r.Dataset, 0)
-		if err != nil {
-			return "", err
-		}
-		out, err := e.Gov.Excluded(ctx, r.Dataset, req.Purpose)
-		if err != nil {
-			return "", err
-		}
-		ids := keys(out)
-		slices.Sort(ids)
-		h := sha256.New()
-		for _, id := range ids {
-			h.Write([]byte(id))
-			h.Write([]byte{0})
-		}
-		fmt.Fprintf(&b, "%s@%d[%s]-%s;", r.Dataset, v.Number, strings.Join(r.Columns, ","), hex.EncodeToString(h.Sum(nil)))
-	}
-	return b.String(), nil
-}
 
 // fetch returns the release under key, computing it with compute the first
 // time (once, however many views ask at once). An empty key computes
@@ -191,17 +129,12 @@ func (t *trendRelease) views() *trendRelease {
 
 // cachedTrend is e.Trend(q) for u through the server's theme cache.
 func (s *Server) cachedTrend(ctx context.Context, e *insight.Engine, u *govern.User, q insight.TrendQuery) (*trendRelease, error) {
-	req, period, err := e.TrendRequest(ctx, q)
+	rel, err := e.PrepareTrend(ctx, u, q)
 	if err != nil {
 		return nil, err
 	}
-	c := s.themes
-	key, err := c.decide(ctx, e, u, fmt.Sprintf("trend\x00%s\x00%s\x00%t", q.Indicator.Name, period, q.ByDistrict), req)
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.fetch(ctx, e, key, func() (any, error) {
-		tr, err := e.Trend(ctx, u, q)
+	v, err := s.themes.fetch(ctx, e, rel.Key, func() (any, error) {
+		tr, err := e.ComputeTrend(ctx, rel)
 		if err != nil {
 			return nil, err
 		}

@@ -45,27 +45,18 @@ type IndicatorFigure struct {
 // or an indicator that cannot be placed becomes the figure's Error; other
 // failures are errors.
 func (s *Server) districtFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
-	key, err := s.decideFigure(ctx, e, u, ind)
-	return s.fetchFigure(ctx, e, u, ind, key, err)
+	rel, err := e.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
+	return s.fetchFigure(ctx, e, ind, rel, err)
 }
 
-// decideFigure makes (and records) the access decision for ind's district
-// figure and returns its release key.
-func (s *Server) decideFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (string, error) {
-	req, err := e.IndicatorRequest(ctx, ind, []string{insight.DimDistrict})
-	if err != nil {
-		return "", err
-	}
-	return s.themes.decide(ctx, e, u, "district\x00"+ind.Name, req)
-}
-
-// fetchFigure is ind's district figure under key, or the figure saying
-// why not when the decision (err) or the computation fails for a reason
-// the user should read.
-func (s *Server) fetchFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator, key string, err error) (*IndicatorFigure, error) {
+// fetchFigure is the district figure of ind's release rel (prepared by
+// insight: one decision, recorded), computed only when not cached, or the
+// figure saying why not when the decision (err) or the computation fails
+// for a reason the user should read.
+func (s *Server) fetchFigure(ctx context.Context, e *insight.Engine, ind *insight.Indicator, rel *insight.Release, err error) (*IndicatorFigure, error) {
 	var v any
 	if err == nil {
-		v, err = s.themes.fetch(ctx, e, key, func() (any, error) { return computeFigure(ctx, e, u, ind) })
+		v, err = s.themes.fetch(ctx, e, rel.Key, func() (any, error) { return computeFigure(ctx, e, rel, ind) })
 	}
 	switch fault.Code(err) {
 	case "":
@@ -76,10 +67,11 @@ func (s *Server) fetchFigure(ctx context.Context, e *insight.Engine, u *govern.U
 	return nil, err
 }
 
-// computeFigure computes ind's district figure through the engine.
-func computeFigure(ctx context.Context, e *insight.Engine, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
+// computeFigure computes the release of ind's district figure through the
+// engine.
+func computeFigure(ctx context.Context, e *insight.Engine, rel *insight.Release, ind *insight.Indicator) (*IndicatorFigure, error) {
 	f := &IndicatorFigure{Indicator: themeIndicator(ind), page: new(fragment)}
-	t, err := e.Indicator(ctx, u, ind, []string{insight.DimDistrict})
+	t, err := e.ComputeIndicator(ctx, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -155,23 +147,19 @@ func (s *Server) cohortFigure(ctx context.Context, e *insight.Engine, u *govern.
 	if err != nil {
 		return CohortFigure{}, err
 	}
-	// The request CohortTable makes: the cohort's own purpose, its reads.
+	// The cohort as an indicator of its own purpose: insight prepares its
+	// release (one decision, recorded) and computes it when not cached.
 	as := &insight.Indicator{Name: c.Name, Cohort: c.Name, Purpose: c.Purpose}
-	cache := s.themes
-	req, err := e.IndicatorRequest(ctx, as, []string{insight.DimDistrict})
-	var key string
-	if err == nil {
-		key, err = cache.decide(ctx, e, u, "cohort\x00"+c.Name, req)
-	}
+	rel, err := e.PrepareIndicator(ctx, u, as, []string{insight.DimDistrict})
 	var v any
 	if err == nil {
-		v, err = cache.fetch(ctx, e, key, func() (any, error) {
-			res, err := e.CohortTable(ctx, u, insight.CohortQuery{Cohort: c, By: []string{insight.DimDistrict}})
+		v, err = s.themes.fetch(ctx, e, rel.Key, func() (any, error) {
+			t, err := e.ComputeIndicator(ctx, rel)
 			if err != nil {
 				return nil, err
 			}
 			var f CohortFigure
-			for _, cell := range insight.DistrictRates(res, e.Geo, e.PopulationScale) {
+			for _, cell := range t.Cells {
 				switch {
 				case cell.Levels[0] == disclose.TotalLevel:
 					r := districtRate(disclose.TotalLevel, insight.CountyName, cell)

@@ -66,7 +66,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	// decision (refused, or no district to group by, make it the county's).
 	// Should the figure then fail, the trend is the county's after all.
 	ctx := r.Context()
-	key, decided := s.decideFigure(ctx, e, u, ind)
+	rel, decided := e.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
 	mappable := decided == nil
 	var (
 		fig    *IndicatorFigure
@@ -74,7 +74,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		figErr error
 		wg     sync.WaitGroup
 	)
-	wg.Go(func() { fig, figErr = s.fetchFigure(ctx, e, u, ind, key, decided) })
+	wg.Go(func() { fig, figErr = s.fetchFigure(ctx, e, ind, rel, decided) })
 	tr, err = s.trendFor(ctx, e, u, ind, period, mappable)
 	wg.Wait()
 	if figErr != nil {

@@ -91,7 +91,7 @@ func TestThemeRoutes(t *testing.T) {
 		{"trend of an unknown indicator", analyst, "/api/indicators/nope/trend", 404, []string{"no indicator"}},
 		{"trend by week", analyst, "/api/indicators/ind:road-ksi/trend?period=week", 400, []string{"month, quarter or year"}},
 		{"trend by ward", analyst, "/api/indicators/ind:road-ksi/trend?by=ward", 400, []string{"by district"}},
-		{"STATS19 by month", analyst, "/api/indicators/road-ksi-dft/trend?period=month", 400, []string{"--period year"}},
+		{"STATS19 by month", analyst, "/api/indicators/road-ksi-dft/trend?period=month", 400, []string{`ask for the period year (the \"period\" parameter)`, `"field": "period"`}},
 
 		{"trend refused to an auditor", auditor, "/api/indicators/ind:road-ksi/trend", 403, []string{`"forbidden"`, "analyst"}},
 		{"theme API for an auditor", auditor, "/api/themes/road-safety", 200, []string{`"error_code": "forbidden"`}},
