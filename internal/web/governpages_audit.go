@@ -3,10 +3,8 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -21,24 +19,8 @@ import (
 // "Newer" links (the API's next and prev cursors) page through the rest.
 const usesPage = 50
 
-// Use is one use of a partner's data as the audit log records it: who, on
-// behalf of which partner, for what purpose, what operation, when, which of
-// the partner's datasets, and the rows or cells where the entry counts them.
-type Use struct {
-	Index     uint64    `json:"index"`
-	Time      time.Time `json:"time"`
-	User      string    `json:"user"`
-	Partner   string    `json:"partner,omitempty"`
-	Purpose   string    `json:"purpose,omitempty"`
-	Action    string    `json:"action"`
-	Operation string    `json:"operation,omitempty"`
-	Datasets  []string  `json:"datasets"`
-	Agreement string    `json:"agreement,omitempty"`
-	Outcome   string    `json:"outcome"`
-	Reason    string    `json:"reason,omitempty"`
-	Rows      *int64    `json:"rows,omitempty"`
-	Cells     *int64    `json:"cells,omitempty"`
-}
+// Use is one use of a partner's data ([audit.Use]).
+type Use = audit.Use
 
 // Uses answers "who used my data": one page of the uses of one partner's
 // data (all partners' for an auditor who names none), newest first.
@@ -92,13 +74,13 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if err != nil {
 		return nil, err
 	}
-	es, older, newer, err := s.usesPage(ctx, f, c)
+	es, older, newer, err := audit.ReadPage(ctx, s.cfg.AuditLog, f, c, usesPage)
 	if err != nil {
 		return nil, err
 	}
 	out.Uses = []Use{}
 	for _, e := range es {
-		if use, ok := useOf(e, out.Partner); ok {
+		if use, ok := audit.UseOf(e, out.Partner); ok {
 			out.Uses = append(out.Uses, use)
 		}
 	}
@@ -109,12 +91,8 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	return out, s.record(ctx, ev)
 }
 
-// cursor says where a page of uses starts: below Before (newest first,
-// 0 for the newest page) or, when After is set, above *After.
-type cursor struct {
-	Before uint64  `json:"before,omitzero"`
-	After  *uint64 `json:"after,omitempty"`
-}
+// cursor says where a page of uses starts ([audit.Page]).
+type cursor = audit.Page
 
 // cursorOf reads ?before= and ?after= (at most one of them).
 func cursorOf(q url.Values) (cursor, error) {
@@ -140,44 +118,6 @@ func cursorOf(q url.Values) (cursor, error) {
 		c.After = &n
 	}
 	return c, err
-}
-
-// usesPage reads, newest first, the page of at most usesPage entries f
-// selects from cursor c, and whether older and newer ones exist: one
-// query for the page and its one-further entry, and one for a single
-// entry on the other side of the cursor.
-func (s *Server) usesPage(ctx context.Context, f audit.Filter, c cursor) (es []audit.Entry, older, newer bool, err error) {
-	log := s.cfg.AuditLog
-	exists := func(f audit.Filter) (bool, error) {
-		f.Limit = 1
-		es, err := log.Entries(ctx, f)
-		return len(es) > 0, err
-	}
-	page, other := f, f
-	page.Limit = usesPage + 1
-	if c.After != nil {
-		page.From = *c.After + 1 // oldest first from the cursor, then turned
-		if es, err = log.Entries(ctx, page); err != nil {
-			return nil, false, false, err
-		}
-		newer = len(es) > usesPage
-		es = es[:min(len(es), usesPage)]
-		slices.Reverse(es)
-		other.Newest, other.Before = true, page.From
-		older, err = exists(other)
-		return es, older, newer, err
-	}
-	page.Newest, page.Before = true, c.Before
-	if es, err = log.Entries(ctx, page); err != nil {
-		return nil, false, false, err
-	}
-	older = len(es) > usesPage
-	es = es[:min(len(es), usesPage)]
-	if c.Before > 0 {
-		other.From = c.Before
-		newer, err = exists(other)
-	}
-	return es, older, newer, err
 }
 
 // links sets the cursors and links to the older and newer pages around
@@ -216,30 +156,6 @@ func (out *Uses) links(q url.Values, es []audit.Entry, c cursor, older, newer bo
 		}
 		out.Prev, out.Newer = &prev, link("after", prev)
 	}
-}
-
-// useOf is an entry as a use of owner's data ("" for any owner); ok is
-// false when the entry touched none of it.
-func useOf(e audit.Entry, owner string) (Use, bool) {
-	v := e.Event
-	use := Use{Index: e.Index, Time: v.Time, User: v.User, Partner: v.Partner, Purpose: v.Purpose, Action: v.Action,
-		Operation: v.Target, Agreement: v.Agreement, Outcome: v.Outcome, Reason: v.Reason, Datasets: []string{}}
-	for _, d := range v.Datasets {
-		if owner == "" || d.Owner == owner {
-			use.Datasets = append(use.Datasets, d.ID)
-		}
-	}
-	if len(use.Datasets) == 0 {
-		return use, false
-	}
-	var counts struct {
-		Rows  *int64 `json:"rows"`
-		Cells *int64 `json:"cells"`
-	}
-	if len(v.Details) > 0 && json.Unmarshal(v.Details, &counts) == nil {
-		use.Rows, use.Cells = counts.Rows, counts.Cells
-	}
-	return use, true
 }
 
 // day parses a YYYY-MM-DD query value; "" is no limit.
