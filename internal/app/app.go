@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/web"
 )
 
 // Services are the rooms over one store and its signed audit log. Build them
@@ -46,6 +48,13 @@ type Services struct {
 	errOnce error
 }
 
+// Operations lists every room's read operations: the gate governance
+// refuses any other operation's request from. Each room's gate test walks
+// its own list with a probe per operation.
+func Operations() []govern.Operation {
+	return slices.Concat(insight.Operations(), linkrun.Operations(), release.Operations(), web.Operations())
+}
+
 // New wires the services over st, recording to log, telling the time by
 // clk (the system clock when nil).
 func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
@@ -53,7 +62,7 @@ func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
 		clk = clock.System{}
 	}
 	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
-	gov.Clock = clk
+	gov.Clock, gov.Gate = clk, govern.NewGate(Operations()...)
 	return &Services{
 		Store: st, Audit: log, Clock: clk, Gov: gov,
 		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk},

@@ -15,7 +15,7 @@ import (
 func TestAuditLogRecords(t *testing.T) {
 	ctx := context.Background()
 	g := &govern.Gate{}
-	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate, Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
+	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate})
 	f := gt.NewFixture(t, g)
 	log := f.Audit // the fixture's service records there through govern.AuditRecorder
 	u := f.AddUser(t, "ana", gt.RecipientPartner, govern.Analyst)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-
-	"github.com/civiclink/civiclink/internal/catalog"
 )
 
 // Authorizer answers access requests; [Service] is the real one. A read
@@ -18,53 +16,42 @@ type Authorizer interface {
 
 // Operation is a read path registered with a [Gate]: every way partner data
 // leaves the store (a CLI query, an API endpoint, a linkage run, an insight
-// aggregate) is one operation, by name.
+// aggregate) is one operation, by name. Each room lists its operations
+// (insight.Operations, ...); the wiring builds the gate from the lists, and
+// each room's gate test walks its list with a probe per operation (package
+// governtest), so a read path cannot be added without joining the test.
 type Operation struct {
 	// Name is unique, "room.verb", e.g. "insight.aggregate".
 	Name        string
 	Description string
 	// Output is the kind of output the operation produces.
 	Output OutputKind
-	// Probe runs the operation once against a fixture for the gate test
-	// (see package governtest): it must read p.Dataset's p.Columns for
-	// p.Purpose as p.User, asking az first, and return az's error on denial.
-	Probe func(ctx context.Context, az Authorizer, p Probe) error
-}
-
-// Probe is the fixture a gate test hands an [Operation.Probe].
-type Probe struct {
-	User    *User
-	Purpose string
-	Dataset string
-	Columns []string
-	// Store is the fixture's store; assert it to the interface the operation
-	// reads through (the store package implements them all).
-	Store catalog.Store
 }
 
 // Gate is the registry of read operations. A [Service] with a gate refuses
-// requests from operations not registered with it, so that a new read path
-// cannot be added without joining the gate test.
+// requests from operations not registered with it.
 type Gate struct {
 	mu  sync.RWMutex
 	ops map[string]Operation
 }
 
-// DefaultGate is the process-wide registry; packages register their read
-// operations with [Register] from init.
-var DefaultGate = &Gate{}
-
-// Register adds op to [DefaultGate].
-func Register(op Operation) { DefaultGate.Register(op) }
+// NewGate returns a gate holding ops (see [Gate.Register]).
+func NewGate(ops ...Operation) *Gate {
+	g := &Gate{}
+	for _, op := range ops {
+		g.Register(op)
+	}
+	return g
+}
 
 // Register adds op. It panics, like http.Handle, on an empty or repeated
-// name, an unknown output kind or a missing probe: these are programming
-// errors found at start-up.
+// name or an unknown output kind: these are programming errors found at
+// start-up.
 func (g *Gate) Register(op Operation) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if op.Name == "" || op.Probe == nil {
-		panic("govern: an operation needs a name and a probe")
+	if op.Name == "" {
+		panic("govern: an operation needs a name")
 	}
 	if _, dup := g.ops[op.Name]; dup {
 		panic(fmt.Sprintf("govern: operation %q registered twice", op.Name))

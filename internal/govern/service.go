@@ -32,9 +32,10 @@ type Service struct {
 }
 
 // NewService returns a service over st recording to audit, with the system
-// clock and [DefaultGate].
+// clock and no gate (the wiring sets Gate to the gate built from every
+// room's operations).
 func NewService(st Store, audit Recorder) *Service {
-	return &Service{Store: st, Clock: clock.System{}, Audit: audit, Gate: DefaultGate}
+	return &Service{Store: st, Clock: clock.System{}, Audit: audit}
 }
 
 var _ Authorizer = (*Service)(nil)
@@ -119,7 +120,7 @@ func (s *Service) decide(st State, u *User, req Request) Decision {
 	if s.Gate != nil {
 		if _, ok := s.Gate.Lookup(req.Operation); !ok {
 			return deny(Reason{Code: ReasonBadRequest, Clause: "gate",
-				Message: "read operation " + quote(req.Operation) + " is not registered with the governance gate (a programming error: register it with govern.Register)"})
+				Message: "read operation " + quote(req.Operation) + " is not registered with the governance gate (a programming error: list it in its room's Operations)"})
 		}
 	}
 	return Decide(st, u, req)

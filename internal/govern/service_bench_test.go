@@ -17,7 +17,7 @@ import (
 func BenchmarkAuthorize(b *testing.B) {
 	ctx := context.Background()
 	g := &govern.Gate{}
-	g.Register(govern.Operation{Name: "bench.read", Output: govern.Aggregate, Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
+	g.Register(govern.Operation{Name: "bench.read", Output: govern.Aggregate})
 	f := gt.NewFixture(b, g)
 	for i := range 20 {
 		a := gt.Agreement()

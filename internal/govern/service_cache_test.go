@@ -44,8 +44,7 @@ func decideAsWeb(ctx context.Context, svc *govern.Service, id string, req govern
 func cacheFixture(t *testing.T) *gt.Fixture {
 	t.Helper()
 	gate := &govern.Gate{}
-	gate.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate,
-		Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
+	gate.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate})
 	f := gt.NewFixture(t, gate)
 	f.AddUser(t, cacheUser, gt.RecipientPartner, govern.Analyst)
 	f.Activate(t, gt.Agreement())

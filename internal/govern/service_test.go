@@ -146,7 +146,7 @@ func TestUserAdministration(t *testing.T) {
 func TestAuthorizeRecordsEveryDecision(t *testing.T) {
 	ctx := context.Background()
 	g := &govern.Gate{}
-	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate, Probe: func(context.Context, govern.Authorizer, govern.Probe) error { return nil }})
+	g.Register(govern.Operation{Name: "test.read", Output: govern.Aggregate})
 	f := gt.NewFixture(t, g)
 	u := f.AddUser(t, "ana", gt.RecipientPartner, govern.Analyst)
 	req := govern.Request{Operation: "test.read", Purpose: gt.Purpose, Output: govern.Aggregate,

@@ -27,8 +27,7 @@ func TestDPTablesHaveOneShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := gt.NewFixture(t, &govern.Gate{})
-	insight.RegisterOperations(f.Service.Gate)
+	f := gt.NewFixture(t, govern.NewGate(insight.Operations()...))
 	// Two LSOAs in different districts; "without" has no record in the second.
 	first, other := county.LSOAs[0], county.LSOAs[len(county.LSOAs)-1]
 	load := func(id string, lsoas ...geo.LSOA) {

@@ -21,8 +21,7 @@ import (
 // starts afresh, and a dataset without a budget answers none.
 func TestAgreementBudget(t *testing.T) {
 	ctx := context.Background()
-	f := gt.NewFixture(t, &govern.Gate{})
-	insight.RegisterOperations(f.Service.Gate)
+	f := gt.NewFixture(t, govern.NewGate(insight.Operations()...))
 	a := gt.Agreement()
 	a.Datasets[0].Budget = &govern.PrivacyBudget{Epsilon: 1, Period: "month"}
 	f.Activate(t, a)

@@ -21,8 +21,6 @@ import (
 // OpRun is the read operation of a linkage run.
 const OpRun = "link.run"
 
-func init() { RegisterOperations(govern.DefaultGate) }
-
 // Request says what to link.
 type Request struct {
 	Datasets []string

@@ -14,19 +14,12 @@ import (
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/govern/governtest"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
-
-func TestOperationsGoThroughGovernance(t *testing.T) {
-	g := &govern.Gate{}
-	linkrun.RegisterOperations(g)
-	governtest.CheckGate(t, g)
-}
 
 // county builds a governed store holding an encoded synthetic county.
 func county(tb testing.TB, people int) (*store.Store, *govern.Service, demo.Staff, string) {

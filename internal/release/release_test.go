@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo/demotest"
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -19,10 +21,24 @@ import (
 )
 
 func TestOperationsGoThroughGovernance(t *testing.T) {
-	g := &govern.Gate{}
-	op, _ := govern.DefaultGate.Lookup(release.OpCheck)
-	g.Register(op)
-	governtest.CheckGate(t, g)
+	governtest.CheckOperations(t, release.Operations(), map[string]governtest.ProbeFunc{release.OpCheck: probeCheck})
+}
+
+// probeCheck drafts an output over the probe's dataset and reviews its
+// findings as the probe's user.
+func probeCheck(ctx context.Context, az govern.Authorizer, p governtest.Probe) error {
+	st := p.Store
+	o := &output.Output{Series: "probe", Title: "probe", Indicator: "probe", Purpose: p.Purpose, Datasets: []string{p.Dataset}, Columns: map[string][]string{p.Dataset: p.Columns},
+		Status: output.Draft, Table: &disclose.Result{}, Report: &disclose.Report{}, CreatedBy: "someone-else", CreatedAt: time.Now()}
+	if err := st.CreateOutput(ctx, o); err != nil {
+		return err
+	}
+	s := &release.Service{Store: st, Gov: az, Clock: clock.System{}}
+	got, err := s.Findings(ctx, p.User, o.ID)
+	if err == nil && got.Report == nil {
+		err = fault.Errorf(fault.Internal, "probe output has no findings")
+	}
+	return err
 }
 
 func TestOutputLifecycle(t *testing.T) {

@@ -18,13 +18,10 @@ import (
 // clerical review is linkrun's "link.review".
 const OpLinkQuality = "link.quality"
 
-func init() {
-	govern.Register(govern.Operation{
-		Name:        OpLinkQuality,
-		Description: "read a stored linkage run's quality: counts, model, match-weight distribution, precision and recall, links per dataset pair",
-		Output:      govern.Aggregate,
-		Probe:       probeLinkQuality,
-	})
+// Operations lists the web's own read operations, for the gate the wiring
+// builds; the gate test walks each with a probe.
+func Operations() []govern.Operation {
+	return []govern.Operation{{Name: OpLinkQuality, Description: "read a stored linkage run's quality: counts, model, match-weight distribution, precision and recall, links per dataset pair", Output: govern.Aggregate}}
 }
 
 // linkageRoutes lists the routes of the linkage runs: start, progress, quality and clerical review.

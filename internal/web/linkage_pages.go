@@ -1,14 +1,12 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
@@ -207,25 +205,4 @@ func (s *Server) postLinkageDecide(w http.ResponseWriter, r *http.Request) error
 	}
 	http.Redirect(w, r, "/linkage/runs/"+r.PathValue("id")+"/review#pair-"+r.PathValue("pair"), http.StatusSeeOther)
 	return nil
-}
-
-// probeLinkQuality is the gate test's probe of [OpLinkQuality]: it stores
-// a run over the fixture dataset (setting up, not reading) and reads its
-// quality as the probe's user.
-func probeLinkQuality(ctx context.Context, az govern.Authorizer, p govern.Probe) error {
-	st, ok := p.Store.(linkageStore)
-	if !ok {
-		return fault.Errorf(fault.Internal, "probe store keeps no linkage runs")
-	}
-	v, err := st.Version(ctx, p.Dataset, 0)
-	if err != nil {
-		return err
-	}
-	run := &linkrun.LinkageRun{CreatedBy: "gate-probe", Datasets: []linkrun.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}},
-		Params: []byte(`{"threshold": 0.9}`), Quality: []byte(`{"records": 0, "entities": 0}`)}
-	if err := st.WriteLinkageRun(ctx, run, linkrun.LinkageWrite{}); err != nil {
-		return err
-	}
-	_, err = (&linker{st: st, az: az}).quality(ctx, p.User, run, p.Purpose)
-	return err
 }

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
@@ -53,12 +55,19 @@ func NewWith(tb testing.TB, people int, seed uint64, datasets map[string]synth.D
 		tb.Fatal(err)
 	}
 	work := filepath.Join(dir, "county")
-	svc := app.New(st, log, clock.System{})
-	e, err := svc.Insight(ctx)
+	// The flow's governance and engine, as package app wires them (app
+	// imports web, whose tests use this package, so it cannot be used here).
+	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
+	county, err := geo.Load()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: svc.Clock, Log: io.Discard, Audit: log, Gov: svc.Gov, Insight: e}
+	auditor, err := st.Auditor(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &insight.Engine{Store: st, Gov: gov, Geo: county, Ledger: st, Auditor: auditor}
+	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log, Gov: gov, Insight: e}
 	sum, err := f.Run(ctx, st)
 	if err != nil {
 		tb.Fatal(err)

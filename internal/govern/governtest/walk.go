@@ -8,6 +8,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 // counting passes requests to the real service and counts those made in the
@@ -36,33 +37,61 @@ func readerRole(k govern.OutputKind) govern.Role {
 	return govern.Analyst
 }
 
-// Walk runs every operation of gate twice against a fresh fixture, as a
-// recipient-partner user holding the role the operation's output needs:
-// first with no agreement, when it must ask the service in its own name and
-// fail with fault.Forbidden; then under an active agreement covering the
-// fixture, when it must ask again and succeed. It returns what went wrong,
-// one line per problem.
-func Walk(tb testing.TB, gate *govern.Gate) []string {
+// Probe is what a gate test hands a [ProbeFunc]: the fixture's user,
+// purpose, dataset and its columns, and the fixture's store.
+type Probe struct {
+	User    *govern.User
+	Purpose string
+	Dataset string
+	Columns []string
+	Store   *store.Store
+}
+
+// ProbeFunc runs one read operation once against the fixture: it must read
+// p.Dataset's p.Columns for p.Purpose as p.User, asking az first, and
+// return az's error on denial. Probes live in the rooms' _test.go files,
+// one per operation the room lists.
+type ProbeFunc func(ctx context.Context, az govern.Authorizer, p Probe) error
+
+// Walk runs every operation of gate twice against a fresh fixture with its
+// probe, as a recipient-partner user holding the role the operation's
+// output needs: first with no agreement, when it must ask the service in
+// its own name and fail with fault.Forbidden; then under an active
+// agreement covering the fixture, when it must ask again and succeed. An
+// operation without a probe, or a probe without an operation, is a
+// problem. It returns what went wrong, one line per problem.
+func Walk(tb testing.TB, gate *govern.Gate, probes map[string]ProbeFunc) []string {
 	tb.Helper()
 	var problems []string
-	for _, op := range gate.Operations() {
-		problems = append(problems, walkOne(tb, gate, op)...)
+	ops := gate.Operations()
+	for _, op := range ops {
+		probe, ok := probes[op.Name]
+		if !ok {
+			problems = append(problems, op.Name+": no probe: write one beside the room's gate test")
+			continue
+		}
+		problems = append(problems, walkOne(tb, gate, op, probe)...)
+	}
+	for name := range probes {
+		if _, ok := gate.Lookup(name); !ok {
+			problems = append(problems, name+": a probe for an operation the gate does not hold")
+		}
 	}
 	return problems
 }
 
-func walkOne(tb testing.TB, gate *govern.Gate, op govern.Operation) []string {
+func walkOne(tb testing.TB, gate *govern.Gate, op govern.Operation, probe ProbeFunc) []string {
 	ctx := context.Background()
 	f := NewFixture(tb, gate)
 	u := f.AddUser(tb, "reader", RecipientPartner, readerRole(op.Output))
 	az := &counting{next: f.Service, op: op.Name}
-	p := govern.Probe{User: u, Purpose: Purpose, Dataset: Dataset, Columns: Columns(), Store: f.Store}
+	p := Probe{User: u, Purpose: Purpose, Dataset: Dataset, Columns: Columns(), Store: f.Store}
 	var problems []string
 	bad := func(format string, args ...any) {
 		problems = append(problems, op.Name+": "+fmt.Sprintf(format, args...))
 	}
 
-	err := op.Probe(ctx, az, p)
+	err := probe(ctx, az, p)
 	switch {
 	case az.calls.Load() == 0:
 		bad("read %s without asking govern (no Authorize call named %q)", Dataset, op.Name)
@@ -77,7 +106,7 @@ func walkOne(tb testing.TB, gate *govern.Gate, op govern.Operation) []string {
 
 	f.Activate(tb, Agreement())
 	before := az.calls.Load()
-	if err := op.Probe(ctx, az, p); err != nil {
+	if err := probe(ctx, az, p); err != nil {
 		bad("failed under an active agreement covering it: %v", err)
 	}
 	if az.calls.Load() == before {
@@ -98,14 +127,15 @@ func recorded(f *Fixture, op, outcome string) bool {
 	return false
 }
 
-// CheckGate fails t for every problem [Walk] finds, and if gate has no
-// operations at all (a registry nobody joined proves nothing).
-func CheckGate(t *testing.T, gate *govern.Gate) {
+// CheckOperations builds a gate from a room's operations and fails t for
+// every problem [Walk] finds with the room's probes, and if the room lists
+// no operations at all (an empty list proves nothing).
+func CheckOperations(t *testing.T, ops []govern.Operation, probes map[string]ProbeFunc) {
 	t.Helper()
-	if len(gate.Operations()) == 0 {
-		t.Fatal("the gate has no registered read operations")
+	if len(ops) == 0 {
+		t.Fatal("no read operations listed")
 	}
-	for _, p := range Walk(t, gate) {
+	for _, p := range Walk(t, govern.NewGate(ops...), probes) {
 		t.Error(p)
 	}
 }
