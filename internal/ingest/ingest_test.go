@@ -155,7 +155,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"utf-16", writeTemp(t, "utf16.csv", []byte{0xff, 0xfe, 'i', 0, 'd', 0}), []string{"UTF-16"}},
 		{"10 MB line", writeTemp(t, "long.csv", []byte("incident_id,occurred_on,crime_type\n"+long)), []string{"line 2 is longer than"}},
 		{"truncated gzip", writeTemp(t, "trunc.csv.gz", truncate(gzipBytes(t, readFile(t, "testdata/incidents/good.csv")), 40)), []string{"trunc.csv.gz", "ends early or is corrupt"}},
-		{"unknown extension", writeTemp(t, "file.xyz", []byte("a")), []string{"--format"}},
+		{"unknown extension", writeTemp(t, "file.xyz", []byte("a")), []string{"cannot tell the format of file.xyz", "csv, jsonl or parquet"}},
 		{"missing file", filepath.Join(t.TempDir(), "nope.csv"), []string{"nope.csv"}},
 	}
 	for _, tt := range tests {
@@ -172,6 +172,9 @@ func TestRunRejectsBadInput(t *testing.T) {
 				if !strings.Contains(fault.Message(err), w) {
 					t.Errorf("error %q does not mention %q", fault.Message(err), w)
 				}
+			}
+			if strings.Contains(fault.Message(err), "--") {
+				t.Errorf("error %q names a CLI flag: name the field (fault.FieldErrorf)", fault.Message(err))
 			}
 			if n := versions(t, st); n != 0 {
 				t.Errorf("%d versions after a failed ingest, want 0", n)
