@@ -109,8 +109,14 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		dst.Withheld += s.Withheld
 		dst.AbsError += s.AbsError
 	}
+	// An attack fails when it makes any withheld cell knowable, or when its
+	// exact recoveries reach a third and beat a blind guess of the
+	// commonest withheld value: on a sparse table whose withheld cells are
+	// nearly all one small count, the guess alone is right that often, so
+	// the published figures have taught the attacker nothing more.
+	gains := func(s redteam.Score) bool { return 3*s.Exact >= s.Attacked && s.Exact > s.Guessed }
 	judge := func(s redteam.Score) {
-		if s.Knowable > 0 || (s.Attacked >= 12 && 3*s.Exact >= s.Attacked) {
+		if s.Knowable > 0 || (s.Attacked >= 12 && gains(s)) {
 			pass = false
 			fmt.Fprintf(w, "  FAIL: %s\n", s.Attack)
 		}
@@ -163,10 +169,10 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		after.Attacked, after.Exact, share(after.Exact, after.Attacked), share(after.Guessed, after.Attacked), after.Knowable, share(after.Withheld, after.Cells), after.MAE())
 	fmt.Fprintf(w, "all attacks, before (suppression alone): %d cells attacked, %d exact (%.1f%%), %d knowable; %.1f%% of cells withheld, mean absolute error %.2f\n",
 		before.Attacked, before.Exact, share(before.Exact, before.Attacked), before.Knowable, share(before.Withheld, before.Cells), before.MAE())
-	if after.Attacked > 0 && 3*after.Exact >= after.Attacked {
+	if after.Attacked > 0 && gains(after) {
 		pass = false
 	}
-	verdict := "PASS: no withheld cell can be worked out with certainty; exact recoveries by chance under a third"
+	verdict := "PASS: no withheld cell can be worked out with certainty; exact recoveries by chance under a third or no better than a blind guess"
 	if !pass {
 		verdict = "FAIL"
 	}

@@ -38,4 +38,3 @@ type Store interface {
 	// SweepWebSessions deletes idle and expired sessions.
 	SweepWebSessions(ctx context.Context, now time.Time, idle time.Duration) (int64, error)
 }
-
