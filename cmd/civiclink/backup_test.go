@@ -21,17 +21,7 @@ import (
 // store verifies and holds every entry acknowledged before the backup.
 func TestBackupWhileServing(t *testing.T) {
 	dir, tmp := t.TempDir(), t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("CIVICLINK_TOKEN", "")
-	t.Setenv("CIVICLINK_TOKEN_FILE", "")
-	data := filepath.Join(dir, "hub.duckdb")
-	schema := filepath.Join("..", "..", "internal", "ingest", "testdata", "incidents", "schema.json")
-	checkGovern(t, data, "", "", []string{"partner", "add", "--id", "police", "--name", "Police"}, 0, "added")
-	checkGovern(t, data, "", "", []string{"dataset", "add", "--partner", "police", "--id", "incidents", "--schema", schema}, 0, "9 columns")
-	checkGovern(t, data, "", "", []string{"user", "bootstrap", "--id", "p.admin", "--partner", "police", "--name", "P", "--roles", "data-owner", "--no-password"}, 0, "created")
-	checkGovern(t, data, "p.admin", "", []string{"user", "add", "--id", "p.ana", "--partner", "police", "--name", "Ana", "--roles", "analyst", "--no-password"}, 0, "added")
-	admin := tokenFile(t, dir, data, "p.admin")
-	reader := tokenFile(t, dir, data, "p.ana")
+	data, admin, reader := policeHub(t, dir)
 	readerTok, _ := os.ReadFile(reader)
 
 	srv := command(t, dir, tmp, "--data", data, "serve", "--addr", "127.0.0.1:0")

@@ -21,21 +21,11 @@ import (
 // write, and files refused before anything is sent.
 func TestPushToServer(t *testing.T) {
 	dir, tmp := t.TempDir(), t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("CIVICLINK_TOKEN", "")
-	t.Setenv("CIVICLINK_TOKEN_FILE", "")
-	data := filepath.Join(dir, "hub.duckdb")
-	schema := filepath.Join("..", "..", "internal", "ingest", "testdata", "incidents", "schema.json")
-	checkGovern(t, data, "", "", []string{"partner", "add", "--id", "police", "--name", "Police"}, 0, "added")
-	checkGovern(t, data, "", "", []string{"dataset", "add", "--partner", "police", "--id", "incidents", "--schema", schema}, 0, "9 columns")
-	checkGovern(t, data, "", "", []string{"user", "bootstrap", "--id", "p.admin", "--partner", "police", "--name", "P", "--roles", "data-owner", "--no-password"}, 0, "created")
-	checkGovern(t, data, "p.admin", "", []string{"user", "add", "--id", "p.ana", "--partner", "police", "--name", "Ana", "--roles", "analyst", "--no-password"}, 0, "added")
-	writer := tokenFile(t, dir, data, "p.admin")
-	reader := tokenFile(t, dir, data, "p.ana")
+	data, writer, reader := policeHub(t, dir)
 
 	big := filepath.Join(dir, "big.csv")
 	writeIncidents(t, big, 60000)
-	copyFile(t, schema, filepath.Join(dir, "big.schema.json"))
+	copyFile(t, incidentsSchema, filepath.Join(dir, "big.schema.json"))
 
 	srv := command(t, dir, tmp, "--data", data, "serve", "--addr", "127.0.0.1:0")
 	stdout, _ := srv.StdoutPipe()
@@ -226,4 +216,23 @@ func copyFile(t *testing.T, from, to string) {
 func filepathGlob(dir, pattern string) []string {
 	m, _ := filepath.Glob(filepath.Join(dir, pattern))
 	return m
+}
+
+// incidentsSchema is the schema of the ingest tests' incidents dataset.
+var incidentsSchema = filepath.Join("..", "..", "internal", "ingest", "testdata", "incidents", "schema.json")
+
+// policeHub makes a hub store in dir with the police partner, its
+// incidents dataset, a data owner (p.admin) and an analyst (p.ana), and
+// returns the store's path and the two users' token files.
+func policeHub(t *testing.T, dir string) (data, owner, analyst string) {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("CIVICLINK_TOKEN", "")
+	t.Setenv("CIVICLINK_TOKEN_FILE", "")
+	data = filepath.Join(dir, "hub.duckdb")
+	checkGovern(t, data, "", "", []string{"partner", "add", "--id", "police", "--name", "Police"}, 0, "added")
+	checkGovern(t, data, "", "", []string{"dataset", "add", "--partner", "police", "--id", "incidents", "--schema", incidentsSchema}, 0, "9 columns")
+	checkGovern(t, data, "", "", []string{"user", "bootstrap", "--id", "p.admin", "--partner", "police", "--name", "P", "--roles", "data-owner", "--no-password"}, 0, "created")
+	checkGovern(t, data, "p.admin", "", []string{"user", "add", "--id", "p.ana", "--partner", "police", "--name", "Ana", "--roles", "analyst", "--no-password"}, 0, "added")
+	return data, tokenFile(t, dir, data, "p.admin"), tokenFile(t, dir, data, "p.ana")
 }
