@@ -107,6 +107,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.pseudonymiseCmd(),
 		m.auditCmd(),
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),
+		m.communityCmd(),
 		// more commands are added here, one file each
 	)
 	return root

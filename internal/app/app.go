@@ -13,6 +13,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/demo"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/geo"
@@ -46,6 +47,10 @@ type Services struct {
 	engine  *insight.Engine
 	county  *geo.County
 	errOnce error
+
+	communityOnce sync.Once // see community.go
+	community     *community.Directory
+	communityErr  error
 }
 
 // Operations lists every room's read operations: the gate governance

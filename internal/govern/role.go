@@ -37,10 +37,13 @@ const (
 	// LinkageSteward adopts a linkage run as the partnership's current
 	// one (and rolls back), and sees every draft run.
 	LinkageSteward Role = "linkage-steward"
+	// CommunityEditor edits the community-support directory for a
+	// voluntary-sector partner and moderates its queue.
+	CommunityEditor Role = "community-editor"
 )
 
 // AllRoles lists every [Role] in documentation order.
-var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor, LinkageSteward}
+var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor, LinkageSteward, CommunityEditor}
 
 // ParseRole returns the role named s (case-insensitive, "_" accepted for "-").
 func ParseRole(s string) (Role, error) {

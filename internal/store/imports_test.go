@@ -19,7 +19,7 @@ const module = "github.com/civiclink/civiclink"
 // small domain-free helpers. See docs/architecture.md.
 var storeMayImport = []string{
 	"internal/audit", "internal/catalog", "internal/clock", "internal/disclose",
-	"internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
+	"internal/community", "internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
 	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
 }
 
