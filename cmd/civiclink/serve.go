@@ -15,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/metrics"
+	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/web"
 )
@@ -174,8 +175,8 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Audit:     s.Gov.Audit,
 		Ingest:    s.Ingest,
 		Districts: lads,
-		Indicators: &web.NamedIndicators{Insight: engine, County: county,
-			Counts: &web.DistrictCounts{Store: st, County: county, Insight: engine}},
+		Indicators: &publish.NamedIndicators{Insight: engine, County: county,
+			Counts: &publish.DistrictCounts{Store: st, County: county, Insight: engine}},
 		Linkage:   s.Linkage,
 		Health:    st.Ready,
 		Outputs:   outputs,

@@ -23,6 +23,14 @@ var storeMayImport = []string{
 	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
 }
 
+// publishMayImport are the packages publish may import: it turns insight's
+// releases into the web's figures, over the catalogue, governance and
+// geography, and knows no HTTP, no store and nothing above it.
+var publishMayImport = []string{
+	"internal/catalog", "internal/disclose", "internal/fault", "internal/geo",
+	"internal/govern", "internal/insight",
+}
+
 // listed is what `go list -json` says of one package.
 type listed struct {
 	ImportPath string
@@ -79,7 +87,8 @@ func testHelper(pkg string) bool { return strings.HasSuffix(path.Base(pkg), "tes
 // TestImportRule keeps the house the right way up: only the wiring
 // (cmd/civiclink and internal/app) and test helpers import the store; nothing but a test
 // helper imports a test helper; and the store imports only the rooms it
-// implements interfaces for, never one above it (web, demo, bench, …).
+// implements interfaces for, never one above it (web, demo, bench, …); and
+// publish imports only the rooms below it (never web or the store).
 func TestImportRule(t *testing.T) {
 	pkgs := modulePackages(t)
 	for pkg, imports := range pkgs {
@@ -96,5 +105,13 @@ func TestImportRule(t *testing.T) {
 		if !slices.Contains(storeMayImport, imp) {
 			t.Errorf("internal/store imports %s: the store may import only the rooms whose interfaces it implements (%s); move the type it needs down into its room", imp, strings.Join(storeMayImport, ", "))
 		}
+	}
+	for _, imp := range pkgs["internal/publish"] {
+		if !slices.Contains(publishMayImport, imp) {
+			t.Errorf("internal/publish imports %s: publish may import only %s; it is called by the web, never the other way, and reads the store through interfaces it declares", imp, strings.Join(publishMayImport, ", "))
+		}
+	}
+	if pkgs["internal/publish"] == nil {
+		t.Error("go list found no internal/publish package: the rule above checks nothing")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -41,7 +42,7 @@ func version(u *govern.User, d *catalog.Dataset, v *catalog.Version) *catalog.Ve
 }
 
 func (s *Server) apiDatasets(w http.ResponseWriter, r *http.Request) error {
-	body, err := datasetsJSON(r.Context(), s.cfg.Catalog)
+	body, err := s.datasets.JSON(r.Context())
 	if err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) indicatorList(ctx context.Context) ([]Indicator, error) {
+func (s *Server) indicatorList(ctx context.Context) ([]publish.Indicator, error) {
 	if s.cfg.Indicators == nil {
-		return []Indicator{}, nil
+		return []publish.Indicator{}, nil
 	}
 	list, err := s.cfg.Indicators.Indicators(ctx)
 	if list == nil {
-		list = []Indicator{}
+		list = []publish.Indicator{}
 	}
 	return list, err
 }
@@ -142,7 +143,7 @@ func (s *Server) purpose(r *http.Request) string {
 
 // districtTable computes an indicator by district for the request's
 // purpose; the indicator source asks the gate.
-func (s *Server) districtTable(r *http.Request, id string) (*DistrictTable, error) {
+func (s *Server) districtTable(r *http.Request, id string) (*publish.DistrictTable, error) {
 	if s.cfg.Indicators == nil {
 		return nil, fault.Errorf(fault.NotFound, "no indicator %q: this server has no indicators configured", id)
 	}

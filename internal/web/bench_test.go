@@ -23,6 +23,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 // Load-test shape: users signed in at once, each making requests one after
@@ -125,8 +126,8 @@ func benchWire(b *testing.B, people int) *Server {
 	}
 	srv, err := New(Config{
 		Catalog: c.Store, Govern: gov, Audit: gov.Audit, Districts: lads,
-		Indicators: &NamedIndicators{Insight: engine, County: county,
-			Counts: &DistrictCounts{Store: c.Store, County: county, Insight: engine}},
+		Indicators: &publish.NamedIndicators{Insight: engine, County: county,
+			Counts: &publish.DistrictCounts{Store: c.Store, County: county, Insight: engine}},
 		Health: func(ctx context.Context) error { _, err := c.Store.Meta(ctx, "made_by"); return err },
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

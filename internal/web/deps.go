@@ -6,6 +6,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 // Governance is what the web app asks of the govern room: who is signing
@@ -45,47 +46,19 @@ type Governance interface {
 
 var _ Governance = (*govern.Service)(nil)
 
-// Indicator describes one figure that can be mapped by district.
-type Indicator struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Unit        string `json:"unit,omitempty"`
-	DatasetID   string `json:"dataset,omitempty"`
-}
-
-// DistrictValue is one district's published value. Suppressed values have
-// no Value and show as [c].
-type DistrictValue struct {
-	Code       string   `json:"code"`
-	Name       string   `json:"name"`
-	Value      *float64 `json:"value"`
-	Suppressed bool     `json:"suppressed,omitempty"`
-	Display    string   `json:"display"`
-}
-
-// DistrictTable is an indicator's values for every district, already
-// through disclosure control.
-type DistrictTable struct {
-	Indicator Indicator       `json:"indicator"`
-	Purpose   string          `json:"purpose"`
-	Values    []DistrictValue `json:"values"`
-	Total     string          `json:"total"`
-	// Notes say what disclosure control did, for the table's caption.
-	Notes []string `json:"notes,omitempty"`
-	// Protection says how the figures were protected (methods, threshold,
-	// period, and the note the page footnotes).
-	Protection any `json:"protection,omitempty"`
-
-	areas *areaSlices // an LSOA table's district slices (areas.go)
-}
-
 // Indicators lists the figures that can be mapped and computes one for
-// every district. Districts asks the access gate itself (it knows which
-// columns it reads) and returns only disclosure-controlled values.
+// every district (package publish: [publish.NamedIndicators],
+// [publish.DistrictCounts]). Districts asks the access gate (through
+// insight) and returns only disclosure-controlled values.
 type Indicators interface {
-	Indicators(ctx context.Context) ([]Indicator, error)
-	Districts(ctx context.Context, u *govern.User, id, purpose string) (*DistrictTable, error)
+	Indicators(ctx context.Context) ([]publish.Indicator, error)
+	Districts(ctx context.Context, u *govern.User, id, purpose string) (*publish.DistrictTable, error)
+}
+
+// AreaIndicators counts an indicator by the small areas of a district
+// ([publish.AreaSource]).
+type AreaIndicators interface {
+	Areas(ctx context.Context, u *govern.User, id, purpose, district, level string) (*publish.AreaTable, error)
 }
 
 // Ingester checks a user's access to a dataset and loads files into it as

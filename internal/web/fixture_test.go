@@ -26,6 +26,7 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -139,7 +140,7 @@ func newFixtureWith(tb testing.TB, set func(*Config)) *fixture {
 	c, d := loadGeo(tb)
 	cfg := Config{
 		Catalog: st, Govern: f.gov, Audit: f.rec, Districts: d,
-		Indicators: &DistrictCounts{Store: st, County: c,
+		Indicators: &publish.DistrictCounts{Store: st, County: c,
 			Insight: &insight.Engine{Store: st, Gov: f.gov, Ledger: st, Auditor: disclose.NewAuditor()}},
 		Health: st.Ready,
 		Clock:  f.clock, UploadDir: tb.TempDir(),

@@ -13,6 +13,7 @@ import (
 	"github.com/civiclink/civiclink/internal/ingest"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 func TestIndicatorByDistrict(t *testing.T) {
@@ -21,7 +22,7 @@ func TestIndicatorByDistrict(t *testing.T) {
 	owner := f.client(t)
 	owner.signIn(ownerID, password)
 
-	var list struct{ Indicators []Indicator }
+	var list struct{ Indicators []publish.Indicator }
 	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators", nil, ""))), &list)
 	if len(list.Indicators) != 1 || list.Indicators[0].ID != "records-incidents" {
 		t.Fatalf("indicators = %+v, want records-incidents", list.Indicators)
@@ -30,14 +31,14 @@ func TestIndicatorByDistrict(t *testing.T) {
 	if got, want := res.StatusCode, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
-	var tab DistrictTable
+	var tab publish.DistrictTable
 	if err := json.Unmarshal([]byte(readBody(t, res)), &tab); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := len(tab.Values), 14; got != want {
 		t.Fatalf("%d districts, want %d", got, want)
 	}
-	by := map[string]DistrictValue{}
+	by := map[string]publish.DistrictValue{}
 	for _, v := range tab.Values {
 		by[v.Code] = v
 	}
@@ -147,7 +148,7 @@ func TestIndicatorLSOARollUp(t *testing.T) {
 	}
 	owner := f.client(t)
 	owner.signIn(ownerID, password)
-	var tab DistrictTable
+	var tab publish.DistrictTable
 	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators/records-calls", nil, ""))), &tab)
 	if got, want := len(tab.Values), 14; got != want {
 		t.Fatalf("%d districts, want %d", got, want)
@@ -190,7 +191,7 @@ func TestIndicatorLSOARollUp(t *testing.T) {
 	if _, err := ingest.Run(ctx, f.st, ingest.Request{DatasetID: "calls", Path: path2, User: ownerID}); err != nil {
 		t.Fatal(err)
 	}
-	var tab2 DistrictTable
+	var tab2 publish.DistrictTable
 	json.Unmarshal([]byte(readBody(t, owner.do("GET", "/api/indicators/records-calls", nil, ""))), &tab2)
 	for _, v := range tab2.Values {
 		if v.Code == "E07000074" && (v.Suppressed || v.Value == nil || *v.Value < 11 || *v.Value > 17) {

@@ -9,7 +9,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/web"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 func TestNamedIndicatorsOnTheMap(t *testing.T) {
@@ -21,7 +21,7 @@ func TestNamedIndicatorsOnTheMap(t *testing.T) {
 	}
 	gov := govern.NewService(c.Store, govern.AuditRecorder{Log: c.Audit})
 	e := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, PopulationScale: 1000 / float64(county.Population())}
-	n := &web.NamedIndicators{Insight: e, County: county, Counts: &web.DistrictCounts{Store: c.Store, County: county, Insight: e}}
+	n := &publish.NamedIndicators{Insight: e, County: county, Counts: &publish.DistrictCounts{Store: c.Store, County: county, Insight: e}}
 	list, err := n.Indicators(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ import (
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/metrics"
+	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
@@ -179,8 +180,9 @@ type Server struct {
 	addrs    *addressLimit
 	pending  *pendingSignIns // sign-ins awaiting a second factor
 	jobs     *jobStore
-	pushes   *pushStore  // files being pushed in chunks (push.go)
-	themes   *themeCache // published theme figures (themes_cache.go)
+	pushes   *pushStore           // files being pushed in chunks (push.go)
+	themes   *publish.Cache       // published theme figures, by release (themes_views.go)
+	datasets *publish.DatasetList // the dataset list's answer (api.go)
 	assets   http.Handler
 	built    bool   // the UI bundle is embedded
 	geojson  []byte // the district boundaries, with code and name properties
@@ -208,7 +210,8 @@ func New(cfg Config) (*Server, error) {
 		pending:  newPendingSignIns(cfg.Clock),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
 		pushes:   newPushStore(),
-		themes:   &themeCache{},
+		themes:   &publish.Cache{},
+		datasets: &publish.DatasetList{Catalog: cfg.Catalog},
 	}
 	s.assets, s.built = assetHandler()
 	if cfg.Districts != nil {

@@ -12,22 +12,15 @@ import (
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 // pageThemes lists the themes with their indicators and cohorts; it shows
 // definitions only, no partner data.
 func (s *Server) pageThemes(w http.ResponseWriter, r *http.Request) error {
-	themes, err := insight.Themes()
+	list, err := publish.Summaries()
 	if err != nil {
 		return err
-	}
-	var list []ThemeSummary
-	for _, t := range themes {
-		sum, err := summarise(t)
-		if err != nil {
-			return err
-		}
-		list = append(list, sum)
 	}
 	s.render(w, r, http.StatusOK, "themes", map[string]any{"Title": "Themes", "Themes": list})
 	return nil
@@ -39,11 +32,11 @@ func (s *Server) pageThemes(w http.ResponseWriter, r *http.Request) error {
 // counted on request (?cohorts=show: a linked query per cohort).
 // Figures the user may not see are replaced by the reason.
 func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.insightEngine()
+	f, err := s.themeFigures()
 	if err != nil {
 		return err
 	}
-	t, sum, err := findTheme(r.PathValue("id"))
+	t, sum, err := publish.FindTheme(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -59,52 +52,56 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	} else if !slices.Contains(periods, period) {
 		period = t.Period
 	}
-	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": themeIndicator(ind), "Period": period, "Periods": periods, "HasMap": s.geojson != nil}
+	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": publish.ThemeIndicatorOf(ind), "Period": period, "Periods": periods, "HasMap": s.geojson != nil}
 	u := who(r).User
 	// The map's figure and the trend are decided, recorded and computed
 	// at once: whether the trend is by district follows from the figure's
 	// decision (refused, or no district to group by, make it the county's).
 	// Should the figure then fail, the trend is the county's after all.
 	ctx := r.Context()
-	rel, decided := e.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
+	rel, decided := f.Engine.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
 	mappable := decided == nil
 	var (
-		fig    *IndicatorFigure
-		tr     *trendRelease
+		fig    *publish.IndicatorFigure
+		tr     *publish.Trend
 		figErr error
 		wg     sync.WaitGroup
 	)
-	wg.Go(func() { fig, figErr = s.fetchFigure(ctx, e, ind, rel, decided) })
-	tr, err = s.trendFor(ctx, e, u, ind, period, mappable)
+	trendFor := func(byDistrict bool) (*publish.Trend, error) {
+		return f.Trend(ctx, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: byDistrict})
+	}
+	wg.Go(func() { fig, figErr = f.Release(ctx, ind, rel, decided) })
+	tr, err = trendFor(mappable)
 	wg.Wait()
 	if figErr != nil {
 		return figErr
 	}
 	if mappable && fig.Error != "" {
-		tr, err = s.trendFor(ctx, e, u, ind, period, false)
+		tr, err = trendFor(false)
 	}
 	data["Figure"] = fig
-	if fig.table != nil {
-		data["TableJSON"] = fig.tableJSON
+	if fig.Table != nil {
+		data["TableJSON"], _ = publish.View(fig.Views(), "table-json", func() (template.JS, error) { return jsonAttr(fig.Table), nil })
 	}
-	switch fault.Code(err) {
-	case "":
-		data["Trend"], data["TrendJSON"], data["TrendRows"] = tr.tr, tr.attr, tr.rows
-	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
+	switch {
+	case err == nil:
+		enc := trendViews(tr)
+		data["Trend"], data["TrendJSON"], data["TrendRows"] = tr.Trend, enc.attr, enc.rows
+	case publish.Shown(err):
 		data["TrendError"] = fault.Message(err)
 	default:
 		return err
 	}
-	if data["FigureHTML"], err = s.themeFragment(fig.page, "theme-figure", data); err != nil {
+	if data["FigureHTML"], err = s.themeFragment(fig.Views(), "theme-figure", data); err != nil {
 		return err
 	}
 	if tr != nil && data["Trend"] != nil {
-		if data["TrendHTML"], err = s.themeFragment(&tr.page, "theme-trend", data); err != nil {
+		if data["TrendHTML"], err = s.themeFragment(tr.Views(), "theme-trend", data); err != nil {
 			return err
 		}
 	}
 	if r.URL.Query().Get("cohorts") == "show" {
-		if data["CohortFigures"], err = s.cohortFigures(r.Context(), e, u, sum.Cohorts); err != nil {
+		if data["CohortFigures"], err = f.Cohorts(r.Context(), u, sum.Cohorts); err != nil {
 			return err
 		}
 	}
@@ -121,7 +118,7 @@ func chosenIndicator(t *insight.Theme, name string) (*insight.Indicator, error) 
 	if name == "" {
 		return t.Indicators[0], nil
 	}
-	name = strings.TrimPrefix(name, namedPrefix)
+	name = strings.TrimPrefix(name, publish.NamedPrefix)
 	for _, ind := range t.Indicators {
 		if ind.Name == name {
 			return ind, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 // themeFixture is the web app over a small demo county: the named
@@ -43,7 +44,7 @@ func newThemeFixture(tb testing.TB) *themeFixture {
 	var err error
 	f.srv, err = New(Config{
 		Catalog: f.county.Store, Govern: gov, Audit: f.rec, Districts: d,
-		Indicators: &NamedIndicators{Insight: e, County: c, Counts: &DistrictCounts{Store: f.county.Store, County: c, Insight: e}},
+		Indicators: &publish.NamedIndicators{Insight: e, County: c, Counts: &publish.DistrictCounts{Store: f.county.Store, County: c, Insight: e}},
 		UploadDir:  tb.TempDir(), Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
 	})
 	if err != nil {

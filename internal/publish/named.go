@@ -1,4 +1,4 @@
-package web
+package publish
 
 import (
 	"context"
@@ -12,22 +12,23 @@ import (
 	"github.com/civiclink/civiclink/internal/insight"
 )
 
-// namedPrefix marks the ids of the partnership's named indicators.
-const namedPrefix = "ind:"
-
 // NamedIndicators offers the partnership's named indicators (package
 // insight: rates per 1,000 residents by district) first, then every
 // dataset's record counts from Counts.
 type NamedIndicators struct {
 	Insight *insight.Engine
 	County  *geo.County
-	Counts  Indicators
+	Counts  Source
 
-	// cache keeps published tables (see [NamedIndicators.cached]).
-	cache tableCache
+	// cache keeps published tables (see [NamedIndicators.cachedBy]).
+	cache Cache
 }
 
-var _ Indicators = (*NamedIndicators)(nil)
+var _ Source = (*NamedIndicators)(nil)
+
+// Engine is the insight engine behind the named indicators (the theme
+// pages and trends use it too).
+func (n *NamedIndicators) Engine() *insight.Engine { return n.Insight }
 
 // Indicators lists the named indicators, then the record counts.
 func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
@@ -46,7 +47,7 @@ func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
 		if ind.VersionPeriod != "" {
 			continue // a county figure per version (DfT STATS19): nothing to map; its theme page has the trend
 		}
-		out = append(out, Indicator{ID: namedPrefix + name, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset})
+		out = append(out, Indicator{ID: NamedPrefix + name, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset})
 	}
 	more, err := n.Counts.Indicators(ctx)
 	if err != nil {
@@ -59,15 +60,27 @@ func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
 // is computed for its own purpose; its rates come only from published
 // counts, so a suppressed district shows [c].
 func (n *NamedIndicators) Districts(ctx context.Context, u *govern.User, id, purpose string) (*DistrictTable, error) {
-	name, ok := strings.CutPrefix(id, namedPrefix)
+	name, ok := strings.CutPrefix(id, NamedPrefix)
 	if !ok {
 		return n.Counts.Districts(ctx, u, id, purpose)
 	}
-	ind, err := findIndicator(name)
+	ind, err := FindIndicator(name)
 	if err != nil {
 		return nil, err
 	}
-	return n.cached(ctx, u, ind, func(rel *insight.Release) (*DistrictTable, error) { return n.districts(ctx, rel, id, ind) })
+	return n.cachedBy(ctx, u, ind, []string{insight.DimDistrict}, func(rel *insight.Release) (*DistrictTable, error) { return n.districts(ctx, rel, id, ind) })
+}
+
+// cachedBy answers a named indicator by the given dimensions: insight
+// prepares its release (one access decision, recorded once per view) and
+// the table published for that release is reused; only the first view of
+// a release computes it, from the release, with no second decision.
+func (n *NamedIndicators) cachedBy(ctx context.Context, u *govern.User, ind *insight.Indicator, by []string, compute func(*insight.Release) (*DistrictTable, error)) (*DistrictTable, error) {
+	rel, err := n.Insight.PrepareIndicator(ctx, u, ind, by)
+	if err != nil {
+		return nil, err
+	}
+	return cachedTable(ctx, &n.cache, rel, compute)
 }
 
 // districts computes a named indicator's release through the insight engine.

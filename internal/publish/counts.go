@@ -1,4 +1,4 @@
-package web
+package publish
 
 import (
 	"context"
@@ -12,20 +12,18 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
-	"github.com/civiclink/civiclink/internal/query"
 )
 
-// Aggregator is the store as the indicator source reads it.
-type Aggregator interface {
+// Catalog is the catalogue as the record counts read it.
+type Catalog interface {
 	Datasets(ctx context.Context) ([]*catalog.Dataset, error)
 	Dataset(ctx context.Context, id string) (*catalog.Dataset, error)
 	Version(ctx context.Context, datasetID string, number int) (*catalog.Version, error)
-	RawAggregate(ctx context.Context, spec query.AggregateSpec) ([]query.AggregateRow, error)
 }
 
-// DistrictCounts is an [Indicators] source over the catalogue: for every
-// dataset with a district (lad-code) or LSOA (lsoa-code) column, the number
-// of records of its latest version in each of the county's districts.
+// DistrictCounts is a [Source] over the catalogue: for every dataset with
+// a district (lad-code) or LSOA (lsoa-code) column, the number of records
+// of its latest version in each of the county's districts.
 //
 // The counting is the insight engine's (an aggregate by district): it
 // prepares the release (one access decision, recorded; opted-out records
@@ -34,7 +32,7 @@ type Aggregator interface {
 // the release (LSOAs folded into districts, disclosure control with the
 // differencing auditor) without deciding again.
 type DistrictCounts struct {
-	Store  Aggregator
+	Store  Catalog
 	County *geo.County
 	// Insight counts; required. Without a geography of its own it is given
 	// County's, to place LSOAs.
@@ -43,8 +41,10 @@ type DistrictCounts struct {
 	// the agreement's threshold always applies.
 	Policy disclose.Policy
 
-	cache tableCache
+	cache Cache
 }
+
+var _ Source = (*DistrictCounts)(nil)
 
 const countPrefix = "records-"
 
@@ -88,7 +88,7 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 		return nil, fault.Errorf(fault.NotFound, "no indicator %q (GET /api/indicators lists them)", id)
 	}
 	if dc.Insight == nil {
-		return nil, fault.Errorf(fault.Internal, "web: district counts need the insight engine")
+		return nil, fault.Errorf(fault.Internal, "publish: district counts need the insight engine")
 	}
 	d, err := dc.Store.Dataset(ctx, dsID)
 	if err != nil {
@@ -101,7 +101,7 @@ func (dc *DistrictCounts) Districts(ctx context.Context, u *govern.User, id, pur
 	if err != nil {
 		return nil, err
 	}
-	return dc.cache.release(rel, func(rel *insight.Release) (*DistrictTable, error) { return dc.count(ctx, rel, d, v, id, purpose) })
+	return cachedTable(ctx, &dc.cache, rel, func(rel *insight.Release) (*DistrictTable, error) { return dc.count(ctx, rel, d, v, id, purpose) })
 }
 
 // prepare has insight prepare the count of d's latest version by one
@@ -143,7 +143,7 @@ func (dc *DistrictCounts) count(ctx context.Context, rel *insight.Release, d *ca
 	return out, nil
 }
 
-// publish turns a disclosure-controlled result into the web's table.
+// publish turns a disclosure-controlled result into a district table.
 func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose string) *DistrictTable {
 	out := &DistrictTable{Indicator: in, Purpose: purpose}
 	for _, code := range dc.County.LADCodes() {
@@ -152,14 +152,14 @@ func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose st
 		v := DistrictValue{Code: code, Name: lad.Name, Display: c.Display(), Suppressed: c.Status.Suppressed()}
 		if !v.Suppressed {
 			f := float64(c.Count)
-			v.Value, v.Display = &f, groupDigits(c.Count)
+			v.Value, v.Display = &f, GroupDigits(c.Count)
 		}
 		out.Values = append(out.Values, v)
 	}
 	if c, ok := res.Cell(disclose.TotalLevel); ok {
 		out.Total = c.Display()
 		if !c.Status.Suppressed() {
-			out.Total = groupDigits(c.Count)
+			out.Total = GroupDigits(c.Count)
 		}
 	}
 	return out

@@ -1,15 +1,13 @@
-package web
+package publish
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/audit"
-	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/demo/demotest"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
@@ -55,14 +53,14 @@ func TestNamedIndicatorCache(t *testing.T) {
 	analyst, admin := c.Summary.Staff["county.analyst"], c.Summary.Staff["county.admin"]
 	for _, name := range []string{"known-to-three-agencies", "domestic-abuse-victims"} { // a cohort and a dataset indicator
 		t.Run(name, func(t *testing.T) {
-			id := namedPrefix + name
-			ind, err := findIndicator(name)
+			id := NamedPrefix + name
+			ind, err := FindIndicator(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			computed := 0
 			view := func() (*DistrictTable, error) {
-				return n.cached(ctx, analyst, ind, func(rel *insight.Release) (*DistrictTable, error) {
+				return n.cachedBy(ctx, analyst, ind, []string{insight.DimDistrict}, func(rel *insight.Release) (*DistrictTable, error) {
 					computed++
 					return n.districts(ctx, rel, id, ind)
 				})
@@ -110,7 +108,8 @@ func TestNamedIndicatorCache(t *testing.T) {
 // TestTableCacheComputesOnce: concurrent views that miss share one
 // computation; a failed one is not kept.
 func TestTableCacheComputesOnce(t *testing.T) {
-	var c tableCache
+	ctx := context.Background()
+	var c Cache
 	var mu sync.Mutex
 	computed := 0
 	release := make(chan struct{})
@@ -126,7 +125,7 @@ func TestTableCacheComputesOnce(t *testing.T) {
 	for i := range got {
 		wg.Go(func() {
 			var err error
-			if got[i], err = c.do("k", compute); err != nil {
+			if got[i], err = cachedTable(ctx, &c, &insight.Release{Key: "k"}, func(*insight.Release) (*DistrictTable, error) { return compute() }); err != nil {
 				t.Error(err)
 			}
 		})
@@ -142,32 +141,10 @@ func TestTableCacheComputesOnce(t *testing.T) {
 		}
 	}
 	fail := func() (*DistrictTable, error) { return nil, fault.Errorf(fault.Internal, "boom") }
-	if _, err := c.do("bad", fail); err == nil {
+	if _, err := Fetch(ctx, &c, 0, "bad", fail); err == nil {
 		t.Fatal("a failing computation gave no error")
 	}
-	if _, ok := c.get("bad"); ok {
+	if c.has("bad") {
 		t.Error("a failed computation was kept")
-	}
-}
-
-// TestDatasetsAnswerFollowsChanges: the dataset list API's kept answer is
-// replaced as soon as the catalogue changes.
-func TestDatasetsAnswerFollowsChanges(t *testing.T) {
-	f := newFixture(t)
-	c := f.client(t)
-	if res := c.signIn(ownerID, password); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in: status %d", res.StatusCode)
-	}
-	list := func() string { return readBody(t, c.do("GET", "/api/datasets", nil, "")) }
-	first := list()
-	if again := list(); again != first || !strings.Contains(first, `"incidents"`) {
-		t.Fatalf("the list changed without a change, or lacks incidents:\n%s\n%s", first, again)
-	}
-	sc := &catalog.Schema{Columns: []catalog.Column{{Name: "id", Type: catalog.TypeString, Role: catalog.RoleRecordID}}}
-	if err := f.st.CreateDataset(context.Background(), &catalog.Dataset{ID: "new-cases", PartnerID: "police", Schema: sc}); err != nil {
-		t.Fatal(err)
-	}
-	if got := list(); !strings.Contains(got, `"new-cases"`) {
-		t.Errorf("the list after a new dataset lacks it:\n%s", got)
 	}
 }
