@@ -108,6 +108,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.auditCmd(),
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),
 		m.communityCmd(),
+		m.programmeCmd(), m.claimsCmd(),
 		// more commands are added here, one file each
 	)
 	return root

@@ -26,7 +26,7 @@ func bindUser(cmd *cobra.Command, u *govern.User, roles *string) {
 	cmd.Flags().StringVar(&u.ID, "id", "", "user id, e.g. j.smith")
 	cmd.Flags().StringVar(&u.PartnerID, "partner", "", "the partner the user works for (see `partner list`)")
 	cmd.Flags().StringVar(&u.Name, "name", "", "display name")
-	cmd.Flags().StringVar(roles, "roles", "", "comma-separated: partner-admin, data-owner, analyst, output-checker, caseworker, auditor, linkage-steward")
+	cmd.Flags().StringVar(roles, "roles", "", "comma-separated: partner-admin, data-owner, analyst, output-checker, caseworker, auditor, linkage-steward, community-editor, programme-manager")
 }
 
 func (m *Main) userBootstrapCmd() *cobra.Command {

@@ -84,6 +84,7 @@ func createStaff(ctx context.Context, svc *govern.Service, partners []catalog.Pa
 		if p.ID == "county" {
 			roles["checker"] = []govern.Role{govern.OutputChecker}
 			roles["auditor"] = []govern.Role{govern.Auditor}
+			roles["programme"] = []govern.Role{govern.ProgrammeManager}
 		}
 		for name, rs := range roles {
 			u := &govern.User{ID: p.ID + "." + name, PartnerID: p.ID, Name: p.Name + " " + name, Roles: rs}

@@ -19,6 +19,7 @@ import (
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
+	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/synth"
 )
 
@@ -45,6 +46,9 @@ type Flow struct {
 	// PopulationScale to the synthetic county's.
 	Gov     *govern.Service
 	Insight *insight.Engine
+	// Programme, when set, is the programme room the flow loads the
+	// shipped projects and claims into, then checks the claims.
+	Programme *programme.Service
 }
 
 // Summary is what a demo run produced, for tests and the closing lines.
@@ -56,6 +60,8 @@ type Summary struct {
 	// Trends are the shown indicators' monthly trends, by name.
 	Trends map[string]*insight.Trend
 	Staff  Staff
+	// Claims are the shipped claims checked against the data.
+	Claims []programme.Result
 }
 
 // Run builds the demo county in st and runs the flow end to end.
@@ -72,6 +78,9 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	}
 	f.step(fmt.Sprintf("\n2. a synthetic county of %d people, pseudonymised at each partner, then shared", f.People))
 	if _, err := LoadCounty(ctx, st, dir, CountyOptions{User: f.User, Log: f.Log}); err != nil {
+		return nil, err
+	}
+	if err := f.programmeData(ctx, st, dir); err != nil {
 		return nil, err
 	}
 	if err := f.record(ctx, st, audit.ActionIngest, "demo-county", ""); err != nil {
@@ -109,6 +118,12 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	f.step("\n7. indicators: rates per 1,000 residents by district, and their trend (disclosure-controlled)")
 	if err := f.indicators(ctx, e, sum); err != nil {
 		return nil, err
+	}
+	if f.Programme != nil {
+		f.step("\n8. the partnership's programme: Vision projects, and the public claims checked against the data")
+		if err := f.programme(ctx, sum); err != nil {
+			return nil, err
+		}
 	}
 	return sum, nil
 }

@@ -40,10 +40,13 @@ const (
 	// CommunityEditor edits the community-support directory for a
 	// voluntary-sector partner and moderates its queue.
 	CommunityEditor Role = "community-editor"
+	// ProgrammeManager edits the partnership programme: projects,
+	// deliverables, outcome measures and claims (package programme).
+	ProgrammeManager Role = "programme-manager"
 )
 
 // AllRoles lists every [Role] in documentation order.
-var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor, LinkageSteward, CommunityEditor}
+var AllRoles = []Role{PartnerAdmin, DataOwner, Analyst, OutputChecker, Caseworker, Auditor, LinkageSteward, CommunityEditor, ProgrammeManager}
 
 // ParseRole returns the role named s (case-insensitive, "_" accepted for "-").
 func ParseRole(s string) (Role, error) {

@@ -21,6 +21,7 @@ var storeMayImport = []string{
 	"internal/audit", "internal/catalog", "internal/clock", "internal/disclose",
 	"internal/community", "internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
 	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
+	"internal/programme",
 }
 
 // publishMayImport are the packages publish may import: it turns insight's

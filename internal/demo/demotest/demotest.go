@@ -15,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
+	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/synth"
 )
@@ -67,7 +68,8 @@ func NewWith(tb testing.TB, people int, seed uint64, datasets map[string]synth.D
 		tb.Fatal(err)
 	}
 	e := &insight.Engine{Store: st, Gov: gov, Geo: county, Ledger: st, Auditor: auditor}
-	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log, Gov: gov, Insight: e}
+	prog := &programme.Service{Store: st, Catalog: st, Figures: e, Audit: log, Areas: county.LADCodes()}
+	f := demo.Flow{People: people, Seed: seed, Datasets: datasets, Work: work, User: "test", Clock: clock.System{}, Log: io.Discard, Audit: log, Gov: gov, Insight: e, Programme: prog}
 	sum, err := f.Run(ctx, st)
 	if err != nil {
 		tb.Fatal(err)
