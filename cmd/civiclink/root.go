@@ -109,6 +109,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),
 		m.communityCmd(),
 		m.programmeCmd(), m.claimsCmd(),
+		m.voiceCmd(),
 		// more commands are added here, one file each
 	)
 	return root

@@ -23,6 +23,7 @@ import (
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/release"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/voice"
 	"github.com/civiclink/civiclink/internal/web"
 )
 
@@ -38,6 +39,8 @@ type Services struct {
 	Gov     *govern.Service
 	Ingest  *ingest.Service
 	Linkage *linkrun.Service
+	// Voice is citizen voice: conversation programmes and their results.
+	Voice *voice.Service
 	// PTablePath is the perturbation table published counts go through
 	// (--ptable); empty for the shipped default. Set it before the first
 	// [Services.Insight].
@@ -72,6 +75,7 @@ func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
 		Store: st, Audit: log, Clock: clk, Gov: gov,
 		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk},
 		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
+		Voice:   newVoice(st, gov.Audit, clk),
 	}
 }
 
@@ -79,7 +83,7 @@ func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
 // wrapped, e.g. counted by the server's metrics).
 func (s *Services) RecordTo(l audit.Log) {
 	r := govern.AuditRecorder{Log: l}
-	s.Gov.Audit, s.Ingest.Audit, s.Linkage.Audit = r, r, r
+	s.Gov.Audit, s.Ingest.Audit, s.Linkage.Audit, s.Voice.Audit = r, r, r, r
 }
 
 // Insight returns the insight engine: asking Gov before every read,

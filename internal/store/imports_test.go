@@ -22,6 +22,7 @@ var storeMayImport = []string{
 	"internal/community", "internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
 	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
 	"internal/programme",
+	"internal/voice",
 }
 
 // publishMayImport are the packages publish may import: it turns insight's
