@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/voice"
@@ -288,11 +287,4 @@ func (s *Store) VoiceCodings(ctx context.Context, programmeID string) ([]voice.C
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
 }
