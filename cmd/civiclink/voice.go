@@ -35,7 +35,7 @@ func (m *Main) voiceService(cmd *cobra.Command) (*voice.Service, *govern.User, e
 	return s.Voice, u, nil
 }
 
-func checkFormat(format string, allowed ...string) error {
+func voiceFormat(format string, allowed ...string) error {
 	for _, a := range allowed {
 		if format == a {
 			return nil
@@ -55,7 +55,7 @@ func (m *Main) voiceListCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use: "list [--format json]", Short: "List conversation programmes with their counts", Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := voiceFormat(format, "table", "json"); err != nil {
 				return err
 			}
 			svc, u, err := m.voiceService(cmd)
@@ -181,7 +181,7 @@ func (m *Main) voiceExportCmd() *cobra.Command {
 		Use: "export --programme ID [--format csv] [--output FILE]", Short: "Export responses as CSV in the shape import reads (free text as stored, redacted)",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "csv"); err != nil {
+			if err := voiceFormat(format, "csv"); err != nil {
 				return err
 			}
 			svc, u, err := m.voiceService(cmd)
@@ -227,7 +227,7 @@ func (m *Main) voiceResultsCmd() *cobra.Command {
 		Short: "Answers to scale and choice questions by district, age band or wave, small groups suppressed",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "csv", "json"); err != nil {
+			if err := voiceFormat(format, "table", "csv", "json"); err != nil {
 				return err
 			}
 			svc, u, err := m.voiceService(cmd)

@@ -17,7 +17,7 @@ func (m *Main) voiceThemesCmd() *cobra.Command {
 		Use: "themes --programme ID [--format table|json]", Short: "How often residents raised each codebook theme, by district (small groups suppressed)",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := voiceFormat(format, "table", "json"); err != nil {
 				return err
 			}
 			svc, u, err := m.voiceService(cmd)
