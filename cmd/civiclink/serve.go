@@ -166,6 +166,10 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if k, err := audit.LoadKey(m.auditKeyPath("")); err == nil {
 		auditKeys = append(auditKeys, k.Public().(ed25519.PublicKey))
 	}
+	prog, err := s.Programme(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.Gov.Argon2, s.Gov.Hashes = m.web.argon2, m.web.hashes
 	county := engine.Geo
 	return web.New(web.Config{
@@ -178,6 +182,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Indicators: &publish.NamedIndicators{Insight: engine, County: county,
 			Counts: &publish.DistrictCounts{Store: st, County: county, Insight: engine}},
 		Linkage:   s.Linkage,
+		Programme: prog,
 		Health:    st.Ready,
 		Outputs:   outputs,
 		AuditLog:  s.Audit,

@@ -295,3 +295,20 @@ func (s *Service) CheckClaims(ctx context.Context, u *govern.User) ([]Result, er
 	}
 	return out, s.record(ctx, u, ActionCheck, "claims", nil, count)
 }
+
+// Public returns what the public page shows without sign-in: each
+// project's title, summary, sponsors, status and deliverables. It holds
+// no figure: figures reach the public only in a released report.
+func (s *Service) Public(ctx context.Context) ([]*Project, error) {
+	ps, err := s.Store.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		p.UpdatedBy = ""
+		for i := range p.Deliverables {
+			p.Deliverables[i].Evidence = ""
+		}
+	}
+	return ps, nil
+}

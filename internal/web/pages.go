@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/programme"
 )
 
 //go:embed templates
@@ -31,6 +32,13 @@ var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
 	"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"num":  groupDigits,
+	// index1 is index that gives nil, not an error, past the end.
+	"index1": func(s []programme.Value, i int) *programme.Value {
+		if i < len(s) {
+			return &s[i]
+		}
+		return nil
+	},
 }
 
 // groupDigits writes n with thousands separators: 17,473.

@@ -80,5 +80,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.areaRoutes()...)
 	rs = append(rs, s.linkageRoutes()...)
 	rs = append(rs, s.governRoutes()...)
+	rs = append(rs, s.programmeRoutes()...)
 	return rs
 }

@@ -49,6 +49,9 @@ type Config struct {
 	Districts *geo.Boundaries
 	// Indicators feed the map and the by-district tables; nil hides them.
 	Indicators Indicators
+	// Programme is the partnership's programme and its claims; nil leaves
+	// the programme pages saying there is none.
+	Programme Programme
 	// Linkage runs linkage, keeps its runs and their clerical review (over
 	// the same store as Catalog); nil leaves the linkage pages empty.
 	Linkage *linkrun.Service

@@ -1,0 +1,259 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/programme"
+)
+
+// Programme is the partnership's programme as the web shows it
+// ([programme.Service]): it checks roles, validates and audits every
+// change, and computes claims' figures through insight.
+type Programme interface {
+	Projects(ctx context.Context, u *govern.User) ([]*programme.Project, error)
+	Project(ctx context.Context, u *govern.User, id string) (*programme.Project, []*programme.Update, error)
+	SaveProject(ctx context.Context, u *govern.User, p *programme.Project) error
+	PostUpdate(ctx context.Context, u *govern.User, up *programme.Update) error
+	CheckClaims(ctx context.Context, u *govern.User) ([]programme.Result, error)
+	Public(ctx context.Context) ([]*programme.Project, error)
+}
+
+var _ Programme = (*programme.Service)(nil)
+
+func (s *Server) programmeRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/programme", api: true, summary: "The programme's projects with deliverables and outcome measures (every signed-in user)", result: "ProjectList", handle: s.apiProjects},
+		{method: "GET", path: "/api/programme/{id}", api: true, summary: "A project with its updates, oldest first", result: "ProjectDetail", handle: s.apiProject},
+		{method: "PUT", path: "/api/programme/{id}", api: true, body: "json", summary: "Replace a project (programme managers); refused field by field", result: "Project", handle: s.apiSaveProject},
+		{method: "POST", path: "/api/programme/{id}/updates", api: true, body: "json", summary: "Post a dated update, optionally changing a deliverable's status; body {\"text\", \"deliverable\", \"to\"} (programme managers, sponsors' partner admins; 201)", result: "Update", handle: s.apiPostUpdate},
+		{method: "GET", path: "/api/claims", api: true, summary: "Every public outcome claim checked against the data as the signed-in user: confirmed, differs or cannot check", result: "ClaimResultList", handle: s.apiClaims},
+		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status; no figures", result: "ProjectList", handle: s.apiPublicProgramme},
+
+		{method: "GET", path: "/programme", summary: "The programme: projects, sponsors, deliverables' progress", handle: s.pageProgramme},
+		{method: "GET", path: "/programme/{id}", summary: "A project: deliverables, outcome measures, updates", handle: s.pageProject},
+		{method: "POST", path: "/programme/{id}/updates", summary: "Post an update (form post)", handle: s.postProjectUpdate},
+		{method: "GET", path: "/claims", summary: "Public claims checked against the data", handle: s.pageClaims},
+		{method: "GET", path: "/public/programme", open: true, summary: "The programme's public summary (no sign-in)", handle: s.pagePublicProgramme},
+	}
+}
+
+// needProgramme returns the programme, or says the server has none.
+func (s *Server) needProgramme() (Programme, error) {
+	if s.cfg.Programme == nil {
+		return nil, fault.Errorf(fault.NotFound, "this server has no programme")
+	}
+	return s.cfg.Programme, nil
+}
+
+func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	ps, err := pg.Projects(r.Context(), who(r).User)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"projects": nonNilSlice(ps)})
+	return nil
+}
+
+func (s *Server) apiPublicProgramme(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	ps, err := pg.Public(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"projects": nonNilSlice(ps)})
+	return nil
+}
+
+func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	p, ups, err := pg.Project(r.Context(), who(r).User, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"project": p, "updates": nonNilSlice(ups), "may_update": programme.MayUpdate(who(r).User, p)})
+	return nil
+}
+
+func (s *Server) apiSaveProject(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	var p programme.Project
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fault.Errorf(fault.Invalid, "the body must be a project as JSON (GET /api/programme/{id} shows one): %v", err)
+	}
+	if p.ID != r.PathValue("id") {
+		return fault.FieldErrorf(fault.Invalid, "id", "the body's id %q is not the project in the path %q", p.ID, r.PathValue("id"))
+	}
+	if err := pg.SaveProject(r.Context(), who(r).User, &p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiPostUpdate(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Text        string `json:"text"`
+		Deliverable string `json:"deliverable"`
+		To          string `json:"to"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
+		return fault.Errorf(fault.Invalid, "the body must be JSON like {\"text\": \"…\", \"deliverable\": \"roadmap\", \"to\": \"done\"}: %v", err)
+	}
+	up := &programme.Update{Project: r.PathValue("id"), Text: body.Text, Deliverable: body.Deliverable, To: programme.Status(body.To)}
+	if err := pg.PostUpdate(r.Context(), who(r).User, up); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, up)
+	return nil
+}
+
+func (s *Server) apiClaims(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	rs, err := pg.CheckClaims(r.Context(), who(r).User)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"claims": nonNilSlice(rs)})
+	return nil
+}
+
+// projectRow is a project on the programme page with its deliverables
+// counted by status.
+type projectRow struct {
+	*programme.Project
+	Progress []statusCount
+}
+
+type statusCount struct {
+	Status programme.Status
+	N      int
+}
+
+func rowsOf(ps []*programme.Project) []projectRow {
+	out := make([]projectRow, len(ps))
+	for i, p := range ps {
+		n := map[programme.Status]int{}
+		for _, d := range p.Deliverables {
+			n[d.Status]++
+		}
+		out[i] = projectRow{Project: p}
+		for _, st := range programme.Statuses {
+			if n[st] > 0 {
+				out[i].Progress = append(out[i].Progress, statusCount{st, n[st]})
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) pageProgramme(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	ps, err := pg.Projects(r.Context(), who(r).User)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "programme", map[string]any{"Title": "Programme", "Projects": rowsOf(ps)})
+	return nil
+}
+
+func (s *Server) pagePublicProgramme(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	ps, err := pg.Public(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "programme-public", map[string]any{"Title": "The partnership's programme", "Projects": rowsOf(ps)})
+	return nil
+}
+
+func (s *Server) pageProject(w http.ResponseWriter, r *http.Request) error {
+	return s.projectPage(w, r, http.StatusOK, "", nil)
+}
+
+// projectPage shows a project; msg and form are a refused update's reason
+// and what the user typed.
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, status int, msg string, form *programme.Update) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	u := who(r).User
+	p, ups, err := pg.Project(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		form = &programme.Update{}
+	}
+	s.render(w, r, status, "project", map[string]any{"Title": p.Title, "Project": p, "Updates": ups,
+		"MayUpdate": programme.MayUpdate(u, p), "Statuses": programme.Statuses, "Error": msg, "Form": form})
+	return nil
+}
+
+func (s *Server) postProjectUpdate(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	up := &programme.Update{Project: r.PathValue("id"), Text: strings.TrimSpace(r.PostFormValue("text")),
+		Deliverable: r.PostFormValue("deliverable"), To: programme.Status(r.PostFormValue("to"))}
+	if up.Deliverable == "" {
+		up.To = ""
+	}
+	err = pg.PostUpdate(r.Context(), who(r).User, up)
+	switch fault.Code(err) {
+	case "":
+		return seeOther(w, r, "/programme/"+up.Project+"#updates")
+	case fault.Invalid, fault.Forbidden, fault.Conflict:
+		_, st, msg := s.safe(r, err)
+		return s.projectPage(w, r, st, msg, up)
+	}
+	return err
+}
+
+func (s *Server) pageClaims(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	rs, err := pg.CheckClaims(r.Context(), who(r).User)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "claims", map[string]any{"Title": "Claims checked against the data", "Claims": rs})
+	return nil
+}

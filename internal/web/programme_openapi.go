@@ -1,0 +1,32 @@
+package web
+
+// The OpenAPI schemas of the programme and claims routes.
+func init() {
+	num := obj{"type": "number"}
+	status := obj{"type": "string", "enum": []string{"not-started", "on-track", "at-risk", "done"}}
+	deliverable := obj{"type": "object", "properties": obj{"id": str(), "title": str(), "due": obj{"type": "string", "format": "date"}, "status": status, "evidence": str()}}
+	measure := obj{"type": "object", "properties": obj{"id": str(), "title": str(), "indicator": str(), "baseline": str(),
+		"target_percent": num, "direction": obj{"type": "string", "enum": []string{"lower", "higher"}}}}
+	schemas["Project"] = obj{"type": "object", "properties": obj{
+		"id": str(), "title": str(), "theme": str(), "summary": arr(str()), "sponsors": arr(str()), "status": status,
+		"deliverables": arr(deliverable), "measures": arr(measure), "updated_by": str(), "updated_at": obj{"type": "string", "format": "date-time"},
+	}}
+	schemas["ProjectList"] = obj{"type": "object", "properties": obj{"projects": arr(ref("Project"))}}
+	schemas["Update"] = obj{"type": "object", "properties": obj{
+		"id": integer(), "project": str(), "author": str(), "partner": str(), "at": obj{"type": "string", "format": "date-time"},
+		"text": str(), "deliverable": str(), "from": status, "to": status,
+	}}
+	schemas["ProjectDetail"] = obj{"type": "object", "properties": obj{"project": ref("Project"), "updates": arr(ref("Update")),
+		"may_update": obj{"type": "boolean", "description": "whether the signed-in user may post updates to it"}}}
+	value := obj{"type": "object", "properties": obj{"figure": str(), "period": str(), "value": num,
+		"upper": obj{"type": "number", "description": "the most it can be, when withheld cells make the value a range"},
+		"shown": obj{"type": "string", "description": "as published ([c] when withheld)"}, "unit": str()}}
+	verdict := obj{"type": "string", "enum": []string{"confirmed", "differs", "cannot-check"}}
+	figure := obj{"type": "object", "properties": obj{"label": str(), "status": verdict, "stated": arr(value), "computed": arr(value),
+		"gap": str(), "reason": obj{"type": "string", "description": "why it cannot be checked: the missing data, a withheld figure or the refusal"},
+		"source": str(), "series": arr(value), "protection": str()}}
+	schemas["ClaimResultList"] = obj{"type": "object", "properties": obj{"claims": arr(obj{"type": "object", "properties": obj{
+		"id": str(), "statement": str(), "status": verdict, "computed": arr(value), "stated": arr(value), "source": str(),
+		"project": str(), "figures": arr(figure),
+	}})}}
+}
