@@ -30,6 +30,7 @@ demo: build
 test: ui
 	$(GO) mod tidy -diff
 	./scripts/ensure-chromium.sh
+	./scripts/ensure-postgres.sh
 	$(GO) vet ./...
 	CIVICLINK_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 30m ./...
 

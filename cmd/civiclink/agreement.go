@@ -73,7 +73,7 @@ func (m *Main) agreementShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				ledger, err := m.currentStore(cmd.Context())
+				ledger, err := m.backend(cmd.Context())
 				if err != nil {
 					return err
 				}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/store"
@@ -48,16 +49,16 @@ func (m *Main) record(ctx context.Context, e audit.Event) error {
 
 // auditLog opens the audit log with the signing key at keyPath (see
 // [Main.auditKeyPath] for the default).
-func (m *Main) auditLog(ctx context.Context, keyPath string) (*store.Audit, error) {
-	s, err := m.currentStore(ctx)
+func (m *Main) auditLog(ctx context.Context, keyPath string) (app.AuditLog, error) {
+	b, err := m.backend(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key, err := m.auditKey(ctx, s, keyPath)
+	key, err := m.auditKey(ctx, keyPath)
 	if err != nil {
 		return nil, err
 	}
-	return s.AuditLog(ctx, key)
+	return auditLogOf(ctx, b, key)
 }
 
 // currentStore returns the store this invocation already opened, or opens
@@ -67,6 +68,9 @@ func (m *Main) currentStore(ctx context.Context) (*store.Store, error) {
 		if s, ok := c.(*store.Store); ok {
 			return s, nil
 		}
+	}
+	if pg := m.openedPostgres(); pg != nil {
+		return pg.Engine(), nil
 	}
 	return m.openStore(ctx)
 }
@@ -82,6 +86,8 @@ func (m *Main) auditKeyPath(flag string) string {
 		return os.Getenv("CIVICLINK_AUDIT_KEY_FILE")
 	case m.DataPath == "":
 		return ""
+	case m.onPostgres():
+		return enginePath() + ".audit-key"
 	}
 	return m.DataPath + ".audit-key"
 }
@@ -90,7 +96,7 @@ func (m *Main) auditKeyPath(flag string) string {
 // an in-memory store gets a throw-away key. A log already signed with a key
 // whose file is missing is an error: a new key would break the chain of
 // signatures.
-func (m *Main) auditKey(ctx context.Context, s *store.Store, flag string) (ed25519.PrivateKey, error) {
+func (m *Main) auditKey(ctx context.Context, flag string) (ed25519.PrivateKey, error) {
 	path := m.auditKeyPath(flag)
 	if path == "" {
 		_, k, err := ed25519.GenerateKey(rand.Reader)
@@ -100,7 +106,7 @@ func (m *Main) auditKey(ctx context.Context, s *store.Store, flag string) (ed255
 	if fault.Code(err) != fault.NotFound {
 		return k, err
 	}
-	if ids, err := m.auditKeyIDs(ctx, s); err != nil || len(ids) > 0 {
+	if ids, err := m.auditKeyIDs(ctx); err != nil || len(ids) > 0 {
 		if err == nil {
 			err = fault.Errorf(fault.NotFound, "the audit signing key file %s is missing, but this log is signed with %s: restore that file, or point --audit-key or CIVICLINK_AUDIT_KEY_FILE at it", path, strings.Join(ids, ", "))
 		}
@@ -116,8 +122,8 @@ func (m *Main) auditKey(ctx context.Context, s *store.Store, flag string) (ed255
 }
 
 // auditKeyIDs lists the ids of the signing keys the store records.
-func (m *Main) auditKeyIDs(ctx context.Context, s *store.Store) ([]string, error) {
-	log, err := s.AuditLog(ctx, nil)
+func (m *Main) auditKeyIDs(ctx context.Context) ([]string, error) {
+	log, err := m.readAuditLog(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -321,11 +327,7 @@ func (m *Main) auditHeadCmd() *cobra.Command {
 		Short: "Export the latest signed tree head, for a partner to keep and check later",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := m.currentStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			log, err := s.AuditLog(cmd.Context(), nil)
+			log, err := m.readAuditLog(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -363,18 +365,14 @@ func (m *Main) auditKeyCmd(keyPath *string) *cobra.Command {
 // when it can be read, else the one key the store records (with a note that
 // it comes from the store), else a new key's.
 func (m *Main) auditPublicKey(ctx context.Context, keyPath string) (ed25519.PublicKey, error) {
-	s, err := m.currentStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	k, err := m.auditKey(ctx, s, keyPath)
+	k, err := m.auditKey(ctx, keyPath)
 	if err == nil {
 		return k.Public().(ed25519.PublicKey), nil
 	}
 	if fault.Code(err) != fault.NotFound {
 		return nil, err
 	}
-	log, lerr := s.AuditLog(ctx, nil)
+	log, lerr := m.readAuditLog(ctx)
 	if lerr != nil {
 		return nil, lerr
 	}

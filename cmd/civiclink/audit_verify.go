@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/fault"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
@@ -31,11 +31,7 @@ func (m *Main) auditVerifyCmd(keyPath *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := m.currentStore(ctx)
-			if err != nil {
-				return err
-			}
-			log, err := s.AuditLog(ctx, nil)
+			log, err := m.readAuditLog(ctx)
 			if err != nil {
 				return err
 			}
@@ -130,11 +126,7 @@ func (m *Main) auditProveCmd(keyPath *string) *cobra.Command {
 			if _, err := fmt.Sscan(args[0], &index); err != nil {
 				return fault.Errorf(fault.Invalid, "entry index %q is not a number", args[0])
 			}
-			s, err := m.currentStore(ctx)
-			if err != nil {
-				return err
-			}
-			log, err := s.AuditLog(ctx, nil)
+			log, err := m.readAuditLog(ctx)
 			if err != nil {
 				return err
 			}
@@ -151,7 +143,7 @@ func (m *Main) auditProveCmd(keyPath *string) *cobra.Command {
 
 // auditProofHead returns the head to prove against: a kept one, or the latest
 // stored head with its signature checked.
-func (m *Main) auditProofHead(ctx context.Context, log *store.Audit, headPath, keyFlag string) (audit.Head, error) {
+func (m *Main) auditProofHead(ctx context.Context, log app.AuditLog, headPath, keyFlag string) (audit.Head, error) {
 	if headPath != "" {
 		hs, err := readAuditHeads([]string{headPath})
 		if err != nil {
@@ -178,7 +170,7 @@ func (m *Main) auditProofHead(ctx context.Context, log *store.Audit, headPath, k
 }
 
 // auditProve prints entry index and its inclusion proof in h, checked.
-func (m *Main) auditProve(ctx context.Context, log *store.Audit, index uint64, h audit.Head) error {
+func (m *Main) auditProve(ctx context.Context, log app.AuditLog, index uint64, h audit.Head) error {
 	if index >= h.Size {
 		return fault.Errorf(fault.Invalid, "entry %d is not covered by the tree head of %d entries", index, h.Size)
 	}

@@ -32,11 +32,15 @@ func (m *Main) benchDisclosureCmd() *cobra.Command {
 				pt = disclose.DefaultPTable()
 			}
 			r := redTeamRun{m: m, data: m.DataPath, e: e, u: u, maxShift: pt.MaxPerturbation()}
-			_, st, err := m.governService(ctx)
+			_, b, err := m.governService(ctx)
 			if err != nil {
 				return err
 			}
-			if v, _ := st.Meta(ctx, demo.PopulationScaleKey); v != "" && !noAPI {
+			st, err := m.currentStore(ctx)
+			if err != nil {
+				return err
+			}
+			if v, _ := b.Meta(ctx, demo.PopulationScaleKey); v != "" && !noAPI {
 				srv, err := m.webServer(ctx, st)
 				if err != nil {
 					return err

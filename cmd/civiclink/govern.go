@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/civiclink/civiclink/internal/app"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
-	"github.com/civiclink/civiclink/internal/store"
 )
 
 // governService returns governance over this invocation's store, recording
@@ -27,12 +27,12 @@ import (
 //	svc, st, err := m.governService(ctx)
 //	u, err := m.actor(cmd, svc)
 //	d, err := svc.Authorize(ctx, u, govern.Request{Operation: "insight.aggregate", ...})
-func (m *Main) governService(ctx context.Context) (*govern.Service, *store.Store, error) {
+func (m *Main) governService(ctx context.Context) (*govern.Service, app.Backend, error) {
 	s, err := m.services(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.Gov, s.Store, nil
+	return s.Gov, s.Backend, nil
 }
 
 // actor returns the user this invocation acts as. An API token

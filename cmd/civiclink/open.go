@@ -8,7 +8,11 @@ import (
 )
 
 // openStore opens the store at --data for the rest of this invocation.
+// With PostgreSQL it is the analytics engine beside the database.
 func (m *Main) openStore(ctx context.Context) (*store.Store, error) {
+	if m.onPostgres() {
+		return m.postgresEngine(ctx)
+	}
 	s, err := store.Open(ctx, m.DataPath)
 	if err != nil {
 		return nil, err

@@ -70,7 +70,7 @@ func (m *Main) outputListCmd() *cobra.Command {
 		Short: "List outputs and where they are",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := m.openStore(cmd.Context())
+			st, err := m.backend(cmd.Context())
 			if err != nil {
 				return err
 			}

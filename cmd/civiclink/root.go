@@ -83,11 +83,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fault.Errorf(fault.Invalid, "%v (see %s --help)", err, c.CommandPath())
 	})
-	defData := os.Getenv("CIVICLINK_DATA")
-	if defData == "" {
-		defData = "civiclink.duckdb"
-	}
-	root.PersistentFlags().StringVar(&m.DataPath, "data", defData, "the store file (env CIVICLINK_DATA)")
+	root.PersistentFlags().StringVar(&m.DataPath, "data", defaultData(), "the store file, or a postgres:// URL for server mode (env CIVICLINK_DATA, CIVICLINK_DATABASE_URL)")
 	root.PersistentFlags().StringVar(&m.User, "user", defaultUser(), "who is acting (env CIVICLINK_USER)")
 	root.PersistentFlags().StringVar(&m.PTablePath, "ptable", os.Getenv("CIVICLINK_PTABLE"), "the perturbation table published counts go through (CSV, see docs/disclosure.md; env CIVICLINK_PTABLE); empty: the shipped default")
 	root.AddCommand(

@@ -113,7 +113,8 @@ func (m *Main) serve(ctx context.Context, st *store.Store, addr string) error {
 		return err
 	}
 	defer srv.Close()
-	if users, err := st.Users(ctx); err == nil && len(users) == 0 {
+	b := m.svc.Backend
+	if users, err := b.Users(ctx); err == nil && len(users) == 0 {
 		srv.Log().Warn("the store has no users yet, so nobody can sign in; create the first with `civiclink user bootstrap`")
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -124,7 +125,7 @@ func (m *Main) serve(ctx context.Context, st *store.Store, addr string) error {
 	if m.serving != nil && m.serving.tlsCert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(m.Stdout, "civiclink: serving %s on %s://%s/ (Ctrl-C stops)\n", st.Path(), scheme, ln.Addr())
+	fmt.Fprintf(m.Stdout, "civiclink: serving %s on %s://%s/ (Ctrl-C stops)\n", b.Path(), scheme, ln.Addr())
 	return srv.ServeListener(ctx, ln)
 }
 
@@ -173,17 +174,17 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	s.Gov.Argon2, s.Gov.Hashes = m.web.argon2, m.web.hashes
 	county := engine.Geo
 	return web.New(web.Config{
-		Ledger:    st,
-		Catalog:   st,
+		Ledger:    s.Backend,
+		Catalog:   s.Backend,
 		Govern:    s.Gov,
 		Audit:     s.Gov.Audit,
 		Ingest:    s.Ingest,
 		Districts: lads,
 		Indicators: &publish.NamedIndicators{Insight: engine, County: county,
-			Counts: &publish.DistrictCounts{Store: st, County: county, Insight: engine}},
+			Counts: &publish.DistrictCounts{Store: s.Backend, County: county, Insight: engine}},
 		Linkage:   s.Linkage,
 		Programme: prog,
-		Health:    st.Ready,
+		Health:    s.Backend.Ready,
 		Outputs:   outputs,
 		AuditLog:  s.Audit,
 		AuditKeys: auditKeys,
@@ -198,9 +199,6 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
 		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace, AccessLog: m.serving != nil,
-		Backup: func(ctx context.Context, dir string) error {
-			_, err := st.Backup(ctx, dir)
-			return err
-		},
+		Backup: m.backupFunc(st),
 	})
 }

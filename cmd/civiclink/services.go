@@ -20,6 +20,10 @@ func (m *Main) services(ctx context.Context) (*app.Services, error) {
 	if m.svc != nil {
 		return m.svc, nil
 	}
+	b, err := m.backend(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := m.currentStore(ctx)
 	if err != nil {
 		return nil, err
@@ -28,7 +32,7 @@ func (m *Main) services(ctx context.Context) (*app.Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := app.New(st, log, m.Clock)
+	s := app.NewOn(b, st, log, m.Clock)
 	s.PTablePath = m.PTablePath
 	rec, err := m.audit(ctx) // counted by the server's metrics when serving
 	if err != nil {

@@ -31,9 +31,14 @@ import (
 // with [New]; the insight engine is built on first use (it loads the
 // county's geography), once.
 type Services struct {
+	// Backend is the store the rooms use: Store itself, or PostgreSQL for
+	// the platform's state over Store as the analytics engine.
+	Backend Backend
+	// Store is the embedded DuckDB store (with PostgreSQL, the analytics
+	// engine holding the catalogue, dataset versions and linkage runs).
 	Store *store.Store
 	// Audit is the store's signed audit log; every room records there.
-	Audit *store.Audit
+	Audit AuditLog
 	Clock clock.Clock
 	// Gov decides every read and records every decision in Audit.
 	Gov     *govern.Service
@@ -66,16 +71,23 @@ func Operations() []govern.Operation {
 // New wires the services over st, recording to log, telling the time by
 // clk (the system clock when nil).
 func New(st *store.Store, log *store.Audit, clk clock.Clock) *Services {
+	return NewOn(st, st, log, clk)
+}
+
+// NewOn wires the services over backend b, whose analytics engine is
+// engine (b itself for the embedded store), recording to log.
+func NewOn(b Backend, engine *store.Store, log AuditLog, clk clock.Clock) *Services {
 	if clk == nil {
 		clk = clock.System{}
 	}
+	st := b
 	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
 	gov.Clock, gov.Gate = clk, govern.NewGate(Operations()...)
 	return &Services{
-		Store: st, Audit: log, Clock: clk, Gov: gov,
+		Backend: b, Store: engine, Audit: log, Clock: clk, Gov: gov,
 		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk},
 		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
-		Voice:   newVoice(st, gov.Audit, clk),
+		Voice:   newVoice(engine, gov.Audit, clk), // the engine's tables, not yet ported to PostgreSQL
 	}
 }
 
@@ -101,21 +113,21 @@ func (s *Services) newEngine(ctx context.Context) (*insight.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	auditor, err := s.Store.Auditor(ctx)
+	auditor, err := s.Backend.Auditor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.Store.UnitKeys(ctx)
+	keys, err := s.Backend.UnitKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e := &insight.Engine{Store: s.Store, Gov: s.Gov, Geo: county, Ledger: s.Store, Auditor: auditor, UnitKeys: keys}
+	e := &insight.Engine{Store: s.Backend, Gov: s.Gov, Geo: county, Ledger: s.Backend, Auditor: auditor, UnitKeys: keys}
 	if s.PTablePath != "" {
 		if e.PTable, err = disclose.LoadPTable(s.PTablePath); err != nil {
 			return nil, err
 		}
 	}
-	if v, _ := s.Store.Meta(ctx, demo.PopulationScaleKey); v != "" {
+	if v, _ := s.Backend.Meta(ctx, demo.PopulationScaleKey); v != "" {
 		e.PopulationScale, _ = strconv.ParseFloat(v, 64)
 	}
 	s.county = county
@@ -137,5 +149,5 @@ func (s *Services) Outputs(ctx context.Context) (*release.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &release.Service{Store: s.Store, Insight: e, Gov: s.Gov, Audit: s.Audit, Clock: s.Clock}, nil
+	return &release.Service{Store: s.Backend, Insight: e, Gov: s.Gov, Audit: s.Audit, Clock: s.Clock}, nil
 }

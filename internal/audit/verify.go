@@ -11,6 +11,8 @@ import (
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
+
+	"github.com/civiclink/civiclink/internal/fault"
 )
 
 // Leaf is one stored row of the log as a backend holds it: the index it is
@@ -21,6 +23,17 @@ type Leaf struct {
 	Bytes    []byte
 	LeafHash []byte
 	Columns  Columns
+}
+
+// DecodeLeaf decodes a stored leaf into its entry, refusing one whose
+// bytes do not decode, name another index or do not hash to its leaf
+// hash: a listing never shows words the signed bytes do not hold.
+func DecodeLeaf(l Leaf) (Entry, error) {
+	idx, ev, err := Decode(l.Bytes)
+	if err != nil || idx != l.Index || !bytes.Equal(LeafHash(l.Bytes), l.LeafHash) {
+		return Entry{}, fault.Errorf(fault.Conflict, "audit entry %d is damaged; run `civiclink audit verify`", l.Index)
+	}
+	return Entry{Index: idx, Event: ev, Bytes: l.Bytes, LeafHash: l.LeafHash}, nil
 }
 
 // Source is a stored log as [Verify] reads it.

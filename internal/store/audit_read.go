@@ -1,12 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/audit"
-	"github.com/civiclink/civiclink/internal/fault"
 )
 
 // Reading the audit log by filter. The search columns narrow the scan in
@@ -97,15 +95,8 @@ func (a *Audit) entriesPaged(ctx context.Context, f audit.Filter) ([]audit.Entry
 	}
 }
 
-// entryOf decodes a stored leaf, refusing one whose bytes do not decode,
-// name another index or do not hash to its leaf hash.
-func entryOf(l audit.Leaf) (audit.Entry, error) {
-	idx, ev, err := audit.Decode(l.Bytes)
-	if err != nil || idx != l.Index || !bytes.Equal(audit.LeafHash(l.Bytes), l.LeafHash) {
-		return audit.Entry{}, fault.Errorf(fault.Conflict, "audit entry %d is damaged; run `civiclink audit verify`", l.Index)
-	}
-	return audit.Entry{Index: idx, Event: ev, Bytes: l.Bytes, LeafHash: l.LeafHash}, nil
-}
+// entryOf decodes a stored leaf (see [audit.DecodeLeaf]).
+func entryOf(l audit.Leaf) (audit.Entry, error) { return audit.DecodeLeaf(l) }
 
 // entryWhere turns a filter into a parameterised WHERE clause over the
 // search columns. It selects every entry f matches, and may select more

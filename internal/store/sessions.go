@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"time"
 
@@ -14,16 +12,10 @@ import (
 
 var _ sessions.Store = (*Store)(nil)
 
-// tokenHash is what the store keeps of a session token.
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
 // CreateWebSession stores a new session under token's hash.
 func (s *Store) CreateWebSession(ctx context.Context, token string, ws sessions.Session) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?)`,
-		tokenHash(token), ws.UserID, ws.CSRF, ws.Created.UTC(), ws.LastSeen.UTC(), ws.Expires.UTC())
+		sessions.TokenHash(token), ws.UserID, ws.CSRF, ws.Created.UTC(), ws.LastSeen.UTC(), ws.Expires.UTC())
 	if err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot store the session")
 	}
@@ -40,7 +32,7 @@ func (s *Store) TouchWebSession(ctx context.Context, token string, now time.Time
 	err := s.db.QueryRowContext(ctx, `UPDATE web_sessions SET last_seen = greatest(last_seen, ?)
 		WHERE token_hash = ? AND last_seen >= ? AND expires_at > ?
 		RETURNING user_id, csrf, created_at, last_seen, expires_at`,
-		now, tokenHash(token), now.Add(-idle), now).Scan(&ws.UserID, &ws.CSRF, &ws.Created, &ws.LastSeen, &ws.Expires)
+		now, sessions.TokenHash(token), now.Add(-idle), now).Scan(&ws.UserID, &ws.CSRF, &ws.Created, &ws.LastSeen, &ws.Expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "the session has ended or expired: sign in again")
 	}
@@ -55,7 +47,7 @@ func (s *Store) TouchWebSession(ctx context.Context, token string, now time.Time
 // that every cache of sessions over this store drops what it holds.
 func (s *Store) EndWebSession(ctx context.Context, token string) error {
 	defer s.sessionsEnded.Add(1)
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = ?`, sessions.TokenHash(token)); err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot end the session")
 	}
 	return nil

@@ -6,8 +6,17 @@ package sessions
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
+
+// TokenHash is what a [Store] keeps of a session token: its SHA-256, in
+// hex, which is what a lookup compares.
+func TokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
 
 // Session is a signed-in browser as a [Store] keeps it. A store holds
 // only a hash of the session's token (the cookie's value): a copy of the

@@ -1,0 +1,40 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/store/postgres"
+	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
+	"github.com/civiclink/civiclink/internal/store/storetest"
+)
+
+// open opens a store on a fresh database with an in-memory analytics
+// engine, closed when the test ends.
+func open(t *testing.T) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), pgtest.Fresh(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// TestContract runs the contract every store backend meets against the
+// PostgreSQL store, a fresh database per case.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) (storetest.Store, storetest.AuditLog) {
+		st := open(t)
+		_, key, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := st.AuditLog(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, log
+	})
+}
