@@ -55,6 +55,9 @@ type Store struct {
 
 	gen           atomic.Uint64 // see [Store.Generation]
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
+
+	stopListen context.CancelFunc // see notify.go
+	listenDone chan struct{}
 }
 
 // Open connects to the PostgreSQL database at url, brings its schema up to
@@ -66,6 +69,9 @@ func Open(ctx context.Context, url, enginePath string) (*Store, error) {
 		return nil, fault.FieldErrorf(fault.Invalid, "data", "%s is not a PostgreSQL URL civiclink can read (postgres://user@host:port/database): %v", redact(url), shortErr(err))
 	}
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 32 // one listens for changes; web requests share the rest
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, connectError(url, err)
@@ -85,11 +91,22 @@ func Open(ctx context.Context, url, enginePath string) (*Store, error) {
 		return nil, err
 	}
 	s.Store = eng
+	lctx, stop := context.WithCancel(context.Background())
+	ready := make(chan error, 1)
+	s.stopListen, s.listenDone = stop, make(chan struct{})
+	go s.listen(lctx, ready)
+	if err := <-ready; err != nil {
+		s.Close()
+		return nil, fault.Wrap(err, fault.Internal, "cannot listen for changes on PostgreSQL at %s", s.Path())
+	}
 	return s, nil
 }
 
-// Close closes the analytics engine and the connection pool.
+// Close stops listening for changes and closes the analytics engine and
+// the connection pool.
 func (s *Store) Close() error {
+	s.stopListen()
+	<-s.listenDone
 	err := s.Store.Close()
 	s.pool.Close()
 	return err
@@ -105,7 +122,12 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // analytics engine's and this store's together.
 func (s *Store) Generation() uint64 { return s.Store.Generation() + s.gen.Load() }
 
-func (s *Store) changed() { s.gen.Add(1) }
+// changed bumps [Store.Generation] here and, by notice, in every other
+// process on the database; write methods defer it.
+func (s *Store) changed() {
+	s.gen.Add(1)
+	s.notify(noticeState)
+}
 
 func (s *Store) now() time.Time { return s.Store.Clock.Now().UTC() }
 

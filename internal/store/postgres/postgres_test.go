@@ -183,4 +183,24 @@ func TestSharedState(t *testing.T) {
 	if u, err := b.User(ctx, "ada"); err != nil || u.Name != "Ada" {
 		t.Errorf("the other process reads user ada as %+v, %v", u, err)
 	}
+
+	// Caches: a change or a sign-out through a moves b's counts on (by
+	// NOTIFY), so b's caches reload.
+	gen, ended := b.Generation(), b.WebSessionsEnded()
+	u, _ := a.User(ctx, "ada")
+	u.Disabled = true
+	if err := a.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.EndWebSession(ctx, "some-token"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for (b.Generation() == gen || b.WebSessionsEnded() == ended) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if b.Generation() == gen || b.WebSessionsEnded() == ended {
+		t.Errorf("after a change and a sign-out on the other process: generation %d→%d, sessions ended %d→%d; want both moved",
+			gen, b.Generation(), ended, b.WebSessionsEnded())
+	}
 }

@@ -46,6 +46,7 @@ func (s *Store) TouchWebSession(ctx context.Context, token string, now time.Time
 // EndWebSession removes token's session (signing out); ending a session
 // that is not there is no error.
 func (s *Store) EndWebSession(ctx context.Context, token string) error {
+	defer s.notify(noticeSession) // every process drops its cached sessions
 	defer s.sessionsEnded.Add(1)
 	if _, err := s.pool.Exec(ctx, `DELETE FROM web_sessions WHERE token_hash = $1`, sessions.TokenHash(token)); err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot end the session")
@@ -53,9 +54,9 @@ func (s *Store) EndWebSession(ctx context.Context, token string) error {
 	return nil
 }
 
-// WebSessionsEnded counts the sessions ended through this process. A
-// session ended by another process is found gone by [Store.TouchWebSession]
-// once a cache here stops holding it.
+// WebSessionsEnded counts the sessions ended through any process on the
+// database since this one connected (other processes' by notice, see
+// notify.go), so a sign-out on one web process ends the session on all.
 func (s *Store) WebSessionsEnded() uint64 { return s.sessionsEnded.Load() }
 
 // SweepWebSessions deletes the sessions idle longer than idle at now or

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
+)
+
+// pgCommand runs the built binary on the PostgreSQL database at url, with
+// its own analytics engine file and the shared audit key.
+func pgCommand(t *testing.T, dir, url, engine string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := command(t, dir, t.TempDir(), append([]string{"--data", url}, args...)...)
+	cmd.Env = append(cmd.Env, EngineEnv+"="+filepath.Join(dir, engine), "CIVICLINK_AUDIT_KEY_FILE="+filepath.Join(dir, "audit-key"))
+	return cmd
+}
+
+// pgRun runs one CLI command on the database and returns its output,
+// failing the test when it fails.
+func pgRun(t *testing.T, dir, url string, args ...string) string {
+	t.Helper()
+	out, err := pgCommand(t, dir, url, "cli.duckdb", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("civiclink %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestServeTwoProcessesPostgres runs two real `civiclink serve` processes
+// on one PostgreSQL database and a client alternating between them: a
+// session made on one works on the other; a sign-out on one ends it on
+// both; a user disabled by the CLI while both serve is refused by both;
+// and the audit entries both servers and the CLI appended verify as one
+// log.
+func TestServeTwoProcessesPostgres(t *testing.T) {
+	dir := t.TempDir()
+	db := pgtest.Fresh(t)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte(servedPassword+"\n"), 0o600)
+	pgRun(t, dir, db, "partner", "add", "--id", "county", "--name", "County Council")
+	pgRun(t, dir, db, "--user", "ada", "user", "bootstrap", "--id", "ada", "--partner", "county", "--name", "Ada", "--password-file", pw)
+	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "bo", "--partner", "county", "--name", "Bo", "--roles", "analyst", "--password-file", pw)
+
+	var bases []string
+	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
+		srv := pgCommand(t, dir, db, engine, "serve", "--addr", "127.0.0.1:0", "--no-second-factor")
+		stdout, _ := srv.StdoutPipe()
+		srv.Stderr = io.Discard
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+		bases = append(bases, servedAt(t, stdout))
+	}
+	a, b := bases[0], bases[1]
+
+	// Sign in on A; the cookie works on B (same host, another port), and
+	// the client alternates.
+	br := newBrowser(t, a)
+	if status, _ := br.signIn("ada", servedPassword); status != http.StatusSeeOther {
+		t.Fatalf("sign-in on A: %d, want 303", status)
+	}
+	for i, base := range []string{a, b, a, b} {
+		br.base = base
+		if status, body := br.get("/api/me"); status != http.StatusOK || !strings.Contains(body, `"ada"`) {
+			t.Fatalf("request %d on %s: /api/me = %d %.200s, want 200 as ada", i, base, status, body)
+		}
+	}
+
+	// Sign out on B: the session is gone on A too (B's sign-out reaches
+	// A's session cache by NOTIFY).
+	cookie := sessionCookieOf(t, br, a)
+	br.base = b
+	_, page := br.get("/")
+	if status, _ := br.post("/signout", page, url.Values{}); status != http.StatusSeeOther {
+		t.Fatalf("sign-out on B: %d, want 303", status)
+	}
+	if status := getWithCookie(t, a+"/api/me", cookie); status != http.StatusUnauthorized {
+		t.Errorf("A after the sign-out on B: /api/me = %d, want 401", status)
+	}
+
+	// Bo signs in on B; the CLI disables Bo while both serve; both refuse.
+	bo := newBrowser(t, b)
+	if status, _ := bo.signIn("bo", servedPassword); status != http.StatusSeeOther {
+		t.Fatalf("bo's sign-in on B: %d, want 303", status)
+	}
+	pgRun(t, dir, db, "--user", "ada", "user", "disable", "bo")
+	for _, base := range []string{a, b} {
+		bo.base = base
+		if status, _ := bo.get("/api/me"); status == http.StatusOK {
+			t.Errorf("%s still serves bo after the CLI disabled bo", base)
+		}
+	}
+
+	// One log: both servers' sign-ins and sign-out and the CLI's changes.
+	out := pgRun(t, dir, db, "audit", "verify")
+	if !strings.Contains(out, "audit log intact") {
+		t.Errorf("audit verify on the database while both serve:\n%s", out)
+	}
+	list := pgRun(t, dir, db, "--user", "ada", "audit", "list")
+	for _, want := range []string{"login", "logout", "user.disable"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the audit list lacks %q:\n%s", want, list)
+		}
+	}
+}
+
+// sessionCookieOf returns the session cookie br holds for base.
+func sessionCookieOf(t *testing.T, br *browser, base string) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(base)
+	for _, c := range br.hc.Jar.Cookies(u) {
+		if regexp.MustCompile(`session`).MatchString(c.Name) {
+			return c
+		}
+	}
+	t.Fatalf("no session cookie for %s", base)
+	return nil
+}
+
+// getWithCookie GETs u sending only cookie, and returns the status.
+func getWithCookie(t *testing.T, u string, cookie *http.Cookie) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.AddCookie(cookie)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
