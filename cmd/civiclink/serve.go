@@ -193,6 +193,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		SecureCookies:  m.web.tlsProxy,
 		TrustedProxies: m.web.trustedProxies,
 		SignIn:         m.web.signIn,
+		SSO:            o.sso,
 
 		Clock: m.Clock,
 		Log:   o.logger(m.Stderr),

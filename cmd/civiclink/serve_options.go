@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/sso"
 	"github.com/civiclink/civiclink/internal/web"
 )
 
@@ -18,8 +19,10 @@ type serveOptions struct {
 	metricsArgs     []string
 	logFormat       string
 	grace           time.Duration
+	ssoFile         string
 
 	metricsNets []netip.Prefix
+	sso         *sso.Config
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -29,6 +32,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.metricsArgs, "metrics-from", nil, "an address or network (CIDR), beside loopback, that may read /metrics; repeatable")
 	f.StringVar(&o.logFormat, "log-format", "text", "log lines as text or json")
 	f.DurationVar(&o.grace, "shutdown-grace", web.DefaultShutdownGrace, "on shutdown, how long background jobs may run on before they are cancelled")
+	ssoFlag(cmd, &o.ssoFile)
 }
 
 // parse checks the flags and reads the networks.
@@ -43,6 +47,9 @@ func (o *serveOptions) parse() error {
 		return fault.Errorf(fault.Invalid, "--shutdown-grace must be positive, e.g. 30s")
 	}
 	var err error
+	if o.sso, err = loadSSO(o.ssoFile); err != nil {
+		return err
+	}
 	o.metricsNets, err = parseProxies("--metrics-from", o.metricsArgs)
 	return err
 }

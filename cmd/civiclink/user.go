@@ -16,7 +16,7 @@ import (
 
 func (m *Main) userCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage users, roles, passwords and API tokens"}
-	cmd.AddCommand(m.userMFACmd(), m.userBootstrapCmd(), m.userAddCmd(), m.userListCmd(), m.userWhoamiCmd(), m.userRolesCmd(),
+	cmd.AddCommand(m.userMFACmd(), m.userSSOCmd(), m.userBootstrapCmd(), m.userAddCmd(), m.userListCmd(), m.userWhoamiCmd(), m.userRolesCmd(),
 		m.userEnableCmd("disable", true), m.userEnableCmd("enable", false), m.userPasswdCmd(), m.userLoginCmd(), m.tokenCmd())
 	return cmd
 }

@@ -18,6 +18,9 @@ type Governance interface {
 	AuthorizeLoad(ctx context.Context, u *govern.User, d *catalog.Dataset) error
 	// Login checks a password and records the attempt.
 	Login(ctx context.Context, id, password string) (*govern.User, error)
+	// SignInWith signs in the user linked to an account a partner's
+	// identity provider has proved, recording success or refusal.
+	SignInWith(ctx context.Context, provider, partner, key string) (*govern.User, error)
 	// TokenUser returns the user of a valid API token.
 	TokenUser(ctx context.Context, text string) (*govern.User, error)
 	// Actor returns an enabled user by id (a session's user).

@@ -39,7 +39,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	s.render(w, r, status, "signin", map[string]any{
 		"Title": "Sign in", "CSRF": tok, "Next": safeNext(next), "Error": msg,
-		"UserID": r.PostFormValue("user"),
+		"UserID": r.PostFormValue("user"), "Providers": s.ssoButtons(),
 	})
 }
 

@@ -66,6 +66,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/signin", open: true, summary: "Sign-in form", handle: s.pageSignIn},
 		{method: "POST", path: "/signin", open: true, summary: "Sign in", handle: s.postSignIn},
 		{method: "POST", path: "/signin/mfa", open: true, summary: "Sign in: the second factor", handle: s.postSignInMFA},
+		{method: "GET", path: "/signin/sso/{provider}", open: true, summary: "Sign in through a partner's identity provider", handle: s.getSSOStart},
+		{method: "GET", path: "/signin/sso/{provider}/callback", open: true, summary: "Sign in: the identity provider's answer", handle: s.getSSOCallback},
 		{method: "POST", path: "/signout", summary: "Sign out", handle: s.postSignOut},
 		{method: "GET", path: "/{$}", summary: "Overview: district map of an indicator", handle: s.pageOverview},
 		{method: "GET", path: "/datasets", summary: "Datasets", handle: s.pageDatasets},

@@ -31,6 +31,7 @@ import (
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/metrics"
 	"github.com/civiclink/civiclink/internal/publish"
+	"github.com/civiclink/civiclink/internal/sso"
 	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
@@ -82,6 +83,9 @@ type Config struct {
 	SecondFactor bool
 	// SignIn are the limits on password sign-in (lockout, per address).
 	SignIn SignInLimits
+	// SSO are the partners' identity providers offered on the sign-in
+	// page (OpenID Connect, signin_sso.go); nil offers none.
+	SSO *sso.Config
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed when finding a client's address; none
 	// means the connection's peer is the client.
@@ -182,6 +186,8 @@ type Server struct {
 	locks    *lockout
 	addrs    *addressLimit
 	pending  *pendingSignIns // sign-ins awaiting a second factor
+	sso      map[string]*sso.Client
+	ssoFlows *ssoFlows // single sign-ons under way (signin_sso.go)
 	jobs     *jobStore
 	pushes   *pushStore           // files being pushed in chunks (push.go)
 	themes   *publish.Cache       // published theme figures, by release (themes_views.go)
@@ -211,6 +217,8 @@ func New(cfg Config) (*Server, error) {
 		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		pending:  newPendingSignIns(cfg.Clock),
+		sso:      ssoClients(cfg.SSO, cfg.Clock, nil),
+		ssoFlows: newSSOFlows(cfg.Clock),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
 		pushes:   newPushStore(),
 		themes:   &publish.Cache{},
