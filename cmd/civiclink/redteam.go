@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -76,13 +77,16 @@ func redTeamTargets(ctx context.Context, e *insight.Engine) ([]rtTarget, error) 
 // redTeamRun is one red-team run's setting: the store, who attacks, and
 // the JSON API to attack too (apiBase "" to skip it).
 type redTeamRun struct {
-	m        *Main
-	data     string
-	e        *insight.Engine
-	u        *govern.User
-	apiBase  string
-	client   *http.Client
-	maxShift int64
+	m       *Main
+	data    string
+	e       *insight.Engine
+	u       *govern.User
+	apiBase string
+	client  *http.Client
+	pt      *disclose.PTable
+	// zerosShown lets the attacker use that a table showing zeros never
+	// withholds one (the stronger attack issue #14 still has open).
+	zerosShown bool
 }
 
 // redTeam runs every attack on every target through the CLI (and the
@@ -116,7 +120,13 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 	// the published figures have taught the attacker nothing more.
 	gains := func(s redteam.Score) bool { return 3*s.Exact >= s.Attacked && s.Exact > s.Guessed }
 	judge := func(s redteam.Score) {
-		if s.Knowable > 0 || (s.Attacked >= 12 && gains(s)) {
+		switch {
+		case s.Unsound > 0:
+			// The attacker's reading of the figures was wrong, so its
+			// knowable cells are no measure: the red team needs fixing.
+			pass = false
+			fmt.Fprintf(w, "  FAIL: %s (the attack's bounds are unsound: fix the red team)\n", s.Attack)
+		case s.Knowable > 0 || (s.Attacked >= 12 && gains(s)):
 			pass = false
 			fmt.Fprintf(w, "  FAIL: %s\n", s.Attack)
 		}
@@ -125,7 +135,7 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		fmt.Fprintf(w, "%s (purpose %s)\n", t.Dataset, t.purpose)
 		truth := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.Truth}
 		old := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.SuppressionOnly}
-		cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: t.purpose, maxShift: r.maxShift}
+		cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: t.purpose, pt: r.pt, zerosShown: r.zerosShown}
 		for _, a := range redteam.Attacks(t.Target) {
 			s, err := redteam.Run(ctx, a, "cli", cli, truth)
 			if err != nil {
@@ -156,7 +166,7 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 			a := redteam.TimeHierarchy(q("month"), q("quarter"), q("year"), false)
 			a.Name = "trend " + name + ": " + a.Name
 			truth := indicatorTruth{engineSource{e: r.e, u: r.u, purpose: ind.Purpose, b: insight.Truth}, ind}
-			s, err := redteam.Run(ctx, a, "api", apiSource{base: r.apiBase, client: r.client, maxShift: r.maxShift}, truth)
+			s, err := redteam.Run(ctx, a, "api", apiSource{base: r.apiBase, client: r.client, pt: r.pt}, truth)
 			if err != nil {
 				return false, err
 			}

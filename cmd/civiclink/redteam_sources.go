@@ -26,8 +26,11 @@ import (
 type cliSource struct {
 	parent              *Main
 	data, user, purpose string
-	// maxShift is the perturbation table's reach, which is public.
-	maxShift int64
+	// pt is the perturbation table, which is public.
+	pt *disclose.PTable
+	// zerosShown reads a table that shows zeros as withholding none
+	// ([redteam.Table.ZerosShown]).
+	zerosShown bool
 }
 
 func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
@@ -57,12 +60,16 @@ func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	if err != nil {
 		return nil, err
 	}
-	return readPublishedCSV(&out, len(q.By), q.RoundTo, c.maxShift)
+	t, err := readPublishedCSV(&out, len(q.By), q.RoundTo, c.pt)
+	if t != nil {
+		t.ZerosShown = c.zerosShown
+	}
+	return t, err
 }
 
 // readPublishedCSV reads a published table: n level columns, the count,
 // then the protection columns.
-func readPublishedCSV(r io.Reader, n int, roundTo, maxShift int64) (*redteam.Table, error) {
+func readPublishedCSV(r io.Reader, n int, roundTo int64, pt *disclose.PTable) (*redteam.Table, error) {
 	rows, err := csv.NewReader(r).ReadAll()
 	if err != nil || len(rows) == 0 {
 		return nil, fault.Errorf(fault.Internal, "red team: unreadable CSV: %v", err)
@@ -73,7 +80,7 @@ func readPublishedCSV(r io.Reader, n int, roundTo, maxShift int64) (*redteam.Tab
 		t.Figures[strings.Join(row[:n], "|")] = figure(row[n])
 		t.Threshold, _ = strconv.ParseInt(row[prot+1], 10, 64)
 		if strings.Contains(row[prot], disclose.MethodPerturbation) {
-			t.MaxShift = maxShift
+			t.MaxShift, t.Preimage = pt.MaxPerturbation(), pt.Preimage
 		}
 	}
 	return t, nil
@@ -121,9 +128,9 @@ func (s engineSource) Table(ctx context.Context, q redteam.Query) (*redteam.Tabl
 // queries name the indicator as their dataset, "ind:NAME", and group by
 // district and one period.
 type apiSource struct {
-	base     string
-	client   *http.Client
-	maxShift int64
+	base   string
+	client *http.Client
+	pt     *disclose.PTable
 }
 
 func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
@@ -156,6 +163,9 @@ func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 		return nil, err
 	}
 	t := &redteam.Table{Dims: []string{insight.DimDistrict, period}, Figures: map[string]redteam.Figure{}, Threshold: tr.Protection.Threshold, MaxShift: tr.Protection.MaxShift}
+	if t.MaxShift > 0 {
+		t.Preimage = a.pt.Preimage
+	}
 	for _, s := range tr.Series {
 		for _, p := range s.Points {
 			t.Figures[s.Code+"|"+p.Period] = figure(p.Count)

@@ -203,3 +203,34 @@ func (t *PTable) MaxPerturbation() int64 {
 // Label names the table in a release: its name and the start of its
 // digest.
 func (t *PTable) Label() string { return t.Name + " (sha256 " + t.SHA256[:12] + ")" }
+
+// Preimage returns the smallest and largest true counts the table can
+// publish as a count in [lo, hi], and false when none can: what an
+// attacker who knows the table learns from a published figure (a shown
+// count, or the range a withheld one lies in). The range is finite.
+func (t *PTable) Preimage(lo, hi int64) (minCount, maxCount int64, ok bool) {
+	hits := func(c int64) bool {
+		for _, e := range t.rows[min(c, int64(len(t.rows)-1))] {
+			if p := max(0, c+e.v); p >= lo && p <= hi {
+				return true
+			}
+		}
+		return false
+	}
+	reach := t.MaxPerturbation()
+	for c := max(0, lo-reach); c <= hi+reach; c++ {
+		if hits(c) {
+			minCount, ok = c, true
+			break
+		}
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	for c := hi + reach; c > minCount; c-- {
+		if hits(c) {
+			return minCount, c, true
+		}
+	}
+	return minCount, minCount, true
+}

@@ -109,3 +109,26 @@ func FuzzParsePTable(f *testing.F) {
 		}
 	})
 }
+
+func TestPreimage(t *testing.T) {
+	pt := DefaultPTable()
+	for _, tc := range []struct {
+		name           string
+		lo, hi         int64
+		wantLo, wantHi int64
+		wantOK         bool
+	}{
+		{"a shown zero", 0, 0, 0, 3, true},
+		{"a shown 10", 10, 10, 7, 13, true},
+		{"a withheld count under 10", 1, 9, 1, 12, true},
+		{"a rounded 20", 18, 22, 15, 25, true},
+		{"nothing", 5, 4, 0, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi, ok := pt.Preimage(tc.lo, tc.hi)
+			if lo != tc.wantLo || hi != tc.wantHi || ok != tc.wantOK {
+				t.Errorf("Preimage(%d, %d) = %d, %d, %v; want %d, %d, %v", tc.lo, tc.hi, lo, hi, ok, tc.wantLo, tc.wantHi, tc.wantOK)
+			}
+		})
+	}
+}

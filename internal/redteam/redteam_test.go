@@ -117,3 +117,59 @@ func TestCheckRefusesWrongEquations(t *testing.T) {
 		t.Errorf("a wrong equation gave %v, want it refused", err)
 	}
 }
+
+// fixedSource publishes the same tables whatever is asked, in order.
+type fixedSource struct{ tabs []*Table }
+
+func (s *fixedSource) Table(_ context.Context, _ Query) (*Table, error) {
+	t := s.tabs[0]
+	s.tabs = s.tabs[1:]
+	return t, nil
+}
+
+// TestWithheldWholeIsUnbounded: a table withheld whole (the differencing
+// check's answer) may hold large counts; reading its cells as small would
+// make the attacker claim cells it does not know.
+func TestWithheldWholeIsUnbounded(t *testing.T) {
+	fig := func(v int64, withheld bool) Figure { return Figure{Value: v, Withheld: withheld} }
+	tab := func(a, b, tot Figure) *Table {
+		return &Table{Dims: []string{"d"}, Threshold: 10, MaxShift: 3, Figures: map[string]Figure{"A": a, "B": b, "Total": tot}}
+	}
+	// all = yes + no; "yes" is withheld whole, its true counts 40 and 2.
+	pub := &fixedSource{tabs: []*Table{tab(fig(50, false), fig(12, false), fig(62, false)), tab(fig(0, true), fig(0, true), fig(0, true)), tab(fig(10, false), fig(10, false), fig(20, false))}}
+	truth := &fixedSource{tabs: []*Table{tab(fig(50, false), fig(12, false), fig(62, false)), tab(fig(40, false), fig(2, false), fig(42, false)), tab(fig(10, false), fig(10, false), fig(20, false))}}
+	a := Attack{Name: "split", Queries: []Query{{}, {}, {}}, Links: func(tabs []*Table) []Link { return WithMargins(tabs, Split(0, 1, 2, tabs)) }}
+	s, err := Run(context.Background(), a, "test", pub, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unsound != 0 || s.Knowable != 0 || s.Attacked != 3 {
+		t.Errorf("%v: want 3 cells attacked, none knowable, no true count outside the bounds", s)
+	}
+}
+
+// TestRepeatedCellCountsOnce: the same cell asked for three times is one
+// cell attacked, not three.
+func TestRepeatedCellCountsOnce(t *testing.T) {
+	recs := fakeCounty(300)
+	a := Attacks(Target{Dataset: "x", Place: "district", Category: "month"})
+	var rep Attack
+	for _, x := range a {
+		if x.Name == "repeated queries" {
+			rep = x
+		}
+	}
+	ctx := context.Background()
+	pol := &disclose.Policy{Perturb: disclose.DefaultPTable(), Threshold: 10}
+	once, err := Run(ctx, Attack{Name: "once", Queries: rep.Queries[:1], Links: func(tabs []*Table) []Link { return WithMargins(tabs, nil) }}, "test", tableSource{recs: recs, policy: pol}, tableSource{recs: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	thrice, err := Run(ctx, rep, "test", tableSource{recs: recs, policy: pol}, tableSource{recs: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if once.Attacked == 0 || thrice.Attacked != once.Attacked || thrice.Exact != once.Exact {
+		t.Errorf("asked once %v; thrice %v: want the same cells attacked", once, thrice)
+	}
+}

@@ -16,6 +16,10 @@ const unbounded = int64(1) << 60
 
 func newSolver(tabs []*Table, links []Link) *solver {
 	s := &solver{id: map[Ref]int{}}
+	whole := make([]bool, len(tabs))
+	for i, t := range tabs {
+		whole[i] = WithheldWhole(t)
+	}
 	add := func(r Ref) int {
 		if i, ok := s.id[r]; ok {
 			return i
@@ -26,18 +30,22 @@ func newSolver(tabs []*Table, links []Link) *solver {
 		s.id[r] = i
 		s.refs = append(s.refs, r)
 		s.inLinks = append(s.inLinks, nil)
-		shift := t.MaxShift + t.RoundTo/2
+		var lo, hi int64
 		switch {
 		case !ok: // a cell the table does not publish
-			s.withheld = append(s.withheld, false)
-			s.lo, s.hi = append(s.lo, 0), append(s.hi, unbounded)
+			lo, hi = 0, unbounded
+		case f.Withheld && whole[r.Table]:
+			// A table withheld whole says nothing of its cells' sizes.
+			lo, hi = 0, unbounded
 		case f.Withheld:
-			s.withheld = append(s.withheld, true)
-			s.lo, s.hi = append(s.lo, 0), append(s.hi, max(0, t.Threshold-1+t.MaxShift))
+			// Published under the threshold (zero included: whether
+			// zeros are withheld is left open, see [Table.ZerosShown]).
+			lo, hi = reach(t, zeroShown(t), t.Threshold-1)
 		default:
-			s.withheld = append(s.withheld, false)
-			s.lo, s.hi = append(s.lo, max(0, f.Value-shift)), append(s.hi, f.Value+shift)
+			lo, hi = reach(t, max(0, f.Value-t.RoundTo/2), f.Value+t.RoundTo/2)
 		}
+		s.withheld = append(s.withheld, f.Withheld)
+		s.lo, s.hi = append(s.lo, lo), append(s.hi, hi)
 		return i
 	}
 	for _, l := range links {
@@ -52,6 +60,32 @@ func newSolver(tabs []*Table, links []Link) *solver {
 		s.links = append(s.links, ids)
 	}
 	return s
+}
+
+// zeroShown is the least count a withheld cell of t can be published as:
+// 1 when the attacker reads t's zeros as shown (a zero is never withheld),
+// else 0.
+func zeroShown(t *Table) int64 {
+	if !t.ZerosShown {
+		return 0
+	}
+	for _, f := range t.Figures {
+		if !f.Withheld && f.Value == 0 {
+			return 1
+		}
+	}
+	return 0
+}
+
+// reach bounds the true count of a cell published as a count in
+// [lo, hi] (before rounding) under t's protection.
+func reach(t *Table, lo, hi int64) (int64, int64) {
+	if t.Preimage != nil {
+		if a, b, ok := t.Preimage(lo, hi); ok {
+			return a, b
+		}
+	}
+	return max(0, lo-t.MaxShift), hi + t.MaxShift
 }
 
 // derivable reports whether withheld cell i has a link in which every
@@ -122,4 +156,57 @@ func (s *solver) narrow(i int, lo, hi int64) bool {
 		s.hi[i], changed = hi, true
 	}
 	return changed
+}
+
+// WithheldWhole reports whether every figure of t is withheld, margins
+// included: a table withheld whole (the differencing check's answer), whose
+// cells may be of any size. A table of only small counts looks the same,
+// so the attacker cannot bound either kind's cells by the threshold.
+func WithheldWhole(t *Table) bool {
+	if len(t.Figures) == 0 {
+		return false
+	}
+	for _, f := range t.Figures {
+		if !f.Withheld {
+			return false
+		}
+	}
+	return true
+}
+
+// sameCells groups the cells that count the same records (joined by a
+// one-part link: the same query again, another threshold or rounding, a
+// month two versions share), each group in the order its cells were
+// met, the groups in the order of their first cell.
+func (s *solver) sameCells() [][]int {
+	root := make([]int, len(s.refs))
+	for i := range root {
+		root[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if root[i] != i {
+			root[i] = find(root[i])
+		}
+		return root[i]
+	}
+	for _, l := range s.links {
+		if len(l) == 2 {
+			a, b := find(l[0]), find(l[1])
+			root[max(a, b)] = min(a, b)
+		}
+	}
+	var out [][]int
+	at := map[int]int{}
+	for i := range s.refs {
+		r := find(i)
+		k, ok := at[r]
+		if !ok {
+			k = len(out)
+			at[r] = k
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], i)
+	}
+	return out
 }
