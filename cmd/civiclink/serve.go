@@ -173,7 +173,12 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	}
 	s.Gov.Argon2, s.Gov.Hashes = m.web.argon2, m.web.hashes
 	county := engine.Geo
+	dir, err := s.Community(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Config{
+		Community: dir,
 		Ledger:    s.Backend,
 		Catalog:   s.Backend,
 		Govern:    s.Gov,

@@ -8,21 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/civiclink/civiclink/internal/geo"
 )
 
-var testPlacer = sync.OnceValues(func() (*Placer, error) {
-	c, err := geo.Load()
-	if err != nil {
-		return nil, err
-	}
-	b, err := geo.LoadBoundaries(geo.LayerLSOA)
-	if err != nil {
-		return nil, err
-	}
-	return NewPlacer(c, b), nil
-})
+var testPlacer = sync.OnceValues(LoadPlacer)
 
 func placer(tb testing.TB) *Placer {
 	tb.Helper()
@@ -270,5 +258,34 @@ func TestSearch(t *testing.T) {
 		if _, err := ix.Search(bad); err == nil {
 			t.Errorf("query %+v accepted", bad)
 		}
+	}
+}
+
+func TestSynthesise(t *testing.T) {
+	p := placer(t)
+	ss := Synthesise(p, 400, 7)
+	d := &Directory{Placer: p}
+	districts, kinds, cross := map[string]int{}, map[Kind]int{}, 0
+	for i := range ss {
+		if ps := d.Prepare(&ss[i]); len(ps) > 0 {
+			t.Fatalf("synthetic service %s refused: %v", ss[i].ID, ps)
+		}
+		for _, l := range ss[i].Locations {
+			districts[l.District]++
+			if l.CrossBorder {
+				cross++
+			}
+		}
+		kinds[ss[i].Organisation.Kind]++
+		if !strings.Contains(ss[i].Organisation.Name, "(demo)") {
+			t.Errorf("organisation %q is not marked as made up", ss[i].Organisation.Name)
+		}
+	}
+	if len(districts) < 14 || cross != 2 || kinds[Formal] < 100 || kinds[Informal] < 100 {
+		t.Errorf("districts %d (want all 14 and the cross-border), cross-border %d, kinds %v", len(districts), cross, kinds)
+	}
+	again := Synthesise(p, 400, 7)
+	if again[17].Name != ss[17].Name || again[17].Locations[0].LSOA != ss[17].Locations[0].LSOA {
+		t.Error("the same seed gave another directory")
 	}
 }

@@ -115,3 +115,17 @@ func normalisePostcode(pc string) string {
 	}
 	return p[:len(p)-3] + " " + p[len(p)-3:]
 }
+
+// LoadPlacer builds a placer over the county's reference geography: its
+// LSOAs and their 2021 boundaries.
+func LoadPlacer() (*Placer, error) {
+	c, err := geo.Load()
+	if err != nil {
+		return nil, err
+	}
+	b, err := geo.LoadBoundaries(geo.LayerLSOA)
+	if err != nil {
+		return nil, err
+	}
+	return NewPlacer(c, b), nil
+}

@@ -75,6 +75,10 @@ var schemas = obj{
 
 // optionalBodies names the schema of an optional JSON request body, by
 // route path.
+// queryParams are the documented query parameters of a route's path,
+// added by the file that holds the route.
+var queryParams = map[string][]obj{}
+
 var optionalBodies = map[string]string{
 	"/api/agreements/{id}/{action}": "AgreementChange",
 }
@@ -133,6 +137,7 @@ func operation(rt route) obj {
 	for _, p := range rt.params() {
 		params = append(params, obj{"name": p, "in": "path", "required": true, "schema": str()})
 	}
+	params = append(params, queryParams[rt.path]...) // documented beside their routes
 	if params != nil {
 		op["parameters"] = params
 	}

@@ -83,5 +83,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.linkageRoutes()...)
 	rs = append(rs, s.governRoutes()...)
 	rs = append(rs, s.programmeRoutes()...)
+	rs = append(rs, s.communityRoutes()...)
 	return rs
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/geo"
@@ -131,6 +132,9 @@ type Config struct {
 	// AuditLog is the signed audit log read by the audit pages ("who used
 	// my data", verification); nil hides them.
 	AuditLog AuditLog
+	// Community is the community-support directory behind the public
+	// map and its API (community.go); nil hides them.
+	Community *community.Directory
 	// AuditKeys are public keys trusted to sign the audit log's tree heads
 	// (the signing key's); without them the log is checked against the key
 	// the store records.

@@ -8,6 +8,7 @@ import { mountUpload } from './upload.js'
 import { mountJob } from './job.js'
 import './trend.js'
 import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
+import { mountCommunityMap } from './community.js'
 
 function start() {
   const map = document.getElementById('map')
@@ -18,7 +19,7 @@ function start() {
   if (form) mountUpload(form)
   const job = document.getElementById('job')
   if (job) mountJob(job)
-  for (const [id, mount] of [['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview]]) { const el = document.getElementById(id); if (el) mount(el) }
+  for (const [id, mount] of [['community-map', mountCommunityMap], ['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview]]) { const el = document.getElementById(id); if (el) mount(el) }
 }
 
 if (document.readyState === 'loading') {

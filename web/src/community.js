@@ -1,0 +1,118 @@
+// The public community support map: the published services matching the
+// page's filters as markers over the district boundaries (no tiles: nothing
+// is fetched from outside the server). Nearby markers are grouped into
+// numbered clusters on a pixel grid at each zoom; a cluster zooms in, a
+// service opens its page. Markers are keyboard-focusable (Tab, then
+// Enter). The list under the map has the same results for everyone.
+import L from 'leaflet'
+import 'leaflet/dist/leaflet.css'
+
+const CELL = 56 // cluster grid, in pixels
+
+async function getJSON(url) {
+  const res = await fetch(url, { headers: { Accept: 'application/json' } })
+  if (!res.ok) throw new Error(res.status + ' ' + res.statusText)
+  return res.json()
+}
+
+// cluster groups points whose projections at zoom fall in the same cell.
+export function cluster(map, points, zoom) {
+  const cells = new Map()
+  for (const p of points) {
+    const xy = map.project([p.lat, p.lon], zoom)
+    const key = Math.floor(xy.x / CELL) + ':' + Math.floor(xy.y / CELL)
+    if (!cells.has(key)) cells.set(key, [])
+    cells.get(key).push(p)
+  }
+  return [...cells.values()]
+}
+
+// keyed makes a marker a button for the keyboard: Enter or Space clicks it
+// (Leaflet 1.9 makes markers focusable but gives them no key handling).
+function keyed(m, label) {
+  m.on('add', () => {
+    const el = m.getElement()
+    if (!el) return
+    el.setAttribute('role', 'button')
+    el.setAttribute('aria-label', label)
+    el.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault()
+        m.fire('click')
+      }
+    })
+  })
+  return m
+}
+
+function marker(map, group) {
+  if (group.length === 1) {
+    const p = group[0]
+    const m = L.marker([p.lat, p.lon], {
+      title: p.name + (p.town ? ', ' + p.town : ''),
+      alt: p.name,
+      keyboard: true,
+      icon: L.divIcon({ className: 'cl-point cl-' + p.kind, iconSize: [18, 18], html: '' }),
+    })
+    m.on('click', () => { window.location.href = '/community/services/' + encodeURIComponent(p.id) })
+    m.bindTooltip(p.name)
+    return keyed(m, p.name + ': open its page')
+  }
+  const lat = group.reduce((s, p) => s + p.lat, 0) / group.length
+  const lon = group.reduce((s, p) => s + p.lon, 0) / group.length
+  const size = group.length < 10 ? 30 : group.length < 100 ? 38 : 46
+  const m = L.marker([lat, lon], {
+    title: group.length + ' services here: zoom in',
+    alt: group.length + ' services',
+    keyboard: true,
+    icon: L.divIcon({ className: 'cl-cluster', iconSize: [size, size], html: '<span>' + group.length + '</span>' }),
+  })
+  m.on('click', () => {
+    const b = L.latLngBounds(group.map((p) => [p.lat, p.lon]))
+    if (b.getNorthEast().equals(b.getSouthWest()) || map.getZoom() >= map.getMaxZoom()) {
+      // services at one point (the same centroid): list them
+      const list = group.slice(0, 20).map((p) => '<li><a href="/community/services/' + encodeURIComponent(p.id) + '">' + escapeHTML(p.name) + '</a></li>').join('')
+      m.bindPopup('<ul class="cl-popup">' + list + '</ul>' + (group.length > 20 ? '<p>…and ' + (group.length - 20) + ' more in the list.</p>' : '')).openPopup()
+    } else {
+      map.fitBounds(b.pad(0.2))
+    }
+  })
+  return keyed(m, group.length + ' services here: zoom in')
+}
+
+function escapeHTML(s) {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
+}
+
+export async function mountCommunityMap(el) {
+  let data, geo
+  try {
+    ;[data, geo] = await Promise.all([
+      getJSON('/api/community/points?' + (el.dataset.query || '')),
+      getJSON('/api/community/boundaries'),
+    ])
+  } catch (err) {
+    el.textContent = 'The map could not be loaded (' + err.message + '); the list below has the same services.'
+    el.classList.add('map-failed')
+    return
+  }
+  const map = L.map(el, { zoomSnap: 0.5, scrollWheelZoom: false, keyboard: true, maxZoom: 16 })
+  map.attributionControl.setPrefix(false)
+  map.attributionControl.addAttribution('Boundaries: ONS, OGL v3.0')
+  const base = L.geoJSON(geo, { style: { color: '#4a4a4a', weight: 1, fillColor: '#f3f3f3', fillOpacity: 1 }, interactive: false }).addTo(map)
+  map.fitBounds(base.getBounds(), { padding: [8, 8] })
+  const layer = L.layerGroup().addTo(map)
+  const points = data.points || []
+  const draw = () => {
+    layer.clearLayers()
+    const groups = cluster(map, points, map.getZoom())
+    for (const g of groups) layer.addLayer(marker(map, g))
+    el.dataset.clusters = String(groups.filter((g) => g.length > 1).length)
+    el.dataset.markers = String(groups.length)
+  }
+  map.on('zoomend', draw)
+  draw()
+  el.dataset.points = String(points.length)
+  el.setAttribute('role', 'region')
+  el.dataset.ready = 'true'
+}
