@@ -26,6 +26,7 @@ import (
 type Store interface {
 	catalog.Store
 	govern.Store
+	govern.IdentityStore
 	linkrun.Store
 	insight.Source
 	output.Store
@@ -62,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"govern/purposes", purposes},
 		{"govern/opt-outs", optOuts},
 		{"govern/decision state", decisionState},
+		{"govern/single sign-on links", identities},
 		{"sessions/live until idle or expired", webSessions},
 		{"sessions/end", webSessionEnd},
 		{"sessions/sweep", webSessionSweep},
