@@ -239,9 +239,8 @@ func allRefs(res *link.Result) []link.RecordRef {
 
 func matchedRefs(res *link.Result) [][2]link.RecordRef {
 	out := make([][2]link.RecordRef, 0, len(res.Matched))
-	for _, k := range res.Matched {
-		p := res.Pairs[k]
-		out = append(out, [2]link.RecordRef{res.Ref(int(p.A)), res.Ref(int(p.B))})
+	for _, ab := range res.MatchedRefs() {
+		out = append(out, ab)
 	}
 	return out
 }
@@ -286,12 +285,11 @@ func writeLinkOutputs(dir string, res *link.Result, rep *linkReport, o linkOutpu
 		}
 	}
 	err := writeCSV(filepath.Join(dir, "pairs.csv"), pairHead, func(w func(...string)) {
-		for _, k := range res.Matched {
-			p := res.Pairs[k]
-			l, r := res.Ref(int(p.A)), res.Ref(int(p.B))
-			row := []string{l.ID, r.ID, f6(res.Probability(int(k))), f6(res.Weights[k]), l.Dataset, r.Dataset}
+		for k, lr := range res.MatchedRefs() {
+			l, r := lr[0], lr[1]
+			row := []string{l.ID, r.ID, f6(res.Probability(k)), f6(res.Weights[k]), l.Dataset, r.Dataset}
 			if o.detail {
-				for _, t := range res.Detail(int(k)) {
+				for _, t := range res.Detail(k) {
 					row = append(row, t.Label, f6(t.Weight+t.TFAdjustment))
 				}
 			}

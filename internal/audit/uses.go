@@ -99,3 +99,72 @@ func ReadPage(ctx context.Context, log EntryReader, f Filter, p Page, size int) 
 	}
 	return es, older, newer, err
 }
+
+// UsesQuery asks for one page of the uses of one owner's data ("" for
+// every owner's), newest first.
+type UsesQuery struct {
+	Owner   string
+	Dataset string
+	// Since and Until bound the entries' times; Until is excluded. Zero:
+	// no bound.
+	Since, Until time.Time
+	// Page is where the page starts; Size how many entries it reads.
+	Page Page
+	Size int
+}
+
+// UsesPage is one page of uses, newest first, and the cursors of the pages
+// around it.
+type UsesPage struct {
+	// Filter is the query as the log was asked it (for the read's own
+	// audit entry).
+	Filter Filter
+	Uses   []Use
+	// Next is the cursor of the page of older uses (Page{Before: Next});
+	// 0 when there are none.
+	Next uint64
+	// Prev is the cursor of the page of newer uses (Page{After: Prev});
+	// nil when this page holds the newest.
+	Prev *uint64
+}
+
+// Uses answers "who used my data": the page of uses q asks for, read from
+// about a page of the log however long it has grown. Whether the asker may
+// see them is the caller's decision (govern.CanSeeUses), made first.
+func Uses(ctx context.Context, log EntryReader, q UsesQuery) (*UsesPage, error) {
+	f := Filter{Owner: q.Owner, Dataset: q.Dataset, WithData: true, Since: q.Since, Until: q.Until}
+	es, older, newer, err := ReadPage(ctx, log, f, q.Page, q.Size)
+	if err != nil {
+		return nil, err
+	}
+	out := &UsesPage{Filter: f, Uses: []Use{}}
+	for _, e := range es {
+		if use, ok := UseOf(e, q.Owner); ok {
+			out.Uses = append(out.Uses, use)
+		}
+	}
+	c := q.Page
+	if older {
+		switch {
+		case len(es) > 0:
+			out.Next = es[len(es)-1].Index
+		case c.After != nil:
+			out.Next = *c.After + 1
+		default:
+			out.Next = c.Before
+		}
+	}
+	if newer {
+		var prev uint64
+		switch {
+		case len(es) > 0:
+			prev = es[0].Index
+		case c.After != nil:
+			prev = *c.After
+		default:
+			prev = c.Before - 1
+		}
+		out.Prev = &prev
+	}
+	return out, nil
+}

@@ -56,8 +56,8 @@ func refsOf(r *link.Result) []link.RecordRef {
 
 func matchedPairs(r *link.Result) [][2]link.RecordRef {
 	var out [][2]link.RecordRef
-	for _, k := range r.Matched {
-		out = append(out, [2]link.RecordRef{r.Ref(int(r.Pairs[k].A)), r.Ref(int(r.Pairs[k].B))})
+	for _, ab := range r.MatchedRefs() {
+		out = append(out, ab)
 	}
 	return out
 }

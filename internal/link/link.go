@@ -3,6 +3,7 @@ package link
 import (
 	"cmp"
 	"context"
+	"iter"
 	"runtime"
 	"slices"
 	"strings"
@@ -454,6 +455,24 @@ func (r *Result) Ref(i int) RecordRef {
 	return RecordRef{Dataset: d, ID: id}
 }
 
+// MatchedRefs yields each matched pair's index k (into Pairs and Weights)
+// with its two records, in the order of Matched.
+func (r *Result) MatchedRefs() iter.Seq2[int, [2]RecordRef] {
+	return func(yield func(int, [2]RecordRef) bool) {
+		for _, k := range r.Matched {
+			if !yield(int(k), r.PairRefs(int(k))) {
+				return
+			}
+		}
+	}
+}
+
+// PairRefs returns candidate pair k's two records.
+func (r *Result) PairRefs(k int) [2]RecordRef {
+	p := r.Pairs[k]
+	return [2]RecordRef{r.Ref(int(p.A)), r.Ref(int(p.B))}
+}
+
 // ClusterOf returns the record naming record i's cluster.
 func (r *Result) ClusterOf(i int) RecordRef { return r.Ref(int(r.cluster[i])) }
 
@@ -516,8 +535,8 @@ func (r *Result) Review(low, high float64, limit int) []ReviewRow {
 	})
 	var out []ReviewRow
 	for _, k := range ks[:min(limit, len(ks))] {
-		p := r.Pairs[k]
-		row := ReviewRow{Left: r.Ref(int(p.A)), Right: r.Ref(int(p.B)), Probability: r.Probability(k), Weight: r.Weights[k], Index: k}
+		p, ab := r.Pairs[k], r.PairRefs(k)
+		row := ReviewRow{Left: ab[0], Right: ab[1], Probability: r.Probability(k), Weight: r.Weights[k], Index: k}
 		for c, cm := range r.Model.Comparisons {
 			row.Levels = append(row.Levels, cm.Levels[p.Vector.Level(c)].Label)
 		}

@@ -146,9 +146,9 @@ func (j *job) save(ctx context.Context, run *LinkageRun, cfg link.Config, res *l
 		clusters[r] = names[i]
 		ids[names[i]] = true
 	}
-	for _, k := range res.Matched {
-		a, b := res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))
-		w.Pairs = append(w.Pairs, PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(int(k)), Weight: res.Weights[k]})
+	for k, ab := range res.MatchedRefs() {
+		a, b := ab[0], ab[1]
+		w.Pairs = append(w.Pairs, PairRow{DatasetL: a.Dataset, RecordL: a.ID, DatasetR: b.Dataset, RecordR: b.ID, Probability: res.Probability(k), Weight: res.Weights[k]})
 	}
 	w.Review = reviewRows(res)
 	out := &Result{Link: res, Config: cfg, Records: n, Entities: len(ids), Labels: j.labels, Incremental: j.incr}
@@ -167,7 +167,7 @@ func (j *job) store(ctx context.Context, run *LinkageRun, cfg link.Config, res *
 	}
 	p, _ := json.Marshal(params{Config: cfg, Model: res.Model, Threshold: res.Threshold})
 	quality := map[string]any{"blocking": redactKeys(res.Blocking), "clusters": res.Clusters, "records": out.Records, "entities": out.Entities, "evaluation": out.Evaluation, "labels": out.Labels,
-		"cluster_sizes": res.ClusterSizes()}
+		"cluster_sizes": res.ClusterSizes(), "summary": Summarize(res)}
 	if res.AutoBlocking != nil {
 		quality["auto_blocking"] = res.AutoBlocking
 	}

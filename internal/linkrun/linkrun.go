@@ -247,8 +247,8 @@ func evaluate(truth eval.Truth, res *link.Result, clusters map[eval.Ref]string, 
 		return refs[i].Dataset < refs[j].Dataset || refs[i].Dataset == refs[j].Dataset && refs[i].ID < refs[j].ID
 	})
 	var predicted [][2]eval.Ref
-	for _, k := range res.Matched {
-		predicted = append(predicted, [2]eval.Ref{res.Ref(int(res.Pairs[k].A)), res.Ref(int(res.Pairs[k].B))})
+	for _, ab := range res.MatchedRefs() {
+		predicted = append(predicted, ab)
 	}
 	implied := eval.Pairs(truth, refs, impliedPairs(refs, clusters, within), within)
 	return &Evaluation{Pairs: eval.Pairs(truth, refs, predicted, within), Clusters: eval.Clusters(truth, clusters), Implied: implied}

@@ -59,35 +59,28 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if err := govern.CanSeeUses(u, out.Partner); err != nil {
 		return nil, s.refuse(ctx, u, "audit.uses", "audit-log", err)
 	}
-	f := audit.Filter{Owner: out.Partner, Dataset: out.Dataset, WithData: true}
+	uq := audit.UsesQuery{Owner: out.Partner, Dataset: out.Dataset, Size: usesPage}
 	var err error
-	if f.Since, err = day(out.Since, "since"); err != nil {
+	if uq.Since, err = day(out.Since, "since"); err != nil {
 		return nil, err
 	}
-	if f.Until, err = day(out.Until, "until"); err != nil {
+	if uq.Until, err = day(out.Until, "until"); err != nil {
 		return nil, err
 	}
-	if !f.Until.IsZero() {
-		f.Until = f.Until.AddDate(0, 0, 1) // the page's "until" day is included
+	if !uq.Until.IsZero() {
+		uq.Until = uq.Until.AddDate(0, 0, 1) // the page's "until" day is included
 	}
-	c, err := cursorOf(q)
+	if uq.Page, err = cursorOf(q); err != nil {
+		return nil, err
+	}
+	page, err := audit.Uses(ctx, s.cfg.AuditLog, uq)
 	if err != nil {
 		return nil, err
 	}
-	es, older, newer, err := audit.ReadPage(ctx, s.cfg.AuditLog, f, c, usesPage)
-	if err != nil {
-		return nil, err
-	}
-	out.Uses = []Use{}
-	for _, e := range es {
-		if use, ok := audit.UseOf(e, out.Partner); ok {
-			out.Uses = append(out.Uses, use)
-		}
-	}
-	out.Count = len(out.Uses)
-	out.links(q, es, c, older, newer)
+	out.Uses, out.Count, out.Next, out.Prev = page.Uses, len(page.Uses), page.Next, page.Prev
+	out.links(q)
 	ev := event(u, "audit.uses", "audit-log")
-	ev.Details = map[string]any{"filter": f, "cursor": c, "entries": out.Count}
+	ev.Details = map[string]any{"filter": page.Filter, "cursor": uq.Page, "entries": out.Count}
 	return out, s.record(ctx, ev)
 }
 
@@ -120,9 +113,8 @@ func cursorOf(q url.Values) (cursor, error) {
 	return c, err
 }
 
-// links sets the cursors and links to the older and newer pages around
-// the page es read from cursor c.
-func (out *Uses) links(q url.Values, es []audit.Entry, c cursor, older, newer bool) {
+// links sets the links to the older and newer pages, filters kept.
+func (out *Uses) links(q url.Values) {
 	link := func(name string, v uint64) string {
 		l := url.Values{}
 		for _, k := range []string{"partner", "dataset", "since", "until"} {
@@ -133,28 +125,11 @@ func (out *Uses) links(q url.Values, es []audit.Entry, c cursor, older, newer bo
 		l.Set(name, strconv.FormatUint(v, 10))
 		return "/audit?" + l.Encode()
 	}
-	if older {
-		switch {
-		case len(es) > 0:
-			out.Next = es[len(es)-1].Index
-		case c.After != nil:
-			out.Next = *c.After + 1
-		default:
-			out.Next = c.Before
-		}
+	if out.Next != 0 {
 		out.Older = link("before", out.Next)
 	}
-	if newer {
-		var prev uint64
-		switch {
-		case len(es) > 0:
-			prev = es[0].Index
-		case c.After != nil:
-			prev = *c.After
-		default:
-			prev = c.Before - 1
-		}
-		out.Prev, out.Newer = &prev, link("after", prev)
+	if out.Prev != nil {
+		out.Newer = link("after", *out.Prev)
 	}
 }
 

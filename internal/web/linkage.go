@@ -59,24 +59,14 @@ type LinkageRunRow struct {
 	Mode     string `json:"mode,omitempty"`
 	ParentID int64  `json:"parent_id,omitempty"`
 	// Restricted says why the counts are not shown ("" when they are).
-	Restricted string    `json:"restricted,omitempty"`
-	Records    int64     `json:"records,omitempty"`
-	Entities   int64     `json:"entities,omitempty"`
-	Matches    int64     `json:"matches,omitempty"`
-	Threshold  float64   `json:"threshold,omitempty"`
-	Estimate   *Estimate `json:"estimate,omitempty"`
+	Restricted string            `json:"restricted,omitempty"`
+	Records    int64             `json:"records,omitempty"`
+	Entities   int64             `json:"entities,omitempty"`
+	Matches    int64             `json:"matches,omitempty"`
+	Threshold  float64           `json:"threshold,omitempty"`
+	Estimate   *linkrun.Estimate `json:"estimate,omitempty"`
 	// Truth is the run measured against a known truth (synthetic data).
 	Truth *TruthScore `json:"truth,omitempty"`
-}
-
-// Estimate is precision and recall expected from the model's own match
-// probabilities: no truth needed, but blind to pairs blocking never
-// compared and to a mis-specified model.
-type Estimate struct {
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	// Scope says which pairs the estimate is over.
-	Scope string `json:"scope"`
 }
 
 // TruthScore is a run measured against the truth.
@@ -98,11 +88,7 @@ func (s *Server) linker() (*linker, error) {
 	if s.cfg.Linkage == nil || s.cfg.Linkage.Store == nil {
 		return nil, fault.Errorf(fault.NotFound, "this server has no linkage service configured: start it with `civiclink serve`")
 	}
-	st, ok := s.cfg.Linkage.Store.(linkageStore)
-	if !ok {
-		return nil, fault.Errorf(fault.Internal, "the linkage service's store keeps no run summaries")
-	}
-	return &linker{st: st, az: s.cfg.Linkage.Gov, svc: s.cfg.Linkage}, nil
+	return &linker{st: s.cfg.Linkage.Store, az: s.cfg.Linkage.Gov, svc: s.cfg.Linkage}, nil
 }
 
 // runID parses the {id} of a run's path.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -17,17 +16,9 @@ import (
 // (operation [OpLinkQuality]) before it shows anything derived from the
 // linked records.
 type linker struct {
-	st  linkageStore
+	st  linkrun.Store // the runs, with their summaries
 	az  govern.Authorizer
 	svc *linkrun.Service // runs and review; nil in the gate probe
-}
-
-// linkageStore is the linkage service's store as the linkage pages read
-// it: the runs, and the summaries the web keeps of the runs it started.
-type linkageStore interface {
-	linkrun.Store
-	Meta(ctx context.Context, key string) (string, error)
-	SetMeta(ctx context.Context, key, value string) error
 }
 
 // LinkageQuality is what a run's quality page shows. Nothing in it is a
@@ -41,11 +32,11 @@ type LinkageQuality struct {
 	Blocking link.BlockingReport `json:"blocking"`
 	Clusters link.ClusterReport  `json:"clusters"`
 	// Histogram is the match-weight distribution over HistogramScope.
-	Histogram      []WeightBin `json:"histogram"`
-	HistogramScope string      `json:"histogram_scope"`
+	Histogram      []linkrun.WeightBin `json:"histogram"`
+	HistogramScope string              `json:"histogram_scope"`
 	// DatasetPairs counts links (matched pairs) between each pair of
 	// datasets (a dataset with itself: duplicates within it).
-	DatasetPairs []DatasetPairLinks `json:"dataset_pairs"`
+	DatasetPairs []linkrun.DatasetPairLinks `json:"dataset_pairs"`
 	// ClusterSizes counts the run's clusters (entities) by their number of
 	// records, when the run kept it.
 	ClusterSizes map[int]int `json:"cluster_sizes,omitempty"`
@@ -54,23 +45,6 @@ type LinkageQuality struct {
 	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking,omitempty"`
 	// Notes say what the page cannot show for this run, and why.
 	Notes []string `json:"notes,omitempty"`
-}
-
-// WeightBin is one bar of the match-weight histogram: pairs with weight in
-// [From, To), and how many of them were matched.
-type WeightBin struct {
-	From    float64 `json:"from"`
-	To      float64 `json:"to"`
-	Pairs   int64   `json:"pairs"`
-	Matched int64   `json:"matched"`
-}
-
-// DatasetPairLinks counts the links between two datasets.
-type DatasetPairLinks struct {
-	Left       string `json:"left"`
-	Right      string `json:"right"`
-	Candidates int64  `json:"candidates,omitempty"`
-	Links      int64  `json:"links"`
 }
 
 // storedQuality is the part of a run's stored quality JSON the web reads.
@@ -83,31 +57,15 @@ type storedQuality struct {
 	// ClusterSizes counts clusters by size (runs since issue 22).
 	ClusterSizes map[int]int              `json:"cluster_sizes"`
 	AutoBlocking *link.BlockingSuggestion `json:"auto_blocking"`
+	// Summary is the run's histogram, estimate and dataset pairs (runs
+	// since issue #16, and runs the web started before it).
+	Summary *linkrun.Summary `json:"summary"`
 }
 
 // storedParams is the part of a run's stored parameters the web reads.
 type storedParams struct {
 	Model     *link.Model `json:"model"`
 	Threshold float64     `json:"threshold"`
-}
-
-// summaryKey is the store fact holding what the web kept of run id.
-func summaryKey(id int64) string { return "web.linkage-summary/" + strconv.FormatInt(id, 10) }
-
-// summary returns what the web kept of a run it started; an empty summary
-// for a run started elsewhere (the CLI, the demo).
-func (lk *linker) summary(ctx context.Context, id int64) (*runSummary, error) {
-	v, err := lk.st.Meta(ctx, summaryKey(id))
-	if err != nil {
-		return nil, err
-	}
-	sum := &runSummary{}
-	if v != "" {
-		if err := json.Unmarshal([]byte(v), sum); err != nil {
-			return nil, fmt.Errorf("linkage run %d summary: %w", id, err)
-		}
-	}
-	return sum, nil
 }
 
 // reads are the columns a run read: each dataset's record id and
@@ -175,11 +133,9 @@ func (lk *linker) row(ctx context.Context, u *govern.User, run *linkrun.LinkageR
 	if e := q.Evaluation; e != nil {
 		row.Truth = truthScore(&e.Pairs, &e.Clusters)
 	}
-	sum, err := lk.summary(ctx, run.ID)
-	if err != nil {
-		return row, nil, nil, err
+	if q.Summary != nil {
+		row.Estimate = q.Summary.Estimate
 	}
-	row.Estimate = sum.Estimate
 	return row, &q, &p, nil
 }
 
@@ -216,17 +172,14 @@ func (lk *linker) quality(ctx context.Context, u *govern.User, run *linkrun.Link
 	if row.Restricted != "" {
 		return nil, fault.Errorf(fault.Forbidden, "%s", row.Restricted)
 	}
-	sum, err := lk.summary(ctx, run.ID)
+	sum, err := linkrun.StoredSummary(ctx, lk.st, run)
 	if err != nil {
 		return nil, err
 	}
 	out := &LinkageQuality{Run: row, Purpose: purpose, Model: p.Model, Blocking: q.Blocking, Clusters: q.Clusters,
-		Histogram: sum.Histogram, HistogramScope: "candidate pairs", DatasetPairs: sum.DatasetPairs, ClusterSizes: q.ClusterSizes, AutoBlocking: q.AutoBlocking}
-	if sum.Histogram == nil {
-		if err := lk.storedStats(ctx, run.ID, out); err != nil {
-			return nil, err
-		}
-		out.Notes = append(out.Notes, "This run was made outside the web app (by the CLI or the demo), which keeps its matched pairs but not every candidate pair's weight: the distribution below is of the matched pairs only, and the model's own precision and recall estimate is kept for runs started here.")
+		Histogram: sum.Histogram, HistogramScope: sum.HistogramScope, DatasetPairs: sum.DatasetPairs, ClusterSizes: q.ClusterSizes, AutoBlocking: q.AutoBlocking}
+	if sum.HistogramScope == linkrun.ScopeMatched {
+		out.Notes = append(out.Notes, "This run was stored before runs kept every candidate pair's weight (by the CLI or the demo): the distribution below is of its matched pairs only, and there is no estimate of precision and recall from the model.")
 	}
 	if row.Truth == nil {
 		out.Notes = append(out.Notes, "No truth is known for these records, so the precision and recall are the model's own estimate.")

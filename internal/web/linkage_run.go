@@ -191,7 +191,7 @@ func (s *Server) precheck(ctx context.Context, lk *linker, u *govern.User, req L
 
 // runLinkage runs one linkage job to the end: the engine's stages report
 // progress; the linkage service stores the run and records it in the
-// audit log; the web keeps a summary beside it for the quality page.
+// audit log, with its summary for the quality page.
 func (s *Server) runLinkage(ctx context.Context, id string, lk *linker, u *govern.User, req LinkRequest) {
 	s.jobs.update(id, func(j *Job) { j.State, j.Stage = jobRunning, "read" })
 	// The engine reports progress from its worker goroutines.
@@ -206,13 +206,6 @@ func (s *Server) runLinkage(ctx context.Context, id string, lk *linker, u *gover
 		}
 	}}
 	res, err := lk.svc.Run(ctx, u, linkrun.Request{Datasets: req.Datasets, Purpose: req.Purpose, Incremental: req.Incremental, From: req.From}, opt)
-	if err == nil {
-		s.jobs.update(id, func(j *Job) { j.Stage = "summarise" })
-		if err = lk.keepSummary(ctx, res); err != nil {
-			s.cfg.Log.Error("linkage summary not kept", "run", res.Run.ID, "err", err)
-			err = nil // the run is stored; its page says what is missing
-		}
-	}
 	if err != nil {
 		_, _, msg := s.public(err, "job", id)
 		e := event(u, "link", "linkage:"+strings.Join(req.Datasets, ","))

@@ -182,7 +182,10 @@ func TestLinkageRunAndQuality(t *testing.T) {
 }
 
 // TestLinkageQualityOfARunMadeElsewhere reads a run the CLI or the demo
-// made: only its matched pairs are stored, so the page shows those.
+// made: its summary is part of the stored run (issue #16), so the page
+// shows every candidate pair's weight and the model's estimate, as for a
+// run started here. (A run stored before then shows its matched pairs
+// only: internal/store's TestLinkageSummaryMigration.)
 func TestLinkageQualityOfARunMadeElsewhere(t *testing.T) {
 	f := newFixture(t)
 	f.addLinkable(t)
@@ -201,14 +204,18 @@ func TestLinkageQualityOfARunMadeElsewhere(t *testing.T) {
 	for _, b := range q.Histogram {
 		pairs, matched = pairs+b.Pairs, matched+b.Matched
 	}
-	if pairs != int64(len(res.Link.Matched)) || matched != pairs || q.HistogramScope != "matched pairs kept with the run" {
-		t.Errorf("histogram of %q holds %d pairs (%d matched), want the %d matched pairs only", q.HistogramScope, pairs, matched, len(res.Link.Matched))
+	if pairs != int64(len(res.Link.Pairs)) || matched != int64(len(res.Link.Matched)) || q.HistogramScope != linkrun.ScopeCandidates {
+		t.Errorf("histogram of %q holds %d pairs (%d matched), want all %d candidate pairs (%d matched)", q.HistogramScope, pairs, matched, len(res.Link.Pairs), len(res.Link.Matched))
 	}
-	if len(q.DatasetPairs) != 1 || q.DatasetPairs[0].Links != int64(len(res.Link.Matched)) || q.DatasetPairs[0].Candidates != 0 {
-		t.Errorf("dataset pairs = %+v, want one pair with all %d links and no candidate count", q.DatasetPairs, len(res.Link.Matched))
+	var links, candidates int64
+	for _, p := range q.DatasetPairs {
+		links, candidates = links+p.Links, candidates+p.Candidates
 	}
-	if q.Run.Estimate != nil || len(q.Notes) == 0 {
-		t.Errorf("estimate %+v with notes %q, want no estimate and a note saying why", q.Run.Estimate, q.Notes)
+	if links != int64(len(res.Link.Matched)) || candidates != int64(len(res.Link.Pairs)) {
+		t.Errorf("dataset pairs = %+v, want all %d links of %d candidates", q.DatasetPairs, len(res.Link.Matched), len(res.Link.Pairs))
+	}
+	if q.Run.Estimate == nil || len(q.Notes) > 1 {
+		t.Errorf("estimate %+v with notes %q, want the model's estimate and no note on missing weights", q.Run.Estimate, q.Notes)
 	}
 }
 
