@@ -20,7 +20,7 @@ const module = "github.com/civiclink/civiclink"
 var storeMayImport = []string{
 	"internal/audit", "internal/catalog", "internal/clock", "internal/disclose",
 	"internal/community", "internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
-	"internal/output", "internal/query", "internal/query/expr", "internal/web/sessions",
+	"internal/output", "internal/queue", "internal/query", "internal/query/expr", "internal/web/sessions",
 	"internal/programme",
 	"internal/voice",
 }

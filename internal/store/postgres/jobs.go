@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/queue"
+)
+
+var _ queue.Store = (*Store)(nil)
+
+// EnqueueJob adds a queued job and returns its id.
+func (s *Store) EnqueueJob(ctx context.Context, kind string, payload []byte) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO jobs (kind, payload, created_at) VALUES ($1, $2, $3) RETURNING id`,
+		kind, append([]byte{}, payload...), s.now()).Scan(&id)
+	return id, err
+}
+
+// ClaimJob claims the oldest queued job of one of kinds for worker. The
+// row is locked with SKIP LOCKED, so concurrent claimers in any process
+// take different jobs and none waits for another.
+func (s *Store) ClaimJob(ctx context.Context, worker string, kinds []string) (*queue.Job, error) {
+	j, err := scanJob(s.pool.QueryRow(ctx, `UPDATE jobs SET state = 'running', worker = $1, claimed_at = $2
+		WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND kind = ANY($3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING `+jobColumns, worker, s.now(), kinds))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no queued job")
+	}
+	return j, err
+}
+
+// FinishJob records the end of a job worker claimed.
+func (s *Store) FinishJob(ctx context.Context, id int64, worker, failure string) error {
+	state := queue.Done
+	if failure != "" {
+		state = queue.Failed
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE jobs SET state = $1, error = $2, ended_at = $3 WHERE id = $4 AND worker = $5 AND state = 'running'`,
+		state, failure, s.now(), id, worker)
+	if err == nil && tag.RowsAffected() == 0 {
+		return fault.Errorf(fault.Conflict, "job %d is not running for %s", id, worker)
+	}
+	return err
+}
+
+// Job returns a job by id.
+func (s *Store) Job(ctx context.Context, id int64) (*queue.Job, error) {
+	j, err := scanJob(s.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no job %d", id)
+	}
+	return j, err
+}
+
+const jobColumns = `id, kind, payload, state, worker, error, created_at, claimed_at, ended_at`
+
+func scanJob(r pgx.Row) (*queue.Job, error) {
+	var j queue.Job
+	var claimed, ended *time.Time
+	if err := r.Scan(&j.ID, &j.Kind, &j.Payload, &j.State, &j.Worker, &j.Error, &j.Created, &claimed, &ended); err != nil {
+		return nil, err
+	}
+	j.Created = j.Created.UTC()
+	if claimed != nil {
+		j.Claimed = claimed.UTC()
+	}
+	if ended != nil {
+		j.Ended = ended.UTC()
+	}
+	return &j, nil
+}
