@@ -104,7 +104,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.auditCmd(),
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),
 		m.communityCmd(),
-		m.programmeCmd(), m.claimsCmd(),
+		m.programmeCmd(), m.claimsCmd(), m.reportCmd(),
 		m.voiceCmd(),
 		// more commands are added here, one file each
 	)

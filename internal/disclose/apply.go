@@ -136,7 +136,9 @@ func (c *control) audit(ctx context.Context, t *Table, o Options, perturbed bool
 		return DigestOf(key, c.IDs)
 	}
 	pops = c.digests(t, of)
-	if c.needBuckets(o.Auditor, o.Dataset, pops) {
+	// The populations are recorded under the scope's key too, which may
+	// not have seen them although the dataset's key has.
+	if c.needBuckets(o.Auditor, o.Dataset, pops) || (scope != "" && c.needBuckets(o.Auditor, scope, pops)) {
 		if t.FillMembers == nil {
 			return nil, nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
 		}

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -22,6 +24,7 @@ type Programme interface {
 	PostUpdate(ctx context.Context, u *govern.User, up *programme.Update) error
 	CheckClaims(ctx context.Context, u *govern.User) ([]programme.Result, error)
 	Public(ctx context.Context) ([]*programme.Project, error)
+	Assembly(ctx context.Context, u *govern.User, since time.Time) (*programme.Assembly, error)
 }
 
 var _ Programme = (*programme.Service)(nil)
@@ -32,12 +35,14 @@ func (s *Server) programmeRoutes() []route {
 		{method: "GET", path: "/api/programme/{id}", api: true, summary: "A project with its updates, oldest first", result: "ProjectDetail", handle: s.apiProject},
 		{method: "PUT", path: "/api/programme/{id}", api: true, body: "json", summary: "Replace a project (programme managers); refused field by field", result: "Project", handle: s.apiSaveProject},
 		{method: "POST", path: "/api/programme/{id}/updates", api: true, body: "json", summary: "Post a dated update, optionally changing a deliverable's status; body {\"text\", \"deliverable\", \"to\"} (programme managers, sponsors' partner admins; 201)", result: "Update", handle: s.apiPostUpdate},
+		{method: "GET", path: "/api/programme/assembly", api: true, summary: "The report to the Essex Assembly as JSON (?since=YYYY-MM-DD, the last Assembly; default three months ago): projects, measures' trends and verdicts, updates, claims", result: "Assembly", handle: s.apiAssembly},
 		{method: "GET", path: "/api/claims", api: true, summary: "Every public outcome claim checked against the data as the signed-in user: confirmed, differs or cannot check", result: "ClaimResultList", handle: s.apiClaims},
 		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status; no figures", result: "ProjectList", handle: s.apiPublicProgramme},
 
 		{method: "GET", path: "/programme", summary: "The programme: projects, sponsors, deliverables' progress", handle: s.pageProgramme},
 		{method: "GET", path: "/programme/{id}", summary: "A project: deliverables, outcome measures, updates", handle: s.pageProject},
 		{method: "POST", path: "/programme/{id}/updates", summary: "Post an update (form post)", handle: s.postProjectUpdate},
+		{method: "GET", path: "/programme/assembly", summary: "The report to the Essex Assembly (a draft for output checking; ?since=YYYY-MM-DD)", handle: s.pageAssembly},
 		{method: "GET", path: "/claims", summary: "Public claims checked against the data", handle: s.pageClaims},
 		{method: "GET", path: "/public/programme", open: true, summary: "The programme's public summary (no sign-in)", handle: s.pagePublicProgramme},
 	}
@@ -256,4 +261,45 @@ func (s *Server) pageClaims(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "claims", map[string]any{"Title": "Claims checked against the data", "Claims": rs})
 	return nil
+}
+
+// assembly builds the Assembly report for the signed-in user, with the
+// updates since ?since (default three months ago).
+func (s *Server) assembly(r *http.Request) (*programme.Assembly, error) {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return nil, err
+	}
+	since := s.cfg.Clock.Now().AddDate(0, -3, 0)
+	if v := r.URL.Query().Get("since"); v != "" {
+		if since, err = time.Parse(time.DateOnly, v); err != nil {
+			return nil, fault.FieldErrorf(fault.Invalid, "since", "give the last Assembly's date as YYYY-MM-DD (got %q)", v)
+		}
+	}
+	return pg.Assembly(r.Context(), who(r).User, since)
+}
+
+func (s *Server) apiAssembly(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.assembly(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// pageAssembly serves the report as the same self-contained page the CLI
+// writes, so it prints as it is.
+func (s *Server) pageAssembly(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.assembly(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := a.WriteHTML(&buf, programme.Draft); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = buf.WriteTo(w)
+	return err
 }

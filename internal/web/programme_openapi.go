@@ -25,6 +25,14 @@ func init() {
 	figure := obj{"type": "object", "properties": obj{"label": str(), "status": verdict, "stated": arr(value), "computed": arr(value),
 		"gap": str(), "reason": obj{"type": "string", "description": "why it cannot be checked: the missing data, a withheld figure or the refusal"},
 		"source": str(), "series": arr(value), "protection": str()}}
+	schemas["Assembly"] = obj{"type": "object", "description": "the report to the Essex Assembly: every figure disclosure-controlled, with its period", "properties": obj{
+		"title": str(), "generated": obj{"type": "string", "format": "date-time"}, "by": str(), "since": obj{"type": "string", "format": "date-time"},
+		"projects": arr(obj{"type": "object", "properties": obj{"project": ref("Project"), "updates": arr(ref("Update")),
+			"measures": arr(obj{"type": "object", "properties": obj{"title": str(), "period": str(), "unit": str(),
+				"points": arr(obj{"type": "object"}), "change_percent": num,
+				"verdict": obj{"type": "string", "enum": []string{"target met", "improving", "not improving", "cannot tell"}}, "reason": str(), "protection": str()}})}}),
+		"claims": arr(obj{"type": "object"}),
+	}}
 	schemas["ClaimResultList"] = obj{"type": "object", "properties": obj{"claims": arr(obj{"type": "object", "properties": obj{
 		"id": str(), "statement": str(), "status": verdict, "computed": arr(value), "stated": arr(value), "source": str(),
 		"project": str(), "figures": arr(figure),

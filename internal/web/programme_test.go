@@ -100,6 +100,10 @@ func TestProgrammeAPI(t *testing.T) {
 		{"public summary", "", "GET", "/api/public/programme", "", http.StatusOK, "Countywide homelessness reduction"},
 		{"claims need sign-in", "", "GET", "/api/claims", "", http.StatusUnauthorized, ""},
 		{"public page", "", "GET", "/public/programme", "", http.StatusOK, "Countywide homelessness reduction"},
+		{"assembly page", "county.analyst", "GET", "/programme/assembly?since=2026-01-01", "", http.StatusOK, "DRAFT for output checking"},
+		{"assembly JSON", "county.analyst", "GET", "/api/programme/assembly", "", http.StatusOK, "\"verdict\""},
+		{"assembly bad since", "county.analyst", "GET", "/api/programme/assembly?since=yesterday", "", http.StatusBadRequest, "YYYY-MM-DD"},
+		{"assembly needs sign-in", "", "GET", "/programme/assembly", "", http.StatusOK, `name="password"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := p.call(c.user, c.method, c.path, c.body)

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/programme"
+)
+
+// TestProgrammeCommands runs the programme's commands on a fresh demo
+// store as its staff would: the claims come out of the data (the road
+// claims differ from DfT's figures), updates are refused to non-sponsors
+// and bad statuses, and the Assembly report is written (and printed to
+// PDF where Chromium is installed).
+func TestProgrammeCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a demo county")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "demo.duckdb")
+	if _, errs, code := run(t, data, "demo", "--no-serve", "--people", "300"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	out, errs, code := run(t, data, "claims", "check", "--format", "json", "--user", "county.analyst")
+	if code != 0 {
+		t.Fatalf("claims check: %s", errs)
+	}
+	var rs []programme.Result
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]programme.Result{}
+	for _, r := range rs {
+		got[r.ID] = r
+	}
+	for _, id := range []string{"road-deaths", "road-ksi"} {
+		r := got[id]
+		if r.Status != programme.Differs || len(r.Computed) != 2 || r.Computed[0].Period == "" || r.Source == "" {
+			t.Errorf("%s: %+v, want differs with the nearest years' figures and the source", id, r)
+		}
+	}
+	if len(rs) != 6 {
+		t.Errorf("%d claims, want 6", len(rs))
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"programme", "list", "--user", "fire.analyst"}, 0, "homelessness"},
+		{[]string{"programme", "show", "homelessness", "--user", "fire.analyst"}, 0, "deliverables:"},
+		{[]string{"programme", "show", "nope", "--user", "fire.analyst"}, 4, "no project"},
+		{[]string{"programme", "update", "homelessness", "--text", "hello", "--user", "police.admin"}, 3, "does not sponsor"},
+		{[]string{"programme", "update", "homelessness", "--text", "x", "--deliverable", "roadmap", "--status", "finished", "--user", "districts.admin"}, 2, "--status"},
+		{[]string{"programme", "update", "homelessness", "--text", "insight shared with every council", "--deliverable", "risk-insight", "--status", "done", "--user", "districts.admin"}, 0, "risk-insight is now done (was on-track)"},
+		{[]string{"claims", "check", "--user", "county.analyst"}, 0, "DIFFERS: road-deaths"},
+		{[]string{"claims", "check", "--format", "yaml", "--user", "county.analyst"}, 2, "unknown format"},
+	} {
+		t.Run(strings.Join(c.args[:2], " "), func(t *testing.T) {
+			out, errs, code := run(t, data, c.args...)
+			if code != c.code || !strings.Contains(out+errs, c.want) {
+				t.Errorf("%v: exit %d, %s%s; want exit %d saying %q", c.args, code, out, errs, c.code, c.want)
+			}
+		})
+	}
+	html := filepath.Join(dir, "report.html")
+	args := []string{"report", "assembly", "--out", html, "--user", "county.analyst", "--since", "2026-01-01"}
+	pdf := filepath.Join(dir, "report.pdf")
+	_, chromium := os.Stat(chromiumBin())
+	if chromium == nil {
+		args = append(args, "--pdf", pdf)
+	}
+	if _, errs, code := run(t, data, args...); code != 0 {
+		t.Fatalf("report assembly: %s", errs)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DRAFT for output checking", "Countywide homelessness reduction", "insight shared with every council", "<svg", "differs"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	// Every measure a claim's figure read first must still be computable
+	// (the differencing audit records under the scope's key too).
+	if strings.Contains(string(b), "cannot record this release") {
+		t.Error("a measure of the report was withheld because the differencing audit could not record it")
+	}
+	if chromium == nil {
+		if p, err := os.ReadFile(pdf); err != nil || !strings.HasPrefix(string(p), "%PDF") {
+			t.Errorf("no PDF printed: %v", err)
+		}
+	}
+}
