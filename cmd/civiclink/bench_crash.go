@@ -19,8 +19,10 @@ func (m *Main) benchCrashCmd() *cobra.Command {
 		Use:   "crash [--people N] [--kills K]",
 		Short: "Kill each write path with SIGKILL at many points and check the store holds (see docs/crash.md)",
 		Long: `Build a store from a synthetic county of --people, then run each write path
-(ingest, link run full and incremental, agreement create, queries appending
-to the audit log) as a subprocess of this binary, killed with SIGKILL at
+(ingest, link run full and incremental, agreement create, approve and
+activate, output draft and release, retention purge, queries appending to
+the audit log, an upload pushed to a server and a server under a burst of
+reads) as a subprocess of this binary, killed with SIGKILL at
 --kills points spread over its run. After every kill the store must open,
 its audit log verify, hold only whole writes (no linkage rows or version
 tables without their record) and keep everything the command reported done.
@@ -43,12 +45,16 @@ Prints what was attacked and what held; exits non-zero if anything broke.`,
 			if err != nil {
 				return err
 			}
-			h := &crash.Harness[*store.Store]{Open: store.Open, Exe: exe, Data: data, Global: []string{"--data", data, "--user", crashUser}}
+			h := &crash.Harness[*store.Store]{Open: crashOpen, Exe: exe, Data: data, Global: []string{"--data", data, "--user", crashUser}}
 			if verbose {
 				h.Log = m.Stdout
 			}
 			broken := 0
-			for _, sc := range crashScenarios(county, dir) {
+			more, err := crashServerScenarios(ctx, h, county, dir)
+			if err != nil {
+				return err
+			}
+			for _, sc := range append(crashScenarios(county, dir), more...) {
 				res, err := h.Run(ctx, sc, kills)
 				if err != nil {
 					return err

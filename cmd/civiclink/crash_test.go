@@ -36,9 +36,13 @@ func TestCrashHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &crash.Harness[*store.Store]{Open: store.Open, Exe: os.Args[0], Env: append(os.Environ(), crashChild+"=1"), Data: data,
+	h := &crash.Harness[*store.Store]{Open: crashOpen, Exe: os.Args[0], Env: append(os.Environ(), crashChild+"=1"), Data: data,
 		Global: []string{"--data", data, "--user", crashUser}}
-	for _, sc := range crashScenarios(county, dir) {
+	more, err := crashServerScenarios(ctx, h, county, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range append(crashScenarios(county, dir), more...) {
 		res, err := h.Run(ctx, sc, 5)
 		if err != nil {
 			t.Fatal(err)

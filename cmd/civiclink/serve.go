@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -172,6 +173,10 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		return nil, err
 	}
 	s.Gov.Argon2, s.Gov.Hashes = m.web.argon2, m.web.hashes
+	spool, err := serveSpool(st.Path())
+	if err != nil {
+		return nil, err
+	}
 	county := engine.Geo
 	dir, err := s.Community(ctx)
 	if err != nil {
@@ -200,11 +205,31 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		SignIn:         m.web.signIn,
 		SSO:            o.sso,
 
-		Clock: m.Clock,
-		Log:   o.logger(m.Stderr),
+		Clock:     m.Clock,
+		Log:       o.logger(m.Stderr),
+		UploadDir: spool,
 
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
 		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace, AccessLog: m.serving != nil,
 		Backup: m.backupFunc(st),
 	})
+}
+
+// serveSpool makes the folder where the server spools uploads, pushes and
+// backups: "<store>.spool" beside a file store, emptied first, since only
+// the one process that has the store open can be using it and a server
+// killed mid-upload leaves its spool behind. An in-memory store spools in
+// the OS temporary folder ("").
+func serveSpool(data string) (string, error) {
+	if data == "" || data == ":memory:" {
+		return "", nil
+	}
+	dir := data + ".spool"
+	if err := os.RemoveAll(dir); err != nil {
+		return "", fault.Wrap(err, fault.Internal, "cannot empty the upload spool %s left by an earlier server: remove it by hand", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fault.Wrap(err, fault.Internal, "cannot make the upload spool %s beside the store: check the folder is writable", dir)
+	}
+	return dir, nil
 }

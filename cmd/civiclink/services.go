@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +40,13 @@ func (m *Main) services(ctx context.Context) (*app.Services, error) {
 		return nil, err
 	}
 	s.RecordTo(rec)
+	recovered, err := s.RecoverAudit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recovered {
+		fmt.Fprintf(m.Stderr, "civiclink: store %s: %s\n", m.DataPath, r)
+	}
 	m.svc = s
 	return s, nil
 }

@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -83,12 +84,35 @@ func NewOn(b Backend, engine *store.Store, log AuditLog, clk clock.Clock) *Servi
 	st := b
 	gov := govern.NewService(st, govern.AuditRecorder{Log: log})
 	gov.Clock, gov.Gate = clk, govern.NewGate(Operations()...)
+	gov.Pending, gov.Log = st, log
 	return &Services{
 		Backend: b, Store: engine, Audit: log, Clock: clk, Gov: gov,
-		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk},
+		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk, Pending: st, Log: log, Users: st},
 		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
 		Voice:   newVoice(engine, gov.Audit, clk), // the engine's tables, not yet ported to PostgreSQL
 	}
+}
+
+// RecoverAudit appends the audit entries that a crash cut off from their
+// writes (a load or a purge committed, the process killed before its entry
+// was recorded) and returns what it did, a line per kind, for the operator.
+func (s *Services) RecoverAudit(ctx context.Context) ([]string, error) {
+	var out []string
+	loads, err := s.Ingest.RecoverAudit(ctx)
+	if err != nil {
+		return out, err
+	}
+	if loads > 0 {
+		out = append(out, fmt.Sprintf("recorded the audit entries of %d loads a crash had cut off", loads))
+	}
+	purges, err := s.Gov.RecoverAudit(ctx)
+	if err != nil {
+		return out, err
+	}
+	if purges > 0 {
+		out = append(out, fmt.Sprintf("recorded the audit entries of %d purges a crash had cut off", purges))
+	}
+	return out, nil
 }
 
 // RecordTo has every room record its events through l (the same log,

@@ -7,6 +7,7 @@ import (
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/output"
@@ -28,6 +29,9 @@ type Backend interface {
 	disclose.ReleaseStore
 	disclose.Ledger
 	sessions.Store
+	// The notes of loads and purges whose audit entry is still to come.
+	ingest.PendingLoads
+	govern.PendingPurges
 
 	// Meta and SetMeta read and write the store's key/value settings.
 	Meta(ctx context.Context, key string) (string, error)

@@ -46,6 +46,10 @@ type Version struct {
 	LoadedAt  time.Time `json:"loaded_at"`
 	Quality   *Quality  `json:"quality,omitempty"`
 	Table     string    `json:"-"` // where the store keeps the rows
+	// AuditPending, set by the loader, has the store note in the version's
+	// own transaction that its audit entry is still to be appended, so a
+	// crash between the two is finished on the next opening.
+	AuditPending bool `json:"-"`
 }
 
 // Quality is a version's data-quality report.

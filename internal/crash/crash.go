@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -37,6 +38,20 @@ type Scenario[S Store] struct {
 	// Held checks, on the recovered store, that what the command reported
 	// as done on stdout (possibly cut short) is there; nil checks nothing.
 	Held func(ctx context.Context, st S, stdout string) error
+
+	// Prepare, when set, runs before attempt i (from 0) with the store
+	// closed, to set up what the attempt writes or to note what the store
+	// holds before it.
+	Prepare func(ctx context.Context, i int) error
+
+	// Serve, when set, makes the attempts a server's: the subprocess is
+	// the command Serve (after the global flags), listening at Base; once
+	// Base+"/readyz" answers, Drive runs against it as clients would and
+	// the server, not the client, is killed. Drive's output (what the
+	// server acknowledged) goes to Held in place of stdout.
+	Serve []string
+	Base  string
+	Drive func(ctx context.Context, i int) (string, error)
 }
 
 // Harness runs scenarios against one store, opened with Open.
@@ -83,9 +98,18 @@ func (r Result) String() string {
 // checks the store after each.
 func (h *Harness[S]) Run(ctx context.Context, sc Scenario[S], kills int) (Result, error) {
 	res := Result{Scenario: sc.Name}
-	args := sc.Args(0)
-	start := time.Now()
-	out, err := h.command(ctx, args...)
+	if err := h.prepare(ctx, sc, 0); err != nil {
+		return res, err
+	}
+	var out string
+	var err error
+	var start time.Time
+	if sc.Serve != nil {
+		out, _, err = h.served(ctx, sc, 0, 0, &start)
+	} else {
+		start = time.Now()
+		out, err = h.command(ctx, sc.Args(0)...)
+	}
 	res.Full = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("%s: the unkilled run failed: %v\n%s", sc.Name, err, out)
@@ -96,9 +120,19 @@ func (h *Harness[S]) Run(ctx context.Context, sc Scenario[S], kills int) (Result
 	span := res.Full
 	for k := 1; k <= kills; k++ {
 		at := span * time.Duration(k) / time.Duration(kills+1)
-		args := sc.Args(k)
-		began := time.Now()
-		out, finished, err := h.killAt(ctx, at, args...)
+		if err := h.prepare(ctx, sc, k); err != nil {
+			return res, err
+		}
+		var out string
+		var finished bool
+		var err error
+		var began time.Time
+		if sc.Serve != nil {
+			out, finished, err = h.served(ctx, sc, k, at, &began)
+		} else {
+			began = time.Now()
+			out, finished, err = h.killAt(ctx, at, sc.Args(k)...)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -119,6 +153,103 @@ func (h *Harness[S]) Run(ctx context.Context, sc Scenario[S], kills int) (Result
 	return res, nil
 }
 
+// prepare runs sc's Prepare for attempt i, if it has one.
+func (h *Harness[S]) prepare(ctx context.Context, sc Scenario[S], i int) error {
+	if sc.Prepare == nil {
+		return nil
+	}
+	if err := sc.Prepare(ctx, i); err != nil {
+		return fmt.Errorf("%s: preparing attempt %d: %w", sc.Name, i, err)
+	}
+	return nil
+}
+
+// served starts sc's server, waits until it is ready, sets *began and
+// runs sc's Drive against it. With at zero it lets Drive finish and stops
+// the server gracefully (an error is the unkilled run failing); otherwise
+// it kills the server with SIGKILL after at, or at once when Drive ended
+// first (finished), and returns what Drive had acknowledged by then.
+func (h *Harness[S]) served(ctx context.Context, sc Scenario[S], i int, at time.Duration, began *time.Time) (string, bool, error) {
+	c := h.cmd(ctx, sc.Serve...)
+	var logs bytes.Buffer
+	c.Stdout, c.Stderr = &logs, &logs
+	if err := c.Start(); err != nil {
+		return "", false, err
+	}
+	exited := make(chan struct{})
+	go func() { c.Wait(); close(exited) }()
+	stop := func(sig syscall.Signal) {
+		c.Process.Signal(sig)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			c.Process.Kill()
+			<-exited
+		}
+	}
+	if err := waitReady(ctx, sc.Base+"/readyz", exited); err != nil {
+		stop(syscall.SIGKILL)
+		return "", false, fmt.Errorf("%s: the server did not start: %v\n%s", sc.Name, err, logs.String())
+	}
+	*began = time.Now()
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type driven struct {
+		out string
+		err error
+	}
+	done := make(chan driven, 1)
+	go func() {
+		out, err := sc.Drive(dctx, i)
+		done <- driven{out, err}
+	}()
+	if at == 0 {
+		d := <-done
+		stop(syscall.SIGTERM)
+		if d.err != nil {
+			return d.out, true, fmt.Errorf("%v\nserver log:\n%s", d.err, logs.String())
+		}
+		return d.out, true, nil
+	}
+	finished := false
+	var d driven
+	select {
+	case d = <-done:
+		finished = true
+	case <-time.After(at):
+	}
+	stop(syscall.SIGKILL)
+	if !finished {
+		cancel()
+		d = <-done
+	}
+	return d.out, finished, nil
+}
+
+// waitReady polls url until it answers 200, the server exits or a minute
+// passes.
+func waitReady(ctx context.Context, url string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("it exited")
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer 200 within a minute", url)
+}
+
 func (h *Harness[S]) cmd(ctx context.Context, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, h.Exe, append(append([]string{}, h.Global...), args...)...)
 	c.Env = h.Env
@@ -126,6 +257,18 @@ func (h *Harness[S]) cmd(ctx context.Context, args ...string) *exec.Cmd {
 		c.Env = os.Environ()
 	}
 	return c
+}
+
+// Exec runs the binary with args as a client would (without the global
+// flags, with the harness's environment) and returns its output.
+func (h *Harness[S]) Exec(ctx context.Context, args ...string) (string, error) {
+	c := exec.CommandContext(ctx, h.Exe, args...)
+	c.Env = h.Env
+	if c.Env == nil {
+		c.Env = os.Environ()
+	}
+	out, err := c.CombinedOutput()
+	return string(out), err
 }
 
 // command runs args to the end and returns its output.

@@ -23,6 +23,11 @@ type Service struct {
 	// Hashes bounds how many password checks run at once; nil means one
 	// sized to the machine's memory ([HashSlots]) waiting [HashWait].
 	Hashes *HashLimit
+	// Pending and Log, when set, let [Service.RecoverAudit] finish the
+	// audit entries of purges a crash cut off; Purge clears each purge's
+	// note in Pending once its entry is recorded.
+	Pending PendingPurges
+	Log     EntryFinder
 
 	// cache keeps the decision state between changes when Store is
 	// [Versioned] (service_cache.go).

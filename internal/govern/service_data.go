@@ -129,6 +129,11 @@ func (s *Service) Purge(ctx context.Context, actor *User, plan []Purge) (int, er
 		if err := s.record(ctx, e); err != nil {
 			return i + 1, err
 		}
+		if s.Pending != nil {
+			if err := s.Pending.MarkPurgeAudited(ctx, p.Version.ID); err != nil {
+				return i + 1, err
+			}
+		}
 	}
 	return len(plan), nil
 }

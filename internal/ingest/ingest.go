@@ -36,6 +36,9 @@ type Request struct {
 	RejectsPath string
 	// User is who loads the file, recorded on the version.
 	User string
+	// AuditPending has the store note, with the new version, that its audit
+	// entry is still to be appended (the ingest service sets it).
+	AuditPending bool
 	// MaxLine caps a physical line's length in bytes (DefaultMaxLine if 0).
 	MaxLine int
 	// Progress, when set, is called now and then with bytes read and the
@@ -109,7 +112,7 @@ func Run(ctx context.Context, st catalog.Store, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer w.Abort()
-	v := &catalog.Version{SHA256: sum, Source: name, Format: format, LoadedBy: req.User}
+	v := &catalog.Version{SHA256: sum, Source: name, Format: format, LoadedBy: req.User, AuditPending: req.AuditPending}
 	res, err := l.run(ctx, src, w, v)
 	if err != nil {
 		return res, err

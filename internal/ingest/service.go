@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -32,6 +33,23 @@ type Service struct {
 	Audit   govern.Recorder
 	// Clock stamps audit events; the system clock when nil.
 	Clock clock.Clock
+	// Pending and Log, when set, have each load noted as awaiting its
+	// audit entry in the version's own transaction, the note cleared once
+	// the entry is recorded, and let [Service.RecoverAudit] finish the
+	// entries a crash cut off.
+	Pending PendingLoads
+	Log     govern.EntryFinder
+	// Users names the partner of a recovered entry's user.
+	Users interface {
+		User(ctx context.Context, id string) (*govern.User, error)
+	}
+}
+
+// PendingLoads is the store's note of loads whose audit entry may be
+// missing.
+type PendingLoads interface {
+	UnauditedVersions(ctx context.Context) ([]*catalog.Version, error)
+	MarkVersionAudited(ctx context.Context, versionID int64) error
 }
 
 // Check returns the dataset if u may load into it. A refusal is recorded in
@@ -61,6 +79,7 @@ func (s *Service) Load(ctx context.Context, u *govern.User, req Request) (*Resul
 		return nil, err
 	}
 	req.User = u.ID
+	req.AuditPending = s.Pending != nil
 	res, err := Run(ctx, s.Catalog, req)
 	if err != nil {
 		e := s.event(u, d, "dataset:"+d.ID, audit.Error)
@@ -82,7 +101,57 @@ func (s *Service) Load(ctx context.Context, u *govern.User, req Request) (*Resul
 	if err := s.record(context.WithoutCancel(ctx), e); err != nil {
 		return res, err
 	}
+	if s.Pending != nil && !res.Duplicate {
+		if err := s.Pending.MarkVersionAudited(context.WithoutCancel(ctx), v.ID); err != nil {
+			return res, fault.Wrap(err, fault.Internal, "version %d of %s is loaded and on the audit log, but its note could not be cleared", v.Number, v.DatasetID)
+		}
+	}
 	return res, nil
+}
+
+// RecoverAudit appends the audit entry of every load a crash left without
+// one (the version committed, the process killed before its entry was
+// recorded), and returns how many it appended.
+func (s *Service) RecoverAudit(ctx context.Context) (int, error) {
+	if s.Pending == nil || s.Log == nil {
+		return 0, nil
+	}
+	vs, err := s.Pending.UnauditedVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range vs {
+		target := fmt.Sprintf("dataset:%s@%d", v.DatasetID, v.Number)
+		on, err := govern.OnLog(ctx, s.Log, audit.Filter{Action: Action, Dataset: v.DatasetID, Since: v.LoadedAt.Add(-time.Minute)},
+			func(e audit.Event) bool { return e.Target == target && e.Outcome == govern.OutcomeAllowed })
+		if err != nil {
+			return n, err
+		}
+		if !on {
+			d, err := s.Catalog.Dataset(ctx, v.DatasetID)
+			if err != nil {
+				return n, err
+			}
+			u := &govern.User{ID: v.LoadedBy}
+			if s.Users != nil {
+				if known, err := s.Users.User(ctx, v.LoadedBy); err == nil {
+					u = known
+				}
+			}
+			e := s.event(u, d, target, govern.OutcomeAllowed)
+			e.Details = map[string]any{"file": v.Source, "version": v.Number, "rows": v.Rows, "rejected": v.Rejected,
+				"sha256": v.SHA256, "loaded_at": v.LoadedAt, "recovered": govern.Recovered}
+			if err := s.record(ctx, e); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if err := s.Pending.MarkVersionAudited(ctx, v.ID); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // event is an audit event of u's load into d.

@@ -124,7 +124,13 @@ const versionColumns = `id, dataset_id, number, table_name, rows, rejected, sha2
 
 // Versions returns a dataset's versions, oldest first.
 func (s *Store) Versions(ctx context.Context, datasetID string) ([]*catalog.Version, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM dataset_versions WHERE dataset_id = ? ORDER BY number`, datasetID)
+	return s.versionsWhere(ctx, `dataset_id = ? ORDER BY number`, datasetID)
+}
+
+// versionsWhere returns the versions that pass the SQL condition where
+// (which may end in an ORDER BY).
+func (s *Store) versionsWhere(ctx context.Context, where string, args ...any) ([]*catalog.Version, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM dataset_versions WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}

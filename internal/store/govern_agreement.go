@@ -295,6 +295,9 @@ func (s *Store) PurgeVersion(ctx context.Context, v *catalog.Version, by string,
 	if err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_pending VALUES ('purge', ?)`, v.ID); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("purge %s version %d: %w", v.DatasetID, v.Number, err)
 	}

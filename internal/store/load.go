@@ -200,6 +200,12 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 		}
 		return err
 	}
+	if v.AuditPending {
+		if _, err := l.conn.ExecContext(ctx, `INSERT INTO audit_pending VALUES ('version', ?)`, v.ID); err != nil {
+			l.conn.ExecContext(context.Background(), `ROLLBACK`)
+			return err
+		}
+	}
 	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
 		l.conn.ExecContext(context.Background(), `ROLLBACK`)
 		return fault.Wrap(err, fault.Internal, "cannot commit the new version")
