@@ -226,10 +226,10 @@ func (h *Harness[S]) served(ctx context.Context, sc Scenario[S], i int, at time.
 	return d.out, finished, nil
 }
 
-// waitReady polls url until it answers 200, the server exits or a minute
-// passes.
+// waitReady polls url until it answers 200, the server exits or three
+// minutes pass (a loaded machine opens a store slowly).
 func waitReady(ctx context.Context, url string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
@@ -247,7 +247,7 @@ func waitReady(ctx context.Context, url string, exited <-chan struct{}) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("%s did not answer 200 within a minute", url)
+	return fmt.Errorf("%s did not answer 200 within three minutes", url)
 }
 
 func (h *Harness[S]) cmd(ctx context.Context, args ...string) *exec.Cmd {
