@@ -80,19 +80,25 @@ func TestVoicePlantedIdentifiersNeverStored(t *testing.T) {
 	if n, err := svc.Export(ctx, admin, "county-conversation", &export); err != nil || n < 25 {
 		t.Fatalf("export: %d responses, %v", n, err)
 	}
-	corpus := allText(t, s) + "\n" + export.String()
+	sources := map[string]string{"tables": allText(t, s), "export": export.String()}
 	s.Close()
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	for _, fn := range files {
 		b, _ := os.ReadFile(fn)
-		corpus += "\n" + string(b)
+		sources[filepath.Base(fn)] = string(b)
+	}
+	var corpus string
+	for _, v := range sources {
+		corpus += "\n" + v
 	}
 	if !strings.Contains(corpus, "[nhs-number]") || !strings.Contains(corpus, "voice.capture") {
 		t.Fatal("the search found neither the markers nor the audit entries: it is not searching the store")
 	}
 	for _, n := range needles {
-		if strings.Contains(corpus, n) {
-			t.Errorf("planted identifier %q found in the store, audit log, files or export", n)
+		for where, text := range sources {
+			if i := strings.Index(text, n); i >= 0 {
+				t.Errorf("planted identifier %q found in %s: %q", n, where, text[max(0, i-40):min(len(text), i+40)])
+			}
 		}
 	}
 }
