@@ -195,6 +195,7 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Linkage:   s.Linkage,
 		Programme: prog,
 		Health:    s.Backend.Ready,
+		Voice:     s.Voice,
 		Outputs:   outputs,
 		AuditLog:  s.Audit,
 		AuditKeys: auditKeys,

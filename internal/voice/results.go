@@ -256,3 +256,12 @@ func figure(c disclose.OutCell, total *disclose.OutCell) Figure {
 	}
 	return f
 }
+
+// Percent returns the share as written, "12.3%", or "" when there is
+// none (suppressed, or its total is).
+func (f Figure) Percent() string {
+	if f.Share == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.Share, 'f', 1, 64) + "%"
+}

@@ -201,3 +201,36 @@ func TestWilson(t *testing.T) {
 		t.Errorf("Wilson(0, 20) = %v, %v; want 0, 16.1", lo, hi)
 	}
 }
+
+func TestDemoInputs(t *testing.T) {
+	p := DemoProgramme(testDistricts)
+	if err := p.Validate(testDistricts.Codes()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(p.Sessions), 2*len(testDistricts); got != want {
+		t.Errorf("%d sessions, want %d (two waves in every district)", got, want)
+	}
+	svc := &Service{Districts: testDistricts}
+	rs, err := svc.LoadDemo(p, 2000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	markers, planted := 0, 0
+	for i, in := range DemoInputs(p, 2000, 1) {
+		if strings.Contains(in.Answers["say"], "@example.org") || strings.Contains(in.Answers["say"], "07700") {
+			planted++
+		}
+		a, _ := rs[i].Answer("say")
+		markers += a.Text.Markers()
+		if strings.Contains(a.Text.String(), "@") || strings.Contains(a.Text.String(), "07700") {
+			t.Errorf("response %d keeps an identifier: %q", i, a.Text)
+		}
+	}
+	if planted < 50 || markers < planted {
+		t.Errorf("%d planted emails and phones, %d markers: the demo should exercise redaction", planted, markers)
+	}
+	again, _ := svc.LoadDemo(p, 2000, 1)
+	if again[1999].Answers[0].Option != rs[1999].Answers[0].Option {
+		t.Error("the demo is not deterministic for a seed")
+	}
+}

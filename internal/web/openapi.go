@@ -83,6 +83,10 @@ var optionalBodies = map[string]string{
 	"/api/agreements/{id}/{action}": "AgreementChange",
 }
 
+// requiredBodies names the schema of a required JSON request body, by
+// route path (each room adds its own).
+var requiredBodies = map[string]string{}
+
 // agreementNote is a note on an agreement change, as govern.CheckNote allows.
 func agreementNote() obj {
 	return obj{"type": "string", "maxLength": govern.MaxNoteLength, "description": "optional; plain text, line breaks allowed"}
@@ -149,6 +153,9 @@ func operation(rt route) obj {
 	}
 	if name, ok := optionalBodies[rt.path]; ok && rt.body == "json" {
 		op["requestBody"] = obj{"required": false, "content": obj{"application/json": obj{"schema": ref(name)}}}
+	}
+	if name, ok := requiredBodies[rt.path]; ok && rt.body == "json" {
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(name)}}}
 	}
 	ok := "200"
 	if rt.method == http.MethodPost && rt.result == "Job" {

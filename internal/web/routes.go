@@ -84,5 +84,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.governRoutes()...)
 	rs = append(rs, s.programmeRoutes()...)
 	rs = append(rs, s.communityRoutes()...)
+	rs = append(rs, s.voiceRoutes()...)
 	return rs
 }

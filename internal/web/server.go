@@ -33,6 +33,7 @@ import (
 	"github.com/civiclink/civiclink/internal/metrics"
 	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/sso"
+	"github.com/civiclink/civiclink/internal/voice"
 	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
@@ -57,6 +58,8 @@ type Config struct {
 	// Linkage runs linkage, keeps its runs and their clerical review (over
 	// the same store as Catalog); nil leaves the linkage pages empty.
 	Linkage *linkrun.Service
+	// Voice is citizen voice (conversation programmes); nil hides it.
+	Voice *voice.Service
 	// Purpose is the purpose reads are made for when a request names none
 	// (default "violence-and-vulnerability"); users choose on the page.
 	Purpose string

@@ -9,6 +9,7 @@ import { mountJob } from './job.js'
 import './trend.js'
 import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
 import { mountCommunityMap } from './community.js'
+import { mountCapture } from './voice.js'
 
 function start() {
   const map = document.getElementById('map')
@@ -19,7 +20,7 @@ function start() {
   if (form) mountUpload(form)
   const job = document.getElementById('job')
   if (job) mountJob(job)
-  for (const [id, mount] of [['community-map', mountCommunityMap], ['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview]]) { const el = document.getElementById(id); if (el) mount(el) }
+  for (const [id, mount] of [['community-map', mountCommunityMap], ['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview], ['capture-form', mountCapture]]) { const el = document.getElementById(id); if (el) mount(el) }
 }
 
 if (document.readyState === 'loading') {

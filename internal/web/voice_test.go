@@ -1,0 +1,149 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/voice"
+)
+
+// voiceFixture is the web fixture with the voice room over its store, the
+// demo programme defined and n demo responses loaded.
+func voiceFixture(t *testing.T, n int) (*fixture, *voice.Service) {
+	t.Helper()
+	var svc *voice.Service
+	f := newFixtureWith(t, func(c *Config) {
+		c.Voice = &voice.Service{Store: c.Catalog.(*store.Store), Audit: c.Audit, Clock: c.Clock, Districts: voice.Districts{}}
+		svc = c.Voice
+	})
+	county, _ := loadGeo(t)
+	for _, l := range county.LADs {
+		svc.Districts[l.Code] = l.Name
+	}
+	ctx := context.Background()
+	admin := &govern.User{ID: "admin", PartnerID: "county", Roles: []govern.Role{govern.PartnerAdmin}}
+	p := voice.DemoProgramme(svc.Districts)
+	if err := svc.Define(ctx, admin, p); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		rs, err := svc.LoadDemo(p, n, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.AddVoiceResponses(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, svc
+}
+
+func TestVoiceCaptureAPI(t *testing.T) {
+	f, _ := voiceFixture(t, 0)
+	c := f.client(t)
+	c.signIn(analystID, password)
+	post := func(body string, csrf bool) (int, string) {
+		t.Helper()
+		hdr := []string{}
+		if csrf {
+			hdr = []string{"X-CSRF-Token", c.csrf}
+		}
+		res := c.do("POST", "/api/voice/programmes/county-conversation/responses", strings.NewReader(body), "application/json", hdr...)
+		return res.StatusCode, readBody(t, res)
+	}
+	good := `{"id": "web-1", "session": "e07000070-w1", "consent_store": true, "consent_quote": true, "age_band": "35-44",
+		"answers": {"belong": "4", "trust": "Agree", "say": "Buses please. Ring 07700 900123 or mail me@example.org"}}`
+	tests := []struct {
+		name   string
+		body   string
+		csrf   bool
+		status int
+		want   string
+	}{
+		{"no CSRF token", good, false, http.StatusForbidden, "CSRF"},
+		{"captured", good, true, http.StatusCreated, `"text": "Buses please. Ring [phone] or mail [email]"`},
+		{"a retry is not stored twice", good, true, http.StatusOK, `"id": "web-1"`},
+		{"outside the scale", `{"session": "e07000070-w1", "consent_store": true, "consent_quote": false, "answers": {"belong": "7"}}`, true, http.StatusBadRequest, "outside its scale"},
+		{"unknown session", `{"session": "nowhere", "consent_store": true, "consent_quote": false, "answers": {"belong": "1"}}`, true, http.StatusBadRequest, "unknown session"},
+		{"no consent", `{"session": "e07000070-w1", "consent_store": false, "consent_quote": false, "answers": {"belong": "1"}}`, true, http.StatusBadRequest, "no consent to store"},
+		{"too long", `{"session": "e07000070-w1", "consent_store": true, "consent_quote": false, "answers": {"say": "` + strings.Repeat("a", 2001) + `"}}`, true, http.StatusBadRequest, "over the limit of 2000"},
+		{"not JSON, never echoed", `{"session": "me@example.org"`, true, http.StatusBadRequest, "must be a JSON response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := post(tt.body, tt.csrf)
+			if status != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("status %d body %s; want %d with %q", status, body, tt.status, tt.want)
+			}
+			if strings.Contains(body, "07700 900123") || strings.Contains(body, "me@example.org") {
+				t.Errorf("the answer echoes a planted identifier: %s", body)
+			}
+		})
+	}
+	rs, _ := f.st.VoiceResponses(context.Background(), "county-conversation")
+	if len(rs) != 1 {
+		t.Errorf("%d responses stored, want 1", len(rs))
+	}
+	if logs := f.logs.String(); strings.Contains(logs, "07700") || strings.Contains(logs, "example.org") {
+		t.Errorf("the server log holds a planted identifier:\n%s", logs)
+	}
+	for _, e := range f.rec.find("voice.capture") {
+		b, _ := json.Marshal(e)
+		if strings.Contains(string(b), "07700") || strings.Contains(string(b), "example.org") {
+			t.Errorf("audit event holds a planted identifier: %s", b)
+		}
+	}
+	if got := len(f.rec.find("voice.capture")); got != 6 {
+		t.Errorf("%d voice.capture audit events, want 6 (one per request that reached the service)", got)
+	}
+}
+
+func TestVoiceResultsPage(t *testing.T) {
+	f, _ := voiceFixture(t, 3000)
+	c := f.client(t)
+	c.signIn(analystID, password)
+	res := c.do("GET", "/voice/county-conversation?by=district", nil, "")
+	page := readBody(t, res)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d\n%s", res.StatusCode, page)
+	}
+	for _, want := range []string{`id="bars-belong"`, `class="seg"`, `id="table-trust"`, "Chelmsford", `id="trend-0"`, `class="interval"`, `id="theme-safety"`, `href="/themes/violence-and-vulnerability"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("results page lacks %s", want)
+		}
+	}
+	// By age band within 14 districts' worth of data some groups are small.
+	res = c.do("GET", "/api/voice/programmes/county-conversation/results?question=belong&by=district,age_band", nil, "")
+	var r voice.Results
+	if err := json.Unmarshal([]byte(readBody(t, res)), &r); err != nil {
+		t.Fatal(err)
+	}
+	supp := 0
+	for _, row := range r.Rows {
+		for _, o := range row.Options {
+			if o.Suppressed {
+				supp++
+				if o.Display != "[c]" || o.Count != 0 || o.Share != nil {
+					t.Errorf("a suppressed cell shows %+v", o)
+				}
+			} else if o.Count > 0 && o.Count < 10 {
+				t.Errorf("a count of %d is published", o.Count)
+			}
+		}
+	}
+	if supp == 0 {
+		t.Error("no cell suppressed by district and age band: small groups must be")
+	}
+	res = c.do("GET", "/api/openapi.json", nil, "")
+	doc := readBody(t, res)
+	for _, want := range []string{`"/api/voice/programmes/{id}/responses"`, `"VoiceInput"`, `"VoiceTrend"`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("OpenAPI lacks %s", want)
+		}
+	}
+}
