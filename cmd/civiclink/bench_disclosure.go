@@ -12,7 +12,7 @@ import (
 )
 
 func (m *Main) benchDisclosureCmd() *cobra.Command {
-	var noAPI, zerosShown bool
+	var noAPI bool
 	c := &cobra.Command{
 		Use:   "disclosure [--no-api]",
 		Short: "Red team: every attack of the threat model (docs/disclosure.md) through the CLI and the JSON API against this store, scored against the true counts",
@@ -31,7 +31,7 @@ func (m *Main) benchDisclosureCmd() *cobra.Command {
 			if pt == nil {
 				pt = disclose.DefaultPTable()
 			}
-			r := redTeamRun{m: m, data: m.DataPath, e: e, u: u, pt: pt, zerosShown: zerosShown}
+			r := redTeamRun{m: m, data: m.DataPath, e: e, u: u, pt: pt}
 			_, b, err := m.governService(ctx)
 			if err != nil {
 				return err
@@ -62,7 +62,6 @@ func (m *Main) benchDisclosureCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&zerosShown, "zeros-shown", false, "the stronger attacker: a table that shows a zero withholds none, so its withheld cells count at least one (issue #14 has this open)")
 	c.Flags().BoolVar(&noAPI, "no-api", false, "attack through the CLI only, not through the JSON API of an in-process server")
 	return c
 }

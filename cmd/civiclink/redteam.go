@@ -84,9 +84,6 @@ type redTeamRun struct {
 	apiBase string
 	client  *http.Client
 	pt      *disclose.PTable
-	// zerosShown lets the attacker use that a table showing zeros never
-	// withholds one (the stronger attack issue #14 still has open).
-	zerosShown bool
 }
 
 // redTeam runs every attack on every target through the CLI (and the
@@ -113,12 +110,13 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		dst.Withheld += s.Withheld
 		dst.AbsError += s.AbsError
 	}
-	// An attack fails when it makes any withheld cell knowable, or when its
-	// exact recoveries reach a third and beat a blind guess of the
-	// commonest withheld value: on a sparse table whose withheld cells are
-	// nearly all one small count, the guess alone is right that often, so
-	// the published figures have taught the attacker nothing more.
-	gains := func(s redteam.Score) bool { return 3*s.Exact >= s.Attacked && s.Exact > s.Guessed }
+	// An attack fails when it makes any withheld cell knowable, or when
+	// (with 12 or more cells attacked) its exact recoveries are
+	// significantly above a quarter and beat a blind guess of the
+	// commonest withheld value ([redteam.Score.Gains]): on a sparse table
+	// whose withheld cells are nearly all one small count, the guess alone
+	// is right that often, so the figures have taught nothing more.
+	gains := redteam.Score.Gains
 	judge := func(s redteam.Score) {
 		switch {
 		case s.Unsound > 0:
@@ -135,7 +133,7 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		fmt.Fprintf(w, "%s (purpose %s)\n", t.Dataset, t.purpose)
 		truth := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.Truth}
 		old := engineSource{e: r.e, u: r.u, purpose: t.purpose, b: insight.SuppressionOnly}
-		cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: t.purpose, pt: r.pt, zerosShown: r.zerosShown}
+		cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: t.purpose, pt: r.pt}
 		for _, a := range redteam.Attacks(t.Target) {
 			s, err := redteam.Run(ctx, a, "cli", cli, truth)
 			if err != nil {
@@ -182,7 +180,7 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 	if after.Attacked > 0 && gains(after) {
 		pass = false
 	}
-	verdict := "PASS: no withheld cell can be worked out with certainty; exact recoveries by chance under a third or no better than a blind guess"
+	verdict := "PASS: no withheld cell can be worked out with certainty; exact recoveries not significantly above a quarter, or no better than a blind guess"
 	if !pass {
 		verdict = "FAIL"
 	}

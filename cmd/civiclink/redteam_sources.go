@@ -28,9 +28,6 @@ type cliSource struct {
 	data, user, purpose string
 	// pt is the perturbation table, which is public.
 	pt *disclose.PTable
-	// zerosShown reads a table that shows zeros as withholding none
-	// ([redteam.Table.ZerosShown]).
-	zerosShown bool
 }
 
 func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
@@ -60,11 +57,7 @@ func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	if err != nil {
 		return nil, err
 	}
-	t, err := readPublishedCSV(&out, len(q.By), q.RoundTo, c.pt)
-	if t != nil {
-		t.ZerosShown = c.zerosShown
-	}
-	return t, err
+	return readPublishedCSV(&out, len(q.By), q.RoundTo, c.pt)
 }
 
 // readPublishedCSV reads a published table: n level columns, the count,
@@ -74,17 +67,22 @@ func readPublishedCSV(r io.Reader, n int, roundTo int64, pt *disclose.PTable) (*
 	if err != nil || len(rows) == 0 {
 		return nil, fault.Errorf(fault.Internal, "red team: unreadable CSV: %v", err)
 	}
-	t := &redteam.Table{Dims: rows[0][:n], Figures: map[string]redteam.Figure{}, RoundTo: roundTo}
+	t := &redteam.Table{Dims: rows[0][:n], Figures: map[string]redteam.Figure{}, RoundTo: roundTo, ZerosShown: true}
 	prot := len(rows[0]) - len(disclose.ProtectionHeader)
 	for _, row := range rows[1:] {
 		t.Figures[strings.Join(row[:n], "|")] = figure(row[n])
 		t.Threshold, _ = strconv.ParseInt(row[prot+1], 10, 64)
 		if strings.Contains(row[prot], disclose.MethodPerturbation) {
-			t.MaxShift, t.Preimage = pt.MaxPerturbation(), pt.Preimage
+			t.MaxShift, t.Preimage, t.Likely = pt.MaxPerturbation(), pt.Preimage, pt.Likely(likelyP).Preimage
 		}
 	}
 	return t, nil
 }
+
+// likelyP is how often a perturbation must be drawn for the attacker's
+// estimate to reckon with it (the shipped table's tail is drawn 0.002 of
+// the time per value: left out of estimates, kept in certainties).
+const likelyP = 0.01
 
 func figure(s string) redteam.Figure {
 	if s == disclose.Confidential {
@@ -164,8 +162,9 @@ func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	}
 	t := &redteam.Table{Dims: []string{insight.DimDistrict, period}, Figures: map[string]redteam.Figure{}, Threshold: tr.Protection.Threshold, MaxShift: tr.Protection.MaxShift}
 	if t.MaxShift > 0 {
-		t.Preimage = a.pt.Preimage
+		t.Preimage, t.Likely = a.pt.Preimage, a.pt.Likely(likelyP).Preimage
 	}
+	t.ZerosShown = true
 	for _, s := range tr.Series {
 		for _, p := range s.Points {
 			t.Figures[s.Code+"|"+p.Period] = figure(p.Count)

@@ -234,3 +234,25 @@ func (t *PTable) Preimage(lo, hi int64) (minCount, maxCount int64, ok bool) {
 	}
 	return minCount, minCount, true
 }
+
+// Likely returns the table without the perturbations drawn less often
+// than minP: what an attacker would take as the plausible range of a
+// figure when estimating it (its [PTable.Preimage] is narrower), as
+// opposed to the certain range the full table gives. Its draws are not
+// for publishing.
+func (t *PTable) Likely(minP float64) *PTable {
+	out := &PTable{Name: t.Name + " (likely)", SHA256: t.SHA256, rows: make([][]pEntry, len(t.rows))}
+	for i, row := range t.rows {
+		prev := uint64(0)
+		for _, e := range row {
+			if float64(e.ub-prev)/KeySpace >= minP {
+				out.rows[i] = append(out.rows[i], e)
+			}
+			prev = e.ub
+		}
+		if len(out.rows[i]) == 0 {
+			out.rows[i] = row
+		}
+	}
+	return out
+}

@@ -40,11 +40,16 @@ type Table struct {
 	// a count in [lo, hi]: tighter than MaxShift where the table treats
 	// small counts specially. Nil: any count within MaxShift.
 	Preimage func(lo, hi int64) (minCount, maxCount int64, ok bool)
+	// Likely is Preimage over the perturbations the table draws often
+	// (not its rare tail): the attacker's estimate uses it, its certainty
+	// the full Preimage. Nil: estimates use Preimage.
+	Likely func(lo, hi int64) (minCount, maxCount int64, ok bool)
 	// ZerosShown lets the attacker read a table that shows a zero as one
-	// that never withholds zeros, so its withheld cells count someone.
-	// Under the shipped perturbation table this pins a withheld 1 now and
-	// then (a total and a neighbour perturbed to opposite extremes): the
-	// open part of issue #14, off in the default run (docs/disclosure.md).
+	// that never withholds zeros, so its withheld cells count someone (the
+	// platform's policy unless it suppresses zeros, and then it shows
+	// none). With a perturbation table that moves counts by at most 3 this
+	// pinned a withheld 1 now and then; the shipped table's rare tail is
+	// the answer (docs/disclosure.md, "Why the tail").
 	ZerosShown bool
 	// Refused holds the refusal when the table was not published at all.
 	Refused string
@@ -115,7 +120,8 @@ type Score struct {
 	// query again, another threshold or rounding) counts once, and only
 	// when it is withheld every time.
 	Attacked int
-	// Exact counts attacked cells whose estimate equals the true count.
+	// Exact counts attacked cells whose estimate equals the true count:
+	// the midpoint of the range the table's likely perturbations leave.
 	Exact int
 	// Knowable counts attacked cells whose value the published figures
 	// fix to one number: the attacker knows it is exact.
@@ -214,8 +220,12 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 	if err := check(links, real); err != nil {
 		return sc, fmt.Errorf("%s: %w", a.Name, err)
 	}
-	s := newSolver(tabs, links)
+	s := newSolver(tabs, links, false)
 	s.solve()
+	// The estimate: the midpoint of the range the likely perturbations
+	// leave (unsound now and then, by design: a best guess, not a bound).
+	est := newSolver(tabs, links, true)
+	est.solve()
 	var wExact, wMissed float64
 	freq := map[int64]int{}
 	for id, ref := range s.refs {
@@ -225,8 +235,10 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 	}
 	for _, g := range s.sameCells() {
 		lo, hi, withheld, derivable := int64(0), unbounded, true, false
+		elo, ehi := int64(0), unbounded
 		for _, id := range g {
 			lo, hi = max(lo, s.lo[id]), min(hi, s.hi[id])
+			elo, ehi = max(elo, est.lo[id]), min(ehi, est.hi[id])
 			withheld = withheld && s.withheld[id]
 			derivable = derivable || (s.withheld[id] && s.derivable(id))
 		}
@@ -237,9 +249,12 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 		ref := s.refs[g[0]]
 		truthV := real[ref.Table].Figures[ref.Key].Value
 		freq[truthV]++
-		est := (lo + hi) / 2
+		guess := (lo + hi) / 2
+		if elo <= ehi {
+			guess = (elo + ehi) / 2
+		}
 		width := float64(hi - lo)
-		if est == truthV {
+		if guess == truthV {
 			sc.Exact++
 			wExact += width
 		} else {
@@ -285,4 +300,28 @@ func check(links []Link, real []*Table) error {
 		}
 	}
 	return nil
+}
+
+// Gains reports whether the attack learned more than chance allows: its
+// exact recoveries beat a blind guess of the commonest withheld value and
+// are significantly above a quarter (were each recovery right with
+// probability 1/4, so many or more would happen less than 1% of the
+// time). It is the red team's judge rule with knowability: "well under a
+// third" made testable on samples of any size.
+func (s Score) Gains() bool {
+	return s.Exact > s.Guessed && binomialTail(s.Exact, s.Attacked, 0.25) < 0.01
+}
+
+// binomialTail is the probability of k or more successes in n trials of
+// probability p.
+func binomialTail(k, n int, p float64) float64 {
+	if k <= 0 {
+		return 1
+	}
+	lg := func(x int) float64 { v, _ := math.Lgamma(float64(x) + 1); return v }
+	sum := 0.0
+	for i := k; i <= n; i++ {
+		sum += math.Exp(lg(n) - lg(i) - lg(n-i) + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
+	}
+	return sum
 }

@@ -173,3 +173,21 @@ func TestRepeatedCellCountsOnce(t *testing.T) {
 		t.Errorf("asked once %v; thrice %v: want the same cells attacked", once, thrice)
 	}
 }
+
+func TestGains(t *testing.T) {
+	for _, tc := range []struct {
+		exact, attacked, guessed int
+		want                     bool
+	}{
+		{9, 31, 5, false},      // 29% of a few cells: chance
+		{850, 3000, 500, true}, // 28% of many: more than chance
+		{700, 3000, 500, false},
+		{900, 3000, 1000, false}, // no better than the blind guess
+		{8, 12, 2, true},
+	} {
+		s := Score{Exact: tc.exact, Attacked: tc.attacked, Guessed: tc.guessed}
+		if got := s.Gains(); got != tc.want {
+			t.Errorf("%d of %d exact (guess %d): gains %v, want %v (tail %.4f)", tc.exact, tc.attacked, tc.guessed, got, tc.want, binomialTail(tc.exact, tc.attacked, 0.25))
+		}
+	}
+}

@@ -14,7 +14,7 @@ type solver struct {
 
 const unbounded = int64(1) << 60
 
-func newSolver(tabs []*Table, links []Link) *solver {
+func newSolver(tabs []*Table, links []Link, likely bool) *solver {
 	s := &solver{id: map[Ref]int{}}
 	whole := make([]bool, len(tabs))
 	for i, t := range tabs {
@@ -40,9 +40,9 @@ func newSolver(tabs []*Table, links []Link) *solver {
 		case f.Withheld:
 			// Published under the threshold (zero included: whether
 			// zeros are withheld is left open, see [Table.ZerosShown]).
-			lo, hi = reach(t, zeroShown(t), t.Threshold-1)
+			lo, hi = reach(t, likely, zeroShown(t), t.Threshold-1)
 		default:
-			lo, hi = reach(t, max(0, f.Value-t.RoundTo/2), f.Value+t.RoundTo/2)
+			lo, hi = reach(t, likely, max(0, f.Value-t.RoundTo/2), f.Value+t.RoundTo/2)
 		}
 		s.withheld = append(s.withheld, f.Withheld)
 		s.lo, s.hi = append(s.lo, lo), append(s.hi, hi)
@@ -78,10 +78,15 @@ func zeroShown(t *Table) int64 {
 }
 
 // reach bounds the true count of a cell published as a count in
-// [lo, hi] (before rounding) under t's protection.
-func reach(t *Table, lo, hi int64) (int64, int64) {
-	if t.Preimage != nil {
-		if a, b, ok := t.Preimage(lo, hi); ok {
+// [lo, hi] (before rounding) under t's protection: surely, or (likely)
+// leaving out the table's rare perturbations.
+func reach(t *Table, likely bool, lo, hi int64) (int64, int64) {
+	pre := t.Preimage
+	if likely && t.Likely != nil {
+		pre = t.Likely
+	}
+	if pre != nil {
+		if a, b, ok := pre(lo, hi); ok {
 			return a, b
 		}
 	}
