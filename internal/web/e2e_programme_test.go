@@ -1,0 +1,106 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/civiclink/civiclink/internal/demo"
+)
+
+// TestBrowserProgramme walks the programme in a real Chromium: the
+// public page without sign-in; a sponsor's partner admin signs in, reads
+// the projects, posts an update that marks a deliverable done from the
+// labelled form, reads the claims checked against the data (the road
+// deaths claim differs) and opens the Assembly report with its charts.
+func TestBrowserProgramme(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	p := newProgrammeServer(t)
+	url := p.ts.URL
+	dir := artefacts(t)
+	var (
+		publicSections, projects, claims, charts  int
+		labelled                                  bool
+		deliverable, updates, roadDeaths, heading string
+		refusal                                   string
+	)
+	steps := []struct {
+		name    string
+		actions []chromedp.Action
+	}{
+		{"public page", []chromedp.Action{
+			chromedp.Navigate(url + "/public/programme"),
+			chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+			chromedp.Text(`h1`, &heading, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('section.project').length`, &publicSections),
+			shot(t, dir, "programme-01-public"),
+		}},
+		{"sign in", []chromedp.Action{
+			chromedp.Navigate(url + "/programme"),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.SendKeys(`#user`, "districts.admin", chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
+			chromedp.Submit(`#password`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#projects`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#projects tbody tr').length`, &projects),
+			shot(t, dir, "programme-02-list"),
+		}},
+		{"post an update", []chromedp.Action{
+			chromedp.Navigate(url + "/programme/homelessness"),
+			chromedp.WaitVisible(`#update-form`, chromedp.ByQuery),
+			chromedp.Evaluate(`[...document.querySelectorAll('#update-form select, #update-form textarea')].every(e => document.querySelector('label[for="' + e.id + '"]'))`, &labelled),
+			chromedp.SendKeys(`#u-text`, "Insight on who is most at risk shared with every council", chromedp.ByQuery),
+			chromedp.SetValue(`#u-deliverable`, "risk-insight", chromedp.ByQuery),
+			chromedp.SetValue(`#u-to`, "done", chromedp.ByQuery),
+			chromedp.Submit(`#u-text`, chromedp.ByQuery),
+			chromedp.WaitVisible(`ol.updates`, chromedp.ByQuery),
+			chromedp.Text(`ol.updates`, &updates, chromedp.ByQuery),
+			chromedp.Text(`#deliverable-table tr[data-id="risk-insight"]`, &deliverable, chromedp.ByQuery),
+			shot(t, dir, "programme-03-update"),
+		}},
+		{"claims", []chromedp.Action{
+			chromedp.Navigate(url + "/claims"),
+			chromedp.WaitVisible(`section.claim`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('section.claim').length`, &claims),
+			chromedp.AttributeValue(`section.claim[data-id="road-deaths"]`, "data-status", &roadDeaths, nil, chromedp.ByQuery),
+			chromedp.Text(`section.claim[data-id="road-deaths"] .notice`, &refusal, chromedp.ByQuery),
+			shot(t, dir, "programme-04-claims"),
+		}},
+		{"assembly report", []chromedp.Action{
+			chromedp.Navigate(url + "/programme/assembly?since=2026-01-01"),
+			chromedp.WaitVisible(`#claims`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('svg[role="img"]').length`, &charts),
+			shot(t, dir, "programme-05-assembly"),
+		}},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "programme-failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	if publicSections != 8 || !strings.Contains(heading, "programme") {
+		t.Errorf("the public page %q shows %d projects, want 8", heading, publicSections)
+	}
+	if projects != 8 {
+		t.Errorf("the programme lists %d projects, want 8", projects)
+	}
+	if !labelled {
+		t.Error("a field of the update form has no label")
+	}
+	if !strings.Contains(updates, "shared with every council") || !strings.Contains(updates, "on-track → done") || !strings.Contains(deliverable, "done") {
+		t.Errorf("after posting: updates %q, deliverable row %q", updates, deliverable)
+	}
+	// A partner admin reads no partner data: each claim says it cannot be
+	// checked, and why, rather than showing a figure.
+	if claims != 6 || roadDeaths != "cannot-check" || !strings.Contains(refusal, "Cannot check") {
+		t.Errorf("%d claims, road deaths %q (%q); want 6, cannot-check with the reason", claims, roadDeaths, refusal)
+	}
+	if charts == 0 {
+		t.Error("the Assembly report drew no chart")
+	}
+}
