@@ -138,3 +138,53 @@ func getWithCookie(t *testing.T, u string, cookie *http.Cookie) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// TestMigrateToPostgres moves an embedded store to PostgreSQL with
+// `civiclink migrate`: the copy's users, tokens, catalogue and audit log
+// work on the database (the audit log verified before and after, the
+// signing key going on), a second migration into the now non-empty
+// database is refused, and so is an engine file that exists.
+func TestMigrateToPostgres(t *testing.T) {
+	dir := t.TempDir()
+	data, _, analyst := policeHub(t, dir)
+	db := pgtest.Fresh(t)
+	engine := filepath.Join(dir, "engine.duckdb")
+	run := func(args ...string) (string, int) {
+		cmd := command(t, dir, t.TempDir(), args...)
+		cmd.Env = append(cmd.Env, EngineEnv+"="+engine, "CIVICLINK_AUDIT_KEY_FILE="+data+".audit-key")
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := run("migrate", "--from", data, "--to", db, "--engine", engine)
+	if code != 0 || !strings.Contains(out, "users 2") || !strings.Contains(out, "verified in the source and in the copy (signatures checked against") {
+		t.Fatalf("migrate: exit %d\n%s", code, out)
+	}
+	tok, _ := os.ReadFile(analyst)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", db, "--user", "p.admin", "user", "list"}, "p.ana"},
+		{[]string{"--data", db, "dataset", "list"}, "incidents"},
+		{[]string{"--data", db, "--user", "p.admin", "user", "whoami"}, "p.admin"},
+		{[]string{"--data", db, "audit", "verify"}, "audit log intact"},
+	} {
+		if out, code := run(c.args...); code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("civiclink %v after the migration: exit %d, want %q\n%s", c.args, code, c.want, out)
+		}
+	}
+	cmd := command(t, dir, t.TempDir(), "--data", db, "user", "whoami")
+	cmd.Env = append(cmd.Env, EngineEnv+"="+engine, "CIVICLINK_AUDIT_KEY_FILE="+data+".audit-key", "CIVICLINK_TOKEN="+strings.TrimSpace(string(tok)))
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "p.ana") {
+		t.Errorf("the analyst's API token after the migration: %v\n%s", err, out)
+	}
+	if out, code := run("migrate", "--from", data, "--to", db, "--engine", filepath.Join(dir, "other.duckdb")); code == 0 || !strings.Contains(out, "already holds civiclink state") {
+		t.Errorf("a second migration into the same database: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other.duckdb")); err == nil {
+		t.Error("the refused migration left an engine file behind")
+	}
+	if out, code := run("migrate", "--from", data, "--to", pgtest.Fresh(t), "--engine", engine); code == 0 || !strings.Contains(out, "already exists") {
+		t.Errorf("a migration onto an existing engine file: exit %d\n%s", code, out)
+	}
+}

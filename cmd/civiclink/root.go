@@ -99,7 +99,7 @@ func (m *Main) rootCmd() *cobra.Command {
 		m.linkCmd(),
 		m.serveCmd(),
 		m.pushCmd(),
-		m.backupCmd(), m.restoreCmd(),
+		m.backupCmd(), m.restoreCmd(), m.migrateCmd(),
 		m.pseudonymiseCmd(),
 		m.auditCmd(),
 		m.userCmd(), m.agreementCmd(), m.purposeCmd(), m.optoutCmd(), m.retentionCmd(),

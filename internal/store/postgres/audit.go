@@ -23,6 +23,7 @@ import (
 type Audit struct {
 	s   *Store
 	key ed25519.PrivateKey
+	db  querier // reads: the pool, or a migration's transaction
 }
 
 var (
@@ -41,7 +42,7 @@ const stateEvery = 64
 // be the key the log was started with (the first key given is recorded).
 // A nil key gives a log that can be read and verified only.
 func (s *Store) AuditLog(ctx context.Context, key ed25519.PrivateKey) (*Audit, error) {
-	a := &Audit{s: s, key: key}
+	a := &Audit{s: s, key: key, db: s.pool}
 	if key == nil {
 		return a, nil
 	}
@@ -199,7 +200,7 @@ func loadTree(ctx context.Context, tx pgx.Tx) (*audit.Tree, error) {
 // Count returns how many leaves are stored.
 func (a *Audit) Count(ctx context.Context) (uint64, error) {
 	var n int64
-	err := a.s.pool.QueryRow(ctx, `SELECT count(*) FROM audit_leaves`).Scan(&n)
+	err := a.db.QueryRow(ctx, `SELECT count(*) FROM audit_leaves`).Scan(&n)
 	return uint64(n), err
 }
 
@@ -207,7 +208,7 @@ func (a *Audit) Count(ctx context.Context) (uint64, error) {
 func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
 	var size int64
 	var state []byte
-	err := a.s.pool.QueryRow(ctx, `SELECT size, compact FROM audit_tree_states ORDER BY size DESC LIMIT 1`).Scan(&size, &state)
+	err := a.db.QueryRow(ctx, `SELECT size, compact FROM audit_tree_states ORDER BY size DESC LIMIT 1`).Scan(&size, &state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil, nil
 	}
@@ -216,7 +217,7 @@ func (a *Audit) TreeState(ctx context.Context) (uint64, []byte, error) {
 
 // Keys returns the public keys recorded in the log, by key id.
 func (a *Audit) Keys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
-	return keysOf(ctx, a.s.pool)
+	return keysOf(ctx, a.db)
 }
 
 func keysOf(ctx context.Context, db querier) (map[string]ed25519.PublicKey, error) {
@@ -245,21 +246,41 @@ func (a *Audit) Leaves(ctx context.Context) iter.Seq2[audit.Leaf, error] {
 }
 
 func (a *Audit) leaves(ctx context.Context, q string, args ...any) iter.Seq2[audit.Leaf, error] {
-	return func(yield func(audit.Leaf, error) bool) {
-		rows, err := a.s.pool.Query(ctx, q, args...)
+	return rowsOf(ctx, a.db, a.db != querier(a.s.pool), scanLeaf, q, args...)
+}
+
+// rowsOf yields what scan makes of each row of q. With buffered (reading
+// within a migration's transaction: one connection, while the verifier
+// reads leaves and heads in step) the rows are read in full first.
+func rowsOf[T any](ctx context.Context, db querier, buffered bool, scan func(pgx.Rows) (T, error), q string, args ...any) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
-			yield(audit.Leaf{}, err)
+			yield(zero, err)
 			return
 		}
 		defer rows.Close()
+		if buffered {
+			all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r.(pgx.Rows)) })
+			for _, v := range all {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if err != nil {
+				yield(zero, err)
+			}
+			return
+		}
 		for rows.Next() {
-			l, err := scanLeaf(rows)
-			if !yield(l, err) || err != nil {
+			v, err := scan(rows)
+			if !yield(v, err) || err != nil {
 				return
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(audit.Leaf{}, err)
+			yield(zero, err)
 		}
 	}
 }
@@ -286,26 +307,15 @@ func scanLeaf(rows pgx.Rows) (audit.Leaf, error) {
 
 // Heads yields every stored signed tree head in size order.
 func (a *Audit) Heads(ctx context.Context) iter.Seq2[audit.Head, error] {
-	return func(yield func(audit.Head, error) bool) {
-		rows, err := a.s.pool.Query(ctx, `SELECT size, root, ts, key_id, signature FROM audit_heads ORDER BY size`)
-		if err != nil {
-			yield(audit.Head{}, err)
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h audit.Head
-			var size int64
-			err := rows.Scan(&size, &h.Root, &h.Time, &h.KeyID, &h.Signature)
-			h.Size, h.Time = uint64(size), h.Time.UTC()
-			if !yield(h, err) || err != nil {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(audit.Head{}, err)
-		}
-	}
+	return rowsOf(ctx, a.db, a.db != querier(a.s.pool), scanHead, `SELECT size, root, ts, key_id, signature FROM audit_heads ORDER BY size`)
+}
+
+func scanHead(r pgx.Rows) (audit.Head, error) {
+	var h audit.Head
+	var size int64
+	err := r.Scan(&size, &h.Root, &h.Time, &h.KeyID, &h.Signature)
+	h.Size, h.Time = uint64(size), h.Time.UTC()
+	return h, err
 }
 
 // LatestHead returns the newest signed tree head with its public key;
@@ -314,7 +324,7 @@ func (a *Audit) LatestHead(ctx context.Context) (audit.Head, error) {
 	var h audit.Head
 	var size int64
 	var pub []byte
-	err := a.s.pool.QueryRow(ctx, `SELECT h.size, h.root, h.ts, h.key_id, h.signature, k.public_key
+	err := a.db.QueryRow(ctx, `SELECT h.size, h.root, h.ts, h.key_id, h.signature, k.public_key
 		FROM audit_heads h LEFT JOIN audit_keys k USING (key_id) ORDER BY h.size DESC LIMIT 1`).
 		Scan(&size, &h.Root, &h.Time, &h.KeyID, &h.Signature, &pub)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -1,0 +1,123 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
+)
+
+// embedded makes a DuckDB store with users, a token, a purpose, a budget
+// with a spend and n audit entries.
+func embedded(t *testing.T, n int) (*store.Store, ed25519.PrivateKey) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := store.Open(ctx, filepath.Join(t.TempDir(), "src.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, id := range []string{"ada", "bo"} {
+		if err := src.CreateUser(ctx, &govern.User{ID: id, PartnerID: "county", Name: id, Roles: []govern.Role{govern.Analyst}, CreatedBy: "test", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp := now.Add(24 * time.Hour)
+	if err := src.CreateToken(ctx, &govern.Token{ID: "t1", UserID: "ada", Name: "nightly", Hash: "ab", CreatedAt: now, ExpiresAt: &exp}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.CreatePurpose(ctx, &govern.Purpose{ID: "road-safety", Name: "Road safety", CreatedBy: "ada", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetBudget(ctx, "incidents", disclose.Budget{Epsilon: 2, Delta: 1e-6}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Spend(ctx, disclose.Spend{Dataset: "incidents", Cost: disclose.Budget{Epsilon: 0.5}, Query: "q", By: "ada", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	log, err := src.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		e := audit.Event{User: fmt.Sprint("u", i%3), Action: "dataset.read", Outcome: audit.Allowed, Datasets: []audit.Dataset{{ID: "incidents@1", Owner: "police"}}}
+		if _, err := log.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return src, key
+}
+
+// TestImportState copies an embedded store's state into an empty
+// database: users, tokens, purposes, budgets and the audit log (verified
+// before and after, the same root), and a second import into the now
+// non-empty database is refused.
+func TestImportState(t *testing.T) {
+	ctx := context.Background()
+	src, key := embedded(t, 70) // past one saved tree state
+	pg := open(t)
+	trusted := audit.Options{Trusted: []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}}
+	got, err := pg.ImportState(ctx, src, trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Audit.Size != 70 || got.Rows["users"] != 2 || got.Rows["audit_leaves"] != 70 {
+		t.Errorf("imported %v, audit %d entries; want 2 users and 70 entries", got.Rows, got.Audit.Size)
+	}
+	if us, err := pg.Users(ctx); err != nil || len(us) != 2 || us[0].ID != "ada" || us[0].Roles[0] != govern.Analyst {
+		t.Errorf("users after the import: %v, %v", us, err)
+	}
+	if tok, err := pg.Token(ctx, "t1"); err != nil || tok.ExpiresAt == nil || tok.Hash != "ab" {
+		t.Errorf("token after the import: %+v, %v", tok, err)
+	}
+	if b, err := pg.Balance(ctx, "incidents"); err != nil || b.Spent.Epsilon != 0.5 || b.Total.Epsilon != 2 {
+		t.Errorf("budget after the import: %+v, %v", b, err)
+	}
+	// The copy goes on: appends with the same key extend the same chain.
+	log, err := pg.AuditLog(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := log.Append(ctx, audit.Event{User: "ada", Action: "dataset.read", Outcome: audit.Allowed}); err != nil || e.Index != 70 {
+		t.Fatalf("append after the import: %+v, %v; want entry 70", e, err)
+	}
+	if rep, err := log.Verify(ctx, trusted); err != nil || rep.Problem != nil || rep.Size != 71 {
+		t.Errorf("verify after the import and an append: %d entries, %v, %v", rep.Size, rep.Problem, err)
+	}
+	if uses, err := log.Entries(ctx, audit.Filter{Owner: "police", User: "u1"}); err != nil || len(uses) != 23 {
+		t.Errorf("police uses by u1 after the import: %d, %v; want 23", len(uses), err)
+	}
+	_, err = pg.ImportState(ctx, src, trusted)
+	if fault.Code(err) != fault.Conflict || !strings.Contains(fault.Message(err), "already holds civiclink state") {
+		t.Errorf("a second import: %v, want a refusal naming the non-empty target", err)
+	}
+}
+
+// TestImportStateRefusesTampered: a source whose audit log does not verify
+// is refused, and the target stays empty.
+func TestImportStateRefusesTampered(t *testing.T) {
+	ctx := context.Background()
+	src, _ := embedded(t, 10)
+	if _, err := src.DB().ExecContext(ctx, `UPDATE audit_leaves SET actor_user = 'nobody' WHERE idx = 4`); err != nil {
+		t.Fatal(err)
+	}
+	pg := open(t)
+	_, err := pg.ImportState(ctx, src, audit.Options{})
+	if err == nil || !strings.Contains(fault.Message(err), "does not verify") {
+		t.Fatalf("import of a tampered store: %v, want a refusal", err)
+	}
+	if us, _ := pg.Users(ctx); len(us) != 0 {
+		t.Errorf("the refused import left %d users behind", len(us))
+	}
+}
