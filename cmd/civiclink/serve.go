@@ -146,6 +146,11 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if s.Store != st {
 		return nil, fault.Errorf(fault.Internal, "serve: the services opened another store than the one served")
 	}
+	if n, err := s.Gov.SealMFASecrets(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		o.logger(m.Stderr).Info("sealed second-factor secrets stored in the clear", "count", n)
+	}
 	lads, err := geo.LoadBoundaries(geo.LayerLAD)
 	if err != nil {
 		return nil, err

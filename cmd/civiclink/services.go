@@ -47,6 +47,9 @@ func (m *Main) services(ctx context.Context) (*app.Services, error) {
 	for _, r := range recovered {
 		fmt.Fprintf(m.Stderr, "civiclink: store %s: %s\n", m.DataPath, r)
 	}
+	if s.Gov.MFAKey, err = m.mfaKey(); err != nil {
+		return nil, err
+	}
 	m.svc = s
 	return s, nil
 }

@@ -60,12 +60,13 @@ type Enrolment struct {
 	Recovery []string `json:"recovery_codes"`
 }
 
-func (s *Service) mfaStore() (MFAStore, error) {
+// mfaStore is the store's second factors, sealed with [Service.MFAKey].
+func (s *Service) mfaStore() (*sealedMFA, error) {
 	ms, ok := s.Store.(MFAStore)
 	if !ok {
 		return nil, fault.Errorf(fault.Internal, "this store keeps no second factors")
 	}
-	return ms, nil
+	return newSealedMFA(ms, s.MFAKey)
 }
 
 // EnrolMFA starts an enrolment of u's second factor, replacing a pending

@@ -28,6 +28,9 @@ type Service struct {
 	// note in Pending once its entry is recorded.
 	Pending PendingPurges
 	Log     EntryFinder
+	// MFAKey seals TOTP secrets at rest (AES-256-GCM, [MFAKeySize]
+	// bytes); nil stores them in the clear (mfa_seal.go).
+	MFAKey []byte
 
 	// cache keeps the decision state between changes when Store is
 	// [Versioned] (service_cache.go).

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
+)
+
+// mfaKeyPath is the file of the key that seals second-factor secrets:
+// $CIVICLINK_MFA_KEY_FILE, else beside the data (<data>.mfa-key); "" for
+// an in-memory store.
+func (m *Main) mfaKeyPath() string {
+	switch {
+	case os.Getenv("CIVICLINK_MFA_KEY_FILE") != "":
+		return os.Getenv("CIVICLINK_MFA_KEY_FILE")
+	case m.DataPath == "":
+		return ""
+	case m.onPostgres():
+		return enginePath() + ".mfa-key"
+	}
+	return m.DataPath + ".mfa-key"
+}
+
+// mfaKey returns the key that seals second-factor secrets at rest:
+// $CIVICLINK_MFA_KEY (base64), else the key file, created with a new key
+// when missing; an in-memory store gets a throw-away key.
+func (m *Main) mfaKey() ([]byte, error) {
+	if text := os.Getenv("CIVICLINK_MFA_KEY"); text != "" {
+		return decodeMFAKey(text, "CIVICLINK_MFA_KEY")
+	}
+	path := m.mfaKeyPath()
+	if path == "" {
+		return govern.NewMFAKey(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return decodeMFAKey(string(b), path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fault.Wrap(err, fault.Invalid, "cannot read the second-factor key %s", path)
+	}
+	k := govern.NewMFAKey()
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fault.Wrap(err, fault.Invalid, "cannot create the second-factor key %s: set CIVICLINK_MFA_KEY_FILE to a writable place", path)
+	}
+	fmt.Fprintf(m.Stderr, "created the second-factor key %s: it seals authenticator secrets; keep it with the audit key, away from backups of the store\n", path)
+	return k, nil
+}
+
+// decodeMFAKey reads a base64 key of the right length from where.
+func decodeMFAKey(text, where string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(k) != govern.MFAKeySize {
+		return nil, fault.Errorf(fault.Invalid, "the second-factor key in %s must be %d random bytes in base64 (e.g. `head -c 32 /dev/urandom | base64`)", where, govern.MFAKeySize)
+	}
+	return k, nil
+}
