@@ -52,6 +52,9 @@ demo only ever replaces a store that an earlier demo made.`,
 			if f.Programme, err = s.Programme(ctx); err != nil {
 				return err
 			}
+			if f.Community, err = s.Community(ctx); err != nil {
+				return err
+			}
 			log := s.Audit
 			f.User, f.Clock, f.Log, f.Audit, f.Gov, f.Work = m.User, m.Clock, m.Stdout, log, s.Gov, work
 			if _, err := f.Run(ctx, st); err != nil {
@@ -64,7 +67,7 @@ demo only ever replaces a store that an earlier demo made.`,
 			if rep.Problem != nil {
 				return fault.Errorf(fault.Internal, "the audit log does not verify: %v", rep.Problem)
 			}
-			fmt.Fprintf(m.Stdout, "\n9. the audit log: %d entries, every one verified against its signed tree head\n", rep.Size)
+			fmt.Fprintf(m.Stdout, "\n10. the audit log: %d entries, every one verified against its signed tree head\n", rep.Size)
 			fmt.Fprintf(m.Stdout, "\ndone: the demo store is %s; sign in as county.analyst (password %q)\n", m.DataPath, demo.Password)
 			if noServe {
 				return nil

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 )
 
 // Kind says whether an organisation is formal (a registered charity or a
@@ -130,4 +131,25 @@ func (s Service) Digest() string {
 	b, _ := json.Marshal(s)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// Changes names the fields a new version changes from an old one, in
+// words an editor reads.
+func Changes(old, new Service) []string {
+	var out []string
+	add := func(what string, changed bool) {
+		if changed {
+			out = append(out, what)
+		}
+	}
+	add("name", old.Name != new.Name)
+	add("description", old.Description != new.Description)
+	add("organisation", old.Organisation != new.Organisation)
+	add("web address or email", old.URL != new.URL || old.Email != new.Email)
+	add("eligibility or cost", old.Eligibility != new.Eligibility || old.Cost != new.Cost)
+	add("themes", !slices.Equal(old.Themes, new.Themes))
+	add("locations", !slices.Equal(old.Locations, new.Locations))
+	add("contacts", !slices.Equal(old.Contacts, new.Contacts))
+	add("opening times", !slices.Equal(old.Schedules, new.Schedules))
+	return out
 }

@@ -78,7 +78,7 @@ func Synthesise(p *Placer, n int, seed uint64) []Service {
 		out = append(out, s)
 	}
 	// Two that serve the county from just over its border.
-	for i, pt := range [][2]float64{{52.205, 0.119}, {51.577, 0.183}} {
+	for i, pt := range [][2]float64{{52.205, 0.119}, {51.577, 0.183}}[:min(2, n)] {
 		s := out[i]
 		s.ID = fmt.Sprintf("demo-x%d", i+1)
 		s.Locations = []Location{{ID: s.ID + "-loc", Name: "Regional office", Latitude: pt[0], Longitude: pt[1], CrossBorder: true}}

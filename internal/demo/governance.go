@@ -86,6 +86,9 @@ func createStaff(ctx context.Context, svc *govern.Service, partners []catalog.Pa
 			roles["auditor"] = []govern.Role{govern.Auditor}
 			roles["programme"] = []govern.Role{govern.ProgrammeManager}
 		}
+		if p.ID == "voluntary" {
+			roles["editor"] = []govern.Role{govern.CommunityEditor}
+		}
 		for name, rs := range roles {
 			u := &govern.User{ID: p.ID + "." + name, PartnerID: p.ID, Name: p.Name + " " + name, Roles: rs}
 			if err := svc.CreateUser(ctx, admin, u, Password); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
+	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
@@ -49,6 +50,9 @@ type Flow struct {
 	// Programme, when set, is the programme room the flow loads the
 	// shipped projects and claims into, then checks the claims.
 	Programme *programme.Service
+	// Community, when set, is the community-support directory the flow
+	// fills with a synthetic directory (community.go).
+	Community *community.Directory
 }
 
 // Summary is what a demo run produced, for tests and the closing lines.
@@ -62,6 +66,8 @@ type Summary struct {
 	Staff  Staff
 	// Claims are the shipped claims checked against the data.
 	Claims []programme.Result
+	// Services is the size of the published community directory.
+	Services int
 }
 
 // Run builds the demo county in st and runs the flow end to end.
@@ -122,6 +128,12 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	if f.Programme != nil {
 		f.step("\n8. the partnership's programme: Vision projects, and the public claims checked against the data")
 		if err := f.programme(ctx, sum); err != nil {
+			return nil, err
+		}
+	}
+	if f.Community != nil {
+		f.step("\n9. the community support map: a synthetic directory in Open Referral UK shape, and suggestions waiting for moderation")
+		if err := f.community(ctx, sum); err != nil {
 			return nil, err
 		}
 	}

@@ -17,14 +17,14 @@ func (s *Server) communityRoutes() []route {
 	if s.cfg.Community == nil {
 		return nil
 	}
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/api/community/services", api: true, open: true, summary: "Published community services in the Open Referral UK API shape, paged (public, read-only)", result: "CommunityServicePage", handle: s.apiCommunityServices},
 		{method: "GET", path: "/api/community/services/{id}", api: true, open: true, summary: "A published community service with its organisation, locations, schedules and consented contacts (public)", result: "CommunityService", handle: s.apiCommunityService},
 		{method: "GET", path: "/api/community/points", api: true, open: true, summary: "Every published service location matching the filters, for the map (public)", result: "CommunityPoints", handle: s.apiCommunityPoints},
 		{method: "GET", path: "/api/community/boundaries", api: true, open: true, summary: "District boundaries for the public map as GeoJSON (properties code, name)", result: "application/geo+json", handle: s.apiCommunityBoundaries},
 		{method: "GET", path: "/community", open: true, summary: "The public community support map and list", handle: s.pageCommunity},
 		{method: "GET", path: "/community/services/{id}", open: true, summary: "A community service's public page", handle: s.pageCommunityService},
-	}
+	}, s.communityEditRoutes()...)
 }
 
 // communityQuery reads the directory's filters from a request:

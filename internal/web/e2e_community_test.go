@@ -92,3 +92,81 @@ func TestBrowserCommunity(t *testing.T) {
 		t.Errorf("the service page's title is %q", title)
 	}
 }
+
+// TestBrowserCommunityModeration suggests a service through the public
+// form in Chromium without signing in (a bad postcode is refused with the
+// field named and the typed answers kept), then a community editor signs
+// in, publishes it from the moderation queue, and it is on the public map.
+func TestBrowserCommunityModeration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	f, _ := communityFixture(t, 0)
+	dir := artefacts(t)
+	var problems, kept, done, queued, published, found string
+	steps := []struct {
+		name    string
+		actions []chromedp.Action
+	}{
+		{"suggest with a postcode outside the county", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/community/suggest"),
+			chromedp.WaitVisible(`#s-name`, chromedp.ByQuery),
+			chromedp.SendKeys(`#s-name`, "Canal-side repair café", chromedp.ByQuery),
+			chromedp.SendKeys(`#s-org`, "Towpath Menders", chromedp.ByQuery),
+			chromedp.Click(`#s-theme-loneliness`, chromedp.ByQuery),
+			chromedp.SendKeys(`#s-town`, "Chelmsford", chromedp.ByQuery),
+			chromedp.SendKeys(`#s-postcode`, "NW1 1AA", chromedp.ByQuery),
+			chromedp.Click(`#s-day-SA`, chromedp.ByQuery),
+			chromedp.SendKeys(`#s-opens`, "10:00", chromedp.ByQuery),
+			chromedp.SendKeys(`#s-closes`, "13:00", chromedp.ByQuery),
+			chromedp.Submit(`#s-name`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#suggest-problems`, chromedp.ByQuery),
+			chromedp.Text(`#suggest-problems`, &problems, chromedp.ByQuery),
+			chromedp.Value(`#s-name`, &kept, chromedp.ByQuery),
+			shot(t, dir, "community-04-suggest-refused"),
+		}},
+		{"correct the postcode and send", []chromedp.Action{
+			chromedp.SetValue(`#s-postcode`, "CM2 0AA", chromedp.ByQuery),
+			chromedp.Submit(`#s-name`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#suggest-done`, chromedp.ByQuery),
+			chromedp.Text(`#suggest-done`, &done, chromedp.ByQuery),
+		}},
+		{"an editor publishes it", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/community/queue"),
+			chromedp.WaitVisible(`#user`, chromedp.ByQuery),
+			chromedp.SendKeys(`#user`, editorID, chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+			chromedp.Submit(`#password`, chromedp.ByQuery),
+			chromedp.WaitVisible(`.queue-item`, chromedp.ByQuery),
+			chromedp.Text(`.queue-item h2`, &queued, chromedp.ByQuery),
+			shot(t, dir, "community-05-queue"),
+			chromedp.Click(`.queue-item button[id^="publish-"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#queue-done`, chromedp.ByQuery),
+			chromedp.Text(`#queue-done`, &published, chromedp.ByQuery),
+		}},
+		{"it is on the public map", []chromedp.Action{
+			chromedp.Navigate(f.ts.URL + "/community?text=repair"),
+			chromedp.WaitVisible(`.community-item`, chromedp.ByQuery),
+			chromedp.Text(`.community-item h3`, &found, chromedp.ByQuery),
+		}},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "community-failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	if !strings.Contains(problems, "Where: postcode NW1 1AA is outside the county") || kept != "Canal-side repair café" {
+		t.Errorf("refusal %q, name kept as %q", problems, kept)
+	}
+	if !strings.Contains(done, "waits for a community editor") {
+		t.Errorf("after sending: %q", done)
+	}
+	if !strings.Contains(queued, "Canal-side repair café") || !strings.Contains(published, "published") {
+		t.Errorf("queue showed %q, then %q", queued, published)
+	}
+	if found != "Canal-side repair café" {
+		t.Errorf("the map lists %q", found)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
 	"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"num":  groupDigits,
+	// has reports whether a list of strings holds one (checked boxes).
+	"has": slices.Contains[[]string, string],
 	// index1 is index that gives nil, not an error, past the end.
 	"index1": func(s []programme.Value, i int) *programme.Value {
 		if i < len(s) {
