@@ -115,7 +115,8 @@ type Score struct {
 	Attack string
 	Path   string
 	// Attacked counts withheld cells in at least one equation whose other
-	// members are all published: cells the attacker can estimate. A cell
+	// members are all published (cells the attacker can estimate), and
+	// any withheld cell the equations together pin to one value. A cell
 	// asked for more than once (the same records in two tables: the same
 	// query again, another threshold or rounding) counts once, and only
 	// when it is withheld every time.
@@ -242,7 +243,9 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 			withheld = withheld && s.withheld[id]
 			derivable = derivable || (s.withheld[id] && s.derivable(id))
 		}
-		if !withheld || !derivable {
+		// A cell pinned through a chain of equations is attacked too, even
+		// when no one equation derives it directly.
+		if !withheld || (!derivable && lo != hi) {
 			continue
 		}
 		sc.Attacked++

@@ -71,8 +71,11 @@ func (s tableSource) Table(ctx context.Context, q Query) (*Table, error) {
 	return t, nil
 }
 
-func fakeCounty(n int) []fakeRecord {
-	rng := rand.New(rand.NewPCG(3, 3))
+func fakeCounty(n int) []fakeRecord { return fakeCountySeed(n, 3) }
+
+// fakeCountySeed is [fakeCounty] drawn from another seed.
+func fakeCountySeed(n int, seed uint64) []fakeRecord {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	out := make([]fakeRecord, n)
 	for i := range out {
 		// Districts of falling size make counts of every size.
