@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/store"
 )
@@ -120,4 +122,110 @@ func fileSize(path string) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+// TestFullDiskServer pushes a file to a server whose store's disk is full:
+// the push fails saying the server's disk is full (HTTP 507, not a
+// generic internal error), the store keeps only whole writes, and once
+// space is freed the same push succeeds.
+func TestFullDiskServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mounts a filesystem; skipped with -short")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	built, county, err := crashSetup(ctx, dir, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(built) + fileSize(built+".wal") + 4<<20
+	mnt := filepath.Join(dir, "small")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("full-disk test skipped: cannot mount a %d-byte tmpfs here (needs root): %v %s", size, err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	data := filepath.Join(mnt, "crash.duckdb")
+	for _, suffix := range []string{"", ".audit-key"} {
+		b, err := os.ReadFile(built + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(data+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token, err := crashToken(ctx, data, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), crashChild+"=1")
+	srv := exec.Command(os.Args[0], "--data", data, "--user", crashUser, "serve", "--addr", addr)
+	srv.Env = env
+	var logs strings.Builder
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Signal(syscall.SIGTERM); srv.Wait() }()
+	base := "http://" + addr
+	ready := false
+	for range 1800 {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if ready = resp.StatusCode == http.StatusOK; ready {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !ready {
+		t.Fatalf("the server did not get ready:\n%s", logs.String())
+	}
+	// A file bigger than the room left, sent in small chunks.
+	census := filepath.Join(county, "encoded", "school_census.csv")
+	big := filepath.Join(dir, "census-big.csv")
+	b, err := os.ReadFile(census)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows, _ := strings.Cut(string(b), "\n")
+	var body strings.Builder
+	body.WriteString(header + "\n")
+	for i := 0; body.Len() < 512<<10; i++ {
+		for _, line := range strings.Split(strings.TrimSpace(rows), "\n") {
+			id, rest, _ := strings.Cut(line, ",")
+			fmt.Fprintf(&body, "%s-%d,%s\n", id, i, rest)
+		}
+	}
+	os.WriteFile(big, []byte(body.String()), 0o600)
+	push := func() (string, error) {
+		c := exec.Command(os.Args[0], "push", "--server", base, "--token-file", token, "--dataset", "school_census",
+			"--schema", filepath.Join(county, "encoded", "school_census.schema.json"), "--chunk-size", "65536", big)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	filler := filepath.Join(mnt, "filler")
+	fill(t, mnt, filler, 96<<10)
+	out, err := push()
+	if err == nil {
+		t.Fatalf("the push succeeded on a full disk:\n%s", out)
+	}
+	t.Logf("pushing to a server on a full disk: %s", strings.TrimSpace(out))
+	if !strings.Contains(out, "disk is full") || strings.Contains(out, "something went wrong") {
+		t.Errorf("the push's error does not say the server's disk is full: %s", out)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := push(); err != nil || !strings.Contains(out, "of school_census:") {
+		t.Errorf("the push fails once space is freed: %v\n%s\nserver log:\n%s", err, out, logs.String())
+	}
 }

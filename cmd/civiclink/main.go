@@ -5,11 +5,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -51,10 +49,7 @@ func errorText(err error) string {
 
 // diskFull reports whether err comes from a full disk (DuckDB reports it
 // in its message, not as an errno).
-func diskFull(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return errors.Is(err, syscall.ENOSPC) || strings.Contains(msg, "no space left on device")
-}
+func diskFull(err error) bool { return fault.IsDiskFull(err) }
 
 // fieldFlags says a domain error's field (fault.Error.Field) as the CLI
 // gives it, where that is more than the flag of the same name.

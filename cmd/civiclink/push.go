@@ -346,6 +346,10 @@ func hubCode(status int) string {
 		return fault.Conflict
 	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
 		return fault.Invalid
+	case http.StatusInsufficientStorage, http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		// the hub's disk is full, it is shutting down or busy: the message
+		// says what to do, and nothing is wrong on this side
+		return fault.Busy
 	}
 	return fault.Internal
 }

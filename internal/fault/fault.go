@@ -9,6 +9,8 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"syscall"
 )
 
 // Codes a domain error can carry. They map onto exit codes in the CLI and
@@ -98,4 +100,20 @@ func Message(err error) string {
 		return e.Message
 	}
 	return "internal error: the details are in the server log"
+}
+
+// DiskFull is the code the CLI and the web give an error that
+// [IsDiskFull] recognises; it is not carried by domain errors.
+const DiskFull = "disk_full"
+
+// IsDiskFull reports whether err comes from a full disk: an ENOSPC
+// anywhere in its chain, or a message that says so (DuckDB reports a full
+// disk in its message, not as an errno). Every write in civiclink leaves
+// nothing half-written when it fails this way (docs/crash.md), so the
+// person can be told to free space and try again.
+func IsDiskFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	return errors.Is(err, syscall.ENOSPC) || strings.Contains(strings.ToLower(err.Error()), "no space left on device")
 }

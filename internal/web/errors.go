@@ -90,6 +90,10 @@ func (s *Server) safe(r *http.Request, err error) (string, int, string) {
 // public is safe outside a request; attrs go into the log line.
 func (s *Server) public(err error, attrs ...any) (string, int, string) {
 	code := fault.Code(err)
+	if fault.IsDiskFull(err) {
+		s.cfg.Log.Error("disk full", append(attrs, "err", err)...)
+		return fault.DiskFull, http.StatusInsufficientStorage, "the server's disk is full, so this was not saved; nothing was left half-written. Ask the platform team to free space, then try again"
+	}
 	if code == fault.Internal {
 		s.cfg.Log.Error("internal error", append(attrs, "err", err)...)
 		return code, http.StatusInternalServerError, "something went wrong on the server; it has been logged — try again, and tell the platform team if it persists"
