@@ -289,3 +289,27 @@ func TestSynthesise(t *testing.T) {
 		t.Error("the same seed gave another directory")
 	}
 }
+
+func TestGaps(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	need := []Need{
+		{District: "A", Rate: f(9), Display: "9.0"},
+		{District: "B", Rate: f(8), Display: "8.0"},
+		{District: "C", Rate: f(2), Display: "2.0"},
+		{District: "D", Rate: nil, Display: "[c]"},
+		{District: "E", Rate: f(5), Display: "5.0"},
+	}
+	support := map[string]int{"A": 1, "B": 20, "C": 1, "D": 0, "E": 5}
+	residents := map[string]int{"A": 100000, "B": 100000, "C": 100000, "D": 50000, "E": 100000}
+	gs := Gaps(need, support, residents)
+	var order []string
+	for _, g := range gs {
+		order = append(order, g.District)
+	}
+	if !reflect.DeepEqual(order, []string{"A", "C", "B", "E", "D"}) {
+		t.Errorf("order %v, want the highest need with the thinnest support first and the suppressed district last", order)
+	}
+	if !gs[0].Gap || gs[0].PerTenThousand != 0.1 || gs[1].Gap || gs[2].Gap || gs[4].Gap || !gs[4].Unknown {
+		t.Errorf("gaps %+v", gs)
+	}
+}
