@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/demo"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/ingest"
 )
 
 func (m *Main) loadCmd() *cobra.Command {
@@ -26,7 +30,13 @@ update), each existing dataset gets a new version, after the same checks as
 any ingest, provided it belongs to the same partner and keeps its columns
 and types; the others are created. A file byte-identical to a version
 already loaded adds nothing. Give the update the secret the first load used
-(--secret-file FIRST/partner-secret.key), or its tokens will not link.`,
+(--secret-file FIRST/partner-secret.key), or its tokens will not link.
+
+Into a store that has users, the acting user (--user) must be a data owner
+of the partner of every dataset loaded: each is checked before anything is
+written, a refusal stops the whole load (and is on the audit log), and each
+new version gets its own audit entry, as with ingest. --partner loads only
+one partner's datasets.`,
 		Args: exactArgs(1, "the county folder"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := m.openStore(cmd.Context())
@@ -34,6 +44,32 @@ already loaded adds nothing. Give the update the secret the first load used
 				return err
 			}
 			o.User, o.Log = m.User, m.Stdout
+			if users, err := st.Users(cmd.Context()); err != nil {
+				return err
+			} else if len(users) > 0 {
+				// A store in use: the acting user must be a registered data
+				// owner of every dataset loaded, and each version goes
+				// through the ingest service (its check, its audit entry).
+				s, u, err := m.acting(cmd)
+				if err != nil {
+					return err
+				}
+				o.Check = func(ctx context.Context, d *catalog.Dataset, exists bool) error {
+					if exists {
+						_, err := s.Ingest.Check(ctx, u, d.ID)
+						return err
+					}
+					err := s.Gov.AuthorizeLoad(ctx, u, d)
+					if err != nil {
+						m.record(ctx, audit.Event{User: u.ID, Partner: u.PartnerID, Action: audit.ActionIngest, Target: "dataset:" + d.ID,
+							Outcome: audit.Denied, Reason: fault.Message(err), Datasets: []audit.Dataset{{ID: d.ID, Owner: d.PartnerID}}})
+					}
+					return err
+				}
+				o.Load = func(ctx context.Context, datasetID, path string) (*ingest.Result, error) {
+					return s.Ingest.Load(ctx, u, ingest.Request{DatasetID: datasetID, Path: path})
+				}
+			}
 			man, err := demo.LoadCounty(cmd.Context(), st, args[0], o)
 			if err != nil {
 				return err
@@ -50,6 +86,7 @@ already loaded adds nothing. Give the update the secret the first load used
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&o.Partner, "partner", "", "load only this partner's datasets (an update a partner's data owner loads)")
 	cmd.Flags().BoolVar(&o.Raw, "raw", false, "load identifiers as they are (evaluation only)")
 	cmd.Flags().StringVar(&o.SecretFile, "secret-file", "", "the partners' shared linkage secret (default: DIR/partner-secret.key, made if absent)")
 	return cmd
