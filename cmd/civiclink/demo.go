@@ -55,6 +55,7 @@ demo only ever replaces a store that an earlier demo made.`,
 			if f.Community, err = s.Community(ctx); err != nil {
 				return err
 			}
+			f.Voice = s.Voice
 			log := s.Audit
 			f.User, f.Clock, f.Log, f.Audit, f.Gov, f.Work = m.User, m.Clock, m.Stdout, log, s.Gov, work
 			if _, err := f.Run(ctx, st); err != nil {

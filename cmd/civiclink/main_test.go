@@ -86,7 +86,8 @@ func TestDemoRunsTheFlow(t *testing.T) {
 		t.Fatalf("demo exit %d: %s\n%s", code, errs, out)
 	}
 	for _, want := range []string{"road-casualties  v4", "street-crime     v6", "pseudonymised at police", "9 agreements active",
-		"against the synthetic truth", "known-to-three-agencies", "every one verified"} {
+		"against the synthetic truth", "known-to-three-agencies", "every one verified",
+		"3000 responses in 28 sessions", "3 quotes released after an output check"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/programme"
+	"github.com/civiclink/civiclink/internal/voice"
 	"github.com/civiclink/civiclink/internal/synth"
 )
 
@@ -53,6 +54,9 @@ type Flow struct {
 	// Community, when set, is the community-support directory the flow
 	// fills with a synthetic directory (community.go).
 	Community *community.Directory
+	// Voice, when set, is the citizen-voice room the flow loads the
+	// synthetic conversation programme into (voice.go).
+	Voice *voice.Service
 }
 
 // Summary is what a demo run produced, for tests and the closing lines.
@@ -68,6 +72,8 @@ type Summary struct {
 	Claims []programme.Result
 	// Services is the size of the published community directory.
 	Services int
+	// Voice is what the citizen-voice step loaded.
+	Voice *VoiceSummary
 }
 
 // Run builds the demo county in st and runs the flow end to end.
@@ -134,6 +140,12 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 	if f.Community != nil {
 		f.step("\n9. the community support map: a synthetic directory in Open Referral UK shape, and suggestions waiting for moderation")
 		if err := f.community(ctx, sum); err != nil {
+			return nil, err
+		}
+	}
+	if f.Voice != nil {
+		f.step("\n9b. citizen voice: a synthetic conversation programme in the 14 districts (free text redacted at capture)")
+		if err := f.voice(ctx, sum); err != nil {
 			return nil, err
 		}
 	}

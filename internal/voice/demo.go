@@ -1,11 +1,14 @@
 package voice
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civiclink/civiclink/internal/govern"
 )
 
 // DemoProgrammeID is the synthetic programme the demo loads.
@@ -132,9 +135,9 @@ func demoScale(r *rand.Rand, mean float64) string {
 	return agreeScale[max(0, min(4, v-1))]
 }
 
-// LoadDemo builds the demo programme's responses for the service's
-// districts (see [DemoInputs]), redacted, ready for the store.
-func (s *Service) LoadDemo(p *Programme, n int, seed uint64) ([]*Response, error) {
+// DemoResponses builds n demo responses (see [DemoInputs]), checked and
+// redacted as any capture is, ready for the store.
+func (s *Service) DemoResponses(p *Programme, n int, seed uint64) ([]*Response, error) {
 	ins := DemoInputs(p, n, seed)
 	out := make([]*Response, 0, len(ins))
 	for _, in := range ins {
@@ -145,4 +148,33 @@ func (s *Service) LoadDemo(p *Programme, n int, seed uint64) ([]*Response, error
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// LoadDemo stores n demo responses to programme p as u, in one
+// transaction, recorded as an import.
+func (s *Service) LoadDemo(ctx context.Context, u *govern.User, p *Programme, n int, seed uint64) (int, error) {
+	err := need(u, "load demo responses", govern.PartnerAdmin)
+	var rs []*Response
+	if err == nil {
+		rs, err = s.DemoResponses(p, n, seed)
+	}
+	if err == nil {
+		for _, r := range rs {
+			r.CapturedBy = u.ID
+		}
+		err = s.Store.AddVoiceResponses(ctx, rs)
+	}
+	return len(rs), s.record(ctx, u, "import", "voice:"+p.ID, err, map[string]any{"file": "demo", "responses": len(rs)})
+}
+
+// DemoActions are the demo's "you said, we did" entries: each theme
+// residents raised, linked to the programme room's project that answers
+// it (the shipped Vision projects).
+func DemoActions() []Action {
+	return []Action{
+		{ThemeID: "safety", Project: "safer-communities", Link: "/programme/safer-communities", Title: "Street lighting repaired on the estates residents named, and joint patrols near stations in the evening"},
+		{ThemeID: "activity", Project: "physical-activity", Link: "/programme/physical-activity", Title: "Park paths and lighting improved so more people can walk and cycle after work"},
+		{ThemeID: "housing", Project: "homelessness", Link: "/programme/homelessness", Title: "Earlier help for families at risk of losing their home"},
+		{ThemeID: "trust", Project: "civic-pride", Link: "/programme/civic-pride", Title: "Conversations return to each district every season, and what was heard is reported back"},
+	}
 }

@@ -211,7 +211,7 @@ func TestDemoInputs(t *testing.T) {
 		t.Errorf("%d sessions, want %d (two waves in every district)", got, want)
 	}
 	svc := &Service{Districts: testDistricts}
-	rs, err := svc.LoadDemo(p, 2000, 1)
+	rs, err := svc.DemoResponses(p, 2000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestDemoInputs(t *testing.T) {
 	if planted < 50 || markers < planted {
 		t.Errorf("%d planted emails and phones, %d markers: the demo should exercise redaction", planted, markers)
 	}
-	again, _ := svc.LoadDemo(p, 2000, 1)
+	again, _ := svc.DemoResponses(p, 2000, 1)
 	if again[1999].Answers[0].Option != rs[1999].Answers[0].Option {
 		t.Error("the demo is not deterministic for a seed")
 	}

@@ -32,11 +32,7 @@ func voiceFixture(t *testing.T, n int) (*fixture, *voice.Service) {
 		t.Fatal(err)
 	}
 	if n > 0 {
-		rs, err := svc.LoadDemo(p, n, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.st.AddVoiceResponses(ctx, rs); err != nil {
+		if _, err := svc.LoadDemo(ctx, admin, p, n, 7); err != nil {
 			t.Fatal(err)
 		}
 	}
