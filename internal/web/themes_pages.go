@@ -105,6 +105,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	data["Voice"] = s.voiceBeside(r, t.ID) // what residents said, beside the figures
 	s.render(w, r, http.StatusOK, "theme", data)
 	return nil
 }

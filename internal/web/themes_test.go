@@ -36,17 +36,28 @@ const (
 
 func newThemeFixture(tb testing.TB) *themeFixture {
 	tb.Helper()
+	return newThemeFixtureWith(tb, nil)
+}
+
+// newThemeFixtureWith is newThemeFixture with the config changed by set
+// before the server is built.
+func newThemeFixtureWith(tb testing.TB, set func(*Config)) *themeFixture {
+	tb.Helper()
 	f := &themeFixture{county: demotest.New(tb, 1000, 8), rec: &recorder{}}
 	c, d := loadGeo(tb)
 	gov := govern.NewService(f.county.Store, f.rec)
 	e := &insight.Engine{Store: f.county.Store, Gov: gov, Geo: c, Ledger: f.county.Store, Auditor: disclose.NewAuditor(),
 		PopulationScale: 1000 / float64(c.Population())}
-	var err error
-	f.srv, err = New(Config{
+	cfg := Config{
 		Catalog: f.county.Store, Govern: gov, Audit: f.rec, Districts: d,
 		Indicators: &publish.NamedIndicators{Insight: e, County: c, Counts: &publish.DistrictCounts{Store: f.county.Store, County: c, Insight: e}},
 		UploadDir:  tb.TempDir(), Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
-	})
+	}
+	if set != nil {
+		set(&cfg)
+	}
+	var err error
+	f.srv, err = New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

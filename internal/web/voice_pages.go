@@ -148,3 +148,55 @@ func (s *Server) postVoiceCapture(w http.ResponseWriter, r *http.Request) error 
 	s.render(w, r, status, "voice-capture", data)
 	return nil
 }
+
+// voiceBesideItem is one programme theme that sits beside a data theme:
+// how often residents raised it by district, released quotes about it and
+// what was done.
+type voiceBesideItem struct {
+	Programme voice.ProgrammeSummary
+	Theme     voice.ThemeFrequency
+	Quotes    []*voice.Quote
+	Actions   []*voice.Action
+}
+
+// voiceBeside returns what residents said about the data theme themeID in
+// every programme whose codebook links a theme to it; nil when none does
+// or the server has no voice room.
+func (s *Server) voiceBeside(r *http.Request, themeID string) []voiceBesideItem {
+	v := s.cfg.Voice
+	if v == nil {
+		return nil
+	}
+	ctx, u := r.Context(), who(r).User
+	ps, err := v.List(ctx, u)
+	if err != nil {
+		return nil
+	}
+	var out []voiceBesideItem
+	for _, p := range ps {
+		ths, err := v.Themes(ctx, u, p.ID)
+		if err != nil {
+			continue
+		}
+		quotes, _ := v.Quotes(ctx, u, p.ID)
+		actions, _ := v.Actions(ctx, u, p.ID)
+		for _, th := range ths {
+			if th.DataTheme != themeID {
+				continue
+			}
+			it := voiceBesideItem{Programme: p, Theme: th}
+			for _, q := range quotes {
+				if q.Theme == th.Theme && q.State == voice.QuoteReleased {
+					it.Quotes = append(it.Quotes, q)
+				}
+			}
+			for _, a := range actions {
+				if a.ThemeID == th.Theme {
+					it.Actions = append(it.Actions, a)
+				}
+			}
+			out = append(out, it)
+		}
+	}
+	return out
+}

@@ -143,3 +143,68 @@ func TestVoiceResultsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestVoiceBesideData checks that a theme page shows what residents said
+// about it (the codebook theme linked to it), released quotes only, and
+// the "you said, we did" actions linked to the programme's projects.
+func TestVoiceBesideData(t *testing.T) {
+	var svc *voice.Service
+	f := newThemeFixtureWith(t, func(c *Config) {
+		c.Voice = &voice.Service{Store: c.Catalog.(*store.Store), Audit: c.Audit, Districts: voice.Districts{}}
+		svc = c.Voice
+	})
+	county, _ := loadGeo(t)
+	for _, l := range county.LADs {
+		svc.Districts[l.Code] = l.Name
+	}
+	ctx := context.Background()
+	admin := &govern.User{ID: "ann", PartnerID: "county", Roles: []govern.Role{govern.Analyst, govern.PartnerAdmin}}
+	checker := &govern.User{ID: "oli", PartnerID: "county", Roles: []govern.Role{govern.OutputChecker}}
+	p := voice.DemoProgramme(svc.Districts)
+	if err := svc.Define(ctx, admin, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.LoadDemo(ctx, admin, p, 2000, 7); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := svc.Store.VoiceResponses(ctx, p.ID)
+	quotes := 0
+	for _, r := range rs {
+		a, ok := r.Answer("say")
+		if !ok || !r.ConsentQuote || a.Text.Markers() > 0 || !strings.Contains(a.Text.String(), "safe") {
+			continue
+		}
+		q, err := svc.ProposeQuote(ctx, admin, r.ID, "say", "", "safety")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if quotes++; quotes == 1 { // the first released, the second left proposed
+			svc.CheckQuote(ctx, checker, q.ID, true, "")
+			if _, err := svc.ReleaseQuote(ctx, checker, q.ID); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			break
+		}
+	}
+	for _, a := range voice.DemoActions() {
+		a.ProgrammeID = p.ID
+		if err := svc.AddAction(ctx, admin, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t, themeAnalyst)
+	page := readBody(t, c.do("GET", "/themes/violence-and-vulnerability", nil, ""))
+	for _, want := range []string{`id="voice-beside"`, `id="voice-theme-safety"`, "Feeling safe", `href="/programme/safer-communities"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("theme page lacks %s", want)
+		}
+	}
+	if n := strings.Count(page, `class="quote"`); quotes != 2 || n != 1 {
+		t.Errorf("%d quotes on the theme page of %d proposed, want the 1 released", n, quotes)
+	}
+	page = readBody(t, c.do("GET", "/themes/road-safety", nil, ""))
+	if !strings.Contains(page, `id="voice-theme-roads"`) || strings.Contains(page, `id="voice-theme-safety"`) {
+		t.Error("the road-safety page should show the roads theme and not the safety one")
+	}
+}
