@@ -21,8 +21,8 @@ import (
 	"github.com/civiclink/civiclink/internal/link/eval"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/programme"
-	"github.com/civiclink/civiclink/internal/voice"
 	"github.com/civiclink/civiclink/internal/synth"
+	"github.com/civiclink/civiclink/internal/voice"
 )
 
 // PopulationScaleKey is the store fact that scales rate denominators to a
