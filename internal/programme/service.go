@@ -34,6 +34,10 @@ type Store interface {
 	// SaveClaim creates or replaces a claim; Claims returns all, by id.
 	SaveClaim(ctx context.Context, c *Claim) error
 	Claims(ctx context.Context) ([]*Claim, error)
+	// SaveAssessment adds a self-assessment (earlier ones are kept);
+	// Assessments returns all, oldest first.
+	SaveAssessment(ctx context.Context, a *Assessment) error
+	Assessments(ctx context.Context) ([]*Assessment, error)
 }
 
 // Catalog is what the programme reads of the catalogue: the partners who
@@ -63,6 +67,7 @@ const (
 	ActionUpdate  = "programme.update"
 	ActionClaim   = "programme.claim"
 	ActionCheck   = "programme.claims-check"
+	ActionAssess  = "programme.assessment"
 )
 
 func (s *Service) now() time.Time {
@@ -311,4 +316,41 @@ func (s *Service) Public(ctx context.Context) ([]*Project, error) {
 		}
 	}
 	return ps, nil
+}
+
+// SubmitAssessment records a partner's self-assessment for a round: a
+// partner admin answers for their own partner, a programme manager for
+// any; refused field by field, nothing stored unless all is right.
+func (s *Service) SubmitAssessment(ctx context.Context, u *govern.User, a *Assessment) error {
+	if err := reader(u); err != nil {
+		return err
+	}
+	if !u.Has(govern.ProgrammeManager) && !(u.Has(govern.PartnerAdmin) && u.PartnerID == a.Partner) {
+		return s.refuse(ctx, u, ActionAssess, a.Partner, fault.Errorf(fault.Forbidden, "only %s's partner admins (or a programme manager) answer its self-assessment", a.Partner))
+	}
+	c, err := s.check(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.Validate(c.Partners); err != nil {
+		return s.refuse(ctx, u, ActionAssess, a.Partner, err)
+	}
+	a.By, a.At = u.ID, s.now()
+	if err := s.Store.SaveAssessment(ctx, a); err != nil {
+		return err
+	}
+	return s.record(ctx, u, ActionAssess, a.Partner, nil, map[string]any{"round": a.Round, "assessment": a.ID})
+}
+
+// Maturity returns the self-assessment's results: every signed-in user
+// sees each partner's scores beside the system's.
+func (s *Service) Maturity(ctx context.Context, u *govern.User) (*Maturity, error) {
+	if err := reader(u); err != nil {
+		return nil, err
+	}
+	as, err := s.Store.Assessments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Results(as), nil
 }

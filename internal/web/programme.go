@@ -25,6 +25,8 @@ type Programme interface {
 	CheckClaims(ctx context.Context, u *govern.User) ([]programme.Result, error)
 	Public(ctx context.Context) ([]*programme.Project, error)
 	Assembly(ctx context.Context, u *govern.User, since time.Time) (*programme.Assembly, error)
+	SubmitAssessment(ctx context.Context, u *govern.User, a *programme.Assessment) error
+	Maturity(ctx context.Context, u *govern.User) (*programme.Maturity, error)
 }
 
 var _ Programme = (*programme.Service)(nil)
@@ -36,6 +38,8 @@ func (s *Server) programmeRoutes() []route {
 		{method: "PUT", path: "/api/programme/{id}", api: true, body: "json", summary: "Replace a project (programme managers); refused field by field", result: "Project", handle: s.apiSaveProject},
 		{method: "POST", path: "/api/programme/{id}/updates", api: true, body: "json", summary: "Post a dated update, optionally changing a deliverable's status; body {\"text\", \"deliverable\", \"to\"} (programme managers, sponsors' partner admins; 201)", result: "Update", handle: s.apiPostUpdate},
 		{method: "GET", path: "/api/programme/assembly", api: true, summary: "The report to the Essex Assembly as JSON (?since=YYYY-MM-DD, the last Assembly; default three months ago): projects, measures' trends and verdicts, updates, claims", result: "Assembly", handle: s.apiAssembly},
+		{method: "GET", path: "/api/programme/assessments", api: true, summary: "The data-maturity self-assessment: each partner's scores per round beside the system's", result: "Maturity", handle: s.apiMaturity},
+		{method: "POST", path: "/api/programme/assessments", api: true, body: "json", summary: "Answer the self-assessment for a partner and round; body {\"partner\", \"round\": \"YYYY-MM\", \"answers\": {question: 1–5}} (the partner's admins, programme managers; 201)", result: "Assessment", handle: s.apiSubmitAssessment},
 		{method: "GET", path: "/api/claims", api: true, summary: "Every public outcome claim checked against the data as the signed-in user: confirmed, differs or cannot check", result: "ClaimResultList", handle: s.apiClaims},
 		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status; no figures", result: "ProjectList", handle: s.apiPublicProgramme},
 
@@ -43,6 +47,8 @@ func (s *Server) programmeRoutes() []route {
 		{method: "GET", path: "/programme/{id}", summary: "A project: deliverables, outcome measures, updates", handle: s.pageProject},
 		{method: "POST", path: "/programme/{id}/updates", summary: "Post an update (form post)", handle: s.postProjectUpdate},
 		{method: "GET", path: "/programme/assembly", summary: "The report to the Essex Assembly (a draft for output checking; ?since=YYYY-MM-DD)", handle: s.pageAssembly},
+		{method: "GET", path: "/programme/assessment", summary: "The data-maturity self-assessment: results with a chart, and the form", handle: s.pageAssessment},
+		{method: "POST", path: "/programme/assessment", summary: "Answer the self-assessment (form post)", handle: s.postAssessment},
 		{method: "GET", path: "/claims", summary: "Public claims checked against the data", handle: s.pageClaims},
 		{method: "GET", path: "/public/programme", open: true, summary: "The programme's public summary (no sign-in)", handle: s.pagePublicProgramme},
 	}

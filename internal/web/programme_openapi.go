@@ -33,6 +33,16 @@ func init() {
 				"verdict": obj{"type": "string", "enum": []string{"target met", "improving", "not improving", "cannot tell"}}, "reason": str(), "protection": str()}})}}),
 		"claims": arr(obj{"type": "object"}),
 	}}
+	scores := obj{"type": "object", "description": "mean level (1 beginning … 5 mastering) per area", "properties": obj{"assets": num, "capabilities": num, "capacity": num}}
+	rounds := arr(obj{"type": "object", "properties": obj{"round": str(), "scores": scores, "partners": integer()}})
+	schemas["Maturity"] = obj{"type": "object", "properties": obj{
+		"questions": arr(obj{"type": "object", "properties": obj{"id": str(), "area": str(), "text": str()}}),
+		"levels":    arr(str()),
+		"partners":  obj{"type": "object", "description": "per partner id, its rounds oldest first", "additionalProperties": rounds},
+		"system":    rounds,
+	}}
+	schemas["Assessment"] = obj{"type": "object", "properties": obj{"id": integer(), "partner": str(), "round": str(),
+		"answers": obj{"type": "object", "additionalProperties": integer()}, "by": str(), "at": obj{"type": "string", "format": "date-time"}}}
 	schemas["ClaimResultList"] = obj{"type": "object", "properties": obj{"claims": arr(obj{"type": "object", "properties": obj{
 		"id": str(), "statement": str(), "status": verdict, "computed": arr(value), "stated": arr(value), "source": str(),
 		"project": str(), "figures": arr(figure),

@@ -103,6 +103,11 @@ func TestProgrammeAPI(t *testing.T) {
 		{"assembly page", "county.analyst", "GET", "/programme/assembly?since=2026-01-01", "", http.StatusOK, "DRAFT for output checking"},
 		{"assembly JSON", "county.analyst", "GET", "/api/programme/assembly", "", http.StatusOK, "\"verdict\""},
 		{"assembly bad since", "county.analyst", "GET", "/api/programme/assembly?since=yesterday", "", http.StatusBadRequest, "YYYY-MM-DD"},
+		{"self-assessment results", "fire.analyst", "GET", "/api/programme/assessments", "", http.StatusOK, `"capacity"`},
+		{"assess another partner", "police.admin", "POST", "/api/programme/assessments", `{"partner": "county", "round": "2026-12", "answers": {}}`, http.StatusForbidden, "partner admins"},
+		{"assess off the scale", "police.admin", "POST", "/api/programme/assessments", `{"partner": "police", "round": "2026-12", "answers": {"asset-register": 9}}`, http.StatusBadRequest, "answers.asset-register"},
+		{"assess", "police.admin", "POST", "/api/programme/assessments", `{"partner": "police", "round": "2027-06", "answers": {"asset-register": 5, "asset-quality": 5, "asset-sharing": 5, "capability-skills": 4, "capability-tools": 4, "capability-governance": 4, "capacity-people": 3, "capacity-leadership": 3, "capacity-partnership": 3}}`, http.StatusCreated, `"2027-06"`},
+		{"assessment page", "county.admin", "GET", "/programme/assessment", "", http.StatusOK, "county against the system"},
 		{"assembly needs sign-in", "", "GET", "/programme/assembly", "", http.StatusOK, `name="password"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -119,6 +124,13 @@ func TestProgrammeAPI(t *testing.T) {
 	}](t, p.call("fire.analyst", "GET", "/api/programme/homelessness", ""))
 	if len(detail.Updates) != 1 || detail.Updates[0].To != programme.Done || detail.Project.Deliverables[1].Status != programme.Done {
 		t.Errorf("after the sponsor's update: %+v", detail)
+	}
+	m := decode[programme.Maturity](t, p.call("fire.analyst", "GET", "/api/programme/assessments", ""))
+	if police := m.Partners["police"]; len(police) != 3 || police[2].Round != "2027-06" || police[2].Scores[programme.Assets] != 5 {
+		t.Errorf("police's rounds = %+v, want the demo's two and the one just answered", police)
+	}
+	if len(m.Partners) != 7 || len(m.System) != 3 {
+		t.Errorf("%d partners and %d system rounds, want the demo's 7 partners and 3 rounds", len(m.Partners), len(m.System))
 	}
 	pub := readBody(t, p.call("", "GET", "/api/public/programme", ""))
 	if strings.Contains(pub, "evidence") || strings.Contains(pub, "stated") {

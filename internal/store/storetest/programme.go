@@ -23,6 +23,30 @@ func RunProgramme(t *testing.T, open func(t *testing.T) ProgrammeStore) {
 	t.Run("projects", func(t *testing.T) { programmeProjects(t, open(t)) })
 	t.Run("updates", func(t *testing.T) { programmeUpdates(t, open(t)) })
 	t.Run("claims", func(t *testing.T) { programmeClaims(t, open(t)) })
+	t.Run("assessments", func(t *testing.T) { programmeAssessments(t, open(t)) })
+}
+
+func programmeAssessments(t *testing.T, st ProgrammeStore) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i, a := range []*programme.Assessment{
+		{Partner: "county", Round: "2026-06", Answers: map[string]int{"asset-register": 2}, By: "county.admin", At: at},
+		{Partner: "county", Round: "2026-12", Answers: map[string]int{"asset-register": 4}, By: "county.admin", At: at.AddDate(0, 6, 0)},
+	} {
+		if err := st.SaveAssessment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if a.ID == 0 {
+			t.Errorf("assessment %d got no id", i)
+		}
+	}
+	as, err := st.Assessments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 2 || as[0].Round != "2026-06" || as[1].Answers["asset-register"] != 4 || as[1].By != "county.admin" || !as[1].At.Equal(at.AddDate(0, 6, 0)) {
+		t.Errorf("assessments read back: %+v", as)
+	}
 }
 
 func sampleProject() *programme.Project {
