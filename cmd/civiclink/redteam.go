@@ -148,6 +148,22 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 			tally(&after, s)
 			tally(&before, b)
 		}
+		if t.Category != "" {
+			level, err := redteam.RarestLevel(ctx, t.Target, truth)
+			if err != nil {
+				return false, err
+			}
+			qa, qb, without := redteam.RefusalQueries(t.Target, level)
+			rf, err := redteam.RunRefusal(ctx, "cli", without, qa, qb, cli, truth)
+			if err != nil {
+				return false, err
+			}
+			fmt.Fprintf(w, "  %s\n", rf)
+			if rf.Leaks() {
+				pass = false
+				fmt.Fprintf(w, "  FAIL: the auditor's refusal\n")
+			}
+		}
 	}
 	if r.apiBase != "" {
 		for _, name := range []string{"street-violence", "domestic-abuse-victims"} {

@@ -32,7 +32,7 @@ func TestRedTeam(t *testing.T) {
 		t.Fatalf("bench disclosure exit %d: %s (failed attacks: %v)", code, errs, failedAttacks(out))
 	}
 	for _, want := range []string{"street-crime", "road-casualties", "police_incidents", "time: month ⊂ quarter ⊂ year", "place: LSOA ⊂ district",
-		"overlapping filters", "dataset versions N and N+1", "thresholds and rounding", "repeated queries", " api "} {
+		"overlapping filters", "dataset versions N and N+1", "thresholds and rounding", "repeated queries", " api ", "the auditor's refusal"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q", want)
 		}

@@ -194,3 +194,37 @@ func TestGains(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalPointing: withholding only the cells a few records left
+// tells where they were; withholding the whole table does not.
+func TestRefusalPointing(t *testing.T) {
+	fig := func(v int64, withheld bool) Figure { return Figure{Value: v, Withheld: withheld} }
+	tab := func(a, b, tot Figure) *Table {
+		return &Table{Dims: []string{"d"}, Threshold: 10, MaxShift: 3, Figures: map[string]Figure{"A": a, "B": b, "Total": tot}}
+	}
+	// One record leaves A: 20 → 19; B stays 30.
+	truth := func() Source {
+		return &fixedSource{tabs: []*Table{tab(fig(20, false), fig(30, false), fig(50, false)), tab(fig(19, false), fig(30, false), fig(49, false))}}
+	}
+	first := tab(fig(21, false), fig(29, false), fig(51, false))
+	for _, tc := range []struct {
+		name   string
+		second *Table
+		leaks  bool
+	}{
+		{"A and the total withheld", tab(fig(0, true), fig(29, false), fig(0, true)), true},
+		{"the whole table withheld", tab(fig(0, true), fig(0, true), fig(0, true)), false},
+		{"perturbed afresh", tab(fig(17, false), fig(29, false), fig(48, false)), false},
+		{"the unchanged cell moved", tab(fig(17, false), fig(33, false), fig(48, false)), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := RunRefusal(context.Background(), "test", "x", Query{}, Query{}, &fixedSource{tabs: []*Table{first, tc.second}}, truth())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Leaks() != tc.leaks {
+				t.Errorf("%v: leaks %v, want %v", r, r.Leaks(), tc.leaks)
+			}
+		})
+	}
+}
