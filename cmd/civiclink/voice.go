@@ -22,7 +22,7 @@ import (
 func (m *Main) voiceCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "voice", Short: "Citizen voice: conversation programmes, their responses and results"}
 	cmd.AddCommand(m.voiceListCmd(), m.voiceDefineCmd(), m.voiceSessionCmd(), m.voiceImportCmd(), m.voiceExportCmd(),
-		m.voiceResultsCmd(), m.voiceThemesCmd(), m.voiceCodeCmd(), m.voiceAgreementCmd(), m.voiceQuoteCmd())
+		m.voiceResultsCmd(), m.voiceThemesCmd(), m.voiceCodeCmd(), m.voiceAgreementCmd(), m.voiceQuoteCmd(), m.voiceActionCmd())
 	return cmd
 }
 

@@ -189,3 +189,31 @@ func (m *Main) voiceQuoteCmd() *cobra.Command {
 	c.AddCommand(propose, approve, reject, release, list)
 	return c
 }
+
+func (m *Main) voiceActionCmd() *cobra.Command {
+	c := &cobra.Command{Use: "action", Short: "\"You said, we did\": what was done about a theme residents raised"}
+	var a voice.Action
+	add := &cobra.Command{
+		Use: "add --programme ID --theme T --title TEXT [--project P] [--link /programme/P]", Short: "Record an action against a codebook theme (partner admins, analysts)",
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, u, err := m.voiceService(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.AddAction(cmd.Context(), u, &a); err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "recorded action %s on theme %s\n", a.ID, a.ThemeID)
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringVar(&a.ProgrammeID, "programme", "", "the programme")
+	f.StringVar(&a.ThemeID, "theme", "", "the codebook theme residents raised")
+	f.StringVar(&a.Title, "title", "", "what was done, in a line")
+	f.StringVar(&a.Project, "project", "", "the programme room's project that did it")
+	f.StringVar(&a.Link, "link", "", "a page of this platform to read more, e.g. /programme/safer-communities")
+	c.AddCommand(add)
+	return c
+}

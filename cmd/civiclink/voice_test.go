@@ -52,6 +52,9 @@ func TestVoiceCommands(t *testing.T) {
 		{[]string{"voice", "code", "--programme", "county-conversation", "--response", "g2", "--question", "say", "--themes", "transport"}, 0, "coded g2/say"},
 		{[]string{"voice", "agreement", "--programme", "county-conversation", "--coders", "tester,rules"}, 0, "coded 2 answers in common"},
 		{[]string{"voice", "quote", "propose", "--response", "g1", "--question", "say", "--theme", "transport"}, 0, "More buses in the evening; email me at [email]"},
+		{[]string{"voice", "action", "add", "--programme", "county-conversation", "--theme", "transport", "--title", "Evening buses on two routes", "--project", "safer-communities", "--link", "/programme/safer-communities"}, 0, "recorded action"},
+		{[]string{"voice", "action", "add", "--programme", "county-conversation", "--theme", "nope", "--title", "x"}, 2, "theme \"nope\" is not in programme"},
+		{[]string{"voice", "quote", "approve", "q-none"}, 3, "only a user with the role output-checker"},
 		{[]string{"audit", "list", "--action", "voice.import"}, 0, "voice:county-conversation"},
 		{[]string{"audit", "verify"}, 0, "intact"},
 	}

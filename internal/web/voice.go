@@ -16,7 +16,7 @@ import (
 // through the voice service, which checks the user's role and records
 // the action; free text is redacted there before it is stored.
 func (s *Server) voiceRoutes() []route {
-	return []route{
+	return append(append([]route{
 		{method: "GET", path: "/api/voice/programmes", api: true, summary: "Conversation programmes with their counts", result: "VoiceProgrammeList", handle: s.apiVoiceProgrammes},
 		{method: "GET", path: "/api/voice/programmes/{id}", api: true, summary: "A conversation programme: questions, sessions, codebook", result: "VoiceProgramme", handle: s.apiVoiceProgramme},
 		{method: "POST", path: "/api/voice/programmes/{id}/responses", api: true, body: "json", summary: "Capture one response (free text redacted before it is stored; 201, or 200 when a response with this id was already received)", result: "VoiceResponse", handle: s.apiVoiceCapture},
@@ -24,11 +24,12 @@ func (s *Server) voiceRoutes() []route {
 		{method: "GET", path: "/api/voice/programmes/{id}/trend", api: true, summary: "The share agreeing with a scale question per wave with 95% intervals (?question=, ?district=)", result: "VoiceTrend", handle: s.apiVoiceTrend},
 		{method: "GET", path: "/api/voice/programmes/{id}/themes", api: true, summary: "How often residents raised each codebook theme, by district, small groups suppressed", result: "VoiceThemes", handle: s.apiVoiceThemes},
 		{method: "GET", path: "/api/voice/programmes/{id}/quotes", api: true, summary: "Quotes: released ones (all states for analysts and output checkers)", result: "VoiceQuotes", handle: s.apiVoiceQuotes},
+	}, s.voiceReviewRoutes()...), []route{
 		{method: "GET", path: "/voice", summary: "Citizen voice: conversation programmes", handle: s.pageVoiceList},
 		{method: "GET", path: "/voice/{id}", summary: "A programme's results: answers as diverging bars, trends, themes, quotes, you said we did", handle: s.pageVoice},
 		{method: "GET", path: "/voice/{id}/capture", summary: "Capture form (works on a phone; keeps a draft if the connection drops)", handle: s.pageVoiceCapture},
 		{method: "POST", path: "/voice/{id}/capture", summary: "Capture (form post without script)", handle: s.postVoiceCapture},
-	}
+	}...)
 }
 
 // voiceSvc returns the voice room, or why there is none.

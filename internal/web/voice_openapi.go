@@ -57,5 +57,13 @@ func init() {
 		"state":       obj{"type": "string", "enum": []string{"proposed", "approved", "rejected", "released"}},
 		"proposed_by": str(), "checked_by": str(), "released_at": str(), "digest": str(),
 	}})}}
+	schemas["VoiceQuote"] = obj{"type": "object", "properties": obj{
+		"id": str(), "programme": str(), "response": str(), "question": str(), "text": str(), "district": str(), "theme": str(),
+		"state": str(), "proposed_by": str(), "checked_by": str(), "note": str(), "released_at": str(), "digest": str(),
+	}}
+	schemas["VoiceCoding"] = obj{"type": "object", "properties": obj{"programme": str(), "response": str(), "question": str(), "coder": str(), "themes": arr(str())}}
+	kappa := obj{"type": "number", "nullable": true, "description": "Cohen's kappa; null when undefined (no variation)"}
+	schemas["VoiceAgreement"] = obj{"type": "object", "properties": obj{"coder_a": str(), "coder_b": str(), "items": integer(), "kappa": kappa, "observed": num,
+		"themes": arr(obj{"type": "object", "properties": obj{"theme": str(), "both": integer(), "only_a": integer(), "only_b": integer(), "neither": integer(), "kappa": kappa}})}}
 	requiredBodies["/api/voice/programmes/{id}/responses"] = "VoiceInput"
 }

@@ -208,3 +208,70 @@ func TestVoiceBesideData(t *testing.T) {
 		t.Error("the road-safety page should show the roads theme and not the safety one")
 	}
 }
+
+func TestVoiceReviewAPI(t *testing.T) {
+	f, _ := voiceFixture(t, 500)
+	ctx := context.Background()
+	h, err := govern.HashPasswordWith(password, cheapArgon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := &govern.User{ID: "chloe", PartnerID: "county", Name: "Chloe Checker", Roles: []govern.Role{govern.OutputChecker}, PasswordHash: h, CreatedAt: f.clock.Now(), CreatedBy: "test"}
+	if err := f.st.CreateUser(ctx, checker); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := f.st.VoiceResponses(ctx, voice.DemoProgrammeID)
+	var quotable, unconsented *voice.Response
+	for _, r := range rs {
+		if _, ok := r.Answer("say"); ok {
+			if r.ConsentQuote && quotable == nil {
+				quotable = r
+			} else if !r.ConsentQuote && unconsented == nil {
+				unconsented = r
+			}
+		}
+	}
+	analyst, chk := f.client(t), f.client(t)
+	analyst.signIn(analystID, password)
+	chk.signIn("chloe", password)
+	call := func(c *client, method, path, body string) (int, string) {
+		t.Helper()
+		res := c.do(method, path, strings.NewReader(body), "application/json", "X-CSRF-Token", c.csrf)
+		return res.StatusCode, readBody(t, res)
+	}
+	status, body := call(analyst, "POST", "/api/voice/responses/"+unconsented.ID+"/quotes", `{"question": "say"}`)
+	if status != http.StatusForbidden || !strings.Contains(body, "no consent to be quoted") {
+		t.Errorf("quote without consent: %d %s", status, body)
+	}
+	status, body = call(analyst, "POST", "/api/voice/responses/"+quotable.ID+"/quotes", `{"question": "say", "theme": "safety"}`)
+	var q voice.Quote
+	if json.Unmarshal([]byte(body), &q); status != http.StatusCreated || q.State != voice.QuoteProposed {
+		t.Fatalf("propose: %d %s", status, body)
+	}
+	steps := []struct {
+		c      *client
+		action string
+		status int
+		want   string
+	}{
+		{analyst, "approve", http.StatusForbidden, "output-checker"},
+		{chk, "release", http.StatusConflict, "only an approved quote"},
+		{chk, "approve", http.StatusOK, `"state": "approved"`},
+		{chk, "release", http.StatusOK, `"digest": "`},
+		{chk, "reject", http.StatusConflict, "released and cannot change"},
+		{chk, "publish", http.StatusNotFound, "approved, rejected or released"},
+	}
+	for _, s := range steps {
+		if status, body := call(s.c, "POST", "/api/voice/quotes/"+q.ID+"/"+s.action, `{"note": "ok"}`); status != s.status || !strings.Contains(body, s.want) {
+			t.Errorf("%s: %d %s; want %d with %q", s.action, status, body, s.status, s.want)
+		}
+	}
+	status, body = call(analyst, "POST", "/api/voice/programmes/county-conversation/codings", `{"response": "`+quotable.ID+`", "question": "say", "themes": ["safety"]}`)
+	if status != http.StatusCreated {
+		t.Errorf("code: %d %s", status, body)
+	}
+	status, body = call(analyst, "GET", "/api/voice/programmes/county-conversation/agreement?coders=carl,rules", "")
+	if status != http.StatusOK || !strings.Contains(body, `"items": 1`) {
+		t.Errorf("agreement: %d %s", status, body)
+	}
+}
