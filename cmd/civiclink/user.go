@@ -16,8 +16,9 @@ import (
 
 func (m *Main) userCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage users, roles, passwords and API tokens"}
-	cmd.AddCommand(m.userMFACmd(), m.userSSOCmd(), m.userBootstrapCmd(), m.userAddCmd(), m.userListCmd(), m.userWhoamiCmd(), m.userRolesCmd(),
-		m.userEnableCmd("disable", true), m.userEnableCmd("enable", false), m.userPasswdCmd(), m.userLoginCmd(), m.tokenCmd())
+	cmd.AddCommand(m.userMFACmd(), m.userSSOCmd(), m.userBootstrapCmd(), m.userAddCmd(), m.userWhoamiCmd(),
+		m.userPasswdCmd(), m.userLoginCmd(), m.tokenCmd())
+	cmd.AddCommand(m.remoteUserCmds()...) // list, disable, enable, roles: also --server (user_server.go)
 	return cmd
 }
 

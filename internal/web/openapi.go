@@ -26,6 +26,8 @@ var schemas = obj{
 		"id": str(), "partner": str(), "name": str(), "description": str(),
 		"schema": obj{"type": "object"}, "created_at": dateTime(),
 	}},
+	"UserList": obj{"type": "object", "properties": obj{"users": arr(obj{"type": "object", "properties": obj{
+		"id": str(), "partner": str(), "name": str(), "roles": arr(str()), "disabled": obj{"type": "boolean"}}})}},
 	"DatasetList": obj{"type": "object", "properties": obj{"datasets": arr(ref("Dataset"))}},
 	"Version": obj{"type": "object", "properties": obj{
 		"dataset": str(), "number": integer(), "rows": integer(), "rejected": integer(),

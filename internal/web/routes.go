@@ -85,5 +85,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.programmeRoutes()...)
 	rs = append(rs, s.communityRoutes()...)
 	rs = append(rs, s.voiceRoutes()...)
+	rs = append(rs, s.adminRoutes()...)
 	return rs
 }
