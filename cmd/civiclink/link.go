@@ -107,8 +107,8 @@ func (m *Main) linkFiles(cmd *cobra.Command, f linkFilesFlags, files []string) e
 	m.printWarnings(res)
 	rep := linkReport{Result: res}
 	if truth != nil {
-		refs := allRefs(res)
-		pr := eval.Pairs(truth, refs, matchedRefs(res), cfg.Dedupe)
+		refs := res.Refs()
+		pr := eval.Pairs(truth, refs, res.MatchedPairs(), cfg.Dedupe)
 		cr := eval.Clusters(truth, clusterMap(res))
 		rep.Pairwise, rep.ClusterEval = &pr, &cr
 	}
@@ -227,22 +227,6 @@ func readTruthFile(path string) (eval.Truth, error) {
 	}
 	defer fh.Close()
 	return eval.ReadTruth(fh)
-}
-
-func allRefs(res *link.Result) []link.RecordRef {
-	refs := make([]link.RecordRef, res.Records())
-	for i := range refs {
-		refs[i] = res.Ref(i)
-	}
-	return refs
-}
-
-func matchedRefs(res *link.Result) [][2]link.RecordRef {
-	out := make([][2]link.RecordRef, 0, len(res.Matched))
-	for _, ab := range res.MatchedRefs() {
-		out = append(out, ab)
-	}
-	return out
 }
 
 // clusterName is how clusters.csv names a cluster: its smallest record's

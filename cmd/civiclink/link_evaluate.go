@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/link/eval"
@@ -169,38 +167,22 @@ func readCSVRows(path string, need []string, row func(get func(string) string) e
 		return fault.Errorf(fault.Invalid, "cannot read %s: %v", path, err)
 	}
 	defer fh.Close()
-	cr := csv.NewReader(fh)
-	head, err := cr.Read()
+	cr, err := csvhead.New(fh, csvhead.Options{})
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 	}
-	idx := map[string]int{}
-	for i, h := range head {
-		idx[strings.TrimSpace(h)] = i
+	if missing := cr.Missing(need...); len(missing) > 0 {
+		return fault.Errorf(fault.Invalid, "%s has no column %s: give a file written by link files", path, missing[0])
 	}
-	for _, n := range need {
-		if _, ok := idx[n]; !ok {
-			return fault.Errorf(fault.Invalid, "%s has no column %s: give a file written by link files", path, n)
-		}
-	}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fault.Errorf(fault.Invalid, "%s line %d: %v", path, line, err)
-		}
-		get := func(c string) string {
-			if i, ok := idx[c]; ok {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if err := row(get); err != nil {
-			return fault.Errorf(fault.Invalid, "%s line %d: %v", path, line, err)
+	for cr.Next() {
+		if err := row(cr.Get); err != nil {
+			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 		}
 	}
+	if err := cr.Err(); err != nil {
+		return fault.Errorf(fault.Invalid, "%s line %d: %v", path, cr.Line(), err)
+	}
+	return nil
 }
 
 func readPairsCSV(path string, threshold float64) ([][2]link.RecordRef, error) {

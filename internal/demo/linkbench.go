@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 	"github.com/civiclink/civiclink/internal/linkrun"
@@ -277,39 +277,31 @@ func csvTable(path string, want []string, row func(id string, vals []string) err
 		return err
 	}
 	defer f.Close()
-	cr := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	cr.ReuseRecord = true
-	head, err := cr.Read()
+	cr, err := csvhead.New(bufio.NewReaderSize(f, 1<<20), csvhead.Options{})
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 	}
 	idx := make([]int, len(want))
 	for i, w := range want {
-		idx[i] = slices.Index(head, w)
+		idx[i] = cr.Index(w)
 	}
-	rid := slices.Index(head, "record_id")
+	rid := cr.Index("record_id")
 	if rid < 0 {
 		return fault.Errorf(fault.Invalid, "%s has no record_id column", path)
 	}
 	vals := make([]string, len(want))
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
-		}
+	for cr.Next() {
 		for i, c := range idx {
-			vals[i] = ""
-			if c >= 0 {
-				vals[i] = rec[c]
-			}
+			vals[i] = cr.Field(c)
 		}
-		if err := row(rec[rid], vals); err != nil {
+		if err := row(cr.Field(rid), vals); err != nil {
 			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 		}
 	}
+	if err := cr.Err(); err != nil {
+		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+	}
+	return nil
 }
 
 // readEncoded reads an encoded dataset's tokens and Bloom filters under

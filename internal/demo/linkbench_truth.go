@@ -1,15 +1,12 @@
 package demo
 
 import (
-	"encoding/csv"
-	"errors"
-	"io"
 	"math/bits"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 )
@@ -100,26 +97,21 @@ func csvTruth(path string, row func(dataset, id, person string)) error {
 		return err
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
-	cr.ReuseRecord = true
-	head, err := cr.Read()
+	cr, err := csvhead.New(f, csvhead.Options{})
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
 	}
-	di, ri, pi := slices.Index(head, "dataset"), slices.Index(head, "record_id"), slices.Index(head, "person_id")
-	if di < 0 || ri < 0 || pi < 0 {
+	if len(cr.Missing("dataset", "record_id", "person_id")) > 0 {
 		return fault.Errorf(fault.Invalid, "%s needs columns dataset, record_id, person_id", path)
 	}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fault.Errorf(fault.Invalid, "%s: %v", path, err)
-		}
-		row(rec[di], rec[ri], rec[pi])
+	di, ri, pi := cr.Index("dataset"), cr.Index("record_id"), cr.Index("person_id")
+	for cr.Next() {
+		row(cr.Field(di), cr.Field(ri), cr.Field(pi))
 	}
+	if err := cr.Err(); err != nil {
+		return fault.Errorf(fault.Invalid, "%s: %v", path, err)
+	}
+	return nil
 }
 
 // of returns a record's person as text, "" when unlabelled.

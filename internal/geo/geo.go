@@ -13,9 +13,7 @@ package geo
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/refdata"
 )
@@ -319,14 +318,15 @@ func (c *County) readLSOA11(recs []record) error {
 	return nil
 }
 
-// record is one CSV row with its header.
+// record is one CSV row (its fields up to the header's count) with the
+// file's header.
 type record struct {
-	head   map[string]int
+	r      *csvhead.Reader
 	fields []string
 }
 
 func (r record) get(col string) string {
-	if i, ok := r.head[col]; ok && i < len(r.fields) {
+	if i := r.r.Index(col); i >= 0 {
 		return strings.TrimSpace(r.fields[i])
 	}
 	return ""
@@ -341,29 +341,24 @@ func (r record) int(col string) (int, error) {
 	return n, nil
 }
 
-// readCSV parses a reference CSV file (named name in errors) with a header.
+// readCSV parses a reference CSV file (named path in errors) with a header.
 func readCSV(path string, b []byte) ([]record, error) {
-	cr := csv.NewReader(bytes.NewReader(b))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	r, err := csvhead.New(bytes.NewReader(b), csvhead.Options{Ragged: true})
 	if err != nil {
 		return nil, fault.Errorf(fault.Invalid, "reference file %s has no header: %v", path, err)
 	}
-	head := make(map[string]int, len(header))
-	for i, h := range header {
-		head[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
-	}
 	var out []record
-	for {
-		fields, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
+	for r.Next() {
+		fields := make([]string, len(r.Header()))
+		for i := range fields {
+			fields[i] = r.Field(i)
 		}
-		if err != nil {
-			return nil, fault.Errorf(fault.Invalid, "reference file %s: %v", path, err)
-		}
-		out = append(out, record{head: head, fields: fields})
+		out = append(out, record{r: r, fields: fields})
 	}
+	if err := r.Err(); err != nil {
+		return nil, fault.Errorf(fault.Invalid, "reference file %s: %v", path, err)
+	}
+	return out, nil
 }
 
 // String describes the county briefly, e.g. for logs.

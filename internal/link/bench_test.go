@@ -25,7 +25,7 @@ func TestSyntheticCounty(t *testing.T) {
 	for id, e := range truth {
 		tr[link.RecordRef{Dataset: "people", ID: id}] = e
 	}
-	pr := eval.Pairs(tr, refsOf(res), matchedPairs(res), false)
+	pr := eval.Pairs(tr, res.Refs(), res.MatchedPairs(), false)
 	t.Logf("blocking recall %.4f, %d candidates; P %.4f R %.4f F1 %.4f", res.Blocking.Recall, res.Blocking.CandidatePairs, pr.Precision, pr.Recall, pr.F1)
 	if got, want := res.Blocking.Recall, 0.97; got < want {
 		t.Errorf("blocking recall = %.4f, want >= %.2f", got, want)
@@ -72,7 +72,7 @@ func BenchmarkLinkEndToEnd(b *testing.B) {
 			for id, e := range truth {
 				tr[link.RecordRef{Dataset: "people", ID: id}] = e
 			}
-			b.ReportMetric(eval.Pairs(tr, refsOf(res), matchedPairs(res), false).F1, "F1")
+			b.ReportMetric(eval.Pairs(tr, res.Refs(), res.MatchedPairs(), false).F1, "F1")
 			if len(one.Matched) != len(res.Matched) {
 				b.Errorf("one worker matched %d pairs, all workers %d: results must not depend on workers", len(one.Matched), len(res.Matched))
 			}

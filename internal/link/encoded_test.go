@@ -90,7 +90,7 @@ func TestEncodedIdentifiers(t *testing.T) {
 	for id, e := range truth {
 		tr[link.RecordRef{Dataset: "people", ID: id}] = e
 	}
-	pr := eval.Pairs(tr, refsOf(res), matchedPairs(res), false)
+	pr := eval.Pairs(tr, res.Refs(), res.MatchedPairs(), false)
 	t.Logf("encoded: %d candidates; P %.4f R %.4f F1 %.4f", res.Blocking.CandidatePairs, pr.Precision, pr.Recall, pr.F1)
 	if got, want := pr.F1, 0.95; got < want {
 		t.Errorf("F1 on encoded identifiers = %.4f, want >= %.2f", got, want)

@@ -46,22 +46,6 @@ func loadLinkage(tb testing.TB, file, idColumn string, drop ...string) (link.Dat
 	return ds, extra
 }
 
-func refsOf(r *link.Result) []link.RecordRef {
-	refs := make([]link.RecordRef, r.Records())
-	for i := range refs {
-		refs[i] = r.Ref(i)
-	}
-	return refs
-}
-
-func matchedPairs(r *link.Result) [][2]link.RecordRef {
-	var out [][2]link.RecordRef
-	for _, ab := range r.MatchedRefs() {
-		out = append(out, ab)
-	}
-	return out
-}
-
 func clustersOf(r *link.Result) map[link.RecordRef]string {
 	out := map[link.RecordRef]string{}
 	for i := range r.Records() {
@@ -79,12 +63,12 @@ func TestFEBRL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			refs := refsOf(res)
+			refs := res.Refs()
 			truth, err := eval.FromIDs(eval.FEBRL, refs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pr := eval.Pairs(truth, refs, matchedPairs(res), false)
+			pr := eval.Pairs(truth, refs, res.MatchedPairs(), false)
 			cr := eval.Clusters(truth, clustersOf(res))
 			t.Logf("pairs %d candidates %d λ %.2e pairwise P %.4f R %.4f F1 %.4f (tp %d fp %d fn %d); clusters F1 %.4f B3 %.4f",
 				res.Records(), res.Blocking.CandidatePairs, res.Model.Lambda, pr.Precision, pr.Recall, pr.F1, pr.TP, pr.FP, pr.FN, cr.Pairwise.F1, cr.BCubedF1)

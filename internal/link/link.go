@@ -467,6 +467,25 @@ func (r *Result) MatchedRefs() iter.Seq2[int, [2]RecordRef] {
 	}
 }
 
+// MatchedPairs returns every matched pair's two records, in the order of
+// Matched.
+func (r *Result) MatchedPairs() [][2]RecordRef {
+	out := make([][2]RecordRef, 0, len(r.Matched))
+	for _, ab := range r.MatchedRefs() {
+		out = append(out, ab)
+	}
+	return out
+}
+
+// Refs returns every record's dataset and id, in record order.
+func (r *Result) Refs() []RecordRef {
+	refs := make([]RecordRef, r.Records())
+	for i := range refs {
+		refs[i] = r.Ref(i)
+	}
+	return refs
+}
+
 // PairRefs returns candidate pair k's two records.
 func (r *Result) PairRefs(k int) [2]RecordRef {
 	p := r.Pairs[k]

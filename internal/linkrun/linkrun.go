@@ -246,12 +246,8 @@ func evaluate(truth eval.Truth, res *link.Result, clusters map[eval.Ref]string, 
 	sort.Slice(refs, func(i, j int) bool {
 		return refs[i].Dataset < refs[j].Dataset || refs[i].Dataset == refs[j].Dataset && refs[i].ID < refs[j].ID
 	})
-	var predicted [][2]eval.Ref
-	for _, ab := range res.MatchedRefs() {
-		predicted = append(predicted, ab)
-	}
 	implied := eval.Pairs(truth, refs, impliedPairs(refs, clusters, within), within)
-	return &Evaluation{Pairs: eval.Pairs(truth, refs, predicted, within), Clusters: eval.Clusters(truth, clusters), Implied: implied}
+	return &Evaluation{Pairs: eval.Pairs(truth, refs, res.MatchedPairs(), within), Clusters: eval.Clusters(truth, clusters), Implied: implied}
 }
 
 // impliedPairs lists every pair of records that share an entity (across

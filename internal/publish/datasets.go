@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sync"
+	"sync/atomic"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 )
@@ -15,7 +15,11 @@ import (
 type DatasetList struct {
 	Catalog catalog.Store
 
-	mu   sync.Mutex
+	kept atomic.Pointer[encoded] // read without a lock: every API call reads it
+}
+
+// encoded is the list's answer at one generation.
+type encoded struct {
 	gen  uint64
 	body []byte
 }
@@ -28,12 +32,8 @@ func (l *DatasetList) JSON(ctx context.Context) ([]byte, error) {
 	var gen uint64
 	if versioned {
 		gen = v.Generation() // before reading: a change meanwhile makes the body stale
-		l.mu.Lock()
-		body := l.body
-		kept := body != nil && l.gen == gen
-		l.mu.Unlock()
-		if kept {
-			return body, nil
+		if e := l.kept.Load(); e != nil && e.gen == gen {
+			return e.body, nil
 		}
 	}
 	ds, err := l.Catalog.Datasets(ctx)
@@ -50,9 +50,7 @@ func (l *DatasetList) JSON(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if versioned {
-		l.mu.Lock()
-		l.gen, l.body = gen, buf.Bytes()
-		l.mu.Unlock()
+		l.kept.Store(&encoded{gen: gen, body: buf.Bytes()})
 	}
 	return buf.Bytes(), nil
 }

@@ -2,10 +2,9 @@ package synth
 
 import (
 	"bytes"
-	"encoding/csv"
-	"io"
 	"strings"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 )
 
@@ -122,27 +121,22 @@ var nicknames = map[string][]string{
 // readRows reads a CSV file with a header (named path in errors) into
 // maps keyed by column.
 func readRows(path string, b []byte) ([]map[string]string, error) {
-	cr := csv.NewReader(bytes.NewReader(b))
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
+	r, err := csvhead.New(bytes.NewReader(b), csvhead.Options{Ragged: true})
 	if err != nil {
 		return nil, fault.Errorf(fault.Invalid, "reference file %s has no header: %v", path, err)
 	}
 	var out []map[string]string
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fault.Errorf(fault.Invalid, "reference file %s: %v", path, err)
-		}
-		m := make(map[string]string, len(head))
-		for i, h := range head {
-			if i < len(rec) {
-				m[strings.TrimSpace(h)] = strings.TrimSpace(rec[i])
+	for r.Next() {
+		m := make(map[string]string, len(r.Header()))
+		for i, h := range r.Header() {
+			if i < r.Fields() {
+				m[h] = strings.TrimSpace(r.Field(i))
 			}
 		}
 		out = append(out, m)
 	}
+	if err := r.Err(); err != nil {
+		return nil, fault.Errorf(fault.Invalid, "reference file %s: %v", path, err)
+	}
+	return out, nil
 }

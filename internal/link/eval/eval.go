@@ -7,13 +7,11 @@ package eval
 
 import (
 	"cmp"
-	"encoding/csv"
-	"errors"
 	"io"
 	"regexp"
 	"slices"
-	"strings"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 )
@@ -44,39 +42,23 @@ func FromIDs(re *regexp.Regexp, refs []Ref) (Truth, error) {
 }
 
 // ReadTruth reads a truth CSV with columns dataset, record_id, person_id
-// (a header row naming them, in any order).
+// (a header row naming them, in any order; dataset may be left out).
 func ReadTruth(r io.Reader) (Truth, error) {
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
+	cr, err := csvhead.New(r, csvhead.Options{})
 	if err != nil {
 		return nil, fault.Errorf(fault.Invalid, "truth file: %v", err)
 	}
-	idx := map[string]int{}
-	for i, h := range head {
-		idx[strings.TrimSpace(h)] = i
-	}
-	di, ok1 := idx["dataset"]
-	ri, ok2 := idx["record_id"]
-	pi, ok3 := idx["person_id"]
-	if !ok2 || !ok3 {
-		return nil, fault.Errorf(fault.Invalid, "truth file header %v needs columns dataset, record_id, person_id", head)
+	if len(cr.Missing("record_id", "person_id")) > 0 {
+		return nil, fault.Errorf(fault.Invalid, "truth file header %v needs columns dataset, record_id, person_id", cr.Header())
 	}
 	t := Truth{}
-	for line := 2; ; line++ {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return t, nil
-		}
-		if err != nil {
-			return nil, fault.Errorf(fault.Invalid, "truth file line %d: %v", line, err)
-		}
-		ref := Ref{ID: strings.TrimSpace(row[ri])}
-		if ok1 {
-			ref.Dataset = strings.TrimSpace(row[di])
-		}
-		t[ref] = strings.TrimSpace(row[pi])
+	for cr.Next() {
+		t[Ref{Dataset: cr.Get("dataset"), ID: cr.Get("record_id")}] = cr.Get("person_id")
 	}
+	if err := cr.Err(); err != nil {
+		return nil, fault.Errorf(fault.Invalid, "truth file line %d: %v", cr.Line(), err)
+	}
+	return t, nil
 }
 
 // Of returns ref's entity, "" when unlabelled. A truth file without
