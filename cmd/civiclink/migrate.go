@@ -144,5 +144,9 @@ func (m *Main) migrateReport(from, to, engine, trustedFrom string, got *postgres
 		fmt.Fprintf(m.Stdout, " (signatures checked against %s)", trustedFrom)
 	}
 	fmt.Fprintf(m.Stdout, "\nanalytics engine (catalogue, dataset versions, linkage runs): %s\n", engine)
-	fmt.Fprintf(m.Stdout, "serve with: CIVICLINK_DATABASE_URL=%s CIVICLINK_ENGINE=%s CIVICLINK_AUDIT_KEY_FILE=%s.audit-key civiclink serve\n", to, engine, from)
+	mfaKey := "" // second-factor secrets are sealed with the source's key (mfa_key.go)
+	if _, err := os.Stat(from + ".mfa-key"); err == nil {
+		mfaKey = " CIVICLINK_MFA_KEY_FILE=" + from + ".mfa-key"
+	}
+	fmt.Fprintf(m.Stdout, "serve with: CIVICLINK_DATABASE_URL=%s CIVICLINK_ENGINE=%s CIVICLINK_AUDIT_KEY_FILE=%s.audit-key%s civiclink serve\n", to, engine, from, mfaKey)
 }
