@@ -59,9 +59,18 @@ func (s *Service) Adopt(ctx context.Context, u *govern.User, runID int64, note s
 	if err := s.canAdopt(ctx, u, run); err != nil {
 		return nil, s.refuse(ctx, u, "link.adopt", run, err)
 	}
-	cur, err := s.Store.CurrentLinkageRun(ctx)
-	if err != nil && fault.Code(err) != fault.NotFound {
+	hist, err := s.Store.Adoptions(ctx)
+	if err != nil {
 		return nil, err
+	}
+	var cur *LinkageRun
+	next := int64(1)
+	if len(hist) > 0 {
+		last := hist[len(hist)-1]
+		next = last.Seq + 1
+		if cur, err = s.Store.LinkageRun(ctx, last.RunID); err != nil {
+			return nil, err
+		}
 	}
 	if cur != nil && cur.ID == run.ID {
 		return nil, fault.Errorf(fault.Conflict, "linkage run %d is already the current run", run.ID)
@@ -72,7 +81,7 @@ func (s *Service) Adopt(ctx context.Context, u *govern.User, runID int64, note s
 			return nil, err
 		}
 	}
-	if err := s.Store.AddAdoption(ctx, &Adoption{RunID: run.ID, Action: "adopt", By: u.ID, At: time.Now(), Note: note}); err != nil {
+	if err := s.Store.AddAdoption(ctx, &Adoption{Seq: next, RunID: run.ID, Action: "adopt", By: u.ID, At: time.Now(), Note: note}); err != nil {
 		return nil, err
 	}
 	e := s.event(ctx, u, "link.adopt", fmt.Sprintf("linkage-run:%d", run.ID), run.Purpose, run.Datasets, map[string]any{"replaces": cmp.Current, "comparison": cmp, "note": note})
@@ -97,7 +106,8 @@ func (s *Service) Rollback(ctx context.Context, u *govern.User, note string) (*L
 	if err := s.canAdopt(ctx, u, run); err != nil {
 		return nil, s.refuse(ctx, u, "link.rollback", run, err)
 	}
-	if err := s.Store.AddAdoption(ctx, &Adoption{RunID: prev, Action: "rollback", By: u.ID, At: time.Now(), Note: note}); err != nil {
+	next := hist[len(hist)-1].Seq + 1
+	if err := s.Store.AddAdoption(ctx, &Adoption{Seq: next, RunID: prev, Action: "rollback", By: u.ID, At: time.Now(), Note: note}); err != nil {
 		return nil, err
 	}
 	e := s.event(ctx, u, "link.rollback", fmt.Sprintf("linkage-run:%d", prev), run.Purpose, run.Datasets, map[string]any{"replaces": cur, "note": note})

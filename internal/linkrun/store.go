@@ -27,7 +27,10 @@ type Store interface {
 	// CurrentLinkageRun returns the adopted run (NotFound when none).
 	CurrentLinkageRun(ctx context.Context) (*LinkageRun, error)
 	// Adoptions returns the adoption history, oldest first; AddAdoption
-	// appends to it, making a run current.
+	// appends to it, making a run current. AddAdoption stores a.Seq
+	// only if it is still the next one (the history did not change since
+	// it was read), else it is a Conflict: two adoptions at once cannot
+	// both land.
 	Adoptions(ctx context.Context) ([]Adoption, error)
 	AddAdoption(ctx context.Context, a *Adoption) error
 	// LinkageRuns returns every run, newest first.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -39,14 +40,26 @@ func (s *Store) Adoptions(ctx context.Context) ([]linkrun.Adoption, error) {
 	return out, rows.Err()
 }
 
-// AddAdoption records that a run became current (adopt or rollback).
+// AddAdoption records that a run became current (adopt or rollback) as
+// adoption a.Seq, which must be the next one: a history changed since the
+// caller read it (another adoption landed first) is a Conflict.
 func (s *Store) AddAdoption(ctx context.Context, a *linkrun.Adoption) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO linkage_adoptions
-		SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ? FROM linkage_adoptions`, a.RunID, a.Action, a.By, a.At.UTC(), a.Note)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO linkage_adoptions
+		SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(max(seq), 0) FROM linkage_adoptions) = ?`,
+		a.Seq, a.RunID, a.Action, a.By, a.At.UTC(), a.Note, a.Seq-1)
+	if err != nil && (strings.Contains(err.Error(), "uplicate key") || strings.Contains(err.Error(), "onflict")) {
+		err = nil // the other adoption's row holds a.Seq: nothing was stored
+		res = nil
+	}
 	if err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot record the adoption of linkage run %d", a.RunID)
 	}
-	return nil
+	if res != nil {
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+	}
+	return fault.Errorf(fault.Conflict, "the partnership's current linkage run changed while run %d was being adopted: look at the current run and compare again", a.RunID)
 }
 
 // adoptFirst makes run the current one if no run has been adopted yet;
