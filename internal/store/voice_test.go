@@ -217,3 +217,55 @@ func TestVoiceQuoteLifecycle(t *testing.T) {
 		t.Errorf("audit trail\n%s\nwant\n%s", strings.Join(actions, " "), want)
 	}
 }
+
+// BenchmarkVoice measures loading the demo's 3,000 responses (checked,
+// redacted, stored in one transaction) and one question's results by
+// district through disclosure control, against redaction alone of the
+// same free text (the reference).
+func BenchmarkVoice(b *testing.B) {
+	ctx := context.Background()
+	admin := &govern.User{ID: "ana", PartnerID: "council", Roles: []govern.Role{govern.PartnerAdmin, govern.Analyst}}
+	newSvc := func(b *testing.B) *voice.Service {
+		s, a := openAudit(b, filepath.Join(b.TempDir(), "v.duckdb"), newKey(b))
+		b.Cleanup(func() { s.Close() })
+		return &voice.Service{Store: s, Audit: govern.AuditRecorder{Log: a}, Clock: s.Clock, Districts: voiceDistricts}
+	}
+	p := voice.DemoProgramme(voiceDistricts)
+	var texts []string
+	for _, in := range voice.DemoInputs(p, 3000, 1) {
+		texts = append(texts, in.Answers["say"])
+	}
+	b.Run("redact-only/responses=3000", func(b *testing.B) {
+		for b.Loop() {
+			for _, t := range texts {
+				voice.Redact(t)
+			}
+		}
+	})
+	b.Run("load/responses=3000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			svc := newSvc(b)
+			p := voice.DemoProgramme(voiceDistricts)
+			if err := svc.Define(ctx, admin, p); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := svc.LoadDemo(ctx, admin, p, 3000, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("results-by-district/responses=3000", func(b *testing.B) {
+		svc := newSvc(b)
+		p := voice.DemoProgramme(voiceDistricts)
+		svc.Define(ctx, admin, p)
+		svc.LoadDemo(ctx, admin, p, 3000, 1)
+		for b.Loop() {
+			if _, err := svc.Results(ctx, admin, voice.ResultSpec{ProgrammeID: p.ID, QuestionID: "trust", By: []string{"district"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -46,6 +46,11 @@ type Identifier struct {
 	// What says what is caught, for the docs and the capture form.
 	What string
 	re   *regexp.Regexp
+	// needs, when set, is a cheap test that the text could hold the
+	// identifier at all (a digit, an @); the pattern is skipped otherwise.
+	needs func(s string) bool
+	// digits says the identifier always has a digit.
+	digits bool
 	// keep, when set, rejects a match (e.g. a failed checksum): the text
 	// is left for later identifiers, ending with the catch-all for long
 	// numbers.
@@ -56,30 +61,32 @@ type Identifier struct {
 // Email addresses come before web addresses (a domain inside an address)
 // and checksummed numbers before phone numbers and the catch-all.
 var Identifiers = []Identifier{
-	{Marker: "[email]", What: "email addresses, also written with (at) or [at]",
+	{Marker: "[email]", What: "email addresses, also written with (at) or [at]", needs: func(s string) bool {
+		return strings.Contains(s, "@") || strings.Contains(strings.ToLower(s), "at)") || strings.Contains(strings.ToLower(s), "at]")
+	},
 		re: regexp.MustCompile(`(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\])\s*[a-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[a-z0-9-]+)*\s*(?:\.|\(dot\)|\[dot\])\s*[a-z]{2,}`)},
-	{Marker: "[url]", What: "web addresses (http://, https://, www. or a name ending .uk, .com, .org, .net, .io, .info)",
+	{Marker: "[url]", What: "web addresses (http://, https://, www. or a name ending .uk, .com, .org, .net, .io, .info)", needs: func(s string) bool { return strings.Contains(s, ".") },
 		re: regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:co\.uk|org\.uk|gov\.uk|nhs\.uk|ac\.uk|uk|com|org|net|io|info)\b(?:/[^\s<>"]*)?`)},
-	{Marker: "[ni-number]", What: "National Insurance numbers",
+	{Marker: "[ni-number]", digits: true, What: "National Insurance numbers",
 		re: regexp.MustCompile(`(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b`)},
-	{Marker: "[card-number]", What: "payment card numbers (13–19 digits passing the Luhn check)",
+	{Marker: "[card-number]", digits: true, What: "payment card numbers (13–19 digits passing the Luhn check)",
 		re: regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`), keep: func(m string) bool { return !luhn(digits(m)) }},
-	{Marker: "[nhs-number]", What: "NHS numbers (10 digits passing the modulus 11 check, spaced or not)",
+	{Marker: "[nhs-number]", digits: true, What: "NHS numbers (10 digits passing the modulus 11 check, spaced or not)",
 		re: regexp.MustCompile(`\b\d{3}[ -]?\d{3}[ -]?\d{4}\b`), keep: func(m string) bool { return !NHSNumberValid(digits(m)) }},
-	{Marker: "[phone]", What: "UK telephone numbers (+44 or 0, 10 or 11 digits, spaced, dashed or bracketed)",
+	{Marker: "[phone]", digits: true, What: "UK telephone numbers (+44 or 0, 10 or 11 digits, spaced, dashed or bracketed)",
 		re:   regexp.MustCompile(`(?:\+\s?44\s?(?:\(0\)\s?)?|\(?\b0)\d[\d\s()-]{7,14}\d\b`),
 		keep: func(m string) bool { n := len(digits(m)); return n < 10 || n > 13 }},
-	{Marker: "[postcode]", What: "full postcodes (a postcode district such as CM1 alone is kept)",
+	{Marker: "[postcode]", digits: true, What: "full postcodes (a postcode district such as CM1 alone is kept)",
 		re: regexp.MustCompile(`(?i)\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b`)},
-	{Marker: "[date]", What: "full dates such as a date of birth (12/03/1980, 12-3-80)",
+	{Marker: "[date]", digits: true, What: "full dates such as a date of birth (12/03/1980, 12-3-80)",
 		re: regexp.MustCompile(`\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b`)},
-	{Marker: "[ip-address]", What: "IP addresses",
+	{Marker: "[ip-address]", digits: true, What: "IP addresses",
 		re: regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)},
-	{Marker: "[vehicle-reg]", What: "vehicle registrations in the current format (AB12 CDE)",
+	{Marker: "[vehicle-reg]", digits: true, What: "vehicle registrations in the current format (AB12 CDE)",
 		re: regexp.MustCompile(`\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b`)},
-	{Marker: "[handle]", What: "social media handles (@name)",
+	{Marker: "[handle]", What: "social media handles (@name)", needs: func(s string) bool { return strings.Contains(s, "@") },
 		re: regexp.MustCompile(`(?i)(?:^|[^a-z0-9_\]])@[a-z0-9_]{2,30}\b`)},
-	{Marker: "[number]", What: "any other run of 8 or more digits (reference, account or mistyped NHS numbers)",
+	{Marker: "[number]", digits: true, What: "any other run of 8 or more digits (reference, account or mistyped NHS numbers)",
 		re: regexp.MustCompile(`\d(?:[ -]?\d){7,}`)},
 }
 
@@ -93,8 +100,29 @@ func Redact(raw string) Text {
 		}
 		return r
 	}, raw)
+	// A marker can make a word boundary that lets an earlier identifier
+	// match (AA000000A00000000: the number goes first, then the NI
+	// number is whole): scan again until nothing changes.
 	n := 0
+	for pass := 0; pass < 4; pass++ {
+		k := 0
+		s, k = redactPass(s)
+		if n += k; k == 0 {
+			break
+		}
+	}
+	return Text{s: strings.TrimSpace(s), markers: n}
+}
+
+// redactPass runs every identifier over s once, returning the text and how
+// many markers it placed.
+func redactPass(s string) (string, int) {
+	n := 0
+	hasDigit := strings.ContainsAny(s, "0123456789")
 	for _, id := range Identifiers {
+		if id.needs != nil && !id.needs(s) || id.digits && !hasDigit {
+			continue
+		}
 		s = id.re.ReplaceAllStringFunc(s, func(m string) string {
 			if id.keep != nil && id.keep(m) {
 				return m
@@ -110,7 +138,7 @@ func Redact(raw string) Text {
 			return id.Marker
 		})
 	}
-	return Text{s: strings.TrimSpace(s), markers: n}
+	return s, n
 }
 
 // NHSNumberValid reports whether d, ten digits, passes the NHS number's
