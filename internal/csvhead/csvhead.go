@@ -29,6 +29,9 @@ type Options struct {
 	// Ragged accepts records with more or fewer fields than the header
 	// (a missing field reads as ""); otherwise such a record is an error.
 	Ragged bool
+	// TrimLeadingSpace ignores spaces before a field, so that a quoted
+	// field may follow ", " (FEBRL files pad fields so).
+	TrimLeadingSpace bool
 }
 
 // New reads r's header row. An empty input is io.EOF.
@@ -38,6 +41,7 @@ func New(r io.Reader, o Options) (*Reader, error) {
 	if o.Ragged {
 		cr.FieldsPerRecord = -1
 	}
+	cr.TrimLeadingSpace = o.TrimLeadingSpace
 	head, err := cr.Read()
 	if err != nil {
 		return nil, err

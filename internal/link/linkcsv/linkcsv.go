@@ -5,12 +5,12 @@
 package linkcsv
 
 import (
-	"encoding/csv"
 	"errors"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/civiclink/civiclink/internal/csvhead"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/link"
 )
@@ -20,23 +20,19 @@ import (
 // columns to leave out (a truth column, say), which are returned by
 // column name in extra, one value per record.
 func Read(r io.Reader, name, idColumn string, drop ...string) (ds link.Dataset, extra map[string][]string, err error) {
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	cr, err := csvhead.New(r, csvhead.Options{TrimLeadingSpace: true})
 	if errors.Is(err, io.EOF) {
 		return ds, nil, fault.Errorf(fault.Invalid, "%s is empty: a header row naming the columns is needed", name)
 	}
 	if err != nil {
 		return ds, nil, fault.Errorf(fault.Invalid, "%s header: %v", name, err)
 	}
-	idIdx, keep, extraIdx := -1, []int{}, map[string]int{}
+	header := cr.Header()
+	idIdx, keep, extraIdx := cr.Index(idColumn), []int{}, map[string]int{}
 	ds.Name = name
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		switch {
-		case h == idColumn:
-			idIdx = i
+		case i == idIdx:
 		case slices.Contains(drop, h):
 			extraIdx[h] = i
 		default:
@@ -54,15 +50,9 @@ func Read(r io.Reader, name, idColumn string, drop ...string) (ds link.Dataset, 
 	}
 	extra = map[string][]string{}
 	seen := map[string]int{}
-	for line := 2; ; line++ {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return ds, nil, fault.Errorf(fault.Invalid, "%s line %d: %v", name, line, err)
-		}
-		id := strings.TrimSpace(row[idIdx])
+	for cr.Next() {
+		line := cr.Line()
+		id := strings.TrimSpace(cr.Field(idIdx))
 		if id == "" {
 			return ds, nil, fault.Errorf(fault.Invalid, "%s line %d has an empty %s: every record needs an id", name, line, idColumn)
 		}
@@ -72,12 +62,15 @@ func Read(r io.Reader, name, idColumn string, drop ...string) (ds link.Dataset, 
 		seen[id] = line
 		vals := make([]string, len(keep))
 		for j, i := range keep {
-			vals[j] = strings.TrimSpace(row[i])
+			vals[j] = strings.TrimSpace(cr.Field(i))
 		}
 		ds.Records = append(ds.Records, link.Record{ID: strings.Clone(id), Values: vals})
 		for h, i := range extraIdx {
-			extra[h] = append(extra[h], strings.TrimSpace(row[i]))
+			extra[h] = append(extra[h], strings.TrimSpace(cr.Field(i)))
 		}
+	}
+	if err := cr.Err(); err != nil {
+		return ds, nil, fault.Errorf(fault.Invalid, "%s line %d: %v", name, cr.Line()+1, err)
 	}
 	return ds, extra, nil
 }
