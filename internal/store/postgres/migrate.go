@@ -111,7 +111,7 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, t string) (int64, er
 	if err := src.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ?`, t).Scan(&exists); err != nil || !exists {
 		return 0, err
 	}
-	cols, err := columnsOf(ctx, tx, t)
+	cols, types, err := columnsOf(ctx, tx, t)
 	if err != nil {
 		return 0, err
 	}
@@ -131,7 +131,7 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, t string) (int64, er
 			return 0, err
 		}
 		for i, v := range row {
-			row[i] = pgValue(v)
+			row[i] = pgValue(v, types[i])
 		}
 		vals = append(vals, row)
 	}
@@ -141,19 +141,32 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, t string) (int64, er
 	return tx.CopyFrom(ctx, pgx.Identifier{t}, cols, pgx.CopyFromRows(vals))
 }
 
-// columnsOf lists table t's columns in this database, in order.
-func columnsOf(ctx context.Context, tx pgx.Tx, t string) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT column_name FROM information_schema.columns
+// columnsOf lists table t's columns in this database, in order, with
+// their types.
+func columnsOf(ctx context.Context, tx pgx.Tx, t string) (names, types []string, err error) {
+	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	defer rows.Close()
+	for rows.Next() {
+		var n, ty string
+		if err := rows.Scan(&n, &ty); err != nil {
+			return nil, nil, err
+		}
+		names, types = append(names, n), append(types, ty)
+	}
+	return names, types, rows.Err()
 }
 
 // pgValue turns a value the DuckDB driver scanned into one pgx encodes
-// for the same column: lists of text, unsigned integers.
-func pgValue(v any) any {
+// for a column of type typ: bytes (a BLOB may scan as a string), lists of
+// text, unsigned integers.
+func pgValue(v any, typ string) any {
+	if s, ok := v.(string); ok && typ == "bytea" {
+		return []byte(s)
+	}
 	switch x := v.(type) {
 	case []any:
 		out := make([]string, len(x))

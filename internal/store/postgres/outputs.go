@@ -121,10 +121,11 @@ func (s *Store) Releases(ctx context.Context, key string) ([]*disclose.Digest, e
 		}
 		d := new(disclose.Digest)
 		return d, d.UnmarshalBinary(b)
-	}, `SELECT digest FROM released_digests WHERE key = $1`, key)
+	}, `SELECT digest FROM released_digests WHERE key = $1`, []byte(key))
 }
 
-// SaveReleases records released digests under key in one statement.
+// SaveReleases records released digests under key in one statement. Keys
+// are kept as bytes: a cell's keys are joined with NUL.
 func (s *Store) SaveReleases(ctx context.Context, key string, ds []*disclose.Digest) error {
 	units := make([]int64, len(ds))
 	blobs := make([][]byte, len(ds))
@@ -136,7 +137,7 @@ func (s *Store) SaveReleases(ctx context.Context, key string, ds []*disclose.Dig
 		units[i], blobs[i] = int64(d.Units), b
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO released_digests (key, units, digest)
-		SELECT $1, u, d FROM unnest($2::bigint[], $3::bytea[]) AS t(u, d)`, key, units, blobs)
+		SELECT $1, u, d FROM unnest($2::bigint[], $3::bytea[]) AS t(u, d)`, []byte(key), units, blobs)
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/store/postgres"
@@ -202,5 +203,24 @@ func TestSharedState(t *testing.T) {
 	if b.Generation() == gen || b.WebSessionsEnded() == ended {
 		t.Errorf("after a change and a sign-out on the other process: generation %d→%d, sessions ended %d→%d; want both moved",
 			gen, b.Generation(), ended, b.WebSessionsEnded())
+	}
+}
+
+// TestReleaseKeysWithNUL: release keys join a cell's keys with NUL, which
+// PostgreSQL's text cannot hold; they round-trip as bytes.
+func TestReleaseKeysWithNUL(t *testing.T) {
+	ctx := context.Background()
+	st := open(t)
+	key := "E07000066\x002024-01\x00violence"
+	d := disclose.DigestOf(disclose.MemberKey(7), []string{"p1", "p2"})
+	if err := st.SaveReleases(ctx, key, []*disclose.Digest{d}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Releases(ctx, key)
+	if err != nil || len(got) != 1 || got[0].Units != 2 {
+		t.Fatalf("releases under a key with NUL: %v, %v", got, err)
+	}
+	if other, _ := st.Releases(ctx, "E07000066"); len(other) != 0 {
+		t.Errorf("a key's prefix finds %d releases", len(other))
 	}
 }
