@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -36,7 +38,7 @@ func (m *Main) programmeCmd() *cobra.Command {
 		Use:   "programme",
 		Short: "The partnership's programme: Vision projects, deliverables, outcome measures and updates",
 	}
-	cmd.AddCommand(m.programmeListCmd(), m.programmeShowCmd(), m.programmeUpdateCmd())
+	cmd.AddCommand(m.programmeListCmd(), m.programmeShowCmd(), m.programmeUpdateCmd(), m.programmeAssessmentCmd())
 	return cmd
 }
 
@@ -268,4 +270,95 @@ func printClaims(w io.Writer, rs []programme.Result) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func (m *Main) programmeAssessmentCmd() *cobra.Command {
+	format := "text"
+	var partner, round, answers string
+	cmd := &cobra.Command{
+		Use:   "assessment [--partner P --round YYYY-MM --answers q=level,…]",
+		Short: "The data-maturity self-assessment: results against the system, or answer a round",
+		Long: `Without --answers, show each partner's data-maturity scores (assets,
+capabilities, capacity; 1 beginning … 5 mastering) by round beside the system's.
+With --answers, answer the self-assessment for --partner (default yours) and
+--round: every question, e.g. --answers asset-register=3,asset-quality=2,…
+(partner admins for their own partner; programme managers for any).`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			svc, u, err := m.programmeService(cmd)
+			if err != nil {
+				return err
+			}
+			if answers != "" {
+				return m.answerAssessment(cmd, svc, u, partner, round, answers)
+			}
+			res, err := svc.Maturity(cmd.Context(), u)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(m.Stdout, res)
+			}
+			printMaturity(m.Stdout, res)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", format, "text or json")
+	cmd.Flags().StringVar(&partner, "partner", "", "the partner answering (default yours)")
+	cmd.Flags().StringVar(&round, "round", "", "the round, YYYY-MM (default this month)")
+	cmd.Flags().StringVar(&answers, "answers", "", "question=level pairs, comma-separated, for every question")
+	return cmd
+}
+
+func (m *Main) answerAssessment(cmd *cobra.Command, svc *programme.Service, u *govern.User, partner, round, answers string) error {
+	a := &programme.Assessment{Partner: partner, Round: round, Answers: map[string]int{}}
+	if a.Partner == "" {
+		a.Partner = u.PartnerID
+	}
+	if a.Round == "" {
+		a.Round = m.Clock.Now().Format("2006-01")
+	}
+	for _, kv := range strings.Split(answers, ",") {
+		q, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil {
+			return fault.FieldErrorf(fault.Invalid, "answers", "--answers: %q is not question=level (a level is 1 to 5)", kv)
+		}
+		a.Answers[q] = n
+	}
+	if err := svc.SubmitAssessment(cmd.Context(), u, a); err != nil {
+		if fault.Code(err) != fault.Invalid {
+			return err
+		}
+		return fault.Errorf(fault.Invalid, "%s", strings.NewReplacer("partner: ", "--partner: ", "round: ", "--round: ", "answers.", "--answers ").Replace(fault.Message(err)))
+	}
+	fmt.Fprintf(m.Stdout, "self-assessment %d recorded for %s, round %s\n", a.ID, a.Partner, a.Round)
+	return nil
+}
+
+func printMaturity(w io.Writer, res *programme.Maturity) {
+	if len(res.Partners) == 0 {
+		fmt.Fprintln(w, "no self-assessments yet")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHO\tROUND\tASSETS\tCAPABILITIES\tCAPACITY")
+	var ids []string
+	for p := range res.Partners {
+		ids = append(ids, p)
+	}
+	sort.Strings(ids)
+	for _, p := range ids {
+		for _, r := range res.Partners[p] {
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%.1f\n", p, r.Round, r.Scores[programme.Assets], r.Scores[programme.Capabilities], r.Scores[programme.Capacity])
+		}
+	}
+	for _, r := range res.System {
+		fmt.Fprintf(tw, "system (%d partners)\t%s\t%.1f\t%.1f\t%.1f\n", r.Partners, r.Round, r.Scores[programme.Assets], r.Scores[programme.Capabilities], r.Scores[programme.Capacity])
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nlevels: 1 beginning, 2 emerging, 3 learning, 4 developing, 5 mastering")
 }

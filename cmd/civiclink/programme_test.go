@@ -57,6 +57,9 @@ func TestProgrammeCommands(t *testing.T) {
 		{[]string{"programme", "update", "homelessness", "--text", "x", "--deliverable", "roadmap", "--status", "finished", "--user", "districts.admin"}, 2, "--status"},
 		{[]string{"programme", "update", "homelessness", "--text", "insight shared with every council", "--deliverable", "risk-insight", "--status", "done", "--user", "districts.admin"}, 0, "risk-insight is now done (was on-track)"},
 		{[]string{"claims", "check", "--user", "county.analyst"}, 0, "DIFFERS: road-deaths"},
+		{[]string{"programme", "assessment", "--user", "fire.analyst"}, 0, "system (7 partners)"},
+		{[]string{"programme", "assessment", "--answers", "asset-register=3", "--user", "fire.admin"}, 2, "--answers asset-quality"},
+		{[]string{"programme", "assessment", "--partner", "police", "--answers", "asset-register=3", "--user", "fire.admin"}, 3, "partner admins"},
 		{[]string{"claims", "check", "--format", "yaml", "--user", "county.analyst"}, 2, "unknown format"},
 	} {
 		t.Run(strings.Join(c.args[:2], " "), func(t *testing.T) {

@@ -26,7 +26,9 @@ func TestBrowserProgramme(t *testing.T) {
 		publicSections, projects, claims, charts  int
 		labelled                                  bool
 		deliverable, updates, roadDeaths, heading string
-		refusal                                   string
+		refusal, rounds                           string
+		formLabelled                              bool
+		bars                                      int
 	)
 	steps := []struct {
 		name    string
@@ -70,6 +72,18 @@ func TestBrowserProgramme(t *testing.T) {
 			chromedp.Text(`section.claim[data-id="road-deaths"] .notice`, &refusal, chromedp.ByQuery),
 			shot(t, dir, "programme-04-claims"),
 		}},
+		{"self-assessment", []chromedp.Action{
+			chromedp.Navigate(url + "/programme/assessment"),
+			chromedp.WaitVisible(`#assessment-form`, chromedp.ByQuery),
+			chromedp.Evaluate(`[...document.querySelectorAll('#assessment-form select, #assessment-form input:not([type=hidden])')].every(e => document.querySelector('label[for="' + e.id + '"]'))`, &formLabelled),
+			chromedp.SetValue(`#a-round`, "2027-06", chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#assessment-form select').forEach(s => s.value = '4')`, nil),
+			chromedp.Submit(`#a-round`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#my-rounds`, chromedp.ByQuery),
+			chromedp.Text(`#my-rounds`, &rounds, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('section[aria-labelledby="results"] svg rect').length`, &bars),
+			shot(t, dir, "programme-06-assessment"),
+		}},
 		{"assembly report", []chromedp.Action{
 			chromedp.Navigate(url + "/programme/assembly?since=2026-01-01"),
 			chromedp.WaitVisible(`#claims`, chromedp.ByQuery),
@@ -99,6 +113,9 @@ func TestBrowserProgramme(t *testing.T) {
 	// checked, and why, rather than showing a figure.
 	if claims != 6 || roadDeaths != "cannot-check" || !strings.Contains(refusal, "Cannot check") {
 		t.Errorf("%d claims, road deaths %q (%q); want 6, cannot-check with the reason", claims, roadDeaths, refusal)
+	}
+	if !formLabelled || !strings.Contains(rounds, "2027-06") || !strings.Contains(rounds, "since") || bars != 6 {
+		t.Errorf("self-assessment: labelled %v, rounds %q, %d bars; want every field labelled, the new round with its change, 6 bars", formLabelled, rounds, bars)
 	}
 	if charts == 0 {
 		t.Error("the Assembly report drew no chart")

@@ -74,7 +74,9 @@ func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request, status i
 		row := assessmentRow{Round: rs.Round}
 		for _, ar := range programme.Areas {
 			row.Cells = append(row.Cells, fmt.Sprintf("%.1f", rs.Scores[ar]))
-			row.Changes = append(row.Changes, programme.Change(mine, i, ar))
+			if i > 0 {
+				row.Changes = append(row.Changes, programme.Change(mine, i, ar))
+			}
 		}
 		rows = append(rows, row)
 	}
