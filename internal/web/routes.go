@@ -82,6 +82,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.areaRoutes()...)
 	rs = append(rs, s.linkageRoutes()...)
 	rs = append(rs, s.adoptionRoutes()...)
+	rs = append(rs, s.accountRoutes()...)
 	rs = append(rs, s.governRoutes()...)
 	rs = append(rs, s.programmeRoutes()...)
 	rs = append(rs, s.communityRoutes()...)
