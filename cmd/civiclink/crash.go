@@ -88,7 +88,7 @@ func crashScenarios(county, work string) []crash.Scenario[*store.Store] {
 }
 
 // variant writes, once, a copy of the CSV at path without its data line
-// i+1, so that each attempt loads a new version.
+// i+1 (counting round the file), so that each attempt loads a new version.
 func variant(path, work string, i int) string {
 	out := filepath.Join(work, fmt.Sprintf("census-%d.csv", i))
 	if _, err := os.Stat(out); err == nil {
@@ -99,7 +99,8 @@ func variant(path, work string, i int) string {
 		return path // the command will say what is wrong
 	}
 	lines := strings.SplitAfter(string(b), "\n")
-	if skip := i + 1; skip < len(lines)-1 {
+	if data := len(lines) - 2; data > 0 { // the header, the data lines, "" after the last newline
+		skip := 1 + i%data
 		lines = append(lines[:skip], lines[skip+1:]...)
 	}
 	os.WriteFile(out, []byte(strings.Join(lines, "")), 0o600)

@@ -22,5 +22,15 @@ func (m *Main) openStore(ctx context.Context) (*store.Store, error) {
 		fmt.Fprintf(m.Stderr, "civiclink: store %s: %s\n", m.DataPath, r)
 	}
 	m.closers = append(m.closers, s)
+	// A crash cut off the audit entry of a load or a purge: whatever this
+	// command is, finish those entries first (the services do, on being
+	// built), so that no command works on a store whose log lacks them.
+	if n, err := s.AuditPending(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		if _, err := m.services(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }

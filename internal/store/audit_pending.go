@@ -54,3 +54,11 @@ func (s *Store) MarkPurgeAudited(ctx context.Context, id int64) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM audit_pending WHERE kind = 'purge' AND ref = ?`, id)
 	return err
 }
+
+// AuditPending counts the loads and purges whose audit entry was not yet
+// confirmed appended.
+func (s *Store) AuditPending(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM audit_pending`).Scan(&n)
+	return n, err
+}
