@@ -19,7 +19,7 @@ import (
 
 func (m *Main) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "The community-support directory (Open Referral UK): list, import, export, moderate"}
-	cmd.AddCommand(m.communityListCmd(), m.communityExportCmd(), m.communityImportCmd(), m.communityPublishCmd(), m.communityRejectCmd())
+	cmd.AddCommand(m.communityListCmd(), m.communityExportCmd(), m.communityImportCmd(), m.communityPublishCmd(), m.communityRejectCmd(), m.communitySynthCmd())
 	return cmd
 }
 
@@ -283,5 +283,45 @@ func (m *Main) communityRejectCmd() *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why, in words the submitter can act on")
+	return c
+}
+
+func (m *Main) communitySynthCmd() *cobra.Command {
+	var n int
+	var seed uint64
+	var out string
+	c := &cobra.Command{
+		Use:   "synth --services N --out FILE",
+		Short: "Write a synthetic directory (made-up organisations, for demos and benchmarks) as an ORUK JSON feed",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || n > 100000 {
+				return fault.FieldErrorf(fault.Invalid, "services", "--services %d: give 1 to 100,000", n)
+			}
+			p, err := community.LoadPlacer()
+			if err != nil {
+				return err
+			}
+			ss := community.Synthesise(p, n, seed)
+			for i := range ss { // ids of their own, beside the demo's
+				pre := fmt.Sprintf("synth-%d-", seed)
+				ss[i].ID, ss[i].Organisation.ID = pre+ss[i].ID, pre+ss[i].Organisation.ID
+				for j := range ss[i].Locations {
+					ss[i].Locations[j].ID = pre + ss[i].Locations[j].ID
+				}
+				for j := range ss[i].Contacts {
+					ss[i].Contacts[j].ID = pre + ss[i].Contacts[j].ID
+				}
+			}
+			var buf bytes.Buffer
+			if err := community.EncodeFeed(&buf, ss); err != nil {
+				return err
+			}
+			return writeOut(m.Stdout, out, buf.Bytes())
+		},
+	}
+	c.Flags().IntVar(&n, "services", 400, "how many services")
+	c.Flags().Uint64Var(&seed, "seed", 1, "the generator's seed")
+	c.Flags().StringVar(&out, "out", "-", "the file to write (- for standard output)")
 	return c
 }

@@ -158,6 +158,7 @@ func TestDecodeFeedRefuses(t *testing.T) {
 		{"script payload", `"name": "Food share"`, `"name": "<script>x</script>"`, 9, "HTML or script"},
 		{"location unplaceable is checked later, a missing name now", `"name": "Friday lunch club", `, ``, 8, "required"},
 		{"wrong type", `"x_consent": true`, `"x_consent": "yes"`, 23, "wrong types"},
+		{"a table not an array", `"eligibilitys": [`, `"eligibilitys": 3, "x": [`, 30, "JSON array"},
 		{"malformed JSON", `"status": "active"},`, `"status": "active"`, 8, "not valid JSON"},
 	}
 	for _, c := range cases {
@@ -311,5 +312,30 @@ func TestGaps(t *testing.T) {
 	}
 	if !gs[0].Gap || gs[0].PerTenThousand != 0.1 || gs[1].Gap || gs[2].Gap || gs[4].Gap || !gs[4].Unknown {
 		t.Errorf("gaps %+v", gs)
+	}
+}
+
+func TestNullTableIsEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	ss := readFixture(t)[2:] // the food share: no eligibility, cost or contacts
+	if err := EncodeFeed(&buf, ss); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "null") {
+		t.Errorf("the feed writes a null table")
+	}
+	data := bytes.Replace(buf.Bytes(), []byte(`"eligibilitys": []`), []byte(`"eligibilitys": null`), 1)
+	if _, ps := DecodeFeed(data); len(ps) > 0 {
+		t.Errorf("a null table refused: %v", ps)
+	}
+}
+
+func TestSynthesisedFeedImports(t *testing.T) {
+	var buf bytes.Buffer
+	if err := EncodeFeed(&buf, Synthesise(placer(t), 50, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if ss, ps := DecodeFeed(buf.Bytes()); len(ps) > 0 || len(ss) != 52 {
+		t.Errorf("a synthetic directory's feed: %d services, problems %v", len(ss), ps)
 	}
 }

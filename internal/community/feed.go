@@ -107,7 +107,11 @@ type feedServiceTaxonom struct {
 // shared by several services are written once. Contacts without recorded
 // consent are never written.
 func EncodeFeed(w io.Writer, services []Service) error {
-	f := Feed{}
+	f := Feed{ // every table written, empty ones as []
+		Organisations: []feedOrganisation{}, Services: []feedService{}, Locations: []feedLocation{}, ServiceAtLocations: []feedServiceAtLoc{},
+		Contacts: []feedContact{}, Schedules: []feedSchedule{}, Eligibilities: []feedEligibility{}, CostOptions: []feedCost{},
+		TaxonomyTerms: []feedTaxonomyTerm{}, ServiceTaxonomies: []feedServiceTaxonom{},
+	}
 	orgs, locs := map[string]bool{}, map[string]bool{}
 	for _, t := range Themes {
 		f.TaxonomyTerms = append(f.TaxonomyTerms, feedTaxonomyTerm{ID: t.ID, Name: t.Title, Vocabulary: Vocabulary})
@@ -193,7 +197,11 @@ func readFeed(data []byte) (*Feed, Problems) {
 			}
 			continue
 		}
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		t, err = dec.Token()
+		if err == nil && t == nil {
+			continue // a null table is an empty one
+		}
+		if err != nil || t != json.Delim('[') {
 			return nil, append(ps, Problem{Line: lineAt(data, dec.InputOffset()), Field: name, Reason: "a table is a JSON array of rows"})
 		}
 		for i := 0; dec.More(); i++ {

@@ -82,6 +82,7 @@ func Synthesise(p *Placer, n int, seed uint64) []Service {
 		s := out[i]
 		s.ID = fmt.Sprintf("demo-x%d", i+1)
 		s.Locations = []Location{{ID: s.ID + "-loc", Name: "Regional office", Latitude: pt[0], Longitude: pt[1], CrossBorder: true}}
+		s.Contacts = nil
 		out = append(out, s)
 	}
 	return out

@@ -45,7 +45,11 @@ func (ps Problems) Err() error {
 	if len(ps) > 1 {
 		msg = fmt.Sprintf("%d problems: %s", len(ps), msg)
 	}
-	return &fault.Error{Code: fault.Invalid, Field: ps[0].Field, Message: msg}
+	e := &fault.Error{Code: fault.Invalid, Message: msg}
+	if ps[0].Line == 0 { // a field of a form or request, not a line of a file
+		e.Field = ps[0].Field
+	}
+	return e
 }
 
 func (ps *Problems) add(field, format string, args ...any) {
