@@ -65,6 +65,9 @@ type FigureResult struct {
 	// Series holds every published period, for context.
 	Series     []Value `json:"series,omitempty"`
 	Protection string  `json:"protection,omitempty"`
+	// Shift is how far the published figures may be from the true ones
+	// (the perturbation's largest shift, half the rounding base).
+	Shift float64 `json:"protection_shift,omitempty"`
 }
 
 // Result is a claim checked against the data.
@@ -144,7 +147,7 @@ func (e Evaluator) figure(ctx context.Context, u *govern.User, f *Figure) Figure
 		fr.Status, fr.Reason = CannotCheck, fault.Message(err)
 		return fr
 	}
-	fr.Source, fr.Protection = cp.source, cp.protection
+	fr.Source, fr.Protection, fr.Shift = cp.source, cp.protection, cp.slack
 	for _, p := range cp.points {
 		fr.Series = append(fr.Series, p.value(f))
 	}
