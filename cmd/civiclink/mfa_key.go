@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -46,7 +47,12 @@ func (m *Main) mfaKey() ([]byte, error) {
 		return nil, fault.Wrap(err, fault.Invalid, "cannot read the second-factor key %s", path)
 	}
 	k := govern.NewMFAKey()
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+	if err := createWhole(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n")); err != nil {
+		if errors.Is(err, fs.ErrExist) { // another command made it first: use theirs
+			if b, err := os.ReadFile(path); err == nil {
+				return decodeMFAKey(string(b), path)
+			}
+		}
 		return nil, fault.Wrap(err, fault.Invalid, "cannot create the second-factor key %s: set CIVICLINK_MFA_KEY_FILE to a writable place", path)
 	}
 	fmt.Fprintf(m.Stderr, "created the second-factor key %s: it seals authenticator secrets; keep it with the audit key, away from backups of the store\n", path)
@@ -60,4 +66,33 @@ func decodeMFAKey(text, where string) ([]byte, error) {
 		return nil, fault.Errorf(fault.Invalid, "the second-factor key in %s must be %d random bytes in base64 (e.g. `head -c 32 /dev/urandom | base64`)", where, govern.MFAKeySize)
 	}
 	return k, nil
+}
+
+// createWhole creates path holding b, whole or not at all: written and
+// synced under a temporary name, then linked into place (fs.ErrExist if
+// path appeared meanwhile). A full disk or a kill never leaves a short
+// file at path.
+func createWhole(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Link(tmp, path)
 }
