@@ -51,11 +51,23 @@ const (
 	reviewHigh  = 0.999
 )
 
-// ReviewList is a run's borderline pairs as a reviewer sees them.
+// ReviewPageSize is how many borderline pairs one page of a run's review
+// shows: a reviewer works through them nearest the threshold first.
+const ReviewPageSize = 50
+
+// ReviewList is a run's borderline pairs as a reviewer sees them: one page
+// of them (all of them when Pages is 0), nearest the threshold first.
 type ReviewList struct {
 	Run       *LinkageRun  `json:"run"`
 	Threshold float64      `json:"threshold"`
 	Pairs     []ReviewPair `json:"pairs"`
+	// Total counts the run's borderline pairs; Page (from 1) and Pages
+	// say which page of ReviewPageSize pairs Pairs is.
+	Total int `json:"total"`
+	Page  int `json:"page,omitempty"`
+	Pages int `json:"pages,omitempty"`
+	// Decided counts the pairs with a decision in force.
+	Decided int `json:"decided"`
 }
 
 // ReviewPair is one borderline pair in encoded form: which datasets, the
@@ -90,11 +102,33 @@ func (s *Service) Review(ctx context.Context, u *govern.User, runID int64, limit
 	if err != nil {
 		return nil, err
 	}
-	out := &ReviewList{Run: run, Threshold: runThreshold(run), Pairs: []ReviewPair{}}
+	out := &ReviewList{Run: run, Threshold: runThreshold(run), Pairs: []ReviewPair{}, Total: len(rows)}
 	for _, r := range rows {
 		out.Pairs = append(out.Pairs, reviewPair(r))
+		if r.Decision != nil {
+			out.Decided++
+		}
 	}
 	return out, nil
+}
+
+// ReviewPage returns page (from 1) of run's borderline pairs,
+// [ReviewPageSize] to a page, nearest the threshold first, with the same
+// access check as [Service.Review]. A page past the last is refused with
+// the pages there are.
+func (s *Service) ReviewPage(ctx context.Context, u *govern.User, runID int64, page int) (*ReviewList, error) {
+	l, err := s.Review(ctx, u, runID, 0)
+	if err != nil {
+		return nil, err
+	}
+	l.Pages = max(1, (l.Total+ReviewPageSize-1)/ReviewPageSize)
+	if page < 1 || page > l.Pages {
+		return nil, fault.FieldErrorf(fault.Invalid, "page", "run %d's review has pages 1 to %d (%d pairs, %d to a page); page %d is not one of them", runID, l.Pages, l.Total, ReviewPageSize, page)
+	}
+	l.Page = page
+	from := (page - 1) * ReviewPageSize
+	l.Pairs = l.Pairs[from:min(from+ReviewPageSize, l.Total)]
+	return l, nil
 }
 
 // Decide records u's decision on pair of run, with an optional note, as

@@ -22,6 +22,7 @@ func TestBrowserAuditPages(t *testing.T) {
 	ctx := browser(t)
 	g := newGovernFixture(t)
 	police := logUses(t, g, 70, 5, 5)
+	g.srv.usesGrouped = usesPage // pages of 50 entries, as the API's
 	dir := artefacts(t)
 	start := g.ts.URL + "/audit?dataset=police-data"
 	var first, second, back []*cdp.Node
@@ -33,17 +34,17 @@ func TestBrowserAuditPages(t *testing.T) {
 	err := chromedp.Run(ctx, append(append([]chromedp.Action{chromedp.Navigate(start)}, signInAs(ownerID)...),
 		chromedp.Navigate(start),
 		chromedp.WaitVisible(`#uses-older`, chromedp.ByQuery),
-		chromedp.Nodes(`#uses tbody tr`, &first, chromedp.ByQueryAll),
+		chromedp.Nodes(`#uses li[data-index]`, &first, chromedp.ByQueryAll),
 		shot(t, dir, "audit-01-newest-uses"),
 		key(`#uses-older`),
 		chromedp.WaitVisible(`#uses-newer`, chromedp.ByQuery),
-		chromedp.Nodes(`#uses tbody tr`, &second, chromedp.ByQueryAll),
+		chromedp.Nodes(`#uses li[data-index]`, &second, chromedp.ByQueryAll),
 		chromedp.Evaluate(`location.search`, &search1),
 		chromedp.Evaluate(`document.querySelectorAll('#uses-older').length`, &olderAfter),
 		shot(t, dir, "audit-02-older-uses"),
 		key(`#uses-newer`),
 		chromedp.WaitVisible(`#uses-older`, chromedp.ByQuery),
-		chromedp.Nodes(`#uses tbody tr`, &back, chromedp.ByQueryAll),
+		chromedp.Nodes(`#uses li[data-index]`, &back, chromedp.ByQueryAll),
 		chromedp.Evaluate(`location.search`, &search2),
 	)...)
 	if err != nil {

@@ -202,9 +202,10 @@ func TestBrowser(t *testing.T) {
 		{"review a borderline pair", []chromedp.Action{
 			chromedp.ActionFunc(func(ctx context.Context) error { return chromedp.Navigate(runURL + "/review").Do(ctx) }),
 			chromedp.WaitVisible(`#pair-1 form.decide`, chromedp.ByQuery),
-			chromedp.Click(`#pair-1 button[value="non-match"]`, chromedp.ByQuery),
+			chromedp.SetValue(`#decision-1`, "non-match", chromedp.ByQuery),
+			chromedp.Click(`#pair-1 form.decide button[type=submit]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#pair-1[data-decision="non-match"]`, chromedp.ByQuery),
-			chromedp.Evaluate(`document.querySelector('#pair-1 legend .decision').textContent`, &decision),
+			chromedp.Evaluate(`document.querySelector('#pair-1 .decision').textContent`, &decision),
 			shot(t, dir, "07-linkage-review"),
 		}},
 		{"see a suppressed cell", []chromedp.Action{

@@ -47,7 +47,7 @@ type Uses struct {
 // a cursor it is the newest usesPage; ?before=N the ones below index N,
 // ?after=N the ones above it. Each answer reads about a page of the log,
 // however long the log has grown.
-func (s *Server) uses(r *http.Request) (*Uses, error) {
+func (s *Server) uses(r *http.Request, size int) (*Uses, error) {
 	if s.cfg.AuditLog == nil {
 		return nil, fault.Errorf(fault.NotFound, "this server has no audit log configured")
 	}
@@ -59,7 +59,7 @@ func (s *Server) uses(r *http.Request) (*Uses, error) {
 	if err := govern.CanSeeUses(u, out.Partner); err != nil {
 		return nil, s.refuse(ctx, u, "audit.uses", "audit-log", err)
 	}
-	uq := audit.UsesQuery{Owner: out.Partner, Dataset: out.Dataset, Size: usesPage}
+	uq := audit.UsesQuery{Owner: out.Partner, Dataset: out.Dataset, Size: size}
 	var err error
 	if uq.Since, err = day(out.Since, "since"); err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func day(s, name string) (time.Time, error) {
 }
 
 func (s *Server) apiAuditUses(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.uses(r)
+	out, err := s.uses(r, usesPage)
 	if err != nil {
 		return err
 	}
@@ -267,7 +267,7 @@ func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.uses(r)
+	out, err := s.uses(r, s.usesGrouped)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "Who used my data", "Uses": out, "Verification": v, "Auditor": u.Has(govern.Auditor)}
+	data := map[string]any{"Title": "Who used my data", "Uses": out, "Groups": groupUses(out.Uses), "Verification": v, "Auditor": u.Has(govern.Auditor)}
 	if err := s.auditChoices(r.Context(), u, out.Partner, data); err != nil {
 		return err
 	}

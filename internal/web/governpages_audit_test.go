@@ -134,7 +134,9 @@ func TestAuditUsesPages(t *testing.T) {
 		})
 	}
 
-	// The page links to older and newer pages, keeping the filter.
+	// The page links to older and newer pages, keeping the filter (here
+	// paging by the API's 50 entries; the server's pages read 500).
+	g.srv.usesGrouped = usesPage
 	link := regexp.MustCompile(`id="uses-(older|newer)"|href="([^"]*)" rel="(prev|next)"`)
 	_, body := owner.get("/audit?dataset=police-data")
 	if strings.Contains(body, `id="uses-newer"`) || !strings.Contains(body, `id="uses-older"`) || !strings.Contains(body, `aria-label="Pages of uses"`) {

@@ -28,7 +28,8 @@ func init() {
 		"fields":   arr(obj{"type": "object", "properties": obj{"comparison": str(), "level": str(), "weight": num}}),
 		"decision": obj{"type": "object", "properties": obj{"decision": str(), "note": str(), "decided_by": str(), "decided_at": dateTime()}},
 	}}
-	schemas["ReviewList"] = obj{"type": "object", "properties": obj{"run": ref("LinkageRun"), "threshold": num, "pairs": arr(ref("ReviewPair"))}}
+	schemas["ReviewList"] = obj{"type": "object", "properties": obj{"run": ref("LinkageRun"), "threshold": num, "pairs": arr(ref("ReviewPair")),
+		"total": integer(), "page": integer(), "pages": integer(), "decided": integer()}}
 }
 
 // The Job schema also describes linkage jobs.

@@ -133,7 +133,30 @@ func (s *Server) review(r *http.Request) (*linkrun.ReviewList, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lk.svc.Review(r.Context(), who(r).User, id, 0)
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil {
+			return nil, fault.FieldErrorf(fault.Invalid, "page", "page %q is not a number: pages are numbered from 1", v)
+		}
+	}
+	return lk.svc.ReviewPage(r.Context(), who(r).User, id, page)
+}
+
+// reviewPageLinks are the numbered links to a review's pages.
+type reviewPageLink struct {
+	Page    int
+	From    int
+	To      int
+	Current bool
+}
+
+func reviewPageLinks(l *linkrun.ReviewList) []reviewPageLink {
+	var out []reviewPageLink
+	for p := 1; p <= l.Pages; p++ {
+		from := (p-1)*linkrun.ReviewPageSize + 1
+		out = append(out, reviewPageLink{Page: p, From: from, To: min(from+linkrun.ReviewPageSize-1, l.Total), Current: p == l.Page})
+	}
+	return out
 }
 
 func (s *Server) apiLinkageReview(w http.ResponseWriter, r *http.Request) error {
@@ -151,7 +174,7 @@ func (s *Server) pageLinkageReview(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	s.render(w, r, http.StatusOK, "linkage-review", map[string]any{"Title": "Review of linkage run " + strconv.FormatInt(l.Run.ID, 10), "L": l, "Waterfalls": reviewWaterfalls(l),
-		"Verdicts": []linkrun.Verdict{linkrun.Match, linkrun.NonMatch, linkrun.Unsure}})
+		"Verdicts": []linkrun.Verdict{linkrun.Match, linkrun.NonMatch, linkrun.Unsure}, "PageLinks": reviewPageLinks(l)})
 	return nil
 }
 
@@ -203,6 +226,8 @@ func (s *Server) postLinkageDecide(w http.ResponseWriter, r *http.Request) error
 	if _, err := s.decide(r, decision{Decision: r.PostFormValue("decision"), Note: r.PostFormValue("note")}); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/linkage/runs/"+r.PathValue("id")+"/review#pair-"+r.PathValue("pair"), http.StatusSeeOther)
+	pair, _ := strconv.Atoi(r.PathValue("pair")) // decide checked it
+	page := (pair-1)/linkrun.ReviewPageSize + 1
+	http.Redirect(w, r, "/linkage/runs/"+r.PathValue("id")+"/review?page="+strconv.Itoa(page)+"#pair-"+r.PathValue("pair"), http.StatusSeeOther)
 	return nil
 }

@@ -156,9 +156,23 @@ func TestLinkageRunAndQuality(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("decide by form: status %d", res.StatusCode)
 		}
+		if loc := res.Header.Get("Location"); loc != "/linkage/runs/"+id+"/review?page=1#pair-2" {
+			t.Errorf("after a decision the form goes to %q, want the pair on its page", loc)
+		}
 		page := readBody(t, c.do("GET", "/linkage/runs/"+id+"/review", nil, ""))
 		if !strings.Contains(page, `data-pair="1" data-decision="non-match"`) || !strings.Contains(page, `data-pair="2" data-decision="match"`) {
 			t.Error("the review page does not show the two decisions")
+		}
+		// One decision control and one button per pair, at most a page of pairs.
+		pairs, selects, buttons := strings.Count(page, `<li id="pair-`), strings.Count(page, `<select id="decision-`), strings.Count(page, `<button type="submit">Save decision</button>`)
+		if pairs == 0 || pairs > 50 || selects != pairs || buttons != pairs {
+			t.Errorf("the review page shows %d pairs with %d decision selects and %d buttons, want one of each per pair, at most 50", pairs, selects, buttons)
+		}
+		for _, q := range []string{"?page=0", "?page=99", "?page=two"} {
+			res := c.do("GET", "/api/linkage/runs/"+id+"/review"+q, nil, "")
+			if body := readBody(t, res); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "page") {
+				t.Errorf("review%s: status %d %s, want 400 naming the page", q, res.StatusCode, body)
+			}
 		}
 		if len(f.rec.find("link.review.decide")) != 2 {
 			t.Errorf("decisions audited %d times, want 2", len(f.rec.find("link.review.decide")))

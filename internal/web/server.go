@@ -204,6 +204,9 @@ type Server struct {
 	geojson  []byte // the district boundaries, with code and name properties
 
 	verified verification // the audit log's last verification (governpages_audit.go)
+	// usesGrouped is how many log entries a "who used my data" page reads
+	// (usesGroupedPage; tests page with fewer).
+	usesGrouped int
 }
 
 // New builds a server from cfg, parsing every template so that a broken
@@ -230,6 +233,8 @@ func New(cfg Config) (*Server, error) {
 		pushes:   newPushStore(),
 		themes:   &publish.Cache{},
 		datasets: &publish.DatasetList{Catalog: cfg.Catalog},
+
+		usesGrouped: usesGroupedPage,
 	}
 	s.assets, s.built = assetHandler()
 	if cfg.Districts != nil {

@@ -80,30 +80,27 @@ export function mountWeightChart(el) {
 export function mountReview(list) {
   list.addEventListener('submit', async (e) => {
     const form = e.target
-    if (!form.classList.contains('decide') || !e.submitter) return
+    if (!form.classList.contains('decide')) return
     e.preventDefault()
     const li = form.closest('li')
-    const legend = form.querySelector('legend')
-    const body = { decision: e.submitter.value, note: form.querySelector('input[name=note]').value }
+    const now = form.querySelector('.decision-now')
+    const body = { decision: form.querySelector('select[name=decision]').value, note: form.querySelector('input[name=note]').value }
     const res = await fetch(form.action.replace('/linkage/', '/api/linkage/'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
       body: JSON.stringify(body),
     })
     const out = await res.json()
-    let note = legend.querySelector('.decision')
-    if (!note) {
-      note = document.createElement('span')
-      note.className = 'decision'
-      legend.append(' ', note)
-    }
-    note.setAttribute('role', 'status')
+    now.setAttribute('role', 'status')
     if (!res.ok) {
-      note.textContent = '(not recorded: ' + out.error.message + ')'
+      now.textContent = 'Not recorded: ' + out.error.message
       return
     }
-    note.textContent = '(now: ' + out.decision.decision + ' by ' + out.decision.decided_by + ')'
+    now.innerHTML = ''
+    const note = document.createElement('span')
+    note.className = 'decision'
+    note.textContent = 'Now: ' + out.decision.decision + ' by ' + out.decision.decided_by
+    now.append(note)
     li.dataset.decision = out.decision.decision
-    for (const b of form.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.value === out.decision.decision))
   })
 }

@@ -10,8 +10,10 @@ import './trend.js'
 import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
 import { mountCommunityMap } from './community.js'
 import { mountCapture } from './voice.js'
+import { fitTables } from './tables.js'
 
 function start() {
+  fitTables()
   const map = document.getElementById('map')
   if (map) mountMap(map)
   const chart = document.getElementById('versions-chart')
