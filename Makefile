@@ -7,8 +7,8 @@ BIN := bin/civiclink
 # The web app's browser bundle: npm installs the packages web/ names and Vite
 # builds them into internal/web/dist, which the binary embeds. Skipped when
 # the bundle is newer than every source.
-UI_BUNDLE := internal/web/dist/assets/app.js
-UI_SOURCES := $(shell find web/src -type f 2>/dev/null) web/package.json web/package-lock.json web/vite.config.js
+UI_BUNDLE := internal/web/dist/.vite/manifest.json
+UI_SOURCES := $(shell find web/src -type f 2>/dev/null) web/package.json web/package-lock.json web/vite.config.js web/compress.mjs
 
 build: ui
 	$(GO) build -o $(BIN) ./cmd/civiclink

@@ -1,7 +1,9 @@
 // Vite bundles the browser code (src/main.js and what it imports: Leaflet,
-// ECharts, the style sheet) into ../internal/web/dist/assets/app.{js,css},
-// which the Go binary embeds. Names carry no hash: the server sets short
-// cache lifetimes and the bundle changes only with the binary.
+// ECharts, the style sheet) into ../internal/web/dist/assets/app-HASH.{js,css}
+// and writes dist/.vite/manifest.json, which the Go binary embeds and reads
+// to name the files in its pages. A name changes whenever its content does,
+// so the server lets browsers keep them for a year; compress.mjs then writes
+// each file's gzip and brotli forms beside it.
 import { defineConfig } from 'vite'
 import { fileURLToPath } from 'node:url'
 
@@ -10,17 +12,18 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../internal/web/dist', import.meta.url)),
     emptyOutDir: true,
+    manifest: true,
     target: 'es2020',
     sourcemap: false,
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
       input: fileURLToPath(new URL('./src/main.js', import.meta.url)),
       output: {
-        entryFileNames: 'assets/app.js',
-        chunkFileNames: 'assets/[name].js',
+        entryFileNames: 'assets/app-[hash].js',
+        chunkFileNames: 'assets/[name]-[hash].js',
         assetFileNames: (info) => {
           const name = (info.names && info.names[0]) || info.name || ''
-          return name.endsWith('.css') ? 'assets/app.css' : 'assets/[name][extname]'
+          return name.endsWith('.css') ? 'assets/app-[hash].css' : 'assets/[name]-[hash][extname]'
         },
       },
     },

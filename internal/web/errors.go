@@ -98,7 +98,7 @@ func (s *Server) public(err error, attrs ...any) (string, int, string) {
 		s.cfg.Log.Error("internal error", append(attrs, "err", err)...)
 		return code, http.StatusInternalServerError, "something went wrong on the server; it has been logged — try again, and tell the platform team if it persists"
 	}
-	return code, status(code), fault.Message(err)
+	return code, status(code), webWords(fault.Message(err))
 }
 
 // finish reports a handler's error, as JSON for the API and as a page

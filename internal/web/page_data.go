@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/publish"
 )
 
 // pageOverview shows the chosen indicator on a district map with the same
@@ -35,6 +37,9 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	data["Chosen"] = id
+	// A named indicator is published for its own purpose: a purpose select
+	// would change nothing, so the page names the purpose instead.
+	data["PurposeFixed"] = strings.HasPrefix(id, publish.NamedPrefix)
 	s.render(w, r, http.StatusOK, "overview", data)
 	return nil
 }

@@ -25,6 +25,7 @@ type view struct {
 	User   *govern.User
 	CSRF   string
 	Built  bool // the UI bundle is embedded
+	Bundle bundle
 	Active string
 	Data   map[string]any
 }
@@ -33,6 +34,7 @@ var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") },
 	"pct":  func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
 	"num":  groupDigits,
+	"nav":  navShows,
 	// has reports whether a list of strings holds one (checked boxes).
 	"has": slices.Contains[[]string, string],
 	// index1 is index that gives nil, not an error, past the end.
@@ -81,7 +83,7 @@ func parsePages() (map[string]*template.Template, error) {
 // render writes a page. It renders into a buffer first so that a template
 // error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
-	v := view{Built: s.built, Data: data, Active: name}
+	v := view{Built: s.built, Bundle: s.bundle, Data: data, Active: name}
 	if t, ok := data["Title"].(string); ok {
 		v.Title = t
 	}

@@ -76,6 +76,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/datasets/{id}/upload", body: "multipart", summary: "Upload (form post without script)", handle: s.postUpload},
 		{method: "GET", path: "/jobs/{id}", summary: "An upload job's progress", handle: s.pageJob},
 		{method: "GET", path: "/assets/{file...}", open: true, summary: "The UI bundle", handle: s.serveAsset},
+		{method: "GET", path: "/favicon.svg", open: true, summary: "The site's icon", handle: s.serveFavicon},
+		{method: "GET", path: "/favicon.ico", open: true, summary: "The site's icon (for browsers that ask for it by this name)", handle: s.serveFavicon},
 	}
 	// Each room of the app lists its own routes beside its handlers.
 	rs = append(rs, s.themeRoutes()...)

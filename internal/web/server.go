@@ -14,6 +14,7 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -199,9 +200,10 @@ type Server struct {
 	pushes   *pushStore           // files being pushed in chunks (push.go)
 	themes   *publish.Cache       // published theme figures, by release (themes_views.go)
 	datasets *publish.DatasetList // the dataset list's answer (api.go)
-	assets   http.Handler
-	built    bool   // the UI bundle is embedded
-	geojson  []byte // the district boundaries, with code and name properties
+	assetFS  fs.FS                // the embedded bundle's files (assets.go)
+	bundle   bundle               // the files a page loads
+	built    bool                 // the UI bundle is embedded
+	geojson  []byte               // the district boundaries, with code and name properties
 
 	verified verification // the audit log's last verification (governpages_audit.go)
 	// usesGrouped is how many log entries a "who used my data" page reads
@@ -236,7 +238,7 @@ func New(cfg Config) (*Server, error) {
 
 		usesGrouped: usesGroupedPage,
 	}
-	s.assets, s.built = assetHandler()
+	s.assetFS, s.bundle, s.built = assetFS()
 	if cfg.Districts != nil {
 		if s.geojson, err = districtGeoJSON(cfg.Districts); err != nil {
 			return nil, err

@@ -13,15 +13,22 @@ import { readIsland, formatNumber } from './data.js'
 const PALETTE = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c']
 const SUPPRESSED = '#d9d9d9'
 
-// breaks returns up to four class boundaries at the quantiles of values,
-// without repeats and below the largest value, so that every class drawn
-// has an area in it (LSOA counts are often mostly zeros).
+// breaks returns up to four class boundaries at the quantiles of values
+// (quintiles), each rounded to two significant figures so the legend
+// reads 490–620 rather than 491.705–623.037, without repeats and below the
+// largest value, so that every class drawn has an area in it (LSOA counts
+// are often mostly zeros).
 function breaks(values) {
   const v = [...values].sort((a, b) => a - b)
   if (v.length === 0) return []
   const top = v[v.length - 1]
-  const qs = [0.2, 0.4, 0.6, 0.8].map((q) => v[Math.min(v.length - 1, Math.floor(q * v.length))])
+  const qs = [0.2, 0.4, 0.6, 0.8].map((q) => round2(v[Math.min(v.length - 1, Math.floor(q * v.length))]))
   return [...new Set(qs)].filter((b) => b < top)
+}
+
+// round2 rounds x to two significant figures.
+function round2(x) {
+  return x === 0 || !isFinite(x) ? x : Number(x.toPrecision(2))
 }
 
 function classOf(value, bounds) {
@@ -76,11 +83,12 @@ export async function mountMap(el) {
     },
   }).addTo(map)
   map.fitBounds(layer.getBounds(), { padding: [8, 8] })
-  drill.districts(layer, () => drawLegend(bounds, shown))
+  const anySuppressed = table.values.some((v) => v.suppressed)
+  drill.districts(layer, () => drawLegend(bounds, shown, anySuppressed))
   el.setAttribute('role', 'region')
   el.dataset.level = 'district'
   el.dataset.ready = 'true'
-  drawLegend(bounds, shown)
+  drawLegend(bounds, shown, anySuppressed)
 }
 
 // areaStyle shades one area: a palette class, or hatched grey when its
@@ -210,7 +218,7 @@ function drillDown(el, map, table) {
       },
     }).addTo(map)
     map.fitBounds(lsoaLayer.getBounds(), { padding: [8, 8] })
-    drawLegend(bounds, shown)
+    drawLegend(bounds, shown, areas.values.some((v) => v.suppressed))
     panel.replaceChildren(areaTable(areas))
     status.textContent = 'Showing the ' + areas.values.length + ' LSOAs of ' + name + '.'
     back.hidden = false
@@ -286,7 +294,9 @@ function highlightRow(code) {
   }
 }
 
-function drawLegend(bounds, values) {
+// drawLegend lists the classes drawn, the last as "over X, up to the
+// largest", and the [c] swatch only when something is suppressed.
+function drawLegend(bounds, values, anySuppressed) {
   const el = document.getElementById('legend')
   if (!el) return
   el.replaceChildren()
@@ -306,10 +316,10 @@ function drawLegend(bounds, values) {
     for (let i = 0; i <= bounds.length; i++) {
       const c = colorOf(i, bounds)
       if (i < bounds.length) item(c, range(lo, bounds[i]))
-      else item(c, bounds.length === 0 ? range(lo, Math.max(...values)) : 'over ' + formatNumber(lo))
+      else item(c, bounds.length === 0 ? range(lo, Math.max(...values)) : 'over ' + formatNumber(lo) + ', up to ' + formatNumber(Math.max(...values)))
       lo = bounds[i]
     }
   }
-  item(SUPPRESSED, '[c] suppressed', true)
+  if (anySuppressed) item(SUPPRESSED, '[c] suppressed', true)
   el.append(list)
 }

@@ -56,7 +56,7 @@ function options(trend, district) {
   const ci = band(county, periods)
   const series = [
     { name: '95% interval (lower)', type: 'line', stack: 'ci', data: ci.lower, lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false } },
-    { name: '95% interval', type: 'line', stack: 'ci', data: ci.width, lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: COUNTY, opacity: 0.15 }, silent: true },
+    { name: '95% interval', type: 'line', stack: 'ci', data: ci.width, lineStyle: { opacity: 0 }, symbol: 'none', itemStyle: { color: COUNTY, opacity: 0.3 }, areaStyle: { color: COUNTY, opacity: 0.15 }, silent: true },
     { name: county.name, type: 'line', data: values(county, periods, useRates), connectNulls: false, itemStyle: { color: COUNTY }, lineStyle: { width: 3 }, symbolSize: 6 },
   ]
   if (district) {
