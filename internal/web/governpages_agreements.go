@@ -142,7 +142,7 @@ func allowedActions(u *govern.User, a *govern.Agreement, owners govern.Owners, n
 		case err == nil:
 			ok = append(ok, act)
 		case fault.Code(err) == fault.Forbidden && whyNot == "":
-			whyNot = fault.Message(err)
+			whyNot = webWords(fault.Message(err))
 		}
 	}
 	if len(ok) > 0 {

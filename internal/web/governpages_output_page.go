@@ -67,7 +67,7 @@ func (s *Server) outputPage(w http.ResponseWriter, r *http.Request, status int, 
 	case "":
 		data["Output"], data["Figures"], data["Findings"] = o, s.figures(o.Table), o.Report
 	case fault.Forbidden:
-		data["FiguresError"] = fault.Message(err)
+		data["FiguresError"] = webWords(fault.Message(err))
 		if status == http.StatusOK {
 			status = http.StatusForbidden
 		}

@@ -21,7 +21,7 @@ func (s *Server) pageLinkage(w http.ResponseWriter, r *http.Request) error {
 	data["Purposes"] = sortedPurposes(purposes)
 	lk, err := s.linker()
 	if err != nil {
-		data["Unavailable"] = fault.Message(err)
+		data["Unavailable"] = webWords(fault.Message(err))
 		s.render(w, r, http.StatusOK, "linkage", data)
 		return nil
 	}

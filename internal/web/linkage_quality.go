@@ -118,7 +118,7 @@ func (lk *linker) row(ctx context.Context, u *govern.User, run *linkrun.LinkageR
 		if fault.Code(err) != fault.Forbidden {
 			return row, nil, nil, err
 		}
-		row.Restricted = fault.Message(err)
+		row.Restricted = webWords(fault.Message(err))
 		return row, nil, nil, nil
 	}
 	var q storedQuality

@@ -53,7 +53,7 @@ func (s *Server) addTable(r *http.Request, id string, data map[string]any) error
 		data["Table"] = t
 		data["TableJSON"] = jsonAttr(t)
 	case fault.Forbidden, fault.Disclosure, fault.NotFound, fault.Invalid:
-		data["TableError"] = fault.Message(err)
+		data["TableError"] = webWords(fault.Message(err))
 	default:
 		return err
 	}

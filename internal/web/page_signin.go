@@ -56,11 +56,11 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) error {
 	switch fault.Code(err) {
 	case "":
 	case fault.Unauthorized:
-		s.signInForm(w, r, http.StatusUnauthorized, fault.Message(err))
+		s.signInForm(w, r, http.StatusUnauthorized, webWords(fault.Message(err)))
 		return nil
 	case fault.Busy:
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
-		s.signInForm(w, r, http.StatusTooManyRequests, fault.Message(err))
+		s.signInForm(w, r, http.StatusTooManyRequests, webWords(fault.Message(err)))
 		return nil
 	default:
 		return err

@@ -88,7 +88,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		enc := trendViews(tr)
 		data["Trend"], data["TrendJSON"], data["TrendRows"] = tr.Trend, enc.attr, enc.rows
 	case publish.Shown(err):
-		data["TrendError"] = fault.Message(err)
+		data["TrendError"] = webWords(fault.Message(err))
 	default:
 		return err
 	}
