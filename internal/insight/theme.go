@@ -63,7 +63,15 @@ func Themes() ([]*Theme, error) {
 	for n := range inds {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	// By name, the synthetic county's own indicators (with district
+	// figures) before the real county-wide ones: a theme page opens on its
+	// first indicator, which should have a map.
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := inds[names[i]].RealData, inds[names[j]].RealData; a != b {
+			return b
+		}
+		return names[i] < names[j]
+	})
 	for _, n := range names {
 		t := byID[inds[n].Theme]
 		if t == nil {
