@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,7 +54,8 @@ func (m *Main) mfaKey() ([]byte, error) {
 		}
 		return nil, fault.Wrap(err, fault.Invalid, "cannot create the second-factor key %s: set CIVICLINK_MFA_KEY_FILE to a writable place", path)
 	}
-	fmt.Fprintf(m.Stderr, "created the second-factor key %s: it seals authenticator secrets; keep it with the audit key, away from backups of the store\n", path)
+	// Said in docs/web.md, not here: every command may be the first, and a
+	// line on stderr would break the server's JSON log and scripts' output.
 	return k, nil
 }
 

@@ -67,10 +67,10 @@ func TestPushToServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	size := fileSize(big)
-	spooled := waitSpool(t, tmp, func(n int64) bool { return n > 0 })
+	spooled := waitSpool(t, data+".spool", func(n int64) bool { return n > 0 })
 	cut.Process.Signal(syscall.SIGKILL)
 	cut.Wait()
-	held := waitSpool(t, tmp, func(int64) bool { return true })
+	held := waitSpool(t, data+".spool", func(int64) bool { return true })
 	if held <= 0 || held >= size {
 		t.Fatalf("the killed push left %d of %d bytes on the hub (first seen %d): not cut midway", held, size, spooled)
 	}
@@ -146,11 +146,11 @@ func otherSchema(t *testing.T, dir string) string {
 }
 
 // waitSpool polls the hub's push spool until ok holds for its size.
-func waitSpool(t *testing.T, tmp string, ok func(int64) bool) int64 {
+func waitSpool(t *testing.T, spool string, ok func(int64) bool) int64 {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		for _, f := range filepathGlob(tmp, "civiclink-push-*/big.csv") {
+		for _, f := range filepathGlob(spool, "civiclink-push-*/big.csv") {
 			if st, err := os.Stat(f); err == nil && ok(st.Size()) {
 				return st.Size()
 			}

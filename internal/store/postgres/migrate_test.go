@@ -109,8 +109,17 @@ func TestImportState(t *testing.T) {
 func TestImportStateRefusesTampered(t *testing.T) {
 	ctx := context.Background()
 	src, _ := embedded(t, 10)
-	if _, err := src.DB().ExecContext(ctx, `UPDATE audit_leaves SET actor_user = 'nobody' WHERE idx = 4`); err != nil {
+	// The appends may still be in the audit journal: a read of the log
+	// waits until they are in the tables, so the edit below hits one.
+	if log, err := src.AuditLog(ctx, nil); err != nil {
 		t.Fatal(err)
+	} else if n, err := log.Count(ctx); err != nil || n < 5 {
+		t.Fatalf("the source's log holds %d entries (%v), want at least 5", n, err)
+	}
+	if res, err := src.DB().ExecContext(ctx, `UPDATE audit_leaves SET actor_user = 'nobody' WHERE idx = 4`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("the tampering edited %d rows, want 1", n)
 	}
 	pg := open(t)
 	_, err := pg.ImportState(ctx, src, audit.Options{})
