@@ -25,32 +25,7 @@ func TestFullDisk(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	built, county, err := crashSetup(ctx, dir, 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := fileSize(built) + fileSize(built+".wal") + 32<<20 // room for the store to grow over the subtests
-	mnt := filepath.Join(dir, "small")
-	if err := os.Mkdir(mnt, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("full-disk test skipped: cannot mount a %d-byte tmpfs here (needs root): %v %s", size, err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	data := filepath.Join(mnt, "crash.duckdb")
-	for _, suffix := range []string{"", ".audit-key", ".mfa-key"} {
-		b, err := os.ReadFile(built + suffix)
-		if os.IsNotExist(err) && suffix == ".mfa-key" {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(data+suffix, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	data, county, mnt := smallDisk(t, dir)
 	filler := filepath.Join(mnt, "filler")
 	census := filepath.Join(county, "encoded", "school_census.csv")
 	commands := []struct {
@@ -137,32 +112,7 @@ func TestFullDiskServer(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	built, county, err := crashSetup(ctx, dir, 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := fileSize(built) + fileSize(built+".wal") + 32<<20 // room for the store to grow over the subtests
-	mnt := filepath.Join(dir, "small")
-	if err := os.Mkdir(mnt, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("full-disk test skipped: cannot mount a %d-byte tmpfs here (needs root): %v %s", size, err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
-	data := filepath.Join(mnt, "crash.duckdb")
-	for _, suffix := range []string{"", ".audit-key", ".mfa-key"} {
-		b, err := os.ReadFile(built + suffix)
-		if os.IsNotExist(err) && suffix == ".mfa-key" {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(data+suffix, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	data, county, mnt := smallDisk(t, dir)
 	token, err := crashToken(ctx, data, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -234,4 +184,39 @@ func TestFullDiskServer(t *testing.T) {
 	if out, err := push(); err != nil || !strings.Contains(out, "of school_census:") {
 		t.Errorf("the push fails once space is freed: %v\n%s\nserver log:\n%s", err, out, logs.String())
 	}
+}
+
+// smallDisk builds the crash harness's 300-person store in dir, mounts a
+// tmpfs a little larger than it (skipping the test where that needs root
+// it has not got) and copies the store and its keys there. It returns the
+// store's path on the tmpfs, the county folder and the mount point.
+func smallDisk(t *testing.T, dir string) (data, county, mnt string) {
+	t.Helper()
+	built, county, err := crashSetup(context.Background(), dir, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(built) + fileSize(built+".wal") + 32<<20 // room for the store to grow over the subtests
+	mnt = filepath.Join(dir, "small")
+	if err := os.Mkdir(mnt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("full-disk test skipped: cannot mount a %d-byte tmpfs here (needs root): %v %s", size, err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	data = filepath.Join(mnt, "crash.duckdb")
+	for _, suffix := range []string{"", ".audit-key", ".mfa-key"} {
+		b, err := os.ReadFile(built + suffix)
+		if os.IsNotExist(err) && suffix == ".mfa-key" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(data+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return data, county, mnt
 }
