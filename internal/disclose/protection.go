@@ -29,6 +29,10 @@ type Protection struct {
 	// is the most it moves any count either way.
 	PTable   string `json:"ptable,omitempty"`
 	MaxShift int64  `json:"max_shift,omitempty"`
+	// LikelyShift is the most it moves a count in all but its rare draws
+	// (each drawn less often than [LikelyP]): the range a reader should
+	// expect, where MaxShift is the range that is certain.
+	LikelyShift int64 `json:"likely_shift,omitempty"`
 	// Epsilon and Delta are what a differentially private table spent.
 	Epsilon float64 `json:"epsilon,omitempty"`
 	Delta   float64 `json:"delta,omitempty"`
@@ -79,6 +83,7 @@ func (p Policy) protection(o Options, r *Result) Protection {
 	case p.Perturb != nil:
 		pr.Methods = []string{MethodPerturbation, MethodSuppression}
 		pr.PTable, pr.MaxShift = p.Perturb.Label(), p.Perturb.MaxPerturbation()
+		pr.LikelyShift = p.Perturb.Likely(LikelyP).MaxPerturbation()
 	default:
 		pr.Methods = []string{MethodSuppression}
 	}
@@ -101,3 +106,7 @@ func allWithheld(r *Result, rule string) bool {
 	}
 	return true
 }
+
+// LikelyP is how often a perturbation must be drawn to count as likely
+// ([Protection.LikelyShift]).
+const LikelyP = 0.01

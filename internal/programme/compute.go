@@ -58,10 +58,15 @@ func areaName(a string) string {
 	return a
 }
 
-// protectionSlack is how far a published count may be from the true one:
-// the perturbation's largest shift and half the rounding base.
+// protectionSlack is how far a published count is likely to be from the
+// true one: the perturbation's likely shift (not its rare tail, which
+// would let a wrong claim pass as confirmed) and half the rounding base.
 func protectionSlack(p disclose.Protection) float64 {
-	return float64(p.MaxShift) + float64(p.RoundTo)/2
+	shift := p.LikelyShift
+	if shift == 0 {
+		shift = p.MaxShift
+	}
+	return float64(shift) + float64(p.RoundTo)/2
 }
 
 // dataset runs an aggregate over a dataset for the figure's measure.
