@@ -152,7 +152,7 @@ func LinkBench(ctx context.Context, o LinkBenchOptions) (*LinkBenchResult, error
 				return nil, err
 			}
 		}
-		r.Records, r.Candidates, r.Matches = lr.Records(), len(lr.Pairs), len(lr.Matched)
+		r.Records, r.Candidates, r.Matches = lr.Records(), lr.Pairs.Len(), len(lr.Matched)
 		r.BlockingRecall, r.Timings, r.Blocking = lr.Blocking.Recall, lr.Timings, lr.Blocking.Rules
 		truth.score(lr, r)
 		if a := lr.AutoBlocking; a != nil {

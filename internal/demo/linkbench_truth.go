@@ -128,7 +128,7 @@ func (t *benchTruth) of(dataset, id string) string {
 func (t *benchTruth) score(res *link.Result, r *LinkBenchRun) {
 	var tp, fp int
 	for _, k := range res.Matched {
-		p := res.Pairs[k]
+		p := res.Pairs.At(int(k))
 		a, b := t.entity[p.A], t.entity[p.B]
 		switch {
 		case a < 0 || b < 0:

@@ -66,7 +66,7 @@ func BenchmarkLinkEndToEnd(b *testing.B) {
 			per := b.Elapsed() / time.Duration(b.N)
 			b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 			b.ReportMetric(float64(n)/per.Seconds(), "records/s")
-			b.ReportMetric(float64(len(res.Pairs))/per.Seconds(), "pairs/s")
+			b.ReportMetric(float64(res.Pairs.Len())/per.Seconds(), "pairs/s")
 			b.ReportMetric(ref.Seconds()/per.Seconds(), "x-1worker")
 			tr := eval.Truth{}
 			for id, e := range truth {
@@ -103,5 +103,5 @@ func TestLargeStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d records, %d candidates, %d matches in %v wall, %v CPU: %+v", n, len(res.Pairs), len(res.Matched), time.Since(start), cpuTime()-cpu, res.Timings)
+	t.Logf("%d records, %d candidates, %d matches in %v wall, %v CPU: %+v", n, res.Pairs.Len(), len(res.Matched), time.Since(start), cpuTime()-cpu, res.Timings)
 }

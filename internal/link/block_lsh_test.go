@@ -43,7 +43,7 @@ func TestLSHComposite(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := map[string]bool{}
-			for _, p := range res.Pairs {
+			for _, p := range res.Pairs.All() {
 				got[fmt.Sprintf("%s-%s", ds.Records[p.A].ID, ds.Records[p.B].ID)] = true
 			}
 			for _, w := range c.want {
@@ -84,7 +84,7 @@ func TestRawKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(res.Pairs); got != c.want {
+		if got := res.Pairs.Len(); got != c.want {
 			t.Errorf("raw %v: %d candidate pairs, want %d", c.raw, got, c.want)
 		}
 	}

@@ -60,7 +60,7 @@ func TestBlockingUnionAndCap(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := b.report
-			if got := len(pairs); got != tt.pairs {
+			if got := pairs.Len(); got != tt.pairs {
 				t.Errorf("candidate pairs = %d, want %d", got, tt.pairs)
 			}
 			if got := rep.Rules[0].Pairs; got != tt.perRule0 {
@@ -73,7 +73,7 @@ func TestBlockingUnionAndCap(t *testing.T) {
 				t.Errorf("largest block key = %q, want %q", got, tt.largestKey)
 			}
 			seen := map[[2]int32]bool{}
-			for _, p := range pairs {
+			for _, p := range pairs.All() {
 				if p.A >= p.B || seen[[2]int32{p.A, p.B}] {
 					t.Errorf("pair %v is out of order or repeated", p)
 				}
@@ -98,7 +98,7 @@ func TestBlockingCrossOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := len(pairs), 2
+		got, want := pairs.Len(), 2
 		if dedupe {
 			want = 3
 		}
@@ -240,7 +240,7 @@ func TestRuleMaxBlockSize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := len(res.Pairs); got != c.wantPairs {
+			if got := res.Pairs.Len(); got != c.wantPairs {
 				t.Errorf("%d candidate pairs, want %d", got, c.wantPairs)
 			}
 			if got := res.Blocking.Rules[0].Skipped; got != c.wantSk {
@@ -291,7 +291,7 @@ func TestOrderByWeight(t *testing.T) {
 		slices.SortFunc(want, func(x, y int32) int {
 			return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
 		})
-		if got := orderByWeight(matched, weights, pairs, 2); !slices.Equal(got, want) {
+		if got := orderByWeight(matched, weights, pairsFrom(pairs), 2); !slices.Equal(got, want) {
 			t.Errorf("n=%d: radix order differs from comparison order", n)
 		}
 	}

@@ -72,7 +72,7 @@ func (c *clusterer) linksBetween(ra, rb int32) int {
 // cluster joins the matched pairs (indexes into pairs, strongest first)
 // into clusters under the config's guards and returns, for each record,
 // the record that names its cluster: its smallest member by (dataset, id).
-func (e *engine) cluster(pairs []Pair, weights []float64, matched []int32) ([]int32, ClusterReport) {
+func (e *engine) cluster(pairs *Pairs, weights []float64, matched []int32) ([]int32, ClusterReport) {
 	n := e.t.len()
 	c := &clusterer{parent: make([]int32, n), size: make([]int32, n), next: make([]int32, n)}
 	for i := range n {
@@ -88,7 +88,8 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int32) ([]in
 	if e.cfg.Cluster.MinDensity > 0 {
 		c.adjStart = make([]int32, n+1)
 		for _, k := range matched {
-			c.adjStart[pairs[k].A+1]++
+			a, _ := pairs.records(int(k))
+			c.adjStart[a+1]++
 		}
 		for i := range n {
 			c.adjStart[i+1] += c.adjStart[i]
@@ -96,15 +97,16 @@ func (e *engine) cluster(pairs []Pair, weights []float64, matched []int32) ([]in
 		c.adj = make([]int32, len(matched))
 		fill := slices.Clone(c.adjStart[:n])
 		for _, k := range matched {
-			p := pairs[k]
-			c.adj[fill[p.A]] = p.B
-			fill[p.A]++
+			a, b := pairs.records(int(k))
+			c.adj[fill[a]] = b
+			fill[a]++
 		}
 	}
 	rep := ClusterReport{Matches: len(matched)}
 	e.seed(c)
 	for _, k := range order {
-		ra, rb := c.find(pairs[k].A), c.find(pairs[k].B)
+		a, b := pairs.records(int(k))
+		ra, rb := c.find(a), c.find(b)
 		if ra == rb {
 			continue
 		}

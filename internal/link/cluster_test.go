@@ -42,7 +42,7 @@ func TestClusterGuards(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := testEngine(t, Config{Cluster: tt.cluster}, ids("r", 4))
-			names, rep := e.cluster(pairs, weights, []int32{0, 1, 2})
+			names, rep := e.cluster(pairsFrom(pairs), weights, []int32{0, 1, 2})
 			if got := rep.Clusters; got != tt.clusters {
 				t.Errorf("clusters = %d, want %d", got, tt.clusters)
 			}
@@ -60,7 +60,7 @@ func TestClusterOneToOne(t *testing.T) {
 	// a0 and a1 both resemble b0; a0 more so. One-to-one keeps only a0~b0.
 	e := testEngine(t, Config{OneToOne: true}, ids("a", 2), ids("b", 1))
 	pairs := []Pair{{A: 1, B: 2}, {A: 0, B: 2}}
-	names, rep := e.cluster(pairs, []float64{3, 5}, []int32{0, 1})
+	names, rep := e.cluster(pairsFrom(pairs), []float64{3, 5}, []int32{0, 1})
 	if got, want := rep.RefusedOneToOne, 1; got != want {
 		t.Errorf("refused one-to-one = %d, want %d", got, want)
 	}

@@ -51,7 +51,7 @@ func TestColumnsLinkLikeRows(t *testing.T) {
 		t.Fatalf("blocking recall %.4f: the test data should link", rows.Blocking.Recall)
 	}
 	if !reflect.DeepEqual(rows.Pairs, cols.Pairs) || !reflect.DeepEqual(rows.Weights, cols.Weights) {
-		t.Errorf("columns gave %d pairs, rows %d (or weights differ)", len(cols.Pairs), len(rows.Pairs))
+		t.Errorf("columns gave %d pairs, rows %d (or weights differ)", cols.Pairs.Len(), rows.Pairs.Len())
 	}
 	if !reflect.DeepEqual(rows.Blocking, cols.Blocking) {
 		t.Errorf("blocking report differs:\n rows %+v\n cols %+v", rows.Blocking, cols.Blocking)
@@ -99,7 +99,7 @@ func TestReleaseValues(t *testing.T) {
 	if ds.Value(0, 0) != "" || ds.ID(3) != all.Records[3].ID {
 		t.Errorf("after release: value %q (want empty), id %q (want %q)", ds.Value(0, 0), ds.ID(3), all.Records[3].ID)
 	}
-	if x, err := rel.ExplainRefs(rel.Ref(int(rel.Pairs[0].A)), rel.Ref(int(rel.Pairs[0].B))); err != nil || x.Weight != rel.Weights[0] {
+	if x, err := rel.ExplainRefs(rel.Ref(int(rel.Pairs.At(0).A)), rel.Ref(int(rel.Pairs.At(0).B))); err != nil || x.Weight != rel.Weights[0] {
 		t.Errorf("explaining after release: %v, weight %v want %v", err, x.Weight, rel.Weights[0])
 	}
 	if _, err := link.Link(context.Background(), []link.Dataset{ds}, cfg, link.Options{}); err == nil || !strings.Contains(err.Error(), "released") {

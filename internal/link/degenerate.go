@@ -37,7 +37,7 @@ func CheckEstimable(datasets []Dataset) error {
 // CheckCandidates refuses a result whose model was estimated from no
 // candidate pairs: its weights come from the priors alone.
 func (r *Result) CheckCandidates() error {
-	if len(r.Pairs) > 0 {
+	if r.Pairs.Len() > 0 {
 		return nil
 	}
 	return fault.Errorf(fault.Invalid, "blocking proposed no candidate pairs out of %.0f, so no model could be estimated: "+

@@ -88,7 +88,7 @@ func refText(r RecordRef) string {
 // Detail returns pair k's level label and weight (with any
 // term-frequency adjustment) for each comparison, in model order.
 func (r *Result) Detail(k int) []Term {
-	return r.e.explain(r.s, r.Model, r.Pairs[k]).Terms
+	return r.e.explain(r.s, r.Model, r.Pairs.At(k)).Terms
 }
 
 // ClusterSizes counts the run's clusters by their number of records.

@@ -35,7 +35,7 @@ func TestClusterConstraints(t *testing.T) {
 				opt.Existing = func(_ string, r *Record) string { return tt.existing[r.ID[1]-'a'] }
 			}
 			e.prepare(opt)
-			names, rep := e.cluster(pairs, weights, []int32{0, 1, 2, 3})
+			names, rep := e.cluster(pairsFrom(pairs), weights, []int32{0, 1, 2, 3})
 			for _, p := range tt.together {
 				if names[p[0]] != names[p[1]] {
 					t.Errorf("records %d and %d apart, want together", p[0], p[1])
@@ -88,13 +88,13 @@ func TestLinkWithModelExistingAndLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range res.Pairs {
+	for _, p := range res.Pairs.All() {
 		if res.Ref(int(p.A)).Dataset == "p" && res.Ref(int(p.B)).ID != "v3" && res.Ref(int(p.B)).ID != "v4" {
 			t.Errorf("incremental run compared %v with %v, neither new", res.Ref(int(p.A)), res.Ref(int(p.B)))
 		}
 	}
-	if len(res.Pairs) == 0 || res.Model.Lambda != first.Model.Lambda || !strings.HasSuffix(res.Model.MFrom, "+labels") {
-		t.Errorf("%d pairs, λ %v (first %v), m from %q: want pairs of new records, the first run's λ and m from labels", len(res.Pairs), res.Model.Lambda, first.Model.Lambda, res.Model.MFrom)
+	if res.Pairs.Len() == 0 || res.Model.Lambda != first.Model.Lambda || !strings.HasSuffix(res.Model.MFrom, "+labels") {
+		t.Errorf("%d pairs, λ %v (first %v), m from %q: want pairs of new records, the first run's λ and m from labels", res.Pairs.Len(), res.Model.Lambda, first.Model.Lambda, res.Model.MFrom)
 	}
 	cluster := map[string]RecordRef{}
 	for i := range res.Records() {

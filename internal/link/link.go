@@ -119,7 +119,7 @@ type Result struct {
 	// Threshold is the match probability from which pairs matched.
 	Threshold float64 `json:"threshold"`
 	// Pairs are all candidate pairs and Weights their match weights.
-	Pairs   []Pair    `json:"-"`
+	Pairs   Pairs     `json:"-"`
 	Weights []float64 `json:"-"`
 	// Matched indexes the pairs at or above the threshold (4 bytes each:
 	// tens of millions of matches at county scale).
@@ -183,7 +183,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkPairs(len(pairs), 0); err != nil {
+	if err := e.checkPairs(&pairs, 0); err != nil {
 		return nil, err
 	}
 	if opt.ReleaseValues {
@@ -203,7 +203,7 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	} else {
 		u, samples := e.estimateU()
 		sw.lap("u")
-		if md, err = e.fit(r.Pairs, u, truth, opt.TrainFromLabels); err != nil {
+		if md, err = e.fit(&r.Pairs, u, truth, opt.TrainFromLabels); err != nil {
 			return nil, err
 		}
 		md.USamples = samples
@@ -212,12 +212,12 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 	e.applyLabels(md)
 	sw.lap("m")
 	r.Model, r.s = md, e.newScorer(md)
-	r.Weights = make([]float64, len(r.Pairs))
+	r.Weights = make([]float64, r.Pairs.Len())
 	const chunk = 1 << 16
-	nChunks := (len(r.Pairs) + chunk - 1) / chunk
+	nChunks := (r.Pairs.Len() + chunk - 1) / chunk
 	parallelFor(nChunks, e.workers, func(c int) {
-		for k := c * chunk; k < min(len(r.Pairs), (c+1)*chunk); k++ {
-			r.Weights[k] = r.s.weight(r.Pairs[k])
+		for k := c * chunk; k < min(r.Pairs.Len(), (c+1)*chunk); k++ {
+			r.Weights[k] = r.s.weight(r.Pairs.At(k))
 		}
 		e.progress("score", c+1, nChunks)
 	})
@@ -242,11 +242,11 @@ func Link(ctx context.Context, datasets []Dataset, cfg Config, opt Options) (*Re
 		}
 	}
 	sw.lap("score")
-	if err := e.checkPairs(len(r.Pairs), len(r.Matched)); err != nil {
+	if err := e.checkPairs(&r.Pairs, len(r.Matched)); err != nil {
 		return nil, err
 	}
 	e.progress("cluster", 0, 1)
-	r.cluster, r.Clusters = e.cluster(r.Pairs, r.Weights, r.Matched)
+	r.cluster, r.Clusters = e.cluster(&r.Pairs, r.Weights, r.Matched)
 	e.progress("cluster", 1, 1)
 	sw.lap("cluster")
 	r.Timings = sw.times
@@ -319,18 +319,18 @@ func (e *engine) columnCount() (columns, rules int) {
 
 // fit estimates m and λ among candidates, by labels or EM, and builds the
 // model.
-func (e *engine) fit(pairs []Pair, u [][]float64, truth []int32, labels bool) (*Model, error) {
+func (e *engine) fit(pairs *Pairs, u [][]float64, truth []int32, labels bool) (*Model, error) {
 	if labels {
 		if truth == nil {
 			return nil, fault.Errorf(fault.Invalid, "training from labels needs truth: give a truth source")
 		}
 		m, lc := e.labelledM(pairs, func(a, b int32) bool { return truth[a] >= 0 && truth[a] == truth[b] })
-		md := e.buildModel(m, u, lc, len(pairs))
+		md := e.buildModel(m, u, lc, pairs.Len())
 		md.MFrom = "labels"
 		return md, nil
 	}
 	m, lc, iters, conv := e.em(patterns(pairs), u)
-	md := e.buildModel(m, u, lc, len(pairs))
+	md := e.buildModel(m, u, lc, pairs.Len())
 	md.MFrom, md.Iterations, md.Converged = "em", iters, conv
 	return md, nil
 }
@@ -488,8 +488,8 @@ func (r *Result) Refs() []RecordRef {
 
 // PairRefs returns candidate pair k's two records.
 func (r *Result) PairRefs(k int) [2]RecordRef {
-	p := r.Pairs[k]
-	return [2]RecordRef{r.Ref(int(p.A)), r.Ref(int(p.B))}
+	a, b := r.Pairs.records(k)
+	return [2]RecordRef{r.Ref(int(a)), r.Ref(int(b))}
 }
 
 // ClusterOf returns the record naming record i's cluster.
@@ -500,7 +500,7 @@ func (r *Result) Probability(k int) float64 { return Probability(r.Weights[k]) }
 
 // Explain breaks pair k's weight into its terms.
 func (r *Result) Explain(k int) Explanation {
-	return r.e.explain(r.s, r.Model, r.Pairs[k])
+	return r.e.explain(r.s, r.Model, r.Pairs.At(k))
 }
 
 // ExplainRefs explains any two records, whether or not blocking paired
@@ -554,7 +554,7 @@ func (r *Result) Review(low, high float64, limit int) []ReviewRow {
 	})
 	var out []ReviewRow
 	for _, k := range ks[:min(limit, len(ks))] {
-		p, ab := r.Pairs[k], r.PairRefs(k)
+		p, ab := r.Pairs.At(k), r.PairRefs(k)
 		row := ReviewRow{Left: ab[0], Right: ab[1], Probability: r.Probability(k), Weight: r.Weights[k], Index: k}
 		for c, cm := range r.Model.Comparisons {
 			row.Levels = append(row.Levels, cm.Levels[p.Vector.Level(c)].Label)

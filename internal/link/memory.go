@@ -98,9 +98,10 @@ const (
 	recordBytes = 28
 	// Per column: a code. Per rule: a block number and a member entry.
 	columnBytes, ruleBytes = 4, 8
-	// Per candidate pair: the pair and its weight; per match: its place
-	// among the matches, in clustering's order and in the match graph.
-	candidateBytes, matchBytes = pairBytes + 8, 4 + 4 + 4
+	// Per candidate pair, its weight (the pair itself is [Pairs.bytesPer]);
+	// per match: its place among the matches, in clustering's order and in
+	// the match graph.
+	weightBytes, matchBytes = 8, 4 + 4 + 4
 	// fixedBytes covers the model, dictionaries' overhead and buffers.
 	fixedBytes = 32 << 20
 )
@@ -132,8 +133,9 @@ func (e *engine) budget(opt Options, columns, rules int) error {
 // known, a budget too small to score them (and to cluster the matches)
 // beside what the records need. What the caller held at the start is
 // not counted again: by now much of it may have been released.
-func (e *engine) checkPairs(pairs, matches int) error {
-	need := e.base - e.held + int64(pairs)*int64(candidateBytes) + int64(matches)*matchBytes
+func (e *engine) checkPairs(ps *Pairs, matches int) error {
+	pairs := ps.Len()
+	need := e.base - e.held + int64(pairs)*int64(ps.bytesPer()+weightBytes) + int64(matches)*matchBytes
 	if need > e.mem {
 		what := fmt.Sprintf("%d records and %d candidate pairs", e.t.len(), pairs)
 		if matches > 0 {

@@ -35,17 +35,17 @@ func TestMemoryBudgetSpills(t *testing.T) {
 		t.Fatalf("a 1-byte budget gave %v, want a MemoryError with the minimum", err)
 	}
 	runtime.GC()
-	opt.Memory = me.Minimum + 512<<10
+	opt.Memory = me.Minimum + 256<<10
 	tight, err := link.Link(context.Background(), []link.Dataset{ds}, cfg, opt)
 	if err != nil {
-		t.Fatalf("budget of the minimum + 512 KiB: %v", err)
+		t.Fatalf("budget of the minimum + 256 KiB: %v", err)
 	}
-	t.Logf("minimum %s; tight budget spilled %d sorted runs and %d of %d pairs", link.FormatBytes(me.Minimum), tight.Blocking.SpilledRuns, tight.Blocking.SpilledPairs, len(tight.Pairs))
+	t.Logf("minimum %s; tight budget spilled %d sorted runs and %d of %d pairs", link.FormatBytes(me.Minimum), tight.Blocking.SpilledRuns, tight.Blocking.SpilledPairs, tight.Pairs.Len())
 	if tight.Blocking.SpilledRuns == 0 || tight.Blocking.SpilledPairs == 0 {
 		t.Errorf("the tight budget spilled %d runs and %d pairs: want both to spill", tight.Blocking.SpilledRuns, tight.Blocking.SpilledPairs)
 	}
 	if !reflect.DeepEqual(free.Pairs, tight.Pairs) || !reflect.DeepEqual(free.Weights, tight.Weights) {
-		t.Errorf("spilling changed the candidates: %d pairs against %d (or their weights)", len(tight.Pairs), len(free.Pairs))
+		t.Errorf("spilling changed the candidates: %d pairs against %d (or their weights)", tight.Pairs.Len(), free.Pairs.Len())
 	}
 	tb := tight.Blocking
 	tb.SpilledRuns, tb.SpilledPairs = 0, 0

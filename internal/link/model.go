@@ -192,10 +192,21 @@ type pattern struct {
 
 // patterns groups the candidates by comparison vector, so EM works on a
 // few thousand distinct vectors however many pairs there are.
-func patterns(pairs []Pair) []pattern {
+func patterns(pairs *Pairs) []pattern {
 	counts := map[Vector]float64{}
-	for _, p := range pairs {
-		counts[p.Vector]++
+	if pairs.vc != nil {
+		byCode := make([]float64, len(pairs.vc.vecs))
+		for _, c := range pairs.code {
+			byCode[c]++
+		}
+		for c, n := range byCode {
+			if n > 0 {
+				counts[pairs.vc.vecs[c]] = n
+			}
+		}
+	}
+	for _, v := range pairs.wide {
+		counts[v]++
 	}
 	out := make([]pattern, 0, len(counts))
 	for v, n := range counts {
@@ -278,20 +289,21 @@ func (e *engine) em(ps []pattern, u0 [][]float64) (m [][]float64, lambda float64
 
 // labelledM estimates m from the candidates that truth says match, and λ
 // among candidates from their share.
-func (e *engine) labelledM(pairs []Pair, match func(a, b int32) bool) ([][]float64, float64) {
+func (e *engine) labelledM(pairs *Pairs, match func(a, b int32) bool) ([][]float64, float64) {
 	c := e.newCounts()
 	n := 0
-	for _, p := range pairs {
-		if match(p.A, p.B) {
+	for k := range pairs.Len() {
+		if a, b := pairs.records(k); match(a, b) {
 			n++
+			v := pairs.vector(k)
 			for k := range c {
-				c[k][p.Vector.Level(k)]++
+				c[k][v.Level(k)]++
 			}
 		}
 	}
 	lambda := 1e-9
-	if len(pairs) > 0 {
-		lambda = max(float64(n)/float64(len(pairs)), lambda)
+	if pairs.Len() > 0 {
+		lambda = max(float64(n)/float64(pairs.Len()), lambda)
 	}
 	return c.normalised(probFloor), min(lambda, 1-1e-9)
 }

@@ -19,7 +19,7 @@ func weightBucket(w float64) int { return int(sortableFloat(w) >> (64 - weightBi
 // counting sort into 4 bytes per match) and each bucket is sorted in
 // place, in parallel, so tens of millions of matches need neither a
 // comparison sort over all of them nor a radix sort's second buffer.
-func orderByWeight(matched []int32, weights []float64, pairs []Pair, workers int) []int32 {
+func orderByWeight(matched []int32, weights []float64, pairs *Pairs, workers int) []int32 {
 	start := make([]int32, 1<<weightBits+1)
 	for _, k := range matched {
 		start[(1<<weightBits-1-weightBucket(weights[k]))+1]++ // strongest bucket first
@@ -44,7 +44,7 @@ func orderByWeight(matched []int32, weights []float64, pairs []Pair, workers int
 		}
 	}
 	strongest := func(x, y int32) int {
-		return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
+		return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs.ab[x], pairs.ab[y])) // (A, B) order
 	}
 	const chunk = 1 << 16
 	var groups [][][2]int32

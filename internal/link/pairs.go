@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // Vector is an integer-coded comparison vector: the level of comparison k
@@ -55,7 +53,7 @@ func blockEnd(members []int32, ids []uint32, from int) int {
 // of pairs past the engine's pair budget wait on disk rather than in
 // memory while the rest are compared, so the pairs are held once, not
 // twice, at the end.
-func (e *engine) candidates(b *blocking) ([]Pair, error) {
+func (e *engine) candidates(b *blocking) (Pairs, error) {
 	var chunks []span
 	for r, members := range b.members {
 		start, acc := 0, 0
@@ -76,7 +74,8 @@ func (e *engine) candidates(b *blocking) ([]Pair, error) {
 	for _, c := range chunks {
 		left[c.rule].Add(1)
 	}
-	out := make([][]Pair, len(chunks))
+	proto := e.emptyPairs()
+	out := make([]Pairs, len(chunks))
 	counts := make([]int, len(chunks))
 	sp := &pairSpill{limit: e.pairMem, dir: e.tempDir, at: make([]int64, len(chunks))}
 	defer sp.close()
@@ -84,7 +83,7 @@ func (e *engine) candidates(b *blocking) ([]Pair, error) {
 	parallelFor(len(chunks), e.workers, func(c int) {
 		ch := chunks[c]
 		members, ids := b.members[ch.rule][ch.from:ch.to], b.ids[ch.rule]
-		var ps []Pair
+		ps := Pairs{vc: proto.vc}
 		for from := 0; from < len(members); {
 			to := blockEnd(members, ids, from)
 			blk := members[from:to]
@@ -93,12 +92,12 @@ func (e *engine) candidates(b *blocking) ([]Pair, error) {
 					if !e.wanted(x, y) || b.coveredEarlier(ch.rule, x, y) {
 						continue
 					}
-					ps = append(ps, Pair{A: x, B: y, Vector: e.vector(int(x), int(y))})
+					ps.add(x, y, e.vector(int(x), int(y)))
 				}
 			}
 			from = to
 		}
-		counts[c] = len(ps)
+		counts[c] = ps.Len()
 		out[c] = sp.keep(c, ps)
 		if left[ch.rule].Add(-1) == 0 {
 			b.members[ch.rule] = nil // no other chunk reads this rule's members
@@ -107,7 +106,7 @@ func (e *engine) candidates(b *blocking) ([]Pair, error) {
 	})
 	b.ids, b.members = nil, nil
 	if sp.err != nil {
-		return nil, sp.err
+		return Pairs{}, sp.err
 	}
 	n := 0
 	for c, k := range counts {
@@ -116,22 +115,29 @@ func (e *engine) candidates(b *blocking) ([]Pair, error) {
 	}
 	b.report.CandidatePairs = n
 	b.report.SpilledPairs = sp.spilled
-	all := make([]Pair, n)
+	all := proto.alloc(n)
 	at := 0
 	for c, k := range counts {
-		if out[c] != nil || k == 0 {
-			copy(all[at:], out[c])
-			out[c] = nil
-		} else if err := sp.read(c, all[at:at+k]); err != nil {
-			return nil, err
+		dst := all.slice(at, at+k)
+		if out[c].ab != nil || k == 0 {
+			dst.copyFrom(out[c])
+			out[c] = Pairs{}
+		} else if err := sp.read(c, dst); err != nil {
+			return Pairs{}, err
 		}
 		at += k
 	}
 	return all, nil
 }
 
-// pairBytes is the size of a [Pair].
-const pairBytes = int(unsafe.Sizeof(Pair{}))
+// emptyPairs returns no pairs, in the coding of this run's comparisons.
+func (e *engine) emptyPairs() Pairs {
+	levels := make([]int, len(e.comps))
+	for k, c := range e.comps {
+		levels[k] = len(c.Levels())
+	}
+	return Pairs{vc: newVectorCode(levels)}
+}
 
 // pairSpill keeps chunks of candidate pairs in memory up to limit bytes
 // and writes the rest to a temporary file, to be read back in order.
@@ -147,14 +153,14 @@ type pairSpill struct {
 	err     error
 }
 
-// keep returns ps, or nil when it went to disk instead.
-func (s *pairSpill) keep(c int, ps []Pair) []Pair {
-	size := int64(len(ps) * pairBytes)
+// keep returns ps, or no pairs when they went to disk instead.
+func (s *pairSpill) keep(c int, ps Pairs) Pairs {
+	size := int64(ps.Len() * ps.bytesPer())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inMem+size <= s.limit || s.err != nil || len(ps) == 0 {
+	if s.inMem+size <= s.limit || s.err != nil || ps.Len() == 0 {
 		s.inMem += size
-		return slices.Clip(ps)
+		return ps.slice(0, ps.Len()) // clipped by the copy into the final array
 	}
 	if s.f == nil {
 		if s.f, s.err = os.CreateTemp(s.dir, "civiclink-pairs-*.bin"); s.err != nil {
@@ -162,20 +168,26 @@ func (s *pairSpill) keep(c int, ps []Pair) []Pair {
 			return ps
 		}
 	}
-	if _, err := s.f.WriteAt(pairsAsBytes(ps), s.off); err != nil {
-		s.err = fmt.Errorf("candidate pairs spill to disk: %w", err)
-		return ps
-	}
 	s.at[c] = s.off
-	s.off += size
-	s.spilled += len(ps)
-	return nil
+	for _, part := range ps.parts() {
+		if _, err := s.f.WriteAt(part, s.off); err != nil {
+			s.err = fmt.Errorf("candidate pairs spill to disk: %w", err)
+			return ps
+		}
+		s.off += int64(len(part))
+	}
+	s.spilled += ps.Len()
+	return Pairs{}
 }
 
 // read reads spilled chunk c back into dst (its length is the chunk's).
-func (s *pairSpill) read(c int, dst []Pair) error {
-	if _, err := s.f.ReadAt(pairsAsBytes(dst), s.at[c]); err != nil {
-		return fmt.Errorf("candidate pairs read back from disk: %w", err)
+func (s *pairSpill) read(c int, dst Pairs) error {
+	off := s.at[c]
+	for _, part := range dst.parts() {
+		if _, err := s.f.ReadAt(part, off); err != nil {
+			return fmt.Errorf("candidate pairs read back from disk: %w", err)
+		}
+		off += int64(len(part))
 	}
 	return nil
 }
@@ -185,14 +197,6 @@ func (s *pairSpill) close() {
 		s.f.Close()
 		os.Remove(s.f.Name())
 	}
-}
-
-// pairsAsBytes views pairs as their bytes (a Pair holds no pointers).
-func pairsAsBytes(ps []Pair) []byte {
-	if len(ps) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&ps[0])), len(ps)*pairBytes)
 }
 
 // parallelFor calls f(0..n-1) on up to workers goroutines.

@@ -180,7 +180,7 @@ func datasetPairs(r *link.Result) []DatasetPairLinks {
 		}
 		return c
 	}
-	for k := range r.Pairs {
+	for k := range r.Pairs.Len() {
 		get(k).Candidates++
 	}
 	for _, k := range r.Matched {

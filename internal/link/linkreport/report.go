@@ -57,10 +57,10 @@ func FromResult(r *link.Result, title string) Input {
 	in := Input{Title: title, Model: r.Model, Threshold: r.Threshold, Blocking: r.Blocking, AutoBlocking: r.AutoBlocking,
 		Weights: Histogram(r.Weights), ClusterSizes: r.ClusterSizes()}
 	in.Lines = append(in.Lines, fmt.Sprintf("%d records, %d candidate pairs, %d matched at probability ≥ %.4f, %d clusters.",
-		r.Records(), len(r.Pairs), len(r.Matched), r.Threshold, r.Clusters.Clusters))
+		r.Records(), r.Pairs.Len(), len(r.Matched), r.Threshold, r.Clusters.Clusters))
 	for _, b := range bandEdges {
 		var ks []int
-		for k := range r.Pairs {
+		for k := range r.Pairs.Len() {
 			if p := r.Probability(k); p >= b.lo && p < b.hi {
 				ks = append(ks, k)
 			}
