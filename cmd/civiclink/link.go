@@ -27,7 +27,7 @@ func (m *Main) linkCmd() *cobra.Command {
 		Use:   "link",
 		Short: "Find records that belong to the same person",
 	}
-	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkAdoptCmd(), m.linkRollbackCmd(), m.linkCompareCmd(), m.linkReviewCmd(), m.linkBlockingCmd(), m.linkExplainCmd())
+	cmd.AddCommand(m.linkFilesCmd(), m.linkEvaluateCmd(), m.linkRunCmd(), m.linkAdoptCmd(), m.linkApproveCmd(), m.linkApprovalsCmd(), m.linkRollbackCmd(), m.linkCompareCmd(), m.linkReviewCmd(), m.linkBlockingCmd(), m.linkExplainCmd())
 	return cmd
 }
 

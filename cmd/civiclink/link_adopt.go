@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
@@ -19,15 +21,14 @@ func runArg(s string) (int64, error) {
 	return id, nil
 }
 
-func (m *Main) linkAdoptCmd() *cobra.Command {
-	var note string
-	cmd := &cobra.Command{
-		Use:   "adopt RUN [--note TEXT]",
-		Short: "Make a linkage run the partnership's current run (linkage stewards)",
-		Long: `A new linkage run is a draft: cohorts, indicators, theme pages and
-safeguarding lists keep reading the current run until a linkage steward (or
-a data owner of the partner owning every dataset in the run) adopts it.
-Prints what changes against the run it replaces (see link compare).`,
+// runAction is what a `link VERB RUN` command does with the run.
+type runAction func(ctx context.Context, svc *linkrun.Service, u *govern.User, id int64) error
+
+// onRun makes a command taking one RUN argument that acts with the
+// linkage service as the acting user.
+func (m *Main) onRun(use, short, long string, act runAction) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Long: long,
 		Args: exactArgs(1, "one RUN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := runArg(args[0])
@@ -38,7 +39,22 @@ Prints what changes against the run it replaces (see link compare).`,
 			if err != nil {
 				return err
 			}
-			c, err := svc.Adopt(cmd.Context(), u, id, note)
+			return act(cmd.Context(), svc, u, id)
+		},
+	}
+}
+
+func (m *Main) linkAdoptCmd() *cobra.Command {
+	var note string
+	cmd := m.onRun("adopt RUN [--note TEXT]", "Make a linkage run the partnership's current run (linkage stewards)",
+		`A new linkage run is a draft: cohorts, indicators, theme pages and
+safeguarding lists keep reading the current run until a linkage steward (or
+a data owner of the partner owning every dataset in the run) adopts it, or
+the data owners of every partner whose dataset is in it approve it (see
+link approve). Prints what changes against the run it replaces (see link
+compare).`,
+		func(ctx context.Context, svc *linkrun.Service, u *govern.User, id int64) error {
+			c, err := svc.Adopt(ctx, u, id, note)
 			if err != nil {
 				return err
 			}
@@ -47,8 +63,7 @@ Prints what changes against the run it replaces (see link compare).`,
 				m.printComparison(c)
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().StringVar(&note, "note", "", "why, for the audit log")
 	return cmd
 }
@@ -77,27 +92,15 @@ func (m *Main) linkRollbackCmd() *cobra.Command {
 }
 
 func (m *Main) linkCompareCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "compare RUN",
-		Short: "Compare a linkage run with the current run: entities gained, lost, merged, split",
-		Args:  exactArgs(1, "one RUN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := runArg(args[0])
-			if err != nil {
-				return err
-			}
-			svc, u, err := m.linkService(cmd)
-			if err != nil {
-				return err
-			}
-			c, err := svc.Compare(cmd.Context(), u, id)
+	return m.onRun("compare RUN", "Compare a linkage run with the current run: entities gained, lost, merged, split", "",
+		func(ctx context.Context, svc *linkrun.Service, u *govern.User, id int64) error {
+			c, err := svc.Compare(ctx, u, id)
 			if err != nil {
 				return err
 			}
 			m.printComparison(c)
 			return nil
-		},
-	}
+		})
 }
 
 func (m *Main) printComparison(c *linkrun.Comparison) {

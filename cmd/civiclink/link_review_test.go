@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -56,5 +58,48 @@ func TestLinkReviewAndIncrementalCommands(t *testing.T) {
 		if code != s.wantCode || !strings.Contains(got, s.want) {
 			t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want exit %d and %q", s.user, strings.Join(s.args, " "), code, out, errs, s.wantCode, s.want)
 		}
+	}
+
+	// A draft over several partners' datasets is adopted when a data
+	// owner of each has approved it (#15 item 4).
+	out, errs, code = as("county.analyst", "link", "run", "--incremental", "--purpose", "violence-and-vulnerability")
+	var draft int
+	if _, err := fmt.Sscanf(out, "linkage run %d", &draft); code != 0 || err != nil {
+		t.Fatalf("link run: exit %d %v: %s %s", code, err, out, errs)
+	}
+	id := strconv.Itoa(draft)
+	out, errs, code = as("county.analyst", "link", "approvals", id)
+	if code != 0 {
+		t.Fatalf("link approvals: exit %d: %s", code, errs)
+	}
+	var partners []string
+	for _, line := range strings.Split(out, "\n") {
+		if p, _, ok := strings.Cut(strings.TrimSpace(line), " ("); ok && strings.HasSuffix(line, "not yet") {
+			partners = append(partners, p)
+		}
+	}
+	if len(partners) < 2 {
+		t.Fatalf("link approvals %s: %s\nwant at least two partners still to approve", id, out)
+	}
+	if _, errs, code := as("county.analyst", "link", "approve", id); code == 0 || !strings.Contains(errs, "needs a data owner of a partner whose dataset is in it") {
+		t.Errorf("an analyst approves: exit %d %q", code, errs)
+	}
+	for i, p := range partners {
+		out, errs, code := as(p+".admin", "link", "approve", id, "--note", "compared")
+		want := "still to approve"
+		if i == len(partners)-1 {
+			want = "linkage run " + id + " is now the current run"
+		}
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("%s.admin approves run %s: exit %d, stdout %q, stderr %q; want %q", p, id, code, out, errs, want)
+		}
+		if i == 0 {
+			if _, errs, code := as(p+".admin", "link", "approve", id); code == 0 || !strings.Contains(errs, "already approved") {
+				t.Errorf("%s.admin approves twice: exit %d %q", p, code, errs)
+			}
+		}
+	}
+	if out, _, _ := as("county.auditor", "audit", "list", "--action", "link.approve"); strings.Count(out, "link.approve") < len(partners)+1 {
+		t.Errorf("audit list of link.approve shows %d entries, want %d approvals and a refusal:\n%s", strings.Count(out, "link.approve"), len(partners), out)
 	}
 }

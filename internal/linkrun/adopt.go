@@ -3,6 +3,7 @@ package linkrun
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -63,6 +64,13 @@ func (s *Service) Adopt(ctx context.Context, u *govern.User, runID int64, note s
 	if err != nil {
 		return nil, err
 	}
+	return s.land(ctx, u, run, hist, note, nil)
+}
+
+// land makes run current after the adoption history hist (a Conflict if
+// it changed meanwhile), recording link.adopt with extra details.
+func (s *Service) land(ctx context.Context, u *govern.User, run *LinkageRun, hist []Adoption, note string, extra map[string]any) (*Comparison, error) {
+	var err error
 	var cur *LinkageRun
 	next := int64(1)
 	if len(hist) > 0 {
@@ -84,7 +92,9 @@ func (s *Service) Adopt(ctx context.Context, u *govern.User, runID int64, note s
 	if err := s.Store.AddAdoption(ctx, &Adoption{Seq: next, RunID: run.ID, Action: "adopt", By: u.ID, At: time.Now(), Note: note}); err != nil {
 		return nil, err
 	}
-	e := s.event(ctx, u, "link.adopt", fmt.Sprintf("linkage-run:%d", run.ID), run.Purpose, run.Datasets, map[string]any{"replaces": cmp.Current, "comparison": cmp, "note": note})
+	details := map[string]any{"replaces": cmp.Current, "comparison": cmp, "note": note}
+	maps.Copy(details, extra)
+	e := s.event(ctx, u, "link.adopt", fmt.Sprintf("linkage-run:%d", run.ID), run.Purpose, run.Datasets, details)
 	return cmp, s.record(ctx, e)
 }
 
@@ -216,8 +226,8 @@ func (s *Service) canAdopt(ctx context.Context, u *govern.User, run *LinkageRun)
 			return err
 		}
 		if d.PartnerID != u.PartnerID || !u.Has(govern.DataOwner) {
-			return fault.Errorf(fault.Forbidden, "adopting linkage run %d as the partnership's current run needs a linkage steward, or a data owner of the partner owning every dataset in it (%s); user %q is neither",
-				run.ID, strings.Join(ownersOf(ctx, s, run), ", "), u.ID)
+			return fault.Errorf(fault.Forbidden, "adopting linkage run %d as the partnership's current run needs a linkage steward, or a data owner of the partner owning every dataset in it (%s); user %q is neither. When its datasets belong to several partners, a data owner of each approves it (`civiclink link approve %d`, or Approve on the run's page) and the last approval adopts it",
+				run.ID, strings.Join(ownersOf(ctx, s, run), ", "), u.ID, run.ID)
 		}
 	}
 	return nil
@@ -236,8 +246,9 @@ func ownersOf(ctx context.Context, s *Service, run *LinkageRun) []string {
 }
 
 // CheckVisible refuses (and records) a user who may not see run: a draft
-// is seen by its creator and linkage stewards; a run ever adopted by
-// everyone signed in.
+// is seen by its creator, linkage stewards and the data owners of the
+// partners whose datasets are in it (who approve it); a run ever adopted
+// by everyone signed in.
 func (s *Service) CheckVisible(ctx context.Context, u *govern.User, run *LinkageRun) error {
 	if err := s.visible(ctx, u, run); err != nil {
 		return s.refuse(ctx, u, "link.view", run, err)
@@ -252,6 +263,12 @@ func (s *Service) visible(ctx context.Context, u *govern.User, run *LinkageRun) 
 	if u.ID == run.CreatedBy || u.Has(govern.LinkageSteward) {
 		return nil
 	}
+	if u.Has(govern.DataOwner) {
+		// The data owners who approve a run see what they approve.
+		if parts, err := s.partnersOf(ctx, run); err == nil && ownsPart(u, parts) {
+			return nil
+		}
+	}
 	hist, err := s.Store.Adoptions(ctx)
 	if err != nil {
 		return err
@@ -259,7 +276,7 @@ func (s *Service) visible(ctx context.Context, u *govern.User, run *LinkageRun) 
 	if slices.ContainsFunc(hist, func(a Adoption) bool { return a.RunID == run.ID }) {
 		return nil
 	}
-	return fault.Errorf(fault.Forbidden, "linkage run %d is a draft: only its creator (%s) and linkage stewards see it until it is adopted", run.ID, run.CreatedBy)
+	return fault.Errorf(fault.Forbidden, "linkage run %d is a draft: only its creator (%s), linkage stewards and the data owners of its datasets see it until it is adopted", run.ID, run.CreatedBy)
 }
 
 // refuse records a Forbidden err as a denied event and returns it.

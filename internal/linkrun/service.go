@@ -43,7 +43,8 @@ func (s *Service) Run(ctx context.Context, u *govern.User, req Request, opt link
 
 // Runs returns the runs u may see, newest first: who made them, when,
 // over which dataset versions, for which purpose. A run is a draft, seen
-// by its creator and linkage stewards, until it is adopted; then everyone
+// by its creator, linkage stewards and the data owners of its datasets
+// (who approve it), until it is adopted; then everyone
 // signed in sees it. It reads no partner data.
 func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*LinkageRun, error) {
 	if u == nil || u.Disabled {
@@ -61,7 +62,16 @@ func (s *Service) Runs(ctx context.Context, u *govern.User) ([]*LinkageRun, erro
 	for _, a := range hist {
 		adopted[a.RunID] = true
 	}
-	return slices.DeleteFunc(runs, func(r *LinkageRun) bool { return !adopted[r.ID] && r.CreatedBy != u.ID }), nil
+	return slices.DeleteFunc(runs, func(r *LinkageRun) bool {
+		if adopted[r.ID] || r.CreatedBy == u.ID {
+			return false
+		}
+		if u.Has(govern.DataOwner) {
+			parts, err := s.partnersOf(ctx, r)
+			return err != nil || !ownsPart(u, parts)
+		}
+		return true
+	}), nil
 }
 
 func (s *Service) event(ctx context.Context, u *govern.User, action, target, purpose string, versions []LinkedVersion, details any) govern.Event {

@@ -33,6 +33,12 @@ type Store interface {
 	// both land.
 	Adoptions(ctx context.Context) ([]Adoption, error)
 	AddAdoption(ctx context.Context, a *Adoption) error
+	// AddApproval records a partner's approval of a draft run against the
+	// adoption history at a.Base (a Conflict if that partner already
+	// approved it against it); Approvals returns a run's approvals against
+	// base.
+	AddApproval(ctx context.Context, a *Approval) error
+	Approvals(ctx context.Context, runID, base int64) ([]Approval, error)
 	// LinkageRuns returns every run, newest first.
 	LinkageRuns(ctx context.Context) ([]*LinkageRun, error)
 	// EntityRows returns every record's entity (and fingerprint) in a run.

@@ -70,3 +70,38 @@ func adoptFirst(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun, at
 		run.ID, run.CreatedBy, at.UTC())
 	return err
 }
+
+// AddApproval records a partner's approval of a draft run against the
+// adoption history at a.Base; a second approval by the same partner
+// against the same history is a Conflict.
+func (s *Store) AddApproval(ctx context.Context, a *linkrun.Approval) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO linkage_approvals VALUES (?, ?, ?, ?, ?, ?)`,
+		a.RunID, a.PartnerID, a.Base, a.By, a.At.UTC(), a.Note)
+	if err != nil && (isConstraint(err) || strings.Contains(err.Error(), "uplicate key") || strings.Contains(err.Error(), "onflict")) {
+		return fault.Errorf(fault.Conflict, "a data owner of %s has already approved linkage run %d against the current run: nothing to add", a.PartnerID, a.RunID)
+	}
+	if err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot record %s's approval of linkage run %d", a.PartnerID, a.RunID)
+	}
+	return nil
+}
+
+// Approvals returns the approvals of run runID given against the adoption
+// history at base, by partner.
+func (s *Store) Approvals(ctx context.Context, runID, base int64) ([]linkrun.Approval, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, partner_id, base, by_user, at_time, note FROM linkage_approvals
+		WHERE run_id = ? AND base = ? ORDER BY partner_id`, runID, base)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot read the approvals of linkage run %d", runID)
+	}
+	defer rows.Close()
+	var out []linkrun.Approval
+	for rows.Next() {
+		var a linkrun.Approval
+		if err := rows.Scan(&a.RunID, &a.PartnerID, &a.Base, &a.By, &a.At, &a.Note); err != nil {
+			return nil, fault.Wrap(err, fault.Internal, "cannot read the approvals of linkage run %d", runID)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -41,6 +41,7 @@ func (s *Server) linkageRoutes() []route {
 		{method: "GET", path: "/linkage/runs/{id}/review", summary: "A linkage run's borderline pairs for clerical review", handle: s.pageLinkageReview},
 		{method: "POST", path: "/linkage/runs/{id}/review/{pair}", summary: "Record a clerical decision (form post)", handle: s.postLinkageDecide},
 		{method: "POST", path: "/linkage/runs/{id}/adopt", summary: "Adopt a run as the partnership's current run (linkage stewards; form post)", handle: s.postLinkageAdopt},
+		{method: "POST", path: "/linkage/runs/{id}/approve", summary: "Approve a draft run for your partner (data owners of its datasets; form post); the last approval adopts it", handle: s.postLinkageApprove},
 		{method: "POST", path: "/linkage/rollback", summary: "Make the previous current run current again (linkage stewards; form post)", handle: s.postLinkageRollback},
 	}
 }

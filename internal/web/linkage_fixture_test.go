@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
 	"github.com/civiclink/civiclink/internal/linkrun"
 )
@@ -176,4 +177,60 @@ func (c *client) follow(jobID string) Job {
 	}
 	c.tb.Fatalf("event stream ended without an end event (last %+v)", last)
 	return last
+}
+
+// The county's linkable dataset and its data owner (addCountyLinkable).
+const (
+	countyRefsID = "county_referrals"
+	countyOwner  = "dora" // county: data owner
+)
+
+// linkAgreement is the fixture's agreement for linking: police and county
+// share every column of the linkable datasets for
+// violence-and-vulnerability, active on the fixture's clock.
+func (f *fixture) linkAgreement(tb testing.TB, datasets ...string) {
+	tb.Helper()
+	var shares []govern.Share
+	for _, d := range datasets {
+		var cols []string
+		for _, c := range linkSchema().Columns {
+			cols = append(cols, c.Name)
+		}
+		shares = append(shares, govern.Share{Dataset: d, Columns: cols})
+	}
+	a := &govern.Agreement{ID: "vv-linkage", Title: "Linking for violence and vulnerability", Purpose: "violence-and-vulnerability",
+		Parties: []govern.Party{{Partner: "police", Owner: true, Recipient: true, LawfulBasis: []string{"6(1)(e)"}},
+			{Partner: "county", Owner: true, Recipient: true, LawfulBasis: []string{"6(1)(e)"}}},
+		Datasets: shares, Outputs: []govern.OutputKind{govern.Aggregate}, Threshold: govern.DefaultThreshold, RetentionDays: 365,
+		Start: govern.DateOf(f.clock.Now().AddDate(0, -1, 0)), End: govern.DateOf(f.clock.Now().AddDate(1, 0, 0)), Review: govern.DateOf(f.clock.Now().AddDate(0, 6, 0)),
+		Status: govern.Active, CreatedBy: ownerID, CreatedAt: f.clock.Now()}
+	if err := f.st.CreateAgreement(context.Background(), a); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// addCountyLinkable adds, after addLinkable, the county's referrals of
+// most of the custody people, the county's data owner, and the agreement
+// that lets each partner link the other's datasets.
+func (f *fixture) addCountyLinkable(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := f.st.CreateDataset(ctx, &catalog.Dataset{ID: countyRefsID, PartnerID: "county", Name: "County referrals", Schema: linkSchema()}); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), countyRefsID+".csv")
+	writeLinkCSV(tb, path, "cty", people(60, 7)[10:])
+	h, err := govern.HashPasswordWith(password, cheapArgon)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	owner := &govern.User{ID: countyOwner, PartnerID: "county", Name: "Dora Owner", Roles: []govern.Role{govern.DataOwner, govern.Analyst},
+		PasswordHash: h, CreatedAt: f.clock.Now(), CreatedBy: "test"}
+	if err := f.st.CreateUser(ctx, owner); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, f.st, ingest.Request{DatasetID: countyRefsID, Path: path, User: countyOwner}); err != nil {
+		tb.Fatal(err)
+	}
+	f.linkAgreement(tb, custodyID, referralsID, countyRefsID)
 }

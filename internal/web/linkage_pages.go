@@ -86,7 +86,30 @@ func (s *Server) adoption(r *http.Request, id int64, data map[string]any) error 
 			return err
 		}
 		data["Compare"] = c
+		ap, err := lk.svc.Approvals(r.Context(), who(r).User, id)
+		if err != nil {
+			return err
+		}
+		data["Approvals"] = ap
 	}
+	return nil
+}
+
+// postLinkageApprove records the signed-in data owner's approval of the
+// run in the path for their partner; the last approval adopts it.
+func (s *Server) postLinkageApprove(w http.ResponseWriter, r *http.Request) error {
+	lk, err := s.linker()
+	if err != nil {
+		return err
+	}
+	id, err := runID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := lk.svc.Approve(r.Context(), who(r).User, id, r.PostFormValue("note")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/linkage/runs/"+strconv.FormatInt(id, 10)+"#adoption", http.StatusSeeOther)
 	return nil
 }
 

@@ -28,7 +28,15 @@ func decode[T any](tb testing.TB, res *http.Response) T {
 // user and follows it to the end.
 func startRun(t *testing.T, c *client) Job {
 	t.Helper()
-	body := `{"datasets": ["custody", "referrals"], "purpose": "violence-and-vulnerability"}`
+	return startRunOf(t, c, custodyID, referralsID)
+}
+
+// startRunOf starts a linkage run of datasets for violence-and-vulnerability
+// as the session's user and follows it to the end.
+func startRunOf(t *testing.T, c *client, datasets ...string) Job {
+	t.Helper()
+	ds, _ := json.Marshal(datasets)
+	body := `{"datasets": ` + string(ds) + `, "purpose": "violence-and-vulnerability"}`
 	res := c.do("POST", "/api/linkage/runs", strings.NewReader(body), "application/json", csrfHeader, c.csrf)
 	if res.StatusCode != http.StatusAccepted {
 		t.Fatalf("start: status %d: %s", res.StatusCode, readBody(t, res))
