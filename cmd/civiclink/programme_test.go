@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,5 +99,54 @@ func TestProgrammeCommands(t *testing.T) {
 		if p, err := os.ReadFile(pdf); err != nil || !strings.HasPrefix(string(p), "%PDF") {
 			t.Errorf("no PDF printed: %v", err)
 		}
+	}
+	reportLifecycle(t, data, dir)
+}
+
+// reportLifecycle takes the report to the Assembly through the output
+// lifecycle with the binary's commands, as its staff would, and attacks
+// each stage: the author cannot check it, nobody else reads or exports it
+// before release, and once released it cannot be checked or released
+// again; its JSON export and page are the released figures.
+func reportLifecycle(t *testing.T, data, dir string) {
+	t.Helper()
+	out, errs, code := run(t, data, "report", "assembly", "--draft", "--since", "2026-01-01", "--user", "county.analyst")
+	var id int64
+	if _, err := fmt.Sscanf(out, "output %d:", &id); code != 0 || err != nil {
+		t.Fatalf("report assembly --draft: exit %d, %s%s", code, out, errs)
+	}
+	sid := strconv.FormatInt(id, 10)
+	page := filepath.Join(dir, "released.html")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"drafted by a caseworker", []string{"report", "assembly", "--draft", "--user", "county.caseworker"}, 3, "analyst or programme-manager"},
+		{"the author checks it", []string{"output", "check", sid, "--note", "fine", "--user", "county.analyst"}, 3, "its author cannot check it"},
+		{"another analyst reads it", []string{"report", "assembly", "--output", sid, "--out", page, "--user", "fire.analyst"}, 3, "until it is released"},
+		{"exported before release", []string{"output", "export", sid, "--format", "json", "--user", "county.analyst"}, 3, "only released outputs"},
+		{"released before checking", []string{"output", "release", sid, "--user", "county.checker"}, 5, "only a checked output"},
+		{"checker approves", []string{"output", "check", sid, "--note", "no small cells", "--user", "county.checker"}, 0, "is checked"},
+		{"checker releases", []string{"output", "release", sid, "--user", "county.checker"}, 0, "programme-report version 1) is released"},
+		{"checked again", []string{"output", "check", sid, "--reject", "--note", "withdraw", "--user", "county.checker"}, 5, "only a draft output"},
+		{"released again", []string{"output", "release", sid, "--user", "county.checker"}, 5, "only a checked output"},
+		{"exported as csv", []string{"output", "export", sid, "--format", "csv", "--user", "fire.analyst"}, 2, "export it as json"},
+		{"exported as json", []string{"output", "export", sid, "--format", "json", "--user", "fire.analyst"}, 0, `"claims"`},
+		{"written as released", []string{"report", "assembly", "--output", sid, "--out", page, "--user", "fire.analyst"}, 0, "released"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, errs, code := run(t, data, c.args...)
+			if code != c.code || !strings.Contains(out+errs, c.want) {
+				t.Errorf("%v: exit %d, %s%s; want exit %d saying %q", c.args, code, out, errs, c.code, c.want)
+			} else {
+				t.Logf("%s: exit %d, held", c.name, code)
+			}
+		})
+	}
+	b, err := os.ReadFile(page)
+	if err != nil || !strings.Contains(string(b), "Released on") || strings.Contains(string(b), programme.Draft) {
+		t.Errorf("the released report's page: %v, want the release banner and no draft banner", err)
 	}
 }

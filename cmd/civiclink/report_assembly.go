@@ -22,8 +22,10 @@ func (m *Main) reportCmd() *cobra.Command {
 
 func (m *Main) reportAssemblyCmd() *cobra.Command {
 	var out, pdf, since string
+	var draft bool
+	var stored int64
 	cmd := &cobra.Command{
-		Use:   "assembly --out FILE [--pdf FILE] [--since YYYY-MM-DD]",
+		Use:   "assembly --out FILE [--pdf FILE] [--since YYYY-MM-DD] | --draft [--since …] | --output ID --out FILE",
 		Short: "Write the programme's report to the Essex Assembly as HTML (and PDF)",
 		Long: `Write the report to the Essex Assembly: per project its deliverables and their
 status, its outcome measures as trend charts with 95% intervals and a verdict
@@ -31,11 +33,21 @@ against the target, the updates since the last Assembly (--since, default
 three months ago), and the public claims with their verdicts. Every figure is
 computed as you, under your agreements, and disclosure-controlled. The report
 is marked DRAFT for output checking. --pdf prints it with headless Chromium
-(CIVICLINK_CHROMIUM, default /usr/bin/chromium).`,
+(CIVICLINK_CHROMIUM, default /usr/bin/chromium).
+
+The report is an output: --draft keeps it as a draft output (the next version
+of the series programme-report) for an output checker other than you to check
+(civiclink output check ID), and once released (civiclink output release ID)
+its figures are on the public programme page. --output ID writes a stored
+report output (a draft you wrote or may check, or any released one) with its
+banner to --out.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
-				return fault.FieldErrorf(fault.Invalid, "out", "--out: name the HTML file to write")
+			if out == "" && !draft {
+				return fault.FieldErrorf(fault.Invalid, "out", "--out: name the HTML file to write (or --draft to send the report for output checking)")
+			}
+			if stored != 0 {
+				return m.writeStoredReport(cmd, stored, out, pdf)
 			}
 			day := m.Clock.Now().AddDate(0, -3, 0)
 			if since != "" {
@@ -48,38 +60,83 @@ is marked DRAFT for output checking. --pdf prints it with headless Chromium
 			if err != nil {
 				return err
 			}
+			if draft {
+				o, err := svc.DraftReport(cmd.Context(), u, day)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(m.Stdout, "output %d: %s, version %d, draft: an output checker other than you must check it (civiclink output check %d), then release it (civiclink output release %d)\n",
+					o.ID, o.Series, o.Version, o.ID, o.ID)
+				if out == "" {
+					return nil
+				}
+				a, err := programme.ReportOf(o)
+				if err != nil {
+					return err
+				}
+				return writeReport(out, a, programme.Banner(o))
+			}
 			a, err := svc.Assembly(cmd.Context(), u, day)
 			if err != nil {
 				return err
 			}
-			if err := writeReport(out, a); err != nil {
+			if err := writeReport(out, a, programme.Draft); err != nil {
 				return err
 			}
 			fmt.Fprintf(m.Stdout, "wrote %s: %d projects, %d claims (a draft for output checking)\n", out, len(a.Projects), len(a.Claims))
-			if pdf == "" {
-				return nil
-			}
-			if err := printPDF(cmd.Context(), out, pdf); err != nil {
-				return err
-			}
-			fmt.Fprintf(m.Stdout, "wrote %s\n", pdf)
-			return nil
+			return m.reportPDF(cmd, out, pdf)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the HTML file to write")
 	cmd.Flags().StringVar(&pdf, "pdf", "", "also print it to this PDF file with headless Chromium")
 	cmd.Flags().StringVar(&since, "since", "", "the last Assembly's date: updates from then on are reported (default three months ago)")
+	cmd.Flags().BoolVar(&draft, "draft", false, "keep the report as a draft output for output checking")
+	cmd.Flags().Int64Var(&stored, "output", 0, "write this stored report output instead of building one")
 	return cmd
 }
 
-// writeReport writes the report's HTML atomically.
-func writeReport(path string, a *programme.Assembly) error {
+// writeStoredReport writes report output id, as the output lifecycle lets
+// the acting user see it, with its draft or release banner.
+func (m *Main) writeStoredReport(cmd *cobra.Command, id int64, out, pdf string) error {
+	s, u, err := m.releaseService(cmd)
+	if err != nil {
+		return err
+	}
+	o, err := s.View(cmd.Context(), u, id)
+	if err != nil {
+		return err
+	}
+	a, err := programme.ReportOf(o)
+	if err != nil {
+		return err
+	}
+	if err := writeReport(out, a, programme.Banner(o)); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "wrote %s: output %d, version %d, %s\n", out, o.ID, o.Version, o.Status)
+	return m.reportPDF(cmd, out, pdf)
+}
+
+// reportPDF prints the written report to pdf, when asked.
+func (m *Main) reportPDF(cmd *cobra.Command, html, pdf string) error {
+	if pdf == "" {
+		return nil
+	}
+	if err := printPDF(cmd.Context(), html, pdf); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "wrote %s\n", pdf)
+	return nil
+}
+
+// writeReport writes the report's HTML, under banner, atomically.
+func writeReport(path string, a *programme.Assembly, banner string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".assembly-*.html")
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "--out: cannot write in %s: %v", filepath.Dir(path), err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := a.WriteHTML(tmp, programme.Draft); err != nil {
+	if err := a.WriteHTML(tmp, banner); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -6,7 +6,10 @@ import (
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/programme"
+	"github.com/civiclink/civiclink/internal/release"
 )
+
+var _ programme.Outputs = (*release.Service)(nil)
 
 // Programme returns the programme room over the store: its figures come
 // from the insight engine (so through governance and disclosure control)
@@ -20,5 +23,9 @@ func (s *Services) Programme(ctx context.Context) (*programme.Service, error) {
 	if r, ok := s.Gov.Audit.(govern.AuditRecorder); ok { // the log RecordTo set, e.g. counted by metrics
 		log = r.Log
 	}
-	return &programme.Service{Store: s.Store, Catalog: s.Store, Figures: e, Audit: log, Clock: s.Clock, Areas: s.county.LADCodes()}, nil
+	outs, err := s.Outputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &programme.Service{Store: s.Store, Catalog: s.Store, Figures: e, Audit: log, Clock: s.Clock, Areas: s.county.LADCodes(), Outputs: outs}, nil
 }

@@ -202,11 +202,7 @@ type prepared struct {
 // prepare checks q, asks governance (recording the decision) and resolves
 // what to read.
 func (e *Engine) prepare(ctx context.Context, u *govern.User, q AggregateQuery) (*prepared, error) {
-	d, err := e.Store.Dataset(ctx, q.Dataset)
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.Store.Version(ctx, d.ID, q.Version)
+	d, v, err := e.datasetVersion(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -653,4 +649,29 @@ func dateOnly(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// AggregateReads returns what q reads: its dataset and exactly the columns
+// touched. It asks governance nothing and reads no record, so a room that
+// keeps a figure for checking (a report output) can name its reads.
+func (e *Engine) AggregateReads(ctx context.Context, q AggregateQuery) ([]govern.Read, error) {
+	d, v, err := e.datasetVersion(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	spec, _, _, err := e.aggregateSpec(d, v, q)
+	if err != nil {
+		return nil, err
+	}
+	return []govern.Read{{Dataset: d.ID, Columns: specColumns(spec)}}, nil
+}
+
+// datasetVersion returns the dataset q reads and the version it asks for.
+func (e *Engine) datasetVersion(ctx context.Context, q AggregateQuery) (*catalog.Dataset, *catalog.Version, error) {
+	d, err := e.Store.Dataset(ctx, q.Dataset)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := e.Store.Version(ctx, d.ID, q.Version)
+	return d, v, err
 }

@@ -16,8 +16,15 @@ import (
 var Formats = []string{"csv", "json", "geojson"}
 
 // Write writes a released output's table in format. Withheld cells are
-// [c] in every format.
+// [c] in every format. A report is written as its JSON document only.
 func Write(w io.Writer, o *Output, format string, districts *geo.Boundaries) error {
+	if o.IsReport() {
+		if format != "json" {
+			return fault.Errorf(fault.Invalid, "output %d is a report: export it as json (its page, /outputs/%d/report, prints as it is)", o.ID, o.ID)
+		}
+		_, err := w.Write(append(slices.Clip(o.Document), '\n'))
+		return err
+	}
 	switch format {
 	case "csv":
 		return disclose.WriteCSV(w, o.Table)

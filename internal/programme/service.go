@@ -59,6 +59,9 @@ type Service struct {
 	Clock   clock.Clock
 	// Areas are the district codes a figure may name.
 	Areas []string
+	// Outputs keeps the Assembly report as an output (draft, check,
+	// release); without it there is no released report.
+	Outputs Outputs
 }
 
 // Audit actions of the programme.

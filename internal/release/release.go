@@ -9,6 +9,7 @@ package release
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/clock"
@@ -57,6 +58,49 @@ func (s *Service) Draft(ctx context.Context, u *govern.User, ind *insight.Indica
 		return nil, err
 	}
 	return o, s.record(ctx, u, "output.draft", o, "")
+}
+
+// DraftReport keeps a report of many figures, built by its room for u
+// (every figure computed through insight, so disclosure-controlled), as a
+// draft output: the next version of its series, checked and released like
+// any other. o carries the series, title, document, scopes and the merged
+// automatic findings; the lifecycle fields are set here.
+func (s *Service) DraftReport(ctx context.Context, u *govern.User, o *output.Output) (*output.Output, error) {
+	if o.Series == "" || len(o.Document) == 0 {
+		return nil, fault.Errorf(fault.Internal, "a report output needs a series and a document")
+	}
+	o.Kind, o.Status, o.CreatedBy, o.CreatedAt = output.KindReport, output.Draft, u.ID, s.Clock.Now()
+	o.ID, o.Version, o.CheckedBy, o.ReleasedBy = 0, 0, "", ""
+	o.Columns, o.Datasets = map[string][]string{}, nil
+	for _, sc := range o.Scopes {
+		for _, d := range sc.Datasets {
+			if _, ok := o.Columns[d]; !ok {
+				o.Datasets = append(o.Datasets, d)
+			}
+			o.Columns[d] = union(o.Columns[d], sc.Columns[d])
+		}
+	}
+	if err := s.Store.CreateOutput(ctx, o); err != nil {
+		return nil, err
+	}
+	return o, s.record(ctx, u, "output.draft", o, "")
+}
+
+// Latest returns the newest released version of a series with its
+// figures, for anyone: released figures are public. NotFound when no
+// version has been released yet.
+func (s *Service) Latest(ctx context.Context, series string) (*output.Output, error) {
+	os, err := s.Store.Outputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range os { // newest first
+		if o.Series == series && o.Status == output.Released {
+			o.Report = nil
+			return o, nil
+		}
+	}
+	return nil, fault.Errorf(fault.NotFound, "nothing of %s has been released yet", series)
 }
 
 // Findings returns a draft's automatic findings for an output checker.
@@ -134,12 +178,20 @@ func (s *Service) authorizeCheck(ctx context.Context, u *govern.User, o *output.
 	if !u.Has(govern.OutputChecker) {
 		return s.refuse(ctx, u, "output.check", o, fault.Errorf(fault.Forbidden, "output %d: reviewing disclosure findings needs the output-checker role", o.ID))
 	}
-	var reads []govern.Read
-	for _, d := range o.Datasets {
-		reads = append(reads, govern.Read{Dataset: d, Columns: o.Columns[d]})
+	scopes := o.Scopes
+	if !o.IsReport() {
+		scopes = []output.Scope{{Purpose: o.Purpose, Datasets: o.Datasets, Columns: o.Columns}}
 	}
-	_, err := s.Gov.Authorize(ctx, u, govern.Request{Operation: OpCheck, Purpose: o.Purpose, Output: govern.OutputCheck, Reads: reads})
-	return err
+	for _, sc := range scopes {
+		var reads []govern.Read
+		for _, d := range sc.Datasets {
+			reads = append(reads, govern.Read{Dataset: d, Columns: sc.Columns[d]})
+		}
+		if _, err := s.Gov.Authorize(ctx, u, govern.Request{Operation: OpCheck, Purpose: sc.Purpose, Output: govern.OutputCheck, Reads: reads}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // record appends an output action to the audit log.
@@ -176,6 +228,16 @@ func (s *Service) refuse(ctx context.Context, u *govern.User, action string, o *
 		return fault.Wrap(aerr, fault.Internal, "cannot record a refusal in the audit log")
 	}
 	return err
+}
+
+// union returns a with b's names it lacks appended.
+func union(a, b []string) []string {
+	for _, c := range b {
+		if !slices.Contains(a, c) {
+			a = append(a, c)
+		}
+	}
+	return a
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -20,7 +20,7 @@ func (s *Service) List(ctx context.Context) ([]*output.Output, error) {
 	out := make([]*output.Output, 0, len(os))
 	for _, o := range os {
 		cp := *o
-		cp.Table, cp.Report = nil, nil
+		cp.Table, cp.Report, cp.Document = nil, nil, nil
 		out = append(out, &cp)
 	}
 	return out, nil

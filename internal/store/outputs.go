@@ -27,6 +27,10 @@ func (s *Store) CreateOutput(ctx context.Context, o *output.Output) error {
 	by, _ := json.Marshal(o.By)
 	ds, _ := json.Marshal(o.Datasets)
 	cols, _ := json.Marshal(o.Columns)
+	kind, doc, scopes, err := output.EncodeReport(o)
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -35,9 +39,10 @@ func (s *Store) CreateOutput(ctx context.Context, o *output.Output) error {
 	if err := tx.QueryRowContext(ctx, `SELECT nextval('output_ids'), coalesce((SELECT max(version) FROM outputs WHERE series = ?), 0) + 1`, o.Series).Scan(&o.ID, &o.Version); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outputs (id, series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.Series, o.Version, o.Title, o.Indicator, string(by), o.Purpose, string(ds), string(cols), string(o.Status), string(tab), string(rep), o.CreatedBy, o.CreatedAt.UTC())
+	_, err = tx.ExecContext(ctx, `INSERT INTO outputs (id, series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json, created_by, created_at, kind, document, scopes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Series, o.Version, o.Title, o.Indicator, string(by), o.Purpose, string(ds), string(cols), string(o.Status), string(tab), string(rep), o.CreatedBy, o.CreatedAt.UTC(),
+		kind, doc, scopes)
 	if err != nil {
 		return err
 	}
@@ -45,7 +50,8 @@ func (s *Store) CreateOutput(ctx context.Context, o *output.Output) error {
 }
 
 const outputColumns = `id, series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json,
-	created_by, created_at, coalesce(checked_by, ''), checked_at, coalesce(note, ''), coalesce(released_by, ''), released_at`
+	created_by, created_at, coalesce(checked_by, ''), checked_at, coalesce(note, ''), coalesce(released_by, ''), released_at,
+	coalesce(kind, 'table'), coalesce(document, ''), coalesce(scopes, '')`
 
 // Output returns an output by id.
 func (s *Store) Output(ctx context.Context, id int64) (*output.Output, error) {
@@ -95,10 +101,10 @@ func (s *Store) TransitionOutput(ctx context.Context, id int64, from, to output.
 
 func scanOutput(r scanner) (*output.Output, error) {
 	var o output.Output
-	var by, ds, cols, status, tab, rep string
+	var by, ds, cols, status, tab, rep, doc, scopes string
 	var checkedAt, releasedAt sql.NullTime
 	err := r.Scan(&o.ID, &o.Series, &o.Version, &o.Title, &o.Indicator, &by, &o.Purpose, &ds, &cols, &status, &tab, &rep,
-		&o.CreatedBy, &o.CreatedAt, &o.CheckedBy, &checkedAt, &o.Note, &o.ReleasedBy, &releasedAt)
+		&o.CreatedBy, &o.CreatedAt, &o.CheckedBy, &checkedAt, &o.Note, &o.ReleasedBy, &releasedAt, &o.Kind, &doc, &scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -112,5 +118,5 @@ func scanOutput(r scanner) (*output.Output, error) {
 			return nil, err
 		}
 	}
-	return &o, nil
+	return &o, output.DecodeReport(&o, doc, scopes)
 }

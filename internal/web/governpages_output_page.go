@@ -66,6 +66,7 @@ func (s *Server) outputPage(w http.ResponseWriter, r *http.Request, status int, 
 	switch fault.Code(err) {
 	case "":
 		data["Output"], data["Figures"], data["Findings"] = o, s.figures(o.Table), o.Report
+		data["Readable"] = o.IsReport()
 	case fault.Forbidden:
 		data["FiguresError"] = webWords(fault.Message(err))
 		if status == http.StatusOK {
@@ -77,7 +78,7 @@ func (s *Server) outputPage(w http.ResponseWriter, r *http.Request, status int, 
 	data["CanCheck"] = meta.Status == output.Draft && u.Has(govern.OutputChecker) && meta.CreatedBy != u.ID && data["Figures"] != nil
 	data["CanRelease"] = meta.Status == output.Checked && (meta.CreatedBy == u.ID || u.Has(govern.OutputChecker))
 	if meta.Status == output.Released {
-		data["Formats"] = output.Formats
+		data["Formats"] = exportFormats(meta)
 	}
 	s.render(w, r, status, "output", data)
 	return nil

@@ -27,8 +27,11 @@ import (
 // value), the findings when the user is an output checker, and the export
 // links once released.
 type outputView struct {
-	Output   *output.Output   `json:"output"`
-	Table    json.RawMessage  `json:"table"`
+	Output *output.Output  `json:"output"`
+	Table  json.RawMessage `json:"table"`
+	// Report is a report output's content (the figures it holds), null
+	// for a table.
+	Report   json.RawMessage  `json:"report,omitempty"`
 	Findings *disclose.Report `json:"findings,omitempty"`
 	Exports  []string         `json:"exports,omitempty"`
 }
@@ -89,13 +92,16 @@ func (s *Server) apiOutput(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var table bytes.Buffer
-	if err := disclose.WriteJSON(&table, o.Table); err != nil {
-		return err
+	v := outputView{Output: o, Table: json.RawMessage("null"), Findings: o.Report, Report: o.Document}
+	if !o.IsReport() {
+		var table bytes.Buffer
+		if err := disclose.WriteJSON(&table, o.Table); err != nil {
+			return err
+		}
+		v.Table = table.Bytes()
 	}
-	v := outputView{Output: o, Table: table.Bytes(), Findings: o.Report}
 	if o.Status == output.Released {
-		for _, f := range output.Formats {
+		for _, f := range exportFormats(o) {
 			v.Exports = append(v.Exports, fmt.Sprintf("/api/outputs/%d/export/%s", o.ID, f))
 		}
 	}
@@ -162,6 +168,14 @@ func (s *Server) releaseOutput(r *http.Request) (*output.Output, error) {
 		return nil, err
 	}
 	return svc.Release(r.Context(), who(r).User, id)
+}
+
+// exportFormats are the formats o exports in: a report as JSON only.
+func exportFormats(o *output.Output) []string {
+	if o.IsReport() {
+		return []string{"json"}
+	}
+	return output.Formats
 }
 
 // exportTypes are the media types of the export formats.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/output"
 	"github.com/civiclink/civiclink/internal/programme"
 )
 
@@ -27,6 +29,11 @@ type Programme interface {
 	Assembly(ctx context.Context, u *govern.User, since time.Time) (*programme.Assembly, error)
 	SubmitAssessment(ctx context.Context, u *govern.User, a *programme.Assessment) error
 	Maturity(ctx context.Context, u *govern.User) (*programme.Maturity, error)
+	// DraftReport keeps the Assembly report as a draft output for
+	// checking; Released is the newest released report's figures (nil
+	// when none).
+	DraftReport(ctx context.Context, u *govern.User, since time.Time) (*output.Output, error)
+	Released(ctx context.Context) (*programme.PublicReport, error)
 }
 
 var _ Programme = (*programme.Service)(nil)
@@ -41,11 +48,14 @@ func (s *Server) programmeRoutes() []route {
 		{method: "GET", path: "/api/programme/assessments", api: true, summary: "The data-maturity self-assessment: each partner's scores per round beside the system's", result: "Maturity", handle: s.apiMaturity},
 		{method: "POST", path: "/api/programme/assessments", api: true, body: "json", summary: "Answer the self-assessment for a partner and round; body {\"partner\", \"round\": \"YYYY-MM\", \"answers\": {question: 1–5}} (the partner's admins, programme managers; 201)", result: "Assessment", handle: s.apiSubmitAssessment},
 		{method: "GET", path: "/api/claims", api: true, summary: "Every public outcome claim checked against the data as the signed-in user: confirmed, differs or cannot check", result: "ClaimResultList", handle: s.apiClaims},
-		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status; no figures", result: "ProjectList", handle: s.apiPublicProgramme},
+		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status, and the figures of the newest released report to the Assembly (report null and report_note saying so until one is released)", result: "PublicProgramme", handle: s.apiPublicProgramme},
+		{method: "POST", path: "/api/programme/assembly/draft", api: true, summary: "Keep the report to the Assembly as a draft output for output checking (?since=YYYY-MM-DD; analysts, programme managers; 201); check and release it at /api/outputs/{id}", result: "Output", handle: s.apiDraftReport},
 
 		{method: "GET", path: "/programme", summary: "The programme: projects, sponsors, deliverables' progress", handle: s.pageProgramme},
 		{method: "GET", path: "/programme/{id}", summary: "A project: deliverables, outcome measures, updates", handle: s.pageProject},
 		{method: "POST", path: "/programme/{id}/updates", summary: "Post an update (form post)", handle: s.postProjectUpdate},
+		{method: "POST", path: "/programme/assembly/draft", summary: "Send the report to the Assembly for output checking (form post)", handle: s.postDraftReport},
+		{method: "GET", path: "/outputs/{id}/report", summary: "A report output as it will be published (its author and output checkers until released, then everyone signed in)", handle: s.pageReportOutput},
 		{method: "GET", path: "/programme/assembly", summary: "The report to the Essex Assembly (a draft for output checking; ?since=YYYY-MM-DD)", handle: s.pageAssembly},
 		{method: "GET", path: "/programme/assessment", summary: "The data-maturity self-assessment: results with a chart, and the form", handle: s.pageAssessment},
 		{method: "POST", path: "/programme/assessment", summary: "Answer the self-assessment (form post)", handle: s.postAssessment},
@@ -84,7 +94,15 @@ func (s *Server) apiPublicProgramme(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"projects": nonNilSlice(ps)})
+	rep, err := pg.Released(r.Context())
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"projects": nonNilSlice(ps), "report": rep}
+	if rep == nil {
+		body["report_note"] = programme.NoReport
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 
@@ -194,7 +212,9 @@ func (s *Server) pageProgramme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "programme", map[string]any{"Title": "Programme", "Projects": rowsOf(ps)})
+	u := who(r).User
+	s.render(w, r, http.StatusOK, "programme", map[string]any{"Title": "Programme", "Projects": rowsOf(ps),
+		"MayDraft": u.HasAny(govern.Analyst, govern.ProgrammeManager), "Since": s.cfg.Clock.Now().AddDate(0, -3, 0).Format(time.DateOnly)})
 	return nil
 }
 
@@ -207,7 +227,12 @@ func (s *Server) pagePublicProgramme(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "programme-public", map[string]any{"Title": "The partnership's programme", "Projects": rowsOf(ps)})
+	rep, err := pg.Released(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "programme-public", map[string]any{"Title": "The partnership's programme", "Projects": rowsOf(ps),
+		"Report": rep, "NoReport": programme.NoReport})
 	return nil
 }
 
@@ -272,17 +297,75 @@ func (s *Server) pageClaims(w http.ResponseWriter, r *http.Request) error {
 // assembly builds the Assembly report for the signed-in user, with the
 // updates since ?since (default three months ago).
 func (s *Server) assembly(r *http.Request) (*programme.Assembly, error) {
-	pg, err := s.needProgramme()
+	pg, since, err := s.assemblySince(r, r.URL.Query().Get("since"))
 	if err != nil {
 		return nil, err
 	}
+	return pg.Assembly(r.Context(), who(r).User, since)
+}
+
+// assemblySince returns the programme and the last Assembly's date v
+// (default three months ago).
+func (s *Server) assemblySince(r *http.Request, v string) (Programme, time.Time, error) {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
 	since := s.cfg.Clock.Now().AddDate(0, -3, 0)
-	if v := r.URL.Query().Get("since"); v != "" {
+	if v != "" {
 		if since, err = time.Parse(time.DateOnly, v); err != nil {
-			return nil, fault.FieldErrorf(fault.Invalid, "since", "give the last Assembly's date as YYYY-MM-DD (got %q)", v)
+			return nil, since, fault.FieldErrorf(fault.Invalid, "since", "give the last Assembly's date as YYYY-MM-DD (got %q)", v)
 		}
 	}
-	return pg.Assembly(r.Context(), who(r).User, since)
+	return pg, since, nil
+}
+
+// draftReport keeps the Assembly report as a draft output as the
+// signed-in user.
+func (s *Server) draftReport(r *http.Request, since string) (*output.Output, error) {
+	pg, day, err := s.assemblySince(r, since)
+	if err != nil {
+		return nil, err
+	}
+	return pg.DraftReport(r.Context(), who(r).User, day)
+}
+
+func (s *Server) apiDraftReport(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.draftReport(r, r.URL.Query().Get("since"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, o)
+	return nil
+}
+
+func (s *Server) postDraftReport(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.draftReport(r, strings.TrimSpace(r.PostFormValue("since")))
+	if err != nil {
+		return err
+	}
+	return seeOther(w, r, fmt.Sprintf("/outputs/%d", o.ID))
+}
+
+// pageReportOutput serves a report output as the page it will be
+// published as, to whoever the output lifecycle lets see its figures,
+// with a banner saying whether it is a draft or released.
+func (s *Server) pageReportOutput(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.viewOutput(r)
+	if err != nil {
+		return err
+	}
+	a, err := programme.ReportOf(o)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := a.WriteHTML(&buf, programme.Banner(o)); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = buf.WriteTo(w)
+	return err
 }
 
 func (s *Server) apiAssembly(w http.ResponseWriter, r *http.Request) error {

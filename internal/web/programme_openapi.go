@@ -33,6 +33,17 @@ func init() {
 				"verdict": obj{"type": "string", "enum": []string{"target met", "improving", "not improving", "cannot tell"}}, "reason": str(), "protection": str()}})}}),
 		"claims": arr(obj{"type": "object"}),
 	}}
+	schemas["PublicProgramme"] = obj{"type": "object", "properties": obj{
+		"projects": arr(ref("Project")),
+		"report": obj{"type": "object", "nullable": true, "description": "the newest released report to the Assembly (output checked and released); null until one is", "properties": obj{
+			"output": integer(), "version": integer(), "released_at": obj{"type": "string", "format": "date-time"},
+			"generated": obj{"type": "string", "format": "date-time"}, "since": obj{"type": "string", "format": "date-time"},
+			"measures": arr(obj{"type": "object", "properties": obj{"project": str(), "project_title": str(), "title": str(), "period": str(), "unit": str(),
+				"points": arr(obj{"type": "object"}), "change_percent": num, "verdict": str(), "reason": str(), "protection": str()}}),
+			"claims": arr(obj{"type": "object"}),
+		}},
+		"report_note": obj{"type": "string", "description": "says that no report has been released yet, when report is null"},
+	}}
 	scores := obj{"type": "object", "description": "mean level (1 beginning … 5 mastering) per area", "properties": obj{"assets": num, "capabilities": num, "capacity": num}}
 	rounds := arr(obj{"type": "object", "properties": obj{"round": str(), "scores": scores, "partners": integer()}})
 	schemas["Maturity"] = obj{"type": "object", "properties": obj{

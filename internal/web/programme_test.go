@@ -10,11 +10,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/demo/demotest"
 	"github.com/civiclink/civiclink/internal/geo"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/programme"
+	"github.com/civiclink/civiclink/internal/release"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 // programmeServer serves a small demo county with its programme loaded.
@@ -23,6 +27,8 @@ type programmeServer struct {
 	gov   *govern.Service
 	staff map[string]*govern.User
 	t     *testing.T
+	store *store.Store
+	audit audit.Log
 }
 
 func newProgrammeServer(t *testing.T) *programmeServer {
@@ -34,14 +40,15 @@ func newProgrammeServer(t *testing.T) *programmeServer {
 		t.Fatal(err)
 	}
 	e := &insight.Engine{Store: c.Store, Gov: gov, Geo: county, Ledger: c.Store}
-	prog := &programme.Service{Store: c.Store, Catalog: c.Store, Figures: e, Audit: c.Audit, Areas: county.LADCodes()}
-	srv, err := New(Config{Catalog: c.Store, Govern: gov, Audit: gov.Audit, Programme: prog, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	outs := &release.Service{Store: c.Store, Insight: e, Gov: gov, Audit: c.Audit, Clock: clock.System{}}
+	prog := &programme.Service{Store: c.Store, Catalog: c.Store, Figures: e, Audit: c.Audit, Areas: county.LADCodes(), Outputs: outs}
+	srv, err := New(Config{Catalog: c.Store, Govern: gov, Audit: gov.Audit, Programme: prog, Outputs: outs, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return &programmeServer{ts: ts, gov: gov, staff: c.Summary.Staff, t: t}
+	return &programmeServer{ts: ts, gov: gov, staff: c.Summary.Staff, t: t, store: c.Store, audit: c.Audit}
 }
 
 // call makes a request as a demo user ("" for nobody) with an API token.

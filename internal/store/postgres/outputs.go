@@ -35,20 +35,26 @@ func (s *Store) CreateOutput(ctx context.Context, o *output.Output) error {
 	by, _ := json.Marshal(o.By)
 	ds, _ := json.Marshal(o.Datasets)
 	cols, _ := json.Marshal(o.Columns)
+	kind, doc, scopes, err := output.EncodeReport(o)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('outputs:' || $1))`, o.Series); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO outputs (series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json, created_by, created_at)
-			VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM outputs WHERE series = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		return tx.QueryRow(ctx, `INSERT INTO outputs (series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json, created_by, created_at, kind, document, scopes)
+			VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM outputs WHERE series = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			RETURNING id, version`,
-			o.Series, o.Title, o.Indicator, string(by), o.Purpose, string(ds), string(cols), string(o.Status), string(tab), string(rep), o.CreatedBy, o.CreatedAt.UTC()).
+			o.Series, o.Title, o.Indicator, string(by), o.Purpose, string(ds), string(cols), string(o.Status), string(tab), string(rep), o.CreatedBy, o.CreatedAt.UTC(),
+			kind, doc, scopes).
 			Scan(&o.ID, &o.Version)
 	})
 }
 
 const outputColumns = `id, series, version, title, indicator, by_json, purpose, datasets, columns, status, table_json, report_json,
-	created_by, created_at, coalesce(checked_by, ''), checked_at, coalesce(note, ''), coalesce(released_by, ''), released_at`
+	created_by, created_at, coalesce(checked_by, ''), checked_at, coalesce(note, ''), coalesce(released_by, ''), released_at,
+	coalesce(kind, 'table'), coalesce(document, ''), coalesce(scopes, '')`
 
 // Output returns an output by id.
 func (s *Store) Output(ctx context.Context, id int64) (*output.Output, error) {
@@ -85,10 +91,10 @@ func (s *Store) TransitionOutput(ctx context.Context, id int64, from, to output.
 
 func scanOutput(r pgx.Row) (*output.Output, error) {
 	var o output.Output
-	var by, ds, cols, status, tab, rep string
+	var by, ds, cols, status, tab, rep, doc, scopes string
 	var checkedAt, releasedAt *time.Time
 	err := r.Scan(&o.ID, &o.Series, &o.Version, &o.Title, &o.Indicator, &by, &o.Purpose, &ds, &cols, &status, &tab, &rep,
-		&o.CreatedBy, &o.CreatedAt, &o.CheckedBy, &checkedAt, &o.Note, &o.ReleasedBy, &releasedAt)
+		&o.CreatedBy, &o.CreatedAt, &o.CheckedBy, &checkedAt, &o.Note, &o.ReleasedBy, &releasedAt, &o.Kind, &doc, &scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +114,7 @@ func scanOutput(r pgx.Row) (*output.Output, error) {
 			return nil, err
 		}
 	}
-	return &o, nil
+	return &o, output.DecodeReport(&o, doc, scopes)
 }
 
 // Releases returns the digest of every released population recorded

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -81,5 +83,47 @@ func releases(t *testing.T, st Store) {
 		if !seen[d.Sum] {
 			t.Errorf("digest of %d units missing from %v", d.Units, got)
 		}
+	}
+}
+
+// reportOutputs: a report output keeps its kind, document and scopes
+// exactly, versions its series like a table, and a table reads back as
+// kind "table" with no document.
+func reportOutputs(t *testing.T, st Store) {
+	ctx := context.Background()
+	doc := json.RawMessage(`{"title":"Report to the Assembly","claims":[{"id":"road-ksi","status":"differs"}]}`)
+	scopes := []output.Scope{
+		{Purpose: "road-safety", Datasets: []string{"road_casualties"}, Columns: map[string][]string{"road_casualties": {"severity", "date"}}},
+		{Purpose: "homelessness", Datasets: []string{"homelessness"}, Columns: map[string][]string{"homelessness": {"district"}}},
+	}
+	var ids []int64
+	for range 2 {
+		o := &output.Output{Series: "programme-report", Kind: output.KindReport, Title: "Report", Indicator: "programme-report", By: []string{"project"},
+			Datasets: []string{"road_casualties", "homelessness"}, Columns: map[string][]string{}, Status: output.Draft,
+			Report: &disclose.Report{Cells: 12}, Document: doc, Scopes: scopes, CreatedBy: "ana", CreatedAt: t0}
+		if err := st.CreateOutput(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+	}
+	got, err := st.Output(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != output.KindReport || got.Version != 2 || string(got.Document) != string(doc) || !reflect.DeepEqual(got.Scopes, scopes) || got.Table != nil || got.Report.Cells != 12 {
+		t.Errorf("report output read back as kind %q version %d document %s scopes %+v table %v report %+v", got.Kind, got.Version, got.Document, got.Scopes, got.Table, got.Report)
+	}
+	tab := &output.Output{Series: "violence", Title: "Violence", Indicator: "violence", By: []string{"district"}, Purpose: "violence-and-vulnerability",
+		Datasets: []string{"incidents"}, Columns: map[string][]string{"incidents": {"district"}}, Status: output.Draft,
+		Table: &disclose.Result{}, Report: &disclose.Report{}, CreatedBy: "ana", CreatedAt: t0}
+	if err := st.CreateOutput(ctx, tab); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Output(ctx, tab.ID); err != nil || got.Kind != output.KindTable || got.Document != nil || got.Table == nil {
+		t.Errorf("table output read back as %+v, %v; want kind table with a table and no document", got, err)
+	}
+	bad := &output.Output{Series: "programme-report", Kind: output.KindReport, Status: output.Draft, Document: json.RawMessage(`{"broken"`), CreatedBy: "ana", CreatedAt: t0}
+	if err := st.CreateOutput(ctx, bad); err == nil {
+		t.Error("a report with a broken document was stored")
 	}
 }

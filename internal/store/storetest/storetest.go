@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 		{"query/aggregate", aggregate},
 		{"query/cohort", cohort},
 		{"outputs/lifecycle", outputs},
+		{"outputs/reports", reportOutputs},
 		{"outputs/release record", releases},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, store(t)) })
