@@ -226,15 +226,15 @@ func TestLinkageQualityOfARunMadeElsewhere(t *testing.T) {
 	for _, b := range q.Histogram {
 		pairs, matched = pairs+b.Pairs, matched+b.Matched
 	}
-	if pairs != int64(len(res.Link.Pairs)) || matched != int64(len(res.Link.Matched)) || q.HistogramScope != linkrun.ScopeCandidates {
-		t.Errorf("histogram of %q holds %d pairs (%d matched), want all %d candidate pairs (%d matched)", q.HistogramScope, pairs, matched, len(res.Link.Pairs), len(res.Link.Matched))
+	if pairs != int64(res.Link.Pairs.Len()) || matched != int64(len(res.Link.Matched)) || q.HistogramScope != linkrun.ScopeCandidates {
+		t.Errorf("histogram of %q holds %d pairs (%d matched), want all %d candidate pairs (%d matched)", q.HistogramScope, pairs, matched, res.Link.Pairs.Len(), len(res.Link.Matched))
 	}
 	var links, candidates int64
 	for _, p := range q.DatasetPairs {
 		links, candidates = links+p.Links, candidates+p.Candidates
 	}
-	if links != int64(len(res.Link.Matched)) || candidates != int64(len(res.Link.Pairs)) {
-		t.Errorf("dataset pairs = %+v, want all %d links of %d candidates", q.DatasetPairs, len(res.Link.Matched), len(res.Link.Pairs))
+	if links != int64(len(res.Link.Matched)) || candidates != int64(res.Link.Pairs.Len()) {
+		t.Errorf("dataset pairs = %+v, want all %d links of %d candidates", q.DatasetPairs, len(res.Link.Matched), res.Link.Pairs.Len())
 	}
 	if q.Run.Estimate == nil || len(q.Notes) > 1 {
 		t.Errorf("estimate %+v with notes %q, want the model's estimate and no note on missing weights", q.Run.Estimate, q.Notes)
