@@ -19,7 +19,7 @@ import (
 
 func (m *Main) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "The community-support directory (Open Referral UK): list, import, export, moderate"}
-	cmd.AddCommand(m.communityListCmd(), m.communityExportCmd(), m.communityImportCmd(), m.communityPublishCmd(), m.communityRejectCmd(), m.communitySynthCmd())
+	cmd.AddCommand(m.communityListCmd(), m.communityExportCmd(), m.communityImportCmd(), m.communityPublishCmd(), m.communityRejectCmd(), m.communitySynthCmd(), m.communityZoneCmd(), m.communityVolunteerCmd())
 	return cmd
 }
 

@@ -12,13 +12,8 @@ import (
 // re-imports each export (nothing changes), refuses a bad feed with its
 // line and leaves the directory as it was, and moderates a submission.
 func TestCommunityCommands(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("CIVICLINK_TOKEN", "")
-	t.Setenv("CIVICLINK_TOKEN_FILE", "")
-	data := filepath.Join(dir, "s.duckdb")
-	feed := "../../internal/community/testdata/feed.json"
-	good, err := os.ReadFile(feed)
+	dir, data := cliStore(t)
+	good, err := os.ReadFile(testFeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,16 +30,16 @@ func TestCommunityCommands(t *testing.T) {
 	}{
 		{"", []string{"partner", "add", "--id", "cvs", "--name", "Voluntary sector"}, 0, "added"},
 		{"", []string{"user", "bootstrap", "--id", "v.admin", "--partner", "cvs", "--name", "V Admin", "--no-password"}, 0, "created"},
-		{"v.admin", []string{"community", "import", feed}, 3, "only a community editor"},
+		{"v.admin", []string{"community", "import", testFeed}, 3, "only a community editor"},
 		{"v.admin", []string{"user", "add", "--id", "v.editor", "--partner", "cvs", "--name", "Editor", "--roles", "community-editor", "--no-password"}, 0, "added"},
-		{"v.editor", []string{"community", "import", feed}, 0, "3 new, 0 changed, 0 unchanged; 3 waiting for moderation"},
+		{"v.editor", []string{"community", "import", testFeed}, 0, "3 new, 0 changed, 0 unchanged; 3 waiting for moderation"},
 		{"v.editor", []string{"community", "list"}, 0, "ID  VERSION"},
 		{"v.editor", []string{"community", "list", "--queue"}, 0, "svc-lunch-club"},
 		{"v.editor", []string{"community", "publish", "1"}, 0, "service svc-drop-in version 1"},
 		{"v.editor", []string{"community", "publish", "1"}, 5, "already published"},
 		{"v.editor", []string{"community", "reject", "2"}, 2, "reason: this is required"},
 		{"v.editor", []string{"community", "reject", "2", "--reason", "duplicate of an existing entry"}, 0, "rejected submission 2"},
-		{"v.editor", []string{"community", "import", "--publish", feed}, 0, "2 new, 0 changed, 1 unchanged; published"},
+		{"v.editor", []string{"community", "import", "--publish", testFeed}, 0, "2 new, 0 changed, 1 unchanged; published"},
 		{"v.editor", []string{"community", "list", "--theme", "food"}, 0, "svc-lunch-club"},
 		{"v.editor", []string{"community", "import", bad}, 2, "line 18: service_at_locations.location_id: location \"loc-gone\" is not in the feed's locations"},
 		{"v.editor", []string{"community", "export", "--format", "oruk-json", "--out", exported("json")}, 0, "exported 3 services"},
@@ -75,4 +70,18 @@ func TestCommunityCommands(t *testing.T) {
 	if !strings.Contains(string(g), `"type":"FeatureCollection"`) || strings.Count(string(g), `"Feature"`) != 4 {
 		t.Errorf("geojson export = %.300s, want 4 features (one per service at a location)", g)
 	}
+}
+
+// testFeed is the community room's test feed.
+const testFeed = "../../internal/community/testdata/feed.json"
+
+// cliStore gives a test its own folder and store file, with no saved
+// token in the way.
+func cliStore(t *testing.T) (dir, data string) {
+	t.Helper()
+	dir = t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("CIVICLINK_TOKEN", "")
+	t.Setenv("CIVICLINK_TOKEN_FILE", "")
+	return dir, filepath.Join(dir, "s.duckdb")
 }

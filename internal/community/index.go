@@ -49,6 +49,17 @@ func (ix *Index) Get(id string) (*Version, error) {
 	return v, nil
 }
 
+// Organisation returns the organisation of a published service by its
+// id (the organisation of the first such service, by service id).
+func (ix *Index) Organisation(id string) (Organisation, bool) {
+	for i := range ix.all {
+		if o := ix.all[i].Service.Organisation; o.ID == id {
+			return o, true
+		}
+	}
+	return Organisation{}, false
+}
+
 // Query filters the published directory. Zero fields do not filter.
 type Query struct {
 	Text     string // every word must appear in the name, description, organisation, address or themes

@@ -64,4 +64,18 @@ type Store interface {
 	CommunityCurrent(ctx context.Context) ([]Version, error)
 	// CommunityVersions returns a service's published versions, oldest first.
 	CommunityVersions(ctx context.Context, serviceID string) ([]Version, error)
+
+	// PutCommunityZone adds a community action zone, or replaces the zone
+	// with its id.
+	PutCommunityZone(ctx context.Context, z *Zone) error
+	// CommunityZones returns every community action zone.
+	CommunityZones(ctx context.Context) ([]Zone, error)
+	// AddCommunityOpportunity stores a new volunteering opportunity,
+	// giving it its ID.
+	AddCommunityOpportunity(ctx context.Context, o *Opportunity) error
+	// CloseCommunityOpportunity records an open opportunity's closing (o
+	// carries it); one no longer open is a fault.Conflict.
+	CloseCommunityOpportunity(ctx context.Context, o *Opportunity) error
+	// CommunityOpportunities returns every opportunity, oldest first.
+	CommunityOpportunities(ctx context.Context) ([]Opportunity, error)
 }

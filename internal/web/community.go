@@ -24,7 +24,7 @@ func (s *Server) communityRoutes() []route {
 		{method: "GET", path: "/api/community/boundaries", api: true, open: true, summary: "District boundaries for the public map as GeoJSON (properties code, name)", result: "application/geo+json", handle: s.apiCommunityBoundaries},
 		{method: "GET", path: "/community", open: true, summary: "The public community support map and list", handle: s.pageCommunity},
 		{method: "GET", path: "/community/services/{id}", open: true, summary: "A community service's public page", handle: s.pageCommunityService},
-	}, append(s.communityEditRoutes(), s.communityGapRoutes()...)...)
+	}, append(append(s.communityEditRoutes(), s.communityGapRoutes()...), s.communityVolunteerRoutes()...)...)
 }
 
 // communityQuery reads the directory's filters from a request:

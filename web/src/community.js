@@ -54,7 +54,7 @@ function marker(map, group) {
       keyboard: true,
       icon: L.divIcon({ className: 'cl-point cl-' + p.kind, iconSize: [18, 18], html: '' }),
     })
-    m.on('click', () => { window.location.href = '/community/services/' + encodeURIComponent(p.id) })
+    m.on('click', () => { window.location.href = href(p) })
     m.bindTooltip(p.name)
     return keyed(m, p.name + ': open its page')
   }
@@ -71,7 +71,7 @@ function marker(map, group) {
     const b = L.latLngBounds(group.map((p) => [p.lat, p.lon]))
     if (b.getNorthEast().equals(b.getSouthWest()) || map.getZoom() >= map.getMaxZoom()) {
       // services at one point (the same centroid): list them
-      const list = group.slice(0, 20).map((p) => '<li><a href="/community/services/' + encodeURIComponent(p.id) + '">' + escapeHTML(p.name) + '</a></li>').join('')
+      const list = group.slice(0, 20).map((p) => '<li><a href="' + escapeHTML(href(p)) + '">' + escapeHTML(p.name) + '</a></li>').join('')
       m.bindPopup('<ul class="cl-popup">' + list + '</ul>' + (group.length > 20 ? '<p>…and ' + (group.length - 20) + ' more in the list.</p>' : '')).openPopup()
     } else {
       map.fitBounds(b.pad(0.2))
@@ -80,16 +80,31 @@ function marker(map, group) {
   return keyed(m, group.length + ' services here: zoom in')
 }
 
+// href is where a point leads: a service's page, or an opportunity in the
+// list on the volunteering page.
+function href(p) {
+  return p.href || '/community/services/' + encodeURIComponent(p.id)
+}
+
+// opportunityPoints turns the opportunities API's contents into points.
+function opportunityPoints(data) {
+  return (data.contents || []).map((o) => ({
+    id: String(o.id), name: o.title, lat: o.location.latitude, lon: o.location.longitude,
+    kind: 'volunteer', town: o.location.city, href: '#opportunity-' + o.id,
+  }))
+}
+
 function escapeHTML(s) {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 }
 
 export async function mountCommunityMap(el) {
-  let data, geo
+  let data, geo, zones
   try {
-    ;[data, geo] = await Promise.all([
-      getJSON('/api/community/points?' + (el.dataset.query || '')),
+    ;[data, geo, zones] = await Promise.all([
+      getJSON(el.dataset.points || '/api/community/points?' + (el.dataset.query || '')),
       getJSON('/api/community/boundaries'),
+      el.dataset.zones ? getJSON(el.dataset.zones) : null,
     ])
   } catch (err) {
     el.textContent = 'The map could not be loaded (' + err.message + '); the list below has the same services.'
@@ -101,8 +116,15 @@ export async function mountCommunityMap(el) {
   map.attributionControl.addAttribution('Boundaries: ONS, OGL v3.0')
   const base = L.geoJSON(geo, { style: { color: '#4a4a4a', weight: 1, fillColor: '#f3f3f3', fillOpacity: 1 }, interactive: false }).addTo(map)
   map.fitBounds(base.getBounds(), { padding: [8, 8] })
+  if (zones && zones.features && zones.features.length) {
+    L.geoJSON(zones, {
+      style: { color: '#7a3e00', weight: 1, fillColor: '#f2b36b', fillOpacity: 0.5 },
+      onEachFeature: (f, l) => l.bindTooltip(f.properties.zone_name + ' (' + f.properties.name + ')'),
+    }).addTo(map)
+    el.dataset.zoneAreas = String(zones.features.length)
+  }
   const layer = L.layerGroup().addTo(map)
-  const points = data.points || []
+  const points = data.points || opportunityPoints(data)
   const draw = () => {
     layer.clearLayers()
     const groups = cluster(map, points, map.getZoom())
