@@ -120,7 +120,7 @@ func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-		if lines[0] != "district,count,rate_per_1000,lower_95,upper_95,vs_county,protection,threshold,reference_period" {
+		if lines[0] != "district,period,count,rate_per_1000,lower_95,upper_95,vs_county,rate_unit,protection,threshold,reference_period" {
 			t.Errorf("%s: header %q", name, lines[0])
 		}
 		// Every district appears (zeros included); real data may add records
@@ -132,7 +132,10 @@ func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 		}
 		for _, l := range lines[1:] {
 			f := strings.Split(l, ",")
-			if f[1] == "" || (f[1] == disclose.Confidential && f[2] != disclose.Confidential) {
+			if f[1] == "" || tab.Period == "" || f[1] != tab.Period {
+				t.Errorf("%s: row %q does not state the period %q", name, l, tab.Period)
+			}
+			if f[2] == "" || (f[2] == disclose.Confidential && f[3] != disclose.Confidential) {
 				t.Errorf("%s: row %q leaks or is blank", name, l)
 			}
 		}

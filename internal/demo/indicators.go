@@ -62,7 +62,7 @@ func describeRates(tab *insight.IndicatorTable, e *insight.Engine) string {
 		switch {
 		case c.Levels[0] == disclose.TotalLevel:
 			if c.Rate != nil {
-				county = fmt.Sprintf("%.1f per 1,000 residents (count %s)", c.Rate.Value, c.Count)
+				county = fmt.Sprintf("%.1f %s (count %s)", c.Rate.Value, tab.Unit, c.Count)
 			}
 		case c.Count == disclose.Confidential:
 			suppressed++

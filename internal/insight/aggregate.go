@@ -42,6 +42,10 @@ type Engine struct {
 	// PopulationScale scales the populations behind rates: 1 (or 0) for
 	// real data, people/county population for a smaller synthetic county.
 	PopulationScale float64
+	// Residents, when set, are the synthetic county's own residents by
+	// district code: the denominators of its rates, in place of ONS
+	// estimates scaled by PopulationScale (see [Engine.residents]).
+	Residents map[string]int64
 	// Ledger is charged for differentially private tables; nil refuses them.
 	Ledger disclose.Ledger
 	// Auditor catches differencing between released tables; nil disables
@@ -113,6 +117,11 @@ type AggregateQuery struct {
 	Threshold int64
 	// DP asks for differentially private counts instead of suppression.
 	DP *disclose.DPConfig
+	// Period restricts the records to a window of time (a quarter, a
+	// year, "12 months to 2023-12", years such as 2018-2023; see
+	// [ParseWindow]); [LatestPeriod] picks the default; "" counts every
+	// record. The table states its period either way.
+	Period string
 	// span makes period dimensions contiguous over the data (trends).
 	span bool
 }
@@ -153,9 +162,27 @@ func (e *Engine) prepareAggregate(ctx context.Context, u *govern.User, q Aggrega
 // computeAggregate reads and counts a prepared aggregate and applies
 // disclosure control at the decided threshold. It asks governance nothing.
 func (e *Engine) computeAggregate(ctx context.Context, a *aggregatePlan) (*disclose.Result, error) {
+	res, _, err := e.computeAggregateIn(ctx, a)
+	return res, err
+}
+
+// computeAggregateIn is [Engine.computeAggregate], also returning the
+// window the table covers (nil for a dataset without dates).
+func (e *Engine) computeAggregateIn(ctx context.Context, a *aggregatePlan) (*disclose.Result, *Window, error) {
 	u, q, pr := a.u, a.q, a.prepared
-	var err error
 	spec := pr.spec
+	win, err := e.aggregateWindow(ctx, a, &spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := e.aggregateTable(ctx, u, q, pr, spec, win)
+	return res, win, err
+}
+
+// aggregateTable counts spec (the plan's, restricted to its window) and
+// applies disclosure control at the decided threshold.
+func (e *Engine) aggregateTable(ctx context.Context, u *govern.User, q AggregateQuery, pr *prepared, spec query.AggregateSpec, win *Window) (*disclose.Result, error) {
+	var err error
 	spec.Keys = q.DP == nil
 	if e.Auditor != nil {
 		if err := e.memberSpec(ctx, &spec, pr.d.ID); err != nil {
@@ -176,9 +203,13 @@ func (e *Engine) computeAggregate(ctx context.Context, a *aggregatePlan) (*discl
 			return nil, e.refused(ctx, u, pr.req, err)
 		}
 	}
+	period := coverage(pr.d.Schema, pr.v, t)
+	if win != nil && !win.whole && !hasPeriodDim(q.By) {
+		period = win.ID
+	}
 	res, err := disclose.Apply(ctx, t, p, disclose.Options{
 		Dataset: pr.d.ID, Query: describe(q), By: u.ID, Ledger: ledger, Auditor: e.Auditor,
-		Period: coverage(pr.d.Schema, pr.v, t), Scope: strings.TrimSpace(q.Where),
+		Period: period, Scope: strings.TrimSpace(q.Where),
 	})
 	if err != nil {
 		return nil, e.refused(ctx, u, pr.req, err)
@@ -190,9 +221,16 @@ func (e *Engine) computeAggregate(ctx context.Context, a *aggregatePlan) (*discl
 // dataset and version, store spec (opted-out records excluded), plan,
 // measure, the request governance allowed and its decision.
 type prepared struct {
-	d       *catalog.Dataset
-	v       *catalog.Version
-	spec    query.AggregateSpec
+	d    *catalog.Dataset
+	v    *catalog.Version
+	spec query.AggregateSpec
+	// span is the complete months the data covers and window the period
+	// asked for (nil for every record, or the default, chosen when the
+	// data is read); dated is false for a dataset without dates.
+	span    Span
+	dated   bool
+	all     Window
+	window  *Window
 	plan    []dimPlan
 	measure string
 	req     govern.Request
@@ -223,8 +261,15 @@ func (e *Engine) prepare(ctx context.Context, u *govern.User, q AggregateQuery) 
 			return nil, e.refused(ctx, u, early, err)
 		}
 	}
+	cols := specColumns(pr.spec)
+	if err := e.preparePeriod(q, pr); err != nil {
+		return nil, e.refused(ctx, u, early, err)
+	}
+	if ev := eventColumn(d.Schema); q.Period != "" && ev != nil && !slices.Contains(cols, ev.Name) {
+		cols = append(cols, ev.Name) // the window filters on it
+	}
 	pr.req = govern.Request{Operation: OpAggregate, Purpose: q.Purpose, Output: govern.Aggregate,
-		Reads: []govern.Read{{Dataset: d.ID, Columns: specColumns(pr.spec)}}}
+		Reads: []govern.Read{{Dataset: d.ID, Columns: cols}}}
 	if q.DP != nil {
 		pr.req.Epsilon, pr.req.Delta = q.DP.Epsilon, q.DP.Delta
 	}

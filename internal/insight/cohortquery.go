@@ -34,6 +34,9 @@ type CohortQuery struct {
 	Purpose   string
 	RoundTo   int64
 	Threshold int64
+	// Period restricts the members to those whose index event falls in a
+	// window of time, as [AggregateQuery.Period] does.
+	Period string
 	// span makes a period dimension contiguous (trends).
 	span bool
 }
@@ -54,28 +57,52 @@ type cohortPlan struct {
 	q    CohortQuery
 	spec query.CohortSpec
 	dec  govern.Decision
+	// dated, all, span and window are as [prepared]'s: the months the
+	// sources cover and the window asked for.
+	dated  bool
+	all    Window
+	span   Span
+	window *Window
 }
 
 // computeCohort evaluates a prepared cohort and counts its members,
 // disclosure-controlled at the decided threshold. It asks governance
 // nothing.
 func (e *Engine) computeCohort(ctx context.Context, c *cohortPlan) (*disclose.Result, error) {
+	res, _, err := e.computeCohortIn(ctx, c)
+	return res, err
+}
+
+// computeCohortIn is [Engine.computeCohort], also returning the window
+// the table covers (nil when the sources have no dates).
+func (e *Engine) computeCohortIn(ctx context.Context, c *cohortPlan) (*disclose.Result, *Window, error) {
 	u, q, dec := c.u, c.q, c.dec
 	members, err := e.Store.CohortMembers(ctx, c.spec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	win := e.cohortWindow(c, members)
+	if win != nil && q.Period != "" && !(q.Period == LatestPeriod && (hasPeriodDim(q.By) || c.span.to < c.span.from)) {
+		members = slices.DeleteFunc(members, func(m query.CohortMember) bool {
+			return !win.contains(m.IndexDate.Year()*12 + int(m.IndexDate.Month()) - 1)
+		})
 	}
 	keys, err := e.unitKeys(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t, err := e.memberTable(q, members, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p := e.policy(int64(dec.Threshold), q.Threshold, q.RoundTo, nil)
-	return disclose.Apply(ctx, t, p, disclose.Options{Dataset: "cohort:" + q.Cohort.Name, Query: "cohort " + q.Cohort.Name + " by " + strings.Join(q.By, ","), By: u.ID, Auditor: e.Auditor,
-		Period: coverage(nil, nil, t)})
+	period := coverage(nil, nil, t)
+	if win != nil && !win.whole && !hasPeriodDim(q.By) {
+		period = win.ID
+	}
+	res, err := disclose.Apply(ctx, t, p, disclose.Options{Dataset: "cohort:" + q.Cohort.Name, Query: "cohort " + q.Cohort.Name + " by " + strings.Join(q.By, ","), By: u.ID, Auditor: e.Auditor,
+		Period: period})
+	return res, win, err
 }
 
 // cohortMembers resolves the cohort against the run, asks governance for
@@ -114,6 +141,10 @@ func (e *Engine) prepareCohort(ctx context.Context, u *govern.User, q CohortQuer
 		}
 		spec.Sources, reads = append(spec.Sources, src), append(reads, read)
 	}
+	plan := &cohortPlan{u: u, spec: spec}
+	if err := cohortPeriod(q, plan); err != nil {
+		return nil, err
+	}
 	dec, err := e.Gov.Authorize(ctx, u, govern.Request{Operation: op, Purpose: purpose, Output: out, Reads: reads})
 	if err != nil {
 		return nil, err
@@ -124,7 +155,8 @@ func (e *Engine) prepareCohort(ctx context.Context, u *govern.User, q CohortQuer
 		}
 	}
 	q.Purpose = purpose
-	return &cohortPlan{u: u, q: q, spec: spec, dec: dec}, nil
+	plan.q, plan.spec, plan.dec = q, spec, dec
+	return plan, nil
 }
 
 // source resolves one event source to the dataset version in the run.
@@ -303,19 +335,39 @@ func DistrictRates(res *disclose.Result, county *geo.County, scale float64) []Ra
 	if scale <= 0 {
 		scale = 1
 	}
+	return ratesBy(res, func(code string) float64 {
+		if county == nil {
+			return 0
+		}
+		if lad, ok := county.LAD(code); ok {
+			return float64(lad.Population) * scale
+		}
+		if code == disclose.TotalLevel {
+			return float64(county.Population()) * scale
+		}
+		return 0
+	})
+}
+
+// districtRates adds rates per 1,000 residents of the indicator's
+// population (see [Engine.residents]) to the published cells of a table
+// grouped by district, over a window of the given years: a year or more
+// gives a rate per year.
+func (e *Engine) districtRates(res *disclose.Result, ind *Indicator, years float64) []RateCell {
+	return ratesBy(res, func(code string) float64 { return e.residents(ind, code) * years })
+}
+
+// ratesBy adds rates per 1,000 of pop(district) to the published cells of
+// a table grouped by district. Rates come only from published counts: a
+// suppressed cell has no rate.
+func ratesBy(res *disclose.Result, pop func(code string) float64) []RateCell {
 	d := slices.IndexFunc(res.Dims, func(x disclose.Dim) bool { return x.Name == DimDistrict })
 	var out []RateCell
 	for _, c := range res.Cells {
 		rc := RateCell{Levels: c.Levels, Count: c.Display()}
-		if d >= 0 && !c.Status.Suppressed() && county != nil {
-			pop := 0.0
-			if lad, ok := county.LAD(c.Levels[d]); ok {
-				pop = float64(lad.Population)
-			} else if c.Levels[d] == disclose.TotalLevel {
-				pop = float64(county.Population())
-			}
-			if pop *= scale; pop > 0 {
-				r := CrudeRate(c.Count, pop, 1000)
+		if d >= 0 && !c.Status.Suppressed() {
+			if p := pop(c.Levels[d]); p > 0 {
+				r := CrudeRate(c.Count, p, 1000)
 				rc.Rate = &r
 			}
 		}

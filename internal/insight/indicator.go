@@ -50,6 +50,14 @@ type IndicatorTable struct {
 	// Protection says how the counts were protected (and the note a
 	// page footnotes).
 	Protection any `json:"protection"`
+	// Period is the time the figures cover ("12 months to 2023-12",
+	// "2018-2023"); "" for data without dates. Window is its detail when
+	// the table has no period dimension of its own.
+	Period string  `json:"period"`
+	Window *Window `json:"window,omitempty"`
+	// Unit says what the rates are, e.g. "per 1,000 residents a year
+	// (12 months to 2023-12)": over a year or more they are per year.
+	Unit string `json:"unit"`
 }
 
 // Indicators returns the indicators shipped with civiclink, by name.
@@ -95,13 +103,13 @@ func FindIndicator(name string) (*Indicator, error) {
 // Indicator computes ind by the given dimensions (district and/or a
 // period) for user u.
 func (e *Engine) Indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string) (*IndicatorTable, error) {
-	return e.indicator(ctx, u, ind, by, false)
+	return e.IndicatorPeriod(ctx, u, ind, by, "")
 }
 
-// indicator is [Engine.Indicator]; span makes a period dimension run over
-// every period of the data, with zero cells where nothing happened.
-func (e *Engine) indicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, span bool) (*IndicatorTable, error) {
-	r, err := e.prepareIndicator(ctx, u, ind, by, span)
+// IndicatorPeriod is [Engine.Indicator] over the period named ("" for
+// the default; see [Engine.PrepareIndicatorPeriod]).
+func (e *Engine) IndicatorPeriod(ctx context.Context, u *govern.User, ind *Indicator, by []string, period string) (*IndicatorTable, error) {
+	r, err := e.prepareIndicator(ctx, u, ind, by, period, false)
 	if err != nil {
 		return nil, err
 	}
@@ -109,10 +117,12 @@ func (e *Engine) indicator(ctx context.Context, u *govern.User, ind *Indicator, 
 }
 
 // WriteCSV writes the table with one header row and one row per cell:
-// the levels, the published count ([c] when suppressed) and, where a
+// the levels, the period the figures cover (unless a level is a period),
+// the published count ([c] when suppressed) and, where a
 // district population is known and the count is published, the rate per
 // 1,000 residents with its 95% interval and how it compares with the
-// county's (higher, lower or similar), then how the figures were
+// county's (higher, lower or similar), what the rate is per (e.g. "per
+// 1,000 residents a year (12 months to 2023-12)"), then how the figures were
 // protected ([disclose.ProtectionHeader]).
 func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
@@ -120,10 +130,20 @@ func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 	for _, d := range t.Result.Dims {
 		head = append(head, d.Name)
 	}
-	cw.Write(append(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county"), disclose.ProtectionHeader...))
-	prot := disclose.ProtectionValues(t.Result.Protection)
+	// A table without a period dimension states its window in a period
+	// column; one with states each row's period in it already.
+	period := !hasPeriodDim(head)
+	if period {
+		head = append(head, "period")
+	}
+	cw.Write(append(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county", "rate_unit"), disclose.ProtectionHeader...))
+	prot := append([]string{t.Unit}, disclose.ProtectionValues(t.Result.Protection)...)
 	for _, c := range t.Cells {
-		row := append(append([]string(nil), c.Levels...), c.Count)
+		row := append([]string(nil), c.Levels...)
+		if period {
+			row = append(row, t.Period)
+		}
+		row = append(row, c.Count)
 		if c.Rate != nil {
 			row = append(row, num(c.Rate.Value), num(c.Rate.Lower), num(c.Rate.Upper), c.VsCounty)
 		} else if c.Count == disclose.Confidential {

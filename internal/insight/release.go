@@ -56,31 +56,56 @@ func (e *Engine) ComputeAggregate(ctx context.Context, r *Release) (*disclose.Re
 }
 
 // PrepareIndicator decides computing ind by the given dimensions for u
-// (one decision, recorded) and returns its release.
+// (one decision, recorded) and returns its release. Without a period
+// dimension the figure covers the default period ([LatestPeriod]).
 func (e *Engine) PrepareIndicator(ctx context.Context, u *govern.User, ind *Indicator, by []string) (*Release, error) {
-	return e.prepareIndicator(ctx, u, ind, by, false)
+	return e.prepareIndicator(ctx, u, ind, by, "", false)
 }
 
-func (e *Engine) prepareIndicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, span bool) (*Release, error) {
+// PrepareIndicatorPeriod is [Engine.PrepareIndicator] for the period
+// named (see [ParseWindow]; "" or [LatestPeriod] for the default). A
+// period the data does not cover is refused with the choices that exist.
+func (e *Engine) PrepareIndicatorPeriod(ctx context.Context, u *govern.User, ind *Indicator, by []string, period string) (*Release, error) {
+	return e.prepareIndicator(ctx, u, ind, by, period, false)
+}
+
+func (e *Engine) prepareIndicator(ctx context.Context, u *govern.User, ind *Indicator, by []string, period string, span bool) (*Release, error) {
 	if len(by) == 0 {
 		by = []string{DimDistrict}
+	}
+	if period == "" && !span {
+		period = LatestPeriod
 	}
 	if ind.Cohort != "" {
 		c, err := FindCohort(ind.Cohort)
 		if err != nil {
 			return nil, err
 		}
-		p, err := e.prepareCohort(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose, span: span}, govern.Aggregate, OpCohort)
+		p, err := e.prepareCohort(ctx, u, CohortQuery{Cohort: c, By: by, Purpose: ind.Purpose, Period: period, span: span}, govern.Aggregate, OpCohort)
 		if err != nil {
 			return nil, err
 		}
 		return &Release{Key: "indicator " + ind.Name + "\x00" + p.key(), Decision: p.dec, ind: ind, coh: p}, nil
 	}
-	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, span: span})
+	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, Period: period, span: span})
 	if err != nil {
 		return nil, err
 	}
 	return &Release{Key: "indicator " + ind.Name + "\x00" + a.key(), Decision: a.dec, ind: ind, agg: a}, nil
+}
+
+// Periods are the periods a user may choose for the release's figure,
+// latest first (see [Span.Choices]); none for data without dates.
+func (r *Release) Periods() []Window {
+	switch {
+	case r == nil:
+		return nil
+	case r.agg != nil && r.agg.dated:
+		return r.agg.span.Choices()
+	case r.coh != nil && r.coh.dated:
+		return r.coh.span.Choices()
+	}
+	return nil
 }
 
 // ComputeIndicator computes a release of [Engine.PrepareIndicator], with
@@ -89,17 +114,42 @@ func (e *Engine) ComputeIndicator(ctx context.Context, r *Release) (*IndicatorTa
 	if r == nil || r.ind == nil {
 		return nil, fmt.Errorf("insight: not an indicator release")
 	}
-	var res *disclose.Result
-	var err error
+	var (
+		res *disclose.Result
+		win *Window
+		by  []string
+		err error
+	)
 	if r.coh != nil {
-		res, err = e.computeCohort(ctx, r.coh)
+		res, win, err = e.computeCohortIn(ctx, r.coh)
+		by = r.coh.q.By
 	} else {
-		res, err = e.computeAggregate(ctx, r.agg)
+		res, win, err = e.computeAggregateIn(ctx, r.agg)
+		by = r.agg.q.By
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &IndicatorTable{Indicator: r.ind, Result: res, Cells: DistrictRates(res, e.Geo, e.scaleFor(r.ind)), Protection: disclose.ProtectionJSON(res.Protection)}, nil
+	t := &IndicatorTable{Indicator: r.ind, Result: res, Protection: disclose.ProtectionJSON(res.Protection), Unit: "per 1,000 residents"}
+	years := 1.0
+	if win != nil {
+		t.Period = res.Protection.Period
+		switch {
+		case !hasPeriodDim(by) && win.whole:
+			// Every record: the rates are per year over the months
+			// the data spans (a partial month counts whole).
+			t.Unit, years = "per 1,000 residents", win.Years()
+			if years > 1 {
+				t.Unit = "per 1,000 residents a year (the yearly average over " + t.Period + ")"
+			}
+		case !hasPeriodDim(by):
+			t.Window, t.Unit, years = win, win.Unit, win.Years()
+		default:
+			t.Unit = "per 1,000 residents in each period"
+		}
+	}
+	t.Cells = e.districtRates(res, r.ind, years)
+	return t, nil
 }
 
 // PrepareTrend decides q for u (one decision, recorded) and returns its
@@ -124,7 +174,7 @@ func (e *Engine) PrepareTrend(ctx context.Context, u *govern.User, q TrendQuery)
 	if q.ByDistrict {
 		by = append(by, DimDistrict)
 	}
-	r, err := e.prepareIndicator(ctx, u, ind, append(by, period), true)
+	r, err := e.prepareIndicator(ctx, u, ind, append(by, period), "", true)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +225,7 @@ func (a *aggregatePlan) key() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "aggregate %s\x00%s\x00%s\x00%s\x00%s\x00span=%t", a.d.ID, strings.Join(a.q.By, ","), a.q.Where, a.q.Measure, a.q.Purpose, a.q.span)
+	fmt.Fprintf(&b, "aggregate %s\x00%s\x00%s\x00%s\x00%s\x00span=%t\x00period=%s", a.d.ID, strings.Join(a.q.By, ","), a.q.Where, a.q.Measure, a.q.Purpose, a.q.span, a.q.Period)
 	fmt.Fprintf(&b, "\x00threshold=%d\x00round=%d\x00versions=%d", max(int64(a.dec.Threshold), a.q.Threshold), a.q.RoundTo, a.spec.Version.ID)
 	for _, v := range a.spec.Versions {
 		fmt.Fprintf(&b, ",%d", v.ID)
@@ -189,7 +239,7 @@ func (a *aggregatePlan) key() string {
 // threshold and rounding.
 func (c *cohortPlan) key() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cohort %s\x00%s\x00%s\x00span=%t\x00run=%d", c.q.Cohort.Name, strings.Join(c.q.By, ","), c.q.Purpose, c.q.span, c.spec.RunID)
+	fmt.Fprintf(&b, "cohort %s\x00%s\x00%s\x00span=%t\x00period=%s\x00run=%d", c.q.Cohort.Name, strings.Join(c.q.By, ","), c.q.Purpose, c.q.span, c.q.Period, c.spec.RunID)
 	fmt.Fprintf(&b, "\x00threshold=%d\x00round=%d", max(int64(c.dec.Threshold), c.q.Threshold), c.q.RoundTo)
 	for _, s := range c.spec.Sources {
 		fmt.Fprintf(&b, "\x00%s=%d", s.Name, s.Version.ID)

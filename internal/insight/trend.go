@@ -112,10 +112,9 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 			undated = true
 		}
 	}
-	scale := e.scaleFor(ind)
 	for _, area := range areas {
 		s := Series{Code: area, Name: e.areaName(area)}
-		pop := e.population(area) * scale
+		pop := e.residents(ind, area)
 		for _, p := range tr.Periods {
 			levels := make([]string, len(res.Dims))
 			levels[pd] = p
@@ -235,6 +234,24 @@ func (e *Engine) scaleFor(ind *Indicator) float64 {
 	return e.PopulationScale
 }
 
+// residents is the population behind an indicator's rates in an area (a
+// district, or the county for [disclose.TotalLevel]): ONS mid-2022
+// estimates for real data; for the synthetic county its own residents
+// when the engine knows them, else the estimates scaled to its size.
+func (e *Engine) residents(ind *Indicator, area string) float64 {
+	if !ind.RealData && e.Residents != nil {
+		if area != disclose.TotalLevel {
+			return float64(e.Residents[area])
+		}
+		var n int64
+		for _, r := range e.Residents {
+			n += r
+		}
+		return float64(n)
+	}
+	return e.population(area) * e.scaleFor(ind)
+}
+
 // population is an area's residents: a district's, or the county's for
 // [disclose.TotalLevel]; 0 when unknown.
 func (e *Engine) population(area string) float64 {
@@ -260,4 +277,24 @@ func (e *Engine) areaName(area string) string {
 		}
 	}
 	return area
+}
+
+// PopulationNote says whose population an indicator's rates are over:
+// ONS mid-2022 estimates for real data; for the synthetic county, its own
+// residents (or, when the engine does not know them, the estimates
+// scaled to its size).
+func (e *Engine) PopulationNote(ind *Indicator) string {
+	switch {
+	case ind.RealData:
+		return "populations are ONS mid-2022 estimates."
+	case e.Residents != nil:
+		var n int64
+		for _, r := range e.Residents {
+			n += r
+		}
+		return "populations are the synthetic county's own residents (" + strconv.FormatInt(n, 10) + " people), not ONS estimates."
+	case e.PopulationScale > 0 && e.PopulationScale < 1:
+		return "populations are the synthetic county's size: ONS mid-2022 estimates scaled to its people."
+	}
+	return "populations are ONS mid-2022 estimates."
 }

@@ -3,7 +3,9 @@ package publish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/civiclink/civiclink/internal/disclose"
@@ -47,6 +49,15 @@ type DistrictRate struct {
 // the views of its release and never modified.
 type IndicatorFigure struct {
 	Indicator ThemeIndicator `json:"indicator"`
+	// Period is the time the figures cover (e.g. "12 months to
+	// 2023-12"), Unit what the rates are per, and Periods the periods the
+	// user may choose instead, latest first.
+	Period  string   `json:"period,omitempty"`
+	Unit    string   `json:"unit,omitempty"`
+	Periods []string `json:"periods,omitempty"`
+	// Empty says why a figure shows nothing: no records in its period,
+	// or every district's count suppressed; "" when something is shown.
+	Empty     string         `json:"empty,omitempty"`
 	Districts []DistrictRate `json:"districts,omitempty"`
 	County    *DistrictRate  `json:"county,omitempty"`
 	Error     string         `json:"error,omitempty"`
@@ -67,7 +78,15 @@ func (f *IndicatorFigure) Views() *Views { return f.views }
 // indicator that cannot be placed becomes the figure's Error; other
 // failures are errors.
 func (f Figures) District(ctx context.Context, u *govern.User, ind *insight.Indicator) (*IndicatorFigure, error) {
-	rel, err := f.Engine.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
+	return f.DistrictPeriod(ctx, u, ind, "")
+}
+
+// DistrictPeriod is [Figures.District] over the period named ("" for the
+// default: the latest complete period at which most districts can be
+// published). A period the data does not cover is refused, with the
+// choices, as the figure's Error.
+func (f Figures) DistrictPeriod(ctx context.Context, u *govern.User, ind *insight.Indicator, period string) (*IndicatorFigure, error) {
+	rel, err := f.Engine.PrepareIndicatorPeriod(ctx, u, ind, []string{insight.DimDistrict}, period)
 	return f.Release(ctx, ind, rel, err)
 }
 
@@ -106,8 +125,13 @@ func (f Figures) compute(ctx context.Context, rel *insight.Release, ind *insight
 	if err != nil {
 		return nil, err
 	}
-	fig.Table = &DistrictTable{Indicator: fig.Indicator.Indicator, Purpose: ind.Purpose,
-		Notes:      []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count.", t.Result.Protection.Note()},
+	fig.Period, fig.Unit = t.Period, t.Unit
+	for _, w := range rel.Periods() {
+		fig.Periods = append(fig.Periods, w.ID)
+	}
+	fig.Indicator.Unit = t.Unit
+	fig.Table = &DistrictTable{Indicator: fig.Indicator.Indicator, Purpose: ind.Purpose, Period: t.Period,
+		Notes:      []string{RatesNote(e, ind, t), t.Result.Protection.Note()},
 		Protection: t.Protection}
 	byCode := map[string]insight.RateCell{}
 	for _, c := range t.Cells {
@@ -129,7 +153,47 @@ func (f Figures) compute(ctx context.Context, rel *insight.Release, ind *insight
 		fig.County = &r
 		fig.Table.Total = districtValue("", "", c).Display
 	}
+	fig.Empty = emptyReason(fig, int64(rel.Decision.Threshold))
 	return fig, nil
+}
+
+// emptyReason says why a district figure shows nothing, or "": no records
+// in its period, or every district's count suppressed (with longer periods
+// to choose).
+func emptyReason(fig *IndicatorFigure, threshold int64) string {
+	in := ""
+	if fig.Period != "" {
+		in = " in " + fig.Period
+	}
+	if fig.County != nil && fig.County.Count == "0" {
+		return "there are no records" + in + "; choose another period."
+	}
+	for _, d := range fig.Districts {
+		if !d.Suppressed {
+			return ""
+		}
+	}
+	if len(fig.Districts) == 0 {
+		return ""
+	}
+	why := fmt.Sprintf("every district's count%s is suppressed (fewer than %d, the agreement's threshold, or protecting one that is)", in, threshold)
+	if longer := longerPeriods(fig.Periods, fig.Period); len(longer) > 0 {
+		return why + "; choose a longer period, such as " + strings.Join(longer, " or ") + "."
+	}
+	return why + "."
+}
+
+// longerPeriods are up to two of the choices spanning several years or
+// 12 months, other than the period shown.
+func longerPeriods(choices []string, shown string) []string {
+	var out []string
+	for _, p := range choices {
+		w, err := insight.ParseWindow(p)
+		if err == nil && p != shown && w.Months >= 12 && len(out) < 2 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // districtCodes are the table's districts in its order, without the
@@ -237,4 +301,15 @@ func (f Figures) Trend(ctx context.Context, u *govern.User, q insight.TrendQuery
 		}
 		return &Trend{Trend: tr}, nil
 	})
+}
+
+// RatesNote says what an indicator table's rates are: the period they
+// cover, what they are per, and whose population they are over (the
+// synthetic county's own residents, or ONS estimates for real data).
+func RatesNote(e *insight.Engine, ind *insight.Indicator, t *insight.IndicatorTable) string {
+	s := "Rates " + t.Unit
+	if t.Period != "" && !strings.Contains(t.Unit, t.Period) {
+		s += ", " + t.Period
+	}
+	return s + ", with the count behind each; " + e.PopulationNote(ind) + " [c] marks a suppressed count, which has no rate."
 }

@@ -90,9 +90,10 @@ func (n *NamedIndicators) districts(ctx context.Context, rel *insight.Release, i
 		return nil, err
 	}
 	dt := &DistrictTable{
-		Indicator:  Indicator{ID: id, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset},
+		Indicator:  Indicator{ID: id, Name: ind.Title, Description: ind.Description, Unit: t.Unit, DatasetID: ind.Dataset},
 		Purpose:    ind.Purpose,
-		Notes:      []string{"Rates per 1,000 residents (ONS mid-2022 estimates) with the count behind each; [c] marks a suppressed count.", t.Result.Protection.Note()},
+		Period:     t.Period,
+		Notes:      []string{RatesNote(n.Insight, ind, t), t.Result.Protection.Note()},
 		Protection: t.Protection,
 	}
 	byCode := map[string]insight.RateCell{}

@@ -32,10 +32,13 @@ type DistrictValue struct {
 // DistrictTable is an indicator's values for every district, already
 // through disclosure control.
 type DistrictTable struct {
-	Indicator Indicator       `json:"indicator"`
-	Purpose   string          `json:"purpose"`
-	Values    []DistrictValue `json:"values"`
-	Total     string          `json:"total"`
+	Indicator Indicator `json:"indicator"`
+	Purpose   string    `json:"purpose"`
+	// Period is the time the figures cover (e.g. "12 months to 2023-12");
+	// the indicator's Unit says what the rates are per.
+	Period string          `json:"period,omitempty"`
+	Values []DistrictValue `json:"values"`
+	Total  string          `json:"total"`
 	// Notes say what disclosure control did, for the table's caption.
 	Notes []string `json:"notes,omitempty"`
 	// Protection says how the figures were protected (methods, threshold,

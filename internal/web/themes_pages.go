@@ -44,22 +44,23 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	period, window, err := pagePeriods(r, t, ind)
+	if err != nil {
+		return err
+	}
 	periods := slices.Clone(insight.Periods)
 	slices.Reverse(periods) // month, quarter, year
-	period := r.URL.Query().Get("period")
 	if ind.VersionPeriod != "" {
-		period, periods = ind.VersionPeriod, []string{ind.VersionPeriod}
-	} else if !slices.Contains(periods, period) {
-		period = t.Period
+		periods = []string{ind.VersionPeriod}
 	}
-	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": publish.ThemeIndicatorOf(ind), "Period": period, "Periods": periods, "HasMap": s.geojson != nil}
+	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": publish.ThemeIndicatorOf(ind), "Period": period, "Periods": periods, "Window": window, "HasMap": s.geojson != nil}
 	u := who(r).User
 	// The map's figure and the trend are decided, recorded and computed
 	// at once: whether the trend is by district follows from the figure's
 	// decision (refused, or no district to group by, make it the county's).
 	// Should the figure then fail, the trend is the county's after all.
 	ctx := r.Context()
-	rel, decided := f.Engine.PrepareIndicator(ctx, u, ind, []string{insight.DimDistrict})
+	rel, decided := f.Engine.PrepareIndicatorPeriod(ctx, u, ind, []string{insight.DimDistrict}, window)
 	mappable := decided == nil
 	var (
 		fig    *publish.IndicatorFigure
@@ -110,6 +111,31 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// pagePeriods reads a theme page's two periods: the chart's grain
+// (?grain=month|quarter|year, default the theme's; an indicator published
+// a year per version has only years) and the period the map and table
+// cover (?period=, default the latest; see [insight.ParseWindow]). An
+// old link's ?period=month|quarter|year is the grain. A grain that does
+// not exist for the indicator is refused with the choices.
+func pagePeriods(r *http.Request, t *insight.Theme, ind *insight.Indicator) (grain, window string, err error) {
+	q := r.URL.Query()
+	grain, window = q.Get("grain"), q.Get("period")
+	if slices.Contains(insight.Periods, window) && grain == "" {
+		grain, window = window, ""
+	}
+	switch {
+	case ind.VersionPeriod != "" && grain != "" && grain != ind.VersionPeriod:
+		return "", "", fault.FieldErrorf(fault.Invalid, "grain", "%s is published a %s at a time: choose %s", ind.Title, ind.VersionPeriod, ind.VersionPeriod)
+	case ind.VersionPeriod != "":
+		grain = ind.VersionPeriod
+	case grain == "":
+		grain = t.Period
+	case !slices.Contains(insight.Periods, grain):
+		return "", "", fault.FieldErrorf(fault.Invalid, "grain", "there is no grain %q: choose month, quarter or year", grain)
+	}
+	return grain, window, nil
+}
+
 // chosenIndicator is the theme's indicator named by the query (NAME or
 // ind:NAME), or its first.
 func chosenIndicator(t *insight.Theme, name string) (*insight.Indicator, error) {
@@ -131,6 +157,31 @@ func chosenIndicator(t *insight.Theme, name string) (*insight.Indicator, error) 
 func init() {
 	funcs["fixed2"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 	funcs["fixed3"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+	// trendEmpty says why a trend's chart shows no point, or "".
+	funcs["trendEmpty"] = func(tr *insight.Trend) string {
+		if len(tr.Periods) == 0 {
+			return "there are no records in any " + tr.Period + "."
+		}
+		for _, s := range tr.Series {
+			for _, p := range s.Points {
+				if p.Count != disclose.Confidential {
+					return ""
+				}
+			}
+		}
+		return "every " + tr.Period + "'s count is suppressed; chart by a longer period (quarter or year)."
+	}
+	// periodSpan names the run of periods a chart covers: "2018-Q1 to
+	// 2023-Q4", one period alone, or "no published period".
+	funcs["periodSpan"] = func(ps []string) string {
+		switch len(ps) {
+		case 0:
+			return "no published period"
+		case 1:
+			return ps[0]
+		}
+		return ps[0] + " to " + ps[len(ps)-1]
+	}
 	funcs["verdictClass"] = func(v string) string {
 		switch v {
 		case insight.Rising, insight.Falling:

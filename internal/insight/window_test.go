@@ -1,0 +1,188 @@
+package insight_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/disclose"
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/geo"
+	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
+)
+
+func TestParseWindow(t *testing.T) {
+	tests := []struct {
+		in, id, from, to string
+		months           int
+		unit             string
+	}{
+		{"2023-Q3", "2023-Q3", "2023-07", "2023-09", 3, "per 1,000 residents in 2023-Q3"},
+		{"2023", "2023", "2023-01", "2023-12", 12, "per 1,000 residents a year (2023)"},
+		{"12 months to 2023-03", "12 months to 2023-03", "2022-04", "2023-03", 12, "per 1,000 residents a year (12 months to 2023-03)"},
+		{"2019-2023", "2019-2023", "2019-01", "2023-12", 60, "per 1,000 residents a year (the yearly average over 2019-2023)"},
+		{"2019–2023", "2019-2023", "2019-01", "2023-12", 60, "per 1,000 residents a year (the yearly average over 2019-2023)"},
+		{"2023-01 to 2023-06", "2023-01 to 2023-06", "2023-01", "2023-06", 6, "per 1,000 residents in 2023-01 to 2023-06"},
+		{"2023-01 to 2023-12", "2023", "2023-01", "2023-12", 12, "per 1,000 residents a year (2023)"},
+		{"12 months to 2023-12", "2023", "2023-01", "2023-12", 12, "per 1,000 residents a year (2023)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			w, err := insight.ParseWindow(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.ID != tt.id || w.From != tt.from || w.To != tt.to || w.Months != tt.months || w.Unit != tt.unit {
+				t.Errorf("got %+v, want %s %s–%s (%d months) %q", w, tt.id, tt.from, tt.to, tt.months, tt.unit)
+			}
+		})
+	}
+	for _, bad := range []string{"", "banana", "2023-Q5", "2023-13 to 2024-01", "2024-2019", "12 months to 2023-00", "quarter", "2023-1"} {
+		t.Run("refused "+bad, func(t *testing.T) {
+			if _, err := insight.ParseWindow(bad); fault.Code(err) != fault.Invalid || !strings.Contains(fault.Message(err), "2023-Q3") && !strings.Contains(fault.Message(err), "backwards") && !strings.Contains(fault.Message(err), "does not exist") {
+				t.Errorf("ParseWindow(%q) = %v, want an invalid-period error showing the forms", bad, err)
+			}
+		})
+	}
+}
+
+// windowStore holds three years (2021–2023) of incidents in every
+// district, perYear records a year each, spread evenly over the
+// months, and returns an engine over it.
+func windowStore(tb testing.TB, perYear int) (*insight.Engine, *govern.User) {
+	tb.Helper()
+	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
+	 {"name": "id", "type": "string", "role": "record-id"},
+	 {"name": "on", "type": "date", "role": "event-date"},
+	 {"name": "district", "type": "lad-code", "role": "geography"}]}`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	county, err := geo.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.WriteString("id,on,district\n")
+	n := 0
+	for _, lad := range county.LADCodes() {
+		for y := 2021; y <= 2023; y++ {
+			for i := range perYear {
+				n++
+				m := 1 + i*12/perYear
+				fmt.Fprintf(&b, "r%d,%d-%02d-%02d,%s\n", n, y, m, 1+n%28, lad)
+			}
+		}
+	}
+	// The first and last days, so the data covers whole months.
+	fmt.Fprintf(&b, "first,2021-01-01,%s\nlast,2023-12-31,%s\n", county.LADCodes()[0], county.LADCodes()[0])
+	p := filepath.Join(tb.TempDir(), "incidents.csv")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	st := openStore(tb)
+	addDataset(tb, st, "incidents", sc, p)
+	e, u := engine(tb, st, true)
+	e.Geo = county
+	return e, u
+}
+
+var incidents = &insight.Indicator{Name: "incidents", Title: "Incidents", Purpose: "road-safety", Dataset: "incidents"}
+
+// TestIndicatorDefaultPeriod checks that a district figure covers the
+// latest 12 months when most districts can be published there, and
+// whole years when the data is sparse; that the figure states its period
+// and rates per year; and that a period asked for is what is counted.
+func TestIndicatorDefaultPeriod(t *testing.T) {
+	tests := []struct {
+		name    string
+		perYear int
+		period  string
+		want    string
+		years   float64
+		truth   int64 // each district's true count in the period
+		// minPublished is how many districts must be published: 10 of
+		// 14 at a default; none where the counts are all below the
+		// threshold.
+		minPublished int
+	}{
+		// The latest 12 months of data ending in December are the year.
+		{"dense data: the latest 12 months", 24, "", "2023", 1, 24, 10},
+		{"sparse data: the latest 3 whole years", 4, "", "2021-2023", 3, 12, 10},
+		{"a quarter asked for", 24, "2022-Q2", "2022-Q2", 1, 6, 0},
+		{"a year asked for", 24, "2022", "2022", 1, 24, 10},
+		{"12 months to a month asked for", 24, "12 months to 2023-06", "12 months to 2023-06", 1, 24, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, u := windowStore(t, tt.perYear)
+			tab, err := e.IndicatorPeriod(context.Background(), u, incidents, []string{insight.DimDistrict}, tt.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tab.Period != tt.want || tab.Window == nil || tab.Window.ID != tt.want {
+				t.Fatalf("period %q (window %+v), want %q", tab.Period, tab.Window, tt.want)
+			}
+			if !strings.Contains(tab.Unit, tt.want) {
+				t.Errorf("unit %q does not name the period %s", tab.Unit, tt.want)
+			}
+			if p := tab.Result.Protection.Period; p != tt.want {
+				t.Errorf("protection states period %q, want %q", p, tt.want)
+			}
+			published := 0
+			for _, c := range tab.Cells {
+				if c.Levels[0] == disclose.TotalLevel || c.Count == disclose.Confidential {
+					continue
+				}
+				published++
+				if !near(c.Count, tt.truth) {
+					t.Errorf("%s: published %s, true count in %s is %d", c.Levels[0], c.Count, tt.want, tt.truth)
+				}
+				lad, _ := e.Geo.LAD(c.Levels[0])
+				want := float64(c.Rate.Count) / (float64(lad.Population) * tt.years) * 1000
+				if math.Abs(c.Rate.Value-want) > 1e-9 {
+					t.Errorf("%s: rate %v, want %v per 1,000 a year", c.Levels[0], c.Rate.Value, want)
+				}
+			}
+			if published < tt.minPublished {
+				t.Errorf("only %d of 14 districts published at the period chosen", published)
+			}
+			var csv bytes.Buffer
+			if err := tab.WriteCSV(&csv); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(csv.String(), "\n")
+			if !strings.HasPrefix(lines[0], "district,period,count,") || !strings.Contains(lines[1], ","+tt.want+",") {
+				t.Errorf("CSV does not state the period:\n%s\n%s", lines[0], lines[1])
+			}
+		})
+	}
+}
+
+// TestIndicatorPeriodRefused checks that a period the data does not
+// cover, or that is not a period, is refused with the choices that
+// exist, before anything is counted.
+func TestIndicatorPeriodRefused(t *testing.T) {
+	e, u := windowStore(t, 24)
+	for _, p := range []string{"2024", "2020-Q4", "2019-2023", "12 months to 2024-01", "banana", "quarter"} {
+		t.Run(p, func(t *testing.T) {
+			_, err := e.IndicatorPeriod(context.Background(), u, incidents, []string{insight.DimDistrict}, p)
+			if fault.Code(err) != fault.Invalid {
+				t.Fatalf("period %q: %v, want refused as invalid", p, err)
+			}
+			for _, choice := range []string{"2023", "2021-2023", "2023-Q4"} {
+				if !strings.Contains(fault.Message(err), choice) {
+					t.Errorf("refusal %q does not offer %s", fault.Message(err), choice)
+				}
+			}
+			t.Logf("attacked with period %q; held: %s", p, fault.Message(err))
+		})
+	}
+}
