@@ -1,6 +1,7 @@
 package community
 
 import (
+	"math"
 	"slices"
 	"sort"
 )
@@ -68,6 +69,25 @@ func Gaps(need []Need, support map[string]int, residents map[string]int) []Gap {
 		}
 		out = append(out, g)
 	}
+	return rankGaps(out, func(g *Gap) float64 { return g.PerTenThousand })
+}
+
+// AreaGaps sets need beside support for the small areas (LSOAs) of a
+// district: each area's published need (a count: the reference data has
+// no LSOA populations, and LSOAs are drawn to similar sizes) beside the
+// services within reach of it (see [Index.Reach]), ranked like [Gaps].
+// The Gap's District field holds the LSOA code.
+func AreaGaps(need []Need, within map[string]int) []Gap {
+	out := make([]Gap, 0, len(need))
+	for _, n := range need {
+		out = append(out, Gap{District: n.District, Name: n.Name, Rate: n.Rate, Display: n.Display, Services: within[n.District], Unknown: n.Rate == nil})
+	}
+	return rankGaps(out, func(g *Gap) float64 { return float64(g.Services) })
+}
+
+// rankGaps scores and orders gaps by need and by the thinness of support
+// (support's key: more is better).
+func rankGaps(out []Gap, support func(*Gap) float64) []Gap {
 	var known []*Gap
 	for i := range out {
 		if !out[i].Unknown {
@@ -75,7 +95,7 @@ func Gaps(need []Need, support map[string]int, residents map[string]int) []Gap {
 		}
 	}
 	needShare := rankShare(known, func(g *Gap) float64 { return *g.Rate })
-	thinShare := rankShare(known, func(g *Gap) float64 { return -g.PerTenThousand })
+	thinShare := rankShare(known, func(g *Gap) float64 { return -support(g) })
 	for i, g := range known {
 		g.Score = (needShare[i] + thinShare[i]) / 2
 		g.Gap = needShare[i] >= 2.0/3 && thinShare[i] >= 2.0/3
@@ -87,6 +107,57 @@ func Gaps(need []Need, support map[string]int, residents map[string]int) []Gap {
 		return out[i].Score > out[j].Score
 	})
 	return out
+}
+
+// Reach counts, for each LSOA of a district, the published services for
+// a theme with a location within km of the LSOA's population-weighted
+// centre (services across a district border count too). A location
+// placed only to its district (a postcode alone) has no point of its own,
+// so it is not counted; unplaced is how many services for the theme in
+// the district were left out for that reason.
+func (ix *Index) Reach(p *Placer, theme, district string, km float64) (within map[string]int, unplaced int) {
+	type point struct{ lat, lon float64 }
+	var services [][]point
+	for _, v := range ix.all {
+		s := &v.Service
+		if !slices.Contains(s.Themes, theme) {
+			continue
+		}
+		var pts []point
+		coarse := false
+		for _, l := range s.Locations {
+			if l.Precision == PrecisionDistrict {
+				coarse = coarse || l.District == district
+				continue
+			}
+			pts = append(pts, point{l.Latitude, l.Longitude})
+		}
+		if len(pts) > 0 {
+			services = append(services, pts)
+		} else if coarse {
+			unplaced++
+		}
+	}
+	within = map[string]int{}
+	for _, a := range p.County.LSOAsIn(district) {
+		n := 0
+		for _, pts := range services {
+			if slices.ContainsFunc(pts, func(q point) bool { return distanceKm(a.Lat, a.Lon, q.lat, q.lon) <= km }) {
+				n++
+			}
+		}
+		within[a.Code] = n
+	}
+	return within, unplaced
+}
+
+// distanceKm is the great-circle distance between two points.
+func distanceKm(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371.0
+	rad := math.Pi / 180
+	dlat, dlon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
 }
 
 // rankShare gives each item its rank by key as a share from 0 (lowest) to

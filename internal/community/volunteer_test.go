@@ -1,6 +1,7 @@
 package community
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -86,4 +87,45 @@ func versions(ss []Service) []Version {
 		out[i] = Version{Service: s, Version: 1}
 	}
 	return out
+}
+
+// TestReachAndAreaGaps places services at, near and far from an LSOA's
+// centre and by postcode alone, and checks which are within reach; then
+// ranks small areas like districts, a suppressed need last.
+func TestReachAndAreaGaps(t *testing.T) {
+	p := placer(t)
+	const lad = "E07000071"
+	a := p.County.LSOAsIn(lad)[0]
+	at := func(id string, l Location) Version {
+		return Version{Service: Service{ID: id, Themes: []string{"food"}, Locations: []Location{l}}}
+	}
+	ix := NewIndex([]Version{
+		at("centre", Location{Latitude: a.Lat, Longitude: a.Lon, Precision: PrecisionLSOA, LSOA: a.Code, District: lad}),
+		at("1km", Location{Latitude: a.Lat + 0.009, Longitude: a.Lon, Precision: PrecisionPoint, District: lad}), // 1.0 km north
+		at("5km", Location{Latitude: a.Lat + 0.045, Longitude: a.Lon, Precision: PrecisionPoint}),
+		at("postcode", Location{Latitude: a.Lat, Longitude: a.Lon, Precision: PrecisionDistrict, District: lad}),
+		{Service: Service{ID: "other-theme", Themes: []string{"youth"}, Locations: []Location{{Latitude: a.Lat, Longitude: a.Lon, Precision: PrecisionPoint}}}},
+	})
+	for _, c := range []struct {
+		km   float64
+		want int
+	}{{0.5, 1}, {2, 2}, {6, 3}} {
+		within, unplaced := ix.Reach(p, "food", lad, c.km)
+		if within[a.Code] != c.want || unplaced != 1 {
+			t.Errorf("within %g km of %s: %d services (%d unplaced), want %d (1 unplaced: the postcode-only one)", c.km, a.Code, within[a.Code], unplaced, c.want)
+		}
+		if len(within) != len(p.County.LSOAsIn(lad)) {
+			t.Errorf("reach covers %d LSOAs, the district has %d", len(within), len(p.County.LSOAsIn(lad)))
+		}
+	}
+	f := func(v float64) *float64 { return &v }
+	gs := AreaGaps([]Need{{District: "L1", Rate: f(30)}, {District: "L2", Rate: nil, Display: "[c]"}, {District: "L3", Rate: f(2)}, {District: "L4", Rate: f(25)}},
+		map[string]int{"L1": 0, "L2": 0, "L3": 0, "L4": 9})
+	var order []string
+	for _, g := range gs {
+		order = append(order, g.District)
+	}
+	if !slices.Equal(order, []string{"L1", "L3", "L4", "L2"}) || !gs[0].Gap || gs[3].Gap || !gs[3].Unknown {
+		t.Errorf("order %v gaps %+v: want high need with nothing within reach first, the suppressed one last without a verdict", order, gs)
+	}
 }

@@ -14,6 +14,7 @@ import (
 func (s *Server) communityGapRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/community/gaps", api: true, summary: "Need beside support for a theme (?theme=): its indicator rate by district beside services per 10,000 residents, largest support gaps first", result: "CommunityGaps", handle: s.apiCommunityGaps},
+		{method: "GET", path: "/api/community/gaps/lsoa", api: true, summary: "Need beside support by LSOA for one district (?theme=&district=&reach_km=): the theme's indicator counted by LSOA (disclosure-controlled) beside the services for the theme within reach", result: "CommunityAreaGaps", handle: s.apiCommunityAreaGaps},
 		{method: "GET", path: "/community/gaps", summary: "Need beside support: support gaps by district for a theme", handle: s.pageCommunityGaps},
 	}
 }
@@ -31,16 +32,9 @@ func gapThemes() []option {
 
 // communityGaps computes need beside support for the request's theme.
 func (s *Server) communityGaps(r *http.Request) (*community.Theme, []community.Gap, *publish.DistrictTable, error) {
-	id := r.URL.Query().Get("theme")
-	if id == "" {
-		id = "domestic-abuse"
-	}
-	th, err := community.FindTheme(id)
+	th, err := gapTheme(r.URL.Query().Get("theme"))
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	if th.Indicator == "" {
-		return th, nil, nil, fault.FieldErrorf(fault.Invalid, "theme", "theme %s has no indicator of need: choose one of the listed themes", id)
+		return th, nil, nil, err
 	}
 	if s.cfg.Indicators == nil {
 		return th, nil, nil, fault.Errorf(fault.NotFound, "this server has no indicators configured")
@@ -76,7 +70,7 @@ func (s *Server) apiCommunityGaps(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) pageCommunityGaps(w http.ResponseWriter, r *http.Request) error {
-	data := map[string]any{"Title": "Need beside support", "Themes": gapThemes()}
+	data := map[string]any{"Title": "Need beside support", "Themes": gapThemes(), "Districts": s.districtOptions(), "District": r.URL.Query().Get("district")}
 	th, gaps, tab, err := s.communityGaps(r)
 	if th != nil {
 		data["Theme"] = th
@@ -88,6 +82,17 @@ func (s *Server) pageCommunityGaps(w http.ResponseWriter, r *http.Request) error
 		data["Error"] = fault.Message(err)
 	} else {
 		data["Gaps"], data["Table"] = gaps, tab
+	}
+	if r.URL.Query().Get("district") != "" && err == nil {
+		ag, err := s.communityAreaGaps(r)
+		if err != nil {
+			if c := fault.Code(err); c != fault.Forbidden && c != fault.Invalid && c != fault.Disclosure && c != fault.NotFound {
+				return err
+			}
+			data["AreaError"] = fault.Message(err)
+		} else {
+			data["Areas"] = ag
+		}
 	}
 	s.render(w, r, http.StatusOK, "community-gaps", data)
 	return nil

@@ -138,3 +138,55 @@ export async function mountCommunityMap(el) {
   el.setAttribute('role', 'region')
   el.dataset.ready = 'true'
 }
+
+// gapStyle shades an LSOA by its need-beside-support score: darker where
+// need is high and support thin; a support gap is outlined; a suppressed
+// need is grey (no verdict).
+function gapStyle(g) {
+  if (!g || g.unknown) return { color: '#6f6f6f', weight: 1, fillColor: '#d0d0d0', fillOpacity: 0.7, dashArray: '3' }
+  const shades = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704']
+  const fill = shades[Math.min(shades.length - 1, Math.floor(g.score * shades.length))]
+  return { color: g.support_gap ? '#000' : '#4a4a4a', weight: g.support_gap ? 3 : 1, fillColor: fill, fillOpacity: 0.75 }
+}
+
+// mountGapsMap draws need beside support for the LSOAs of one district:
+// each LSOA shaded by its score (the same figures as the table under the
+// map, as the signed-in user may see them) with the theme's services as
+// markers.
+export async function mountGapsMap(el) {
+  const { theme, district, reach } = el.dataset
+  const qs = 'theme=' + encodeURIComponent(theme) + '&district=' + encodeURIComponent(district)
+  let gaps, geo, points
+  try {
+    ;[gaps, geo, points] = await Promise.all([
+      getJSON('/api/community/gaps/lsoa?' + qs + '&reach_km=' + encodeURIComponent(reach)),
+      getJSON('/api/boundaries/lsoa?district=' + encodeURIComponent(district)),
+      getJSON('/api/community/points?' + qs),
+    ])
+  } catch (err) {
+    el.textContent = 'The map could not be loaded (' + err.message + '); the table below has the same figures.'
+    el.classList.add('map-failed')
+    return
+  }
+  const byCode = new Map((gaps.lsoas || []).map((g) => [g.district, g]))
+  const map = L.map(el, { zoomSnap: 0.5, scrollWheelZoom: false, keyboard: true, maxZoom: 16 })
+  map.attributionControl.setPrefix(false)
+  map.attributionControl.addAttribution('Boundaries: ONS, OGL v3.0')
+  const areas = L.geoJSON(geo, {
+    style: (f) => gapStyle(byCode.get(f.properties.code)),
+    onEachFeature: (f, l) => {
+      const g = byCode.get(f.properties.code)
+      const words = g ? 'need ' + g.display + ', ' + g.services + ' services within reach' + (g.support_gap ? ': support gap' : '') : 'no figure'
+      l.bindTooltip(f.properties.name + ': ' + words)
+    },
+  }).addTo(map)
+  map.fitBounds(areas.getBounds(), { padding: [8, 8] })
+  for (const p of points.points || []) {
+    L.circleMarker([p.lat, p.lon], { radius: 5, color: '#fff', weight: 1, fillColor: '#08519c', fillOpacity: 1 })
+      .bindTooltip(p.name).addTo(map)
+  }
+  el.dataset.areas = String(areas.getLayers().length)
+  el.dataset.gaps = String((gaps.lsoas || []).filter((g) => g.support_gap).length)
+  el.setAttribute('role', 'region')
+  el.dataset.ready = 'true'
+}

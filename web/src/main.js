@@ -8,7 +8,7 @@ import { mountUpload } from './upload.js'
 import { mountJob } from './job.js'
 import './trend.js'
 import { mountLinkageJob, mountWeightChart, mountReview } from './linkage.js'
-import { mountCommunityMap } from './community.js'
+import { mountCommunityMap, mountGapsMap } from './community.js'
 import { mountCapture } from './voice.js'
 import { fitTables } from './tables.js'
 
@@ -22,7 +22,7 @@ function start() {
   if (form) mountUpload(form)
   const job = document.getElementById('job')
   if (job) mountJob(job)
-  for (const [id, mount] of [['community-map', mountCommunityMap], ['volunteer-map', mountCommunityMap], ['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview], ['capture-form', mountCapture]]) { const el = document.getElementById(id); if (el) mount(el) }
+  for (const [id, mount] of [['community-map', mountCommunityMap], ['volunteer-map', mountCommunityMap], ['gaps-map', mountGapsMap], ['linkage-job', mountLinkageJob], ['weight-chart', mountWeightChart], ['review-pairs', mountReview], ['capture-form', mountCapture]]) { const el = document.getElementById(id); if (el) mount(el) }
 }
 
 if (document.readyState === 'loading') {
