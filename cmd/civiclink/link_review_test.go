@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/civiclink/civiclink/internal/link"
 )
 
 func TestLinkReviewAndIncrementalCommands(t *testing.T) {
@@ -102,4 +105,33 @@ func TestLinkReviewAndIncrementalCommands(t *testing.T) {
 	if out, _, _ := as("county.auditor", "audit", "list", "--action", "link.approve"); strings.Count(out, "link.approve") < len(partners)+1 {
 		t.Errorf("audit list of link.approve shows %d entries, want %d approvals and a refusal:\n%s", strings.Count(out, "link.approve"), len(partners), out)
 	}
+	linkRunMemory(t, data)
+}
+
+// linkRunMemory runs the real binary's `link run` on a demo store under
+// --memory: a budget too small is refused with the minimum, and twice
+// that minimum links the records (the budget is the process's own, so
+// the run needs its own process).
+func linkRunMemory(t *testing.T, data string) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	linkRun := func(memory string) (string, error) {
+		out, err := command(t, dir, tmp, "--data", data, "--user", "county.analyst", "link", "run", "--purpose", "violence-and-vulnerability",
+			"--datasets", "police_incidents,ae_attendances,homelessness", "--memory", memory).CombinedOutput()
+		return string(out), err
+	}
+	out, err := linkRun("1MB")
+	m := regexp.MustCompile(`need at least ([0-9.]+ [KMG]iB)`).FindStringSubmatch(out)
+	if err == nil || m == nil || !strings.Contains(out, "memory budget 1.0 MiB is too small") {
+		t.Fatalf("link run --memory 1MB: %v\n%s\nwant a refusal naming the minimum", err, out)
+	}
+	minimum, err := link.ParseBytes(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget := strconv.FormatInt(2*minimum, 10)
+	out, err = linkRun(budget)
+	if err != nil || !strings.Contains(out, "entities") {
+		t.Fatalf("link run --memory %s (twice the minimum): %v\n%s", budget, err, out)
+	}
+	t.Logf("refused 1MB with a minimum of %s; linked within %s:\n%s", m[1], budget, out)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func (m *Main) linkRunCmd() *cobra.Command {
-	var datasets, configPath, truthPath string
+	var datasets, configPath, truthPath, memory string
 	var req linkrun.Request
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -56,12 +56,16 @@ datasets' records are used as labels by every run.`,
 					return err
 				}
 			}
+			budget, err := memoryBudget(memory)
+			if err != nil {
+				return err
+			}
 			s, u, err := m.linkService(cmd)
 			if err != nil {
 				return err
 			}
 			bar := m.stageBar()
-			opt := link.Options{Progress: stageProgress(bar, "")}
+			opt := link.Options{Progress: stageProgress(bar, ""), Memory: budget}
 			res, err := s.Run(cmd.Context(), u, req, opt)
 			if bar != nil {
 				bar.Finish()
@@ -85,6 +89,7 @@ datasets' records are used as labels by every run.`,
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&req.Incremental, "incremental", false, "link only records added or changed since the latest run (or --from), with its model, keeping its entity ids")
 	f.Int64Var(&req.From, "from", 0, "the run to extend (with --incremental) or to take entity ids from (full run; default the latest)")
+	memoryFlag(cmd, &memory)
 	return cmd
 }
 

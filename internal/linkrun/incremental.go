@@ -46,14 +46,14 @@ func (j *job) incremental(ctx context.Context, parent *LinkageRun, opt link.Opti
 		return nil, err
 	}
 	rep := &IncrementalReport{Parent: parent.ID}
-	fps := fingerprints(j.datasets)
+	fps := j.fps
 	kept := map[RecordKey]string{}
 	present := make(map[RecordKey]bool, len(fps))
 	var dropped []RecordKey
 	i := 0
 	for _, d := range j.datasets {
-		for _, r := range d.Records {
-			key := RecordKey{DatasetID: d.Name, RecordID: r.ID}
+		for r := range d.Len() {
+			key := RecordKey{DatasetID: d.Name, RecordID: d.ID(r)}
 			present[key] = true
 			switch e, ok := prev[key]; {
 			case !ok:

@@ -18,8 +18,10 @@ type job struct {
 	req      Request
 	inputs   []input
 	datasets []link.Dataset
-	labels   int
-	incr     *IncrementalReport // set by an incremental run
+	// fps are the records' fingerprints, in the run's record order.
+	fps    []int64
+	labels int
+	incr   *IncrementalReport // set by an incremental run
 	// decisions are the clerical decisions in force on the datasets.
 	decisions []Label
 	// kept are the records an incremental run carries over with their
@@ -134,7 +136,7 @@ func (j *job) entityMap(ctx context.Context, runID int64) (map[RecordKey]EntityR
 // record i), the matched pairs and the review list, and evaluates it.
 func (j *job) save(ctx context.Context, run *LinkageRun, cfg link.Config, res *link.Result, names []string, w LinkageWrite) (*Result, error) {
 	n := res.Records()
-	fps := fingerprints(j.datasets)
+	fps := j.fps
 	w.Entities = make([]EntityRow, 0, n-len(j.kept))
 	clusters := make(map[eval.Ref]string, n)
 	ids := map[string]bool{}
@@ -202,25 +204,23 @@ func redactKeys(b link.BlockingReport) link.BlockingReport {
 	return b
 }
 
-// fingerprints hashes each record's identifier values (in the run's
-// record order) with FNV-1a, never 0. The field names are hashed first,
-// so a change of fields changes every fingerprint.
-func fingerprints(datasets []link.Dataset) []int64 {
-	var out []int64
-	for _, d := range datasets {
-		var base uint64 = 14695981039346656037
-		for _, f := range d.Fields {
-			base = fnvString(base, f, 0x1e)
-		}
-		for _, r := range d.Records {
-			h := base
-			for _, v := range r.Values {
-				h = fnvString(h, v, 0x1f)
-			}
-			out = append(out, int64(h|1))
-		}
+// fingerprintBase starts a record's fingerprint: the field names are
+// hashed first, so a change of fields changes every fingerprint.
+func fingerprintBase(fields []string) uint64 {
+	var base uint64 = 14695981039346656037
+	for _, f := range fields {
+		base = fnvString(base, f, 0x1e)
 	}
-	return out
+	return base
+}
+
+// fingerprint hashes a record's identifier values with FNV-1a, never 0.
+func fingerprint(base uint64, values []string) int64 {
+	h := base
+	for _, v := range values {
+		h = fnvString(h, v, 0x1f)
+	}
+	return int64(h | 1)
 }
 
 // fnvString continues an FNV-1a hash over s and a separator byte.

@@ -96,7 +96,7 @@ func Run(ctx context.Context, st Store, az govern.Authorizer, u *govern.User, re
 	if _, err := az.Authorize(ctx, u, govern.Request{Operation: OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads(inputs)}); err != nil {
 		return nil, err
 	}
-	datasets, err := readRecords(ctx, st, inputs)
+	datasets, fps, err := readRecords(ctx, st, inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,10 @@ func Run(ctx context.Context, st Store, az govern.Authorizer, u *govern.User, re
 		t := req.Truth
 		opt.Truth = func(ds string, r *link.Record) string { return t[link.RecordRef{Dataset: ds, ID: r.ID}] }
 	}
-	j := &job{st: st, u: u, req: req, inputs: inputs, datasets: datasets, labels: len(opt.Labels), decisions: labels}
+	// The records are held column by column, fingerprinted as they were
+	// read, so the engine may drop their values once it has its own.
+	opt.ReleaseValues = true
+	j := &job{st: st, u: u, req: req, inputs: inputs, datasets: datasets, fps: fps, labels: len(opt.Labels), decisions: labels}
 	if parent != nil {
 		return j.incremental(ctx, parent, opt)
 	}
@@ -164,8 +167,11 @@ func loadInputs(ctx context.Context, st Store, ids []string) ([]input, error) {
 }
 
 // readRecords reads every record's identifiers into engine datasets that
-// share one field list (a field a dataset lacks is empty).
-func readRecords(ctx context.Context, st Store, inputs []input) ([]link.Dataset, error) {
+// share one field list (a field a dataset lacks is empty), column by
+// column ([link.Columns]: 4 bytes a value, each distinct value once), as
+// the rows stream from the store, and returns each record's fingerprint
+// (see [fingerprints]) in the same order.
+func readRecords(ctx context.Context, st Store, inputs []input) ([]link.Dataset, []int64, error) {
 	var fields []string
 	seen := map[string]bool{}
 	for _, in := range inputs {
@@ -178,18 +184,21 @@ func readRecords(ctx context.Context, st Store, inputs []input) ([]link.Dataset,
 	}
 	sort.Strings(fields)
 	var out []link.Dataset
+	var fps []int64
+	base := fingerprintBase(fields)
 	for _, in := range inputs {
-		recs, err := st.IdentifierRows(ctx, in.version, in.idColumn, fields)
+		cols := link.NewColumns(len(fields))
+		err := st.IdentifierRows(ctx, in.version, in.idColumn, fields, func(r []string) error {
+			fps = append(fps, fingerprint(base, r[1:]))
+			return cols.Append(r[0], r[1:])
+		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		ds := link.Dataset{Name: in.dataset.ID, Fields: fields}
-		for _, r := range recs {
-			ds.Records = append(ds.Records, link.Record{ID: r[0], Values: r[1:]})
-		}
-		out = append(out, ds)
+		cols.Done()
+		out = append(out, link.Dataset{Name: in.dataset.ID, Fields: fields, Columns: cols})
 	}
-	return out, nil
+	return out, fps, nil
 }
 
 // DefaultConfig is the model for the identifiers present: Dice similarity

@@ -15,9 +15,11 @@ type Store interface {
 	// Version returns a dataset's version by number (0: the latest).
 	Version(ctx context.Context, datasetID string, number int) (*catalog.Version, error)
 	// IdentifierRows reads a version's record ids and the named columns
-	// as text, one row per record ([id, values…]) in record id order; a
-	// column the version lacks is empty.
-	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error)
+	// as text, one row per record ([id, values…]) in record id order,
+	// and passes each row to each (which copies what it keeps: the slice
+	// is reused), so no dataset is ever held as rows; a column the
+	// version lacks is empty.
+	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string, each func(row []string) error) error
 
 	// WriteLinkageRun stores a run with its entities, pairs and review
 	// list in one transaction, setting its ID and CreatedAt.

@@ -212,19 +212,20 @@ func scanRun(sc scanner) (*linkrun.LinkageRun, error) {
 }
 
 // IdentifierRows reads a version's record ids and the named columns as
-// text, one row per record ([id, values…]); a column the version lacks is
-// empty.
-func (s *Store) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error) {
+// text, one row per record ([id, values…]) in record id order, passing
+// each to each (the row's slice is reused: each copies what it keeps); a
+// column the version lacks is empty.
+func (s *Store) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string, each func(row []string) error) error {
 	present := map[string]bool{}
 	rows, err := s.db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE table_name = ?`, v.Table)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
 		present[strings.ToLower(c)] = true
 	}
@@ -239,22 +240,23 @@ func (s *Store) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT `+strings.Join(sel, ", ")+` FROM `+quoteIdent(v.Table)+` ORDER BY 1`)
 	if err != nil {
-		return nil, fault.Wrap(err, fault.Internal, "cannot read identifiers of %s", v.DatasetID)
+		return fault.Wrap(err, fault.Internal, "cannot read identifiers of %s", v.DatasetID)
 	}
 	defer rows.Close()
-	var out [][]string
-	for rows.Next() {
-		r := make([]string, len(sel))
-		dest := make([]any, len(sel))
-		for i := range r {
-			dest[i] = &r[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	r := make([]string, len(sel))
+	dest := make([]any, len(sel))
+	for i := range r {
+		dest[i] = &r[i]
 	}
-	return out, rows.Err()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := each(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // EntityRecords returns, for the given entities of a run, their record ids

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,7 +98,11 @@ func linkageRuns(t *testing.T, st Store) {
 	if want := [][2]string{{"attendances", "a1"}, {"attendances", "a3"}}; err != nil || !reflect.DeepEqual(recs, want) {
 		t.Errorf("EntityRecords = %v, %v; want %v", recs, err, want)
 	}
-	rows, err := st.IdentifierRows(ctx, inc, "incident_id", []string{"kind", "absent"})
+	var rows [][]string
+	err = st.IdentifierRows(ctx, inc, "incident_id", []string{"kind", "absent"}, func(r []string) error {
+		rows = append(rows, slices.Clone(r))
+		return nil
+	})
 	if err != nil || len(rows) != 5 || !reflect.DeepEqual(rows[0], []string{"p1", "violence", ""}) {
 		t.Errorf("IdentifierRows = %v, %v; want 5 rows from [p1 violence \"\"]", rows, err)
 	}
