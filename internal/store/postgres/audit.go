@@ -18,8 +18,9 @@ import (
 
 // Audit is the audit log in PostgreSQL: the same RFC 6962 Merkle log with
 // signed tree heads as the embedded store keeps, shared by every process
-// on the database. Each append is one transaction under an advisory lock,
-// so appends from several processes form one log that verifies.
+// on the database. Appends are written in transactions under an advisory
+// lock, so appends from several processes form one log that verifies;
+// concurrent appends in one process share a transaction (group commit).
 type Audit struct {
 	s   *Store
 	key ed25519.PrivateKey
@@ -72,8 +73,9 @@ func (s *Store) AuditLog(ctx context.Context, key ed25519.PrivateKey) (*Audit, e
 }
 
 // Append stamps e with the store's clock and appends it as the next entry,
-// covered by a signed head for the new tree size, in one transaction that
-// holds the log's advisory lock.
+// covered by a signed head, in a transaction that holds the log's advisory
+// lock; concurrent appends share one transaction (see audit_group.go).
+// Append returns once that transaction has committed.
 func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) {
 	if a.key == nil {
 		return audit.Entry{}, fault.Errorf(fault.Internal, "the audit log was opened without its signing key and cannot append")
@@ -82,52 +84,16 @@ func (a *Audit) Append(ctx context.Context, e audit.Event) (audit.Entry, error) 
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}
-	var entry audit.Entry
-	err := a.s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
-			return err
-		}
-		tree, err := loadTree(ctx, tx)
-		if err != nil {
-			return err
-		}
-		entry, err = audit.NewEntry(tree.Size(), e)
-		if err != nil {
-			return err
-		}
-		tree.Append(entry.LeafHash, nil)
-		return a.write(ctx, tx, entry, tree)
-	})
-	if err != nil {
-		var fe *fault.Error
-		if !errors.As(err, &fe) {
-			err = fault.Wrap(err, fault.Internal, "cannot append to the audit log")
-		}
-		return audit.Entry{}, err
-	}
-	return entry, nil
+	return a.enqueue(ctx, e)
 }
 
-// write inserts the entry's leaf, the signed head over tree and, every
-// stateEvery entries, the tree's right edge.
-func (a *Audit) write(ctx context.Context, tx pgx.Tx, e audit.Entry, tree *audit.Tree) error {
-	c := audit.ColumnsOf(e.Event)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_leaves VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		int64(e.Index), e.Bytes, e.LeafHash, c.Time.UTC(), c.User, c.Partner, c.Action, c.Outcome, c.Agreement,
-		nonNil(c.Datasets), nonNil(c.Owners)); err != nil {
-		return fmt.Errorf("insert audit entry %d: %w", e.Index, err)
+// appendError wraps a failed group's error for its callers.
+func appendError(err error) error {
+	var fe *fault.Error
+	if !errors.As(err, &fe) {
+		err = fault.Wrap(err, fault.Internal, "cannot append to the audit log")
 	}
-	h := audit.Sign(a.key, tree.Size(), tree.Root(), e.Event.Time)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads VALUES ($1, $2, $3, $4, $5)`,
-		int64(h.Size), h.Root, h.Time.UTC(), h.KeyID, h.Signature); err != nil {
-		return fmt.Errorf("insert audit head %d: %w", h.Size, err)
-	}
-	if tree.Size()%stateEvery == 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_tree_states VALUES ($1, $2)`, int64(tree.Size()), tree.State()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 func nonNil(s []string) []string {

@@ -56,6 +56,8 @@ type Store struct {
 	gen           atomic.Uint64 // see [Store.Generation]
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
 
+	audit auditShare // see audit_group.go
+
 	stopListen context.CancelFunc // see notify.go
 	listenDone chan struct{}
 }
