@@ -13,6 +13,7 @@ import (
 	"github.com/civiclink/civiclink/internal/bench"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/store/postgres"
 )
 
 func (m *Main) benchCmd() *cobra.Command {
@@ -57,9 +58,9 @@ func (m *Main) benchIngestCmd() *cobra.Command {
 
 func (m *Main) benchIndicatorCmd() *cobra.Command {
 	var rows int
-	var cpuProfile string
+	var cpuProfile, pgURL string
 	c := &cobra.Command{
-		Use:   "indicator [--rows N] [--cpuprofile FILE]",
+		Use:   "indicator [--rows N] [--cpuprofile FILE] [--postgres URL]",
 		Short: "An indicator by district × month with governance and disclosure control, next to a bare GROUP BY",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -89,9 +90,13 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 				r.FirstSeconds, r.FirstRatio, r.AuditedSeconds, r.AuditedRatio, r.OtherSeconds, r.ReloadSeconds, r.Released)
 			b, _ := json.Marshal(r)
 			fmt.Fprintln(m.Stdout, string(b))
-			return nil
+			if pgURL == "" {
+				return nil
+			}
+			return m.benchIndicatorPostgres(cmd.Context(), pgURL, dir, rows, r)
 		},
 	}
+	c.Flags().StringVar(&pgURL, "postgres", "", "then run it again in server mode, the platform state in this empty PostgreSQL database (postgres://…), and print each figure against the embedded store's")
 	c.Flags().IntVar(&rows, "rows", 1_000_000, "rows to generate")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the audited runs (not the load) to this file")
 	return c
@@ -115,4 +120,46 @@ func openBenchStore(ctx context.Context, path string) (bench.Store, audit.Log, e
 		return nil, nil, err
 	}
 	return st, log, nil
+}
+
+// benchIndicatorPostgres runs the indicator benchmark again with the
+// platform state (governance, the audit log, the release record) in the
+// PostgreSQL database at url, and prints its figures beside emb's, the
+// embedded store's run in this process.
+func (m *Main) benchIndicatorPostgres(ctx context.Context, url, dir string, rows int, emb *bench.IndicatorResult) error {
+	open := func(ctx context.Context, path string) (bench.Store, audit.Log, error) {
+		st, err := postgres.Open(ctx, url, path+".engine")
+		if err != nil {
+			return nil, nil, err
+		}
+		if n, err := st.Users(ctx); err != nil || len(n) > 0 {
+			st.Close()
+			if err == nil {
+				err = fault.FieldErrorf(fault.Conflict, "postgres", "the database %s already holds civiclink users; give the benchmark an empty database (createdb) and drop it afterwards", st.Path())
+			}
+			return nil, nil, err
+		}
+		_, key, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		log, err := st.AuditLog(ctx, key)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		return st, log, nil
+	}
+	r, err := bench.Indicator(ctx, open, dir, rows, bench.IndicatorOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "server mode (state in PostgreSQL): bare GROUP BY %.3fs; controlled %.3fs; first release %.3fs; repeat %.3fs; another indicator %.3fs; after a restart %.3fs\n",
+		r.BareSeconds, r.ControlSeconds, r.FirstSeconds, r.AuditedSeconds, r.OtherSeconds, r.ReloadSeconds)
+	fmt.Fprintf(m.Stdout, "PostgreSQL against embedded: controlled %.2f×, first release %.2f×, repeat %.2f×, another indicator %.2f×, after a restart %.2f×\n",
+		r.ControlSeconds/emb.ControlSeconds, r.FirstSeconds/emb.FirstSeconds, r.AuditedSeconds/emb.AuditedSeconds, r.OtherSeconds/emb.OtherSeconds, r.ReloadSeconds/emb.ReloadSeconds)
+	b, _ := json.Marshal(r)
+	fmt.Fprintln(m.Stdout, string(b))
+	return nil
 }

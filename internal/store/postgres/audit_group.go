@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/civiclink/civiclink/internal/audit"
 )
@@ -24,12 +24,13 @@ import (
 // waits on a timer: a lone append costs one transaction, and 50
 // concurrent ones share a few.
 //
-// The tree's right edge is kept in memory between groups. Under the lock
-// the transaction reads the latest signed head; while it is the head this
-// process wrote last, the kept edge is the log's and nothing else is read.
-// When another process appended meanwhile (or the kept edge is unknown),
-// the edge is reloaded from the tables and checked against that head
-// ([loadTree]), exactly as before.
+// The tree's right edge is kept in memory between groups, so a group is
+// one round trip: BEGIN, the lock, a check that the latest signed head is
+// still the one this process wrote (civiclink_audit_expect_head, migration
+// 0004), the inserts, COMMIT. When another process appended meanwhile, the
+// head was changed, or the kept edge is unknown, the group is written
+// again on the edge read back from the tables and checked against the
+// latest head ([loadTree]), exactly as before group commit.
 
 // auditShare is the per-store state of the log's appends, shared by every
 // [Audit] the store hands out.
@@ -141,38 +142,57 @@ func (a *Audit) writeGroup(group []*pendingAppend) []appendResult {
 }
 
 // writeLive writes the live appends of group in one transaction under the
-// log's advisory lock, filling in their entries.
+// log's advisory lock, filling in their entries: in one round trip on the
+// kept edge when there is one, else (or when the log moved on) on the edge
+// read back from the tables.
 func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []int, results []appendResult) error {
 	sh := &a.s.audit
-	tx, err := a.s.pool.Begin(ctx)
+	conn, err := a.s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if kept := sh.tree; kept != nil {
+		sh.tree = nil // until a transaction on it commits
+		b := &pgx.Batch{}
+		b.Queue(`BEGIN`)
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(auditLock))
+		b.Queue(`SELECT civiclink_audit_expect_head($1, $2)`, int64(kept.Size()), kept.Root())
+		last, ok := a.queueGroup(b, kept, group, live, results)
+		if !ok {
+			return nil
+		}
+		b.Queue(`COMMIT`)
+		err := sendAll(ctx, conn.Conn(), b)
+		if err == nil {
+			sh.tree = kept
+			sh.commits.Add(1)
+			return nil
+		}
+		conn.Exec(context.WithoutCancel(ctx), `ROLLBACK`)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != headMoved {
+			return fmt.Errorf("write audit entries up to %d: %w", last.Index, err)
+		}
+	}
+	sh.reloads.Add(1)
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	tree, err := a.edge(ctx, tx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLock)); err != nil {
+		return err
+	}
+	tree, err := loadTree(ctx, tx)
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	var last audit.Entry
-	for _, i := range live {
-		entry, err := audit.NewEntry(tree.Size(), group[i].event)
-		if err != nil {
-			results[i].err = err
-			continue
-		}
-		tree.Append(entry.LeafHash, nil)
-		queueLeaf(b, entry)
-		if tree.Size()%stateEvery == 0 {
-			b.Queue(`INSERT INTO audit_tree_states VALUES ($1, $2)`, int64(tree.Size()), tree.State())
-		}
-		results[i].entry, last = entry, entry
-	}
-	if b.Len() == 0 {
+	last, ok := a.queueGroup(b, tree, group, live, results)
+	if !ok {
 		return nil
 	}
-	h := audit.Sign(a.key, tree.Size(), tree.Root(), last.Event.Time)
-	b.Queue(`INSERT INTO audit_heads VALUES ($1, $2, $3, $4, $5)`, int64(h.Size), h.Root, h.Time.UTC(), h.KeyID, h.Signature)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("insert audit entries up to %d: %w", last.Index, err)
 	}
@@ -184,37 +204,51 @@ func (a *Audit) writeLive(ctx context.Context, group []*pendingAppend, live []in
 	return nil
 }
 
-// edge takes the log's advisory lock within tx and returns the tree's
-// right edge: the one kept in memory when the latest signed head is still
-// the one it leads to, else the one [loadTree] reads and checks. The
-// caller may extend it; it becomes the kept edge only once committed.
-func (a *Audit) edge(ctx context.Context, tx pgx.Tx) (*audit.Tree, error) {
-	sh := &a.s.audit
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(auditLock))
-	b.Queue(`SELECT size, root FROM audit_heads ORDER BY size DESC LIMIT 1`)
-	br := tx.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return nil, err
+// headMoved is the SQLSTATE civiclink_audit_expect_head raises when the
+// log's latest head is not the one the kept edge leads to (migration 0004).
+const headMoved = "CL001"
+
+// queueGroup makes the live appends' entries on tree, extending it, and
+// queues on b their leaves, any tree state and the signed head of the tree
+// they leave. It returns the last entry, and false when no entry was made.
+func (a *Audit) queueGroup(b *pgx.Batch, tree *audit.Tree, group []*pendingAppend, live []int, results []appendResult) (audit.Entry, bool) {
+	var last audit.Entry
+	made := false
+	for _, i := range live {
+		entry, err := audit.NewEntry(tree.Size(), group[i].event)
+		if err != nil {
+			results[i] = appendResult{err: err}
+			continue
+		}
+		tree.Append(entry.LeafHash, nil)
+		queueLeaf(b, entry)
+		if tree.Size()%stateEvery == 0 {
+			b.Queue(`INSERT INTO audit_tree_states VALUES ($1, $2)`, int64(tree.Size()), tree.State())
+		}
+		results[i] = appendResult{entry: entry}
+		last, made = entry, true
 	}
-	var size int64
-	var root []byte
-	err := br.QueryRow().Scan(&size, &root)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		br.Close()
-		return nil, err
+	if made {
+		h := audit.Sign(a.key, tree.Size(), tree.Root(), last.Event.Time)
+		b.Queue(`INSERT INTO audit_heads VALUES ($1, $2, $3, $4, $5)`, int64(h.Size), h.Root, h.Time.UTC(), h.KeyID, h.Signature)
 	}
-	if err := br.Close(); err != nil {
-		return nil, err
+	return last, made
+}
+
+// sendAll sends b in one round trip and returns the first statement's
+// error, if any.
+func sendAll(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) error {
+	br := conn.SendBatch(ctx, b)
+	var first error
+	for range b.Len() {
+		if _, err := br.Exec(); err != nil && first == nil {
+			first = err
+		}
 	}
-	if kept := sh.tree; kept != nil && kept.Size() == uint64(size) && (size == 0 || bytes.Equal(kept.Root(), root)) {
-		sh.tree = nil // until this transaction commits
-		return kept, nil
+	if err := br.Close(); err != nil && first == nil {
+		first = err
 	}
-	sh.tree = nil
-	sh.reloads.Add(1)
-	return loadTree(ctx, tx)
+	return first
 }
 
 // queueLeaf queues the insert of e's leaf on b.
