@@ -24,6 +24,12 @@ type Request struct {
 	// read asks to spend, so the audit log shows every spend.
 	Epsilon float64 `json:"epsilon,omitempty"`
 	Delta   float64 `json:"delta,omitempty"`
+	// Linkage marks a linkage run: its entities join records across
+	// partners for everyone's figures, so every dataset read — the user's
+	// partner's own included — must have the columns read shared by an
+	// active agreement for the purpose to which its owner is a party as
+	// owner (see [LinkageGaps]).
+	Linkage bool `json:"linkage,omitempty"`
 }
 
 // State is everything a decision depends on, loaded once: the clock's time,
@@ -51,6 +57,7 @@ const (
 	ReasonColumns        = "columns"             // the agreement does not share these columns
 	ReasonOutput         = "output"              // the agreement does not permit this output
 	ReasonNotOwningParty = "not-owning-party"    // record-level output only goes back to an owning partner
+	ReasonLinkage        = "linkage"             // a linkage run lacks an agreement covering a dataset's identifiers
 )
 
 // Reason explains one part of a decision: which agreement, which clause,
@@ -160,8 +167,16 @@ func budgetsFor(st State, req Request, relied string) []DatasetBudget {
 }
 
 func decide(st State, u *User, req Request) Decision {
+	if req.Linkage && req.Purpose == "" {
+		return deny(LinkageGaps(st, req)...)
+	}
 	if d, done := precheck(st, u, req); done {
 		return d
+	}
+	if req.Linkage {
+		if why := LinkageGaps(st, req); len(why) > 0 {
+			return deny(why...)
+		}
 	}
 	var own, other []Read
 	for _, r := range req.Reads {
@@ -323,4 +338,69 @@ func datasetList(reads []Read) string {
 		ids[i] = r.Dataset
 	}
 	return strings.Join(ids, ", ")
+}
+
+// LinkageGaps returns, for a linkage request, one reason per dataset whose
+// identifier columns no active agreement for the purpose shares (with its
+// owner a party as owner), naming what each candidate agreement lacks and
+// what to do; none when every dataset is covered. A linkage run needs
+// this even for the user's partner's own datasets: the run's entities
+// become what every partner's figures are built on.
+func LinkageGaps(st State, req Request) []Reason {
+	if req.Purpose == "" {
+		return []Reason{{Code: ReasonLinkage, Message: "a linkage run needs the registered purpose it serves (see `civiclink purpose list`), with an active agreement for it covering every dataset's identifiers"}}
+	}
+	var why []Reason
+	var owners []string
+	for _, r := range req.Reads {
+		owner := st.Owners[r.Dataset]
+		var lacks []string
+		covered := false
+		for _, a := range st.Agreements {
+			if a.Purpose != req.Purpose {
+				continue
+			}
+			sh := a.Share(r.Dataset)
+			if sh == nil {
+				continue
+			}
+			var gaps []string
+			if status := a.StatusAt(st.Now); status != Active {
+				gaps = append(gaps, "is "+string(status))
+			}
+			if p := a.Party(owner); p == nil || !p.Owner {
+				gaps = append(gaps, "does not name "+owner+" as the dataset's owning party")
+			}
+			var missing []string
+			for _, c := range r.Columns {
+				if !slices.Contains(sh.Columns, c) {
+					missing = append(missing, c)
+				}
+			}
+			if len(missing) > 0 {
+				gaps = append(gaps, "does not share "+strings.Join(missing, ", "))
+			}
+			if len(gaps) == 0 {
+				covered = true
+				break
+			}
+			lacks = append(lacks, "agreement "+a.ID+" "+strings.Join(gaps, " and "))
+		}
+		if covered {
+			continue
+		}
+		msg := fmt.Sprintf("dataset %s (%s's) has no active agreement for %s sharing its identifiers (%s) for linking", r.Dataset, owner, req.Purpose, strings.Join(r.Columns, ", "))
+		if len(lacks) > 0 {
+			msg += ": " + strings.Join(lacks, "; ")
+		}
+		why = append(why, Reason{Code: ReasonLinkage, Message: msg})
+		if !slices.Contains(owners, owner) {
+			owners = append(owners, owner)
+		}
+	}
+	if len(why) > 0 {
+		why = append(why, Reason{Code: ReasonLinkage, Message: fmt.Sprintf("a linkage run needs every dataset's identifiers, your own partner's included, shared by an active agreement for its purpose: ask the data owners of %s to add them to an agreement for %s, or link for a purpose whose agreement does",
+			strings.Join(owners, ", "), req.Purpose)})
+	}
+	return why
 }

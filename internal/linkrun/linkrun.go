@@ -93,7 +93,7 @@ func Run(ctx context.Context, st Store, az govern.Authorizer, u *govern.User, re
 	if err != nil {
 		return nil, err
 	}
-	if _, err := az.Authorize(ctx, u, govern.Request{Operation: OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads(inputs)}); err != nil {
+	if _, err := az.Authorize(ctx, u, govern.Request{Operation: OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads(inputs), Linkage: true}); err != nil {
 		return nil, err
 	}
 	datasets, fps, err := readRecords(ctx, st, inputs)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/linkrun"
 )
 
@@ -105,5 +106,57 @@ func TestLinkageApproveAPI(t *testing.T) {
 		if !strings.Contains(doc, p) {
 			t.Errorf("the OpenAPI document lacks %s", p)
 		}
+	}
+}
+
+// TestLinkageNeedsAgreementOverHTTP: with the police's linking agreement
+// suspended, the police's data owner cannot start a run of the police's
+// own datasets through the web: the job is refused (403 naming each
+// dataset and what to do), the datasets list marks them not linkable, the
+// refusal is audited, and no run is written.
+func TestLinkageNeedsAgreementOverHTTP(t *testing.T) {
+	f := newFixture(t)
+	f.addLinkable(t)
+	ctx := context.Background()
+	a, err := f.st.Agreement(ctx, "vv-police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Status = govern.Suspended
+	if err := f.st.SaveAgreement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.signIn(ownerID, password)
+	res := c.do("POST", "/api/linkage/runs", strings.NewReader(`{"datasets": ["custody", "referrals"], "purpose": "violence-and-vulnerability"}`), "application/json", csrfHeader, c.csrf)
+	code, msg := errorCode(t, res)
+	if res.StatusCode != http.StatusForbidden || code != "forbidden" {
+		t.Fatalf("a run of the police's own datasets under a suspended agreement: %d %s %s", res.StatusCode, code, msg)
+	}
+	for _, w := range []string{"dataset custody (police's)", "dataset referrals (police's)", "agreement vv-police is suspended", "ask the data owners of police"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("the refusal %q lacks %q", msg, w)
+		}
+	}
+	t.Logf("attack: linking own datasets under a suspended agreement → 403: %s", msg)
+	list := decode[struct {
+		Datasets []Linkable `json:"datasets"`
+	}](t, c.do("GET", "/api/linkage/datasets?purpose=violence-and-vulnerability", nil, ""))
+	for _, d := range list.Datasets {
+		if d.Allowed || !strings.Contains(d.Reason, "suspended") {
+			t.Errorf("dataset %s listed as linkable %v (%q) under a suspended agreement", d.ID, d.Allowed, d.Reason)
+		}
+	}
+	denied := 0
+	for _, e := range f.rec.find("access") {
+		if e.Outcome == govern.OutcomeDenied && e.Target == "link.run" {
+			denied++
+		}
+	}
+	if denied == 0 {
+		t.Error("the refused run is not on the audit log")
+	}
+	if runs, err := f.st.LinkageRuns(ctx); err != nil || len(runs) != 0 {
+		t.Errorf("a refused run left %d runs (%v)", len(runs), err)
 	}
 }

@@ -114,8 +114,9 @@ func writeLinkCSV(tb testing.TB, path, prefix string, ps []person) {
 	f.Close()
 }
 
-// addLinkable creates and loads the custody and referrals datasets, and
-// gives the server a linkage service over the fixture's store.
+// addLinkable creates and loads the custody and referrals datasets, with
+// the police's agreement to link them, and gives the server a linkage
+// service over the fixture's store.
 func (f *fixture) addLinkable(tb testing.TB) {
 	tb.Helper()
 	ctx := context.Background()
@@ -147,6 +148,7 @@ func (f *fixture) addLinkable(tb testing.TB) {
 			tb.Fatal(err)
 		}
 	}
+	f.linkAgreement(tb, "vv-police", []string{"police"}, custodyID, referralsID)
 	f.srv.cfg.Linkage = &linkrun.Service{Store: f.st, Gov: f.gov, Audit: f.rec}
 }
 
@@ -185,10 +187,10 @@ const (
 	countyOwner  = "dora" // county: data owner
 )
 
-// linkAgreement is the fixture's agreement for linking: police and county
-// share every column of the linkable datasets for
+// linkAgreement adds an agreement for linking: partners (each an owner
+// and recipient) share every column of datasets for
 // violence-and-vulnerability, active on the fixture's clock.
-func (f *fixture) linkAgreement(tb testing.TB, datasets ...string) {
+func (f *fixture) linkAgreement(tb testing.TB, id string, partners []string, datasets ...string) {
 	tb.Helper()
 	var shares []govern.Share
 	for _, d := range datasets {
@@ -198,10 +200,12 @@ func (f *fixture) linkAgreement(tb testing.TB, datasets ...string) {
 		}
 		shares = append(shares, govern.Share{Dataset: d, Columns: cols})
 	}
-	a := &govern.Agreement{ID: "vv-linkage", Title: "Linking for violence and vulnerability", Purpose: "violence-and-vulnerability",
-		Parties: []govern.Party{{Partner: "police", Owner: true, Recipient: true, LawfulBasis: []string{"6(1)(e)"}},
-			{Partner: "county", Owner: true, Recipient: true, LawfulBasis: []string{"6(1)(e)"}}},
-		Datasets: shares, Outputs: []govern.OutputKind{govern.Aggregate}, Threshold: govern.DefaultThreshold, RetentionDays: 365,
+	var parties []govern.Party
+	for _, p := range partners {
+		parties = append(parties, govern.Party{Partner: p, Owner: true, Recipient: true, LawfulBasis: []string{"6(1)(e)"}})
+	}
+	a := &govern.Agreement{ID: id, Title: "Linking for violence and vulnerability", Purpose: "violence-and-vulnerability",
+		Parties: parties, Datasets: shares, Outputs: []govern.OutputKind{govern.Aggregate}, Threshold: govern.DefaultThreshold, RetentionDays: 365,
 		Start: govern.DateOf(f.clock.Now().AddDate(0, -1, 0)), End: govern.DateOf(f.clock.Now().AddDate(1, 0, 0)), Review: govern.DateOf(f.clock.Now().AddDate(0, 6, 0)),
 		Status: govern.Active, CreatedBy: ownerID, CreatedAt: f.clock.Now()}
 	if err := f.st.CreateAgreement(context.Background(), a); err != nil {
@@ -232,5 +236,5 @@ func (f *fixture) addCountyLinkable(tb testing.TB) {
 	if _, err := ingest.Run(ctx, f.st, ingest.Request{DatasetID: countyRefsID, Path: path, User: countyOwner}); err != nil {
 		tb.Fatal(err)
 	}
-	f.linkAgreement(tb, custodyID, referralsID, countyRefsID)
+	f.linkAgreement(tb, "vv-linkage", []string{"police", "county"}, custodyID, referralsID, countyRefsID)
 }

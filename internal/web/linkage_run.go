@@ -69,7 +69,7 @@ func (s *Server) linkable(ctx context.Context, u *govern.User, purpose string) (
 		}
 		l := Linkable{ID: d.ID, Name: d.Name, Partner: d.PartnerID, Allowed: true}
 		if state != nil {
-			dec := govern.Decide(*state, u, govern.Request{Operation: linkrun.OpRun, Purpose: purpose, Output: govern.Aggregate, Reads: []govern.Read{{Dataset: d.ID, Columns: cols}}})
+			dec := govern.Decide(*state, u, govern.Request{Operation: linkrun.OpRun, Purpose: purpose, Output: govern.Aggregate, Reads: []govern.Read{{Dataset: d.ID, Columns: cols}}, Linkage: true})
 			if !dec.Allow {
 				l.Allowed, l.Reason = false, dec.String()
 			}
@@ -182,8 +182,12 @@ func (s *Server) precheck(ctx context.Context, lk *linker, u *govern.User, req L
 	if err != nil {
 		return err
 	}
-	areq := govern.Request{Operation: linkrun.OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads}
+	areq := govern.Request{Operation: linkrun.OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads, Linkage: true}
 	if d := govern.Decide(st, u, areq); !d.Allow {
+		// Decide again through the gate, which records the refusal.
+		if _, err := s.cfg.Govern.Authorize(ctx, u, areq); err != nil {
+			return err
+		}
 		return fault.Errorf(fault.Forbidden, "%s", govern.DenialMessage(areq, d))
 	}
 	return nil
