@@ -2,8 +2,6 @@ package disclose
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -35,13 +33,6 @@ type Options struct {
 	// Period is the time the figures cover, published with them (see
 	// [Protection]).
 	Period string
-	// Scope names the filter the cells were counted under (e.g. the
-	// query's where clause). Under perturbation, a cell near a cell
-	// released under the same scope (a month and its quarter, a district
-	// and the county, one version and the next) is left to the
-	// perturbation, which is what protects such hierarchies; a near pair
-	// across scopes (two overlapping filters) withholds the table.
-	Scope string
 }
 
 // Apply returns t after disclosure control under p: the only way an
@@ -51,9 +42,12 @@ type Options struct {
 // counts (primary) and complementary cells so no withheld one can be
 // worked out from totals (secondary), then rounds what is shown. Either
 // way dominated sums are withheld, and when o.Auditor and cell ids are
-// given a table with any cell that differs by a few units from an earlier
-// release is withheld whole. With p.DP it charges o.Ledger and publishes
-// noisy counts instead.
+// given the differencing audit may withhold the table whole: under
+// perturbation when it would expose the difference of two near
+// populations more often than the perturbation protects
+// ([PTable.ExposureBudget]), under suppression when any cell differs by a
+// few units from an earlier release. With p.DP it charges o.Ledger and
+// publishes noisy counts instead.
 func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
@@ -81,12 +75,12 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	} else {
 		c.primary(p)
 	}
-	var pops, bases []*Digest
+	var pops, bases, exposed []*Digest
 	if o.Auditor != nil && hasMembers(t) {
 		o.Auditor.mu.Lock()
 		defer o.Auditor.mu.Unlock()
 		var err error
-		if pops, bases, err = c.audit(ctx, t, o, p.Perturb != nil); err != nil {
+		if pops, bases, exposed, err = c.audit(ctx, t, o, p.Perturb); err != nil {
 			return nil, err
 		}
 	}
@@ -99,8 +93,10 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 	r := c.result(t, p, shownAs)
 	c.recordReleased(o.Auditor, o.Dataset, pops)
 	c.recordReleased(o.Auditor, baseKey(o.Dataset), bases)
-	if p.Perturb != nil && pops != nil {
-		c.recordReleased(o.Auditor, scopeKey(o.Dataset, o.Scope), pops)
+	if !c.withheldWhole {
+		for _, x := range exposed {
+			o.Auditor.expose(o.Dataset, x)
+		}
 	}
 	if o.Auditor != nil {
 		if err := o.Auditor.flush(ctx); err != nil {
@@ -113,19 +109,13 @@ func Apply(ctx context.Context, t *Table, p Policy, o Options) (*Result, error) 
 }
 
 // audit runs the differencing check against o.Auditor's releases and
-// returns the populations (and bases) to record. The caller holds the
+// returns the populations (and bases) to record, and under perturbation
+// (pt not nil) the differences the table exposes. The caller holds the
 // auditor's lock.
-func (c *control) audit(ctx context.Context, t *Table, o Options, perturbed bool) (pops, bases []*Digest, err error) {
-	scope := ""
-	if perturbed {
-		scope = scopeKey(o.Dataset, o.Scope)
-	}
-	for _, key := range []string{o.Dataset, baseKey(o.Dataset), scope} {
-		if key == "" {
-			continue
-		}
+func (c *control) audit(ctx context.Context, t *Table, o Options, pt *PTable) (pops, bases, exposed []*Digest, err error) {
+	for _, key := range []string{o.Dataset, baseKey(o.Dataset), exposedKey(o.Dataset)} {
 		if err := o.Auditor.load(ctx, key); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	key := o.Auditor.key
@@ -136,26 +126,65 @@ func (c *control) audit(ctx context.Context, t *Table, o Options, perturbed bool
 		return DigestOf(key, c.IDs)
 	}
 	pops = c.digests(t, of)
-	// The populations are recorded under the scope's key too, which may
-	// not have seen them although the dataset's key has.
-	if c.needBuckets(o.Auditor, o.Dataset, pops) || (scope != "" && c.needBuckets(o.Auditor, scope, pops)) {
+	if c.needBuckets(o.Auditor, o.Dataset, pops) {
 		if t.FillMembers == nil {
-			return nil, nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
+			return nil, nil, nil, fault.Errorf(fault.Internal, "cell populations came without the detail the differencing check needs")
 		}
 		if err := t.FillMembers(ctx); err != nil {
-			return nil, nil, fault.Wrap(err, fault.Internal, "cannot digest the cells' populations for the differencing check; the figures are withheld")
+			return nil, nil, nil, fault.Wrap(err, fault.Internal, "cannot digest the cells' populations for the differencing check; the figures are withheld")
 		}
 		pops = c.digests(t, of)
 	}
-	near := c.differencing(o.Auditor, o.Dataset, pops, scope)
+	var near bool
+	why := fmt.Sprintf("differencing: a cell of this table counts a population that differs from one released earlier by fewer than %d units; the whole table is withheld, so the refusal does not say which cell", c.th)
+	if pt != nil {
+		budget := pt.ExposureBudget()
+		exposed, near = c.exposures(o.Auditor, o.Dataset, pops, budget)
+		why = fmt.Sprintf("differencing: publishing this table would expose the difference between a population and one released earlier (fewer than %d units apart) more than %d times, which lets the perturbation be averaged away; the whole table is withheld, so the refusal does not say which cell", c.th, budget)
+	} else {
+		near = c.differencing(o.Auditor, o.Dataset, pops)
+	}
 	if hasBases(t) {
 		bases = c.digests(t, func(c Cell) *Digest { return DigestOf(key, c.Base) })
-		near = near || c.differencing(o.Auditor, baseKey(o.Dataset), bases, "")
+		near = near || c.differencing(o.Auditor, baseKey(o.Dataset), bases)
 	}
 	if near {
-		c.withholdAll(RuleDifferencing, fmt.Sprintf("differencing: a cell of this table counts a population that differs from one released earlier by fewer than %d units; the whole table is withheld, so the refusal does not say which cell", c.th))
+		c.withholdAll(RuleDifferencing, why)
 	}
-	return pops, bases, nil
+	return pops, bases, exposed, nil
+}
+
+// exposures returns the differences publishing the table's shown cells
+// would expose: for each distinct new population, the difference from
+// every released population near it ([Auditor.differences]). over says
+// some difference would then have been exposed more than budget times
+// (counting this table's own), or a near population cannot be
+// differenced: the table must be withheld. Cells with the same
+// population publish the same figure, so they expose it once. The caller
+// holds a.mu.
+func (c *control) exposures(a *Auditor, dataset string, ds []*Digest, budget int) (ex []*Digest, over bool) {
+	done := map[[2]uint64]bool{}
+	here := map[[2]uint64]int{}
+	for e, d := range ds {
+		k := [2]uint64{d.Units, d.Sum}
+		if c.suppressed(e) || done[k] {
+			continue
+		}
+		done[k] = true
+		diffs, unknown := a.differences(dataset, d, int(c.th))
+		if unknown {
+			return nil, true
+		}
+		for _, x := range diffs {
+			xk := [2]uint64{x.Units, x.Sum}
+			here[xk]++
+			if a.exposed(dataset, x)+here[xk] > budget {
+				return nil, true
+			}
+			ex = append(ex, x)
+		}
+	}
+	return ex, false
 }
 
 func dimNames(t *Table) []string {
@@ -168,13 +197,6 @@ func dimNames(t *Table) []string {
 
 // baseKey is where the auditor keeps a dataset's released bases.
 func baseKey(dataset string) string { return dataset + "\x00base" }
-
-// scopeKey is where the auditor keeps the populations a dataset released
-// under one scope (filter).
-func scopeKey(dataset, scope string) string {
-	h := sha256.Sum256([]byte(scope))
-	return dataset + "\x00scope " + hex.EncodeToString(h[:8])
-}
 
 func hasBases(t *Table) bool {
 	for _, c := range t.Cells {
@@ -237,13 +259,12 @@ func (c *control) needBuckets(a *Auditor, key string, ds []*Digest) bool {
 
 // differencing reports whether any cell not yet withheld has a
 // population (or base) that differs from a released one by fewer than the
-// threshold units, leaving out those released under scope ("" for
-// none; see [Options.Scope]). It withholds nothing itself: the caller withholds the
+// threshold units. It withholds nothing itself: the caller withholds the
 // whole table, since withholding only the cells concerned would tell where
 // the difference lies. The caller holds a.mu.
-func (c *control) differencing(a *Auditor, key string, ds []*Digest, scope string) bool {
+func (c *control) differencing(a *Auditor, key string, ds []*Digest) bool {
 	for e, d := range ds {
-		if !c.suppressed(e) && a.closest(key, d, int(c.th), scope) > 0 {
+		if !c.suppressed(e) && a.closest(key, d, int(c.th)) > 0 {
 			return true
 		}
 	}
@@ -252,6 +273,7 @@ func (c *control) differencing(a *Auditor, key string, ds []*Digest, scope strin
 
 // withholdAll withholds every cell of the table for one reason.
 func (c *control) withholdAll(rule, why string) {
+	c.withheldWhole = true
 	for e := 0; e < c.g.n; e++ {
 		c.suppress(e, SuppressedPrimary, rule, why)
 	}

@@ -30,6 +30,9 @@ type Auditor struct {
 	mu    sync.Mutex
 	key   MemberKey
 	byKey map[string]*released
+	// exposures counts, per dataset's exposed key, the released near
+	// pairs of populations by their difference (see [PTable.ExposureBudget]).
+	exposures map[string]map[[2]uint64]int
 
 	// Persistence (NewPersistentAuditor): where releases are kept, which
 	// keys are loaded, and what to save next.
@@ -51,7 +54,7 @@ type released struct {
 func NewAuditor() *Auditor {
 	var b [8]byte
 	rand.Read(b[:])
-	return &Auditor{key: MemberKey(binary.LittleEndian.Uint64(b[:])), byKey: map[string]*released{}}
+	return &Auditor{key: MemberKey(binary.LittleEndian.Uint64(b[:])), byKey: map[string]*released{}, exposures: map[string]map[[2]uint64]int{}}
 }
 
 // MemberKey returns the key the auditor hashes record ids with; a store
@@ -93,6 +96,11 @@ func (a *Auditor) Forget(dataset string) {
 			delete(a.byKey, key)
 		}
 	}
+	for key := range a.exposures {
+		if strings.HasPrefix(key, dataset+"\x00") {
+			delete(a.exposures, key)
+		}
+	}
 }
 
 // closest returns the smallest lower bound below limit on the difference
@@ -100,10 +108,8 @@ func (a *Auditor) Forget(dataset string) {
 // d, or 0 if there is none. A population released before passes whatever
 // its neighbours: its count is public already, so publishing it again
 // tells nothing new. Otherwise only released cells whose unit counts are
-// within limit of d's can be that close. Released cells also recorded
-// under the key sameScope (when not "") are left out. The caller holds
-// a.mu.
-func (a *Auditor) closest(dataset string, d *Digest, limit int, sameScope string) int {
+// within limit of d's can be that close. The caller holds a.mu.
+func (a *Auditor) closest(dataset string, d *Digest, limit int) int {
 	r := a.byKey[dataset]
 	if r == nil || limit <= 1 || r.seen[[2]uint64{d.Units, d.Sum}] {
 		return 0 // a population already released tells nothing new
@@ -116,7 +122,7 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int, sameScope string
 	}
 	for u := lo; u < d.Units+lim; u++ {
 		for _, j := range r.byUnits[u] {
-			if same(d, r.cells[j]) || a.within(sameScope, r.cells[j]) {
+			if same(d, r.cells[j]) {
 				continue
 			}
 			if lb := differenceAtLeast(d, r.cells[j]); lb < lim && (best == 0 || lb < best) {
@@ -127,13 +133,83 @@ func (a *Auditor) closest(dataset string, d *Digest, limit int, sameScope string
 	return int(best)
 }
 
-// within reports whether d was recorded under key. The caller holds a.mu.
-func (a *Auditor) within(key string, d *Digest) bool {
-	if key == "" {
-		return false
+// differences returns d less each population released for dataset that
+// d is near (fewer than limit units apart by [differenceAtLeast]) but not
+// the same as: what publishing d beside it exposes, up to sign. unknown
+// says a near population cannot be differenced (one recorded before
+// digests, or a digest without buckets), so only withholding is safe. A
+// population released before exposes nothing new. The caller holds a.mu.
+func (a *Auditor) differences(dataset string, d *Digest, limit int) (diffs []*Digest, unknown bool) {
+	r := a.byKey[dataset]
+	if r == nil || limit <= 1 || r.seen[[2]uint64{d.Units, d.Sum}] {
+		return nil, false
 	}
-	r := a.byKey[key]
-	return r != nil && r.seen[[2]uint64{d.Units, d.Sum}]
+	lim := uint64(limit)
+	lo := uint64(1)
+	if d.Units >= lim {
+		lo = d.Units - lim + 1
+	}
+	for u := lo; u < d.Units+lim; u++ {
+		for _, j := range r.byUnits[u] {
+			c := r.cells[j]
+			if same(d, c) || differenceAtLeast(d, c) >= lim {
+				continue
+			}
+			if c.Legacy || c.N == nil || d.N == nil {
+				unknown = true
+				continue
+			}
+			diffs = append(diffs, difference(d, c))
+		}
+	}
+	return diffs, unknown
+}
+
+// exposed returns how many released near pairs of dataset exposed the
+// difference x (made by [Auditor.differences]). The caller holds a.mu.
+func (a *Auditor) exposed(dataset string, x *Digest) int {
+	return a.exposures[exposedKey(dataset)][[2]uint64{x.Units, x.Sum}]
+}
+
+// expose records one more exposure of the difference x for dataset. The
+// caller holds a.mu.
+func (a *Auditor) expose(dataset string, x *Digest) {
+	key := exposedKey(dataset)
+	m := a.exposures[key]
+	if m == nil {
+		m = map[[2]uint64]int{}
+		a.exposures[key] = m
+	}
+	m[[2]uint64{x.Units, x.Sum}]++
+	if a.store != nil && !a.replaying {
+		if a.pending == nil {
+			a.pending = map[string][]*Digest{}
+		}
+		a.pending[key] = append(a.pending[key], x)
+	}
+}
+
+// exposedKey is where the auditor keeps the differences a dataset's
+// released near pairs exposed, one row per exposure.
+func exposedKey(dataset string) string { return dataset + "\x00exposed" }
+
+// difference returns the digest of a less b, bucket by bucket modulo
+// 2⁶⁴, with its sign chosen so that a less b and b less a give the same
+// digest: the signed difference of two populations (for nested ones, the
+// digest of the records one has and the other lacks). Both have buckets.
+func difference(a, b *Digest) *Digest {
+	d := NewDigest()
+	d.Units, d.Sum = a.Units-b.Units, a.Sum-b.Sum
+	for i := range Buckets {
+		d.N[i], d.S[i] = a.N[i]-b.N[i], a.S[i]-b.S[i]
+	}
+	if int64(d.Units) < 0 || (d.Units == 0 && d.Sum > -d.Sum) {
+		d.Units, d.Sum = -d.Units, -d.Sum
+		for i := range Buckets {
+			d.N[i], d.S[i] = -d.N[i], -d.S[i]
+		}
+	}
+	return d
 }
 
 // needsBuckets reports whether d, a digest without buckets, must get them:

@@ -64,7 +64,7 @@ func TestClosestNeverMissesAClosePair(t *testing.T) {
 				t.Fatalf("trial %d: bound %d above the true difference %d", trial, differenceAtLeast(d, DigestOf(a.key, s)), td)
 			}
 		}
-		got := a.closest("d", d, limit, "")
+		got := a.closest("d", d, limit)
 		if repeat {
 			if got != 0 {
 				t.Fatalf("trial %d: a population released before got closest = %d, want 0", trial, got)
@@ -112,7 +112,7 @@ func TestNearEqualNonNestedCells(t *testing.T) {
 			a := NewAuditor()
 			a.key = 0x9e3779b97f4a7c15 // fixed, so the bucket bound is reproducible
 			a.record("d", DigestOf(a.key, tt.released))
-			got := a.closest("d", DigestOf(a.key, tt.next), 10, "") > 0
+			got := a.closest("d", DigestOf(a.key, tt.next), 10) > 0
 			if got != tt.caught {
 				t.Errorf("caught = %v, want %v (true difference %d)", got, tt.caught, multisetDiff(tt.released, tt.next))
 			}
@@ -137,7 +137,7 @@ func TestBucketBoundNeedlessSuppression(t *testing.T) {
 			y = append(y, fmt.Sprintf("y%d-%d", trial, i))
 		}
 		a.record("d", DigestOf(a.key, x))
-		if a.closest("d", DigestOf(a.key, y), th, "") > 0 {
+		if a.closest("d", DigestOf(a.key, y), th) > 0 {
 			withheld++
 		}
 	}

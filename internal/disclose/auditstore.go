@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/fault"
 )
@@ -43,7 +44,11 @@ func (a *Auditor) load(ctx context.Context, key string) error {
 	}
 	a.replaying = true
 	for _, d := range ds {
-		a.record(key, d)
+		if strings.HasSuffix(key, exposedKey("")) {
+			a.expose(strings.TrimSuffix(key, exposedKey("")), d)
+		} else {
+			a.record(key, d)
+		}
 	}
 	a.replaying = false
 	a.loaded[key] = true

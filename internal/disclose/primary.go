@@ -16,6 +16,8 @@ type control struct {
 	dirty  []int        // cells suppressed since the last line fixpoint
 	keys   []uint64     // cell keys per extended cell (perturbation only)
 
+	withheldWhole bool // the differencing audit withheld every cell
+
 	levelBuf []string // backing store for levels
 }
 

@@ -256,3 +256,69 @@ func (t *PTable) Likely(minP float64) *PTable {
 	}
 	return out
 }
+
+// ExposureLimit is the chance of an exact recovery the differencing
+// audit allows an attacker who averages every noisy difference it
+// publishes of one set of records (see [PTable.ExposureBudget]).
+const ExposureLimit = 0.25
+
+// ExposureBudget returns how many times the differencing audit lets one
+// set of records be exposed as the difference of two published counts
+// (two overlapping filters): the largest k for which an attacker who
+// averages k+1 such differences, each the difference of two independent
+// perturbations from the table's steady row (counts at or above its
+// last), rounds to the true size with probability at most
+// [ExposureLimit] (ties split evenly). The one exposure of headroom is
+// for a derivation the audit does not count (a withheld cell shown
+// perturbed above the threshold, a margin). One exposure is what a single
+// pair of overlapping filters gives; more let the noise be averaged away.
+// It is at least 1; for the shipped table it is 2 (an attacker averaging
+// 1, 2, 3 differences is exact 15%, 20%, 25% of the time).
+func (t *PTable) ExposureBudget() int {
+	k := 1
+	for k < 64 && t.ExactAfter(k+2) <= ExposureLimit {
+		k++
+	}
+	return k
+}
+
+// ExactAfter returns the probability that the mean of k independent
+// differences of two perturbations drawn from the table's steady row,
+// rounded to the nearest whole number (ties split evenly), is exactly
+// zero: the chance an attacker averaging k exposures of one difference
+// recovers it exactly.
+func (t *PTable) ExactAfter(k int) float64 {
+	row := t.rows[len(t.rows)-1]
+	p := map[int64]float64{}
+	prev := uint64(0)
+	for _, e := range row {
+		p[e.v] += float64(e.ub-prev) / KeySpace
+		prev = e.ub
+	}
+	diff := map[int64]float64{}
+	for a, pa := range p {
+		for b, pb := range p {
+			diff[a-b] += pa * pb
+		}
+	}
+	sum := map[int64]float64{0: 1}
+	for range k {
+		next := map[int64]float64{}
+		for s, ps := range sum {
+			for d, pd := range diff {
+				next[s+d] += ps * pd
+			}
+		}
+		sum = next
+	}
+	var exact float64
+	for s, ps := range sum {
+		switch twice := 2 * max(s, -s); {
+		case twice < int64(k):
+			exact += ps
+		case twice == int64(k):
+			exact += ps / 2
+		}
+	}
+	return exact
+}

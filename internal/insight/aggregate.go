@@ -209,7 +209,7 @@ func (e *Engine) aggregateTable(ctx context.Context, u *govern.User, q Aggregate
 	}
 	res, err := disclose.Apply(ctx, t, p, disclose.Options{
 		Dataset: pr.d.ID, Query: describe(q), By: u.ID, Ledger: ledger, Auditor: e.Auditor,
-		Period: period, Scope: strings.TrimSpace(q.Where),
+		Period: period,
 	})
 	if err != nil {
 		return nil, e.refused(ctx, u, pr.req, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/disclose"
@@ -100,7 +99,7 @@ func (e *Engine) computeVersions(ctx context.Context, p *versionPlan) (*disclose
 	}
 	return disclose.Apply(ctx, t, e.policy(int64(dec.Threshold), 0, 0, nil), disclose.Options{
 		Dataset: d.ID, Query: "trend " + ind.Name + " by " + ind.VersionPeriod, By: u.ID, Ledger: e.Ledger, Auditor: e.Auditor,
-		Period: coverage(d.Schema, nil, t), Scope: strings.TrimSpace(ind.Where),
+		Period: coverage(d.Schema, nil, t),
 	})
 }
 
