@@ -109,6 +109,8 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 		dst.Cells += s.Cells
 		dst.Withheld += s.Withheld
 		dst.AbsError += s.AbsError
+		dst.Tables += s.Tables
+		dst.WholeTables += s.WholeTables
 	}
 	// An attack fails when it makes any withheld cell knowable, or when
 	// (with 12 or more cells attacked) its exact recoveries are
@@ -189,8 +191,8 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 			tally(&after, s)
 		}
 	}
-	fmt.Fprintf(w, "\nall attacks, published: %d cells attacked, %d exact (%.1f%%; a blind guess of each attack's commonest value %.1f%%), %d knowable; %.1f%% of cells withheld, mean absolute error %.2f\n",
-		after.Attacked, after.Exact, share(after.Exact, after.Attacked), share(after.Guessed, after.Attacked), after.Knowable, share(after.Withheld, after.Cells), after.MAE())
+	fmt.Fprintf(w, "\nall attacks, published: %d cells attacked, %d exact (%.1f%%; a blind guess of each attack's commonest value %.1f%%), %d knowable; %.1f%% of cells withheld, %d of %d tables withheld whole, mean absolute error %.2f\n",
+		after.Attacked, after.Exact, share(after.Exact, after.Attacked), share(after.Guessed, after.Attacked), after.Knowable, share(after.Withheld, after.Cells), after.WholeTables, after.Tables, after.MAE())
 	fmt.Fprintf(w, "all attacks, before (suppression alone): %d cells attacked, %d exact (%.1f%%), %d knowable; %.1f%% of cells withheld, mean absolute error %.2f\n",
 		before.Attacked, before.Exact, share(before.Exact, before.Attacked), before.Knowable, share(before.Withheld, before.Cells), before.MAE())
 	if after.Attacked > 0 && gains(after) {

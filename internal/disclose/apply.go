@@ -139,7 +139,7 @@ func (c *control) audit(ctx context.Context, t *Table, o Options, pt *PTable) (p
 	why := fmt.Sprintf("differencing: a cell of this table counts a population that differs from one released earlier by fewer than %d units; the whole table is withheld, so the refusal does not say which cell", c.th)
 	if pt != nil {
 		budget := pt.ExposureBudget()
-		exposed, near = c.exposures(o.Auditor, o.Dataset, pops, budget)
+		exposed, near = c.exposures(o.Auditor, o.Dataset, pops, pt)
 		why = fmt.Sprintf("differencing: publishing this table would expose the difference between a population and one released earlier (fewer than %d units apart) more than %d times, which lets the perturbation be averaged away; the whole table is withheld, so the refusal does not say which cell", c.th, budget)
 	} else {
 		near = c.differencing(o.Auditor, o.Dataset, pops)
@@ -160,14 +160,18 @@ func (c *control) audit(ctx context.Context, t *Table, o Options, pt *PTable) (p
 // some difference would then have been exposed more than budget times
 // (counting this table's own), or a near population cannot be
 // differenced: the table must be withheld. Cells with the same
-// population publish the same figure, so they expose it once. The caller
+// population publish the same figure, so they expose it once. Under a
+// table that keeps zeros at zero (the shipped one), an empty cell exposes
+// nothing: it publishes 0 exactly, so beside a released population it
+// tells no more than that population's own published figure. The caller
 // holds a.mu.
-func (c *control) exposures(a *Auditor, dataset string, ds []*Digest, budget int) (ex []*Digest, over bool) {
+func (c *control) exposures(a *Auditor, dataset string, ds []*Digest, pt *PTable) (ex []*Digest, over bool) {
+	budget, zeroStays := pt.ExposureBudget(), pt.ZeroStays()
 	done := map[[2]uint64]bool{}
 	here := map[[2]uint64]int{}
 	for e, d := range ds {
 		k := [2]uint64{d.Units, d.Sum}
-		if c.suppressed(e) || done[k] {
+		if c.suppressed(e) || done[k] || (d.Units == 0 && zeroStays) {
 			continue
 		}
 		done[k] = true

@@ -322,3 +322,15 @@ func (t *PTable) ExactAfter(k int) float64 {
 	}
 	return exact
 }
+
+// ZeroStays reports whether the table always publishes a true 0 as 0.
+func (t *PTable) ZeroStays() bool {
+	prev := uint64(0)
+	for _, e := range t.rows[0] {
+		if e.v != 0 && e.ub > prev {
+			return false
+		}
+		prev = e.ub
+	}
+	return true
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,7 +129,9 @@ func TestTrendByDistrictAndMonth(t *testing.T) {
 	if !strings.Contains(out, "E07000067,2024-01,[c],[c],[c],[c],[c],perturbation+suppression,10,2024-01 to 2024-06\n") && !strings.Contains(out, "E07000067,2024-01,0,") {
 		t.Errorf("Braintree's suppressed month is not written as [c]:\n%s", out)
 	}
-	if strings.Contains(out, "E07000067,2024-01,2,") || strings.Contains(out, "E07000067,2024-01,0,") {
+	// A published 0 is allowed (the ptable takes 2 to 0 a fifth of the
+	// time); the true 2, or any count under the threshold, is not.
+	if regexp.MustCompile(`\nE07000067,2024-01,[1-9],`).MatchString(out) {
 		t.Errorf("a small count leaks:\n%s", out)
 	}
 	var sum bytes.Buffer

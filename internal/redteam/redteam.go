@@ -148,6 +148,9 @@ type Score struct {
 	// utility the protection leaves.
 	Cells, Withheld int
 	AbsError        float64
+	// Tables counts the attack's published tables, and WholeTables those
+	// withheld whole (every cell [c]: the differencing audit's answer).
+	Tables, WholeTables int
 }
 
 // MAE is the mean absolute error of the shown cells.
@@ -179,8 +182,8 @@ func (s Score) String() string {
 	if s.Attacked > 0 {
 		guess = 100 * float64(s.Guessed) / float64(s.Attacked)
 	}
-	line := fmt.Sprintf("%-34s %-6s attacked %5d  exact %5d (%4.1f%%; a blind guess %4.1f%%)  attacker could know: %s  (interval width exact %.1f, missed %.1f)  utility: %d cells, %.1f%% withheld, MAE %.2f",
-		s.Attack, s.Path, s.Attacked, s.Exact, 100*rate, guess, know, s.WidthExact, s.WidthMissed, s.Cells, withheld, s.MAE())
+	line := fmt.Sprintf("%-34s %-6s attacked %5d  exact %5d (%4.1f%%; a blind guess %4.1f%%)  attacker could know: %s  (interval width exact %.1f, missed %.1f)  utility: %d cells, %.1f%% withheld, %d of %d tables withheld whole, MAE %.2f",
+		s.Attack, s.Path, s.Attacked, s.Exact, 100*rate, guess, know, s.WidthExact, s.WidthMissed, s.Cells, withheld, s.WholeTables, s.Tables, s.MAE())
 	if s.Unsound > 0 {
 		line += fmt.Sprintf("  UNSOUND: %d true counts outside the attacker's bounds", s.Unsound)
 	}
@@ -208,6 +211,10 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 		tabs, real = append(tabs, t), append(real, r)
 	}
 	for i, t := range tabs {
+		sc.Tables++
+		if WithheldWhole(t) {
+			sc.WholeTables++
+		}
 		for k, f := range t.Figures {
 			sc.Cells++
 			if f.Withheld {
