@@ -23,6 +23,8 @@ type Programme interface {
 	Projects(ctx context.Context, u *govern.User) ([]*programme.Project, error)
 	Project(ctx context.Context, u *govern.User, id string) (*programme.Project, []*programme.Update, error)
 	SaveProject(ctx context.Context, u *govern.User, p *programme.Project) error
+	Claims(ctx context.Context, u *govern.User) ([]*programme.Claim, error)
+	SaveClaim(ctx context.Context, u *govern.User, c *programme.Claim) error
 	PostUpdate(ctx context.Context, u *govern.User, up *programme.Update) error
 	CheckClaims(ctx context.Context, u *govern.User) ([]programme.Result, error)
 	Public(ctx context.Context) ([]*programme.Project, error)
@@ -52,6 +54,14 @@ func (s *Server) programmeRoutes() []route {
 		{method: "POST", path: "/api/programme/assembly/draft", api: true, summary: "Keep the report to the Assembly as a draft output for output checking (?since=YYYY-MM-DD; analysts, programme managers; 201); check and release it at /api/outputs/{id}", result: "Output", handle: s.apiDraftReport},
 
 		{method: "GET", path: "/programme", summary: "The programme: projects, sponsors, deliverables' progress", handle: s.pageProgramme},
+		{method: "GET", path: "/programme/new", summary: "The form for a new project (programme managers)", handle: s.pageProjectNew},
+		{method: "POST", path: "/programme/new", summary: "Create a project (form post; programme managers)", handle: s.postProjectForm},
+		{method: "GET", path: "/programme/{id}/edit", summary: "Edit a project with its deliverables and outcome measures (programme managers)", handle: s.pageProjectEdit},
+		{method: "POST", path: "/programme/{id}/edit", summary: "Save a project (form post; programme managers)", handle: s.postProjectForm},
+		{method: "GET", path: "/claims/new", summary: "The form for a new claim (programme managers)", handle: s.pageClaimNew},
+		{method: "POST", path: "/claims/new", summary: "Create a claim (form post; programme managers)", handle: s.postClaimForm},
+		{method: "GET", path: "/claims/{id}/edit", summary: "Edit a claim with its figures (programme managers)", handle: s.pageClaimEdit},
+		{method: "POST", path: "/claims/{id}/edit", summary: "Save a claim (form post; programme managers)", handle: s.postClaimForm},
 		{method: "GET", path: "/programme/{id}", summary: "A project: deliverables, outcome measures, updates", handle: s.pageProject},
 		{method: "POST", path: "/programme/{id}/updates", summary: "Post an update (form post)", handle: s.postProjectUpdate},
 		{method: "POST", path: "/programme/assembly/draft", summary: "Send the report to the Assembly for output checking (form post)", handle: s.postDraftReport},
@@ -214,7 +224,7 @@ func (s *Server) pageProgramme(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := who(r).User
 	s.render(w, r, http.StatusOK, "programme", map[string]any{"Title": "Programme", "Projects": rowsOf(ps),
-		"MayDraft": u.HasAny(govern.Analyst, govern.ProgrammeManager), "Since": s.cfg.Clock.Now().AddDate(0, -3, 0).Format(time.DateOnly)})
+		"MayDraft": u.HasAny(govern.Analyst, govern.ProgrammeManager), "MayEdit": mayEditProgramme(u), "Since": s.cfg.Clock.Now().AddDate(0, -3, 0).Format(time.DateOnly)})
 	return nil
 }
 
@@ -256,7 +266,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, status int,
 		form = &programme.Update{}
 	}
 	s.render(w, r, status, "project", map[string]any{"Title": p.Title, "Project": p, "Updates": ups,
-		"MayUpdate": programme.MayUpdate(u, p), "Statuses": programme.Statuses, "Error": msg, "Form": form})
+		"MayUpdate": programme.MayUpdate(u, p), "Statuses": programme.Statuses, "Error": msg, "Form": form, "MayEdit": mayEditProgramme(u)})
 	return nil
 }
 
@@ -290,7 +300,7 @@ func (s *Server) pageClaims(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "claims", map[string]any{"Title": "Claims checked against the data", "Claims": rs})
+	s.render(w, r, http.StatusOK, "claims", map[string]any{"Title": "Claims checked against the data", "Claims": rs, "MayEdit": mayEditProgramme(who(r).User)})
 	return nil
 }
 
