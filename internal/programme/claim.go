@@ -2,6 +2,7 @@ package programme
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -140,10 +141,16 @@ func (f *Figure) validate(at string, k ClaimCheck, ps *Problems) {
 	if len(f.Stated) == 0 {
 		ps.add(at+".stated", "give the value or values the sentence states")
 	}
-	if f.Rounding <= 0 {
-		ps.add(at+".rounding", "say how precisely the values are stated (1 for whole numbers, 0.1 for one decimal place)")
+	if slices.ContainsFunc(f.Stated, notANumber) {
+		ps.add(at+".stated", "give each stated value as a number, like 52 or 1.4")
+	}
+	if !(f.Rounding > 0) || notANumber(f.Rounding) {
+		ps.add(at+".rounding", "say how precisely the values are stated, as a number (1 for whole numbers, 0.1 for one decimal place)")
 	}
 }
+
+// notANumber reports a value a form could not read as a number.
+func notANumber(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
 func (f *Figure) validatePeriods(at string, ps *Problems) {
 	if f.Period != "" && !slices.Contains([]string{"year", "quarter", "month"}, f.Period) {

@@ -147,6 +147,9 @@ func (m *Measure) validate(at string, c Check, ps *Problems) {
 	if !periodRE.MatchString(m.Baseline) {
 		ps.add(at+".baseline", "give the baseline period as a year (2018), a quarter (2018-Q2) or a month (2018-05), got %q", m.Baseline)
 	}
+	if notANumber(m.Target) {
+		ps.add(at+".target_percent", "give the target change in percent as a number, like -10 or 2.5")
+	}
 	if m.Direction != Lower && m.Direction != Higher {
 		ps.add(at+".direction", "unknown direction %q: use lower or higher (which way counts as better)", m.Direction)
 	}

@@ -74,8 +74,8 @@ func (s *Server) postClaimForm(w http.ResponseWriter, r *http.Request) error {
 	if id != "" {
 		v.Set("id", id)
 	}
-	c, rows, err := claimFromValues(v)
-	if err == nil && id == "" {
+	c, rows := claimFromValues(v)
+	if id == "" {
 		var old *programme.Claim
 		if old, err = s.findClaim(r, c.ID); err == nil && old != nil {
 			err = fault.FieldErrorf(fault.Conflict, "id", "a claim %q exists already: choose another id, or edit it at /claims/%s/edit", c.ID, c.ID)
@@ -117,23 +117,17 @@ func joinNumbers(fs []float64) string {
 
 // claimFromValues reads a claim from the form; rows maps each saved
 // figure to its row in the form.
-func claimFromValues(v url.Values) (*programme.Claim, map[string][]int, error) {
+func claimFromValues(v url.Values) (*programme.Claim, map[string][]int) {
 	c := &programme.Claim{ID: strings.TrimSpace(v.Get("id")), Statement: strings.TrimSpace(v.Get("statement")),
 		Origin: strings.TrimSpace(v.Get("origin")), Project: strings.TrimSpace(v.Get("project")), Figures: []programme.Figure{}}
-	var ps programme.Problems
 	kept, get := rowValues(v, "figures", figureInputs)
 	for _, i := range kept {
-		at := fmt.Sprintf("figures[%d]", len(c.Figures))
 		c.Figures = append(c.Figures, programme.Figure{Label: get(i, "label"), Indicator: get(i, "indicator"), Dataset: get(i, "dataset"),
 			Measure: get(i, "measure"), Where: get(i, "where"), Purpose: get(i, "purpose"), Area: get(i, "area"), Period: get(i, "period"),
 			Since: get(i, "since"), Until: get(i, "until"), Compare: splitComma(get(i, "compare")),
-			Stated: numbers(get(i, "stated"), at+".stated", &ps), Rounding: number(get(i, "rounding"), at+".rounding", &ps), Unit: get(i, "unit")})
+			Stated: numbers(get(i, "stated")), Rounding: number(get(i, "rounding")), Unit: get(i, "unit")})
 	}
-	rows := map[string][]int{"figures": kept}
-	if len(ps) > 0 {
-		return c, rows, ps
-	}
-	return c, rows, nil
+	return c, map[string][]int{"figures": kept}
 }
 
 // claimFormPage renders the claim form with values v and errors errs.

@@ -72,10 +72,9 @@ func (s *Server) postProjectForm(w http.ResponseWriter, r *http.Request) error {
 	if id != "" {
 		v.Set("id", id)
 	}
-	p, rows, perr := projectFromValues(v)
-	err = perr
-	if err == nil && id == "" {
-		err = s.refuseExisting(r, strings.TrimSpace(v.Get("id")))
+	p, rows := projectFromValues(v)
+	if id == "" {
+		err = s.refuseExisting(r, p.ID)
 	}
 	if err == nil {
 		err = pg.SaveProject(r.Context(), who(r).User, p)
@@ -127,7 +126,7 @@ func projectValues(p *programme.Project) url.Values {
 
 // projectFromValues reads a project from the form; rows maps each saved
 // deliverable and measure to its row in the form.
-func projectFromValues(v url.Values) (*programme.Project, map[string][]int, error) {
+func projectFromValues(v url.Values) (*programme.Project, map[string][]int) {
 	p := &programme.Project{ID: strings.TrimSpace(v.Get("id")), Title: strings.TrimSpace(v.Get("title")), Theme: strings.TrimSpace(v.Get("theme")),
 		Status: programme.Status(v.Get("status")), Sponsors: v["sponsors"], Summary: []string{}, Deliverables: []programme.Deliverable{}, Measures: []programme.Measure{}}
 	for _, line := range strings.Split(v.Get("summary"), "\n") {
@@ -142,17 +141,13 @@ func projectFromValues(v url.Values) (*programme.Project, map[string][]int, erro
 			Status: programme.Status(get(i, "status")), Evidence: get(i, "evidence")})
 	}
 	rows["deliverables"] = kept
-	var ps programme.Problems
 	kept, get = rowValues(v, "measures", []string{"id", "title", "indicator", "baseline", "target_percent"})
 	for _, i := range kept {
 		p.Measures = append(p.Measures, programme.Measure{ID: get(i, "id"), Title: get(i, "title"), Indicator: get(i, "indicator"), Baseline: get(i, "baseline"),
-			Target: number(get(i, "target_percent"), fmt.Sprintf("measures[%d].target_percent", len(p.Measures)), &ps), Direction: programme.Direction(get(i, "direction"))})
+			Target: number(get(i, "target_percent")), Direction: programme.Direction(get(i, "direction"))})
 	}
 	rows["measures"] = kept
-	if len(ps) > 0 {
-		return p, rows, ps
-	}
-	return p, rows, nil
+	return p, rows
 }
 
 // projectFormPage renders the project form with values v and errors errs

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -175,24 +176,26 @@ func rowValues(v url.Values, list string, names []string) (kept []int, get func(
 	return kept, get
 }
 
-// number parses a form's decimal number; a bad one is a problem with its
-// field.
-func number(s, field string, ps *programme.Problems) float64 {
-	if strings.TrimSpace(s) == "" {
+// number parses a form's decimal number: empty is 0, and one that is not
+// a number is NaN, which the programme's validation refuses beside its
+// field (with everything else wrong in the form).
+func number(s string) float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
 		return 0
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		*ps = append(*ps, fault.FieldErrorf(fault.Invalid, field, "give a number, like -10 or 2.5 (got %q)", s))
+		return math.NaN()
 	}
 	return f
 }
 
 // numbers parses a comma-separated list of numbers.
-func numbers(s, field string, ps *programme.Problems) []float64 {
+func numbers(s string) []float64 {
 	var out []float64
 	for _, part := range splitComma(s) {
-		out = append(out, number(part, field, ps))
+		out = append(out, number(part))
 	}
 	return out
 }
