@@ -154,6 +154,9 @@ func (s *Services) newEngine(ctx context.Context) (*insight.Engine, error) {
 	if v, _ := s.Backend.Meta(ctx, demo.PopulationScaleKey); v != "" {
 		e.PopulationScale, _ = strconv.ParseFloat(v, 64)
 	}
+	if e.Residents, err = demo.LoadResidents(ctx, s.Backend); err != nil {
+		return nil, err
+	}
 	s.county = county
 	return e, nil
 }

@@ -120,7 +120,11 @@ func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-		if lines[0] != "district,period,count,rate_per_1000,lower_95,upper_95,vs_county,rate_unit,protection,threshold,reference_period" {
+		head := "district,period,count,rate_per_1000,lower_95,upper_95,vs_county,rate_unit,protection,threshold,reference_period"
+		if ind.Share != nil { // a percentage of the eligible, who are counted beside it
+			head = "district,period,count,eligible,percent,lower_95,upper_95,vs_county,rate_unit,protection,threshold,reference_period"
+		}
+		if lines[0] != head {
 			t.Errorf("%s: header %q", name, lines[0])
 		}
 		// Every district appears (zeros included); real data may add records
@@ -135,7 +139,11 @@ func TestIndicatorsOnTheDemoCounty(t *testing.T) {
 			if f[1] == "" || tab.Period == "" || f[1] != tab.Period {
 				t.Errorf("%s: row %q does not state the period %q", name, l, tab.Period)
 			}
-			if f[2] == "" || (f[2] == disclose.Confidential && f[3] != disclose.Confidential) {
+			rate := 3 // the rate's column; a share's eligible count comes first
+			if ind.Share != nil {
+				rate = 4
+			}
+			if f[2] == "" || (f[2] == disclose.Confidential && f[rate] != disclose.Confidential) {
 				t.Errorf("%s: row %q leaks or is blank", name, l)
 			}
 		}

@@ -89,7 +89,12 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 		return nil, err
 	}
 	f.step(fmt.Sprintf("\n2. a synthetic county of %d people, pseudonymised at each partner, then shared", f.People))
-	if _, err := LoadCounty(ctx, st, dir, CountyOptions{User: f.User, Log: f.Log}); err != nil {
+	m, err := LoadCounty(ctx, st, dir, CountyOptions{User: f.User, Log: f.Log})
+	if err != nil {
+		return nil, err
+	}
+	residents, err := CountResidents(m)
+	if err != nil {
 		return nil, err
 	}
 	if err := f.programmeData(ctx, st, dir); err != nil {
@@ -116,6 +121,10 @@ func (f Flow) Run(ctx context.Context, st Store) (*Summary, error) {
 		return nil, err
 	}
 	e.PopulationScale = scale
+	if err := SaveResidents(ctx, st, residents); err != nil {
+		return nil, err
+	}
+	e.Residents = residents                             // the synthetic county's own, for its rates
 	if e.UnitKeys, err = st.UnitKeys(ctx); err != nil { // the keys of the people just linked
 		return nil, err
 	}

@@ -563,6 +563,9 @@ func buildTable(sc *catalog.Schema, spec query.AggregateSpec, plan []dimPlan, ro
 	dims := make([]disclose.Dim, len(spec.By))
 	for i, g := range spec.By {
 		dims[i] = disclose.Dim{Name: plan[i].name, Levels: levels(sc, g, plan[i].levels, rows, i)}
+		if len(dims[i].Levels) == 0 {
+			return nil, fault.Errorf(fault.NotFound, "there are no records to count by %s: nothing the filter keeps has one", dims[i].Name)
+		}
 	}
 	t := disclose.NewTable(measure, dims...)
 	if spec.SumColumn != "" {

@@ -324,6 +324,9 @@ type RateCell struct {
 	// VsCounty compares a district's rate with the county's in the same
 	// row: higher, lower or similar (95% intervals overlap).
 	VsCounty string `json:"vs_county,omitempty"`
+	// Denominator is a share's published count of the eligible ([c] when
+	// suppressed); "" for a rate per residents.
+	Denominator string `json:"denominator,omitempty"`
 }
 
 // DistrictRates adds rates per 1,000 residents (ONS mid-year estimates,
@@ -355,6 +358,25 @@ func DistrictRates(res *disclose.Result, county *geo.County, scale float64) []Ra
 // gives a rate per year.
 func (e *Engine) districtRates(res *disclose.Result, ind *Indicator, years float64) []RateCell {
 	return ratesBy(res, func(code string) float64 { return e.residents(ind, code) * years })
+}
+
+// periodRates adds rates per 1,000 residents to a table with a period
+// dimension: per period in each period's cells, and per year averaged
+// over the window's years in the margin over the periods (a sum over
+// several years divided by one year's residents would overstate it).
+func (e *Engine) periodRates(res *disclose.Result, ind *Indicator, years float64) []RateCell {
+	pd := slices.IndexFunc(res.Dims, func(x disclose.Dim) bool { return slices.Contains(Periods, x.Name) })
+	perPeriod := e.districtRates(res, ind, 1)
+	if pd < 0 || years <= 1 {
+		return perPeriod
+	}
+	overall := e.districtRates(res, ind, years)
+	for i, c := range perPeriod {
+		if c.Levels[pd] == disclose.TotalLevel {
+			perPeriod[i] = overall[i]
+		}
+	}
+	return perPeriod
 }
 
 // ratesBy adds rates per 1,000 of pop(district) to the published cells of

@@ -39,6 +39,22 @@ type Indicator struct {
 	// file; its trend counts each version, labelled by the year in the
 	// version's source file name.
 	VersionPeriod string `json:"version_period,omitempty"`
+	// Share, when set, makes the indicator a proportion rather than a
+	// rate per 1,000 residents: of the records Where keeps (the eligible
+	// population, e.g. Reception pupils), the percentage whose column has
+	// the value (e.g. not reaching a good level of development), with a
+	// Wilson 95% interval. Numerator and denominator come from one
+	// disclosure-controlled table (the value's cell and its margin).
+	Share *Share `json:"share,omitempty"`
+}
+
+// Share is what a proportion indicator counts: the records whose Column
+// has Value, out of all the records the indicator keeps (described by Of,
+// e.g. "Reception pupils").
+type Share struct {
+	Column string `json:"column"`
+	Value  string `json:"value"`
+	Of     string `json:"of"`
 }
 
 // IndicatorTable is an indicator's disclosure-controlled table and its
@@ -56,8 +72,11 @@ type IndicatorTable struct {
 	Period string  `json:"period"`
 	Window *Window `json:"window,omitempty"`
 	// Unit says what the rates are, e.g. "per 1,000 residents a year
-	// (12 months to 2023-12)": over a year or more they are per year.
+	// (12 months to 2023-12)": over a year or more they are per year; or
+	// for a share, "% of Reception pupils".
 	Unit string `json:"unit"`
+
+	full *disclose.Result // a share's table with its share dimension
 }
 
 // Indicators returns the indicators shipped with civiclink, by name.
@@ -77,6 +96,9 @@ func Indicators() (map[string]*Indicator, error) {
 		}
 		if (ind.Dataset == "") == (ind.Cohort == "") {
 			return nil, fault.Errorf(fault.Internal, "shipped indicator %s: give a dataset or a cohort", f)
+		}
+		if ind.Share != nil && (ind.Dataset == "" || ind.Share.Column == "" || ind.Share.Value == "" || ind.Share.Of == "") {
+			return nil, fault.Errorf(fault.Internal, "shipped indicator %s: a share needs a dataset, and its column, value and what it is of", f)
 		}
 		out[ind.Name] = &ind
 	}
@@ -136,7 +158,13 @@ func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 	if period {
 		head = append(head, "period")
 	}
-	cw.Write(append(append(head, "count", "rate_per_1000", "lower_95", "upper_95", "vs_county", "rate_unit"), disclose.ProtectionHeader...))
+	share := t.Indicator != nil && t.Indicator.Share != nil
+	if share {
+		head = append(head, "count", "eligible", "percent")
+	} else {
+		head = append(head, "count", "rate_per_1000")
+	}
+	cw.Write(append(append(head, "lower_95", "upper_95", "vs_county", "rate_unit"), disclose.ProtectionHeader...))
 	prot := append([]string{t.Unit}, disclose.ProtectionValues(t.Result.Protection)...)
 	for _, c := range t.Cells {
 		row := append([]string(nil), c.Levels...)
@@ -144,6 +172,9 @@ func (t *IndicatorTable) WriteCSV(w io.Writer) error {
 			row = append(row, t.Period)
 		}
 		row = append(row, c.Count)
+		if share {
+			row = append(row, c.Denominator)
+		}
 		if c.Rate != nil {
 			row = append(row, num(c.Rate.Value), num(c.Rate.Lower), num(c.Rate.Upper), c.VsCounty)
 		} else if c.Count == disclose.Confidential {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/civiclink/civiclink/internal/disclose"
@@ -87,6 +88,9 @@ func (e *Engine) prepareIndicator(ctx context.Context, u *govern.User, ind *Indi
 		}
 		return &Release{Key: "indicator " + ind.Name + "\x00" + p.key(), Decision: p.dec, ind: ind, coh: p}, nil
 	}
+	if ind.Share != nil {
+		by = append(slices.Clone(by), ind.Share.Column) // the value's cells and their margin, the eligible
+	}
 	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, Period: period, span: span})
 	if err != nil {
 		return nil, err
@@ -145,10 +149,26 @@ func (e *Engine) ComputeIndicator(ctx context.Context, r *Release) (*IndicatorTa
 		case !hasPeriodDim(by):
 			t.Window, t.Unit, years = win, win.Unit, win.Years()
 		default:
-			t.Unit = "per 1,000 residents in each period"
+			t.Unit = "per 1,000 residents in each period (a year, averaged over " + t.Period + ", in the total over periods)"
+			if years = win.Years(); years <= 1 {
+				t.Unit = "per 1,000 residents in each period"
+			}
 		}
 	}
-	t.Cells = e.districtRates(res, r.ind, years)
+	if r.ind.Share != nil {
+		t.full, t.Result = res, shareTable(res, r.ind.Share)
+		t.Unit = "% of " + r.ind.Share.Of
+		if t.Period != "" {
+			t.Unit += " in " + t.Period
+		}
+		t.Cells = shareRates(t.full, t.Result, r.ind.Share)
+		return t, nil
+	}
+	if win != nil && hasPeriodDim(by) {
+		t.Cells = e.periodRates(res, r.ind, years)
+	} else {
+		t.Cells = e.districtRates(res, r.ind, years)
+	}
 	return t, nil
 }
 
@@ -201,6 +221,9 @@ func (e *Engine) ComputeTrend(ctx context.Context, r *Release) (*Trend, error) {
 			return nil, err
 		}
 		res = t.Result
+		if t.full != nil {
+			res = t.full // a share's trend needs its eligible counts
+		}
 	}
 	return e.trendOf(r.ind, r.period, res), nil
 }

@@ -97,6 +97,11 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 	tr := &Trend{Indicator: ind, Period: period, Unit: "per 1,000 residents per " + period, Result: res}
 	pd := slices.IndexFunc(res.Dims, func(d disclose.Dim) bool { return d.Name == period })
 	dd := slices.IndexFunc(res.Dims, func(d disclose.Dim) bool { return d.Name == DimDistrict })
+	sd := -1 // a share's dimension: its value's cells and their margin
+	if ind.Share != nil {
+		sd = slices.IndexFunc(res.Dims, func(d disclose.Dim) bool { return d.Name == ind.Share.Column })
+		tr.Unit = "% of " + ind.Share.Of + " in each " + period
+	}
 	if pd < 0 {
 		return tr
 	}
@@ -121,12 +126,23 @@ func (e *Engine) trendOf(ind *Indicator, period string, res *disclose.Result) *T
 			if dd >= 0 {
 				levels[dd] = area
 			}
+			if sd >= 0 {
+				levels[sd] = ind.Share.Value
+			}
 			c, ok := res.Cell(levels...)
 			if !ok {
 				continue
 			}
 			pt := Point{Period: p, Count: c.Display()}
-			if !c.Status.Suppressed() && pop > 0 {
+			switch {
+			case sd >= 0:
+				levels[sd] = disclose.TotalLevel
+				if den, ok := res.Cell(levels...); ok {
+					if r, ok := sharePercent(c, den); ok {
+						pt.Rate = &r
+					}
+				}
+			case !c.Status.Suppressed() && pop > 0:
 				r := CrudeRate(c.Count, pop, 1000)
 				pt.Rate = &r
 			}

@@ -307,6 +307,9 @@ func (f Figures) Trend(ctx context.Context, u *govern.User, q insight.TrendQuery
 // cover, what they are per, and whose population they are over (the
 // synthetic county's own residents, or ONS estimates for real data).
 func RatesNote(e *insight.Engine, ind *insight.Indicator, t *insight.IndicatorTable) string {
+	if ind.Share != nil {
+		return "Percentages: " + t.Unit + " (the count of " + ind.Share.Of + " is the denominator), with Wilson 95% intervals, from published counts only. [c] marks a suppressed count, which has no percentage."
+	}
 	s := "Rates " + t.Unit
 	if t.Period != "" && !strings.Contains(t.Unit, t.Period) {
 		s += ", " + t.Period

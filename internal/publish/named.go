@@ -47,7 +47,7 @@ func (n *NamedIndicators) Indicators(ctx context.Context) ([]Indicator, error) {
 		if ind.VersionPeriod != "" {
 			continue // a county figure per version (DfT STATS19): nothing to map; its theme page has the trend
 		}
-		out = append(out, Indicator{ID: NamedPrefix + name, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset})
+		out = append(out, Indicator{ID: NamedPrefix + name, Name: ind.Title, Description: ind.Description, Unit: UnitOf(ind), DatasetID: ind.Dataset})
 	}
 	more, err := n.Counts.Indicators(ctx)
 	if err != nil {

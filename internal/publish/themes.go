@@ -39,7 +39,7 @@ type ThemeSummary struct {
 // ThemeIndicatorOf describes a named indicator as a theme lists it.
 func ThemeIndicatorOf(ind *insight.Indicator) ThemeIndicator {
 	return ThemeIndicator{
-		Indicator: Indicator{ID: NamedPrefix + ind.Name, Name: ind.Title, Description: ind.Description, Unit: "per 1,000 residents", DatasetID: ind.Dataset},
+		Indicator: Indicator{ID: NamedPrefix + ind.Name, Name: ind.Title, Description: ind.Description, Unit: UnitOf(ind), DatasetID: ind.Dataset},
 		Purpose:   ind.Purpose, Trend: "/api/indicators/" + NamedPrefix + ind.Name + "/trend", Versioned: ind.VersionPeriod,
 	}
 }
@@ -117,4 +117,13 @@ func Summaries() ([]ThemeSummary, error) {
 		out = append(out, sum)
 	}
 	return out, nil
+}
+
+// UnitOf says what an indicator's figures are, before a period is chosen:
+// a percentage of its eligible population, or a rate per 1,000 residents.
+func UnitOf(ind *insight.Indicator) string {
+	if ind.Share != nil {
+		return "% of " + ind.Share.Of
+	}
+	return "per 1,000 residents"
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,10 @@ func newThemeFixtureWith(tb testing.TB, set func(*Config)) *themeFixture {
 	gov := govern.NewService(f.county.Store, f.rec)
 	e := &insight.Engine{Store: f.county.Store, Gov: gov, Geo: c, Ledger: f.county.Store, Auditor: disclose.NewAuditor(),
 		PopulationScale: 1000 / float64(c.Population())}
+	var err error
+	if e.Residents, err = demo.LoadResidents(context.Background(), f.county.Store); err != nil || e.Residents == nil {
+		tb.Fatalf("the demo store's residents: %v", err)
+	}
 	cfg := Config{
 		Catalog: f.county.Store, Govern: gov, Audit: f.rec, Districts: d,
 		Indicators: &publish.NamedIndicators{Insight: e, County: c, Counts: &publish.DistrictCounts{Store: f.county.Store, County: c, Insight: e}},
@@ -56,7 +61,6 @@ func newThemeFixtureWith(tb testing.TB, set func(*Config)) *themeFixture {
 	if set != nil {
 		set(&cfg)
 	}
-	var err error
 	f.srv, err = New(cfg)
 	if err != nil {
 		tb.Fatal(err)
