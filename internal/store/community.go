@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/community"
@@ -14,45 +18,129 @@ import (
 var _ community.Store = (*Store)(nil)
 
 // AddCommunitySubmissions stores submissions in one transaction; a
-// published one adds its service's next version.
+// published one adds its service's next version. The rows are appended in
+// bulk (DuckDB's appender on the transaction's connection), so importing
+// ten thousand services is a few statements, not forty thousand.
 func (s *Store) AddCommunitySubmissions(ctx context.Context, subs []*community.Submission) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	if len(subs) == 0 {
+		return nil
 	}
-	defer tx.Rollback()
-	for _, sub := range subs {
-		if err := tx.QueryRowContext(ctx, `SELECT nextval('community_submission_ids')`).Scan(&sub.ID); err != nil {
-			return err
-		}
-		if sub.Status == community.Published {
-			if err := addCommunityVersion(ctx, tx, sub); err != nil {
-				return err
-			}
-		}
-		if err := insertCommunitySubmission(ctx, tx, sub); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return s.communityTx(ctx, func(conn *sql.Conn) error { return appendCommunitySubmissions(ctx, conn, subs) })
 }
 
-func insertCommunitySubmission(ctx context.Context, tx *sql.Tx, sub *community.Submission) error {
-	doc, err := json.Marshal(sub.Service)
+// communityTx runs fn in a transaction on one connection, again (after a
+// short, growing pause) when it meets a concurrent writer's conflict:
+// editors publishing the same service at once each get their own
+// version instead of an error.
+func (s *Store) communityTx(ctx context.Context, fn func(*sql.Conn) error) error {
+	for attempt := 1; ; attempt++ {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		err = inTx(ctx, conn, func() error { return fn(conn) })
+		conn.Close()
+		// A duplicate version is another writer's commit seen late: the
+		// versions are computed afresh on the next attempt.
+		if err == nil || !(isTxConflict(err) || strings.Contains(strings.ToLower(err.Error()), "duplicate key")) || attempt == 40 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		}
+	}
+}
+
+// appendCommunitySubmissions gives subs their ids and versions and
+// appends their rows on conn's open transaction.
+func appendCommunitySubmissions(ctx context.Context, conn *sql.Conn, subs []*community.Submission) error {
+	if err := communityIDs(ctx, conn, subs); err != nil {
+		return err
+	}
+	latest, err := communityLatest(ctx, conn)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO community_submissions
-		(id, service_id, correction, doc, note, submitted_by, submitted_at, status, reason, decided_by, decided_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Service.ID, sub.Correction, string(doc), sub.Note, sub.SubmittedBy, sub.SubmittedAt.UTC(),
-		string(sub.Status), sub.Reason, sub.DecidedBy, nullTime(sub.DecidedAt), sub.Version)
-	return err
+	docs := make([]string, len(subs))
+	var published []int
+	for i, sub := range subs {
+		doc, err := json.Marshal(sub.Service)
+		if err != nil {
+			return err
+		}
+		docs[i] = string(doc)
+		if sub.Status == community.Published {
+			latest[sub.Service.ID]++
+			sub.Version = latest[sub.Service.ID]
+			published = append(published, i)
+		}
+	}
+	err = appendRows(conn, "community_versions", len(published), func(k int) []driver.Value {
+		sub := subs[published[k]]
+		return []driver.Value{sub.Service.ID, int32(sub.Version), docs[published[k]], sub.ID, sub.DecidedBy, sub.DecidedAt.UTC()}
+	})
+	if err != nil {
+		return err
+	}
+	return appendRows(conn, "community_submissions", len(subs), func(i int) []driver.Value {
+		sub := subs[i]
+		return []driver.Value{sub.ID, sub.Service.ID, sub.Correction, docs[i], sub.Note, sub.SubmittedBy, sub.SubmittedAt.UTC(),
+			string(sub.Status), sub.Reason, sub.DecidedBy, nullTime(sub.DecidedAt), int32(sub.Version)}
+	})
+}
+
+// communityIDs draws the next len(subs) submission ids in one statement.
+func communityIDs(ctx context.Context, conn *sql.Conn, subs []*community.Submission) error {
+	rows, err := conn.QueryContext(ctx, `SELECT nextval('community_submission_ids') FROM range(?)`, len(subs))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) != len(subs) {
+		return fmt.Errorf("store: drew %d community submission ids for %d submissions", len(ids), len(subs))
+	}
+	slices.Sort(ids)
+	for i, sub := range subs {
+		sub.ID = ids[i]
+	}
+	return nil
+}
+
+// communityLatest is every service's latest published version.
+func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]int, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT service_id, max(version) FROM community_versions GROUP BY service_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
 }
 
 // addCommunityVersion adds sub's service as its next version, setting
 // sub.Version.
-func addCommunityVersion(ctx context.Context, tx *sql.Tx, sub *community.Submission) error {
+func addCommunityVersion(ctx context.Context, tx *sql.Conn, sub *community.Submission) error {
 	doc, err := json.Marshal(sub.Service)
 	if err != nil {
 		return err
@@ -74,31 +162,26 @@ func nullTime(t time.Time) any {
 
 // DecideCommunitySubmission records a pending submission's decision.
 func (s *Store) DecideCommunitySubmission(ctx context.Context, sub *community.Submission) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var status string
-	err = tx.QueryRowContext(ctx, `SELECT status FROM community_submissions WHERE id = ?`, sub.ID).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fault.Errorf(fault.NotFound, "no submission %d", sub.ID)
-	} else if err != nil {
-		return err
-	}
-	if status != string(community.Pending) {
-		return fault.Errorf(fault.Conflict, "submission %d is already %s", sub.ID, status)
-	}
-	if sub.Status == community.Published {
-		if err := addCommunityVersion(ctx, tx, sub); err != nil {
+	return s.communityTx(ctx, func(conn *sql.Conn) error {
+		var status string
+		err := conn.QueryRowContext(ctx, `SELECT status FROM community_submissions WHERE id = ?`, sub.ID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.Errorf(fault.NotFound, "no submission %d", sub.ID)
+		} else if err != nil {
 			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE community_submissions SET status = ?, reason = ?, decided_by = ?, decided_at = ?, version = ? WHERE id = ?`,
-		string(sub.Status), sub.Reason, sub.DecidedBy, sub.DecidedAt.UTC(), sub.Version, sub.ID); err != nil {
+		if status != string(community.Pending) {
+			return fault.Errorf(fault.Conflict, "submission %d is already %s", sub.ID, status)
+		}
+		if sub.Status == community.Published {
+			if err := addCommunityVersion(ctx, conn, sub); err != nil {
+				return err
+			}
+		}
+		_, err = conn.ExecContext(ctx, `UPDATE community_submissions SET status = ?, reason = ?, decided_by = ?, decided_at = ?, version = ? WHERE id = ?`,
+			string(sub.Status), sub.Reason, sub.DecidedBy, sub.DecidedAt.UTC(), sub.Version, sub.ID)
 		return err
-	}
-	return tx.Commit()
+	})
 }
 
 const communitySubmissionColumns = `id, correction, doc, note, submitted_by, submitted_at, status, reason, decided_by, decided_at, version`
