@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -109,25 +111,33 @@ func TestLinkageApproveAPI(t *testing.T) {
 	}
 }
 
+// ownerWithoutLinkingAgreement is a fixture with linkable datasets whose
+// linking agreement (vv-police) is suspended, and the police's data owner
+// signed in.
+func ownerWithoutLinkingAgreement(t *testing.T) (*fixture, *client) {
+	f := newFixture(t)
+	f.addLinkable(t)
+	a, err := f.st.Agreement(context.Background(), "vv-police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Status = govern.Suspended
+	if err := f.st.SaveAgreement(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.signIn(ownerID, password)
+	return f, c
+}
+
 // TestLinkageNeedsAgreementOverHTTP: with the police's linking agreement
 // suspended, the police's data owner cannot start a run of the police's
 // own datasets through the web: the job is refused (403 naming each
 // dataset and what to do), the datasets list marks them not linkable, the
 // refusal is audited, and no run is written.
 func TestLinkageNeedsAgreementOverHTTP(t *testing.T) {
-	f := newFixture(t)
-	f.addLinkable(t)
+	f, c := ownerWithoutLinkingAgreement(t)
 	ctx := context.Background()
-	a, err := f.st.Agreement(ctx, "vv-police")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Status = govern.Suspended
-	if err := f.st.SaveAgreement(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	c := f.client(t)
-	c.signIn(ownerID, password)
 	res := c.do("POST", "/api/linkage/runs", strings.NewReader(`{"datasets": ["custody", "referrals"], "purpose": "violence-and-vulnerability"}`), "application/json", csrfHeader, c.csrf)
 	code, msg := errorCode(t, res)
 	if res.StatusCode != http.StatusForbidden || code != "forbidden" {
@@ -158,5 +168,53 @@ func TestLinkageNeedsAgreementOverHTTP(t *testing.T) {
 	}
 	if runs, err := f.st.LinkageRuns(ctx); err != nil || len(runs) != 0 {
 		t.Errorf("a refused run left %d runs (%v)", len(runs), err)
+	}
+}
+
+// TestLinkageFormRefusal: the web form asking for a run that the
+// agreements do not cover comes back (403) with what is missing listed
+// per dataset above the form, what was chosen still chosen, the refusal
+// audited and no run written; a form without a dataset says to choose
+// one, beside the same form.
+func TestLinkageFormRefusal(t *testing.T) {
+	f, c := ownerWithoutLinkingAgreement(t)
+	ctx := context.Background()
+	post := func(v url.Values) (int, string) {
+		v.Set("csrf", c.csrf)
+		res := c.do("POST", "/linkage/runs", strings.NewReader(v.Encode()), "application/x-www-form-urlencoded")
+		return res.StatusCode, readBody(t, res)
+	}
+	status, page := post(url.Values{"dataset": {"custody", "referrals"}, "purpose": {"violence-and-vulnerability"}, "mode": {"full"}})
+	if status != http.StatusForbidden {
+		t.Fatalf("a refused run's form answered %d:\n%s", status, page)
+	}
+	summary := regexp.MustCompile(`(?s)<div class="error" role="alert" id="linkage-refused">.*?</div>`).FindString(page)
+	items := strings.Count(summary, "<li>")
+	for _, w := range []string{"Nothing was linked or saved", "dataset custody (police&#39;s)", "dataset referrals (police&#39;s)", "agreement vv-police is suspended", "ask the data owners of police"} {
+		if !strings.Contains(summary, w) {
+			t.Errorf("the refusal lacks %q:\n%s", w, summary)
+		}
+	}
+	if items != 3 || strings.Contains(summary, "civiclink ") {
+		t.Errorf("the refusal lists %d things (want one per dataset and what to do) or names a command:\n%s", items, summary)
+	}
+	for _, d := range []string{"custody", "referrals"} {
+		if !regexp.MustCompile(`id="ds-` + d + `" name="dataset" value="` + d + `" checked`).MatchString(page) {
+			t.Errorf("dataset %s is no longer chosen on the refused form", d)
+		}
+	}
+	if !strings.Contains(page, `<option value="violence-and-vulnerability" selected>`) {
+		t.Error("the refused form lost its purpose")
+	}
+	t.Logf("attack: the web form linking own datasets under a suspended agreement → 403 listing %d items", items)
+	if runs, err := f.st.LinkageRuns(ctx); err != nil || len(runs) != 0 {
+		t.Errorf("a refused run left %d runs (%v)", len(runs), err)
+	}
+	if n := len(f.rec.find("link.start")); n != 1 {
+		t.Errorf("%d link.start events for one refusal, want 1", n)
+	}
+	status, page = post(url.Values{"purpose": {"violence-and-vulnerability"}})
+	if status != http.StatusBadRequest || !strings.Contains(page, `id="linkage-refused"`) || !strings.Contains(page, "choose at least one dataset") {
+		t.Errorf("a form without datasets answered %d without saying to choose one", status)
 	}
 }

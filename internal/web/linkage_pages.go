@@ -12,8 +12,21 @@ import (
 
 // pageLinkage lists the runs and offers the form to start one.
 func (s *Server) pageLinkage(w http.ResponseWriter, r *http.Request) error {
-	u, purpose := who(r).User, s.purpose(r)
-	data := map[string]any{"Title": "Linkage", "Purpose": purpose, "Jobs": s.jobs.list(u.ID, jobLinkage)}
+	return s.linkagePage(w, r, http.StatusOK, s.purpose(r), nil)
+}
+
+// linkagePage renders the linkage page for purpose with status; a refused
+// run's form comes back with what was refused and what was chosen (more
+// fields in data).
+func (s *Server) linkagePage(w http.ResponseWriter, r *http.Request, status int, purpose string, data map[string]any) error {
+	u := who(r).User
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Title"], data["Purpose"], data["Jobs"] = "Linkage", purpose, s.jobs.list(u.ID, jobLinkage)
+	if data["Chosen"] == nil {
+		data["Chosen"] = map[string]bool{}
+	}
 	purposes, err := s.cfg.Govern.Register(r.Context())
 	if err != nil {
 		return err
@@ -22,7 +35,7 @@ func (s *Server) pageLinkage(w http.ResponseWriter, r *http.Request) error {
 	lk, err := s.linker()
 	if err != nil {
 		data["Unavailable"] = webWords(fault.Message(err))
-		s.render(w, r, http.StatusOK, "linkage", data)
+		s.render(w, r, status, "linkage", data)
 		return nil
 	}
 	if data["Runs"], err = lk.runs(r.Context(), u, purpose, 20); err != nil {
@@ -31,7 +44,7 @@ func (s *Server) pageLinkage(w http.ResponseWriter, r *http.Request) error {
 	if data["Linkable"], err = s.linkable(r.Context(), u, purpose); err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "linkage", data)
+	s.render(w, r, status, "linkage", data)
 	return nil
 }
 

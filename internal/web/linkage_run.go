@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -111,6 +112,20 @@ func (s *Server) postLinkage(w http.ResponseWriter, r *http.Request) error {
 	}
 	req := LinkRequest{Datasets: r.PostForm["dataset"], Purpose: r.PostForm.Get("purpose"), Incremental: r.PostForm.Get("mode") == "incremental"}
 	j, err := s.startLinkage(r.Context(), who(r).User, req)
+	if code := fault.Code(err); code == fault.Forbidden || code == fault.Invalid || code == fault.NotFound {
+		// The form again, for the purpose asked, saying what is missing
+		// for each dataset and keeping what was chosen.
+		refused := []string{webWords(fault.Message(err))}
+		var lr *linkRefusal
+		if errors.As(err, &lr) {
+			refused = lr.reasons
+		}
+		chosen := map[string]bool{}
+		for _, d := range req.Datasets {
+			chosen[d] = true
+		}
+		return s.linkagePage(w, r, status(fault.Code(err)), req.Purpose, map[string]any{"Refused": refused, "Chosen": chosen, "Incremental": req.Incremental})
+	}
 	if err != nil {
 		return err
 	}
@@ -185,13 +200,33 @@ func (s *Server) precheck(ctx context.Context, lk *linker, u *govern.User, req L
 	areq := govern.Request{Operation: linkrun.OpRun, Purpose: req.Purpose, Output: govern.Aggregate, Reads: reads, Linkage: true}
 	if d := govern.Decide(st, u, areq); !d.Allow {
 		// Decide again through the gate, which records the refusal.
-		if _, err := s.cfg.Govern.Authorize(ctx, u, areq); err != nil {
+		_, err := s.cfg.Govern.Authorize(ctx, u, areq)
+		if err == nil {
+			err = fault.Errorf(fault.Forbidden, "%s", govern.DenialMessage(areq, d))
+		}
+		var fe *fault.Error
+		if fault.Code(err) != fault.Forbidden || !errors.As(err, &fe) {
 			return err
 		}
-		return fault.Errorf(fault.Forbidden, "%s", govern.DenialMessage(areq, d))
+		reasons := make([]string, len(d.Reasons))
+		for i, why := range d.Reasons {
+			reasons[i] = webWords(why.Message)
+		}
+		return &linkRefusal{err: fe, reasons: reasons}
 	}
 	return nil
 }
+
+// linkRefusal is a linkage run the gate refused, with each of its
+// reasons (one per dataset lacking an agreement, then what to do), so
+// that the web form can list them.
+type linkRefusal struct {
+	err     *fault.Error
+	reasons []string
+}
+
+func (e *linkRefusal) Error() string { return e.err.Error() }
+func (e *linkRefusal) Unwrap() error { return e.err }
 
 // runLinkage runs one linkage job to the end: the engine's stages report
 // progress; the linkage service stores the run and records it in the
