@@ -3,12 +3,15 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/sso"
@@ -406,6 +409,82 @@ func TestSSOSecondFactor(t *testing.T) {
 			}
 			if !tc.wantSession && !strings.Contains(body, `name="next" value="/datasets"`) {
 				t.Errorf("the second step forgets where the browser was going")
+			}
+		})
+	}
+}
+
+// TestSSOWhileLocked: the lockout guards the secrets civiclink checks
+// itself (password and code), not a sign-in the partner's provider
+// proved. With olive's password sign-in locked by five wrong passwords:
+// through a provider trusted for the second factor she signs in, and the
+// lock stays (her right password is still refused); through one that is
+// not, the civiclink code step refuses even her right code as locked, and
+// no session results. Both sign-ins are on the audit log.
+func TestSSOWhileLocked(t *testing.T) {
+	for _, trusted := range []bool{true, false} {
+		t.Run(map[bool]string{true: "provider trusted for the second factor", false: "civiclink code needed"}[trusted], func(t *testing.T) {
+			f := newSSOFixture(t, func(p *sso.Provider) { p.Partner, p.ProviderMFA = "police", trusted },
+				func(c *Config) { c.SecondFactor = true })
+			f.op.Add("olive", ssotest.Account{Sub: "sub-olive", AMR: []string{"pwd", "mfa"}})
+			ctx := context.Background()
+			olive, err := f.gov.Actor(ctx, ownerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			en, err := f.gov.EnrolMFA(ctx, olive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, _ := totp.GenerateCode(en.Secret, f.clock.Now())
+			if err := f.gov.ConfirmMFA(ctx, olive, code); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 5 {
+				f.client(t).signIn(ownerID, fmt.Sprintf("wrong password %d", i))
+			}
+			locked := func() bool {
+				res := f.client(t).signIn(ownerID, password)
+				return res.StatusCode == http.StatusUnauthorized && strings.Contains(readBody(t, res), "this account is locked")
+			}
+			if !locked() {
+				t.Fatal("five wrong passwords did not lock the account")
+			}
+			c := f.client(t)
+			body := readBody(t, c.visit(c.ssoAuthorise(f.op, "olive")))
+			if trusted {
+				if who := c.signedInAs(); who != ownerID {
+					t.Fatalf("through the trusted provider: signed in as %q:\n%s", who, body)
+				}
+				t.Logf("held: locked password sign-in, single sign-on through a provider trusted for the second factor → session")
+			} else {
+				m := csrfInput.FindStringSubmatch(body)
+				if m == nil {
+					t.Fatalf("no second step after the provider:\n%s", body)
+				}
+				f.clock.Advance(30 * time.Second)
+				code, _ := totp.GenerateCode(en.Secret, f.clock.Now())
+				res := c.do("POST", "/signin/mfa", strings.NewReader(url.Values{"csrf": {m[1]}, "code": {code}, "next": {"/"}}.Encode()), "application/x-www-form-urlencoded")
+				body := readBody(t, res)
+				if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "this account is locked") {
+					t.Fatalf("the right code while locked: %d\n%s", res.StatusCode, body)
+				}
+				if who := c.signedInAs(); who != "" {
+					t.Fatalf("signed in as %q with the account locked", who)
+				}
+				t.Logf("held: locked account, single sign-on needing the civiclink code → the right code refused as locked, no session")
+			}
+			if !locked() {
+				t.Error("single sign-on cleared the password lockout")
+			}
+			ok := 0
+			for _, e := range f.rec.find("login.sso") {
+				if e.Outcome == govern.OutcomeAllowed && e.User == ownerID {
+					ok++
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%d allowed login.sso events for olive, want 1", ok)
 			}
 		})
 	}
