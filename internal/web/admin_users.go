@@ -22,6 +22,7 @@ func (s *Server) adminRoutes() []route {
 		{method: "POST", path: "/api/users", api: true, body: "json", summary: "Add a user to your partner (partner admins); body {\"id\", \"name\", \"roles\": [\"analyst\"], \"password\"} (201)", result: "User", handle: s.apiAddUser},
 		{method: "POST", path: "/api/users/{id}/{action}", api: true, body: "json", summary: "disable, enable, roles (body {\"roles\": […]}), password (body {\"password\": \"…\"}) or mfa-reset a user of your partner (partner admins)", result: "User", handle: s.apiUserAction},
 		{method: "GET", path: "/admin/users", summary: "Your partner's users: roles, disable, reset password or second factor (partner admins)", handle: s.pageAdminUsers},
+		{method: "POST", path: "/admin/users", summary: "Add a user to your partner (form post)", handle: s.postAddUser},
 		{method: "POST", path: "/admin/users/{id}/{action}", summary: "disable, enable, roles, password or mfa-reset a user (form post)", handle: s.postAdminUser},
 	}
 }
@@ -159,13 +160,62 @@ func (s *Server) pageAdminUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminUsersPage(w http.ResponseWriter, r *http.Request, status int, notice, problem string) error {
+	return s.adminUsersPageWith(w, r, status, notice, problem, newUserForm{})
+}
+
+// newUserForm is what was typed into the add-a-user form, kept when it is
+// refused (never the password).
+type newUserForm struct {
+	ID, Name string
+	Roles    map[govern.Role]bool
+}
+
+func (s *Server) adminUsersPageWith(w http.ResponseWriter, r *http.Request, status int, notice, problem string, typed newUserForm) error {
 	us, err := s.partnerUsers(r)
 	if err != nil {
 		return err
 	}
 	s.render(w, r, status, "admin-users", map[string]any{"Title": "Users", "Users": us, "Roles": govern.AllRoles,
-		"Notice": notice, "Problem": problem})
+		"Notice": notice, "Problem": problem, "New": typed})
 	return nil
+}
+
+// postAddUser adds a user to the partner admin's partner from the form.
+func (s *Server) postAddUser(w http.ResponseWriter, r *http.Request) error {
+	typed := newUserForm{ID: strings.TrimSpace(r.FormValue("id")), Name: strings.TrimSpace(r.FormValue("name")), Roles: map[govern.Role]bool{}}
+	for _, v := range r.Form["roles"] {
+		typed.Roles[govern.Role(v)] = true
+	}
+	refused := func(err error) error {
+		if !formRefusal(err) {
+			return err
+		}
+		_, st, msg := s.safe(r, err)
+		return s.adminUsersPageWith(w, r, st, "", msg, typed)
+	}
+	roles, err := govern.ParseRoles(strings.Join(r.Form["roles"], ","))
+	if err != nil {
+		return refused(err)
+	}
+	a, err := s.admin()
+	if err != nil {
+		return err
+	}
+	actor := who(r).User
+	u := &govern.User{ID: typed.ID, PartnerID: actor.PartnerID, Name: typed.Name, Roles: roles}
+	if err := a.CreateUser(r.Context(), actor, u, r.FormValue("password")); err != nil {
+		return refused(err)
+	}
+	return s.adminUsersPage(w, r, http.StatusCreated, "Added "+u.ID+" ("+u.Name+") with roles "+rolesList(u.Roles)+".", "")
+}
+
+// rolesList writes roles for a sentence.
+func rolesList(rs []govern.Role) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return strings.Join(out, ", ")
 }
 
 func (s *Server) postAdminUser(w http.ResponseWriter, r *http.Request) error {
@@ -179,10 +229,10 @@ func (s *Server) postAdminUser(w http.ResponseWriter, r *http.Request) error {
 		roles = rs
 	}
 	err := s.userAction(r, roles, r.FormValue("password"))
-	switch fault.Code(err) {
-	case "":
+	switch {
+	case err == nil:
 		return s.adminUsersPage(w, r, http.StatusOK, "Done: "+r.PathValue("action")+" for "+r.PathValue("id")+".", "")
-	case fault.Forbidden, fault.Conflict, fault.Invalid, fault.NotFound:
+	case formRefusal(err):
 		_, st, msg := s.safe(r, err)
 		return s.adminUsersPage(w, r, st, "", msg)
 	}

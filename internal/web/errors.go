@@ -59,6 +59,7 @@ var fieldLabels = map[string]string{
 	"purpose":  "Purpose",
 	"purposes": "Purposes",
 	"roles":    "Roles",
+	"ttl":      "Lifetime",
 	"user":     "User",
 }
 

@@ -28,6 +28,11 @@ var schemas = obj{
 	}},
 	"UserList": obj{"type": "object", "properties": obj{"users": arr(obj{"type": "object", "properties": obj{
 		"id": str(), "partner": str(), "name": str(), "roles": arr(str()), "disabled": obj{"type": "boolean"}}})}},
+	"Token": obj{"type": "object", "properties": obj{
+		"id": str(), "user": str(), "name": str(), "created_at": dateTime(), "expires_at": dateTime(),
+		"revoked_at": dateTime(), "revoked_by": str()}},
+	"TokenList":   obj{"type": "object", "properties": obj{"tokens": arr(ref("Token"))}},
+	"IssuedToken": obj{"type": "object", "properties": obj{"token": ref("Token"), "text": str()}},
 	"DatasetList": obj{"type": "object", "properties": obj{"datasets": arr(ref("Dataset"))}},
 	"Version": obj{"type": "object", "properties": obj{
 		"dataset": str(), "number": integer(), "rows": integer(), "rejected": integer(),

@@ -90,5 +90,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.communityRoutes()...)
 	rs = append(rs, s.voiceRoutes()...)
 	rs = append(rs, s.adminRoutes()...)
+	rs = append(rs, s.tokenRoutes()...)
 	return rs
 }
