@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/crash"
 	"github.com/civiclink/civiclink/internal/store"
@@ -28,6 +29,7 @@ const (
 	crashChecker  = "crash.checker"
 	crashDatasets = "school_census,youth_offending,adult_social_care"
 	crashPurpose  = "violence-and-vulnerability"
+	crashLinkage  = "crash-linkage"
 )
 
 // crashSetup builds the harness's store in dir for a county of people and
@@ -45,6 +47,21 @@ func crashSetup(ctx context.Context, dir string, people int) (string, string, er
 		if out, err := runCLI(ctx, data, s...); err != nil {
 			return "", "", fmt.Errorf("crash set-up %v: %v\n%s", s, err, out)
 		}
+	}
+	// A linkage run needs every dataset's identifiers shared for its
+	// purpose by an active agreement: the county's own, for its datasets.
+	shares := map[string][]string{}
+	for _, d := range strings.Split(crashDatasets, ",") {
+		sc, err := catalog.ReadSchemaFile(filepath.Join(county, "encoded", d+".schema.json"))
+		if err != nil {
+			return "", "", fmt.Errorf("crash set-up: %w", err)
+		}
+		for _, c := range sc.Columns {
+			shares[d] = append(shares[d], c.Name)
+		}
+	}
+	if err := crashAgreement(ctx, data, dir, crashLinkage, shares); err != nil {
+		return "", "", err
 	}
 	return data, county, nil
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,18 +125,37 @@ func runCLIAt(ctx context.Context, data string, c clock.Clock, args ...string) (
 // retentionAgreement makes the active agreement whose retention the purge
 // scenario applies to school_census.
 func retentionAgreement(ctx context.Context, data, work string) error {
-	path := filepath.Join(work, "retention.json")
+	return crashAgreement(ctx, data, work, crashRetention, map[string][]string{"school_census": {"record_id"}})
+}
+
+// crashAgreement makes an active agreement id for crashPurpose, with the
+// county its only party and crashRetainDays its retention, sharing the
+// columns shares names per dataset.
+func crashAgreement(ctx context.Context, data, work, id string, shares map[string][]string) error {
+	type share struct {
+		Dataset string   `json:"dataset"`
+		Columns []string `json:"columns"`
+	}
+	var list []share
+	for _, d := range slices.Sorted(maps.Keys(shares)) {
+		list = append(list, share{d, shares[d]})
+	}
+	datasets, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(work, id+".json")
 	start := time.Now().UTC()
-	body := fmt.Sprintf(`{"id": %q, "title": "Crash retention", "purpose": %q,
+	body := fmt.Sprintf(`{"id": %q, "title": "Crash harness: %s", "purpose": %q,
  "parties": [{"partner": "county", "owner": true, "recipient": true, "lawful_basis": ["uk-gdpr-6-1-e"]}],
- "datasets": [{"dataset": "school_census", "columns": ["record_id"]}],
+ "datasets": %s,
  "outputs": ["aggregate"], "retention_days": %d,
- "start": %q, "end": %q, "review": %q}`, crashRetention, crashPurpose, crashRetainDays,
+ "start": %q, "end": %q, "review": %q}`, id, id, crashPurpose, datasets, crashRetainDays,
 		start.Format("2006-01-02"), start.AddDate(1, 0, 0).Format("2006-01-02"), start.AddDate(0, 6, 0).Format("2006-01-02"))
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		return err
 	}
-	for _, args := range [][]string{{"agreement", "create", "--file", path}, {"agreement", "approve", crashRetention}, {"agreement", "activate", crashRetention}} {
+	for _, args := range [][]string{{"agreement", "create", "--file", path}, {"agreement", "approve", id}, {"agreement", "activate", id}} {
 		if out, err := runCLI(ctx, data, args...); err != nil {
 			return fmt.Errorf("crash set-up %v: %v\n%s", args, err, out)
 		}

@@ -46,7 +46,7 @@ func probeCohort(ctx context.Context, az govern.Authorizer, p gt.Probe) error {
 // engine's [Source], the dataset's record ids, and a linkage run to save.
 type probeStore interface {
 	insight.Source
-	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string) ([][]string, error)
+	IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string, each func(row []string) error) error
 	WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w linkrun.LinkageWrite) error
 }
 
@@ -65,13 +65,12 @@ func probeWithCohort(ctx context.Context, az govern.Authorizer, p gt.Probe, fn f
 	if err != nil {
 		return err
 	}
-	rows, err := st.IdentifierRows(ctx, v, "record_id", nil)
-	if err != nil {
-		return err
-	}
 	var ents []linkrun.EntityRow
-	for _, r := range rows {
+	if err := st.IdentifierRows(ctx, v, "record_id", nil, func(r []string) error {
 		ents = append(ents, linkrun.EntityRow{DatasetID: p.Dataset, RecordID: r[0], EntityID: r[0]})
+		return nil
+	}); err != nil {
+		return err
 	}
 	run := &linkrun.LinkageRun{Datasets: []linkrun.LinkedVersion{{DatasetID: p.Dataset, Version: v.Number}}, CreatedBy: "probe"}
 	if err := st.WriteLinkageRun(ctx, run, linkrun.LinkageWrite{Entities: ents}); err != nil {

@@ -65,8 +65,9 @@ type FigureResult struct {
 	// Series holds every published period, for context.
 	Series     []Value `json:"series,omitempty"`
 	Protection string  `json:"protection,omitempty"`
-	// Shift is how far the published figures may be from the true ones
-	// (the perturbation's largest shift, half the rounding base).
+	// Shift is how far the published figures are likely to be from the
+	// true ones (the perturbation's likely shift, not its rare tail, and
+	// half the rounding base): the slack a claim is judged within.
 	Shift float64 `json:"protection_shift,omitempty"`
 }
 
