@@ -45,13 +45,13 @@ func TestBrowserProgrammeEdit(t *testing.T) {
 				chromedp.WaitVisible(`#user`, chromedp.ByQuery),
 				chromedp.SendKeys(`#user`, "county.programme", chromedp.ByQuery),
 				chromedp.SendKeys(`#password`, demo.Password, chromedp.ByQuery),
-				chromedp.Submit(`#password`, chromedp.ByQuery),
+				through(chromedp.Submit(`#password`, chromedp.ByQuery)),
 				chromedp.WaitVisible(`#edit-project`, chromedp.ByQuery),
 			}
 		}},
 		{"open the form", func() []chromedp.Action {
 			return []chromedp.Action{
-				chromedp.Click(`#edit-project`, chromedp.ByQuery),
+				clickThrough(`#edit-project`),
 				chromedp.WaitVisible(`#programme-edit-form`, chromedp.ByQuery),
 				chromedp.Evaluate(`[...document.querySelectorAll('#programme-edit-form input:not([type=hidden]):not([type=checkbox]), #programme-edit-form select, #programme-edit-form textarea')].every(e => document.querySelector('label[for="' + e.id + '"]')) && [...document.querySelectorAll('#programme-edit-form input[type=checkbox]')].every(e => e.closest('label'))`, &labelled),
 				chromedp.Evaluate(`Number(document.querySelector('input[name="deliverables.count"]').value) - 1`, &blank),
@@ -63,7 +63,7 @@ func TestBrowserProgrammeEdit(t *testing.T) {
 				set("f-title", ""),
 				chromedp.SendKeys("#"+newRow("id"), "share-roadmap", chromedp.ByQuery),
 				chromedp.SendKeys("#"+newRow("title"), "Every council has the roadmap", chromedp.ByQuery),
-				chromedp.Submit(`#f-summary`, chromedp.ByQuery),
+				through(chromedp.Submit(`#f-summary`, chromedp.ByQuery)),
 				chromedp.WaitVisible(`#form-problems`, chromedp.ByQuery),
 				chromedp.Text(`#form-problems`, &problems, chromedp.ByQuery),
 				chromedp.Text(`#f-title-error`, &titleError, chromedp.ByQuery),
@@ -77,7 +77,7 @@ func TestBrowserProgrammeEdit(t *testing.T) {
 			return []chromedp.Action{
 				chromedp.SendKeys(`#f-title`, "Countywide homelessness reduction", chromedp.ByQuery),
 				set(newRow("due"), "2027-06-30"),
-				chromedp.Submit(`#f-summary`, chromedp.ByQuery),
+				through(chromedp.Submit(`#f-summary`, chromedp.ByQuery)),
 				chromedp.WaitVisible(`#deliverable-table tr[data-id="share-roadmap"]`, chromedp.ByQuery),
 				chromedp.Text(`h1`, &heading, chromedp.ByQuery),
 				chromedp.Text(`#deliverable-table tr[data-id="share-roadmap"]`, &row, chromedp.ByQuery),
@@ -97,7 +97,7 @@ func TestBrowserProgrammeEdit(t *testing.T) {
 				chromedp.SendKeys(`#f-figures-0-stated`, "60", chromedp.ByQuery),
 				chromedp.SendKeys(`#f-figures-0-rounding`, "1", chromedp.ByQuery),
 				shot(t, dir, "programme-edit-04-claim"),
-				chromedp.Submit(`#f-id`, chromedp.ByQuery),
+				through(chromedp.Submit(`#f-id`, chromedp.ByQuery)),
 				chromedp.WaitVisible(`section.claim[data-id="specials-sixty"]`, chromedp.ByQuery),
 				chromedp.AttributeValue(`section.claim[data-id="specials-sixty"]`, "data-status", &claimStatus, nil, chromedp.ByQuery),
 				chromedp.Text(`section.claim[data-id="specials-sixty"] h2`, &claimHeader, chromedp.ByQuery),
