@@ -41,6 +41,19 @@ func NewDirectory(st Store, audit govern.Recorder, clk clock.Clock, placer *Plac
 // Editor reports whether u may moderate and import: a community editor.
 func Editor(u *govern.User) bool { return u != nil && !u.Disabled && u.Has(govern.CommunityEditor) }
 
+// CanEdit reports whether u may change a service owned by owner: a
+// community editor of the owning partner, or any community editor for a
+// service not yet owned (a new one, which becomes u's partner's).
+func CanEdit(u *govern.User, owner string) bool {
+	return Editor(u) && (owner == "" || owner == u.PartnerID)
+}
+
+// notYours is the reason an editor of another partner may not change a
+// service.
+func notYours(serviceID, owner string) string {
+	return fmt.Sprintf("service %s is an entry of partner %s: only its community editors may change it; suggest a correction for them to moderate instead", serviceID, owner)
+}
+
 // ImportResult counts what an import did.
 type ImportResult struct {
 	New       int     `json:"new"`
@@ -71,7 +84,8 @@ func normalise(s *Service) {
 
 // Import adds services read from a feed: each new or changed one becomes a
 // submission, published at once when publish is set (u must be a
-// community editor to import at all). A service equal to its published
+// community editor to import at all, and to publish a change, an editor
+// of the partner that owns the service: see [CanEdit]). A service equal to its published
 // version is left alone, so re-importing an export changes nothing. Any
 // problem in any service refuses the whole import.
 func (d *Directory) Import(ctx context.Context, u *govern.User, services []Service, publish bool, source string) (*ImportResult, error) {
@@ -83,6 +97,7 @@ func (d *Directory) Import(ctx context.Context, u *govern.User, services []Servi
 		return nil, err
 	}
 	var ps Problems
+	var others []string // changes to other partners' entries
 	res := &ImportResult{Published: publish}
 	var subs []*Submission
 	now := d.Clock.Now().UTC()
@@ -100,17 +115,24 @@ func (d *Directory) Import(ctx context.Context, u *govern.User, services []Servi
 				continue
 			}
 			res.Changed++
+			if publish && !CanEdit(u, old.Owner) {
+				others = append(others, notYours(s.ID, old.Owner))
+			}
 		} else {
 			res.New++
 		}
 		sub := &Submission{Service: s, Correction: exists, Note: "imported from " + source, SubmittedBy: u.ID, SubmittedAt: now, Status: Pending}
 		if publish {
-			sub.Status, sub.DecidedBy, sub.DecidedAt = Published, u.ID, now
+			sub.Status, sub.DecidedBy, sub.DecidedAt, sub.Owner = Published, u.ID, now, u.PartnerID
 		}
 		subs = append(subs, sub)
 	}
 	if err := ps.Err(); err != nil {
 		return nil, d.refuse(ctx, u, "community.import", source, err.Error(), err)
+	}
+	if len(others) > 0 {
+		return nil, d.refuse(ctx, u, "community.import", source, fmt.Sprintf("%d changed services are other partners' entries, nothing was imported: %s",
+			len(others), strings.Join(others, "; ")))
 	}
 	if len(subs) > 0 {
 		if err := d.Store.AddCommunitySubmissions(ctx, subs); err != nil {
@@ -199,13 +221,18 @@ func (d *Directory) decide(ctx context.Context, u *govern.User, id int64, to Sta
 	if sub.Status != Pending {
 		return nil, fault.Errorf(fault.Conflict, "submission %d is already %s", id, sub.Status)
 	}
+	if vs, err := d.Store.CommunityVersions(ctx, sub.Service.ID); err != nil {
+		return nil, err
+	} else if len(vs) > 0 && !CanEdit(u, vs[len(vs)-1].Owner) {
+		return nil, d.refuse(ctx, u, action, target, notYours(sub.Service.ID, vs[len(vs)-1].Owner))
+	}
 	if to == Published {
 		s := sub.Service
 		if err := d.Prepare(&s).Err(); err != nil { // the rules may have tightened since
 			return nil, d.refuse(ctx, u, action, target, err.Error(), err)
 		}
 	}
-	sub.Status, sub.Reason, sub.DecidedBy, sub.DecidedAt = to, reason, u.ID, d.Clock.Now().UTC()
+	sub.Status, sub.Reason, sub.DecidedBy, sub.DecidedAt, sub.Owner = to, reason, u.ID, d.Clock.Now().UTC(), u.PartnerID
 	if err := d.Store.DecideCommunitySubmission(ctx, sub); err != nil {
 		return nil, err
 	}

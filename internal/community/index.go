@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 )
 
 // Index is the published directory held in memory for search: built once
@@ -47,6 +48,17 @@ func (ix *Index) Get(id string) (*Version, error) {
 		return nil, fault.Errorf(fault.NotFound, "no published service %q", id)
 	}
 	return v, nil
+}
+
+// ActsFor reports whether u may act for organisation id: u may edit (see
+// [CanEdit]) one of its published services.
+func (ix *Index) ActsFor(u *govern.User, id string) bool {
+	for i := range ix.all {
+		if ix.all[i].Service.Organisation.ID == id && CanEdit(u, ix.all[i].Owner) {
+			return true
+		}
+	}
+	return false
 }
 
 // Organisation returns the organisation of a published service by its

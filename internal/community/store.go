@@ -33,6 +33,10 @@ type Submission struct {
 	DecidedAt   time.Time `json:"decided_at,omitzero"`
 	// Version is the published version it became.
 	Version int `json:"version,omitempty"`
+	// Owner is the partner a publishing editor acts for: a new service
+	// becomes that partner's own entry; a service already published keeps
+	// the owner of its first version.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Version is one published version of a service.
@@ -42,6 +46,10 @@ type Version struct {
 	Submission  int64     `json:"submission"`
 	PublishedBy string    `json:"published_by"`
 	PublishedAt time.Time `json:"published_at"`
+	// Owner is the partner whose community editors edit the service: the
+	// partner of the editor who first published it ("" for one published
+	// before entries had owners: the next editor to publish it takes it).
+	Owner string `json:"owner,omitempty"`
 }
 
 // Store keeps the directory: submissions and published versions. The
@@ -49,11 +57,12 @@ type Version struct {
 type Store interface {
 	// AddCommunitySubmissions stores submissions, giving each its ID: a
 	// pending one waits in the queue; a published one (an editor's
-	// import) gets the next version of its service at once. All or none.
+	// import) gets the next version of its service at once, owned by its
+	// service's owner (sub.Owner for a new one). All or none.
 	AddCommunitySubmissions(ctx context.Context, subs []*Submission) error
 	// DecideCommunitySubmission publishes or rejects a pending submission
 	// (sub carries the decision); publishing adds the service's next
-	// version and sets sub.Version. A submission no longer pending is a
+	// version, owned as in AddCommunitySubmissions, and sets sub.Version. A submission no longer pending is a
 	// fault.Conflict.
 	DecideCommunitySubmission(ctx context.Context, sub *Submission) error
 	// CommunitySubmission returns a submission by id.

@@ -118,7 +118,7 @@ func (d *Directory) PostOpportunity(ctx context.Context, u *govern.User, o Oppor
 	}
 	ps := ValidateOpportunity(&o)
 	if len(ps) == 0 {
-		ps = append(ps, d.placeOpportunity(ctx, &o)...)
+		ps = append(ps, d.placeOpportunity(ctx, u, &o)...)
 	}
 	if err := ps.Err(); err != nil {
 		return nil, d.refuse(ctx, u, action, target, err.Error(), err)
@@ -134,9 +134,9 @@ func (d *Directory) PostOpportunity(ctx context.Context, u *govern.User, o Oppor
 	return &o, d.record(ctx, u, action, fmt.Sprintf("opportunity:%d", o.ID), map[string]any{"organization": o.OrganisationID, "title": o.Title})
 }
 
-// placeOpportunity names the organisation from the published directory
-// and places the location.
-func (d *Directory) placeOpportunity(ctx context.Context, o *Opportunity) Problems {
+// placeOpportunity names the organisation from the published directory,
+// checks u acts for it, and places the location.
+func (d *Directory) placeOpportunity(ctx context.Context, u *govern.User, o *Opportunity) Problems {
 	var ps Problems
 	ix, err := d.current(ctx)
 	if err != nil {
@@ -146,6 +146,8 @@ func (d *Directory) placeOpportunity(ctx context.Context, o *Opportunity) Proble
 	org, ok := ix.Organisation(o.OrganisationID)
 	if !ok {
 		ps.add("organization_id", "organisation %q has no published service in the directory: publish a service for it first", o.OrganisationID)
+	} else if !ix.ActsFor(u, o.OrganisationID) {
+		ps.add("organization_id", "organisation %q's services are other partners' entries: only their community editors may post for it", o.OrganisationID)
 	} else {
 		o.OrganisationName = org.Name
 	}

@@ -72,14 +72,19 @@ func appendCommunitySubmissions(ctx context.Context, conn *sql.Conn, subs []*com
 		}
 		docs[i] = string(doc)
 		if sub.Status == community.Published {
-			latest[sub.Service.ID]++
-			sub.Version = latest[sub.Service.ID]
+			l := latest[sub.Service.ID]
+			l.version++
+			if l.owner == "" {
+				l.owner = sub.Owner
+			}
+			latest[sub.Service.ID] = l
+			sub.Version, sub.Owner = l.version, l.owner
 			published = append(published, i)
 		}
 	}
 	err = appendRows(conn, "community_versions", len(published), func(k int) []driver.Value {
 		sub := subs[published[k]]
-		return []driver.Value{sub.Service.ID, int32(sub.Version), docs[published[k]], sub.ID, sub.DecidedBy, sub.DecidedAt.UTC()}
+		return []driver.Value{sub.Service.ID, int32(sub.Version), docs[published[k]], sub.ID, sub.DecidedBy, sub.DecidedAt.UTC(), sub.Owner}
 	})
 	if err != nil {
 		return err
@@ -119,21 +124,28 @@ func communityIDs(ctx context.Context, conn *sql.Conn, subs []*community.Submiss
 	return nil
 }
 
+// latestVersion is a service's latest version number and its owner.
+type latestVersion struct {
+	version int
+	owner   string
+}
+
 // communityLatest is every service's latest published version.
-func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]int, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT service_id, max(version) FROM community_versions GROUP BY service_id`)
+func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]latestVersion, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT service_id, version, owner FROM community_versions
+		QUALIFY row_number() OVER (PARTITION BY service_id ORDER BY version DESC) = 1`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]latestVersion{}
 	for rows.Next() {
 		var id string
-		var v int
-		if err := rows.Scan(&id, &v); err != nil {
+		var l latestVersion
+		if err := rows.Scan(&id, &l.version, &l.owner); err != nil {
 			return nil, err
 		}
-		out[id] = v
+		out[id] = l
 	}
 	return out, rows.Err()
 }
@@ -145,11 +157,17 @@ func addCommunityVersion(ctx context.Context, tx *sql.Conn, sub *community.Submi
 	if err != nil {
 		return err
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM community_versions WHERE service_id = ?`, sub.Service.ID).Scan(&sub.Version); err != nil {
+	var owner string
+	err = tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1, coalesce(arg_max(owner, version), '') FROM community_versions WHERE service_id = ?`,
+		sub.Service.ID).Scan(&sub.Version, &owner)
+	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO community_versions (service_id, version, doc, submission, published_by, published_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sub.Service.ID, sub.Version, string(doc), sub.ID, sub.DecidedBy, sub.DecidedAt.UTC())
+	if owner != "" {
+		sub.Owner = owner
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO community_versions (service_id, version, doc, submission, published_by, published_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sub.Service.ID, sub.Version, string(doc), sub.ID, sub.DecidedBy, sub.DecidedAt.UTC(), sub.Owner)
 	return err
 }
 
@@ -229,13 +247,13 @@ func (s *Store) CommunitySubmissions(ctx context.Context, status community.Statu
 
 // CommunityCurrent returns every service's latest published version.
 func (s *Store) CommunityCurrent(ctx context.Context) ([]community.Version, error) {
-	return s.communityVersions(ctx, `SELECT version, doc, submission, published_by, published_at FROM community_versions
+	return s.communityVersions(ctx, `SELECT version, doc, submission, published_by, published_at, owner FROM community_versions
 		QUALIFY row_number() OVER (PARTITION BY service_id ORDER BY version DESC) = 1 ORDER BY service_id`)
 }
 
 // CommunityVersions returns a service's published versions, oldest first.
 func (s *Store) CommunityVersions(ctx context.Context, id string) ([]community.Version, error) {
-	return s.communityVersions(ctx, `SELECT version, doc, submission, published_by, published_at FROM community_versions WHERE service_id = ? ORDER BY version`, id)
+	return s.communityVersions(ctx, `SELECT version, doc, submission, published_by, published_at, owner FROM community_versions WHERE service_id = ? ORDER BY version`, id)
 }
 
 func (s *Store) communityVersions(ctx context.Context, q string, args ...any) ([]community.Version, error) {
@@ -248,7 +266,7 @@ func (s *Store) communityVersions(ctx context.Context, q string, args ...any) ([
 	for rows.Next() {
 		var v community.Version
 		var doc string
-		if err := rows.Scan(&v.Version, &doc, &v.Submission, &v.PublishedBy, &v.PublishedAt); err != nil {
+		if err := rows.Scan(&v.Version, &doc, &v.Submission, &v.PublishedBy, &v.PublishedAt, &v.Owner); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(doc), &v.Service); err != nil {

@@ -203,10 +203,13 @@ func suggestProblems(err error) []string {
 	return out
 }
 
-// queued is a waiting submission with what it changes.
+// queued is a waiting submission with what it changes, the partner
+// whose entry it changes and whether the viewer may decide it.
 type queued struct {
 	community.Submission
 	Changes []string
+	Owner   string
+	Mine    bool
 }
 
 func (s *Server) pageCommunityQueue(w http.ResponseWriter, r *http.Request) error {
@@ -222,8 +225,9 @@ func (s *Server) pageCommunityQueue(w http.ResponseWriter, r *http.Request) erro
 	for _, sub := range subs {
 		q := queued{Submission: sub}
 		if old, err := ix.Get(sub.Service.ID); err == nil {
-			q.Changes = community.Changes(old.Service, sub.Service)
+			q.Changes, q.Owner = community.Changes(old.Service, sub.Service), old.Owner
 		}
+		q.Mine = community.CanEdit(who(r).User, q.Owner)
 		items = append(items, q)
 	}
 	data := map[string]any{"Title": "Moderation queue", "Items": items}

@@ -18,12 +18,14 @@ type CommunityStore interface {
 
 // RunCommunity runs the community directory's contract against backends
 // made by open, a fresh one per subtest: submissions stored in bulk with
-// ids and versions, moderation decided once, zones replaced whole,
+// ids and versions, moderation decided once, a service's owner set by its
+// first version and kept, zones replaced whole,
 // opportunities closed once, and parallel publications of one service
 // that all succeed, each its own version.
 func RunCommunity(t *testing.T, open func(t *testing.T) CommunityStore) {
 	t.Run("bulk submissions", func(t *testing.T) { communityBulk(t, open(t)) })
 	t.Run("moderation", func(t *testing.T) { communityModeration(t, open(t)) })
+	t.Run("owners", func(t *testing.T) { communityOwners(t, open(t)) })
 	t.Run("parallel publications", func(t *testing.T) { communityParallel(t, open(t)) })
 	t.Run("zones", func(t *testing.T) { communityZones(t, open(t)) })
 	t.Run("opportunities", func(t *testing.T) { communityOpportunities(t, open(t)) })
@@ -132,6 +134,41 @@ func communityModeration(t *testing.T, st CommunityStore) {
 	}
 	if vs, _ := st.CommunityVersions(ctx, "svc-00002"); len(vs) != 0 {
 		t.Errorf("a rejected submission was published: %+v", vs)
+	}
+}
+
+func communityOwners(t *testing.T, st CommunityStore) {
+	ctx := context.Background()
+	first := published(sampleService(1, "first"), "vera")
+	first.Owner = "county"
+	if err := st.AddCommunitySubmissions(ctx, []*community.Submission{first}); err != nil {
+		t.Fatal(err)
+	}
+	bulk := published(sampleService(1, "renamed in bulk"), "pat")
+	bulk.Owner = "police"
+	waiting := &community.Submission{Service: sampleService(1, "corrected"), Correction: true, SubmittedBy: "public", SubmittedAt: communityAt, Status: community.Pending}
+	if err := st.AddCommunitySubmissions(ctx, []*community.Submission{bulk, waiting}); err != nil {
+		t.Fatal(err)
+	}
+	waiting.Status, waiting.DecidedBy, waiting.DecidedAt, waiting.Owner = community.Published, "pat", communityAt, "police"
+	if err := st.DecideCommunitySubmission(ctx, waiting); err != nil {
+		t.Fatal(err)
+	}
+	if first.Owner != "county" || bulk.Owner != "county" || waiting.Owner != "county" {
+		t.Errorf("owners %q, %q, %q: want the first version's (county) kept", first.Owner, bulk.Owner, waiting.Owner)
+	}
+	vs, err := st.CommunityVersions(ctx, "svc-00001")
+	if err != nil || len(vs) != 3 {
+		t.Fatalf("versions %d %v, want 3", len(vs), err)
+	}
+	for _, v := range vs {
+		if v.Owner != "county" {
+			t.Errorf("version %d owned by %q, want county", v.Version, v.Owner)
+		}
+	}
+	cur, _ := st.CommunityCurrent(ctx)
+	if len(cur) != 1 || cur[0].Owner != "county" {
+		t.Errorf("current: %+v, want owned by county", cur)
 	}
 }
 
