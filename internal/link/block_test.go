@@ -269,7 +269,8 @@ func TestSortKeyed(t *testing.T) {
 }
 
 // TestOrderByWeight checks the radix order of matches against the
-// comparison order clustering used: weight descending, then A, then B.
+// comparison order clustering used (weight descending, then A, then B),
+// and that the matches are put back in ascending order after.
 func TestOrderByWeight(t *testing.T) {
 	for _, n := range []int{0, 3, 5000, 40000} {
 		rng := rand.New(rand.NewPCG(uint64(n), 11))
@@ -291,8 +292,13 @@ func TestOrderByWeight(t *testing.T) {
 		slices.SortFunc(want, func(x, y int32) int {
 			return cmp.Or(cmp.Compare(weights[y], weights[x]), cmp.Compare(pairs[x].A, pairs[y].A), cmp.Compare(pairs[x].B, pairs[y].B))
 		})
-		if got := orderByWeight(matched, weights, pairsFrom(pairs), 2); !slices.Equal(got, want) {
+		asc := slices.Clone(matched)
+		set := orderByWeight(matched, weights, pairsFrom(pairs), 2)
+		if !slices.Equal(matched, want) {
 			t.Errorf("n=%d: radix order differs from comparison order", n)
+		}
+		if ascending(matched, set); !slices.Equal(matched, asc) {
+			t.Errorf("n=%d: the matches were not put back in ascending order", n)
 		}
 	}
 }

@@ -1,9 +1,6 @@
 package link
 
-import (
-	"cmp"
-	"slices"
-)
+import "cmp"
 
 // ClusterReport says how matched pairs became clusters and what the
 // guards refused.
@@ -84,8 +81,10 @@ func (e *engine) cluster(pairs *Pairs, weights []float64, matched []int32) ([]in
 			c.mask[i] = 1 << e.t.source[i]
 		}
 	}
-	order := orderByWeight(matched, weights, pairs, e.workers)
 	if e.cfg.Cluster.MinDensity > 0 {
+		// Counted into adjStart[a+1], so that once summed adjStart[a] is
+		// where a's partners start; filling moves each start on to the
+		// next record's, and one shift puts the starts back.
 		c.adjStart = make([]int32, n+1)
 		for _, k := range matched {
 			a, _ := pairs.records(int(k))
@@ -95,16 +94,20 @@ func (e *engine) cluster(pairs *Pairs, weights []float64, matched []int32) ([]in
 			c.adjStart[i+1] += c.adjStart[i]
 		}
 		c.adj = make([]int32, len(matched))
-		fill := slices.Clone(c.adjStart[:n])
 		for _, k := range matched {
 			a, b := pairs.records(int(k))
-			c.adj[fill[a]] = b
-			fill[a]++
+			c.adj[c.adjStart[a]] = b
+			c.adjStart[a]++
 		}
+		copy(c.adjStart[1:], c.adjStart[:n])
+		c.adjStart[0] = 0
 	}
+	// matched is reordered in place, strongest first, and put back after.
+	set := orderByWeight(matched, weights, pairs, e.workers)
+	defer ascending(matched, set)
 	rep := ClusterReport{Matches: len(matched)}
 	e.seed(c)
-	for _, k := range order {
+	for _, k := range matched {
 		a, b := pairs.records(int(k))
 		ra, rb := c.find(a), c.find(b)
 		if ra == rb {
@@ -143,7 +146,8 @@ func (e *engine) cluster(pairs *Pairs, weights []float64, matched []int32) ([]in
 // ids stay stable when unrelated records come and go.
 func (e *engine) nameClusters(c *clusterer, rep *ClusterReport) []int32 {
 	n := e.t.len()
-	rep_ := make([]int32, n)
+	rep_ := c.next // the member lists are not needed any more
+	c.next = nil
 	for i := range rep_ {
 		rep_[i] = -1
 	}

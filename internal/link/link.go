@@ -88,6 +88,7 @@ type engine struct {
 	// besides candidate pairs, entries per in-memory sort run, and bytes
 	// of candidate pairs held in memory while comparing.
 	mem, base int64
+	budgeted  int64 // the process's budget (mem is the heap's share of it)
 	held      int64 // the live heap when the run started
 	// releaseValues drops the caller's column values once blocking has
 	// built its columns (see Options.ReleaseValues).

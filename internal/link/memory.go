@@ -106,21 +106,47 @@ const (
 	fixedBytes = 32 << 20
 )
 
+// A memory budget is for the whole process, as the operating system
+// counts it (resident set size), not only the Go heap: the program's own
+// code and libraries (about 50 MiB resident) come first, and the
+// collector, held at a soft limit, still lets the heap run past it for a
+// moment when a large array is allocated while most of the heap is live
+// (at Essex scale a limit of 3.6 GiB peaked at 4.05 GiB resident). So the
+// heap is planned in, and limited to, a share of what is left.
+const (
+	processBytes = 64 << 20
+	heapShare    = 0.85
+)
+
+// HeapLimit is the Go heap a run plans its arrays in, and the soft
+// memory limit the runtime is given ([runtime/debug.SetMemoryLimit]),
+// under a process memory budget, so that the process stays within the
+// budget.
+func HeapLimit(budget int64) int64 {
+	return max(0, int64(float64(budget-processBytes)*heapShare))
+}
+
+// budgetFor is the least process budget whose [HeapLimit] is heap.
+func budgetFor(heap int64) int64 {
+	return int64(float64(heap)/heapShare) + processBytes + 1
+}
+
 // budget sets the run's memory budget and what follows from it, and
 // refuses one too small for the records at all. It runs once the
 // records are numbered and the rules expanded (so their number is known).
 func (e *engine) budget(opt Options, columns, rules int) error {
-	e.mem = opt.Memory
-	if e.mem <= 0 {
-		e.mem = DefaultMemory()
+	e.budgeted = opt.Memory
+	if e.budgeted <= 0 {
+		e.budgeted = DefaultMemory()
 	}
+	e.mem = HeapLimit(e.budgeted)
 	e.tempDir = opt.TempDir
 	n := int64(e.t.len())
 	e.held = liveHeap()
 	e.base = e.held + fixedBytes + n*(recordBytes+int64(columns)*columnBytes)
 	need := e.base + n*int64(rules)*ruleBytes
 	if need > e.mem {
-		return &MemoryError{Budget: e.mem, Minimum: need, What: fmt.Sprintf("%d records under %d columns and %d blocking rules (with what the process already holds, %s)", n, columns, rules, FormatBytes(e.held))}
+		return &MemoryError{Budget: e.budgeted, Minimum: budgetFor(need), What: fmt.Sprintf("%d records under %d columns and %d blocking rules (with what the process already holds, %s)", n, columns, rules, FormatBytes(e.held))}
 	}
 	headroom := e.mem - need
 	workers := int64(max(1, e.workerCount()))
@@ -141,7 +167,7 @@ func (e *engine) checkPairs(ps *Pairs, matches int) error {
 		if matches > 0 {
 			what += fmt.Sprintf(" of which %d match", matches)
 		}
-		return &MemoryError{Budget: e.mem, Minimum: need, What: what}
+		return &MemoryError{Budget: e.budgeted, Minimum: budgetFor(need), What: what}
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package link
 
 import (
 	"cmp"
+	"iter"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -14,24 +16,28 @@ const weightBits = 20
 // weightBucket is w's bucket: buckets ascend with the weight.
 func weightBucket(w float64) int { return int(sortableFloat(w) >> (64 - weightBits)) }
 
-// orderByWeight returns the matched pairs strongest first, ties by (A, B):
-// the order clustering joins them in. Matches are bucketed by weight (a
-// counting sort into 4 bytes per match) and each bucket is sorted in
-// place, in parallel, so tens of millions of matches need neither a
-// comparison sort over all of them nor a radix sort's second buffer.
-func orderByWeight(matched []int32, weights []float64, pairs *Pairs, workers int) []int32 {
+// orderByWeight puts the matched pairs (indexes into pairs, ascending,
+// each once) in the order clustering joins them, strongest first, ties by
+// (A, B), in place, and returns them as a set (a bit per candidate pair)
+// for [ascending] to put them back. Matches are bucketed by weight (a
+// counting sort that reads the set, so it can write over matched) and
+// each bucket is sorted in place, in parallel, so tens of millions of
+// matches need neither a comparison sort over all of them nor a second
+// array of them: the set takes a bit per candidate, not 4 bytes a match.
+func orderByWeight(matched []int32, weights []float64, pairs *Pairs, workers int) []uint64 {
+	set := make([]uint64, (pairs.Len()+63)/64)
 	start := make([]int32, 1<<weightBits+1)
 	for _, k := range matched {
+		set[k>>6] |= 1 << (k & 63)
 		start[(1<<weightBits-1-weightBucket(weights[k]))+1]++ // strongest bucket first
 	}
 	for b := range 1 << weightBits {
 		start[b+1] += start[b]
 	}
-	out := make([]int32, len(matched))
 	fill := slices.Clone(start)
-	for _, k := range matched {
+	for k := range members(set) {
 		b := 1<<weightBits - 1 - weightBucket(weights[k])
-		out[fill[b]] = k
+		matched[fill[b]] = k
 		fill[b]++
 	}
 	fill = nil
@@ -58,10 +64,34 @@ func orderByWeight(matched []int32, weights []float64, pairs *Pairs, workers int
 	}
 	parallelFor(len(groups), workers, func(g int) {
 		for _, r := range groups[g] {
-			slices.SortFunc(out[r[0]:r[1]], strongest)
+			slices.SortFunc(matched[r[0]:r[1]], strongest)
 		}
 	})
-	return out
+	return set
+}
+
+// members yields the indexes in set, ascending.
+func members(set []uint64) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		for w, word := range set {
+			for word != 0 {
+				if !yield(int32(w<<6 + bits.TrailingZeros64(word))) {
+					return
+				}
+				word &= word - 1
+			}
+		}
+	}
+}
+
+// ascending puts matched, reordered by [orderByWeight], back in
+// ascending order from its set.
+func ascending(matched []int32, set []uint64) {
+	i := 0
+	for k := range members(set) {
+		matched[i] = k
+		i++
+	}
 }
 
 // sortableFloat maps a float64 to a uint64 in the same order.
