@@ -49,18 +49,7 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 	pgRun(t, dir, db, "--user", "ada", "user", "bootstrap", "--id", "ada", "--partner", "county", "--name", "Ada", "--password-file", pw)
 	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "bo", "--partner", "county", "--name", "Bo", "--roles", "analyst", "--password-file", pw)
 
-	var bases []string
-	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
-		srv := pgCommand(t, dir, db, engine, "serve", "--addr", "127.0.0.1:0", "--no-second-factor")
-		stdout, _ := srv.StdoutPipe()
-		srv.Stderr = io.Discard
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-		bases = append(bases, servedAt(t, stdout))
-	}
-	a, b := bases[0], bases[1]
+	a, b := twoServers(t, dir, db)
 
 	// Sign in on A; the cookie works on B (same host, another port), and
 	// the client alternates.
@@ -111,6 +100,26 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 			t.Errorf("the audit list lacks %q:\n%s", want, list)
 		}
 	}
+}
+
+// twoServers starts two `civiclink serve` processes on the database at
+// db, each with its own engine file and the flags given, without the
+// second factor, and returns their base URLs; they are killed when the
+// test ends.
+func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
+	t.Helper()
+	var bases []string
+	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
+		srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-second-factor"}, flags...)...)
+		stdout, _ := srv.StdoutPipe()
+		srv.Stderr = io.Discard
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+		bases = append(bases, servedAt(t, stdout))
+	}
+	return bases[0], bases[1]
 }
 
 // sessionCookieOf returns the session cookie br holds for base.

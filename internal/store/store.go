@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,7 @@ type Store struct {
 
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
 	recovered     []string      // see [Store.Recovered]
+	flows         sync.Mutex    // see signin_flows.go
 }
 
 var _ catalog.Store = (*Store)(nil)

@@ -127,6 +127,10 @@ type Config struct {
 	// Sessions keeps sessions across restarts; the Catalog when it is one
 	// (the *store.Store), else sessions live in memory only.
 	Sessions sessions.Store
+	// Flows keeps single sign-ons under way, so that the provider's
+	// answer may reach any web process on the store; the Catalog when it
+	// is one, else they live in this process's memory.
+	Flows sessions.FlowStore
 	// Outputs is the output lifecycle (draft, check, release, export);
 	// nil hides the output pages.
 	Outputs Outputs
@@ -176,6 +180,9 @@ func (c *Config) Validate() error {
 	}
 	if ss, ok := c.Catalog.(sessions.Store); ok && c.Sessions == nil {
 		c.Sessions = ss
+	}
+	if fs, ok := c.Catalog.(sessions.FlowStore); ok && c.Flows == nil {
+		c.Flows = fs
 	}
 	if fs, ok := c.Catalog.(FailureStore); ok && c.Failures == nil {
 		c.Failures = fs
@@ -230,7 +237,7 @@ func New(cfg Config) (*Server, error) {
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		pending:  newPendingSignIns(cfg.Clock),
 		sso:      ssoClients(cfg.SSO, cfg.Clock, nil),
-		ssoFlows: newSSOFlows(cfg.Clock),
+		ssoFlows: newSSOFlows(cfg.Clock, cfg.Flows),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
 		pushes:   newPushStore(),
 		themes:   &publish.Cache{},

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/sso"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
 // ssoCookie binds a single sign-on flow to the browser that started it,
@@ -34,19 +37,36 @@ type ssoFlow struct {
 	binding string // the ssoCookie's value
 }
 
-// ssoFlows are the flows under way, by state, in memory: each is taken
-// once, so a replayed state finds nothing.
+// storedFlow is an ssoFlow as a [sessions.FlowStore] keeps it.
+type storedFlow struct {
+	sso.Flow
+	Binding string
+}
+
+// ssoFlows are the flows under way, by state: in the store when there is
+// one (any web process on it may finish a flow), else in memory. Each is
+// taken once, so a replayed state finds nothing.
 type ssoFlows struct {
 	mu    sync.Mutex
 	clock clock.Clock
+	back  sessions.FlowStore // nil: byID
 	byID  map[string]*ssoFlow
 }
 
-func newSSOFlows(c clock.Clock) *ssoFlows { return &ssoFlows{clock: c, byID: map[string]*ssoFlow{}} }
+func newSSOFlows(c clock.Clock, back sessions.FlowStore) *ssoFlows {
+	return &ssoFlows{clock: c, back: back, byID: map[string]*ssoFlow{}}
+}
 
-// add keeps f, refusing when too many are under way.
-func (fs *ssoFlows) add(f *ssoFlow) bool {
+// add keeps f; fault.Busy when too many are under way.
+func (fs *ssoFlows) add(ctx context.Context, f *ssoFlow) error {
 	now := fs.clock.Now()
+	if fs.back != nil {
+		data, err := json.Marshal(storedFlow{Flow: *f.Flow, Binding: f.binding})
+		if err != nil {
+			return fault.Wrap(err, fault.Internal, "cannot keep the sign-in under way")
+		}
+		return fs.back.AddSignInFlow(ctx, f.State, data, now, f.Expires, ssoMaxFlows)
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if len(fs.byID) >= ssoMaxFlows {
@@ -56,23 +76,41 @@ func (fs *ssoFlows) add(f *ssoFlow) bool {
 			}
 		}
 		if len(fs.byID) >= ssoMaxFlows {
-			return false
+			return fault.Errorf(fault.Busy, "too many sign-ins are under way")
 		}
 	}
 	fs.byID[f.State] = f
-	return true
+	return nil
 }
 
 // take removes and returns the live flow with state, or nil.
-func (fs *ssoFlows) take(state string) *ssoFlow {
+func (fs *ssoFlows) take(ctx context.Context, state string) (*ssoFlow, error) {
+	now := fs.clock.Now()
+	if fs.back != nil {
+		if state == "" {
+			return nil, nil
+		}
+		data, err := fs.back.TakeSignInFlow(ctx, state, now)
+		if fault.Code(err) == fault.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var sf storedFlow
+		if err := json.Unmarshal(data, &sf); err != nil {
+			return nil, fault.Wrap(err, fault.Internal, "cannot read the sign-in under way")
+		}
+		return &ssoFlow{Flow: &sf.Flow, binding: sf.Binding}, nil
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f := fs.byID[state]
 	delete(fs.byID, state)
-	if f == nil || !fs.clock.Now().Before(f.Expires) {
-		return nil
+	if f == nil || !now.Before(f.Expires) {
+		return nil, nil
 	}
-	return f
+	return f, nil
 }
 
 // ssoClients makes a client per configured provider.
@@ -136,10 +174,12 @@ func (s *Server) getSSOStart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	binding := randomID()
-	if !s.ssoFlows.add(&ssoFlow{Flow: f, binding: binding}) {
+	if err := s.ssoFlows.add(r.Context(), &ssoFlow{Flow: f, binding: binding}); fault.Code(err) == fault.Busy {
 		w.Header().Set("Retry-After", "60")
 		s.signInForm(w, r, http.StatusTooManyRequests, "Too many sign-ins are under way: wait a minute and try again.")
 		return nil
+	} else if err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: binding, Path: "/signin/sso/", HttpOnly: true,
 		Secure: s.overTLS(r), SameSite: http.SameSiteLaxMode, MaxAge: int(ssoFlowTTL / time.Second)})
@@ -157,7 +197,10 @@ func (s *Server) getSSOCallback(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("provider")
 	q := r.URL.Query()
 	s.clearCookie(w, r, ssoCookie, "/signin/sso/")
-	f := s.ssoFlows.take(q.Get("state"))
+	f, err := s.ssoFlows.take(r.Context(), q.Get("state"))
+	if err != nil {
+		return err
+	}
 	c := s.sso[id]
 	var refusal string
 	switch {

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +124,61 @@ func webSessionSweep(t *testing.T, st Store) {
 	}
 	if _, err := st.TouchWebSession(ctx, "live", now, time.Hour); err != nil {
 		t.Errorf("live session swept: %v", err)
+	}
+}
+
+// signInFlows keeps sign-in steps under way: each is taken once, even by
+// many at once; an expired one is not given; beyond the most allowed a
+// new one is refused as busy until the oldest expire.
+func signInFlows(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	if err := st.AddSignInFlow(ctx, "state-a", []byte(`{"a":1}`), t0, t0.Add(10*time.Minute), 3); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.TakeSignInFlow(ctx, "state-a", t0.Add(time.Minute))
+	if err != nil || string(got) != `{"a":1}` {
+		t.Fatalf("take: %q, %v", got, err)
+	}
+	if _, err := st.TakeSignInFlow(ctx, "state-a", t0.Add(time.Minute)); fault.Code(err) != fault.NotFound {
+		t.Errorf("taken twice: %v, want not found", err)
+	}
+	if _, err := st.TakeSignInFlow(ctx, "never made", t0); fault.Code(err) != fault.NotFound {
+		t.Errorf("a made-up state: %v, want not found", err)
+	}
+	if err := st.AddSignInFlow(ctx, "state-b", []byte("b"), t0, t0.Add(10*time.Minute), 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.TakeSignInFlow(ctx, "state-b", t0.Add(10*time.Minute)); fault.Code(err) != fault.NotFound {
+		t.Errorf("an expired flow: %v, want not found", err)
+	}
+	for _, id := range []string{"c1", "c2", "c3"} {
+		if err := st.AddSignInFlow(ctx, id, []byte(id), t0, t0.Add(10*time.Minute), 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.AddSignInFlow(ctx, "c4", []byte("c4"), t0.Add(time.Minute), t0.Add(11*time.Minute), 3); fault.Code(err) != fault.Busy {
+		t.Errorf("a fourth flow with three allowed: %v, want busy", err)
+	}
+	if err := st.AddSignInFlow(ctx, "c4", []byte("c4"), t0.Add(10*time.Minute), t0.Add(20*time.Minute), 3); err != nil {
+		t.Errorf("once the others expired: %v", err)
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	var taken atomic.Int32
+	for range n {
+		wg.Go(func() {
+			data, err := st.TakeSignInFlow(ctx, "c4", t0.Add(11*time.Minute))
+			switch {
+			case err == nil && string(data) == "c4":
+				taken.Add(1)
+			case fault.Code(err) != fault.NotFound:
+				t.Errorf("a parallel take: %q, %v", data, err)
+			}
+		})
+	}
+	wg.Wait()
+	if taken.Load() != 1 {
+		t.Errorf("%d of %d parallel takes got the flow, want 1", taken.Load(), n)
 	}
 }

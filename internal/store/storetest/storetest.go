@@ -33,6 +33,7 @@ type Store interface {
 	disclose.ReleaseStore
 	disclose.Ledger
 	sessions.Store
+	sessions.FlowStore
 }
 
 // AuditLog is a backend's audit log as the rooms use it: append, read by
@@ -67,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"sessions/live until idle or expired", webSessions},
 		{"sessions/end", webSessionEnd},
 		{"sessions/sweep", webSessionSweep},
+		{"sessions/sign-in flows", signInFlows},
 		{"linkage/runs", linkageRuns},
 		{"linkage/review and labels", reviewAndLabels},
 		{"query/aggregate", aggregate},

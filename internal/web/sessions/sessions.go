@@ -47,3 +47,20 @@ type Store interface {
 	// SweepWebSessions deletes idle and expired sessions.
 	SweepWebSessions(ctx context.Context, now time.Time, idle time.Duration) (int64, error)
 }
+
+// FlowStore keeps the sign-in steps under way — a single sign-on's state,
+// nonce and PKCE verifier between the start and the provider's answer —
+// where every web process on the store finds them, so that an answer
+// arriving at another process than the one that started the sign-in is
+// finished there, and each is taken at most once, whichever process takes
+// it. A store keeps only a hash of each id (the state, which travels in
+// URLs).
+type FlowStore interface {
+	// AddSignInFlow keeps data under id until expires, first forgetting
+	// flows expired at now; fault.Busy when max are already under way.
+	AddSignInFlow(ctx context.Context, id string, data []byte, now, expires time.Time, max int) error
+	// TakeSignInFlow removes the flow under id and returns its data if it
+	// is live at now; fault.NotFound when there is none (never made,
+	// already taken, or expired).
+	TakeSignInFlow(ctx context.Context, id string, now time.Time) ([]byte, error)
+}
