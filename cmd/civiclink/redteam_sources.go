@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -31,8 +32,12 @@ type cliSource struct {
 }
 
 func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
-	args := []string{"--data", c.data, "--user", c.user, "query", "aggregate", "--dataset", q.Dataset,
-		"--by", strings.Join(q.By, ","), "--purpose", c.purpose, "--format", "csv"}
+	purpose := c.purpose
+	if q.Purpose != "" {
+		purpose = q.Purpose
+	}
+	args := []string{"query", "aggregate", "--dataset", q.Dataset,
+		"--by", strings.Join(q.By, ","), "--purpose", purpose, "--format", "csv"}
 	if q.Where != "" {
 		args = append(args, "--where", q.Where)
 	}
@@ -45,19 +50,89 @@ func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	if q.RoundTo > 0 {
 		args = append(args, "--round", strconv.FormatInt(q.RoundTo, 10))
 	}
+	out, refused, err := c.run(ctx, c.user, args...)
+	if refused != "" || err != nil {
+		return &redteam.Table{Refused: refused}, err
+	}
+	return readPublishedCSV(strings.NewReader(out), len(q.By), q.RoundTo, c.pt)
+}
+
+// run runs one civiclink command as user over the store parent has open,
+// as its own invocation (a process opens a store once), and returns what
+// it printed, or the refusal when governance or disclosure control
+// refused it.
+func (c cliSource) run(ctx context.Context, user string, args ...string) (out, refused string, err error) {
+	args = append([]string{"--data", c.data, "--user", user}, args...)
 	if c.parent.PTablePath != "" {
 		args = append(args, "--ptable", c.parent.PTablePath)
 	}
-	var out bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard, Clock: c.parent.Clock, closers: c.parent.closers}
-	err := m.Run(ctx, args) // not closed: the store is parent's
+	var buf bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &buf, Stderr: io.Discard, Clock: c.parent.Clock, closers: c.parent.closers}
+	err = m.Run(ctx, args) // not closed: the store is parent's
 	if fault.Code(err) == fault.Forbidden || fault.Code(err) == fault.Disclosure {
-		return &redteam.Table{Refused: fault.Message(err)}, nil
+		return "", fault.Message(err), nil
 	}
+	return buf.String(), "", err
+}
+
+// indicatorPaths publishes a named indicator's table ("ind:NAME" as the
+// query's dataset) through the CLI paths other than `query aggregate`:
+// "indicator" (`query indicator NAME --by …`), and "export" (`output
+// draft` as the analyst, `output check` as the county's output checker,
+// `output release`, then `output export --format csv`, as a published
+// output leaves the platform). "cli" translates it to the indicator's
+// dataset and filter for `query aggregate`.
+type indicatorPaths struct {
+	cli     cliSource
+	checker string
+}
+
+func (p indicatorPaths) sources() redteam.Paths {
+	return redteam.Paths{"cli": redteam.SourceFunc(p.aggregate), "indicator": redteam.SourceFunc(p.indicator), "export": redteam.SourceFunc(p.export)}
+}
+
+func (p indicatorPaths) aggregate(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	ind, err := insight.FindIndicator(strings.TrimPrefix(q.Dataset, "ind:"))
 	if err != nil {
 		return nil, err
 	}
-	return readPublishedCSV(&out, len(q.By), q.RoundTo, c.pt)
+	q.Dataset, q.Where = ind.Dataset, ind.Where
+	return p.cli.Table(ctx, q)
+}
+
+func (p indicatorPaths) indicator(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	out, refused, err := p.cli.run(ctx, p.cli.user, "query", "indicator", strings.TrimPrefix(q.Dataset, "ind:"), "--by", strings.Join(q.By, ","), "--format", "csv")
+	if refused != "" || err != nil {
+		return &redteam.Table{Refused: refused}, err
+	}
+	return readPublishedCSV(strings.NewReader(out), len(q.By), 0, p.cli.pt)
+}
+
+var outputID = regexp.MustCompile(`^output (\d+):`)
+
+func (p indicatorPaths) export(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	name := strings.TrimPrefix(q.Dataset, "ind:")
+	out, refused, err := p.cli.run(ctx, p.cli.user, "output", "draft", name, "--by", strings.Join(q.By, ","))
+	if refused != "" || err != nil {
+		return &redteam.Table{Refused: refused}, err
+	}
+	m := outputID.FindStringSubmatch(out)
+	if m == nil {
+		return nil, fmt.Errorf("output draft printed no output id: %.200s", out)
+	}
+	for _, step := range []struct {
+		user string
+		args []string
+	}{
+		{p.checker, []string{"output", "check", m[1], "--note", "red team: checked to export"}},
+		{p.cli.user, []string{"output", "release", m[1]}},
+		{p.cli.user, []string{"output", "export", m[1], "--format", "csv"}},
+	} {
+		if out, refused, err = p.cli.run(ctx, step.user, step.args...); refused != "" || err != nil {
+			return &redteam.Table{Refused: refused}, err
+		}
+	}
+	return readPublishedCSV(strings.NewReader(out), len(q.By), 0, p.cli.pt)
 }
 
 // readPublishedCSV reads a published table: n level columns, the count,
@@ -103,8 +178,12 @@ type engineSource struct {
 }
 
 func (s engineSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	purpose := s.purpose
+	if q.Purpose != "" {
+		purpose = q.Purpose
+	}
 	res, err := s.e.Unprotected(ctx, s.u, insight.AggregateQuery{Dataset: q.Dataset, By: q.By, Where: q.Where, Version: q.Version,
-		Threshold: q.Threshold, RoundTo: q.RoundTo, Purpose: s.purpose}, s.b)
+		Threshold: q.Threshold, RoundTo: q.RoundTo, Purpose: purpose}, s.b)
 	if fault.Code(err) == fault.Forbidden {
 		return &redteam.Table{Refused: fault.Message(err)}, nil
 	}

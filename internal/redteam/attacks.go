@@ -27,6 +27,9 @@ type Target struct {
 	Versions int
 	// RecordID and AnID name the record-id column and one of its values.
 	RecordID, AnID string
+	// OtherPurpose is another purpose the attacker may ask under ("" for
+	// none): the same table for another purpose.
+	OtherPurpose string
 }
 
 // Attacks returns every attack of the threat model (docs/disclosure.md)
@@ -85,6 +88,12 @@ func Attacks(t Target) []Attack {
 		Links: func(tabs []*Table) []Link {
 			return WithMargins(tabs, append(Same(0, 1, tabs, nil), Same(0, 2, tabs, nil)...))
 		}})
+	if t.OtherPurpose != "" {
+		other := base
+		other.Purpose = t.OtherPurpose
+		out = append(out, Attack{Name: "purposes", Queries: []Query{base, other},
+			Links: func(tabs []*Table) []Link { return WithMargins(tabs, Same(0, 1, tabs, nil)) }})
+	}
 	if t.RecordID != "" {
 		one := q(t.Place)
 		one.Where = fmt.Sprintf("%s = '%s'", t.RecordID, strings.ReplaceAll(t.AnID, "'", "''"))
@@ -92,6 +101,29 @@ func Attacks(t Target) []Attack {
 			Links: func(tabs []*Table) []Link { return WithMargins(tabs, nil) }})
 	}
 	return out
+}
+
+// CrossPath is the attack on one table asked for through several output
+// paths (q through each path named, in order): the same records publish
+// the same figure on every path, or the attacker has independent draws
+// of the perturbation to average. Totals are left out of the links (a
+// path's county total may count records placed in no district).
+func CrossPath(q Query, paths ...string) Attack {
+	var qs []Query
+	for _, p := range paths {
+		x := q
+		x.Path = p
+		qs = append(qs, x)
+	}
+	return Attack{Name: "every output path (" + strings.Join(paths, ", ") + ")", Queries: qs, Consistent: true,
+		Links: func(tabs []*Table) []Link {
+			notTotal := func(k string) bool { return !strings.Contains("|"+k+"|", "|"+TotalLevel+"|") }
+			var l []Link
+			for i := 1; i < len(tabs); i++ {
+				l = append(l, Same(0, i, tabs, notTotal)...)
+			}
+			return l
+		}}
 }
 
 // Names returns the attacks' names, for reports.

@@ -63,6 +63,12 @@ type Query struct {
 	Version int // 0: the latest
 	// Threshold raises the agreement's threshold; RoundTo rounds.
 	Threshold, RoundTo int64
+	// Purpose asks under another purpose than the target's ("" its own).
+	Purpose string
+	// Path names the output path to ask through when a [Paths] source
+	// publishes ("" its default): the same table through the CLI, the API,
+	// an export…
+	Path string
 }
 
 // String describes q as a command line would.
@@ -80,6 +86,12 @@ func (q Query) String() string {
 	if q.RoundTo > 0 {
 		s += fmt.Sprintf(" round %d", q.RoundTo)
 	}
+	if q.Purpose != "" {
+		s += " for " + q.Purpose
+	}
+	if q.Path != "" {
+		s += " via " + q.Path
+	}
 	return s
 }
 
@@ -87,6 +99,26 @@ func (q Query) String() string {
 // the truth.
 type Source interface {
 	Table(ctx context.Context, q Query) (*Table, error)
+}
+
+// SourceFunc is a function as a [Source].
+type SourceFunc func(ctx context.Context, q Query) (*Table, error)
+
+// Table implements [Source].
+func (f SourceFunc) Table(ctx context.Context, q Query) (*Table, error) { return f(ctx, q) }
+
+// Paths publishes each query through the source its Path names (the
+// empty name for queries that name none): one attacker combining what
+// several output paths publish.
+type Paths map[string]Source
+
+// Table implements [Source].
+func (p Paths) Table(ctx context.Context, q Query) (*Table, error) {
+	s, ok := p[q.Path]
+	if !ok {
+		return nil, fmt.Errorf("no output path %q to ask for %s", q.Path, q)
+	}
+	return s.Table(ctx, q)
 }
 
 // Ref names one cell of one of an attack's tables.
@@ -108,6 +140,11 @@ type Attack struct {
 	// Links derives the equations between the tables' true counts from
 	// the published tables (their levels), in the order of Queries.
 	Links func(tabs []*Table) []Link
+	// Consistent says the linked tables publish the same records under
+	// the same protection (one table through several paths), so every
+	// cell linked one to one must be published identically: a cell
+	// published differently is scored in [Score.Differ].
+	Consistent bool
 }
 
 // Score is what an attack achieved against withheld cells.
@@ -151,6 +188,11 @@ type Score struct {
 	// Tables counts the attack's published tables, and WholeTables those
 	// withheld whole (every cell [c]: the differencing audit's answer).
 	Tables, WholeTables int
+	// Compared and Differ count, for a [Attack.Consistent] attack, the
+	// pairs of cells counting the same records, and those published
+	// differently (another value, or shown against withheld): a second
+	// draw of the perturbation for the attacker to average.
+	Compared, Differ int
 }
 
 // MAE is the mean absolute error of the shown cells.
@@ -184,6 +226,9 @@ func (s Score) String() string {
 	}
 	line := fmt.Sprintf("%-34s %-6s attacked %5d  exact %5d (%4.1f%%; a blind guess %4.1f%%)  attacker could know: %s  (interval width exact %.1f, missed %.1f)  utility: %d cells, %.1f%% withheld, %d of %d tables withheld whole, MAE %.2f",
 		s.Attack, s.Path, s.Attacked, s.Exact, 100*rate, guess, know, s.WidthExact, s.WidthMissed, s.Cells, withheld, s.WholeTables, s.Tables, s.MAE())
+	if s.Compared > 0 {
+		line += fmt.Sprintf("  same records across tables: %d cells, published differently %d", s.Compared, s.Differ)
+	}
 	if s.Unsound > 0 {
 		line += fmt.Sprintf("  UNSOUND: %d true counts outside the attacker's bounds", s.Unsound)
 	}
@@ -227,6 +272,16 @@ func Run(ctx context.Context, a Attack, path string, pub, truth Source) (Score, 
 	links := a.Links(tabs)
 	if err := check(links, real); err != nil {
 		return sc, fmt.Errorf("%s: %w", a.Name, err)
+	}
+	if a.Consistent {
+		for _, l := range links {
+			if len(l.Parts) == 1 {
+				sc.Compared++
+				if tabs[l.Total.Table].Figures[l.Total.Key] != tabs[l.Parts[0].Table].Figures[l.Parts[0].Key] {
+					sc.Differ++
+				}
+			}
+		}
 	}
 	s := newSolver(tabs, links, false)
 	s.solve()

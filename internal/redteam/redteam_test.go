@@ -228,3 +228,31 @@ func TestRefusalPointing(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossPathDiffer: one table through two paths must publish the same
+// figure for the same records; a path that draws the perturbation again
+// (another value) or withholds what the other shows is counted, each
+// path asked through its own source.
+func TestCrossPathDiffer(t *testing.T) {
+	fig := func(v int64, withheld bool) Figure { return Figure{Value: v, Withheld: withheld} }
+	tab := func(a, b, tot Figure) *Table {
+		return &Table{Dims: []string{"d"}, Threshold: 10, MaxShift: 3, Figures: map[string]Figure{"A": a, "B": b, "Total": tot}}
+	}
+	truth := func() *fixedSource {
+		return &fixedSource{tabs: []*Table{tab(fig(20, false), fig(5, false), fig(25, false)), tab(fig(20, false), fig(5, false), fig(25, false))}}
+	}
+	same := tab(fig(21, false), fig(0, true), fig(24, false))
+	for _, tc := range []struct {
+		other *Table
+		want  int
+	}{{tab(fig(21, false), fig(0, true), fig(27, false)), 0}, {tab(fig(22, false), fig(0, true), fig(24, false)), 1}, {tab(fig(21, false), fig(6, false), fig(24, false)), 1}} {
+		pub := Paths{"cli": &fixedSource{tabs: []*Table{same}}, "api": &fixedSource{tabs: []*Table{tc.other}}}
+		s, err := Run(context.Background(), CrossPath(Query{}, "cli", "api"), "all", pub, truth())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Compared != 2 || s.Differ != tc.want {
+			t.Errorf("%v: want 2 cells compared (totals left out), %d published differently", s, tc.want)
+		}
+	}
+}
