@@ -193,6 +193,17 @@ func (d *Directory) Suggest(ctx context.Context, u *govern.User, s Service, note
 	return sub, d.recordAs(ctx, by, "community.suggest", fmt.Sprintf("submission:%d", sub.ID), govern.OutcomeAllowed, "", map[string]any{"service": s.ID, "correction": exists})
 }
 
+// RecordRefusedSuggestion records a suggestion from the public (u nil) or
+// a signed-in user refused before it was read, for reason (too many from
+// one address, or filled in by a program).
+func (d *Directory) RecordRefusedSuggestion(ctx context.Context, u *govern.User, reason string) error {
+	by := PublicSubmitter
+	if u != nil {
+		by = u.ID
+	}
+	return d.recordAs(ctx, by, "community.suggest", "community:suggestions", govern.OutcomeDenied, reason, nil)
+}
+
 // Publish publishes a pending submission as its service's next version.
 func (d *Directory) Publish(ctx context.Context, u *govern.User, id int64) (*Submission, error) {
 	return d.decide(ctx, u, id, Published, "")

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ func (s *Server) communityRoutes() []route {
 		{method: "GET", path: "/api/community/services/{id}", api: true, open: true, summary: "A published community service with its organisation, locations, schedules and consented contacts (public)", result: "CommunityService", handle: s.apiCommunityService},
 		{method: "GET", path: "/api/community/points", api: true, open: true, summary: "Every published service location matching the filters, for the map (public)", result: "CommunityPoints", handle: s.apiCommunityPoints},
 		{method: "GET", path: "/api/community/boundaries", api: true, open: true, summary: "District boundaries for the public map as GeoJSON (properties code, name)", result: "application/geo+json", handle: s.apiCommunityBoundaries},
+		{method: "GET", path: "/api/community/export/{format}", api: true, open: true, summary: "The published directory as open data: format oruk-json (the ORUK data package tables), csv (a row per service at a location) or geojson; contacts only with recorded consent (public)", result: "text/csv", handle: s.apiCommunityExport},
 		{method: "GET", path: "/community", open: true, summary: "The public community support map and list", handle: s.pageCommunity},
 		{method: "GET", path: "/community/services/{id}", open: true, summary: "A community service's public page", handle: s.pageCommunityService},
 	}, append(append(s.communityEditRoutes(), s.communityGapRoutes()...), s.communityVolunteerRoutes()...)...)
@@ -197,4 +200,38 @@ func init() {
 	schemas["CommunityPoints"] = obj{"type": "object", "properties": obj{"points": arr(obj{"type": "object", "properties": obj{
 		"id": str(), "name": str(), "lat": obj{"type": "number"}, "lon": obj{"type": "number"}, "precision": str(), "kind": str(), "themes": arr(str()), "town": str(),
 	}})}}
+}
+
+// communityExports are the open-data formats: what writes each and its
+// media type and file extension.
+var communityExports = map[string]struct {
+	encode    func(io.Writer, []community.Service) error
+	mediaType string
+	ext       string
+}{
+	"oruk-json": {community.EncodeFeed, "application/json", "json"},
+	"csv":       {community.EncodeCSV, "text/csv; charset=utf-8", "csv"},
+	"geojson":   {community.EncodeGeoJSON, "application/geo+json", "geojson"},
+}
+
+// apiCommunityExport writes the published directory in one of the
+// open-data formats; every encoder keeps only consented contacts.
+func (s *Server) apiCommunityExport(w http.ResponseWriter, r *http.Request) error {
+	e, ok := communityExports[r.PathValue("format")]
+	if !ok {
+		return fault.FieldErrorf(fault.NotFound, "format", "no export format %q: use oruk-json, csv or geojson", r.PathValue("format"))
+	}
+	ix, err := s.cfg.Community.Published(r.Context())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := e.encode(&buf, community.Services(ix.All())); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", e.mediaType)
+	w.Header().Set("Content-Disposition", `attachment; filename="community-directory.`+e.ext+`"`)
+	w.Header().Set("Access-Control-Allow-Origin", "*") // open data
+	_, err = w.Write(buf.Bytes())
+	return err
 }

@@ -21,6 +21,13 @@ var communityPlacer = sync.OnceValues(community.LoadPlacer)
 // editor who can sign in.
 func communityFixture(tb testing.TB, n int) (*fixture, *community.Directory) {
 	tb.Helper()
+	return communityFixtureWith(tb, n, nil)
+}
+
+// communityFixtureWith is [communityFixture] with the server's
+// configuration changed by edit (nil: none).
+func communityFixtureWith(tb testing.TB, n int, edit func(*Config)) (*fixture, *community.Directory) {
+	tb.Helper()
 	p, err := communityPlacer()
 	if err != nil {
 		tb.Fatal(err)
@@ -29,6 +36,9 @@ func communityFixture(tb testing.TB, n int) (*fixture, *community.Directory) {
 	f := newFixtureWith(tb, func(c *Config) {
 		dir = community.NewDirectory(c.Catalog.(*store.Store), c.Audit, c.Clock, p)
 		c.Community = dir
+		if edit != nil {
+			edit(c)
+		}
 	})
 	ctx := context.Background()
 	h, err := govern.HashPasswordWith(password, cheapArgon)

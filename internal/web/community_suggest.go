@@ -129,10 +129,14 @@ func (s *Server) pageCommunitySuggest(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) postCommunitySuggest(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSuggestBody)
 	if err := r.ParseForm(); err != nil {
-		return fault.Errorf(fault.Invalid, "the form could not be read: send it again")
+		return fault.Errorf(fault.Invalid, "the form could not be read (it may be too long): send it again")
 	}
 	f := readSuggestForm(r)
+	if refused, err := s.guardSuggestion(w, r, f); refused || err != nil {
+		return err
+	}
 	var old *community.Service
 	if f.Service != "" {
 		ix, err := s.cfg.Community.Published(r.Context())

@@ -88,6 +88,9 @@ type Config struct {
 	SecondFactor bool
 	// SignIn are the limits on password sign-in (lockout, per address).
 	SignIn SignInLimits
+	// Suggest limits the public community suggestion form per client
+	// address (community_guard.go).
+	Suggest SuggestLimits
 	// SSO are the partners' identity providers offered on the sign-in
 	// page (OpenID Connect, signin_sso.go); nil offers none.
 	SSO *sso.Config
@@ -188,6 +191,7 @@ func (c *Config) Validate() error {
 		c.Failures = fs
 	}
 	c.SignIn.defaults()
+	c.Suggest.defaults()
 	return c.validateServing()
 }
 
@@ -200,6 +204,7 @@ type Server struct {
 	sessions *sessionStore
 	locks    *lockout
 	addrs    *addressLimit
+	suggests *addressLimit   // public suggestions per address (community_guard.go)
 	pending  *pendingSignIns // sign-ins awaiting a second factor
 	sso      map[string]*sso.Client
 	ssoFlows *ssoFlows // single sign-ons under way (signin_sso.go)
@@ -235,6 +240,7 @@ func New(cfg Config) (*Server, error) {
 		sessions: newSessionStore(cfg.Clock, cfg.Sessions, cfg.SessionTTL, cfg.SessionMaxAge),
 		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
+		suggests: newAddressLimit(cfg.Clock, cfg.Suggest.PerAddress, cfg.Suggest.Window),
 		pending:  newPendingSignIns(cfg.Clock),
 		sso:      ssoClients(cfg.SSO, cfg.Clock, nil),
 		ssoFlows: newSSOFlows(cfg.Clock, cfg.Flows),
