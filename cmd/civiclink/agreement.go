@@ -21,6 +21,7 @@ func (m *Main) agreementCmd() *cobra.Command {
 		m.agreementActionCmd(govern.ActionActivate, "Make an approved or suspended agreement active"),
 		m.agreementActionCmd(govern.ActionSuspend, "Suspend an active agreement: it allows nothing until activated again"),
 		m.agreementActionCmd(govern.ActionEnd, "End an agreement for good"))
+	throughServer(cmd, m.agreementRemotes())
 	return cmd
 }
 
@@ -167,31 +168,37 @@ func (m *Main) agreementListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				var shown []*govern.Agreement
-				for _, a := range all {
-					if status == "" || string(a.StatusAt(st.Now)) == status {
-						shown = append(shown, a)
-					}
-				}
-				if asJSON {
-					return writeJSON(m.Stdout, shown)
-				}
-				w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tSTATUS\tPURPOSE\tDATASETS\tEND\tREVIEW\tTITLE")
-				for _, a := range shown {
-					ds := make([]string, len(a.Datasets))
-					for i, s := range a.Datasets {
-						ds[i] = s.Dataset
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\n", a.ID, a.StatusAt(st.Now), a.Purpose, strings.Join(ds, ","), a.End, a.Review, reviewNote(a, st), a.Title)
-				}
-				return w.Flush()
+				return m.printAgreementList(all, st, status, asJSON)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only agreements in this status (draft, approved, active, suspended, expired, ended)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printAgreementList prints the agreements in status (all when empty) as
+// a table or JSON.
+func (m *Main) printAgreementList(all []*govern.Agreement, st govern.State, status string, asJSON bool) error {
+	var shown []*govern.Agreement
+	for _, a := range all {
+		if status == "" || string(a.StatusAt(st.Now)) == status {
+			shown = append(shown, a)
+		}
+	}
+	if asJSON {
+		return writeJSON(m.Stdout, shown)
+	}
+	w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSTATUS\tPURPOSE\tDATASETS\tEND\tREVIEW\tTITLE")
+	for _, a := range shown {
+		ds := make([]string, len(a.Datasets))
+		for i, s := range a.Datasets {
+			ds[i] = s.Dataset
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\n", a.ID, a.StatusAt(st.Now), a.Purpose, strings.Join(ds, ","), a.End, a.Review, reviewNote(a, st), a.Title)
+	}
+	return w.Flush()
 }
 
 func (m *Main) agreementActionCmd(action, short string) *cobra.Command {

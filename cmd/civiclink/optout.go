@@ -65,5 +65,6 @@ func (m *Main) optoutCmd() *cobra.Command {
 	count.Flags().StringVar(&dataset, "dataset", "", "dataset id")
 	count.Flags().StringVar(&purpose, "purpose", "", "purpose id")
 	cmd.AddCommand(add, count)
+	throughServer(cmd, m.optoutRemotes())
 	return cmd
 }

@@ -25,22 +25,11 @@ func (m *Main) purposeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ids := make([]string, 0, len(reg))
-			for id := range reg {
-				ids = append(ids, id)
+			ps := make([]govern.Purpose, 0, len(reg))
+			for _, p := range reg {
+				ps = append(ps, p)
 			}
-			sort.Strings(ids)
-			w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tSAFEGUARDING\tNAME\tDESCRIPTION")
-			for _, id := range ids {
-				p := reg[id]
-				sg := "-"
-				if p.Safeguarding {
-					sg = "yes"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.ID, sg, p.Name, p.Description)
-			}
-			return w.Flush()
+			return m.printPurposes(ps)
 		},
 	}
 	var p govern.Purpose
@@ -63,5 +52,21 @@ func (m *Main) purposeCmd() *cobra.Command {
 	add.Flags().StringVar(&p.Description, "description", "", "what the purpose is for")
 	add.Flags().BoolVar(&p.Safeguarding, "safeguarding", false, "a safeguarding purpose: agreements may permit record-level output back to owners")
 	cmd.AddCommand(list, add)
+	throughServer(cmd, m.purposeRemotes())
 	return cmd
+}
+
+// printPurposes prints the purposes as a table, by id.
+func (m *Main) printPurposes(ps []govern.Purpose) error {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	w := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSAFEGUARDING\tNAME\tDESCRIPTION")
+	for _, p := range ps {
+		sg := "-"
+		if p.Safeguarding {
+			sg = "yes"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.ID, sg, p.Name, p.Description)
+	}
+	return w.Flush()
 }

@@ -66,6 +66,7 @@ func (m *Main) tokenCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(issue, list, revoke)
+	throughServer(cmd, m.tokenRemotes())
 	return cmd
 }
 

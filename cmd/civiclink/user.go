@@ -19,6 +19,7 @@ func (m *Main) userCmd() *cobra.Command {
 	cmd.AddCommand(m.userMFACmd(), m.userSSOCmd(), m.userBootstrapCmd(), m.userAddCmd(), m.userWhoamiCmd(),
 		m.userPasswdCmd(), m.userLoginCmd(), m.tokenCmd())
 	cmd.AddCommand(m.remoteUserCmds()...) // list, disable, enable, roles: also --server (user_server.go)
+	throughServer(cmd, m.userRemotes())   // add, passwd (admin_server.go)
 	return cmd
 }
 

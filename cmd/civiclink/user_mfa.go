@@ -17,6 +17,7 @@ recovery codes. Users with the partner-admin, data-owner, output-checker or
 caseworker role must have one to sign in to the web app; others may.`,
 	}
 	cmd.AddCommand(m.userMFAEnrolCmd(), m.userMFAResetCmd())
+	throughServer(cmd, m.mfaRemotes())
 	return cmd
 }
 

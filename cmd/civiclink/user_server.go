@@ -42,6 +42,9 @@ func viaServer(cmd *cobra.Command, remote func(cmd *cobra.Command, args []string
 			}
 			return err
 		}
+		if p.tokenFile == "" {
+			return fault.Errorf(fault.Invalid, "--server needs --token-file F: a file holding your API token (a partner admin's for user administration)")
+		}
 		p.dataset, p.chunk = "-", 1<<20 // setUp checks the server and token only
 		if err := p.setUp(); err != nil {
 			return err

@@ -19,7 +19,7 @@ import (
 func (s *Server) adminRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/users", api: true, summary: "Your partner's users (partner admins)", result: "UserList", handle: s.apiUsers},
-		{method: "POST", path: "/api/users", api: true, body: "json", summary: "Add a user to your partner (partner admins); body {\"id\", \"name\", \"roles\": [\"analyst\"], \"password\"} (201)", result: "User", handle: s.apiAddUser},
+		{method: "POST", path: "/api/users", api: true, body: "json", summary: "Add a user to your partner (partner admins; \"partner\" defaults to yours, another only for its first partner admin, as the CLI); body {\"id\", \"name\", \"roles\": [\"analyst\"], \"password\"} (201)", result: "User", handle: s.apiAddUser},
 		{method: "POST", path: "/api/users/{id}/{action}", api: true, body: "json", summary: "disable, enable, roles (body {\"roles\": […]}), password (body {\"password\": \"…\"}) or mfa-reset a user of your partner (partner admins)", result: "User", handle: s.apiUserAction},
 		{method: "GET", path: "/admin/users", summary: "Your partner's users: roles, disable, reset password or second factor (partner admins)", handle: s.pageAdminUsers},
 		{method: "POST", path: "/admin/users", summary: "Add a user to your partner (form post)", handle: s.postAddUser},
@@ -91,6 +91,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		ID       string        `json:"id"`
+		Partner  string        `json:"partner"`
 		Name     string        `json:"name"`
 		Roles    []govern.Role `json:"roles"`
 		Password string        `json:"password"`
@@ -103,7 +104,10 @@ func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := who(r).User
-	u := &govern.User{ID: body.ID, PartnerID: actor.PartnerID, Name: body.Name, Roles: body.Roles}
+	u := &govern.User{ID: body.ID, PartnerID: body.Partner, Name: body.Name, Roles: body.Roles}
+	if u.PartnerID == "" {
+		u.PartnerID = actor.PartnerID
+	}
 	if err := a.CreateUser(r.Context(), actor, u, body.Password); err != nil {
 		return err
 	}

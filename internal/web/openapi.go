@@ -31,9 +31,14 @@ var schemas = obj{
 	"Token": obj{"type": "object", "properties": obj{
 		"id": str(), "user": str(), "name": str(), "created_at": dateTime(), "expires_at": dateTime(),
 		"revoked_at": dateTime(), "revoked_by": str()}},
-	"TokenList":   obj{"type": "object", "properties": obj{"tokens": arr(ref("Token"))}},
-	"IssuedToken": obj{"type": "object", "properties": obj{"token": ref("Token"), "text": str()}},
-	"DatasetList": obj{"type": "object", "properties": obj{"datasets": arr(ref("Dataset"))}},
+	"Purpose": obj{"type": "object", "properties": obj{
+		"id": str(), "name": str(), "description": str(), "safeguarding": obj{"type": "boolean"}, "created_by": str(), "created_at": dateTime()}},
+	"PurposeList":  obj{"type": "object", "properties": obj{"purposes": arr(ref("Purpose"))}},
+	"OptOutResult": obj{"type": "object", "properties": obj{"dataset": str(), "purposes": arr(str()), "records": integer(), "new": integer()}},
+	"OptOutCount":  obj{"type": "object", "properties": obj{"dataset": str(), "purpose": str(), "excluded": integer()}},
+	"TokenList":    obj{"type": "object", "properties": obj{"tokens": arr(ref("Token"))}},
+	"IssuedToken":  obj{"type": "object", "properties": obj{"token": ref("Token"), "text": str()}},
+	"DatasetList":  obj{"type": "object", "properties": obj{"datasets": arr(ref("Dataset"))}},
 	"Version": obj{"type": "object", "properties": obj{
 		"dataset": str(), "number": integer(), "rows": integer(), "rejected": integer(),
 		"sha256": str(), "source": str(), "format": str(), "loaded_by": str(), "loaded_at": dateTime(),

@@ -91,5 +91,6 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.voiceRoutes()...)
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.tokenRoutes()...)
+	rs = append(rs, s.registerRoutes()...)
 	return rs
 }
