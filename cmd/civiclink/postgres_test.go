@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
 )
@@ -48,6 +51,14 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 	pgRun(t, dir, db, "partner", "add", "--id", "county", "--name", "County Council")
 	pgRun(t, dir, db, "--user", "ada", "user", "bootstrap", "--id", "ada", "--partner", "county", "--name", "Ada", "--password-file", pw)
 	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "bo", "--partner", "county", "--name", "Bo", "--roles", "analyst", "--password-file", pw)
+	schema, _ := filepath.Abs(incidentsDir + "schema.json")
+	pgRun(t, dir, db, "dataset", "add", "--partner", "county", "--id", "incidents", "--schema", schema)
+	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "pat", "--partner", "county", "--name", "Pat", "--roles", "data-owner", "--password-file", pw)
+	tok, err := pgCommand(t, dir, db, "cli.duckdb", "--user", "pat", "user", "token", "issue", "--name", "uploads").Output()
+	if err != nil {
+		t.Fatalf("token issue: %v", err)
+	}
+	token := strings.TrimSpace(string(tok))
 
 	a, b := twoServers(t, dir, db)
 
@@ -89,6 +100,19 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 		}
 	}
 
+	// A version uploaded through A is read through B, and the next one,
+	// uploaded through B, through A: each engine reads the other's rows
+	// from the version's Parquet file in the shared folder.
+	for i, up := range []struct{ on, other, file string }{{a, b, "good.csv"}, {b, a, "good.jsonl"}} {
+		if status, body := uploadFile(t, up.on, token, incidentsDir+up.file); status != http.StatusAccepted {
+			t.Fatalf("upload of %s to %s: %d %s", up.file, up.on, status, body)
+		}
+		waitForVersion(t, up.other, token, i+1)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "civiclink-versions")); err != nil {
+		t.Errorf("the shared folder beside the engines: %v", err)
+	}
+
 	// One log: both servers' sign-ins and sign-out and the CLI's changes.
 	out := pgRun(t, dir, db, "audit", "verify")
 	if !strings.Contains(out, "audit log intact") {
@@ -120,6 +144,32 @@ func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
 		bases = append(bases, servedAt(t, stdout))
 	}
 	return bases[0], bases[1]
+}
+
+// waitForVersion waits up to 10 s for the server at base to list version
+// number of incidents with its rows, as the API gives it to token's user.
+func waitForVersion(t *testing.T, base, token string, number int) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/datasets/incidents/versions/%d", base, number), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var v struct {
+			Number int   `json:"number"`
+			Rows   int64 `json:"rows"`
+		}
+		if res.StatusCode == http.StatusOK && json.Unmarshal(b, &v) == nil && v.Number == number && v.Rows > 0 {
+			return
+		}
+		last = fmt.Sprintf("%d %.300s", res.StatusCode, b)
+	}
+	t.Fatalf("%s never listed incidents version %d: last answer %s", base, number, last)
 }
 
 // sessionCookieOf returns the session cookie br holds for base.

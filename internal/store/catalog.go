@@ -18,6 +18,12 @@ func (s *Store) CreatePartner(ctx context.Context, p *catalog.Partner) error {
 		return err
 	}
 	p.CreatedAt = s.now()
+	defer s.sharedWrite()()
+	if s.shared != nil {
+		if err := s.shared.SharePartner(ctx, p); err != nil {
+			return err
+		}
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO partners (id, name, created_at) VALUES (?, ?, ?)`, p.ID, p.Name, p.CreatedAt)
 	if err != nil && isConstraint(err) {
 		return fault.Errorf(fault.Conflict, "partner %q already exists", p.ID)
@@ -67,6 +73,12 @@ func (s *Store) CreateDataset(ctx context.Context, d *catalog.Dataset) error {
 		return err
 	}
 	d.CreatedAt = s.now()
+	defer s.sharedWrite()()
+	if s.shared != nil {
+		if err := s.shared.ShareDataset(ctx, d); err != nil {
+			return err
+		}
+	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO datasets (id, partner_id, name, description, schema_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		d.ID, d.PartnerID, d.Name, d.Description, string(schema), d.CreatedAt)
 	if err != nil && isConstraint(err) {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -271,6 +273,7 @@ func (s *Store) OptedOut(ctx context.Context, datasetID, purpose string) ([]stri
 // records it in purged_versions, in one transaction.
 func (s *Store) PurgeVersion(ctx context.Context, v *catalog.Version, by string, at time.Time) error {
 	defer s.changed()
+	defer s.sharedWrite()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -284,7 +287,7 @@ func (s *Store) PurgeVersion(ctx context.Context, v *catalog.Version, by string,
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+quoteIdent(table)); err != nil {
+	if err := dropVersionRows(ctx, tx, table); err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot drop the rows of %s version %d", v.DatasetID, v.Number)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dataset_versions WHERE id = ?`, v.ID); err != nil {
@@ -298,8 +301,18 @@ func (s *Store) PurgeVersion(ctx context.Context, v *catalog.Version, by string,
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_pending VALUES ('purge', ?)`, v.ID); err != nil {
 		return err
 	}
+	if s.shared != nil {
+		// Recorded in the shared catalogue before this engine commits: the
+		// other engines drop it, and a failure here leaves it everywhere.
+		if err := s.shared.SharePurge(ctx, v); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("purge %s version %d: %w", v.DatasetID, v.Number, err)
+	}
+	if s.shared != nil {
+		os.Remove(filepath.Join(s.versionsDir, versionFile(table)))
 	}
 	return nil
 }

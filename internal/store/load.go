@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -70,7 +72,13 @@ func (s *Store) BeginLoad(ctx context.Context, d *catalog.Dataset) (catalog.Vers
 }
 
 func (l *Load) begin(ctx context.Context) error {
-	if err := l.conn.QueryRowContext(ctx, `SELECT nextval('version_ids')`).Scan(&l.id); err != nil {
+	if l.s.shared != nil {
+		id, err := l.s.shared.NextVersionID(ctx)
+		if err != nil {
+			return err
+		}
+		l.id = id
+	} else if err := l.conn.QueryRowContext(ctx, `SELECT nextval('version_ids')`).Scan(&l.id); err != nil {
 		return err
 	}
 	l.table = fmt.Sprintf("ds_%d", l.id)
@@ -176,17 +184,28 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 		return fault.Wrap(err, fault.Internal, "cannot write rows to the store")
 	}
 	l.app = nil
+	v.ID, v.DatasetID, v.Table, v.LoadedAt = l.id, l.dataset.ID, l.table, l.s.now()
+	defer l.s.sharedWrite()()
+	if l.s.shared != nil {
+		// Server mode: the rows go to the shared folder and the version to
+		// the shared catalogue first, which numbers it; this engine then
+		// records it like any other.
+		if err := l.share(ctx, v); err != nil {
+			return err
+		}
+	}
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return err
 	}
 	// Purged versions keep their numbers: a number is never reused.
-	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM (
+	if l.s.shared == nil {
+		if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM (
 		SELECT number FROM dataset_versions WHERE dataset_id = ?
 		UNION ALL SELECT number FROM purged_versions WHERE dataset_id = ?)`, l.dataset.ID, l.dataset.ID).Scan(&v.Number); err != nil {
-		l.conn.ExecContext(context.Background(), `ROLLBACK`)
-		return err
+			l.conn.ExecContext(context.Background(), `ROLLBACK`)
+			return err
+		}
 	}
-	v.ID, v.DatasetID, v.Table, v.LoadedAt = l.id, l.dataset.ID, l.table, l.s.now()
 	q, err := json.Marshal(v.Quality)
 	if err != nil {
 		return err
@@ -212,6 +231,23 @@ func (l *Load) Commit(ctx context.Context, v *catalog.Version) error {
 	}
 	l.done = true
 	l.conn.Close()
+	return nil
+}
+
+// share writes the version's rows as its Parquet file in the shared folder
+// and records it in the shared catalogue, which gives v its number. A
+// refused version's file is removed.
+func (l *Load) share(ctx context.Context, v *catalog.Version) error {
+	file, err := l.s.exportVersion(ctx, l.conn, l.table)
+	if err != nil {
+		return err
+	}
+	n, err := l.s.shared.ShareVersion(ctx, v, file)
+	if err != nil {
+		os.Remove(filepath.Join(l.s.versionsDir, file))
+		return err
+	}
+	v.Number = n
 	return nil
 }
 

@@ -108,7 +108,7 @@ func (s *Store) Integrity(ctx context.Context) ([]string, error) {
 		{"version tables no version names", `SELECT count(*) FROM duckdb_tables()
 			WHERE table_name LIKE 'ds\_%' ESCAPE '\' AND table_name NOT IN (SELECT table_name FROM dataset_versions)`},
 		{"versions whose table is missing", `SELECT count(*) FROM dataset_versions
-			WHERE table_name NOT IN (SELECT table_name FROM duckdb_tables())`},
+			WHERE table_name NOT IN (SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views())`},
 		{"loads or purges whose audit entry is still to be recorded", `SELECT count(*) FROM audit_pending`},
 		{"writes still marked in progress", `SELECT count(*) FROM store_meta WHERE starts_with(key, '` + linkageWritePrefix + `')`},
 	}

@@ -41,6 +41,10 @@ type Store struct {
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
 	recovered     []string      // see [Store.Recovered]
 	flows         sync.Mutex    // see signin_flows.go
+
+	shared      SharedCatalog // nil: the catalogue is this engine's own (see shared.go)
+	versionsDir string        // the shared folder of versions' Parquet files
+	mirrorMu    sync.Mutex    // a catalogue write here and a mirror do not interleave
 }
 
 var _ catalog.Store = (*Store)(nil)

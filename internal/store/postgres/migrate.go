@@ -89,7 +89,7 @@ func (s *Store) ImportState(ctx context.Context, src *store.Store, opts audit.Op
 
 // refuseNonEmpty fails naming the first state table that holds rows.
 func refuseNonEmpty(ctx context.Context, tx pgx.Tx, where string) error {
-	for _, t := range stateTables {
+	for _, t := range append(stateTables[:len(stateTables):len(stateTables)], "catalog_partners", "catalog_datasets", "catalog_versions") {
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&any); err != nil {
 			return err

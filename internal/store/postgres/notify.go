@@ -50,6 +50,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		}
 		s.gen.Add(1)
 		s.sessionsEnded.Add(1)
+		s.askMirror()
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -80,6 +81,38 @@ func (s *Store) listenOnce(ctx context.Context, up func()) error {
 			s.gen.Add(1)
 		case noticeSession:
 			s.sessionsEnded.Add(1)
+		case noticeCatalog:
+			s.askMirror()
 		}
 	}
 }
+
+// askMirror asks for a mirror of the shared catalogue; requests made while
+// one is waiting share it.
+func (s *Store) askMirror() {
+	select {
+	case s.catSync <- struct{}{}:
+	default:
+	}
+}
+
+// mirrorOnNotice mirrors the shared catalogue each time one is asked for,
+// until ctx is done, keeping the last outcome for [Store.Ready].
+func (s *Store) mirrorOnNotice(ctx context.Context) {
+	defer close(s.catDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.catSync:
+		}
+		err := s.SyncCatalog(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.catSyncErr.Store(syncOutcome{err})
+	}
+}
+
+// syncOutcome is a mirror's failure, or nil, as an atomic.Value holds it.
+type syncOutcome struct{ err error }

@@ -3,12 +3,14 @@
 // tokens, second factors, purposes, agreements, opt-outs, web sessions,
 // privacy budgets, outputs, the release record and the audit log (the same
 // RFC 6962 Merkle log as the embedded store, appends from every process
-// serialised by an advisory lock).
+// serialised by an advisory lock), and the catalogue every process shares
+// (partners, datasets, versions; catalog.go).
 //
-// The catalogue, dataset contents, linkage runs and the queries over them
-// are the analytics engine's: a DuckDB store ([store.Store]) that [Store]
-// embeds and whose methods it does not override. docs/server-mode.md says
-// why dataset contents stay with DuckDB and what moves to PostgreSQL next.
+// Dataset contents, linkage runs and the queries over them are the
+// analytics engine's: a DuckDB store ([store.Store]) that [Store] embeds,
+// which mirrors the shared catalogue and reads versions other processes
+// loaded from their immutable Parquet files in the shared folder.
+// docs/server-mode.md says why and what moves to PostgreSQL next.
 package postgres
 
 import (
@@ -18,9 +20,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +64,13 @@ type Store struct {
 
 	stopListen context.CancelFunc // see notify.go
 	listenDone chan struct{}
+
+	catMu       sync.Mutex    // one mirror of the shared catalogue at a time (catalog.go)
+	catSync     chan struct{} // a catalogue notice asks for a mirror
+	catSyncErr  atomic.Value  // the last mirror's outcome (syncOutcome), for Ready
+	catShared   bool          // the engine has joined the catalogue; catMu held
+	catDone     chan struct{}
+	tmpVersions string // a private shared folder, removed on Close
 }
 
 // Open connects to the PostgreSQL database at url, brings its schema up to
@@ -96,10 +107,16 @@ func Open(ctx context.Context, url, enginePath string) (*Store, error) {
 	lctx, stop := context.WithCancel(context.Background())
 	ready := make(chan error, 1)
 	s.stopListen, s.listenDone = stop, make(chan struct{})
+	s.catSync, s.catDone = make(chan struct{}, 1), make(chan struct{})
 	go s.listen(lctx, ready)
+	go s.mirrorOnNotice(lctx)
 	if err := <-ready; err != nil {
 		s.Close()
 		return nil, fault.Wrap(err, fault.Internal, "cannot listen for changes on PostgreSQL at %s", s.Path())
+	}
+	if err := s.shareCatalog(ctx, VersionsDir(enginePath)); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -109,8 +126,12 @@ func Open(ctx context.Context, url, enginePath string) (*Store, error) {
 func (s *Store) Close() error {
 	s.stopListen()
 	<-s.listenDone
+	<-s.catDone
 	err := s.Store.Close()
 	s.pool.Close()
+	if s.tmpVersions != "" {
+		os.RemoveAll(s.tmpVersions)
+	}
 	return err
 }
 
@@ -318,6 +339,9 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	if stored != known {
 		return fault.Errorf(fault.Internal, "PostgreSQL at %s has schema version %d, this binary %d", s.Path(), stored, known)
+	}
+	if o, _ := s.catSyncErr.Load().(syncOutcome); o.err != nil {
+		return fault.Wrap(o.err, fault.Internal, "the shared catalogue could not be mirrored: %s", fault.Message(o.err))
 	}
 	return nil
 }
