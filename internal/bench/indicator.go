@@ -45,6 +45,12 @@ type IndicatorResult struct {
 	// ReloadSeconds is the repeat by a new process: the release record is
 	// read from the store before the check.
 	ReloadSeconds float64 `json:"after_restart_seconds"`
+	// SecondBareSeconds and SecondAuditedSeconds are the bare GROUP BY and
+	// the full-control repeat in a second process sharing the first's
+	// catalogue (IndicatorOptions.Second): in server mode it reads the
+	// version from its Parquet file, not from a table of its own.
+	SecondBareSeconds    float64 `json:"second_process_bare_seconds,omitempty"`
+	SecondAuditedSeconds float64 `json:"second_process_audited_seconds,omitempty"`
 	Released      int     `json:"released_cells"`               // digests in the release record at the end
 	Ratio         float64 `json:"controlled_over_bare"`         // ControlSeconds / BareSeconds
 	AuditedRatio  float64 `json:"controlled_audited_over_bare"` // AuditedSeconds / BareSeconds
@@ -56,6 +62,9 @@ type IndicatorOptions struct {
 	// Profile, when set, receives a Go CPU profile of the audited runs
 	// (first release to after a restart), not of the load.
 	Profile io.Writer
+	// Second, when set, opens a second store on the same shared state
+	// (server mode), where the repeat is timed again.
+	Second Opener
 }
 
 // Indicator loads n generated rows into a store made by open and times the ways of counting them by
@@ -96,27 +105,68 @@ func Indicator(ctx context.Context, open Opener, dir string, n int, opts Indicat
 	if err := out.measure(ctx, st, gov, u, res.Version.Table, opts); err != nil {
 		return nil, err
 	}
+	if opts.Second != nil {
+		if err := out.measureSecond(ctx, opts.Second, dir, q0, u); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// measure runs the timings on the loaded store.
-func (out *IndicatorResult) measure(ctx context.Context, st Store, gov *govern.Service, u *govern.User, table string, opts IndicatorOptions) error {
-	q := insight.AggregateQuery{Dataset: "bench", By: []string{"district", "month"}, Purpose: "violence-and-vulnerability"}
-	other := q
-	other.Where = "category = 'violence'"
-	bare := func() error {
-		// The best plain query: group on the month's number (faster than
-		// on its first day), format once per cell.
+// q0 is the indicator the benchmark times.
+var q0 = insight.AggregateQuery{Dataset: "bench", By: []string{"district", "month"}, Purpose: "violence-and-vulnerability"}
+
+// measureSecond times the bare query and the full-control repeat of q in
+// a second process opened by open on the same shared state.
+func (out *IndicatorResult) measureSecond(ctx context.Context, open Opener, dir string, q insight.AggregateQuery, u *govern.User) error {
+	st, log, err := open(ctx, filepath.Join(dir, "indicator-second.duckdb"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.Version(ctx, "bench", 0)
+	if err != nil {
+		return err
+	}
+	var cells int
+	if out.SecondBareSeconds, err = median3(bareQuery(ctx, st, v.Table, &cells)); err != nil {
+		return err
+	}
+	if cells != out.Cells {
+		return fmt.Errorf("the second process counts %d cells, the first %d", cells, out.Cells)
+	}
+	auditor, err := st.Auditor(ctx)
+	if err != nil {
+		return err
+	}
+	ea := &insight.Engine{Store: st, Gov: govern.NewService(st, govern.AuditRecorder{Log: log}), Auditor: auditor}
+	out.SecondAuditedSeconds, err = median3(func() error { _, err := ea.Aggregate(ctx, u, q); return err })
+	return err
+}
+
+// bareQuery is the best plain DuckDB GROUP BY of the benchmark's table:
+// group on the month's number (faster than on its first day), format once
+// per cell. It counts the cells into cells.
+func bareQuery(ctx context.Context, st Store, table string, cells *int) func() error {
+	return func() error {
 		rows, err := st.DB().QueryContext(ctx, `SELECT district, printf('%04d-%02d', m // 12, m % 12 + 1), count(*) FROM (SELECT district, CAST(year(event_date) * 12 + month(event_date) - 1 AS INTEGER) AS m FROM `+table+`) GROUP BY district, m`)
 		if err != nil {
 			return err
 		}
-		out.Cells = 0
+		*cells = 0
 		for rows.Next() {
-			out.Cells++
+			*cells++
 		}
 		return rows.Close()
 	}
+}
+
+// measure runs the timings on the loaded store.
+func (out *IndicatorResult) measure(ctx context.Context, st Store, gov *govern.Service, u *govern.User, table string, opts IndicatorOptions) error {
+	q := q0
+	other := q
+	other.Where = "category = 'violence'"
+	bare := bareQuery(ctx, st, table, &out.Cells)
 	// Settle the store after the load, and one untimed run of each kind
 	// first (the audited one reads the record-id column), so that no figure
 	// pays for writing the load out or reading the table in.
