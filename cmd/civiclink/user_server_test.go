@@ -11,7 +11,8 @@ import (
 )
 
 // TestAdminWhileServing administers users of an embedded store while
-// `civiclink serve` holds it: the CLI without --server says to use it; with
+// `civiclink serve` holds it (and runs adminCommandsThroughServer: every
+// other administration command through the same server): the CLI without --server says to use it; with
 // --server and a partner admin's token it lists, disables, re-enables and
 // changes roles through the API under the same rules (an analyst's token
 // is refused); the partner admin's web page does the same with forms; and
@@ -22,6 +23,7 @@ func TestAdminWhileServing(t *testing.T) {
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte(servedPassword+"\n"), 0o600)
 	checkGovern(t, data, "p.admin", "", []string{"user", "passwd", "--password-file", pw}, 0, "")
+	checkGovern(t, data, "", "", []string{"partner", "add", "--id", "council", "--name", "Council"}, 0, "added")
 
 	srv := command(t, dir, tmp, "--data", data, "serve", "--addr", "127.0.0.1:0", "--no-second-factor")
 	stdout, _ := srv.StdoutPipe()
@@ -58,6 +60,8 @@ func TestAdminWhileServing(t *testing.T) {
 		}
 	}
 
+	actions := adminCommandsThroughServer(t, dir, data, base, admin, analyst)
+
 	// The web page: the partner admin disables and re-enables p.ana.
 	b := newBrowser(t, base)
 	if status, _ := b.signIn("p.admin", servedPassword); status != http.StatusSeeOther {
@@ -76,7 +80,7 @@ func TestAdminWhileServing(t *testing.T) {
 	srv.Process.Signal(os.Interrupt)
 	srv.Wait()
 	out, _ := run("--user", "p.admin", "audit", "list", "--user", "p.admin")
-	for _, want := range []string{"user.disable", "user.enable", "user.roles"} {
+	for _, want := range append([]string{"user.disable", "user.enable", "user.roles"}, actions...) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the audit log lacks %s:\n%s", want, out)
 		}
