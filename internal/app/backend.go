@@ -11,6 +11,7 @@ import (
 	"github.com/civiclink/civiclink/internal/insight"
 	"github.com/civiclink/civiclink/internal/linkrun"
 	"github.com/civiclink/civiclink/internal/output"
+	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/store/postgres"
 	"github.com/civiclink/civiclink/internal/web/sessions"
@@ -29,6 +30,7 @@ type Backend interface {
 	disclose.ReleaseStore
 	disclose.Ledger
 	sessions.Store
+	programme.Store
 	// The notes of loads and purges whose audit entry is still to come.
 	ingest.PendingLoads
 	govern.PendingPurges

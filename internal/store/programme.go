@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -73,23 +72,8 @@ func (s *Store) projects(ctx context.Context, id string) ([]*programme.Project, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*programme.Project
-	byID := map[string]*programme.Project{}
-	for rows.Next() {
-		var p programme.Project
-		var sum, sp, status string
-		if err := rows.Scan(&p.ID, &p.Title, &p.Theme, &sum, &sp, &status, &p.UpdatedBy, &p.UpdatedAt); err != nil {
-			return nil, err
-		}
-		p.Status = programme.Status(status)
-		if err := errors.Join(json.Unmarshal([]byte(sum), &p.Summary), json.Unmarshal([]byte(sp), &p.Sponsors)); err != nil {
-			return nil, err
-		}
-		p.Deliverables, p.Measures = []programme.Deliverable{}, []programme.Measure{}
-		out = append(out, &p)
-		byID[p.ID] = &p
-	}
-	if err := rows.Err(); err != nil {
+	out, byID, err := ScanProjects(rows)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.deliverables(ctx, id, byID); err != nil {
@@ -105,18 +89,7 @@ func (s *Store) deliverables(ctx context.Context, id string, byID map[string]*pr
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var project, status string
-		var d programme.Deliverable
-		if err := rows.Scan(&project, &d.ID, &d.Title, &d.Due, &status, &d.Evidence); err != nil {
-			return err
-		}
-		d.Status = programme.Status(status)
-		if p := byID[project]; p != nil {
-			p.Deliverables = append(p.Deliverables, d)
-		}
-	}
-	return rows.Err()
+	return ScanDeliverables(rows, byID)
 }
 
 func (s *Store) measures(ctx context.Context, id string, byID map[string]*programme.Project) error {
@@ -126,29 +99,26 @@ func (s *Store) measures(ctx context.Context, id string, byID map[string]*progra
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var project, dir string
-		var m programme.Measure
-		if err := rows.Scan(&project, &m.ID, &m.Title, &m.Indicator, &m.Baseline, &m.Target, &dir); err != nil {
-			return err
-		}
-		m.Direction = programme.Direction(dir)
-		if p := byID[project]; p != nil {
-			p.Measures = append(p.Measures, m)
-		}
-	}
-	return rows.Err()
+	return ScanMeasures(rows, byID)
 }
 
 // AddUpdate stores an update and any deliverable status it changes, in
 // one transaction: the change applies only if the deliverable is still in
-// u.From, else nothing is stored (Conflict).
+// u.From, else nothing is stored (Conflict). A concurrent writer's
+// conflict is retried, so it finds the status changed and says so.
 func (s *Store) AddUpdate(ctx context.Context, u *programme.Update) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		err := s.tryTx(ctx, func(tx *sql.Tx) error { return addUpdate(ctx, tx, u) })
+		if err == nil || !isTxConflict(err) {
+			return err
+		}
+		if attempt == 4 {
+			return fault.Wrap(err, fault.Conflict, "project %s changed while the update was stored: reload and try again", u.Project)
+		}
 	}
-	defer tx.Rollback()
+}
+
+func addUpdate(ctx context.Context, tx *sql.Tx, u *programme.Update) error {
 	if u.Deliverable != "" {
 		res, err := tx.ExecContext(ctx, `UPDATE programme_deliverables SET status = ? WHERE project = ? AND id = ? AND status = ?`,
 			string(u.To), u.Project, u.Deliverable, string(u.From))
@@ -162,11 +132,9 @@ func (s *Store) AddUpdate(ctx context.Context, u *programme.Update) error {
 	if err := tx.QueryRowContext(ctx, `SELECT nextval('programme_update_ids')`).Scan(&u.ID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO programme_updates (id, project, author, partner, posted_at, text, deliverable, from_status, to_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Project, u.Author, u.Partner, u.At.UTC(), u.Text, u.Deliverable, string(u.From), string(u.To)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := tx.ExecContext(ctx, `INSERT INTO programme_updates (id, project, author, partner, posted_at, text, deliverable, from_status, to_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Project, u.Author, u.Partner, u.At.UTC(), u.Text, u.Deliverable, string(u.From), string(u.To))
+	return err
 }
 
 // Updates returns a project's updates ("" for every project's) at or
@@ -178,17 +146,7 @@ func (s *Store) Updates(ctx context.Context, project string, since time.Time) ([
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*programme.Update
-	for rows.Next() {
-		var u programme.Update
-		var from, to string
-		if err := rows.Scan(&u.ID, &u.Project, &u.Author, &u.Partner, &u.At, &u.Text, &u.Deliverable, &from, &to); err != nil {
-			return nil, err
-		}
-		u.From, u.To = programme.Status(from), programme.Status(to)
-		out = append(out, &u)
-	}
-	return out, rows.Err()
+	return ScanUpdates(rows)
 }
 
 // SaveClaim creates or replaces a claim.
@@ -209,19 +167,5 @@ func (s *Store) Claims(ctx context.Context) ([]*programme.Claim, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*programme.Claim
-	for rows.Next() {
-		var c programme.Claim
-		var fs string
-		var at sql.NullTime
-		if err := rows.Scan(&c.ID, &c.Statement, &c.Origin, &c.Project, &fs, &c.UpdatedBy, &at); err != nil {
-			return nil, err
-		}
-		c.UpdatedAt = at.Time
-		if err := json.Unmarshal([]byte(fs), &c.Figures); err != nil {
-			return nil, err
-		}
-		out = append(out, &c)
-	}
-	return out, rows.Err()
+	return ScanClaims(rows)
 }

@@ -36,17 +36,5 @@ func (s *Store) Assessments(ctx context.Context) ([]*programme.Assessment, error
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*programme.Assessment
-	for rows.Next() {
-		var a programme.Assessment
-		var ans string
-		if err := rows.Scan(&a.ID, &a.Partner, &a.Round, &ans, &a.By, &a.At); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(ans), &a.Answers); err != nil {
-			return nil, err
-		}
-		out = append(out, &a)
-	}
-	return out, rows.Err()
+	return ScanAssessments(rows)
 }

@@ -38,3 +38,9 @@ func TestContract(t *testing.T) {
 		return st, log
 	})
 }
+
+// TestProgrammeContract runs the programme's store contract against the
+// PostgreSQL store, a fresh database per case.
+func TestProgrammeContract(t *testing.T) {
+	storetest.RunProgramme(t, func(t *testing.T) storetest.ProgrammeStore { return open(t) })
+}

@@ -22,10 +22,12 @@ var stateTables = []string{
 	"web_sessions", "privacy_budgets", "privacy_spends",
 	"outputs", "released_digests", "store_meta",
 	"audit_keys", "audit_leaves", "audit_heads", "audit_tree_states",
+	"programme_projects", "programme_deliverables", "programme_measures", "programme_updates",
+	"programme_claims", "programme_assessments",
 }
 
 // serialTables have an id sequence to move past the copied ids.
-var serialTables = []string{"privacy_spends", "outputs"}
+var serialTables = []string{"privacy_spends", "outputs", "programme_updates", "programme_assessments"}
 
 // Imported is what [Store.ImportState] copied.
 type Imported struct {

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/store"
 )
 
@@ -128,5 +130,65 @@ func TestImportStateRefusesTampered(t *testing.T) {
 	}
 	if us, _ := pg.Users(ctx); len(us) != 0 {
 		t.Errorf("the refused import left %d users behind", len(us))
+	}
+}
+
+// TestImportStateProgramme: the programme (the eight shipped projects, an
+// update that changed a deliverable, the six claims, a self-assessment)
+// comes across whole, and ids go on from the copied ones.
+func TestImportStateProgramme(t *testing.T) {
+	ctx := context.Background()
+	src, key := embedded(t, 3)
+	ps, cs, err := programme.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if err := src.SaveProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cs {
+		if err := src.SaveClaim(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := ps[0].Deliverables[0]
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	up := &programme.Update{Project: ps[0].ID, Author: "ada", Partner: "county", At: at, Text: "done", Deliverable: d.ID, From: d.Status, To: programme.Done}
+	if err := src.AddUpdate(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SaveAssessment(ctx, &programme.Assessment{Partner: "county", Round: "2026-03", Answers: map[string]int{"asset-register": 3}, By: "ada", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	pg := open(t)
+	got, err := pg.ImportState(ctx, src, audit.Options{Trusted: []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows["programme_projects"] != 8 || got.Rows["programme_claims"] != 6 || got.Rows["programme_updates"] != 1 || got.Rows["programme_assessments"] != 1 {
+		t.Errorf("imported %v; want 8 projects, 6 claims, 1 update, 1 assessment", got.Rows)
+	}
+	want, _ := src.Projects(ctx)
+	have, err := pg.Projects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range want {
+		p.UpdatedAt = p.UpdatedAt.UTC()
+	}
+	if !reflect.DeepEqual(have, want) {
+		t.Errorf("projects after the import differ from the source's:\n got %+v\nwant %+v", have[0], want[0])
+	}
+	if p, err := pg.Project(ctx, ps[0].ID); err != nil || p.Deliverables[0].Status != programme.Done {
+		t.Errorf("the updated deliverable after the import: %+v, %v; want done", p, err)
+	}
+	next := &programme.Update{Project: ps[0].ID, Author: "ada", Partner: "county", At: at.Add(time.Hour), Text: "next"}
+	if err := pg.AddUpdate(ctx, next); err != nil || next.ID != up.ID+1 {
+		t.Errorf("an update after the import: id %d, %v; want id %d", next.ID, err, up.ID+1)
+	}
+	if cl, err := pg.Claims(ctx); err != nil || len(cl) != 6 || len(cl[0].Figures) == 0 {
+		t.Errorf("claims after the import: %d, %v", len(cl), err)
 	}
 }

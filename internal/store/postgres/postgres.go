@@ -312,7 +312,12 @@ func mustAffect(tag pgconn.CommandTag, err error, kind, id string) error {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+	return s.inTxOptions(ctx, pgx.TxOptions{}, fn)
+}
+
+// inTxOptions is [Store.inTx] with the transaction's options.
+func (s *Store) inTxOptions(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

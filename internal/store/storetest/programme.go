@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,46 @@ func RunProgramme(t *testing.T, open func(t *testing.T) ProgrammeStore) {
 	t.Run("updates", func(t *testing.T) { programmeUpdates(t, open(t)) })
 	t.Run("claims", func(t *testing.T) { programmeClaims(t, open(t)) })
 	t.Run("assessments", func(t *testing.T) { programmeAssessments(t, open(t)) })
+	t.Run("parallel updates", func(t *testing.T) { programmeParallelUpdates(t, open(t)) })
+}
+
+// programmeParallelUpdates: of eight partner admins changing the same
+// deliverable from the status they all saw, exactly one lands; the others
+// are told someone changed it first, and store nothing.
+func programmeParallelUpdates(t *testing.T, st ProgrammeStore) {
+	ctx := context.Background()
+	if err := st.SaveProject(ctx, sampleProject()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.AddUpdate(ctx, &programme.Update{Project: "homelessness", Author: "districts.admin", Partner: "districts",
+				At: time.Date(2026, 3, 1, 9, i, 0, 0, time.UTC), Text: "agreed", Deliverable: "roadmap", From: programme.NotStarted, To: programme.Done})
+		}()
+	}
+	wg.Wait()
+	landed := 0
+	for i, err := range errs {
+		switch fault.Code(err) {
+		case "":
+			landed++
+		case fault.Conflict:
+		default:
+			t.Errorf("update %d: got %v, want it to land or a conflict", i, err)
+		}
+	}
+	ups, err := st.Updates(ctx, "homelessness", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if landed != 1 || len(ups) != 1 {
+		t.Errorf("%d of %d parallel changes landed and %d updates are stored, want 1 and 1", landed, n, len(ups))
+	}
 }
 
 func programmeAssessments(t *testing.T, st ProgrammeStore) {
