@@ -77,6 +77,10 @@ func (s *Service) Assembly(ctx context.Context, u *govern.User, since time.Time)
 	if err := reader(u); err != nil {
 		return nil, err
 	}
+	if today := s.now(); since.After(today) {
+		return nil, fault.FieldErrorf(fault.Invalid, "since", "the dates are out of order: the last Assembly (%s) is after today (%s); give the date it met, in the past",
+			since.Format(time.DateOnly), today.Format(time.DateOnly))
+	}
 	ps, err := s.Store.Projects(ctx)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
@@ -206,7 +207,7 @@ func mayUpdate(u *govern.User, p *Project) error {
 		return nil
 	}
 	if !slices.Contains(p.Sponsors, u.PartnerID) {
-		return fault.Errorf(fault.Forbidden, "%s does not sponsor project %s (its sponsors are %v): only its sponsors' partner admins and programme managers post updates", u.PartnerID, p.ID, p.Sponsors)
+		return fault.Errorf(fault.Forbidden, "%s does not sponsor project %s (its sponsors are %s): only its sponsors' partner admins and programme managers post updates", u.PartnerID, p.ID, strings.Join(p.Sponsors, ", "))
 	}
 	if !u.Has(govern.PartnerAdmin) {
 		return fault.Errorf(fault.Forbidden, "only a partner admin of a sponsor posts updates to project %s: ask your partner admin", p.ID)
@@ -217,6 +218,15 @@ func mayUpdate(u *govern.User, p *Project) error {
 // MayUpdate reports whether u may post updates to p (for pages that
 // offer the form only to those who may use it).
 func MayUpdate(u *govern.User, p *Project) bool { return u != nil && mayUpdate(u, p) == nil }
+
+// WhyNoUpdate says why u may not post updates to p ("" when u may), so a
+// page can say it where the form would be.
+func WhyNoUpdate(u *govern.User, p *Project) string {
+	if u == nil {
+		return "sign in to post updates"
+	}
+	return fault.Message(mayUpdate(u, p))
+}
 
 // Updates returns every project's updates since a time, oldest first.
 func (s *Service) Updates(ctx context.Context, u *govern.User, since time.Time) ([]*Update, error) {

@@ -49,6 +49,7 @@ func (s *Server) programmeRoutes() []route {
 		{method: "GET", path: "/api/programme/assembly", api: true, summary: "The report to the Essex Assembly as JSON (?since=YYYY-MM-DD, the last Assembly; default three months ago): projects, measures' trends and verdicts, updates, claims", result: "Assembly", handle: s.apiAssembly},
 		{method: "GET", path: "/api/programme/assessments", api: true, summary: "The data-maturity self-assessment: each partner's scores per round beside the system's", result: "Maturity", handle: s.apiMaturity},
 		{method: "POST", path: "/api/programme/assessments", api: true, body: "json", summary: "Answer the self-assessment for a partner and round; body {\"partner\", \"round\": \"YYYY-MM\", \"answers\": {question: 1–5}} (the partner's admins, programme managers; 201)", result: "Assessment", handle: s.apiSubmitAssessment},
+		{method: "PUT", path: "/api/claims/{id}", api: true, body: "json", summary: "Create or replace an outcome claim with its computations (programme managers); an unknown indicator, dataset, period or area is refused with the choices, field by field", result: "Claim", handle: s.apiSaveClaim},
 		{method: "GET", path: "/api/claims", api: true, summary: "Every public outcome claim checked against the data as the signed-in user: confirmed, differs or cannot check", result: "ClaimResultList", handle: s.apiClaims},
 		{method: "GET", path: "/api/public/programme", api: true, open: true, summary: "The programme's summary without sign-in: projects, sponsors, deliverables' status, and the figures of the newest released report to the Assembly (report null and report_note saying so until one is released)", result: "PublicProgramme", handle: s.apiPublicProgramme},
 		{method: "POST", path: "/api/programme/assembly/draft", api: true, summary: "Keep the report to the Assembly as a draft output for output checking (?since=YYYY-MM-DD; analysts, programme managers; 201); check and release it at /api/outputs/{id}", result: "Output", handle: s.apiDraftReport},
@@ -125,7 +126,8 @@ func (s *Server) apiProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"project": p, "updates": nonNilSlice(ups), "may_update": programme.MayUpdate(who(r).User, p)})
+	writeJSON(w, http.StatusOK, map[string]any{"project": p, "updates": nonNilSlice(ups), "may_update": programme.MayUpdate(who(r).User, p),
+		"update_note": programme.WhyNoUpdate(who(r).User, p)})
 	return nil
 }
 
@@ -135,18 +137,54 @@ func (s *Server) apiSaveProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var p programme.Project
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return fault.Errorf(fault.Invalid, "the body must be a project as JSON (GET /api/programme/{id} shows one): %v", err)
+	if err := decodeEdit(r, &p, "a project as JSON (GET /api/programme/{id} shows one)"); err != nil {
+		return err
 	}
-	if p.ID != r.PathValue("id") {
-		return fault.FieldErrorf(fault.Invalid, "id", "the body's id %q is not the project in the path %q", p.ID, r.PathValue("id"))
+	if err := samePathID(r, "project", p.ID); err != nil {
+		return err
 	}
 	if err := pg.SaveProject(r.Context(), who(r).User, &p); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiSaveClaim(w http.ResponseWriter, r *http.Request) error {
+	pg, err := s.needProgramme()
+	if err != nil {
+		return err
+	}
+	var c programme.Claim
+	if err := decodeEdit(r, &c, "a claim as JSON: {\"id\", \"statement\", \"project\", \"figures\": [{\"label\", \"indicator\" or \"dataset\", \"period\", \"compare\", \"stated\", \"rounding\"}]}"); err != nil {
+		return err
+	}
+	if err := samePathID(r, "claim", c.ID); err != nil {
+		return err
+	}
+	if err := pg.SaveClaim(r.Context(), who(r).User, &c); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// decodeEdit reads a programme edit's JSON body (at most 1 MiB, no field
+// it does not know) into v; what says what the body must be.
+func decodeEdit(r *http.Request, v any, what string) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fault.Errorf(fault.Invalid, "the body must be %s: %v", what, err)
+	}
+	return nil
+}
+
+// samePathID refuses a body whose id is not the one in the path.
+func samePathID(r *http.Request, kind, id string) error {
+	if id != r.PathValue("id") {
+		return fault.FieldErrorf(fault.Invalid, "id", "the body's id %q is not the %s in the path %q", id, kind, r.PathValue("id"))
+	}
 	return nil
 }
 
@@ -266,7 +304,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, status int,
 		form = &programme.Update{}
 	}
 	s.render(w, r, status, "project", map[string]any{"Title": p.Title, "Project": p, "Updates": ups,
-		"MayUpdate": programme.MayUpdate(u, p), "Statuses": programme.Statuses, "Error": msg, "Form": form, "MayEdit": mayEditProgramme(u)})
+		"MayUpdate": programme.MayUpdate(u, p), "WhyNoUpdate": programme.WhyNoUpdate(u, p), "Statuses": programme.Statuses, "Error": msg, "Form": form, "MayEdit": mayEditProgramme(u)})
 	return nil
 }
 

@@ -17,7 +17,8 @@ func init() {
 		"text": str(), "deliverable": str(), "from": status, "to": status,
 	}}
 	schemas["ProjectDetail"] = obj{"type": "object", "properties": obj{"project": ref("Project"), "updates": arr(ref("Update")),
-		"may_update": obj{"type": "boolean", "description": "whether the signed-in user may post updates to it"}}}
+		"may_update":  obj{"type": "boolean", "description": "whether the signed-in user may post updates to it"},
+		"update_note": obj{"type": "string", "description": "why the signed-in user may not post updates to it (empty when they may)"}}}
 	value := obj{"type": "object", "properties": obj{"figure": str(), "period": str(), "value": num,
 		"upper": obj{"type": "number", "description": "the most it can be, when withheld cells make the value a range"},
 		"shown": obj{"type": "string", "description": "as published ([c] when withheld)"}, "unit": str()}}
@@ -54,6 +55,17 @@ func init() {
 	}}
 	schemas["Assessment"] = obj{"type": "object", "properties": obj{"id": integer(), "partner": str(), "round": str(),
 		"answers": obj{"type": "object", "additionalProperties": integer()}, "by": str(), "at": obj{"type": "string", "format": "date-time"}}}
+	schemas["Claim"] = obj{"type": "object", "description": "an outcome figure quoted in public and the computations that would bear it out", "properties": obj{
+		"id": str(), "statement": str(), "origin": str(), "project": str(), "updated_by": str(), "updated_at": obj{"type": "string", "format": "date-time"},
+		"figures": arr(obj{"type": "object", "properties": obj{
+			"label": str(), "indicator": obj{"type": "string", "description": "a shipped indicator (or give dataset)"},
+			"dataset": str(), "measure": obj{"type": "string", "description": "count, mean:COLUMN, sum:COLUMN, share:COLUMN=VALUE or levels:COLUMN"},
+			"where": str(), "purpose": str(), "area": obj{"type": "string", "description": "county or a district code"},
+			"period": obj{"type": "string", "enum": []string{"", "year", "quarter", "month"}},
+			"since":  obj{"type": "string", "format": "date"}, "until": obj{"type": "string", "format": "date"},
+			"compare": arr(str()), "stated": arr(num), "rounding": num, "unit": str(),
+		}}),
+	}}
 	schemas["ClaimResultList"] = obj{"type": "object", "properties": obj{"claims": arr(obj{"type": "object", "properties": obj{
 		"id": str(), "statement": str(), "status": verdict, "computed": arr(value), "stated": arr(value), "source": str(),
 		"project": str(), "figures": arr(figure),

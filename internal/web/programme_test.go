@@ -71,6 +71,11 @@ func (p *programmeServer) call(user, method, path, body string) *http.Response {
 	return cl.do(method, path, r, ctype, hdr...)
 }
 
+// claimBody is a claim's JSON with one figure of the given computation.
+func claimBody(id, computation string) string {
+	return `{"id": "` + id + `", "statement": "Deaths fell from 52 to 41.", "figures": [{"label": "deaths", ` + computation + `, "stated": [52, 41], "rounding": 1}]}`
+}
+
 // TestProgrammeAPI: every signed-in user reads the programme and the
 // claims checked as them; sponsors' partner admins post updates to their
 // projects, others are refused with the reason; programme managers edit;
@@ -104,6 +109,15 @@ func TestProgrammeAPI(t *testing.T) {
 		{"analyst edits", "county.analyst", "PUT", "/api/programme/civic-pride", `{"id": "civic-pride", "title": "x", "sponsors": ["county"], "status": "done"}`, http.StatusForbidden, "programme manager"},
 		{"manager, empty title", "county.programme", "PUT", "/api/programme/civic-pride", `{"id": "civic-pride", "title": "", "sponsors": ["county"], "status": "done"}`, http.StatusBadRequest, "title"},
 		{"manager edits", "county.programme", "PUT", "/api/programme/civic-pride", `{"id": "civic-pride", "title": "Civic pride", "sponsors": ["county"], "status": "done"}`, http.StatusOK, "Civic pride"},
+		{"why not a sponsor", "police.admin", "GET", "/api/programme/homelessness", "", http.StatusOK, "police does not sponsor project homelessness (its sponsors are "},
+		{"non-sponsor's page says why", "police.admin", "GET", "/programme/homelessness", "", http.StatusOK, "You cannot post updates to this project: police does not sponsor project homelessness"},
+		{"claim by an analyst", "county.analyst", "PUT", "/api/claims/falls", claimBody("falls", `"indicator": "road-ksi", "period": "year"`), http.StatusForbidden, "programme manager"},
+		{"claim on an unknown indicator", "county.programme", "PUT", "/api/claims/falls", claimBody("falls", `"indicator": "falls", "period": "year"`), http.StatusBadRequest, "road-deaths-dft"},
+		{"claim on an unknown period", "county.programme", "PUT", "/api/claims/falls", claimBody("falls", `"indicator": "road-deaths-dft", "period": "decade"`), http.StatusBadRequest, "year, quarter or month"},
+		{"claim on an unknown area", "county.programme", "PUT", "/api/claims/falls", claimBody("falls", `"indicator": "road-deaths-dft", "period": "year", "area": "E99"`), http.StatusBadRequest, "E07000066"},
+		{"claim for another path", "county.programme", "PUT", "/api/claims/other", claimBody("falls", `"indicator": "road-deaths-dft", "period": "year"`), http.StatusBadRequest, "not the claim in the path"},
+		{"claim saved", "county.programme", "PUT", "/api/claims/falls", claimBody("falls", `"indicator": "road-deaths-dft", "period": "year"`), http.StatusOK, `"updated_by": "county.programme"`},
+		{"assembly in the future", "county.analyst", "GET", "/api/programme/assembly?since=2999-01-01", "", http.StatusBadRequest, "out of order"},
 		{"public summary", "", "GET", "/api/public/programme", "", http.StatusOK, "Countywide homelessness reduction"},
 		{"claims need sign-in", "", "GET", "/api/claims", "", http.StatusUnauthorized, ""},
 		{"public page", "", "GET", "/public/programme", "", http.StatusOK, "Countywide homelessness reduction"},
