@@ -12,10 +12,10 @@ import (
 var _ programme.Outputs = (*release.Service)(nil)
 
 // Programme returns the programme room over the backend (projects,
-// updates, claims and assessments in PostgreSQL when serving from it; the
-// catalogue is the analytics engine's): its figures come
-// from the insight engine (so through governance and disclosure control)
-// and its changes are recorded in the audit log.
+// updates, claims, assessments and the catalogue in PostgreSQL when
+// serving from it): its figures come from the insight engine (so through
+// governance and disclosure control) and its changes are recorded in the
+// audit log.
 func (s *Services) Programme(ctx context.Context) (*programme.Service, error) {
 	e, err := s.Insight(ctx)
 	if err != nil {
@@ -29,5 +29,5 @@ func (s *Services) Programme(ctx context.Context) (*programme.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &programme.Service{Store: s.Backend, Catalog: s.Store, Figures: e, Audit: log, Clock: s.Clock, Areas: s.county.LADCodes(), Outputs: outs}, nil
+	return &programme.Service{Store: s.Backend, Catalog: s.Backend, Figures: e, Audit: log, Clock: s.Clock, Areas: s.county.LADCodes(), Outputs: outs}, nil
 }
