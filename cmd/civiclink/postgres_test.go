@@ -227,6 +227,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		{[]string{"--data", db, "dataset", "list"}, "incidents"},
 		{[]string{"--data", db, "--user", "p.admin", "user", "whoami"}, "p.admin"},
 		{[]string{"--data", db, "audit", "verify"}, "audit log intact"},
+		{[]string{"--data", db, "--user", "p.admin", "programme", "list"}, "no projects yet"},
 	} {
 		if out, code := run(c.args...); code != 0 || !strings.Contains(out, c.want) {
 			t.Errorf("civiclink %v after the migration: exit %d, want %q\n%s", c.args, code, c.want, out)

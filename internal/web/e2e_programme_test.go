@@ -12,7 +12,8 @@ import (
 // TestBrowserProgramme walks the programme in a real Chromium: the
 // public page without sign-in; a sponsor's partner admin signs in, reads
 // the projects, posts an update that marks a deliverable done from the
-// labelled form, reads the claims checked against the data (the road
+// labelled form, has a blank update refused (what was chosen kept), is
+// told why not on a project their partner does not sponsor, reads the claims checked against the data (the road
 // deaths claim differs) and opens the Assembly report with its charts.
 func TestBrowserProgramme(t *testing.T) {
 	if testing.Short() {
@@ -27,6 +28,7 @@ func TestBrowserProgramme(t *testing.T) {
 		labelled                                  bool
 		deliverable, updates, roadDeaths, heading string
 		refusal, rounds                           string
+		blankError, keptDeliverable, why          string
 		formLabelled                              bool
 		bars                                      int
 	)
@@ -63,6 +65,23 @@ func TestBrowserProgramme(t *testing.T) {
 			chromedp.Text(`ol.updates`, &updates, chromedp.ByQuery),
 			chromedp.Text(`#deliverable-table tr[data-id="risk-insight"]`, &deliverable, chromedp.ByQuery),
 			shot(t, dir, "programme-03-update"),
+		}},
+		{"a blank update is refused", []chromedp.Action{
+			chromedp.Navigate(url + "/programme/homelessness"),
+			chromedp.WaitVisible(`#update-form`, chromedp.ByQuery),
+			chromedp.SendKeys(`#u-text`, "   ", chromedp.ByQuery),
+			chromedp.SetValue(`#u-deliverable`, "roadmap", chromedp.ByQuery),
+			chromedp.SetValue(`#u-to`, "at-risk", chromedp.ByQuery),
+			through(chromedp.Submit(`#u-text`, chromedp.ByQuery)),
+			chromedp.WaitVisible(`#update-error`, chromedp.ByQuery),
+			chromedp.Text(`#update-error`, &blankError, chromedp.ByQuery),
+			chromedp.Value(`#u-deliverable`, &keptDeliverable, chromedp.ByQuery),
+			shot(t, dir, "programme-03b-blank-update"),
+		}},
+		{"not a sponsor", []chromedp.Action{
+			chromedp.Navigate(url + "/programme/safer-communities"),
+			chromedp.WaitVisible(`#update-refusal`, chromedp.ByQuery),
+			chromedp.Text(`#update-refusal`, &why, chromedp.ByQuery),
 		}},
 		{"claims", []chromedp.Action{
 			chromedp.Navigate(url + "/claims"),
@@ -108,6 +127,12 @@ func TestBrowserProgramme(t *testing.T) {
 	}
 	if !strings.Contains(updates, "shared with every council") || !strings.Contains(updates, "on-track → done") || !strings.Contains(deliverable, "done") {
 		t.Errorf("after posting: updates %q, deliverable row %q", updates, deliverable)
+	}
+	if !strings.Contains(blankError, "write what has happened") || keptDeliverable != "roadmap" {
+		t.Errorf("a blank update: error %q, deliverable kept %q; want the text refused and the choice kept", blankError, keptDeliverable)
+	}
+	if !strings.Contains(why, "districts does not sponsor project safer-communities (its sponsors are police, fire, county)") {
+		t.Errorf("on a project districts does not sponsor the page says %q, want the reason", why)
 	}
 	// A partner admin reads no partner data: each claim says it cannot be
 	// checked, and why, rather than showing a figure.
