@@ -113,13 +113,35 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 		t.Errorf("the shared folder beside the engines: %v", err)
 	}
 
+	// The administration commands work beside the servers (no --server):
+	// a purpose added by the CLI is in both servers' register, and pat's
+	// token revoked by the CLI is refused by both at once.
+	pgRun(t, dir, db, "--user", "ada", "purpose", "add", "--id", "loneliness", "--name", "Loneliness")
+	id := strings.Split(token, "_")[1]
+	pgRun(t, dir, db, "--user", "ada", "user", "token", "revoke", id)
+	for _, base := range []string{a, b} {
+		if status, body := apiGet(t, base+"/api/purposes", token); status != http.StatusUnauthorized || !strings.Contains(body, "was revoked") {
+			t.Errorf("%s after the CLI revoked pat's token: %d %.200s, want 401 saying it was revoked", base, status, body)
+		}
+	}
+	br.base = a
+	if status, _ := br.signIn("ada", servedPassword); status != http.StatusSeeOther {
+		t.Fatalf("ada signs in again on A: %d", status)
+	}
+	for _, base := range []string{a, b} {
+		br.base = base
+		if status, body := br.get("/api/purposes"); status != http.StatusOK || !strings.Contains(body, `"loneliness"`) {
+			t.Errorf("%s /api/purposes after the CLI added one: %d %.200s", base, status, body)
+		}
+	}
+
 	// One log: both servers' sign-ins and sign-out and the CLI's changes.
 	out := pgRun(t, dir, db, "audit", "verify")
 	if !strings.Contains(out, "audit log intact") {
 		t.Errorf("audit verify on the database while both serve:\n%s", out)
 	}
 	list := pgRun(t, dir, db, "--user", "ada", "audit", "list")
-	for _, want := range []string{"login", "logout", "user.disable"} {
+	for _, want := range []string{"login", "logout", "user.disable", "purpose.add", "token.revoke"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("the audit list lacks %q:\n%s", want, list)
 		}
@@ -247,4 +269,18 @@ func TestMigrateToPostgres(t *testing.T) {
 	if out, code := run("migrate", "--from", data, "--to", pgtest.Fresh(t), "--engine", engine); code == 0 || !strings.Contains(out, "already exists") {
 		t.Errorf("a migration onto an existing engine file: exit %d\n%s", code, out)
 	}
+}
+
+// apiGet sends a GET with an API token and returns the status and body.
+func apiGet(t *testing.T, u, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }
