@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,18 @@ func pgRun(t *testing.T, dir, url string, args ...string) string {
 	return string(out)
 }
 
+// pgCounty makes partner county on the database at db with users ada
+// (its first user, a partner admin) and bo (an analyst), both with
+// servedPassword.
+func pgCounty(t *testing.T, dir, db string) {
+	t.Helper()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte(servedPassword+"\n"), 0o600)
+	pgRun(t, dir, db, "partner", "add", "--id", "county", "--name", "County Council")
+	pgRun(t, dir, db, "--user", "ada", "user", "bootstrap", "--id", "ada", "--partner", "county", "--name", "Ada", "--password-file", pw)
+	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "bo", "--partner", "county", "--name", "Bo", "--roles", "analyst", "--password-file", pw)
+}
+
 // TestServeTwoProcessesPostgres runs two real `civiclink serve` processes
 // on one PostgreSQL database and a client alternating between them: a
 // session made on one works on the other; a sign-out on one ends it on
@@ -46,11 +59,8 @@ func pgRun(t *testing.T, dir, url string, args ...string) string {
 func TestServeTwoProcessesPostgres(t *testing.T) {
 	dir := t.TempDir()
 	db := pgtest.Fresh(t)
+	pgCounty(t, dir, db)
 	pw := filepath.Join(dir, "pw")
-	os.WriteFile(pw, []byte(servedPassword+"\n"), 0o600)
-	pgRun(t, dir, db, "partner", "add", "--id", "county", "--name", "County Council")
-	pgRun(t, dir, db, "--user", "ada", "user", "bootstrap", "--id", "ada", "--partner", "county", "--name", "Ada", "--password-file", pw)
-	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "bo", "--partner", "county", "--name", "Bo", "--roles", "analyst", "--password-file", pw)
 	schema, _ := filepath.Abs(incidentsDir + "schema.json")
 	pgRun(t, dir, db, "dataset", "add", "--partner", "county", "--id", "incidents", "--schema", schema)
 	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "pat", "--partner", "county", "--name", "Pat", "--roles", "data-owner", "--password-file", pw)
@@ -154,7 +164,13 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 // test ends.
 func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
 	t.Helper()
-	var bases []string
+	bases, _ := twoServerProcs(t, dir, db, flags...)
+	return bases[0], bases[1]
+}
+
+// twoServerProcs is [twoServers] that also gives the processes' ids.
+func twoServerProcs(t *testing.T, dir, db string, flags ...string) (bases, pids []string) {
+	t.Helper()
 	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
 		srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-second-factor"}, flags...)...)
 		stdout, _ := srv.StdoutPipe()
@@ -163,9 +179,9 @@ func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-		bases = append(bases, servedAt(t, stdout))
+		bases, pids = append(bases, servedAt(t, stdout)), append(pids, strconv.Itoa(srv.Process.Pid))
 	}
-	return bases[0], bases[1]
+	return bases, pids
 }
 
 // waitForVersion waits up to 10 s for the server at base to list version

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -285,20 +284,7 @@ func TestSignInHashesBounded(t *testing.T) {
 }
 
 // rss returns the process's resident set size in bytes.
-func rss(t *testing.T) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Skip("no /proc/self/status to read resident memory from")
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return kb << 10
-		}
-	}
-	t.Skip("no VmRSS in /proc/self/status")
-	return 0
-}
+func rss(t *testing.T) int64 { return procRSS(t, "self") }
 
 // TestSignInTimingUnknownUser signs in, turn about, as a known user with
 // a wrong password and as an unknown user: the medians of their times are

@@ -14,8 +14,8 @@ var _ sessions.FlowStore = (*Store)(nil)
 
 // AddSignInFlow keeps a sign-in step under way (see [sessions.FlowStore]).
 func (s *Store) AddSignInFlow(ctx context.Context, id string, data []byte, now, expires time.Time, max int) error {
-	s.flows.Lock() // DuckDB refuses concurrent deletes of one row; one process holds the file
-	defer s.flows.Unlock()
+	s.signIn.Lock() // DuckDB refuses concurrent deletes of one row; one process holds the file
+	defer s.signIn.Unlock()
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM signin_flows WHERE expires_at <= ?`, now.UTC()); err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot forget expired sign-ins")
 	}
@@ -35,8 +35,8 @@ func (s *Store) AddSignInFlow(ctx context.Context, id string, data []byte, now, 
 // TakeSignInFlow removes a sign-in step and returns it if live at now
 // (see [sessions.FlowStore]).
 func (s *Store) TakeSignInFlow(ctx context.Context, id string, now time.Time) ([]byte, error) {
-	s.flows.Lock()
-	defer s.flows.Unlock()
+	s.signIn.Lock()
+	defer s.signIn.Unlock()
 	var data []byte
 	var expires time.Time
 	err := s.db.QueryRowContext(ctx, `DELETE FROM signin_flows WHERE id_hash = ? RETURNING data, expires_at`, sessions.TokenHash(id)).Scan(&data, &expires)

@@ -40,7 +40,7 @@ type Store struct {
 
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
 	recovered     []string      // see [Store.Recovered]
-	flows         sync.Mutex    // see signin_flows.go
+	signIn        sync.Mutex    // serialises sign-in bookkeeping (signin_flows.go, signin.go)
 
 	shared      SharedCatalog // nil: the catalogue is this engine's own (see shared.go)
 	versionsDir string        // the shared folder of versions' Parquet files

@@ -58,10 +58,23 @@ type FailureStore interface {
 	ClearSignInFailures(ctx context.Context, account string, before time.Time) error
 }
 
+// AttemptStore is a [FailureStore] that counts an attempt and checks the
+// lockout in one step for every process on it, so that web processes
+// sharing a store share one lockout. Both stores are.
+type AttemptStore interface {
+	// CountSignInAttempt records an attempt of account at now (or just
+	// after the latest) unless max are recorded after since; it
+	// returns when it was recorded (zero when locked) and the attempts in
+	// the window before it, oldest first.
+	CountSignInAttempt(ctx context.Context, account string, now, since time.Time, max int) (time.Time, []time.Time, error)
+}
+
 // lockout counts failed sign-ins per account. An attempt is counted when
 // it starts, before its password is checked, so however many arrive at
 // once no more than max of them are checked within a window; a success
-// clears the count. Counts are written through to the [FailureStore].
+// clears the count. Counts are written through to the [FailureStore]; one
+// that is an [AttemptStore] does the counting itself, for every process on
+// it.
 type lockout struct {
 	mu     sync.Mutex
 	clock  clock.Clock
@@ -79,6 +92,14 @@ func newLockout(c clock.Clock, back FailureStore, max int, window time.Duration)
 // attempt counts an attempt for account, returning when it was counted;
 // when the account is locked it counts nothing and says until when.
 func (l *lockout) attempt(ctx context.Context, account string) (at, until time.Time, err error) {
+	if as, ok := l.back.(AttemptStore); ok {
+		now := l.clock.Now()
+		at, recent, err := as.CountSignInAttempt(ctx, account, now, now.Add(-l.window), l.max)
+		if err != nil || !at.IsZero() {
+			return at, until, err
+		}
+		return at, recent[len(recent)-l.max].Add(l.window), nil
+	}
 	if err := l.load(ctx); err != nil {
 		return at, until, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 var (
@@ -306,4 +307,40 @@ func collect[T any](ctx context.Context, db querier, scan func(pgx.Row) (*T, err
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// CountSignInAttempt records an attempt of account at now unless max are
+// already recorded after since, in one transaction holding the
+// account's advisory lock, so that every web process on the database
+// counts against one lockout: however many attempts arrive at once, at
+// whichever process, no more than max are let through a window (see
+// [store.Store.CountSignInAttempt]).
+func (s *Store) CountSignInAttempt(ctx context.Context, account string, now, since time.Time, max int) (at time.Time, recent []time.Time, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('civiclink signin ' || $1, 0))`, account); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT failed_at FROM signin_failures WHERE account = $1 AND failed_at > $2 ORDER BY failed_at`, account, since.UTC())
+		if err != nil {
+			return err
+		}
+		recent, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (time.Time, error) {
+			var t time.Time
+			err := r.Scan(&t)
+			return t.UTC(), err
+		})
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if at, ok = store.NextSignInAttempt(now, recent, max); !ok {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO signin_failures VALUES ($1, $2)`, account, at)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, nil, fault.Wrap(err, fault.Internal, "cannot count a sign-in attempt")
+	}
+	return at, recent, nil
 }

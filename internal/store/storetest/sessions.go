@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,5 +181,63 @@ func signInFlows(t *testing.T, st Store) {
 	wg.Wait()
 	if taken.Load() != 1 {
 		t.Errorf("%d of %d parallel takes got the flow, want 1", taken.Load(), n)
+	}
+}
+
+// signInAttempts counts 50 attempts on one account at once with five
+// allowed in the window: exactly five are recorded, each at its own time,
+// and the rest are told the five; one taken back lets one more through;
+// after the window, or once cleared, the account is open again; another
+// account is never affected.
+func signInAttempts(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	const max, window = 5, 15 * time.Minute
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var let []time.Time
+	locked := 0
+	for range 50 {
+		wg.Go(func() {
+			at, recent, err := st.CountSignInAttempt(ctx, "olive", t0, t0.Add(-window), max)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Error(err)
+			case at.IsZero() && len(recent) == max:
+				locked++
+			case !at.IsZero():
+				let = append(let, at)
+			default:
+				t.Errorf("locked with %d attempts in the window, want %d", len(recent), max)
+			}
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(let, time.Time.Compare)
+	if len(let) != max || locked != 50-max || len(slices.CompactFunc(slices.Clone(let), time.Time.Equal)) != max {
+		t.Fatalf("%d let through (%v), %d locked; want %d distinct and %d", len(let), let, locked, max, 50-max)
+	}
+	if at, _, _ := st.CountSignInAttempt(ctx, "pat", t0, t0.Add(-window), max); at.IsZero() {
+		t.Error("another account is locked too")
+	}
+	if err := st.RemoveSignInFailure(ctx, "olive", let[2]); err != nil {
+		t.Fatal(err)
+	}
+	if at, _, _ := st.CountSignInAttempt(ctx, "olive", t0.Add(time.Minute), t0.Add(time.Minute-window), max); at.IsZero() {
+		t.Error("an attempt taken back still counts")
+	}
+	if at, _, _ := st.CountSignInAttempt(ctx, "olive", t0.Add(2*time.Minute), t0.Add(2*time.Minute-window), max); !at.IsZero() {
+		t.Error("a sixth attempt in the window was let through")
+	}
+	if at, _, _ := st.CountSignInAttempt(ctx, "olive", t0.Add(window+time.Second), t0.Add(time.Second), max); at.IsZero() {
+		t.Error("still locked once the first attempts left the window")
+	}
+	if err := st.ClearSignInFailures(ctx, "olive", t0); err != nil {
+		t.Fatal(err)
+	}
+	if at, recent, _ := st.CountSignInAttempt(ctx, "olive", t0.Add(window+2*time.Second), t0.Add(2*time.Second), max); at.IsZero() || len(recent) != 0 {
+		t.Errorf("after clearing: at %v with %d before it, want let through with none", at, len(recent))
 	}
 }

@@ -10,6 +10,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -34,6 +35,10 @@ type Store interface {
 	disclose.Ledger
 	sessions.Store
 	sessions.FlowStore
+	// the web app's lockout (web.AttemptStore and web.FailureStore)
+	CountSignInAttempt(ctx context.Context, account string, now, since time.Time, max int) (time.Time, []time.Time, error)
+	RemoveSignInFailure(ctx context.Context, account string, at time.Time) error
+	ClearSignInFailures(ctx context.Context, account string, before time.Time) error
 }
 
 // AuditLog is a backend's audit log as the rooms use it: append, read by
@@ -69,6 +74,7 @@ func Run(t *testing.T, open Opener) {
 		{"sessions/end", webSessionEnd},
 		{"sessions/sweep", webSessionSweep},
 		{"sessions/sign-in flows", signInFlows},
+		{"sessions/sign-in attempts counted at once", signInAttempts},
 		{"linkage/runs", linkageRuns},
 		{"linkage/review and labels", reviewAndLabels},
 		{"query/aggregate", aggregate},
