@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/civiclink/civiclink/internal/store/postgres"
+	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
 )
 
 // TestCommunityCommands imports a feed, exports it in every format,
@@ -13,6 +17,28 @@ import (
 // line and leaves the directory as it was, and moderates a submission.
 func TestCommunityCommands(t *testing.T) {
 	dir, data := cliStore(t)
+	communityCommands(t, dir, data)
+}
+
+// TestCommunityCommandsPostgres runs the same commands in server mode: the
+// directory kept in PostgreSQL.
+func TestCommunityCommandsPostgres(t *testing.T) {
+	dir, _ := cliStore(t)
+	t.Setenv(EngineEnv, filepath.Join(dir, "engine.duckdb"))
+	t.Setenv("CIVICLINK_AUDIT_KEY_FILE", filepath.Join(dir, "audit-key"))
+	db := pgtest.Fresh(t)
+	communityCommands(t, dir, db)
+	st, err := postgres.Open(context.Background(), db, "") // a fresh engine: what it reads is PostgreSQL's
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if cur, err := st.CommunityCurrent(context.Background()); err != nil || len(cur) != 3 || cur[0].Owner != "cvs" {
+		t.Errorf("the directory in PostgreSQL: %d services (%v), want 3 owned by cvs", len(cur), err)
+	}
+}
+
+func communityCommands(t *testing.T, dir, data string) {
 	good, err := os.ReadFile(testFeed)
 	if err != nil {
 		t.Fatal(err)

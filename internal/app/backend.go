@@ -5,6 +5,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/catalog"
+	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/ingest"
@@ -31,6 +32,7 @@ type Backend interface {
 	disclose.Ledger
 	sessions.Store
 	programme.Store
+	community.Store
 	// The notes of loads and purges whose audit entry is still to come.
 	ingest.PendingLoads
 	govern.PendingPurges

@@ -6,7 +6,8 @@ import (
 	"github.com/civiclink/civiclink/internal/community"
 )
 
-// Community returns the community-support directory over the store,
+// Community returns the community-support directory over the backend
+// (PostgreSQL in server mode),
 // placing locations from the county's reference geography; built once, as
 // it keeps the published directory in memory.
 func (s *Services) Community(ctx context.Context) (*community.Directory, error) {
@@ -16,7 +17,7 @@ func (s *Services) Community(ctx context.Context) (*community.Directory, error) 
 			s.communityErr = err
 			return
 		}
-		s.community = community.NewDirectory(s.Store, s.Gov.Audit, s.Clock, p)
+		s.community = community.NewDirectory(s.Backend, s.Gov.Audit, s.Clock, p)
 	})
 	return s.community, s.communityErr
 }

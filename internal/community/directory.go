@@ -28,6 +28,14 @@ type Directory struct {
 
 	mu    sync.Mutex
 	index *Index // nil: load on next read
+	gen   uint64 // the store's generation the index was read at
+}
+
+// Generational is a store that counts its directory's changes, other
+// processes' included (PostgreSQL): the directory re-reads when the count
+// moves. A store without it is changed only through this directory.
+type Generational interface {
+	CommunityGeneration() uint64
 }
 
 // NewDirectory returns a directory over st.
@@ -274,14 +282,18 @@ func (d *Directory) Published(ctx context.Context) (*Index, error) { return d.cu
 func (d *Directory) current(ctx context.Context) (*Index, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.index != nil {
+	var gen uint64
+	if g, ok := d.Store.(Generational); ok {
+		gen = g.CommunityGeneration()
+	}
+	if d.index != nil && gen == d.gen {
 		return d.index, nil
 	}
 	vs, err := d.Store.CommunityCurrent(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d.index = NewIndex(vs)
+	d.index, d.gen = NewIndex(vs), gen
 	return d.index, nil
 }
 

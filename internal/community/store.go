@@ -52,6 +52,31 @@ type Version struct {
 	Owner string `json:"owner,omitempty"`
 }
 
+// Latest is a service's latest published version and its owner.
+type Latest struct {
+	Version int
+	Owner   string
+}
+
+// AssignVersions gives each published submission in subs its service's
+// next version, after latest (which it moves on), and the service's
+// owner: the first version's, or sub.Owner for a new service. Both store
+// backends number versions with it, under their own lock.
+func AssignVersions(subs []*Submission, latest map[string]Latest) {
+	for _, sub := range subs {
+		if sub.Status != Published {
+			continue
+		}
+		l := latest[sub.Service.ID]
+		l.Version++
+		if l.Owner == "" {
+			l.Owner = sub.Owner
+		}
+		latest[sub.Service.ID] = l
+		sub.Version, sub.Owner = l.Version, l.Owner
+	}
+}
+
 // Store keeps the directory: submissions and published versions. The
 // store package implements it; every method is atomic.
 type Store interface {

@@ -63,6 +63,7 @@ func appendCommunitySubmissions(ctx context.Context, conn *sql.Conn, subs []*com
 	if err != nil {
 		return err
 	}
+	community.AssignVersions(subs, latest)
 	docs := make([]string, len(subs))
 	var published []int
 	for i, sub := range subs {
@@ -72,13 +73,6 @@ func appendCommunitySubmissions(ctx context.Context, conn *sql.Conn, subs []*com
 		}
 		docs[i] = string(doc)
 		if sub.Status == community.Published {
-			l := latest[sub.Service.ID]
-			l.version++
-			if l.owner == "" {
-				l.owner = sub.Owner
-			}
-			latest[sub.Service.ID] = l
-			sub.Version, sub.Owner = l.version, l.owner
 			published = append(published, i)
 		}
 	}
@@ -124,25 +118,19 @@ func communityIDs(ctx context.Context, conn *sql.Conn, subs []*community.Submiss
 	return nil
 }
 
-// latestVersion is a service's latest version number and its owner.
-type latestVersion struct {
-	version int
-	owner   string
-}
-
 // communityLatest is every service's latest published version.
-func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]latestVersion, error) {
+func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]community.Latest, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT service_id, version, owner FROM community_versions
 		QUALIFY row_number() OVER (PARTITION BY service_id ORDER BY version DESC) = 1`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]latestVersion{}
+	out := map[string]community.Latest{}
 	for rows.Next() {
 		var id string
-		var l latestVersion
-		if err := rows.Scan(&id, &l.version, &l.owner); err != nil {
+		var l community.Latest
+		if err := rows.Scan(&id, &l.Version, &l.Owner); err != nil {
 			return nil, err
 		}
 		out[id] = l

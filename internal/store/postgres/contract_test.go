@@ -44,3 +44,9 @@ func TestContract(t *testing.T) {
 func TestProgrammeContract(t *testing.T) {
 	storetest.RunProgramme(t, func(t *testing.T) storetest.ProgrammeStore { return open(t) })
 }
+
+// TestCommunityContract runs the community directory's store contract
+// against the PostgreSQL store, a fresh database per case.
+func TestCommunityContract(t *testing.T) {
+	storetest.RunCommunity(t, func(t *testing.T) storetest.CommunityStore { return open(t) })
+}

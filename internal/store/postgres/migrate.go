@@ -24,10 +24,11 @@ var stateTables = []string{
 	"audit_keys", "audit_leaves", "audit_heads", "audit_tree_states",
 	"programme_projects", "programme_deliverables", "programme_measures", "programme_updates",
 	"programme_claims", "programme_assessments",
+	"community_submissions", "community_versions", "community_zones", "community_opportunities",
 }
 
 // serialTables have an id sequence to move past the copied ids.
-var serialTables = []string{"privacy_spends", "outputs", "programme_updates", "programme_assessments"}
+var serialTables = []string{"privacy_spends", "outputs", "programme_updates", "programme_assessments", "community_submissions", "community_opportunities"}
 
 // Imported is what [Store.ImportState] copied.
 type Imported struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
@@ -19,7 +20,8 @@ import (
 )
 
 // embedded makes a DuckDB store with users, a token, a purpose, a budget
-// with a spend and n audit entries.
+// with a spend, a published community service with a correction waiting,
+// a volunteering opportunity and n audit entries.
 func embedded(t *testing.T, n int) (*store.Store, ed25519.PrivateKey) {
 	t.Helper()
 	ctx := context.Background()
@@ -45,6 +47,18 @@ func embedded(t *testing.T, n int) (*store.Store, ed25519.PrivateKey) {
 		t.Fatal(err)
 	}
 	if _, err := src.Spend(ctx, disclose.Spend{Dataset: "incidents", Cost: disclose.Budget{Epsilon: 0.5}, Query: "q", By: "ada", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	svc := community.Service{ID: "svc-1", Name: "Lunch club", Themes: []string{"food"}, Organisation: community.Organisation{ID: "org-1", Name: "Neighbours", Kind: community.Informal},
+		Locations: []community.Location{{ID: "loc-1", LSOA: "E01021637", Precision: community.PrecisionLSOA}}}
+	subs := []*community.Submission{
+		{Service: svc, SubmittedBy: "ada", SubmittedAt: now, Status: community.Published, DecidedBy: "ada", DecidedAt: now, Owner: "county"},
+		{Service: svc, Correction: true, SubmittedBy: "public", SubmittedAt: now, Status: community.Pending},
+	}
+	if err := src.AddCommunitySubmissions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AddCommunityOpportunity(ctx, &community.Opportunity{OrganisationID: "org-1", Title: "Wash up", Status: community.Open, PostedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	_, key, _ := ed25519.GenerateKey(nil)
@@ -85,6 +99,17 @@ func TestImportState(t *testing.T) {
 	}
 	if b, err := pg.Balance(ctx, "incidents"); err != nil || b.Spent.Epsilon != 0.5 || b.Total.Epsilon != 2 {
 		t.Errorf("budget after the import: %+v, %v", b, err)
+	}
+	if cur, err := pg.CommunityCurrent(ctx); err != nil || len(cur) != 1 || cur[0].Owner != "county" || cur[0].Service.Name != "Lunch club" {
+		t.Errorf("community directory after the import: %+v, %v", cur, err)
+	}
+	next := &community.Submission{Service: community.Service{ID: "svc-2"}, SubmittedBy: "public", SubmittedAt: time.Now(), Status: community.Pending}
+	if err := pg.AddCommunitySubmissions(ctx, []*community.Submission{next}); err != nil || next.ID != 3 {
+		t.Errorf("a submission after the import got id %d (%v), want 3: ids go on past the copied ones", next.ID, err)
+	}
+	opp := &community.Opportunity{OrganisationID: "org-1", Title: "Lay tables", Status: community.Open, PostedAt: time.Now()}
+	if err := pg.AddCommunityOpportunity(ctx, opp); err != nil || opp.ID != 2 {
+		t.Errorf("an opportunity after the import got id %d (%v), want 2", opp.ID, err)
 	}
 	// The copy goes on: appends with the same key extend the same chain.
 	log, err := pg.AuditLog(ctx, key)

@@ -18,6 +18,9 @@ const notifyChannel = "civiclink_changes"
 const (
 	noticeState   = "state"   // governance state changed: bump Generation
 	noticeSession = "session" // a session ended: bump WebSessionsEnded
+	// noticeCommunity: the community directory changed: bump
+	// CommunityGeneration.
+	noticeCommunity = "community"
 )
 
 // notify announces a committed change to every process on the database
@@ -51,6 +54,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		s.gen.Add(1)
 		s.sessionsEnded.Add(1)
 		s.askMirror()
+		s.communityGen.Add(1)
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -83,6 +87,8 @@ func (s *Store) listenOnce(ctx context.Context, up func()) error {
 			s.sessionsEnded.Add(1)
 		case noticeCatalog:
 			s.askMirror()
+		case noticeCommunity:
+			s.communityGen.Add(1)
 		}
 	}
 }

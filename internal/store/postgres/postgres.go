@@ -59,6 +59,7 @@ type Store struct {
 
 	gen           atomic.Uint64 // see [Store.Generation]
 	sessionsEnded atomic.Uint64 // see [Store.WebSessionsEnded]
+	communityGen  atomic.Uint64 // see [Store.CommunityGeneration]
 
 	audit auditShare // see audit_group.go
 
