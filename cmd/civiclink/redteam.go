@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -172,6 +174,9 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 			}
 		}
 	}
+	if err := r.cohorts(ctx, w, judge, func(s, b redteam.Score) { tally(&after, s); tally(&before, b) }); err != nil {
+		return false, err
+	}
 	if r.apiBase != "" {
 		for _, name := range []string{"street-violence", "domestic-abuse-victims"} {
 			ind, err := insight.FindIndicator(name)
@@ -216,7 +221,7 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 	}
 	fmt.Fprintf(w, "\nall attacks, published: %d cells attacked, %d exact (%.1f%%; a blind guess of each attack's commonest value %.1f%%), %d knowable; %.1f%% of cells withheld, %d of %d tables withheld whole, mean absolute error %.2f\n",
 		after.Attacked, after.Exact, share(after.Exact, after.Attacked), share(after.Guessed, after.Attacked), after.Knowable, share(after.Withheld, after.Cells), after.WholeTables, after.Tables, after.MAE())
-	fmt.Fprintf(w, "the same records through several output paths: %d cells compared, %d published differently\n", after.Compared, after.Differ)
+	fmt.Fprintf(w, "the same records in several tables (output paths, cohort definitions): %d cells compared, %d published differently\n", after.Compared, after.Differ)
 	if after.Differ > 0 {
 		pass = false
 	}
@@ -231,6 +236,61 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 	}
 	fmt.Fprintln(w, verdict)
 	return pass, nil
+}
+
+// cohortFiles are the cohort definitions the red team asks for: the demo's
+// domestic-abuse victims among the linked people, by two rules that take
+// in the same people.
+var cohortFiles = map[string]string{
+	"rt-da-at-least": `{"name":"rt-da-at-least","title":"Red team: domestic-abuse victims","purpose":"domestic-abuse",
+		"events":{"da":{"dataset":"police_incidents","where":"domestic_abuse = true AND role = 'victim'"}},"rule":{"at_least":1,"of":["da"]}}`,
+	"rt-da-all": `{"name":"rt-da-all","title":"Red team: domestic-abuse victims (another rule)","purpose":"domestic-abuse",
+		"events":{"da":{"dataset":"police_incidents","where":"domestic_abuse = true AND role = 'victim'"}},"rule":{"all":["da"]}}`,
+}
+
+// cohorts runs the cohort attacks (redteam.CohortAttacks) through `query
+// cohort` on a store with the demo's police incidents and a linkage run,
+// scoring each with judge and handing both scores to tally.
+func (r redTeamRun) cohorts(ctx context.Context, w io.Writer, judge func(redteam.Score), tally func(s, before redteam.Score)) error {
+	if _, err := r.e.Store.Dataset(ctx, "police_incidents"); fault.Code(err) == fault.NotFound {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "civiclink-redteam-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var files []string
+	for _, name := range []string{"rt-da-at-least", "rt-da-all"} {
+		f := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(f, []byte(cohortFiles[name]), 0o600); err != nil {
+			return err
+		}
+		files = append(files, "cohort:"+f)
+	}
+	const purpose = "domestic-abuse"
+	fmt.Fprintf(w, "cohort of police_incidents' domestic-abuse victims, linked people (purpose %s)\n", purpose)
+	truth := engineSource{e: r.e, u: r.u, purpose: purpose, b: insight.Truth}
+	old := engineSource{e: r.e, u: r.u, purpose: purpose, b: insight.SuppressionOnly}
+	cli := cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: purpose, pt: r.pt}
+	if _, err := truth.Table(ctx, redteam.Query{Dataset: files[0], By: []string{insight.DimDistrict}}); fault.Code(err) == fault.NotFound {
+		fmt.Fprintf(w, "  skipped: %s\n", fault.Message(err)) // no linkage run to count people by
+		return nil
+	}
+	for _, a := range redteam.CohortAttacks(files[0], files[1]) {
+		s, err := redteam.Run(ctx, a, "cli", cli, truth)
+		if err != nil {
+			return err
+		}
+		b, err := redteam.Run(ctx, a, "before", old, truth)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %s\n  %s\n", s, b)
+		judge(s)
+		tally(s, b)
+	}
+	return nil
 }
 
 // share is a as a percentage of b.

@@ -38,6 +38,9 @@ func (c cliSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	}
 	args := []string{"query", "aggregate", "--dataset", q.Dataset,
 		"--by", strings.Join(q.By, ","), "--purpose", purpose, "--format", "csv"}
+	if file, ok := strings.CutPrefix(q.Dataset, "cohort:"); ok {
+		args = []string{"query", "cohort", file, "--by", strings.Join(q.By, ","), "--purpose", purpose, "--format", "csv"}
+	}
 	if q.Where != "" {
 		args = append(args, "--where", q.Where)
 	}
@@ -182,8 +185,18 @@ func (s engineSource) Table(ctx context.Context, q redteam.Query) (*redteam.Tabl
 	if q.Purpose != "" {
 		purpose = q.Purpose
 	}
-	res, err := s.e.Unprotected(ctx, s.u, insight.AggregateQuery{Dataset: q.Dataset, By: q.By, Where: q.Where, Version: q.Version,
-		Threshold: q.Threshold, RoundTo: q.RoundTo, Purpose: purpose}, s.b)
+	var res *disclose.Result
+	var err error
+	if file, ok := strings.CutPrefix(q.Dataset, "cohort:"); ok {
+		c, cerr := insight.FindCohort(file)
+		if cerr != nil {
+			return nil, cerr
+		}
+		res, err = s.e.UnprotectedCohort(ctx, s.u, insight.CohortQuery{Cohort: c, By: q.By, Purpose: purpose, Threshold: q.Threshold, RoundTo: q.RoundTo}, s.b)
+	} else {
+		res, err = s.e.Unprotected(ctx, s.u, insight.AggregateQuery{Dataset: q.Dataset, By: q.By, Where: q.Where, Version: q.Version,
+			Threshold: q.Threshold, RoundTo: q.RoundTo, Purpose: purpose}, s.b)
+	}
 	if fault.Code(err) == fault.Forbidden {
 		return &redteam.Table{Refused: fault.Message(err)}, nil
 	}

@@ -33,7 +33,7 @@ func TestRedTeam(t *testing.T) {
 	}
 	for _, want := range []string{"street-crime", "road-casualties", "police_incidents", "time: month ⊂ quarter ⊂ year", "place: LSOA ⊂ district",
 		"overlapping filters", "dataset versions N and N+1", "thresholds and rounding", "repeated queries", "purposes", " api ", "the auditor's refusal",
-		"every output path (cli, indicator, api, export)"} {
+		"every output path (cli, indicator, api, export)", "cohort: time: month ⊂ quarter ⊂ year", "cohorts: the same people, two definitions"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -41,7 +41,7 @@ func TestRedTeam(t *testing.T) {
 	if !regexp.MustCompile(`singling out by record id\s+cli\s+refused: .*record ids, unique columns, free text`).MatchString(out) {
 		t.Error("filtering on a record id was not refused naming the rule")
 	}
-	if m := regexp.MustCompile(`several output paths: (\d+) cells compared, (\d+) published differently`).FindStringSubmatch(out); m == nil || m[1] == "0" || m[2] != "0" {
+	if m := regexp.MustCompile(`several tables \(output paths, cohort definitions\): (\d+) cells compared, (\d+) published differently`).FindStringSubmatch(out); m == nil || m[1] == "0" || m[2] != "0" {
 		t.Errorf("the same table through the CLI, the API and an export: %v; want cells compared, none published differently", m)
 	}
 	// The control: suppression alone loses cells to the same attacks.

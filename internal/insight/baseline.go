@@ -42,3 +42,31 @@ func (e *Engine) Unprotected(ctx context.Context, u *govern.User, q AggregateQue
 	}
 	return disclose.Apply(ctx, t, p, disclose.Options{Period: coverage(pr.d.Schema, pr.v, t)})
 }
+
+// UnprotectedCohort counts q's cohort as [Engine.CohortTable] does,
+// governed, over every index date, but controls the table by b instead
+// of the engine's protection: the truth (or suppression alone) a red team
+// scores a published cohort table against. No user path calls it.
+func (e *Engine) UnprotectedCohort(ctx context.Context, u *govern.User, q CohortQuery, b Baseline) (*disclose.Result, error) {
+	c, err := e.prepareCohort(ctx, u, q, govern.Aggregate, OpCohort)
+	if err != nil {
+		return nil, err
+	}
+	members, err := e.Store.CohortMembers(ctx, c.spec)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := e.unitKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := e.memberTable(c.q, members, keys)
+	if err != nil {
+		return nil, err
+	}
+	p := disclose.Policy{Threshold: 1}
+	if b == SuppressionOnly {
+		p = disclose.Policy{Threshold: max(int64(c.dec.Threshold), q.Threshold), RoundTo: q.RoundTo}
+	}
+	return disclose.Apply(ctx, t, p, disclose.Options{Period: coverage(nil, nil, t)})
+}

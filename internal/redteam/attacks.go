@@ -154,3 +154,17 @@ func TimeHierarchy(month, quarter, year Query, margins bool) Attack {
 			return WithMargins(tabs, l)
 		}}
 }
+
+// CohortAttacks are the attacks on a cohort's tables (one and two name
+// the same people's cohort under two definitions, as query datasets):
+// its months within quarters within years, and the two definitions
+// against each other, which count the same people and so must publish
+// the same figures (a linked person's key is the same in any cohort).
+func CohortAttacks(one, two string) []Attack {
+	q := func(d string, by ...string) Query { return Query{Dataset: d, By: by} }
+	th := TimeHierarchy(q(one, "district", "month"), q(one, "district", "quarter"), q(one, "district", "year"), true)
+	th.Name = "cohort: " + th.Name
+	return []Attack{th, {Name: "cohorts: the same people, two definitions", Consistent: true,
+		Queries: []Query{q(one, "district", "quarter"), q(two, "district", "quarter")},
+		Links:   func(tabs []*Table) []Link { return WithMargins(tabs, Same(0, 1, tabs, nil)) }}}
+}
