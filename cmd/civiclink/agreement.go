@@ -32,12 +32,11 @@ func (m *Main) agreementCreateCmd() *cobra.Command {
 		Short: "Propose a new agreement from a JSON file (see docs/governance.md)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := os.Open(file)
+			b, err := os.ReadFile(file)
 			if err != nil {
 				return fault.Errorf(fault.Invalid, "cannot read agreement file %q: %v", file, err)
 			}
-			defer f.Close()
-			a, err := govern.ParseAgreement(f)
+			a, err := govern.ParseAgreementFile(file, b)
 			if err != nil {
 				return err
 			}

@@ -3,8 +3,11 @@ package govern
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -132,7 +135,7 @@ func ParseAgreement(r io.Reader) (*Agreement, error) {
 		if fe, ok := err.(*fault.Error); ok {
 			return nil, fe
 		}
-		return nil, fault.Errorf(fault.Invalid, "agreement is not valid JSON of the expected shape: %v (see docs/governance.md)", err)
+		return nil, fault.Wrap(err, fault.Invalid, "agreement is not valid JSON of the expected shape: %v (see docs/governance.md)", err)
 	}
 	a.Status, a.Approvals, a.History, a.Revision = Draft, nil, nil, 0
 	if a.Threshold == 0 {
@@ -142,6 +145,41 @@ func ParseAgreement(r io.Reader) (*Agreement, error) {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// ParseAgreementFile is [ParseAgreement] for the file name holding b: a
+// refusal names the file and, where the parser knows it, the line (a JSON
+// error's position, or the line of the disclosure threshold a rule
+// refused), then the reason.
+func ParseAgreementFile(name string, b []byte) (*Agreement, error) {
+	a, err := ParseAgreement(bytes.NewReader(b))
+	if err == nil {
+		return a, nil
+	}
+	where := "agreement file " + name
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	line := 0
+	switch {
+	case errors.As(err, &syn):
+		line = lineAt(b, syn.Offset)
+	case errors.As(err, &typ):
+		line = lineAt(b, typ.Offset)
+	case strings.Contains(fault.Message(err), "disclosure threshold"):
+		if i := bytes.Index(b, []byte(`"threshold"`)); i >= 0 {
+			line = lineAt(b, int64(i)+1)
+		}
+	}
+	if line > 0 {
+		where += fmt.Sprintf(", line %d", line)
+	}
+	return nil, fault.Wrap(err, fault.Code(err), "%s: %s", where, fault.Message(err))
+}
+
+// lineAt is the line of b (from 1) holding the byte before offset.
+func lineAt(b []byte, offset int64) int {
+	offset = min(max(offset, 1), int64(len(b)))
+	return bytes.Count(b[:offset-1], []byte("\n")) + 1
 }
 
 // MarshalIndent returns the agreement as indented JSON.

@@ -2,6 +2,7 @@ package govern
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -364,5 +365,50 @@ func TestLifecycleMatrix(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestParseAgreementFileNamesFileAndLine: an agreement file that is not
+// JSON, has a field of the wrong type, or a disclosure threshold under the
+// minimum is refused naming the file, the line and the reason.
+func TestParseAgreementFileNamesFileAndLine(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/agreements/*.json")
+	if len(files) == 0 {
+		t.Fatal("no example agreements")
+	}
+	good, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseAgreementFile("good.json", good); err != nil {
+		t.Fatalf("the example is refused: %v", err)
+	}
+	// The example without its threshold, which is then put on line 2.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(good, &fields); err != nil {
+		t.Fatal(err)
+	}
+	delete(fields, "threshold")
+	rest, _ := json.MarshalIndent(fields, "", "  ")
+	withThreshold := func(v string) []byte {
+		return append([]byte("{\n  \"threshold\": "+v+",\n"), bytes.TrimPrefix(rest, []byte("{"))...)
+	}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"syntax", []byte("{\n  \"id\": \"x\",\n  oops\n}"), "agreement file syntax.json, line 3: agreement is not valid JSON"},
+		{"type", withThreshold(`"ten"`), "agreement file type.json, line 2: agreement is not valid JSON"},
+		{"low", withThreshold("3"), "agreement file low.json, line 2: "},
+	} {
+		_, err := ParseAgreementFile(tc.name+".json", tc.b)
+		if err == nil || !strings.HasPrefix(fault.Message(err), tc.want) || fault.Code(err) != fault.Invalid {
+			t.Errorf("%s: got %v, want a refusal starting %q", tc.name, err, tc.want)
+		}
+	}
+	_, err = ParseAgreementFile("low.json", withThreshold("3"))
+	if !strings.Contains(fault.Message(err), "disclosure threshold 3 is below the minimum 5") {
+		t.Errorf("the reason is missing: %v", err)
 	}
 }
