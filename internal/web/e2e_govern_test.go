@@ -11,11 +11,14 @@ import (
 )
 
 // signInAs signs a user in through the form in the browser.
-func signInAs(user string) []chromedp.Action {
+func signInAs(user string) []chromedp.Action { return signInWith(user, password) }
+
+// signInWith signs in on the sign-in form shown as user with pass.
+func signInWith(user, pass string) []chromedp.Action {
 	return []chromedp.Action{
 		chromedp.WaitVisible(`#user`, chromedp.ByQuery),
 		chromedp.SendKeys(`#user`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, pass, chromedp.ByQuery),
 		through(chromedp.Submit(`#password`, chromedp.ByQuery)),
 		chromedp.WaitVisible(`form.signout`, chromedp.ByQuery),
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -13,14 +14,17 @@ import (
 // public page without sign-in; a sponsor's partner admin signs in, reads
 // the projects, posts an update that marks a deliverable done from the
 // labelled form, has a blank update refused (what was chosen kept), is
-// told why not on a project their partner does not sponsor, reads the claims checked against the data (the road
-// deaths claim differs) and opens the Assembly report with its charts.
+// told why not on a project their partner does not sponsor, reads the
+// claims (which it cannot check, and why), answers the self-assessment
+// and opens the Assembly report with its charts; an analyst drafts the
+// report for output checking, a checker approves and releases it, and the
+// public page then shows its figures.
 func TestBrowserProgramme(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	ctx := browser(t)
 	p := newProgrammeServer(t)
+	ctx := browser(t) // its time runs from here: the demo county is built first
 	url := p.ts.URL
 	dir := artefacts(t)
 	var (
@@ -29,13 +33,12 @@ func TestBrowserProgramme(t *testing.T) {
 		deliverable, updates, roadDeaths, heading string
 		refusal, rounds                           string
 		blankError, keptDeliverable, why          string
+		outputURL, outputStatus, releasedBy       string
+		releasedRows                              int
 		formLabelled                              bool
 		bars                                      int
 	)
-	steps := []struct {
-		name    string
-		actions []chromedp.Action
-	}{
+	steps := []walkStep{
 		{"public page", []chromedp.Action{
 			chromedp.Navigate(url + "/public/programme"),
 			chromedp.WaitVisible(`h1`, chromedp.ByQuery),
@@ -110,12 +113,37 @@ func TestBrowserProgramme(t *testing.T) {
 			shot(t, dir, "programme-05-assembly"),
 		}},
 	}
-	for _, s := range steps {
-		if err := chromedp.Run(ctx, s.actions...); err != nil {
-			chromedp.Run(ctx, shot(t, dir, "programme-failed-"+strings.ReplaceAll(s.name, " ", "-")))
-			t.Fatalf("%s: %v", s.name, err)
-		}
-	}
+	walkSteps(t, ctx, dir, steps)
+	// The report's way to the public, in a second browser (each has its
+	// own time limit).
+	walkSteps(t, browser(t), dir, []walkStep{
+		{"the analyst drafts the report", append(append([]chromedp.Action{chromedp.Navigate(url + "/programme")}, signInWith("county.analyst", demo.Password)...),
+			chromedp.WaitVisible(`#draft-report-form`, chromedp.ByQuery),
+			chromedp.SetValue(`#report-since`, "2026-01-01", chromedp.ByQuery),
+			through(chromedp.Submit(`#report-since`, chromedp.ByQuery)),
+			chromedp.WaitVisible(`#output-status`, chromedp.ByQuery),
+			chromedp.Location(&outputURL),
+		)},
+		{"a checker checks and releases it", []chromedp.Action{signOut(), chromedp.ActionFunc(func(ctx context.Context) error {
+			return chromedp.Run(ctx, append(append([]chromedp.Action{chromedp.Navigate(outputURL)}, signInWith("county.checker", demo.Password)...),
+				chromedp.WaitVisible(`#check-form`, chromedp.ByQuery),
+				chromedp.Click(`#check-form input[value="approve"]`, chromedp.ByQuery),
+				chromedp.SendKeys(`#check-note`, "every figure states its period; no small cells", chromedp.ByQuery),
+				clickThrough(`#check-form button`),
+				chromedp.WaitVisible(`#release-form`, chromedp.ByQuery),
+				clickThrough(`#release-form button`),
+				chromedp.WaitVisible(`#released-by`, chromedp.ByQuery),
+				chromedp.Text(`#released-by`, &releasedBy, chromedp.ByQuery),
+				chromedp.Text(`#output-status`, &outputStatus, chromedp.ByQuery))...)
+		})}},
+		{"the public sees the released figures", []chromedp.Action{
+			signOut(),
+			chromedp.Navigate(url + "/public/programme"),
+			chromedp.WaitVisible(`#released-measures`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#released-measures tbody tr').length`, &releasedRows),
+			shot(t, dir, "programme-07-public-released"),
+		}},
+	})
 	if publicSections != 8 || !strings.Contains(heading, "programme") {
 		t.Errorf("the public page %q shows %d projects, want 8", heading, publicSections)
 	}
@@ -144,5 +172,27 @@ func TestBrowserProgramme(t *testing.T) {
 	}
 	if charts == 0 {
 		t.Error("the Assembly report drew no chart")
+	}
+	if !strings.Contains(outputURL, "/outputs/") || strings.TrimSpace(outputStatus) != "released" || strings.TrimSpace(releasedBy) != "county.checker" || releasedRows == 0 {
+		t.Errorf("report lifecycle: drafted at %q, status %q released by %q, %d measures on the public page; want released by county.checker and its figures public",
+			outputURL, outputStatus, releasedBy, releasedRows)
+	}
+}
+
+// walkStep is a named part of a browser walk.
+type walkStep struct {
+	name    string
+	actions []chromedp.Action
+}
+
+// walkSteps takes the steps in order in the browser ctx, stopping the
+// test at the first that fails, with a screenshot of where it stood.
+func walkSteps(t *testing.T, ctx context.Context, dir string, steps []walkStep) {
+	t.Helper()
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, s.actions...); err != nil {
+			chromedp.Run(ctx, shot(t, dir, "programme-failed-"+strings.ReplaceAll(s.name, " ", "-")))
+			t.Fatalf("%s: %v", s.name, err)
+		}
 	}
 }
