@@ -147,6 +147,9 @@ func TestSSOSignIn(t *testing.T) {
 	if got := c.signedInAs(); got != analystID {
 		t.Fatalf("signed in as %q, want %s", got, analystID)
 	}
+	if n := storedSessions(t, f.fixture); n != 1 {
+		t.Fatalf("%d sessions in the store after one sign-in", n)
+	}
 	ev := f.rec.find("login.sso")
 	if len(ev) != 1 || ev[0].User != analystID || ev[0].Outcome != govern.OutcomeAllowed || ev[0].Target != "county:sub-carl" {
 		t.Fatalf("audit %+v", ev)
@@ -208,6 +211,7 @@ func TestSSORefusals(t *testing.T) {
 			f.op.Misbehave(tc.mischief)
 			c := f.client(t)
 			callback := c.ssoAuthorise(f.op, tc.login)
+			sessionsBefore := storedSessions(t, f.fixture)
 			var res *http.Response
 			if tc.attack != nil {
 				res = tc.attack(t, f, c, callback)
@@ -228,6 +232,9 @@ func TestSSORefusals(t *testing.T) {
 					t.Fatalf("signed in as %q after a refusal", who)
 				}
 			}
+			if n := storedSessions(t, f.fixture); n != sessionsBefore {
+				t.Errorf("the store holds %d sessions after the refusal, %d before", n, sessionsBefore)
+			}
 			var found bool
 			for _, e := range f.rec.find("login.sso") {
 				found = found || (e.Outcome == govern.OutcomeDenied && strings.Contains(e.Reason, tc.reason))
@@ -237,6 +244,17 @@ func TestSSORefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storedSessions counts the sessions in the fixture's store: a refused
+// sign-in leaves none behind, whatever the browser was sent.
+func storedSessions(t *testing.T, f *fixture) int {
+	t.Helper()
+	var n int
+	if err := f.st.DB().QueryRow(`SELECT count(*) FROM web_sessions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // csrfOf returns the session's CSRF token.
