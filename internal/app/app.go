@@ -89,7 +89,7 @@ func NewOn(b Backend, engine *store.Store, log AuditLog, clk clock.Clock) *Servi
 		Backend: b, Store: engine, Audit: log, Clock: clk, Gov: gov,
 		Ingest:  &ingest.Service{Catalog: st, Gov: gov, Audit: gov.Audit, Clock: clk, Pending: st, Log: log, Users: st},
 		Linkage: &linkrun.Service{Store: st, Gov: gov, Audit: gov.Audit},
-		Voice:   newVoice(engine, gov.Audit, clk), // the engine's tables, not yet ported to PostgreSQL
+		Voice:   newVoice(b, gov.Audit, clk), // shared state: PostgreSQL's tables in server mode
 	}
 }
 

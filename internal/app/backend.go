@@ -15,6 +15,7 @@ import (
 	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/store/postgres"
+	"github.com/civiclink/civiclink/internal/voice"
 	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
@@ -33,6 +34,7 @@ type Backend interface {
 	sessions.Store
 	programme.Store
 	community.Store
+	voice.Store
 	// The notes of loads and purges whose audit entry is still to come.
 	ingest.PendingLoads
 	govern.PendingPurges

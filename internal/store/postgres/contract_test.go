@@ -50,3 +50,9 @@ func TestProgrammeContract(t *testing.T) {
 func TestCommunityContract(t *testing.T) {
 	storetest.RunCommunity(t, func(t *testing.T) storetest.CommunityStore { return open(t) })
 }
+
+// TestVoiceContract runs citizen voice's store contract against the
+// PostgreSQL store, a fresh database per case.
+func TestVoiceContract(t *testing.T) {
+	storetest.RunVoice(t, func(t *testing.T) storetest.VoiceStore { return open(t) })
+}

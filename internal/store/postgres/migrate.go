@@ -25,6 +25,7 @@ var stateTables = []string{
 	"programme_projects", "programme_deliverables", "programme_measures", "programme_updates",
 	"programme_claims", "programme_assessments",
 	"community_submissions", "community_versions", "community_zones", "community_opportunities",
+	"voice_programmes", "voice_sessions", "voice_responses", "voice_answers", "voice_codings", "voice_quotes", "voice_actions",
 }
 
 // serialTables have an id sequence to move past the copied ids.
@@ -72,6 +73,10 @@ func (s *Store) ImportState(ctx context.Context, src *store.Store, opts audit.Op
 			if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false) FROM %s`, t, t)); err != nil {
 				return err
 			}
+		}
+		// voice_responses.seq keeps capture order: later captures follow.
+		if _, err := tx.Exec(ctx, `SELECT setval('voice_response_seq', coalesce(max(seq), 0) + 1, false) FROM voice_responses`); err != nil {
+			return err
 		}
 		after, err := audit.Verify(ctx, &Audit{s: s, db: tx}, opts)
 		if err != nil {

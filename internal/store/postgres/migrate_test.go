@@ -17,6 +17,7 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/programme"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/voice"
 )
 
 // embedded makes a DuckDB store with users, a token, a purpose, a budget
@@ -82,11 +83,31 @@ func embedded(t *testing.T, n int) (*store.Store, ed25519.PrivateKey) {
 func TestImportState(t *testing.T) {
 	ctx := context.Background()
 	src, key := embedded(t, 70) // past one saved tree state
+	// Citizen voice: a programme and two captured responses.
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	response := func(id string) *voice.Response {
+		return &voice.Response{ID: id, ProgrammeID: "p", SessionID: "s", District: "E07000070", CapturedBy: "ada", CapturedAt: at,
+			Answers: []voice.Answer{{QuestionID: "say", Text: voice.Redact("More buses " + id)}}}
+	}
+	if err := src.CreateVoiceProgramme(ctx, &voice.Programme{ID: "p", Title: "P", CreatedAt: at, CreatedBy: "ada",
+		Sessions: []voice.Session{{ID: "s", ProgrammeID: "p", Date: at, District: "E07000070"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.AddVoiceResponses(ctx, []*voice.Response{response("r2"), response("r1")}); err != nil {
+		t.Fatal(err)
+	}
 	pg := open(t)
 	trusted := audit.Options{Trusted: []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}}
 	got, err := pg.ImportState(ctx, src, trusted)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The copy keeps capture order, and a capture on PostgreSQL follows.
+	if err := pg.AddVoiceResponses(ctx, []*voice.Response{response("r0")}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := pg.VoiceResponses(ctx, "p"); err != nil || len(rs) != 3 || rs[0].ID != "r2" || rs[1].ID != "r1" || rs[2].ID != "r0" || rs[0].Answers[0].Text.String() != "More buses r2" {
+		t.Errorf("voice responses after the import and a capture: %v (%v), want r2, r1, r0 with their answers", rs, err)
 	}
 	if got.Audit.Size != 70 || got.Rows["users"] != 2 || got.Rows["audit_leaves"] != 70 {
 		t.Errorf("imported %v, audit %d entries; want 2 users and 70 entries", got.Rows, got.Audit.Size)
