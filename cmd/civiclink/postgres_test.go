@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
 )
@@ -113,11 +116,39 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 	// A version uploaded through A is read through B, and the next one,
 	// uploaded through B, through A: each engine reads the other's rows
 	// from the version's Parquet file in the shared folder.
-	for i, up := range []struct{ on, other, file string }{{a, b, "good.csv"}, {b, a, "good.jsonl"}} {
-		if status, body := uploadFile(t, up.on, token, incidentsDir+up.file); status != http.StatusAccepted {
+	// Uploads go on the shared queue and run in whichever server claims
+	// them: each job is claimed and run once, and either server answers
+	// for it.
+	var jobIDs []string
+	for i, up := range []struct{ on, other, file string }{{a, b, "good.csv"}, {b, a, "good.jsonl"}, {a, b, "good.jsonl"}} {
+		status, body := uploadFile(t, up.on, token, incidentsDir+up.file)
+		if status != http.StatusAccepted {
 			t.Fatalf("upload of %s to %s: %d %s", up.file, up.on, status, body)
 		}
-		waitForVersion(t, up.other, token, i+1)
+		var job struct{ ID string }
+		json.Unmarshal([]byte(body), &job)
+		jobIDs = append(jobIDs, job.ID)
+		if i < 2 {
+			waitForVersion(t, up.other, token, i+1)
+		}
+		st, jb := apiGet(t, up.other, token, "/api/jobs/"+job.ID)
+		var got struct{ State string }
+		if json.Unmarshal([]byte(jb), &got); st != http.StatusOK || got.State != "done" {
+			t.Errorf("job %s of the upload to %s, asked of the other server: %d %.300s", job.ID, up.on, st, jb)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var jobs, done, distinct int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE state = 'done' AND worker <> '' AND claimed_at IS NOT NULL), count(DISTINCT ref)
+		FROM jobs WHERE kind = 'web.upload' AND ref = ANY($1)`, jobIDs).Scan(&jobs, &done, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if jobs != 3 || done != 3 || distinct != 3 {
+		t.Errorf("the queue holds %d upload jobs (%d done by one worker, %d distinct), want 3 of each", jobs, done, distinct)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "civiclink-versions")); err != nil {
 		t.Errorf("the shared folder beside the engines: %v", err)
@@ -184,28 +215,35 @@ func twoServerProcs(t *testing.T, dir, db string, flags ...string) (bases, pids 
 	return bases, pids
 }
 
+// apiGet GETs path from base with token and returns the status and body.
+func apiGet(t *testing.T, base, token, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
 // waitForVersion waits up to 10 s for the server at base to list version
 // number of incidents with its rows, as the API gives it to token's user.
 func waitForVersion(t *testing.T, base, token string, number int) {
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/datasets/incidents/versions/%d", base, number), nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		status, b := apiGet(t, base, token, fmt.Sprintf("/api/datasets/incidents/versions/%d", number))
 		var v struct {
 			Number int   `json:"number"`
 			Rows   int64 `json:"rows"`
 		}
-		if res.StatusCode == http.StatusOK && json.Unmarshal(b, &v) == nil && v.Number == number && v.Rows > 0 {
+		if status == http.StatusOK && json.Unmarshal([]byte(b), &v) == nil && v.Number == number && v.Rows > 0 {
 			return
 		}
-		last = fmt.Sprintf("%d %.300s", res.StatusCode, b)
+		last = fmt.Sprintf("%d %.300s", status, b)
 	}
 	t.Fatalf("%s never listed incidents version %d: last answer %s", base, number, last)
 }

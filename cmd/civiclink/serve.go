@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ import (
 	"github.com/civiclink/civiclink/internal/metrics"
 	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/store"
+	"github.com/civiclink/civiclink/internal/store/postgres"
 	"github.com/civiclink/civiclink/internal/web"
 )
 
@@ -187,6 +189,16 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err != nil {
 		return nil, err
 	}
+	var jobs web.JobQueue
+	var sharedSpool string
+	if pg := m.openedPostgres(); pg != nil {
+		// Server mode: uploads go on the shared queue, spooled where every
+		// process reads them (beside the versions' Parquet files).
+		jobs, sharedSpool = pg, filepath.Join(pg.VersionsDir(), "uploads")
+		if err := os.MkdirAll(sharedSpool, 0o750); err != nil {
+			return nil, fault.Wrap(err, fault.Internal, "cannot make the shared upload spool %s: check the shared folder (%s) is writable", sharedSpool, postgres.VersionsEnv)
+		}
+	}
 	return web.New(web.Config{
 		Community: dir,
 		Ledger:    s.Backend,
@@ -214,6 +226,8 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 		Clock:     m.Clock,
 		Log:       o.logger(m.Stderr),
 		UploadDir: spool,
+
+		Queue: jobs, SharedUploadDir: sharedSpool,
 
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey,
 		MetricsFrom: o.metricsNets, Metrics: m.metrics, ShutdownGrace: o.grace, AccessLog: m.serving != nil,

@@ -51,10 +51,10 @@ type IndicatorResult struct {
 	// version from its Parquet file, not from a table of its own.
 	SecondBareSeconds    float64 `json:"second_process_bare_seconds,omitempty"`
 	SecondAuditedSeconds float64 `json:"second_process_audited_seconds,omitempty"`
-	Released      int     `json:"released_cells"`               // digests in the release record at the end
-	Ratio         float64 `json:"controlled_over_bare"`         // ControlSeconds / BareSeconds
-	AuditedRatio  float64 `json:"controlled_audited_over_bare"` // AuditedSeconds / BareSeconds
-	FirstRatio    float64 `json:"first_release_over_bare"`      // FirstSeconds / BareSeconds
+	Released             int     `json:"released_cells"`               // digests in the release record at the end
+	Ratio                float64 `json:"controlled_over_bare"`         // ControlSeconds / BareSeconds
+	AuditedRatio         float64 `json:"controlled_audited_over_bare"` // AuditedSeconds / BareSeconds
+	FirstRatio           float64 `json:"first_release_over_bare"`      // FirstSeconds / BareSeconds
 }
 
 // IndicatorOptions tunes an [Indicator] run.

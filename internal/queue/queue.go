@@ -75,7 +75,9 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	if err := w.Handlers[j.Kind](ctx, j); err != nil {
 		failure = fault.Message(err)
 	}
-	return true, w.Store.FinishJob(ctx, j.ID, w.Name, failure)
+	// Recorded even when ctx ended meanwhile (a shutdown): a job left
+	// "running" would never be claimed again.
+	return true, w.Store.FinishJob(context.WithoutCancel(ctx), j.ID, w.Name, failure)
 }
 
 // Run runs jobs until ctx is done.

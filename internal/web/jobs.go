@@ -65,6 +65,7 @@ func (j *Job) finished() bool { return j.State == jobDone || j.State == jobFaile
 type jobEntry struct {
 	job     Job
 	changed chan struct{}
+	record  func(Job) // a shared job's recorder (jobs_shared.go), else nil
 }
 
 // jobStore keeps background jobs in memory; finished jobs are kept for a
@@ -119,14 +120,30 @@ func (js *jobStore) start(j Job) Job {
 	return j
 }
 
-// update changes a job and wakes its watchers.
-func (js *jobStore) update(id string, f func(*Job)) {
+// adopt registers j, a job claimed from the shared queue, under its own
+// id; record receives a copy of it at every change.
+func (js *jobStore) adopt(j Job, record func(Job)) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
+	js.byID[j.ID] = &jobEntry{job: j, changed: make(chan struct{}), record: record}
+}
+
+// update changes a job and wakes its watchers (and records a shared
+// job's change).
+func (js *jobStore) update(id string, f func(*Job)) {
+	js.mu.Lock()
 	e := js.byID[id]
 	if e == nil {
+		js.mu.Unlock()
 		return
 	}
+	defer func(record func(Job)) {
+		j := e.job
+		js.mu.Unlock()
+		if record != nil {
+			record(j)
+		}
+	}(e.record)
 	was := e.job.finished()
 	f(&e.job)
 	if !was && e.job.finished() {

@@ -77,6 +77,13 @@ type Config struct {
 	Log *slog.Logger
 	// UploadDir spools uploaded files; the OS temp folder when empty.
 	UploadDir string
+	// Queue, in server mode, is the job queue every web process shares:
+	// uploads go on it and run in whichever process claims them first
+	// (jobs_shared.go); nil runs them where they were received.
+	Queue JobQueue
+	// SharedUploadDir spools uploads for the queue: a folder every web
+	// process reads (required with Queue).
+	SharedUploadDir string
 	// SecureCookies says the server is reached over TLS through a proxy
 	// that terminates it: cookies are marked Secure and responses carry
 	// Strict-Transport-Security, as they are for a request that arrives
@@ -171,6 +178,9 @@ func (c *Config) Validate() error {
 	}
 	if c.UploadDir == "" {
 		c.UploadDir = os.TempDir()
+	}
+	if c.Queue != nil && c.SharedUploadDir == "" {
+		return fault.Errorf(fault.Invalid, "web: a shared job queue needs a shared upload folder that every web process reads")
 	}
 	if c.MaxUpload <= 0 {
 		c.MaxUpload = 512 << 20
@@ -311,11 +321,20 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(s.listen(ln)) }()
+	stopWork := func() {}
+	if s.cfg.Queue != nil {
+		wctx, cancel := context.WithCancel(context.Background())
+		worked := make(chan struct{})
+		go func() { defer close(worked); s.work(wctx) }()
+		stopWork = func() { cancel(); <-worked }
+	}
 	select {
 	case err := <-errc:
+		stopWork()
 		return err
 	case <-ctx.Done():
 	}
+	go stopWork() // claims no more; the job it runs is drained below
 	return s.shutdown(hs, errc)
 }
 

@@ -86,7 +86,11 @@ func (s *Server) receivePart(p *principal, part *multipart.Part, up *upload) err
 	if name == "" || name == "." || name == "_" {
 		return fault.Errorf(fault.Invalid, "the uploaded file has no name: choose a file to upload")
 	}
-	dir, err := os.MkdirTemp(s.cfg.UploadDir, "civiclink-upload-")
+	spool := s.cfg.UploadDir
+	if s.cfg.Queue != nil {
+		spool = s.cfg.SharedUploadDir // the process that claims the job reads it
+	}
+	dir, err := os.MkdirTemp(spool, "civiclink-upload-")
 	if err != nil {
 		return fmt.Errorf("spool upload: %w", err)
 	}
@@ -136,6 +140,9 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request) (Job, error
 	if err != nil {
 		return Job{}, err
 	}
+	if s.cfg.Queue != nil {
+		return s.enqueueUpload(r.Context(), Job{Kind: jobUpload, UserID: u.ID, DatasetID: d.ID, File: up.name, Total: up.size}, up)
+	}
 	j := s.jobs.add(u.ID, d.ID, up.name, up.size)
 	s.jobs.run(func(ctx context.Context) { s.load(ctx, j.ID, d, up, u) })
 	return j, nil
@@ -182,9 +189,18 @@ func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// jobNow returns a job this process runs or ran, else one on the shared
+// queue, with a channel closed at (or after) its next change.
+func (s *Server) jobNow(ctx context.Context, id string) (Job, <-chan struct{}, bool) {
+	if j, ch, ok := s.jobs.get(id); ok {
+		return j, ch, true
+	}
+	return s.sharedJob(ctx, id)
+}
+
 // job returns the job named in the path if it is the user's.
 func (s *Server) job(r *http.Request) (Job, <-chan struct{}, error) {
-	j, ch, ok := s.jobs.get(r.PathValue("id"))
+	j, ch, ok := s.jobNow(r.Context(), r.PathValue("id"))
 	if !ok || j.UserID != who(r).User.ID {
 		return Job{}, nil, s.jobs.unknown(r.PathValue("id"))
 	}
@@ -227,7 +243,7 @@ func (s *Server) apiJobEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		select {
 		case <-ch:
-			j, ch, _ = s.jobs.get(j.ID)
+			j, ch, _ = s.jobNow(r.Context(), j.ID)
 		case <-beat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-r.Context().Done():

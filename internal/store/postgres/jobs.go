@@ -74,3 +74,31 @@ func scanJob(r pgx.Row) (*queue.Job, error) {
 	}
 	return &j, nil
 }
+
+// EnqueueRecorded adds a queued job known to the web as ref, with its
+// record (the web's JSON of it), and returns its id.
+func (s *Store) EnqueueRecorded(ctx context.Context, kind, ref string, payload, record []byte) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO jobs (kind, payload, created_at, ref, record) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		kind, append([]byte{}, payload...), s.now(), ref, append([]byte{}, record...)).Scan(&id)
+	if isUnique(err) {
+		return 0, fault.Errorf(fault.Conflict, "a job %q is already queued", ref)
+	}
+	return id, err
+}
+
+// SetJobRecord replaces the record of the job known as ref.
+func (s *Store) SetJobRecord(ctx context.Context, ref string, record []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE jobs SET record = $1 WHERE ref = $2`, append([]byte{}, record...), ref)
+	return mustAffect(tag, err, "job", ref)
+}
+
+// JobRecord returns the record of the job known as ref.
+func (s *Store) JobRecord(ctx context.Context, ref string) ([]byte, error) {
+	var rec []byte
+	err := s.pool.QueryRow(ctx, `SELECT record FROM jobs WHERE ref = $1`, ref).Scan(&rec)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fault.Errorf(fault.NotFound, "no job %q", ref)
+	}
+	return rec, err
+}

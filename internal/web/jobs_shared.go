@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"time"
+
+	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/queue"
+)
+
+// Background jobs on a shared queue (server mode, docs/server-mode.md).
+// With [Config.Queue] set, an upload received by one process is spooled in
+// [Config.SharedUploadDir], which every process reads, and put on the
+// queue; whichever process claims it first runs it, once. The process
+// running a job writes its record (the [Job] JSON) to the queue at each
+// change, so /api/jobs/{id} and its events answer alike on every process.
+
+// JobQueue is the queue web processes share.
+type JobQueue interface {
+	queue.Store
+	// EnqueueRecorded adds a queued job known to the web as ref, with its
+	// record, and returns its id.
+	EnqueueRecorded(ctx context.Context, kind, ref string, payload, record []byte) (int64, error)
+	// SetJobRecord replaces the record of the job known as ref.
+	SetJobRecord(ctx context.Context, ref string, record []byte) error
+	// JobRecord returns the record of the job known as ref; fault.NotFound
+	// when there is none.
+	JobRecord(ctx context.Context, ref string) ([]byte, error)
+}
+
+// queuedUploadKind is the queue's kind of an upload job.
+const queuedUploadKind = "web.upload"
+
+// queuedUpload is an upload job's payload on the queue.
+type queuedUpload struct {
+	Job    Job    `json:"job"`
+	Path   string `json:"path"`
+	Dir    string `json:"dir"`
+	Format string `json:"format"`
+}
+
+// sharedPoll is how often a process that is not running a job reads its
+// record again for an event stream, and how long an idle worker waits.
+const sharedPoll = 200 * time.Millisecond
+
+// enqueueUpload puts a received upload on the shared queue and returns its job.
+func (s *Server) enqueueUpload(ctx context.Context, j Job, up *upload) (Job, error) {
+	j.ID, j.State, j.Started = randomID()[:22], jobQueued, s.cfg.Clock.Now()
+	payload, err := json.Marshal(queuedUpload{Job: j, Path: up.path, Dir: up.dir, Format: up.format})
+	if err != nil {
+		return Job{}, err
+	}
+	rec, _ := json.Marshal(j)
+	if _, err := s.cfg.Queue.EnqueueRecorded(ctx, queuedUploadKind, j.ID, payload, rec); err != nil {
+		up.remove()
+		return Job{}, fault.Wrap(err, fault.Internal, "the upload could not be queued; try again")
+	}
+	s.cfg.Metrics.JobStarted(j.Kind)
+	return j, nil
+}
+
+// runQueuedUpload runs an upload job this process claimed from the queue,
+// to the end, and fails when the load did.
+func (s *Server) runQueuedUpload(ctx context.Context, qj *queue.Job) error {
+	var p queuedUpload
+	if err := json.Unmarshal(qj.Payload, &p); err != nil {
+		return fault.Wrap(err, fault.Internal, "queued upload %d does not decode", qj.ID)
+	}
+	up := &upload{dir: p.Dir, path: p.Path, name: p.Job.File, format: p.Format, size: p.Job.Total}
+	fail := func(err error) error {
+		up.remove()
+		_, _, msg := s.public(err, "job", p.Job.ID, "dataset", p.Job.DatasetID)
+		j := p.Job
+		j.State, j.Error = jobFailed, msg
+		s.recordShared(j)
+		return err
+	}
+	if _, err := os.Stat(up.path); err != nil {
+		return fail(fault.Errorf(fault.Internal, "the uploaded file is not in the shared spool (%s): every server must see the same folder; upload it again", up.path))
+	}
+	u, err := s.cfg.Govern.Actor(ctx, p.Job.UserID)
+	if err != nil {
+		return fail(err)
+	}
+	d, err := s.cfg.Catalog.Dataset(ctx, p.Job.DatasetID)
+	if err != nil {
+		return fail(err)
+	}
+	s.jobs.adopt(p.Job, s.recordShared)
+	done := make(chan struct{})
+	s.jobs.run(func(ctx context.Context) { defer close(done); s.load(ctx, p.Job.ID, d, up, u) })
+	<-done
+	if j, _, _ := s.jobs.get(p.Job.ID); j.State == jobFailed {
+		return fault.Errorf(fault.Invalid, "%s", j.Error)
+	}
+	return nil
+}
+
+// recordShared writes a job's record to the queue; a failure is logged
+// (the job goes on; its record catches up at the next change).
+func (s *Server) recordShared(j Job) {
+	rec, err := json.Marshal(j)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = s.cfg.Queue.SetJobRecord(ctx, j.ID, rec)
+		cancel()
+	}
+	if err != nil {
+		s.cfg.Log.Warn("cannot record a job's progress on the shared queue", "job", j.ID, "error", err)
+	}
+}
+
+// sharedJob reads a job another process runs (or ran) from the queue,
+// with a channel closed when it is worth reading again.
+func (s *Server) sharedJob(ctx context.Context, id string) (Job, <-chan struct{}, bool) {
+	if s.cfg.Queue == nil {
+		return Job{}, nil, false
+	}
+	rec, err := s.cfg.Queue.JobRecord(ctx, id)
+	if err != nil {
+		return Job{}, nil, false
+	}
+	var j Job
+	if json.Unmarshal(rec, &j) != nil {
+		return Job{}, nil, false
+	}
+	if j.Total > 0 {
+		j.Percent = float64(int(1000*float64(j.Done)/float64(j.Total))) / 10
+	}
+	ch := make(chan struct{})
+	time.AfterFunc(sharedPoll, func() { close(ch) })
+	return j, ch, true
+}
+
+// work claims and runs queued web jobs until ctx is done.
+func (s *Server) work(ctx context.Context) {
+	host, _ := os.Hostname()
+	w := &queue.Worker{
+		Store: s.cfg.Queue,
+		Name:  host + "/" + randomID()[:8],
+		Handlers: map[string]queue.Handler{
+			queuedUploadKind: s.runQueuedUpload,
+		},
+		Idle: sharedPoll,
+	}
+	if err := w.Run(ctx); err != nil {
+		s.cfg.Log.Warn("the shared job worker stopped", "error", err)
+	}
+}
