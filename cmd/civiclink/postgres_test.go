@@ -131,7 +131,7 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 		if i < 2 {
 			waitForVersion(t, up.other, token, i+1)
 		}
-		st, jb := apiGet(t, up.other, token, "/api/jobs/"+job.ID)
+		st, jb := apiGet(t, up.other+"/api/jobs/"+job.ID, token)
 		var got struct{ State string }
 		if json.Unmarshal([]byte(jb), &got); st != http.StatusOK || got.State != "done" {
 			t.Errorf("job %s of the upload to %s, asked of the other server: %d %.300s", job.ID, up.on, st, jb)
@@ -215,27 +215,13 @@ func twoServerProcs(t *testing.T, dir, db string, flags ...string) (bases, pids 
 	return bases, pids
 }
 
-// apiGet GETs path from base with token and returns the status and body.
-func apiGet(t *testing.T, base, token, path string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
-}
-
 // waitForVersion waits up to 10 s for the server at base to list version
 // number of incidents with its rows, as the API gives it to token's user.
 func waitForVersion(t *testing.T, base, token string, number int) {
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		status, b := apiGet(t, base, token, fmt.Sprintf("/api/datasets/incidents/versions/%d", number))
+		status, b := apiGet(t, fmt.Sprintf("%s/api/datasets/incidents/versions/%d", base, number), token)
 		var v struct {
 			Number int   `json:"number"`
 			Rows   int64 `json:"rows"`
