@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/disclose"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -149,6 +150,17 @@ func TestImportState(t *testing.T) {
 	_, err = pg.ImportState(ctx, src, trusted)
 	if fault.Code(err) != fault.Conflict || !strings.Contains(fault.Message(err), "already holds civiclink state") {
 		t.Errorf("a second import: %v, want a refusal naming the non-empty target", err)
+	}
+	// A database holding only a shared catalogue is not empty either.
+	cat := open(t)
+	if err := cat.CreatePartner(ctx, &catalog.Partner{ID: "county", Name: "County"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.ImportState(ctx, src, trusted); fault.Code(err) != fault.Conflict || !strings.Contains(fault.Message(err), "catalog_partners") {
+		t.Errorf("an import into a database with a catalogue: %v, want a refusal naming catalog_partners", err)
+	}
+	if us, err := cat.Users(ctx); err != nil || len(us) != 0 {
+		t.Errorf("the refused import left users %v (%v)", us, err)
 	}
 }
 
