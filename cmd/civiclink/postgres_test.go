@@ -176,6 +176,18 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 		}
 	}
 
+	// Citizen voice is shared state too: a programme defined and responses
+	// imported by the CLI are counted by both servers.
+	voiceData, _ := filepath.Abs(filepath.Join("..", "..", "internal", "voice", "testdata"))
+	pgRun(t, dir, db, "--user", "ada", "voice", "define", filepath.Join(voiceData, "programme.json"))
+	pgRun(t, dir, db, "--user", "ada", "voice", "import", "--programme", "county-conversation", filepath.Join(voiceData, "import", "good.csv"))
+	for _, base := range []string{a, b} {
+		br.base = base
+		if status, body := br.get("/api/voice/programmes"); status != http.StatusOK || !strings.Contains(strings.Join(strings.Fields(body), ""), `"responses":4`) {
+			t.Errorf("%s /api/voice/programmes after the CLI imported 4 responses: %d %.300s", base, status, body)
+		}
+	}
+
 	// One log: both servers' sign-ins and sign-out and the CLI's changes.
 	out := pgRun(t, dir, db, "audit", "verify")
 	if !strings.Contains(out, "audit log intact") {
