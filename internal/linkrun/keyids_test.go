@@ -90,3 +90,61 @@ func TestRunRefusesDifferentKeyIDs(t *testing.T) {
 		})
 	}
 }
+
+// thinStore reads only the first keep[dataset] records of some datasets.
+type thinStore struct {
+	linkrun.Store
+	keep map[string]int
+}
+
+func (s thinStore) IdentifierRows(ctx context.Context, v *catalog.Version, idColumn string, columns []string, each func(row []string) error) error {
+	n, limited := s.keep[v.DatasetID]
+	return s.Store.IdentifierRows(ctx, v, idColumn, columns, func(row []string) error {
+		if limited && n == 0 {
+			return nil
+		}
+		n--
+		return each(row)
+	})
+}
+
+// TestRunRefusesDegenerateInput: the linkage service estimates no model
+// from a dataset with no records or from fewer than link.MinRecords
+// records in all: each is refused saying what was wrong and what to do,
+// and no run is written. (No candidate pairs: cmd/civiclink's
+// TestLinkFilesDegenerate.)
+func TestRunRefusesDegenerateInput(t *testing.T) {
+	st, svc, staff, _ := county(t, 300)
+	ctx := context.Background()
+	req := linkrun.Request{Datasets: []string{"police_incidents", "ae_attendances"}, Purpose: "violence-and-vulnerability"}
+	for _, tc := range []struct {
+		name  string
+		store thinStore
+		want  []string
+	}{
+		{"a dataset with no records", thinStore{keep: map[string]int{"ae_attendances": 0}}, []string{"ae_attendances has no records", "nothing to link"}},
+		{"ten records in all", thinStore{keep: map[string]int{"police_incidents": 5, "ae_attendances": 5}}, []string{"only 10 records to link", "at least 20", "a model fitted on a larger run"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := st.LinkageRuns(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.store.Store = st
+			ls := &linkrun.Service{Store: tc.store, Gov: svc, Audit: svc.Audit}
+			_, err = ls.Run(ctx, staff["police.analyst"], req, link.Options{})
+			if fault.Code(err) != fault.Invalid {
+				t.Fatalf("got %v, want a refusal", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the refusal lacks %q: %v", w, err)
+				}
+			}
+			if after, _ := st.LinkageRuns(ctx); len(after) != len(before) {
+				t.Errorf("a refused run wrote %d runs", len(after)-len(before))
+			}
+			t.Logf("attack: link run over %s → refused: %v", tc.name, err)
+		})
+	}
+}
