@@ -81,6 +81,9 @@ func (e *engine) autoParts() ([]autoPart, error) {
 			addKey(KeyPart{Fields: []string{fs[0], spec.SwapWith}, Transform: "sorted_tokens"})
 		}
 	}
+	if err := e.checkAuto(len(parts)); err != nil {
+		return nil, err
+	}
 	for i := range parts {
 		if err := e.partKeys(&parts[i]); err != nil {
 			return nil, err

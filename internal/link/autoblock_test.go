@@ -153,3 +153,35 @@ func TestSuggestBlockingBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestBlockingMemory wants a budget enough for the records but
+// not for automatic blocking's candidate keys refused with the minimum
+// that does, and that minimum enough.
+func TestSuggestBlockingMemory(t *testing.T) {
+	tc := countyAutoCases()[0]
+	cfg := tc.cfg
+	cfg.Blocking = nil
+	cfg.AutoBlocking = &link.AutoBlocking{TargetRecall: 0.9}
+	opt := link.Options{Workers: 2, Memory: 1}
+	suggest := func() (*link.BlockingSuggestion, *link.MemoryError) {
+		s, err := link.SuggestBlocking(context.Background(), []link.Dataset{tc.ds}, cfg, opt)
+		var me *link.MemoryError
+		if err != nil && !errors.As(err, &me) {
+			t.Fatalf("budget %d: %v, want a MemoryError or a suggestion", opt.Memory, err)
+		}
+		return s, me
+	}
+	_, records := suggest()
+	if records == nil {
+		t.Fatal("a 1-byte budget was not refused")
+	}
+	opt.Memory = records.Minimum
+	_, keys := suggest()
+	if keys == nil || keys.Minimum <= records.Minimum || !strings.Contains(keys.Error(), "automatic blocking's") {
+		t.Fatalf("the records' minimum %d: refusal %v, want one for the candidate keys with a larger minimum", records.Minimum, keys)
+	}
+	opt.Memory = keys.Minimum + 1<<20
+	if s, me := suggest(); me != nil || len(s.Rules) == 0 {
+		t.Errorf("the candidate keys' minimum %d: refused %v, want a suggestion", keys.Minimum, me)
+	}
+}

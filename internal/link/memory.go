@@ -172,6 +172,23 @@ func (e *engine) checkPairs(ps *Pairs, matches int) error {
 	return nil
 }
 
+// Automatic blocking holds, per record, each candidate key part's key
+// and the column it is read from, and each worker one candidate rule's
+// keys, block order and block number at a time.
+const autoPartBytes, autoWorkerBytes = 8 + columnBytes, 8 + 4 + 4
+
+// checkAuto refuses a budget too small for automatic blocking to hold
+// the keys of its candidate key parts beside what the records need.
+func (e *engine) checkAuto(parts int) error {
+	n := int64(e.t.len())
+	workers := int64(max(1, e.workerCount()))
+	need := e.base + n*(int64(parts)*autoPartBytes+workers*autoWorkerBytes)
+	if need > e.mem {
+		return &MemoryError{Budget: e.budgeted, Minimum: budgetFor(need), What: fmt.Sprintf("automatic blocking's %d candidate keys over %d records", parts, n)}
+	}
+	return nil
+}
+
 // codedKinds are the comparison kinds that compare by codes, or by what
 // they parsed from each distinct value when built, never by the values'
 // text.
