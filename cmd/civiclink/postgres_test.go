@@ -57,6 +57,7 @@ func pgCounty(t *testing.T, dir, db string) {
 // on one PostgreSQL database and a client alternating between them: a
 // session made on one works on the other; a sign-out on one ends it on
 // both; a user disabled by the CLI while both serve is refused by both;
+// a self-assessment round the CLI answers is in both servers' programme;
 // and the audit entries both servers and the CLI appended verify as one
 // log.
 func TestServeTwoProcessesPostgres(t *testing.T) {
@@ -173,6 +174,15 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 		br.base = base
 		if status, body := br.get("/api/purposes"); status != http.StatusOK || !strings.Contains(body, `"loneliness"`) {
 			t.Errorf("%s /api/purposes after the CLI added one: %d %.200s", base, status, body)
+		}
+	}
+	// The programme is PostgreSQL's too: a self-assessment the CLI answers
+	// is in both servers' results.
+	pgRun(t, dir, db, "--user", "ada", "programme", "assessment", "--round", "2026-06", "--answers", allAnswers("3"))
+	for _, base := range []string{a, b} {
+		br.base = base
+		if status, body := br.get("/api/programme/assessments"); status != http.StatusOK || !strings.Contains(body, `"round": "2026-06"`) {
+			t.Errorf("%s /api/programme/assessments after the CLI answered a round: %d %.300s", base, status, body)
 		}
 	}
 

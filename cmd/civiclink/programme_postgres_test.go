@@ -20,14 +20,6 @@ func TestProgrammeCommandsPostgres(t *testing.T) {
 	t.Setenv(EngineEnv, filepath.Join(dir, "engine.duckdb"))
 	t.Setenv("CIVICLINK_AUDIT_KEY_FILE", filepath.Join(dir, "audit-key"))
 	db := pgtest.Fresh(t)
-	all := func(level string) string {
-		qs := []string{"asset-register", "asset-quality", "asset-sharing", "capability-skills", "capability-tools",
-			"capability-governance", "capacity-people", "capacity-leadership", "capacity-partnership"}
-		for i, q := range qs {
-			qs[i] = q + "=" + level
-		}
-		return strings.Join(qs, ",")
-	}
 	for _, s := range []struct {
 		user     string
 		args     []string
@@ -38,9 +30,9 @@ func TestProgrammeCommandsPostgres(t *testing.T) {
 		{"", []string{"user", "bootstrap", "--id", "f.admin", "--partner", "fire", "--name", "F Admin", "--roles", "partner-admin", "--no-password"}, 0, "created"},
 		{"f.admin", []string{"programme", "list"}, 0, "no projects yet"},
 		{"f.admin", []string{"programme", "update", "homelessness", "--text", "x"}, 4, "no project"},
-		{"f.admin", []string{"programme", "assessment", "--round", "2026-06", "--answers", all("2")}, 0, "fire"},
-		{"f.admin", []string{"programme", "assessment", "--round", "2026-11", "--answers", all("4")}, 0, "fire"},
-		{"f.admin", []string{"programme", "assessment", "--partner", "police", "--answers", all("3")}, 3, "partner admins"},
+		{"f.admin", []string{"programme", "assessment", "--round", "2026-06", "--answers", allAnswers("2")}, 0, "fire"},
+		{"f.admin", []string{"programme", "assessment", "--round", "2026-11", "--answers", allAnswers("4")}, 0, "fire"},
+		{"f.admin", []string{"programme", "assessment", "--partner", "police", "--answers", allAnswers("3")}, 3, "partner admins"},
 		{"f.admin", []string{"programme", "assessment"}, 0, "system (1 partners)  2026-11"},
 	} {
 		checkGovern(t, db, s.user, "", s.args, s.wantCode, s.want)
@@ -54,4 +46,15 @@ func TestProgrammeCommandsPostgres(t *testing.T) {
 	if err != nil || len(as) != 2 || as[0].Partner != "fire" || as[1].Answers["capacity-people"] != 4 || as[1].By != "f.admin" {
 		t.Errorf("the self-assessments in PostgreSQL: %+v (%v), want fire's two rounds", as, err)
 	}
+}
+
+// allAnswers answers every self-assessment question at level, as
+// --answers takes them.
+func allAnswers(level string) string {
+	qs := []string{"asset-register", "asset-quality", "asset-sharing", "capability-skills", "capability-tools",
+		"capability-governance", "capacity-people", "capacity-leadership", "capacity-partnership"}
+	for i, q := range qs {
+		qs[i] = q + "=" + level
+	}
+	return strings.Join(qs, ",")
 }
