@@ -179,7 +179,7 @@ func (s *Service) CheckSecondFactor(ctx context.Context, u *User, code string) e
 // ResetMFA removes target's second factor, so that it enrols again at its
 // next sign-in; actor must be a partner admin of target's partner.
 func (s *Service) ResetMFA(ctx context.Context, actor *User, targetID string) error {
-	t, err := s.Actor(ctx, targetID)
+	t, err := s.Store.User(ctx, targetID) // a disabled user's too; an unknown one is NotFound, not the actor's Unauthorized
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package govern_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestMFA(t *testing.T) {
 	bob := &govern.User{ID: "bob", PartnerID: governtest.RecipientPartner, Name: "Bob", Roles: []govern.Role{govern.PartnerAdmin}}
 	if err := f.Service.ResetMFA(ctx, bob, u.ID); fault.Code(err) != fault.Forbidden {
 		t.Errorf("another partner's admin resets: %v, want forbidden", err)
+	}
+	if err := f.Service.ResetMFA(ctx, admin, "nobody"); fault.Code(err) != fault.NotFound || !strings.Contains(fault.Message(err), `no user "nobody"`) {
+		t.Errorf("reset of an unknown user: %v, want not found naming them", err)
 	}
 	if err := f.Service.ResetMFA(ctx, admin, u.ID); err != nil {
 		t.Fatal(err)

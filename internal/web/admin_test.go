@@ -174,6 +174,10 @@ func TestAdminUsersPage(t *testing.T) {
 	if page := readBody(t, res); res.StatusCode != http.StatusForbidden || !strings.Contains(page, `cannot manage users of partner &#34;police&#34;`) {
 		t.Errorf("pam disables police's chris: %d %.300s", res.StatusCode, problem(page))
 	}
+	res = admin.form("/admin/users/nobody/mfa-reset", nil, true)
+	if page := readBody(t, res); res.StatusCode != http.StatusNotFound || !strings.Contains(problem(page), `no user &#34;nobody&#34;`) || strings.Contains(page, "civiclink user") {
+		t.Errorf("reset the second factor of an unknown user: %d %.300s", res.StatusCode, problem(page))
+	}
 	if u, err := g.gov.Actor(context.Background(), checkerID); err != nil || u.Disabled {
 		t.Errorf("chris after the refused disable: %v %v", u, err)
 	}
