@@ -1,9 +1,11 @@
 package community
 
 import (
+	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/fault"
@@ -16,6 +18,49 @@ type Index struct {
 	all  []Version // by service id
 	byID map[string]*Version
 	text []string // lower-cased searchable text, parallel to all
+
+	// postings lists the positions of the services with each theme
+	// ("theme:food"), district ("district:E07000070") and opening day
+	// ("day:MO"), ascending.
+	postings map[string][]int
+	// vocab is every distinct whitespace-free run of the services' text,
+	// joined by NUL (starts[k] where run k begins), with the positions of
+	// the services holding each run (holders[k], ascending). A query word
+	// has no whitespace, so it is in a service's text exactly when it is
+	// in one of its runs: one scan of the runs finds its services.
+	vocab   string
+	starts  []int
+	holders [][]int
+
+	docsOnce sync.Once
+	docs     []json.RawMessage // PublicJSON, parallel to all, made on first use
+}
+
+// PublicVersion is a published service as the open-data API shows it:
+// public fields only (contacts with consent), with its version.
+type PublicVersion struct {
+	Service
+	Version     int       `json:"x_version"`
+	PublishedAt time.Time `json:"x_published_at"`
+}
+
+// Public returns the version as the open-data API shows it.
+func (v Version) Public() PublicVersion {
+	return PublicVersion{Service: v.Service.Public(), Version: v.Version, PublishedAt: v.PublishedAt}
+}
+
+// PublicJSON returns the published service at position i (see
+// [Page.Positions]) as [PublicVersion]'s compact JSON. Every service's is
+// encoded once per index, on first use, so a page of results is written
+// without encoding its services again.
+func (ix *Index) PublicJSON(i int) json.RawMessage {
+	ix.docsOnce.Do(func() {
+		ix.docs = make([]json.RawMessage, len(ix.all))
+		for k := range ix.all {
+			ix.docs[k], _ = json.Marshal(ix.all[k].Public()) // plain data: cannot fail
+		}
+	})
+	return ix.docs[i]
 }
 
 // NewIndex indexes the current versions.
@@ -30,8 +75,116 @@ func NewIndex(vs []Version) *Index {
 			parts = append(parts, l.Name, l.Address, l.Town, l.Postcode)
 		}
 		ix.text[i] = strings.ToLower(strings.Join(parts, " "))
+		ix.post(i, s)
 	}
+	ix.buildVocab()
 	return ix
+}
+
+// buildVocab indexes the services' text by its whitespace-free runs.
+func (ix *Index) buildVocab() {
+	runs := map[string][]int{}
+	for i, t := range ix.text {
+		for _, w := range strings.Fields(t) {
+			if h := runs[w]; len(h) == 0 || h[len(h)-1] != i {
+				runs[w] = append(h, i)
+			}
+		}
+	}
+	words := make([]string, 0, len(runs))
+	for w := range runs {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	var b strings.Builder
+	ix.starts, ix.holders = make([]int, len(words)), make([][]int, len(words))
+	for k, w := range words {
+		ix.starts[k], ix.holders[k] = b.Len(), runs[w]
+		b.WriteString(w)
+		b.WriteByte(0)
+	}
+	ix.vocab = b.String()
+}
+
+// post adds service i to the postings of its themes, districts and days.
+func (ix *Index) post(i int, s *Service) {
+	if ix.postings == nil {
+		ix.postings = map[string][]int{}
+	}
+	seen := map[string]bool{}
+	add := func(key string) {
+		if !seen[key] {
+			seen[key] = true
+			ix.postings[key] = append(ix.postings[key], i)
+		}
+	}
+	for _, t := range s.Themes {
+		add("theme:" + t)
+	}
+	for _, l := range s.Locations {
+		add("district:" + l.District)
+	}
+	for _, sc := range s.Schedules {
+		add("day:" + sc.Weekday)
+	}
+}
+
+// withWord returns the positions of the services whose text holds w,
+// ascending.
+func (ix *Index) withWord(w string) []int {
+	if w == "" || strings.IndexByte(w, 0) >= 0 {
+		return nil
+	}
+	has := make([]bool, len(ix.all))
+	for at := 0; at < len(ix.vocab); {
+		k := strings.Index(ix.vocab[at:], w)
+		if k < 0 {
+			break
+		}
+		run := sort.SearchInts(ix.starts, at+k+1) - 1
+		for _, i := range ix.holders[run] {
+			has[i] = true
+		}
+		if run+1 >= len(ix.starts) {
+			break
+		}
+		at = ix.starts[run+1]
+	}
+	var out []int
+	for i, h := range has {
+		if h {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// candidates narrows the services a query can match to the shortest of
+// its filters' postings and its first word's services (nil: all of them).
+// Every candidate is still checked in full.
+func (ix *Index) candidates(m *matcher) []int {
+	var best []int
+	all := true
+	for _, key := range []string{"theme:" + m.q.Theme, "district:" + m.q.District, "day:" + m.q.Day} {
+		if strings.HasSuffix(key, ":") {
+			continue
+		}
+		if p := ix.postings[key]; all || len(p) < len(best) {
+			best, all = p, false
+		}
+	}
+	if len(m.words) > 0 && (all || len(best) > 256) {
+		if w := ix.withWord(m.words[0]); all || len(w) < len(best) {
+			best, all = w, false
+		}
+	}
+	if all {
+		return nil
+	}
+	if best == nil {
+		best = []int{}
+	}
+	return best
 }
 
 // Len is the number of published services.
@@ -129,6 +282,8 @@ type Page struct {
 	First      bool      `json:"first_page"`
 	Last       bool      `json:"last_page"`
 	Items      []Version `json:"-"`
+	// Positions are the items' positions in the index (for PublicJSON).
+	Positions []int `json:"-"`
 }
 
 // Search returns the page of services matching q (validated first).
@@ -142,7 +297,8 @@ func (ix *Index) Search(q Query) (*Page, error) {
 	p.First, p.Last = q.Page == 1, q.Page >= p.TotalPages
 	lo := min((q.Page-1)*q.PerPage, len(matches))
 	hi := min(lo+q.PerPage, len(matches))
-	for _, i := range matches[lo:hi] {
+	p.Positions = matches[lo:hi]
+	for _, i := range p.Positions {
 		p.Items = append(p.Items, ix.all[i])
 	}
 	return p, nil
@@ -150,17 +306,37 @@ func (ix *Index) Search(q Query) (*Page, error) {
 
 // Match returns the positions of every service matching q's filters.
 func (ix *Index) Match(q Query) []int {
-	words := strings.Fields(strings.ToLower(q.Text))
+	m := matcher{q: &q, words: strings.Fields(strings.ToLower(q.Text))}
+	if !q.OpenAt.IsZero() {
+		m.day, m.hm = dayAndTime(q.OpenAt)
+	}
 	var out []int
+	if cand := ix.candidates(&m); cand != nil {
+		for _, i := range cand {
+			if ix.matches(i, &m) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
 	for i := range ix.all {
-		if ix.matches(i, &q, words) {
+		if ix.matches(i, &m) {
 			out = append(out, i)
 		}
 	}
 	return out
 }
 
-func (ix *Index) matches(i int, q *Query, words []string) bool {
+// matcher is a query with what it asks worked out once: its words, and
+// the county weekday and time of its OpenAt.
+type matcher struct {
+	q       *Query
+	words   []string
+	day, hm string
+}
+
+func (ix *Index) matches(i int, m *matcher) bool {
+	q, words := m.q, m.words
 	s := &ix.all[i].Service
 	if q.Theme != "" && !slices.Contains(s.Themes, q.Theme) {
 		return false
@@ -174,7 +350,7 @@ func (ix *Index) matches(i int, q *Query, words []string) bool {
 	if q.Day != "" && !slices.ContainsFunc(s.Schedules, func(sc Schedule) bool { return sc.Weekday == q.Day }) {
 		return false
 	}
-	if !q.OpenAt.IsZero() && !OpenAt(s.Schedules, q.OpenAt) {
+	if m.day != "" && !openAt(s.Schedules, m.day, m.hm) {
 		return false
 	}
 	for _, w := range words {
@@ -195,9 +371,17 @@ var county = func() *time.Location {
 
 // OpenAt reports whether a schedule is open at t (in county time).
 func OpenAt(ss []Schedule, t time.Time) bool {
+	day, hm := dayAndTime(t)
+	return openAt(ss, day, hm)
+}
+
+// dayAndTime is t's weekday code and HH:MM in county time.
+func dayAndTime(t time.Time) (day, hm string) {
 	t = t.In(county)
-	day := Weekdays[(int(t.Weekday())+6)%7]
-	hm := t.Format("15:04")
+	return Weekdays[(int(t.Weekday())+6)%7], t.Format("15:04")
+}
+
+func openAt(ss []Schedule, day, hm string) bool {
 	for _, s := range ss {
 		if s.Weekday == day && s.Opens <= hm && hm < s.Closes {
 			return true

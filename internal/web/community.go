@@ -2,11 +2,11 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -73,18 +73,6 @@ func (s *Server) communityService(r *http.Request) (*community.Version, error) {
 	return ix.Get(r.PathValue("id"))
 }
 
-// apiService is a published service as the API shows it: public fields
-// only (contacts with consent), with its version.
-type apiService struct {
-	community.Service
-	Version     int       `json:"x_version"`
-	PublishedAt time.Time `json:"x_published_at"`
-}
-
-func publicService(v community.Version) apiService {
-	return apiService{Service: v.Service.Public(), Version: v.Version, PublishedAt: v.PublishedAt}
-}
-
 func (s *Server) apiCommunityServices(w http.ResponseWriter, r *http.Request) error {
 	q, ix, err := s.communitySearch(r)
 	if err != nil {
@@ -94,16 +82,25 @@ func (s *Server) apiCommunityServices(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	out := struct {
+	head, err := json.Marshal(struct {
 		*community.Page
-		Empty    bool         `json:"empty"`
-		Contents []apiService `json:"contents"`
-	}{Page: p, Empty: p.Total == 0, Contents: make([]apiService, 0, len(p.Items))}
-	for _, v := range p.Items {
-		out.Contents = append(out.Contents, publicService(v))
+		Empty bool `json:"empty"`
+	}{Page: p, Empty: p.Total == 0})
+	if err != nil {
+		return err
 	}
+	// The page's fields, then its services as the index encoded them once
+	// per published directory (not encoded, nor checked, again).
+	body := append(head[:len(head)-1], `,"contents":[`...)
+	for k, i := range p.Positions {
+		if k > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, ix.PublicJSON(i)...)
+	}
+	body = append(body, "]}\n"...)
 	w.Header().Set("Access-Control-Allow-Origin", "*") // open data
-	writeJSON(w, http.StatusOK, out)
+	writeJSONBytes(w, http.StatusOK, body)
 	return nil
 }
 
@@ -113,7 +110,7 @@ func (s *Server) apiCommunityService(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	writeJSON(w, http.StatusOK, publicService(*v))
+	writeJSON(w, http.StatusOK, v.Public())
 	return nil
 }
 
