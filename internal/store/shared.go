@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
@@ -102,7 +103,9 @@ func (s *Store) exportVersion(ctx context.Context, conn *sql.Conn, table string)
 // partners, datasets and versions it lacks are added (a version as a view
 // over its Parquet file), and versions purged elsewhere are dropped. A
 // version whose table this engine is still writing is left to its load.
-// It returns how many versions were attached and dropped.
+// It returns how many versions were attached and dropped; versions whose
+// file is not in the shared folder are left out and named in a
+// fault.NotFound error, after everything else was mirrored.
 func (s *Store) Mirror(ctx context.Context, partners []*catalog.Partner, datasets []*catalog.Dataset, versions []SharedVersion) (attached, dropped int, err error) {
 	defer s.changed()
 	s.mirrorMu.Lock()
@@ -136,6 +139,7 @@ func (s *Store) Mirror(ctx context.Context, partners []*catalog.Partner, dataset
 		local[id] = true
 	}
 	rows.Close()
+	var missing []string
 	for _, v := range versions {
 		switch {
 		case v.Purged && local[v.ID]:
@@ -144,6 +148,10 @@ func (s *Store) Mirror(ctx context.Context, partners []*catalog.Partner, dataset
 			}
 			dropped++
 		case !v.Purged && !local[v.ID]:
+			if _, err := os.Stat(filepath.Join(s.versionsDir, v.File)); err != nil {
+				missing = append(missing, fmt.Sprintf("%s version %d (%s)", v.DatasetID, v.Number, v.File))
+				continue
+			}
 			ok, err := s.attachVersion(ctx, v)
 			if err != nil {
 				return attached, dropped, err
@@ -152,6 +160,10 @@ func (s *Store) Mirror(ctx context.Context, partners []*catalog.Partner, dataset
 				attached++
 			}
 		}
+	}
+	if len(missing) > 0 {
+		return attached, dropped, fault.Errorf(fault.NotFound, "the rows of %d versions are not in the shared folder %s: %s; every civiclink process on the database must see the same folder (%s)",
+			len(missing), s.versionsDir, strings.Join(missing, ", "), "CIVICLINK_VERSIONS")
 	}
 	return attached, dropped, nil
 }
@@ -164,9 +176,6 @@ func (s *Store) attachVersion(ctx context.Context, v SharedVersion) (bool, error
 		return false, err
 	}
 	path := filepath.Join(s.versionsDir, v.File)
-	if _, err := os.Stat(path); err != nil {
-		return false, fault.Wrap(err, fault.Internal, "the rows of %s version %d are not in the shared folder (%s): every civiclink process must see the same folder (CIVICLINK_VERSIONS)", v.DatasetID, v.Number, path)
-	}
 	q, err := json.Marshal(v.Quality)
 	if err != nil {
 		return false, err

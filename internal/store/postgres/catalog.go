@@ -66,7 +66,14 @@ func (s *Store) shareCatalog(ctx context.Context, dir string) error {
 	if err := s.publishUnshared(ctx); err != nil {
 		return err
 	}
-	return s.SyncCatalog(ctx)
+	err = s.SyncCatalog(ctx)
+	if fault.Code(err) == fault.NotFound {
+		// Files missing from this process's view of the shared folder: it
+		// opens without those versions, and Ready says why.
+		s.catSyncErr.Store(syncOutcome{err})
+		return nil
+	}
+	return err
 }
 
 // NextVersionID reserves a version id from the database's sequence.

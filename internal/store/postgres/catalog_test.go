@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,6 +142,18 @@ func TestSharedCatalogue(t *testing.T) {
 	if err != nil || len(vs) != 3 {
 		t.Fatalf("a later process has %d versions (%v), want 3", len(vs), err)
 	}
+
+	// A process that does not see the shared folder opens, without the
+	// versions, and says why it is not ready.
+	t.Setenv(postgres.VersionsEnv, t.TempDir())
+	lost := openAt("lost.duckdb")
+	if vs, err := lost.Versions(ctx, "incidents"); err != nil || len(vs) != 0 {
+		t.Errorf("a process without the shared folder has versions %v (%v)", vs, err)
+	}
+	if err := lost.Ready(ctx); err == nil || !strings.Contains(fault.Message(err), "not in the shared folder") {
+		t.Errorf("ready without the shared folder: %v, want the missing files named", err)
+	}
+	t.Setenv(postgres.VersionsEnv, "")
 
 	// A purge through a reaches b, and the file goes.
 	if err := a.PurgeVersion(ctx, v1, "retention", time.Now()); err != nil {
