@@ -22,11 +22,13 @@ import (
 )
 
 // pgCommand runs the built binary on the PostgreSQL database at url, with
-// its own analytics engine file and the shared audit key.
+// its own analytics engine file and the shared audit and second-factor
+// keys.
 func pgCommand(t *testing.T, dir, url, engine string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := command(t, dir, t.TempDir(), append([]string{"--data", url}, args...)...)
-	cmd.Env = append(cmd.Env, EngineEnv+"="+filepath.Join(dir, engine), "CIVICLINK_AUDIT_KEY_FILE="+filepath.Join(dir, "audit-key"))
+	cmd.Env = append(cmd.Env, EngineEnv+"="+filepath.Join(dir, engine), "CIVICLINK_AUDIT_KEY_FILE="+filepath.Join(dir, "audit-key"),
+		"CIVICLINK_MFA_KEY_FILE="+filepath.Join(dir, "mfa-key"))
 	return cmd
 }
 
@@ -217,15 +219,17 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 // test ends.
 func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
 	t.Helper()
-	bases, _ := twoServerProcs(t, dir, db, flags...)
+	bases, _ := twoServerProcs(t, dir, db, append([]string{"--no-second-factor"}, flags...)...)
 	return bases[0], bases[1]
 }
 
-// twoServerProcs is [twoServers] that also gives the processes' ids.
+// twoServerProcs starts two servers as [twoServers] does, with only the
+// flags given (the second factor on unless they turn it off), and gives
+// their base URLs and process ids.
 func twoServerProcs(t *testing.T, dir, db string, flags ...string) (bases, pids []string) {
 	t.Helper()
 	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
-		srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-second-factor"}, flags...)...)
+		srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
 		stdout, _ := srv.StdoutPipe()
 		srv.Stderr = io.Discard
 		if err := srv.Start(); err != nil {

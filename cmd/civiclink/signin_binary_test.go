@@ -32,7 +32,7 @@ func TestSignInBurstTwoProcesses(t *testing.T) {
 	dir := t.TempDir()
 	db := pgtest.Fresh(t)
 	pgCounty(t, dir, db)
-	bases, pids := twoServerProcs(t, dir, db, "--trusted-proxy", "127.0.0.1", "--lockout-after", "5")
+	bases, pids := twoServerProcs(t, dir, db, "--no-second-factor", "--trusted-proxy", "127.0.0.1", "--lockout-after", "5")
 	forms := []*signInForm{newSignInForm(t, bases[0]), newSignInForm(t, bases[1])}
 
 	// burst sends n attempts at once, alternately to each process, each

@@ -3,11 +3,16 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/civiclink/civiclink/internal/sso/ssotest"
 	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
@@ -114,4 +119,50 @@ func TestSSOTwoProcessesPostgres(t *testing.T) {
 	if statuses[http.StatusOK] != 1 || statuses[http.StatusUnauthorized] != 39 {
 		t.Errorf("statuses %v, want one 200 and 39 401", statuses)
 	}
+}
+
+// TestSecondFactorTwoProcessesPostgres signs in with a password on one of
+// two real `civiclink serve` processes on one PostgreSQL database and
+// sends the second factor's code to the other: the step waiting for the
+// code is in the database, so a wrong code at B counts, and the right
+// code at A then signs in; the step is used up once done.
+func TestSecondFactorTwoProcessesPostgres(t *testing.T) {
+	dir := t.TempDir()
+	db := pgtest.Fresh(t)
+	pgCounty(t, dir, db)
+	out := pgRun(t, dir, db, "--user", "bo", "user", "mfa", "enrol")
+	key := regexp.MustCompile(`key:  ([A-Z2-7]+)`).FindStringSubmatch(out)
+	if key == nil {
+		t.Fatalf("no key from enrol:\n%s", out)
+	}
+	code, _ := totp.GenerateCode(key[1], time.Now())
+	pgRun(t, dir, db, "--user", "bo", "user", "mfa", "enrol", "--code", code)
+	bases, _ := twoServerProcs(t, dir, db)
+	a, b := bases[0], bases[1]
+
+	br := newBrowser(t, a)
+	status, page := br.signIn("bo", servedPassword)
+	if status != http.StatusOK || !strings.Contains(page, `action="/signin/mfa"`) {
+		t.Fatalf("password on A: %d, want the code step: %.300s", status, page)
+	}
+	br.base = b
+	if status, _ := br.post("/signin/mfa", page, url.Values{"code": {"000000"}}); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong code at B: %d, want 401", status)
+	}
+	br.base = a
+	next, _ := totp.GenerateCode(key[1], time.Now().Add(30*time.Second))
+	if status, body := br.post("/signin/mfa", page, url.Values{"code": {next}}); status != http.StatusSeeOther {
+		t.Fatalf("the right code at A after a wrong one at B: %d, want 303: %.300s", status, body)
+	}
+	for _, base := range []string{a, b} {
+		br.base = base
+		if status, body := br.get("/api/me"); status != http.StatusOK || !strings.Contains(body, `"bo"`) {
+			t.Errorf("%s after the second factor: /api/me = %d %.200s", base, status, body)
+		}
+	}
+	br.base = b
+	if status, _ := br.post("/signin/mfa", page, url.Values{"code": {next}}); status != http.StatusUnauthorized {
+		t.Errorf("the finished step again at B: %d, want 401", status)
+	}
+	t.Logf("held: password on A, a wrong code at B, the right code at A → signed in on both; the step then used up")
 }

@@ -251,7 +251,7 @@ func New(cfg Config) (*Server, error) {
 		locks:    newLockout(cfg.Clock, cfg.Failures, cfg.SignIn.LockoutMax, cfg.SignIn.LockoutWindow),
 		addrs:    newAddressLimit(cfg.Clock, cfg.SignIn.PerAddress, cfg.SignIn.AddressWindow),
 		suggests: newAddressLimit(cfg.Clock, cfg.Suggest.PerAddress, cfg.Suggest.Window),
-		pending:  newPendingSignIns(cfg.Clock),
+		pending:  newPendingSignIns(cfg.Clock, cfg.Flows),
 		sso:      ssoClients(cfg.SSO, cfg.Clock, nil),
 		ssoFlows: newSSOFlows(cfg.Clock, cfg.Flows),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"image/png"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/civiclink/civiclink/internal/clock"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
 // mfaCookie holds the id of a sign-in whose password was right and whose
@@ -30,6 +32,9 @@ type pendingSignIn struct {
 	enrol   *govern.Enrolment // set while enrolling: shown again on a wrong code
 	expires time.Time
 	tries   int
+	// enrolling is set while enrolling, also where another process holds
+	// the enrolment to show.
+	enrolling bool
 }
 
 // pendingTTL is how long the second step may take; maxPendingTries how
@@ -39,51 +44,95 @@ const (
 	maxPendingTries = 5
 )
 
-// pendingSignIns are the sign-ins awaiting a second factor, in memory: a
-// restart asks for the password again.
+// pendingSignIns are the sign-ins awaiting a second factor: in the store
+// when there is one, so that the code may be sent to any web process on
+// it, else in memory. An enrolment's key and recovery codes, shown again
+// after a wrong code, stay in the memory of the process that made them
+// (never in the store in the clear); another process confirms the
+// enrolment all the same, and after a wrong code asks to sign in again.
 type pendingSignIns struct {
 	mu    sync.Mutex
 	clock clock.Clock
+	back  sessions.FlowStore // nil: in byID only
 	byID  map[string]*pendingSignIn
 }
 
-func newPendingSignIns(c clock.Clock) *pendingSignIns {
-	return &pendingSignIns{clock: c, byID: map[string]*pendingSignIn{}}
+// storedPending is a pending sign-in as the store keeps it.
+type storedPending struct {
+	User      string    `json:"user"`
+	Enrolling bool      `json:"enrolling,omitempty"`
+	Tries     int       `json:"tries"`
+	Expires   time.Time `json:"expires"`
 }
 
+func newPendingSignIns(c clock.Clock, back sessions.FlowStore) *pendingSignIns {
+	return &pendingSignIns{clock: c, back: back, byID: map[string]*pendingSignIn{}}
+}
+
+// pendingKey keeps pending sign-ins' ids apart from single sign-on
+// states in the store.
+func pendingKey(id string) string { return "second-factor " + id }
+
 // add keeps p under a new id.
-func (ps *pendingSignIns) add(p *pendingSignIn) string {
+func (ps *pendingSignIns) add(ctx context.Context, p *pendingSignIn) (string, error) {
 	id := randomID()
+	p.expires = ps.clock.Now().Add(pendingTTL)
+	return id, ps.put(ctx, id, p)
+}
+
+// put keeps p under id (again, after a wrong code).
+func (ps *pendingSignIns) put(ctx context.Context, id string, p *pendingSignIn) error {
 	now := ps.clock.Now()
-	p.expires = now.Add(pendingTTL)
 	ps.mu.Lock()
-	defer ps.mu.Unlock()
 	for k, o := range ps.byID {
 		if !now.Before(o.expires) {
 			delete(ps.byID, k)
 		}
 	}
-	ps.byID[id] = p
-	return id
-}
-
-// get returns the live pending sign-in with id, or nil.
-func (ps *pendingSignIns) get(id string) *pendingSignIn {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p := ps.byID[id]
-	if p == nil || !ps.clock.Now().Before(p.expires) || p.tries >= maxPendingTries {
-		delete(ps.byID, id)
+	if ps.back == nil || p.enrol != nil {
+		ps.byID[id] = p
+	}
+	ps.mu.Unlock()
+	if ps.back == nil {
 		return nil
 	}
-	return p
+	data, err := json.Marshal(storedPending{User: p.userID, Enrolling: p.enrol != nil, Tries: p.tries, Expires: p.expires})
+	if err != nil {
+		return fault.Wrap(err, fault.Internal, "cannot keep the sign-in under way")
+	}
+	return ps.back.AddSignInFlow(ctx, pendingKey(id), data, now, p.expires, ssoMaxFlows)
 }
 
-// end forgets a pending sign-in.
-func (ps *pendingSignIns) end(id string) {
+// take removes and returns the live pending sign-in with id, or nil;
+// after a wrong code it is put back.
+func (ps *pendingSignIns) take(ctx context.Context, id string) (*pendingSignIn, error) {
+	now := ps.clock.Now()
 	ps.mu.Lock()
-	defer ps.mu.Unlock()
+	local := ps.byID[id]
 	delete(ps.byID, id)
+	ps.mu.Unlock()
+	p := local
+	if ps.back != nil {
+		data, err := ps.back.TakeSignInFlow(ctx, pendingKey(id), now)
+		if fault.Code(err) == fault.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var sp storedPending
+		if err := json.Unmarshal(data, &sp); err != nil {
+			return nil, fault.Wrap(err, fault.Internal, "cannot read the sign-in under way")
+		}
+		p = &pendingSignIn{userID: sp.User, tries: sp.Tries, expires: sp.Expires, enrolling: sp.Enrolling}
+		if local != nil && local.userID == sp.User {
+			p.enrol = local.enrol
+		}
+	}
+	if p == nil || !now.Before(p.expires) || p.tries >= maxPendingTries {
+		return nil, nil
+	}
+	return p, nil
 }
 
 // secondStep decides what follows a right password for u: a session
@@ -99,13 +148,16 @@ func (s *Server) secondStep(w http.ResponseWriter, r *http.Request, u *govern.Us
 	if !enrolled && !govern.MFARequired(u) {
 		return false, nil
 	}
-	p := &pendingSignIn{userID: u.ID}
+	p := &pendingSignIn{userID: u.ID, enrolling: !enrolled}
 	if !enrolled {
 		if p.enrol, err = s.cfg.Govern.EnrolMFA(r.Context(), u); err != nil {
 			return false, err
 		}
 	}
-	id := s.pending.add(p)
+	id, err := s.pending.add(r.Context(), p)
+	if err != nil {
+		return false, err
+	}
 	http.SetCookie(w, &http.Cookie{Name: mfaCookie, Value: id, Path: "/signin", HttpOnly: true,
 		Secure: s.overTLS(r), SameSite: http.SameSiteStrictMode, MaxAge: int(pendingTTL / time.Second)})
 	return true, s.mfaForm(w, r, http.StatusOK, id, p, "")
@@ -150,12 +202,14 @@ func qrDataURL(u string) (template.URL, error) {
 func (s *Server) postSignInMFA(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	c, err := r.Cookie(mfaCookie)
-	var p *pendingSignIn
-	if err == nil {
-		p = s.pending.get(c.Value)
-	}
 	form := r.PostFormValue(csrfField)
-	if p == nil || form == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) != 1 {
+	var p *pendingSignIn
+	if err == nil && form != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(form)) == 1 {
+		if p, err = s.pending.take(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	if p == nil {
 		s.clearCookie(w, r, mfaCookie, "/signin")
 		s.signInForm(w, r, http.StatusUnauthorized, "The sign-in took too long or had too many wrong codes. Please sign in again.")
 		return nil
@@ -166,12 +220,22 @@ func (s *Server) postSignInMFA(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.checkCode(r.Context(), u, p, strings.TrimSpace(r.PostFormValue("code"))); err != nil {
 		if fault.Code(err) != fault.Unauthorized {
+			if perr := s.pending.put(r.Context(), c.Value, p); perr != nil {
+				s.cfg.Log.Error("sign-in: a pending second step is lost", "user", u.ID, "err", perr)
+			}
 			return err
 		}
 		p.tries++
+		if err := s.pending.put(r.Context(), c.Value, p); err != nil {
+			return err
+		}
+		if p.enrolling && p.enrol == nil { // the enrolment to show is with another process
+			s.clearCookie(w, r, mfaCookie, "/signin")
+			s.signInForm(w, r, http.StatusUnauthorized, fault.Message(err)+" Please sign in again to see your new key.")
+			return nil
+		}
 		return s.mfaForm(w, r, http.StatusUnauthorized, c.Value, p, fault.Message(err))
 	}
-	s.pending.end(c.Value)
 	if err := s.locks.clear(r.Context(), u.ID); err != nil {
 		return err
 	}
@@ -196,7 +260,7 @@ func (s *Server) checkCode(ctx context.Context, u *govern.User, p *pendingSignIn
 	if at.IsZero() {
 		return fault.Errorf(fault.Unauthorized, "too many failed sign-ins: this account is locked until %s UTC", until.UTC().Format(time.TimeOnly))
 	}
-	if p.enrol != nil {
+	if p.enrolling {
 		return s.cfg.Govern.ConfirmMFA(ctx, u, code)
 	}
 	return s.cfg.Govern.CheckSecondFactor(ctx, u, code)
