@@ -84,8 +84,8 @@ func (m *Main) benchIndicatorCmd() *cobra.Command {
 			}
 			fmt.Fprintf(m.Stdout, "rows %d, %d cells: bare GROUP BY %.3fs; governed and disclosure-controlled %.3fs (%.1f×)\n",
 				r.Rows, r.Cells, r.BareSeconds, r.ControlSeconds, r.Ratio)
-			fmt.Fprintf(m.Stdout, "perturbation and checks: controlled %.3fs against the same governed query unprotected %.3fs: ratio %.3f\n",
-				r.ControlSeconds, r.PlainSeconds, r.PerturbRatio)
+			fmt.Fprintf(m.Stdout, "perturbation and checks: controlled %.3fs against the same governed query unprotected %.3fs: ratio %.3f; CPU %.3fs against %.3fs: ratio %.3f\n",
+				r.ControlSeconds, r.PlainSeconds, r.PerturbRatio, r.ControlCPU, r.PlainCPU, r.PerturbCPURatio)
 			fmt.Fprintf(m.Stdout, "full control with the persistent differencing audit: first release %.3fs (%.1f×), repeat %.3fs (%.1f×), another indicator %.3fs, after a restart %.3fs; %d cells in the release record\n",
 				r.FirstSeconds, r.FirstRatio, r.AuditedSeconds, r.AuditedRatio, r.OtherSeconds, r.ReloadSeconds, r.Released)
 			b, _ := json.Marshal(r)

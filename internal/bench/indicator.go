@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -26,12 +27,19 @@ type IndicatorResult struct {
 	ControlSeconds float64 `json:"controlled_seconds"` // governance + perturbation and threshold, no differencing audit
 	// PlainSeconds is the same governed query without disclosure control:
 	// no key sums, no perturbation, no threshold (insight.Unprotected).
-	// ControlSeconds and PlainSeconds are medians of five runs taken
+	// ControlSeconds and PlainSeconds are medians of nine runs taken
 	// alternately, so load on the machine falls on both alike.
 	PlainSeconds float64 `json:"unprotected_seconds"`
 	// PerturbRatio is ControlSeconds / PlainSeconds: what perturbation and
 	// the checks add.
 	PerturbRatio float64 `json:"controlled_over_unprotected"`
+	// ControlCPU and PlainCPU are the median CPU seconds of the same runs
+	// (the process's, the database's threads included), and
+	// PerturbCPURatio their ratio: the work perturbation and the checks
+	// add, steadier than wall time on a shared machine.
+	ControlCPU      float64 `json:"controlled_cpu_seconds"`
+	PlainCPU        float64 `json:"unprotected_cpu_seconds"`
+	PerturbCPURatio float64 `json:"controlled_over_unprotected_cpu"`
 	// FirstSeconds is the first full-control release: governance,
 	// suppression and the persistent differencing audit, which digests
 	// every cell's population in the database and records them.
@@ -187,10 +195,13 @@ func (out *IndicatorResult) measure(ctx context.Context, st Store, gov *govern.S
 	e := &insight.Engine{Store: st, Gov: gov}
 	controlled := func() error { _, err := e.Aggregate(ctx, u, q); return err }
 	plain := func() error { _, err := e.Unprotected(ctx, u, q, insight.Truth); return err }
-	if out.ControlSeconds, out.PlainSeconds, err = alternate(5, controlled, plain); err != nil {
+	if out.ControlSeconds, out.PlainSeconds, out.ControlCPU, out.PlainCPU, err = alternate(9, controlled, plain); err != nil {
 		return err
 	}
 	out.PerturbRatio = out.ControlSeconds / out.PlainSeconds
+	if out.PlainCPU > 0 {
+		out.PerturbCPURatio = out.ControlCPU / out.PlainCPU
+	}
 	auditor, err := st.Auditor(ctx)
 	if err != nil {
 		return err
@@ -238,25 +249,38 @@ func timed(f func() error) (float64, error) {
 	return time.Since(t0).Seconds(), err
 }
 
-// alternate runs a and b in turn n times and returns the median time of
-// each.
-func alternate(n int, a, b func() error) (float64, float64, error) {
-	var ta, tb []float64
+// alternate runs a and b in turn n times and returns the median wall
+// time of each, and the median CPU time the process spent on each (the
+// database's threads included): on a machine shared with other work the
+// CPU time is the steadier measure of the work each does.
+func alternate(n int, a, b func() error) (wa, wb, ca, cb float64, err error) {
+	var ta, tb, pa, pb []float64
 	for range n {
 		for _, x := range []struct {
-			f  func() error
-			ts *[]float64
-		}{{a, &ta}, {b, &tb}} {
+			f      func() error
+			ts, cs *[]float64
+		}{{a, &ta, &pa}, {b, &tb, &pb}} {
+			c0 := cpuSeconds()
 			t, err := timed(x.f)
 			if err != nil {
-				return 0, 0, err
+				return 0, 0, 0, 0, err
 			}
-			*x.ts = append(*x.ts, t)
+			*x.ts, *x.cs = append(*x.ts, t), append(*x.cs, cpuSeconds()-c0)
 		}
 	}
-	sort.Float64s(ta)
-	sort.Float64s(tb)
-	return ta[n/2], tb[n/2], nil
+	for _, s := range [][]float64{ta, tb, pa, pb} {
+		sort.Float64s(s)
+	}
+	return ta[n/2], tb[n/2], pa[n/2], pb[n/2], nil
+}
+
+// cpuSeconds is the CPU time (user and system) this process has used.
+func cpuSeconds() float64 {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return 0
+	}
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
 }
 
 func median3(f func() error) (float64, error) {
