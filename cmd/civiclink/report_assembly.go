@@ -30,7 +30,7 @@ func (m *Main) reportAssemblyCmd() *cobra.Command {
 		Long: `Write the report to the Essex Assembly: per project its deliverables and their
 status, its outcome measures as trend charts with 95% intervals and a verdict
 against the target, the updates since the last Assembly (--since, default
-three months ago), and the public claims with their verdicts. Every figure is
+when the newest released report was drafted, else three months ago), and the public claims with their verdicts. Every figure is
 computed as you, under your agreements, and disclosure-controlled. The report
 is marked DRAFT for output checking. --pdf prints it with headless Chromium
 (CIVICLINK_CHROMIUM, default /usr/bin/chromium).
@@ -49,14 +49,11 @@ banner to --out.`,
 			if stored != 0 {
 				return m.writeStoredReport(cmd, stored, out, pdf)
 			}
-			day := m.Clock.Now().AddDate(0, -3, 0)
-			if since != "" {
-				var err error
-				if day, err = time.Parse(time.DateOnly, since); err != nil {
-					return fault.FieldErrorf(fault.Invalid, "since", "--since: give the last Assembly's date as YYYY-MM-DD (got %q)", since)
-				}
-			}
 			svc, u, err := m.programmeService(cmd)
+			if err != nil {
+				return err
+			}
+			day, err := assemblyDay(cmd, svc, since)
 			if err != nil {
 				return err
 			}
@@ -89,7 +86,7 @@ banner to --out.`,
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the HTML file to write")
 	cmd.Flags().StringVar(&pdf, "pdf", "", "also print it to this PDF file with headless Chromium")
-	cmd.Flags().StringVar(&since, "since", "", "the last Assembly's date: updates from then on are reported (default three months ago)")
+	cmd.Flags().StringVar(&since, "since", "", "the last Assembly's date: updates from then on are reported (default when the newest released report was drafted, else three months ago)")
 	cmd.Flags().BoolVar(&draft, "draft", false, "keep the report as a draft output for output checking")
 	cmd.Flags().Int64Var(&stored, "output", 0, "write this stored report output instead of building one")
 	return cmd
@@ -115,6 +112,19 @@ func (m *Main) writeStoredReport(cmd *cobra.Command, id int64, out, pdf string) 
 	}
 	fmt.Fprintf(m.Stdout, "wrote %s: output %d, version %d, %s\n", out, o.ID, o.Version, o.Status)
 	return m.reportPDF(cmd, out, pdf)
+}
+
+// assemblyDay is the last Assembly's date: --since, or when the newest
+// released report was drafted (three months ago when none).
+func assemblyDay(cmd *cobra.Command, svc *programme.Service, since string) (time.Time, error) {
+	if since == "" {
+		return svc.LastAssembly(cmd.Context())
+	}
+	day, err := time.Parse(time.DateOnly, since)
+	if err != nil {
+		return day, fault.FieldErrorf(fault.Invalid, "since", "--since: give the last Assembly's date as YYYY-MM-DD (got %q)", since)
+	}
+	return day, nil
 }
 
 // reportPDF prints the written report to pdf, when asked.

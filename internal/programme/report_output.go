@@ -192,6 +192,20 @@ type PublicMeasure struct {
 // NoReport says why the public page has no figures.
 const NoReport = "No report to the Assembly has been released yet: figures appear here once an output checker has checked a report and it is released."
 
+// LastAssembly is when the last report to the Assembly was drafted (the
+// newest released one's), so the next report's updates run from then;
+// three months ago when none has been released.
+func (s *Service) LastAssembly(ctx context.Context) (time.Time, error) {
+	rep, err := s.Released(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if rep == nil {
+		return s.now().AddDate(0, -3, 0), nil
+	}
+	return rep.Generated, nil
+}
+
 // Released returns the newest released Assembly report's figures, or nil
 // when none has been released yet. It reads only the released output: a
 // draft or checked report never reaches it.

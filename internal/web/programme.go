@@ -36,6 +36,9 @@ type Programme interface {
 	// when none).
 	DraftReport(ctx context.Context, u *govern.User, since time.Time) (*output.Output, error)
 	Released(ctx context.Context) (*programme.PublicReport, error)
+	// LastAssembly is when the newest released report was drafted (three
+	// months ago when none): the next report's updates run from then.
+	LastAssembly(ctx context.Context) (time.Time, error)
 }
 
 var _ Programme = (*programme.Service)(nil)
@@ -46,7 +49,7 @@ func (s *Server) programmeRoutes() []route {
 		{method: "GET", path: "/api/programme/{id}", api: true, summary: "A project with its updates, oldest first", result: "ProjectDetail", handle: s.apiProject},
 		{method: "PUT", path: "/api/programme/{id}", api: true, body: "json", summary: "Replace a project (programme managers); refused field by field", result: "Project", handle: s.apiSaveProject},
 		{method: "POST", path: "/api/programme/{id}/updates", api: true, body: "json", summary: "Post a dated update, optionally changing a deliverable's status; body {\"text\", \"deliverable\", \"to\"} (programme managers, sponsors' partner admins; 201)", result: "Update", handle: s.apiPostUpdate},
-		{method: "GET", path: "/api/programme/assembly", api: true, summary: "The report to the Essex Assembly as JSON (?since=YYYY-MM-DD, the last Assembly; default three months ago): projects, measures' trends and verdicts, updates, claims", result: "Assembly", handle: s.apiAssembly},
+		{method: "GET", path: "/api/programme/assembly", api: true, summary: "The report to the Essex Assembly as JSON (?since=YYYY-MM-DD, the last Assembly; default when the newest released report was drafted, else three months ago): projects, measures' trends and verdicts, updates, claims", result: "Assembly", handle: s.apiAssembly},
 		{method: "GET", path: "/api/programme/assessments", api: true, summary: "The data-maturity self-assessment: each partner's scores per round beside the system's", result: "Maturity", handle: s.apiMaturity},
 		{method: "POST", path: "/api/programme/assessments", api: true, body: "json", summary: "Answer the self-assessment for a partner and round; body {\"partner\", \"round\": \"YYYY-MM\", \"answers\": {question: 1–5}} (the partner's admins, programme managers; 201)", result: "Assessment", handle: s.apiSubmitAssessment},
 		{method: "PUT", path: "/api/claims/{id}", api: true, body: "json", summary: "Create or replace an outcome claim with its computations (programme managers); an unknown indicator, dataset, period or area is refused with the choices, field by field", result: "Claim", handle: s.apiSaveClaim},
@@ -261,8 +264,12 @@ func (s *Server) pageProgramme(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := who(r).User
+	last, err := pg.LastAssembly(r.Context())
+	if err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "programme", map[string]any{"Title": "Programme", "Projects": rowsOf(ps),
-		"MayDraft": u.HasAny(govern.Analyst, govern.ProgrammeManager), "MayEdit": mayEditProgramme(u), "Since": s.cfg.Clock.Now().AddDate(0, -3, 0).Format(time.DateOnly)})
+		"MayDraft": u.HasAny(govern.Analyst, govern.ProgrammeManager), "MayEdit": mayEditProgramme(u), "Since": last.Format(time.DateOnly)})
 	return nil
 }
 
@@ -343,7 +350,8 @@ func (s *Server) pageClaims(w http.ResponseWriter, r *http.Request) error {
 }
 
 // assembly builds the Assembly report for the signed-in user, with the
-// updates since ?since (default three months ago).
+// updates since ?since (by default the last Assembly's: see
+// [Server.assemblySince]).
 func (s *Server) assembly(r *http.Request) (*programme.Assembly, error) {
 	pg, since, err := s.assemblySince(r, r.URL.Query().Get("since"))
 	if err != nil {
@@ -353,17 +361,20 @@ func (s *Server) assembly(r *http.Request) (*programme.Assembly, error) {
 }
 
 // assemblySince returns the programme and the last Assembly's date v
-// (default three months ago).
+// (by default when the newest released report was drafted, else three
+// months ago).
 func (s *Server) assemblySince(r *http.Request, v string) (Programme, time.Time, error) {
 	pg, err := s.needProgramme()
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	since := s.cfg.Clock.Now().AddDate(0, -3, 0)
-	if v != "" {
-		if since, err = time.Parse(time.DateOnly, v); err != nil {
-			return nil, since, fault.FieldErrorf(fault.Invalid, "since", "give the last Assembly's date as YYYY-MM-DD (got %q)", v)
-		}
+	if v == "" {
+		since, err := pg.LastAssembly(r.Context())
+		return pg, since, err
+	}
+	since, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, since, fault.FieldErrorf(fault.Invalid, "since", "give the last Assembly's date as YYYY-MM-DD (got %q)", v)
 	}
 	return pg, since, nil
 }

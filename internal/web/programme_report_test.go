@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civiclink/civiclink/internal/audit"
 	"github.com/civiclink/civiclink/internal/output"
@@ -135,6 +136,10 @@ func TestProgrammeReportLifecycle(t *testing.T) {
 		t.Errorf("no released measure states its period: %+v", r.Measures)
 	}
 	t.Logf("released: %d measures (%d with a period), %d claims", len(r.Measures), periods, len(r.Claims))
+	// The next report's updates run from when the released one was drafted.
+	if page, want := readBody(t, p.call("county.analyst", "GET", "/programme", "")), `value="`+r.Generated.Format(time.DateOnly)+`"`; !strings.Contains(page, want) {
+		t.Errorf("the next draft's default last Assembly is not the released report's day (%s)", want)
+	}
 
 	// Attacks on the released report.
 	for _, c := range []struct {
