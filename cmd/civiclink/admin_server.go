@@ -13,6 +13,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/insight"
 )
 
 // The administration commands that also work through a running server
@@ -185,14 +186,20 @@ func (m *Main) agreementRemotes() map[string]remoteFunc {
 			return m.printAgreementList(out.Agreements, govern.State{Now: time.Now()}, flagString(cmd, "status"), asJSON)
 		},
 		"show": func(cmd *cobra.Command, args []string, p *pusher) error {
-			var a govern.Agreement
+			var a struct {
+				*govern.Agreement
+				Budgets []insight.BudgetBalance `json:"privacy_budgets,omitempty"`
+			}
 			if err := p.callJSON("GET", "/api/agreements/"+url.PathEscape(args[0]), nil, &a); err != nil {
 				return err
 			}
 			if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
-				return writeJSON(m.Stdout, &a)
+				return writeJSON(m.Stdout, a)
 			}
-			m.printAgreement(&a, govern.State{Now: time.Now()})
+			m.printAgreement(a.Agreement, govern.State{Now: time.Now()})
+			for _, b := range a.Budgets {
+				fmt.Fprintf(m.Stdout, "privacy budget  %s\n", b)
+			}
 			return nil
 		},
 		govern.ActionApprove: action, govern.ActionActivate: action, govern.ActionSuspend: action, govern.ActionEnd: action,
