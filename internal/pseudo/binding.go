@@ -208,7 +208,7 @@ func (e *Encoder) buildSchema() error {
 		s.Columns = append(s.Columns, catalog.Column{Name: c.Column, Type: catalog.TypeEncoding, Role: catalog.RoleIdentifier,
 			Description: fmt.Sprintf("CLK (%s; %s%s)", c.parsed, keyIDTag, id)})
 	}
-	s.Description = strings.TrimSpace(sp.Description + " Pseudonymised at the partner by civiclink pseudonymise (" + scope + "); key ids: " + strings.Join(ids, ", ") + ".")
+	s.Description = strings.TrimSpace(sp.Description + " Pseudonymised at the partner, before sharing, with keyed tokens and Bloom filters (" + scope + "); key ids: " + strings.Join(ids, ", ") + ".")
 	if err := s.Validate(); err != nil {
 		return fault.Errorf(fault.Invalid, "the output schema would be invalid: %s", fault.Message(err))
 	}

@@ -135,7 +135,12 @@ func (dc *DistrictCounts) count(ctx context.Context, rel *insight.Release, d *ca
 		return nil, err
 	}
 	out := dc.publish(res, Indicator{ID: id, Name: d.Name, DatasetID: d.ID, Unit: "records"}, purpose)
-	out.Notes = append(out.Notes, fmt.Sprintf("Version %d. %s", v.Number, res.Protection.Note()))
+	out.Period = recordsPeriod(d, v)
+	span := ""
+	if out.Period != "" {
+		span = " Records dated " + out.Period + "."
+	}
+	out.Notes = append(out.Notes, fmt.Sprintf("Version %d.%s %s", v.Number, span, res.Protection.Note()))
 	out.Protection = disclose.ProtectionJSON(res.Protection)
 	if len(res.Dims) > 0 && slices.ContainsFunc(res.Dims[0].Levels, func(l string) bool { _, in := dc.County.LAD(l); return !in }) {
 		out.Notes = append(out.Notes, "Some records have no place in the county's districts (blank or outside the county): they are in the total but on no district.")
@@ -163,4 +168,31 @@ func (dc *DistrictCounts) publish(res *disclose.Result, in Indicator, purpose st
 		}
 	}
 	return out
+}
+
+// recordsPeriod is the span of a version's event dates ("2019-01-03 to
+// 2023-12-30"), from its quality report; "" when it has no event date.
+func recordsPeriod(d *catalog.Dataset, v *catalog.Version) string {
+	if d.Schema == nil || v.Quality == nil {
+		return ""
+	}
+	for _, c := range d.Schema.Columns {
+		if c.Role != catalog.RoleEventDate {
+			continue
+		}
+		for _, q := range v.Quality.Columns {
+			if q.Name == c.Name && q.Min != "" && q.Max != "" {
+				return day(q.Min) + " to " + day(q.Max)
+			}
+		}
+	}
+	return ""
+}
+
+// day is a date or datetime's day.
+func day(s string) string {
+	if len(s) > 10 {
+		return s[:10]
+	}
+	return s
 }

@@ -161,8 +161,8 @@ var datasets = []*dataset{
 			cat("referral_source", "", "self", "family", "gp", "hospital", "police", "other"),
 			cat("outcome", "", "long_term_support", "short_term_support", "universal_services", "no_services")),
 		emit: emitASC},
-	{id: "road_casualties", partner: "police", name: "Road casualties (STATS19-like)", prefix: "RC",
-		about:    "Road traffic casualties as reported to the Department for Transport: no names, dates of birth or postcodes; age in bands.",
+	{id: "road_casualties", partner: "police", name: "Road casualties in the synthetic county (STATS19-like)", prefix: "RC",
+		about:    "Made-up road traffic casualties in the synthetic county, shaped as reported to the Department for Transport (the real Essex figures are the road-casualties dataset): no names, dates of birth or postcodes; age in bands.",
 		defaults: DatasetSettings{RateScale: 1, ErrorScale: 0},
 		columns: cols(
 			c("accident_date", catalog.TypeDate, catalog.RoleEventDate, ""),

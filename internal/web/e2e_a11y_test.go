@@ -2,13 +2,10 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +13,6 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-
-	"github.com/civiclink/civiclink/internal/demo"
 )
 
 // axeSource is axe-core's browser build, which `make ui` installs with the
@@ -68,7 +63,7 @@ func settle() chromedp.Action {
 		for time.Now().Before(deadline) {
 			var done bool
 			err := chromedp.Evaluate(`document.readyState === 'complete' &&
-				[...document.querySelectorAll('#map, #trend-chart')].every((e) => e.dataset.ready === 'true' || e.classList.contains('map-failed'))`, &done).Do(ctx)
+				[...document.querySelectorAll('#map, #trend-chart, #community-map, #volunteer-map, #gaps-map')].every((e) => e.dataset.ready === 'true' || e.classList.contains('map-failed'))`, &done).Do(ctx)
 			if err == nil && done {
 				return nil
 			}
@@ -78,7 +73,7 @@ func settle() chromedp.Action {
 	})
 }
 
-// a11yCheck opens path, runs axe on it at 1280 px and at 390 px wide, and
+// a11yCheck opens path, runs axe on it at 1366 px and at 390 px wide, and
 // measures the page's width at 390 px. It returns what is wrong, and the
 // same-origin links on the page.
 func a11yCheck(ctx context.Context, base, path, axe string, wide bool) (problems []string, links []string, err error) {
@@ -125,7 +120,7 @@ func a11yCheck(ctx context.Context, base, path, axe string, wide bool) (problems
 		}),
 	}
 	if wide {
-		actions = append(actions, run(1280))
+		actions = append(actions, run(1366))
 	}
 	var text string
 	actions = append(actions, run(390), emulation.ClearDeviceMetricsOverride(),
@@ -143,139 +138,3 @@ func a11yCheck(ctx context.Context, base, path, axe string, wide bool) (problems
 
 // cliWords finds a CLI command in a page's text.
 var cliWords = regexp.MustCompile(`civiclink ((user|link|query|dataset|agreement|purpose|output|audit|partner|programme|community|voice) (add|list|run|adopt|review|cohort|aggregate|token|mfa|passwd|verify|key|head|uses|show|issue|sso|define|import|export|publish)|pseudonymise|ingest|serve|push|backup)\b[^.\n]*`)
-
-// pageShape names the kind of page a path is, so that the walk opens one
-// of each kind (one dataset, one agreement, one run's review, every theme).
-func pageShape(path string) string {
-	u, err := url.Parse(path)
-	if err != nil {
-		return path
-	}
-	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if segs[0] == "themes" {
-		return u.Path
-	}
-	for i := 1; i < len(segs); i++ {
-		switch segs[i] {
-		case "runs", "jobs", "new", "review", "upload":
-		default:
-			segs[i] = "*"
-		}
-	}
-	return strings.Join(segs, "/")
-}
-
-// skipLink says which links the walk does not follow: downloads, the API,
-// assets and other sites.
-var skipLink = regexp.MustCompile(`^(https?:|mailto:|#|/api/|/assets/)|\.(csv|json|geojson|parquet)(\?|$)|/download|/export`)
-
-// a11yWalk signs in as user and opens every kind of page reachable from
-// the pages it can reach (at most max pages), checking each with axe.
-// It returns the paths it opened and what is wrong on each.
-func a11yWalk(t *testing.T, base, user, pass, axe string, start []string, wide, themes bool, max int) (opened []string, problems map[string][]string) {
-	t.Helper()
-	ctx := browser(t)
-	problems = map[string][]string{}
-	sign := []chromedp.Action{chromedp.Navigate(base + "/signin")}
-	if user != "" {
-		sign = append(sign, chromedp.WaitVisible(`#user`, chromedp.ByQuery),
-			chromedp.SendKeys(`#user`, user, chromedp.ByQuery),
-			chromedp.SendKeys(`#password`, pass, chromedp.ByQuery),
-			through(chromedp.Submit(`#password`, chromedp.ByQuery)),
-			chromedp.WaitVisible(`form.signout`, chromedp.ByQuery))
-	}
-	if err := chromedp.Run(ctx, sign...); err != nil {
-		t.Fatalf("sign in as %q: %v", user, err)
-	}
-	seen := map[string]bool{}
-	queue := append([]string{}, start...)
-	for len(queue) > 0 && len(opened) < max {
-		p := queue[0]
-		queue = queue[1:]
-		if seen[pageShape(p)] {
-			continue
-		}
-		seen[pageShape(p)] = true
-		began := time.Now()
-		ps, links, err := a11yCheck(ctx, base, p, axe, wide)
-		t.Logf("%s %s: %d problems in %v", user, p, len(ps), time.Since(began).Round(time.Millisecond))
-		if err != nil {
-			t.Fatalf("%s opening %s: %v", user, p, err)
-		}
-		opened = append(opened, p)
-		if len(ps) > 0 {
-			problems[p] = ps
-		}
-		for _, l := range links {
-			if strings.HasPrefix(l, base) {
-				l = strings.TrimPrefix(l, base)
-			}
-			if !strings.HasPrefix(l, "/") || skipLink.MatchString(l) || l == "/signin" || (!themes && strings.HasPrefix(l, "/themes/")) {
-				continue
-			}
-			if u, err := url.Parse(l); err == nil && !seen[pageShape(u.Path)] {
-				queue = append(queue, u.Path)
-			}
-		}
-	}
-	return opened, problems
-}
-
-// TestBrowserAccessibility opens every kind of page as every role, in a
-// real Chromium, and runs axe-core on each at 1280 and 390 px wide: no
-// page may have a serious or critical WCAG 2.2 A/AA violation, text below
-// the 7:1 contrast docs/web.md promises, or be wider than a 390 px phone
-// (wide tables scroll inside their own focusable region). The governance
-// fixture has a linkage run, an output and the signed audit log; the demo
-// county has the themes and the overview map.
-func TestBrowserAccessibility(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	axe := axeSource(t)
-	chromium(t)
-	g := newGovernFixture(t)
-	g.addLinkable(t)
-	g.draft(t)
-	owner := g.as(t, ownerID)
-	startRun(t, owner)
-	themes := newThemeFixture(t)
-	type walk struct {
-		name, base, user, pass string
-		start                  []string
-		wide, themes           bool
-		max                    int
-	}
-	// The data owner and the demo analyst open every kind of page at both
-	// widths; the other roles open what their navigation offers, at 390 px.
-	// No page may name a CLI command either.
-	walks := []walk{
-		{"signed out", g.ts.URL, "", "", []string{"/signin", "/no-such-page"}, true, false, 2},
-		{"data owner and analyst", g.ts.URL, ownerID, password, []string{"/", "/datasets", "/datasets/incidents/upload", "/linkage", "/agreements", "/outputs", "/audit", "/no-such-page"}, true, false, 20},
-		{"analyst without agreements", g.ts.URL, analystID, password, []string{"/"}, false, false, 8},
-		{"output checker", g.ts.URL, checkerID, password, []string{"/"}, false, false, 8},
-		{"auditor", g.ts.URL, auditorID, password, []string{"/", "/audit"}, false, false, 8},
-		{"partner admin", g.ts.URL, adminID, password, []string{"/", "/agreements"}, false, false, 8},
-		// Theme pages are alike: a dense theme and a sparse one.
-		{"demo analyst", themes.ts.URL, themeAnalyst, demo.Password, []string{"/", "/themes", "/themes/violence-and-vulnerability", "/themes/homelessness"}, true, false, 10},
-	}
-	var failed []string
-	for _, w := range walks {
-		opened, problems := a11yWalk(t, w.base, w.user, w.pass, axe, w.start, w.wide, w.themes, w.max)
-		t.Logf("%s: %d pages: %s", w.name, len(opened), strings.Join(opened, " "))
-		paths := make([]string, 0, len(problems))
-		for p := range problems {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		for _, p := range paths {
-			for _, m := range problems[p] {
-				failed = append(failed, fmt.Sprintf("%s %s: %s", w.name, p, m))
-			}
-		}
-	}
-	if len(failed) > 0 {
-		b, _ := json.MarshalIndent(failed, "", "  ")
-		t.Errorf("%d accessibility or layout problems:\n%s", len(failed), b)
-	}
-}

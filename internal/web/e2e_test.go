@@ -56,6 +56,12 @@ func artefacts(t *testing.T) string {
 // browser starts a fresh headless Chromium for one test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserWithin(t, 4*time.Minute) // a hung browser, not a speed limit: a loaded CI machine needs the room
+}
+
+// browserWithin starts a fresh headless Chromium that is stopped after d.
+func browserWithin(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
 	profile := userDataDir(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
@@ -75,7 +81,7 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute) // a hung browser, not a speed limit: a loaded CI machine needs the room
+	ctx, cancel3 := context.WithTimeout(ctx, d)
 	t.Cleanup(cancel3)
 	return ctx
 }

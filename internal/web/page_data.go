@@ -133,17 +133,28 @@ func (s *Server) pageDataset(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// datasetIndicators adds the district table of the dataset's indicator,
-// if it has one.
+// datasetIndicators adds the district table of the dataset's own records
+// (its count by district over the period), or, for a dataset that cannot
+// be counted by district, of the first indicator made from it, if any.
 func (s *Server) datasetIndicators(r *http.Request, d *catalog.Dataset, data map[string]any) error {
 	list, err := s.indicatorList(r.Context())
 	if err != nil {
 		return err
 	}
+	chosen := ""
 	for _, in := range list {
-		if in.DatasetID == d.ID {
+		if in.DatasetID != d.ID {
+			continue
+		}
+		if in.Unit == "records" {
 			return s.addTable(r, in.ID, data)
 		}
+		if chosen == "" {
+			chosen = in.ID
+		}
+	}
+	if chosen != "" {
+		return s.addTable(r, chosen, data)
 	}
 	return nil
 }

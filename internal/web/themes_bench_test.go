@@ -73,15 +73,7 @@ func BenchmarkThemes(b *testing.B) {
 // signed-in sessions of analysts the theme's agreements cover.
 func themeBenchServer(b *testing.B) (*httptest.Server, []*benchUser) {
 	b.Helper()
-	people := themeBenchPeople
-	if v := os.Getenv("CIVICLINK_BENCH_PEOPLE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			b.Fatalf("CIVICLINK_BENCH_PEOPLE=%q: %v", v, err)
-		}
-		people = n
-	}
-	srv := benchWire(b, people)
+	srv := benchWire(b, countySize(b, themeBenchPeople))
 	b.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv)
 	// Analysts whom the theme's agreement covers (the trend API answers
@@ -103,6 +95,21 @@ func themeBenchServer(b *testing.B) (*httptest.Server, []*benchUser) {
 		users[i] = newBenchUser(b, ts.URL, srv.sessions.create(staff[i%len(staff)]).ID)
 	}
 	return ts, users
+}
+
+// countySize is the size of a benchmark's demo county: def, or
+// CIVICLINK_BENCH_PEOPLE.
+func countySize(b *testing.B, def int) int {
+	b.Helper()
+	v := os.Getenv("CIVICLINK_BENCH_PEOPLE")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("CIVICLINK_BENCH_PEOPLE=%q: %v", v, err)
+	}
+	return n
 }
 
 // bodySize fetches path once and returns the answer's length; any status

@@ -15,16 +15,55 @@ async function getJSON(url) {
   return res.json()
 }
 
-// cluster groups points whose projections at zoom fall in the same cell.
+// POINT is a single service's marker, in pixels: WCAG 2.2's smallest
+// target (24 px).
+const POINT = 24
+// GAP is the clear space kept between two markers' edges, in pixels, so no
+// marker hides part of another (axe's target-size).
+const GAP = 4
+
+// markerSize is the diameter of the marker drawn for a group of n points.
+function markerSize(n) {
+  return n === 1 ? POINT : n < 10 ? 30 : n < 100 ? 38 : 46
+}
+
+// cluster groups points whose projections at zoom fall in the same cell,
+// then merges groups whose markers would overlap (a cluster is drawn at its
+// points' centre, so neighbouring cells' markers can touch).
 export function cluster(map, points, zoom) {
   const cells = new Map()
   for (const p of points) {
     const xy = map.project([p.lat, p.lon], zoom)
     const key = Math.floor(xy.x / CELL) + ':' + Math.floor(xy.y / CELL)
-    if (!cells.has(key)) cells.set(key, [])
-    cells.get(key).push(p)
+    if (!cells.has(key)) cells.set(key, { points: [], x: 0, y: 0 })
+    const c = cells.get(key)
+    c.points.push(p)
+    c.x += xy.x
+    c.y += xy.y
   }
-  return [...cells.values()]
+  const groups = [...cells.values()]
+  for (let merged = true; merged;) {
+    merged = false
+    for (let i = 0; i < groups.length && !merged; i++) {
+      const a = groups[i]
+      for (let j = i + 1; j < groups.length; j++) {
+        const b = groups[j]
+        // markers are squares to a browser (and to axe): they overlap
+        // when they do on both axes
+        const dx = Math.abs(a.x / a.points.length - b.x / b.points.length)
+        const dy = Math.abs(a.y / a.points.length - b.y / b.points.length)
+        if (Math.max(dx, dy) < (markerSize(a.points.length) + markerSize(b.points.length)) / 2 + GAP) {
+          a.points.push(...b.points)
+          a.x += b.x
+          a.y += b.y
+          groups.splice(j, 1)
+          merged = true
+          break
+        }
+      }
+    }
+  }
+  return groups.map((g) => g.points)
 }
 
 // keyed makes a marker a button for the keyboard: Enter or Space clicks it
@@ -52,7 +91,7 @@ function marker(map, group) {
       title: p.name + (p.town ? ', ' + p.town : ''),
       alt: p.name,
       keyboard: true,
-      icon: L.divIcon({ className: 'cl-point cl-' + p.kind, iconSize: [18, 18], html: '' }),
+      icon: L.divIcon({ className: 'cl-point cl-' + p.kind, iconSize: [POINT, POINT], html: '' }),
     })
     m.on('click', () => { window.location.href = href(p) })
     m.bindTooltip(p.name)
@@ -60,7 +99,7 @@ function marker(map, group) {
   }
   const lat = group.reduce((s, p) => s + p.lat, 0) / group.length
   const lon = group.reduce((s, p) => s + p.lon, 0) / group.length
-  const size = group.length < 10 ? 30 : group.length < 100 ? 38 : 46
+  const size = markerSize(group.length)
   const m = L.marker([lat, lon], {
     title: group.length + ' services here: zoom in',
     alt: group.length + ' services',
@@ -115,7 +154,9 @@ export async function mountCommunityMap(el) {
   map.attributionControl.setPrefix(false)
   map.attributionControl.addAttribution('Boundaries: ONS, OGL v3.0')
   const base = L.geoJSON(geo, { style: { color: '#4a4a4a', weight: 1, fillColor: '#f3f3f3', fillOpacity: 1 }, interactive: false }).addTo(map)
-  map.fitBounds(base.getBounds(), { padding: [8, 8] })
+  // clear of the zoom buttons (top left) and the attribution (bottom right),
+  // so no marker starts hidden under them
+  map.fitBounds(base.getBounds(), { paddingTopLeft: [52, 8], paddingBottomRight: [8, 30] })
   if (zones && zones.features && zones.features.length) {
     L.geoJSON(zones, {
       style: { color: '#7a3e00', weight: 1, fillColor: '#f2b36b', fillOpacity: 0.5 },
