@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -96,9 +97,7 @@ func TestProgrammeCommands(t *testing.T) {
 		t.Error("a measure of the report was withheld because the differencing audit could not record it")
 	}
 	if chromium == nil {
-		if p, err := os.ReadFile(pdf); err != nil || !strings.HasPrefix(string(p), "%PDF") {
-			t.Errorf("no PDF printed: %v", err)
-		}
+		checkReportPDF(t, pdf)
 	}
 	reportLifecycle(t, data, dir)
 }
@@ -149,4 +148,24 @@ func reportLifecycle(t *testing.T, data, dir string) {
 	if err != nil || !strings.Contains(string(b), "Released on") || strings.Contains(string(b), programme.Draft) {
 		t.Errorf("the released report's page: %v, want the release banner and no draft banner", err)
 	}
+}
+
+// checkReportPDF checks that Chromium printed the report: a PDF titled as
+// the report, of more than one page (eight projects with their charts).
+func checkReportPDF(t *testing.T, pdf string) {
+	t.Helper()
+	p, err := os.ReadFile(pdf)
+	if err != nil || !strings.HasPrefix(string(p), "%PDF") {
+		t.Fatalf("no PDF printed: %v", err)
+	}
+	pages := 0
+	for _, m := range regexp.MustCompile(`/Count (\d+)`).FindAllSubmatch(p, -1) {
+		if n, _ := strconv.Atoi(string(m[1])); n > pages {
+			pages = n
+		}
+	}
+	if !strings.Contains(string(p), "/Title (Report to the Essex Assembly") || pages < 2 {
+		t.Errorf("the PDF (%d bytes) has %d pages and no report title; want the report over several pages", len(p), pages)
+	}
+	t.Logf("PDF: %d pages, %d bytes", pages, len(p))
 }
