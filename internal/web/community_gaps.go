@@ -109,3 +109,34 @@ func init() {
 		}}),
 	}}
 }
+
+// themeSupport is a directory theme whose need a theme page shows, with
+// how many published services support it.
+type themeSupport struct {
+	Theme     community.Theme
+	Indicator string // the theme page's indicator that measures the need
+	Services  int
+}
+
+// supportBeside lists, for a theme page, the directory's themes whose need
+// one of its indicators measures, with their published services: the page
+// links each to the public map and to need beside support. Nil without a
+// directory.
+func (s *Server) supportBeside(r *http.Request, sum publish.ThemeSummary) []themeSupport {
+	if s.cfg.Community == nil {
+		return nil
+	}
+	ix, err := s.cfg.Community.Published(r.Context())
+	if err != nil {
+		return nil // the figures stand without it
+	}
+	var out []themeSupport
+	for _, th := range community.Themes {
+		for _, ind := range sum.Indicators {
+			if th.Indicator != "" && ind.ID == publish.NamedPrefix+th.Indicator {
+				out = append(out, themeSupport{Theme: th, Indicator: ind.Name, Services: len(ix.Match(community.Query{Theme: th.ID}))})
+			}
+		}
+	}
+	return out
+}

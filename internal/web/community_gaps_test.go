@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,11 @@ func TestCommunityGaps(t *testing.T) {
 	}
 	ix, _ := dir.Published(ctx)
 	support := ix.Support("domestic-abuse")
+	if code, page := analyst.get("/themes/domestic-abuse"); code != http.StatusOK || !has(page, "support-domestic-abuse") ||
+		!strings.Contains(page, fmt.Sprintf("%d published Domestic abuse services", len(ix.Match(community.Query{Theme: "domestic-abuse"})))) ||
+		!strings.Contains(page, `href="/community/gaps?theme=domestic-abuse"`) {
+		t.Errorf("the domestic abuse theme page: %d, want community support beside the need: %s", code, between(page, `id="support-beside"`, "</section>"))
+	}
 	if len(got.Districts) != 14 {
 		t.Fatalf("%d districts, want 14", len(got.Districts))
 	}
