@@ -45,7 +45,23 @@ type Store interface {
 	FinishJob(ctx context.Context, id int64, worker, failure string) error
 	// Job returns a job by id.
 	Job(ctx context.Context, id int64) (*Job, error)
+	// HeartbeatJob records that worker is still running job id.
+	HeartbeatJob(ctx context.Context, id int64, worker string) error
+	// FailStaleJobs records as failed, with reason, every running job
+	// whose worker last beat before before, and returns how many.
+	FailStaleJobs(ctx context.Context, before time.Time, reason string) (int64, error)
 }
+
+// StaleReason is the failure recorded for a job whose worker stopped
+// beating.
+const StaleReason = "interrupted: the server running this job stopped (killed or crashed) before it finished, and nothing it was writing was kept; start it again"
+
+// Default beat and staleness: a running job beats every DefaultBeat, and
+// one whose last beat is older than DefaultStale is failed.
+const (
+	DefaultBeat  = 20 * time.Second
+	DefaultStale = 2 * time.Minute
+)
 
 // Handler runs one job.
 type Handler func(ctx context.Context, j *Job) error
@@ -56,6 +72,8 @@ type Worker struct {
 	Name     string // this process, in the job's record
 	Handlers map[string]Handler
 	Idle     time.Duration // pause when the queue is empty (default 1s)
+	Beat     time.Duration // how often a running job beats (default DefaultBeat)
+	Stale    time.Duration // a running job silent this long is failed (default DefaultStale)
 }
 
 // RunOnce claims one job and runs it, returning whether there was one.
@@ -63,6 +81,13 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	kinds := make([]string, 0, len(w.Handlers))
 	for k := range w.Handlers {
 		kinds = append(kinds, k)
+	}
+	stale := w.Stale
+	if stale <= 0 {
+		stale = DefaultStale
+	}
+	if _, err := w.Store.FailStaleJobs(ctx, time.Now().Add(-stale), StaleReason); err != nil {
+		return false, err
 	}
 	j, err := w.Store.ClaimJob(ctx, w.Name, kinds)
 	if fault.Code(err) == fault.NotFound {
@@ -72,12 +97,39 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	failure := ""
+	stop := w.beat(ctx, j.ID)
 	if err := w.Handlers[j.Kind](ctx, j); err != nil {
 		failure = fault.Message(err)
 	}
+	stop()
 	// Recorded even when ctx ended meanwhile (a shutdown): a job left
 	// "running" would never be claimed again.
 	return true, w.Store.FinishJob(context.WithoutCancel(ctx), j.ID, w.Name, failure)
+}
+
+// beat records every Beat that the worker still runs job id, until the
+// returned stop is called.
+func (w *Worker) beat(ctx context.Context, id int64) (stop func()) {
+	every := w.Beat
+	if every <= 0 {
+		every = DefaultBeat
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				w.Store.HeartbeatJob(context.WithoutCancel(ctx), id, w.Name)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // Run runs jobs until ctx is done.

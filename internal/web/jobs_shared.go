@@ -25,9 +25,9 @@ type JobQueue interface {
 	EnqueueRecorded(ctx context.Context, kind, ref string, payload, record []byte) (int64, error)
 	// SetJobRecord replaces the record of the job known as ref.
 	SetJobRecord(ctx context.Context, ref string, record []byte) error
-	// JobRecord returns the record of the job known as ref; fault.NotFound
-	// when there is none.
-	JobRecord(ctx context.Context, ref string) ([]byte, error)
+	// JobRecord returns the record of the job known as ref and the
+	// queue's state and failure of it; fault.NotFound when there is none.
+	JobRecord(ctx context.Context, ref string) (record []byte, state, failure string, err error)
 }
 
 // queuedUploadKind is the queue's kind of an upload job.
@@ -118,13 +118,17 @@ func (s *Server) sharedJob(ctx context.Context, id string) (Job, <-chan struct{}
 	if s.cfg.Queue == nil {
 		return Job{}, nil, false
 	}
-	rec, err := s.cfg.Queue.JobRecord(ctx, id)
+	rec, state, failure, err := s.cfg.Queue.JobRecord(ctx, id)
 	if err != nil {
 		return Job{}, nil, false
 	}
 	var j Job
 	if json.Unmarshal(rec, &j) != nil {
 		return Job{}, nil, false
+	}
+	if state == queue.Failed && !j.finished() {
+		// Its worker stopped before recording the end (queue.StaleReason).
+		j.State, j.Error = jobFailed, failure
 	}
 	if j.Total > 0 {
 		j.Percent = float64(int(1000*float64(j.Done)/float64(j.Total))) / 10

@@ -25,13 +25,30 @@ func (s *Store) EnqueueJob(ctx context.Context, kind string, payload []byte) (in
 // row is locked with SKIP LOCKED, so concurrent claimers in any process
 // take different jobs and none waits for another.
 func (s *Store) ClaimJob(ctx context.Context, worker string, kinds []string) (*queue.Job, error) {
-	j, err := scanJob(s.pool.QueryRow(ctx, `UPDATE jobs SET state = 'running', worker = $1, claimed_at = $2
+	j, err := scanJob(s.pool.QueryRow(ctx, `UPDATE jobs SET state = 'running', worker = $1, claimed_at = $2, heartbeat_at = $2
 		WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND kind = ANY($3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING `+jobColumns, worker, s.now(), kinds))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no queued job")
 	}
 	return j, err
+}
+
+// HeartbeatJob records that worker is still running job id.
+func (s *Store) HeartbeatJob(ctx context.Context, id int64, worker string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND worker = $3 AND state = 'running'`, s.now(), id, worker)
+	if err == nil && tag.RowsAffected() == 0 {
+		return fault.Errorf(fault.Conflict, "job %d is not running for %s", id, worker)
+	}
+	return err
+}
+
+// FailStaleJobs records as failed, with reason, every running job whose
+// worker last beat before before, and returns how many.
+func (s *Store) FailStaleJobs(ctx context.Context, before time.Time, reason string) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE jobs SET state = 'failed', error = $1, ended_at = $2
+		WHERE state = 'running' AND coalesce(heartbeat_at, claimed_at) < $3`, reason, s.now(), before)
+	return tag.RowsAffected(), err
 }
 
 // FinishJob records the end of a job worker claimed.
@@ -93,12 +110,12 @@ func (s *Store) SetJobRecord(ctx context.Context, ref string, record []byte) err
 	return mustAffect(tag, err, "job", ref)
 }
 
-// JobRecord returns the record of the job known as ref.
-func (s *Store) JobRecord(ctx context.Context, ref string) ([]byte, error) {
-	var rec []byte
-	err := s.pool.QueryRow(ctx, `SELECT record FROM jobs WHERE ref = $1`, ref).Scan(&rec)
+// JobRecord returns the record of the job known as ref and the queue's
+// state and failure of it.
+func (s *Store) JobRecord(ctx context.Context, ref string) (record []byte, state, failure string, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT record, state, error FROM jobs WHERE ref = $1`, ref).Scan(&record, &state, &failure)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fault.Errorf(fault.NotFound, "no job %q", ref)
+		return nil, "", "", fault.Errorf(fault.NotFound, "no job %q", ref)
 	}
-	return rec, err
+	return record, state, failure, err
 }
