@@ -204,8 +204,8 @@ func (r redTeamRun) redTeam(ctx context.Context, w io.Writer) (bool, error) {
 			// aggregate and indicator, the API and a released output's
 			// export must publish one figure for the same records.
 			paths := indicatorPaths{cli: cliSource{parent: r.m, data: r.data, user: r.u.ID, purpose: ind.Purpose, pt: r.pt}, checker: r.checker}.sources()
-			paths["api"] = api
-			names := []string{"cli", "indicator", "api"}
+			paths["api"], paths["web"] = api, webSource{api: api}
+			names := []string{"cli", "indicator", "api", "web"}
 			if r.checker != "" {
 				names = append(names, "export")
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -225,32 +226,9 @@ type apiSource struct {
 
 func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
 	period := q.By[len(q.By)-1]
-	u := a.base + "/api/indicators/" + url.PathEscape(q.Dataset) + "/trend?period=" + url.QueryEscape(period) + "&by=district"
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := a.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode == http.StatusForbidden {
-		return &redteam.Table{Refused: string(body)}, nil
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %d %.200s", u, res.StatusCode, body)
-	}
-	var tr struct {
-		Series []struct {
-			Code   string
-			Points []struct{ Period, Count string }
-		}
-		Protection disclose.Protection
-	}
-	if err := json.Unmarshal(body, &tr); err != nil {
-		return nil, err
+	tr, refused, err := a.trend(ctx, q.Dataset, period)
+	if err != nil || refused != "" {
+		return &redteam.Table{Refused: refused}, err
 	}
 	t := &redteam.Table{Dims: []string{insight.DimDistrict, period}, Figures: map[string]redteam.Figure{}, Threshold: tr.Protection.Threshold, MaxShift: tr.Protection.MaxShift}
 	if t.MaxShift > 0 {
@@ -265,6 +243,64 @@ func (a apiSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, 
 	return t, nil
 }
 
+// apiTrend is the part of the trend API's answer the red team reads.
+type apiTrend struct {
+	Series []struct {
+		Code, Name string
+		Points     []struct{ Period, Count string }
+	}
+	Protection disclose.Protection
+}
+
+// trend asks the trend API for an indicator ("ind:NAME") by district and
+// period; refused is the answer when it was refused.
+func (a apiSource) trend(ctx context.Context, indicator, period string) (*apiTrend, string, error) {
+	u := a.base + "/api/indicators/" + url.PathEscape(indicator) + "/trend?period=" + url.QueryEscape(period) + "&by=district"
+	body, status, err := a.get(ctx, u)
+	if err != nil {
+		return nil, "", err
+	}
+	if status == http.StatusForbidden {
+		return nil, string(body), nil
+	}
+	if status != http.StatusOK {
+		return nil, "", fmt.Errorf("GET %s: %d %.200s", u, status, body)
+	}
+	var tr apiTrend
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return nil, "", err
+	}
+	return &tr, "", nil
+}
+
+// names maps the trend's district names to their codes.
+func (a apiSource) names(ctx context.Context, indicator, period string) (map[string]string, error) {
+	tr, refused, err := a.trend(ctx, indicator, period)
+	if err != nil || refused != "" {
+		return nil, fmt.Errorf("the trend API refused %s: %s (%v)", indicator, refused, err)
+	}
+	out := map[string]string{}
+	for _, s := range tr.Series {
+		out[s.Name] = s.Code
+	}
+	return out, nil
+}
+
+// get fetches u as the signed-in attacker.
+func (a apiSource) get(ctx context.Context, u string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := a.client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	return body, res.StatusCode, err
+}
+
 // indicatorTruth is the truth of an indicator's trend queries: its
 // dataset and filter counted through engineSource, zeros for periods
 // with no records.
@@ -276,4 +312,65 @@ type indicatorTruth struct {
 func (s indicatorTruth) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
 	q.Dataset, q.Where = s.ind.Dataset, s.ind.Where
 	return s.engineSource.Table(ctx, q) // a period with no records is missing: a true 0
+}
+
+// webSource publishes an indicator's trend as its theme page shows it
+// (GET /themes/{theme}?indicator=NAME&grain=…): the table of counts per
+// period by district under the chart, read from the page's HTML, its
+// columns named by district as the page names them. The district codes
+// behind the names, the threshold and the perturbation's reach are read
+// from the trend API, which the page's footnote states in words.
+type webSource struct{ api apiSource }
+
+var (
+	trendDistricts = regexp.MustCompile(`(?s)<table class="data" id="trend-districts">(.*?)</table>`)
+	htmlColumn     = regexp.MustCompile(`<th scope="col" class="num">([^<]*)</th>`)
+	htmlRow        = regexp.MustCompile(`<tr><th scope="row">([^<]*)</th>(.*?)</tr>`)
+	htmlCell       = regexp.MustCompile(`<td[^>]*>([^<]*)</td>`)
+)
+
+func (s webSource) Table(ctx context.Context, q redteam.Query) (*redteam.Table, error) {
+	ind, err := insight.FindIndicator(strings.TrimPrefix(q.Dataset, "ind:"))
+	if err != nil {
+		return nil, err
+	}
+	period := q.By[len(q.By)-1]
+	api, err := s.api.Table(ctx, q)
+	if err != nil || api.Refused != "" {
+		return api, err
+	}
+	codes, err := s.api.names(ctx, q.Dataset, period)
+	if err != nil {
+		return nil, err
+	}
+	u := s.api.base + "/themes/" + url.PathEscape(ind.Theme) + "?indicator=" + url.QueryEscape(ind.Name) + "&grain=" + url.QueryEscape(period)
+	body, status, err := s.api.get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d %.200s", u, status, body)
+	}
+	m := trendDistricts.FindSubmatch(body)
+	if m == nil {
+		return nil, fmt.Errorf("GET %s: the page has no table of counts by district", u)
+	}
+	var cols []string
+	for _, c := range htmlColumn.FindAllSubmatch(m[1], -1) {
+		code, ok := codes[html.UnescapeString(string(c[1]))]
+		if !ok {
+			return nil, fmt.Errorf("GET %s: the page names a district %q the API does not", u, c[1])
+		}
+		cols = append(cols, code)
+	}
+	t := &redteam.Table{Dims: api.Dims, Figures: map[string]redteam.Figure{}, Threshold: api.Threshold, MaxShift: api.MaxShift,
+		Preimage: api.Preimage, Likely: api.Likely, ZerosShown: true}
+	for _, r := range htmlRow.FindAllSubmatch(m[1], -1) {
+		for i, c := range htmlCell.FindAllSubmatch(r[2], -1) {
+			if i < len(cols) && len(c[1]) > 0 {
+				t.Figures[cols[i]+"|"+html.UnescapeString(string(r[1]))] = figure(html.UnescapeString(string(c[1])))
+			}
+		}
+	}
+	return t, nil
 }

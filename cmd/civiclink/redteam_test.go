@@ -33,7 +33,7 @@ func TestRedTeam(t *testing.T) {
 	}
 	for _, want := range []string{"street-crime", "road-casualties", "police_incidents", "time: month ⊂ quarter ⊂ year", "place: LSOA ⊂ district",
 		"overlapping filters", "dataset versions N and N+1", "thresholds and rounding", "repeated queries", "purposes", " api ", "the auditor's refusal",
-		"every output path (cli, indicator, api, export)", "cohort: time: month ⊂ quarter ⊂ year", "cohorts: the same people, two definitions"} {
+		"every output path (cli, indicator, api, web, export)", "cohort: time: month ⊂ quarter ⊂ year", "cohorts: the same people, two definitions"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q", want)
 		}
