@@ -1,6 +1,7 @@
 package web
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,6 +33,9 @@ func TestBrowserThemes(t *testing.T) {
 		lsoaPaths, lsoaRows   int
 		lsoaHatched, back     int
 		lsoaSuppressed, keyed string
+		legend, lsoaLegend    string
+		swatchC, tableC       int
+		backHidden            bool
 	)
 	steps := []struct {
 		name    string
@@ -55,6 +59,12 @@ func TestBrowserThemes(t *testing.T) {
 			chromedp.Evaluate(`document.querySelectorAll('#trend-chart svg path').length`, &trendPaths),
 			chromedp.Text(`#trend-districts td.supp`, &suppressed, chromedp.ByQuery),
 			chromedp.Text(`#trend-verdict`, &verdict, chromedp.ByQuery),
+			// the map's details (#18 item 6): the legend, the [c] swatch
+			// only when a district is suppressed, no Back at district level
+			chromedp.Text(`#legend`, &legend, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll('#legend .swatch-suppressed').length`, &swatchC),
+			chromedp.Evaluate(`document.querySelectorAll('#district-comparison tbody td.supp').length`, &tableC),
+			chromedp.Evaluate(`document.getElementById('area-back').hidden`, &backHidden),
 			shot(t, dir, "themes-02-theme"),
 		}},
 		{"compare with a district", []chromedp.Action{
@@ -71,6 +81,7 @@ func TestBrowserThemes(t *testing.T) {
 			chromedp.WaitVisible(`#area-data`, chromedp.ByQuery),
 			chromedp.Evaluate(`document.querySelectorAll('#map path.lsoa').length`, &lsoaPaths),
 			chromedp.Evaluate(`document.querySelectorAll('#map path.lsoa-suppressed').length`, &lsoaHatched),
+			chromedp.Text(`#legend`, &lsoaLegend, chromedp.ByQuery),
 			chromedp.Evaluate(`document.querySelectorAll('#area-data tbody tr').length`, &lsoaRows),
 			chromedp.Text(`#area-data td.supp`, &lsoaSuppressed, chromedp.ByQuery),
 			shot(t, dir, "themes-04-lsoas"),
@@ -116,6 +127,18 @@ func TestBrowserThemes(t *testing.T) {
 	}
 	if lsoaHatched == 0 || strings.TrimSpace(lsoaSuppressed) != "[c]" {
 		t.Errorf("%d hatched LSOAs and a suppressed LSOA cell showing %q, want some hatched and [c]", lsoaHatched, lsoaSuppressed)
+	}
+	if m := regexp.MustCompile(`\d\.\d{3}|\d{3}\.\d`).FindString(legend); m != "" {
+		t.Errorf("the legend %q shows %q: breaks are rounded to two significant figures", legend, m)
+	}
+	if strings.Contains(lsoaLegend, "over 0,") || regexp.MustCompile(`\d\.\d{3}`).MatchString(lsoaLegend) {
+		t.Errorf("the LSOA legend %q: want rounded breaks and no empty class over 0", lsoaLegend)
+	}
+	if (swatchC > 0) != (tableC > 0) {
+		t.Errorf("the legend has %d [c] swatches and the district table %d suppressed cells: the swatch shows only when something is suppressed", swatchC, tableC)
+	}
+	if !backHidden {
+		t.Error("Back to districts shows at district level")
 	}
 	if back != 14 {
 		t.Errorf("back at the districts the map shows %d more districts than LSOAs, want the 14 districts alone", back)

@@ -31,6 +31,14 @@ function round2(x) {
   return x === 0 || !isFinite(x) ? x : Number(x.toPrecision(2))
 }
 
+// upTo is the legend's top: the largest value rounded up to three
+// significant figures, so it is readable and never below the largest.
+function upTo(x) {
+  if (x === 0 || !isFinite(x)) return x
+  const step = Math.pow(10, Math.floor(Math.log10(Math.abs(x))) - 2)
+  return Number((Math.ceil(x / step) * step).toPrecision(3))
+}
+
 function classOf(value, bounds) {
   let i = 0
   while (i < bounds.length && value > bounds[i]) i++
@@ -316,7 +324,7 @@ function drawLegend(bounds, values, anySuppressed) {
     for (let i = 0; i <= bounds.length; i++) {
       const c = colorOf(i, bounds)
       if (i < bounds.length) item(c, range(lo, bounds[i]))
-      else item(c, bounds.length === 0 ? range(lo, Math.max(...values)) : 'over ' + formatNumber(lo) + ', up to ' + formatNumber(Math.max(...values)))
+      else item(c, bounds.length === 0 ? range(lo, upTo(Math.max(...values))) : 'over ' + formatNumber(lo) + ', up to ' + formatNumber(upTo(Math.max(...values))))
       lo = bounds[i]
     }
   }
