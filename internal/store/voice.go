@@ -70,15 +70,7 @@ func (s *Store) VoiceProgrammes(ctx context.Context) ([]voice.ProgrammeSummary, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []voice.ProgrammeSummary
-	for rows.Next() {
-		var p voice.ProgrammeSummary
-		if err := rows.Scan(&p.ID, &p.Title, &p.Questions, &p.Sessions, &p.Responses); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return ScanVoiceSummaries(rows)
 }
 
 // VoiceProgramme returns a programme with its questions, sessions and
@@ -106,14 +98,10 @@ func (s *Store) VoiceProgramme(ctx context.Context, id string) (*voice.Programme
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var ss voice.Session
-		if err := rows.Scan(&ss.ID, &ss.ProgrammeID, &ss.Date, &ss.Place, &ss.District, &ss.Host, &ss.Wave); err != nil {
-			return nil, err
-		}
-		p.Sessions = append(p.Sessions, ss)
+	if p.Sessions, err = ScanVoiceSessions(rows); err != nil {
+		return nil, err
 	}
-	return p, rows.Err()
+	return p, nil
 }
 
 // voiceBatch is how many rows one INSERT carries.
@@ -224,23 +212,7 @@ func (s *Store) voiceResponses(ctx context.Context, where string, arg any) ([]*v
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Response
-	for rows.Next() {
-		var r voice.Response
-		var q, opt, text sql.NullString
-		if err := rows.Scan(&r.ID, &r.ProgrammeID, &r.SessionID, &r.District, &r.AgeBand, &r.ConsentStore,
-			&r.ConsentQuote, &r.CapturedBy, &r.CapturedAt, &q, &opt, &text); err != nil {
-			return nil, err
-		}
-		if n := len(out); n == 0 || out[n-1].ID != r.ID {
-			out = append(out, &r)
-		}
-		if q.Valid {
-			last := out[len(out)-1]
-			last.Answers = append(last.Answers, voice.Answer{QuestionID: q.String, Option: opt.String, Text: voice.Redact(text.String)})
-		}
-	}
-	return out, rows.Err()
+	return ScanVoiceResponses(rows)
 }
 
 // AddVoiceCodings stores manual codings, each replacing its coder's
@@ -274,17 +246,5 @@ func (s *Store) VoiceCodings(ctx context.Context, programmeID string) ([]voice.C
 		return nil, err
 	}
 	defer rows.Close()
-	var out []voice.Coding
-	for rows.Next() {
-		var c voice.Coding
-		var th string
-		if err := rows.Scan(&c.ProgrammeID, &c.ResponseID, &c.QuestionID, &c.Coder, &th, &c.At); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(th), &c.Themes); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return ScanVoiceCodings(rows)
 }

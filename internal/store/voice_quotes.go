@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/voice"
@@ -49,25 +48,12 @@ func (s *Store) VoiceQuotes(ctx context.Context, programmeID string) ([]*voice.Q
 }
 
 func (s *Store) voiceQuotes(ctx context.Context, where string, arg any) ([]*voice.Quote, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, programme_id, response_id, question_id, text, district, theme, state,
-		proposed_by, proposed_at, checked_by, checked_at, note, released_at, digest FROM voice_quotes WHERE `+where+` ORDER BY proposed_at, id`, arg)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+VoiceQuoteColumns+` FROM voice_quotes WHERE `+where+` ORDER BY proposed_at, id`, arg)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Quote
-	for rows.Next() {
-		var q voice.Quote
-		var text, state string
-		var checked, released sql.NullTime
-		if err := rows.Scan(&q.ID, &q.ProgrammeID, &q.ResponseID, &q.QuestionID, &text, &q.District, &q.Theme, &state,
-			&q.ProposedBy, &q.ProposedAt, &q.CheckedBy, &checked, &q.Note, &released, &q.Digest); err != nil {
-			return nil, err
-		}
-		q.Text, q.State, q.CheckedAt, q.ReleasedAt = voice.Redact(text), voice.QuoteState(state), checked.Time, released.Time
-		out = append(out, &q)
-	}
-	return out, rows.Err()
+	return ScanVoiceQuotes(rows)
 }
 
 // AddVoiceAction stores a "you said, we did" action.
@@ -85,13 +71,5 @@ func (s *Store) VoiceActions(ctx context.Context, programmeID string) ([]*voice.
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Action
-	for rows.Next() {
-		var a voice.Action
-		if err := rows.Scan(&a.ID, &a.ProgrammeID, &a.ThemeID, &a.Project, &a.Title, &a.Link, &a.By, &a.At); err != nil {
-			return nil, err
-		}
-		out = append(out, &a)
-	}
-	return out, rows.Err()
+	return ScanVoiceActions(rows)
 }

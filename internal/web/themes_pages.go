@@ -106,7 +106,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	data["Voice"] = s.voiceBeside(r, t.ID) // what residents said, beside the figures
+	data["Voice"] = s.voiceBeside(r, t.ID)    // what residents said, beside the figures
 	data["Support"] = s.supportBeside(r, sum) // community support for the need, beside it
 	s.render(w, r, http.StatusOK, "theme", data)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
 	"github.com/civiclink/civiclink/internal/voice"
 )
 
@@ -79,15 +80,7 @@ func (s *Store) VoiceProgrammes(ctx context.Context) ([]voice.ProgrammeSummary, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []voice.ProgrammeSummary
-	for rows.Next() {
-		var p voice.ProgrammeSummary
-		if err := rows.Scan(&p.ID, &p.Title, &p.Questions, &p.Sessions, &p.Responses); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return store.ScanVoiceSummaries(rows)
 }
 
 // VoiceProgramme returns a programme with its questions, sessions and
@@ -116,14 +109,10 @@ func (s *Store) VoiceProgramme(ctx context.Context, id string) (*voice.Programme
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var ss voice.Session
-		if err := rows.Scan(&ss.ID, &ss.ProgrammeID, &ss.Date, &ss.Place, &ss.District, &ss.Host, &ss.Wave); err != nil {
-			return nil, err
-		}
-		p.Sessions = append(p.Sessions, ss)
+	if p.Sessions, err = store.ScanVoiceSessions(rows); err != nil {
+		return nil, err
 	}
-	return p, rows.Err()
+	return p, nil
 }
 
 // AddVoiceResponses stores responses and their answers in one
@@ -194,24 +183,7 @@ func (s *Store) voiceResponses(ctx context.Context, where string, arg any) ([]*v
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Response
-	for rows.Next() {
-		var r voice.Response
-		var q, opt, text *string
-		if err := rows.Scan(&r.ID, &r.ProgrammeID, &r.SessionID, &r.District, &r.AgeBand, &r.ConsentStore,
-			&r.ConsentQuote, &r.CapturedBy, &r.CapturedAt, &q, &opt, &text); err != nil {
-			return nil, err
-		}
-		r.CapturedAt = r.CapturedAt.UTC()
-		if n := len(out); n == 0 || out[n-1].ID != r.ID {
-			out = append(out, &r)
-		}
-		if q != nil {
-			last := out[len(out)-1]
-			last.Answers = append(last.Answers, voice.Answer{QuestionID: *q, Option: *opt, Text: voice.Redact(*text)})
-		}
-	}
-	return out, rows.Err()
+	return store.ScanVoiceResponses(rows)
 }
 
 // AddVoiceCodings stores manual codings, each replacing its coder's
@@ -238,20 +210,7 @@ func (s *Store) VoiceCodings(ctx context.Context, programmeID string) ([]voice.C
 		return nil, err
 	}
 	defer rows.Close()
-	var out []voice.Coding
-	for rows.Next() {
-		var c voice.Coding
-		var th string
-		if err := rows.Scan(&c.ProgrammeID, &c.ResponseID, &c.QuestionID, &c.Coder, &th, &c.At); err != nil {
-			return nil, err
-		}
-		c.At = c.At.UTC()
-		if err := json.Unmarshal([]byte(th), &c.Themes); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return store.ScanVoiceCodings(rows)
 }
 
 // AddVoiceQuote stores a proposed quote.
@@ -305,31 +264,12 @@ func (s *Store) VoiceQuotes(ctx context.Context, programmeID string) ([]*voice.Q
 }
 
 func (s *Store) voiceQuotes(ctx context.Context, where string, arg any) ([]*voice.Quote, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, programme_id, response_id, question_id, text, district, theme, state,
-		proposed_by, proposed_at, checked_by, checked_at, note, released_at, digest FROM voice_quotes WHERE `+where+` ORDER BY proposed_at, id COLLATE "C"`, arg)
+	rows, err := s.pool.Query(ctx, `SELECT `+store.VoiceQuoteColumns+` FROM voice_quotes WHERE `+where+` ORDER BY proposed_at, id COLLATE "C"`, arg)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Quote
-	for rows.Next() {
-		var q voice.Quote
-		var text, state string
-		var checked, released *time.Time
-		if err := rows.Scan(&q.ID, &q.ProgrammeID, &q.ResponseID, &q.QuestionID, &text, &q.District, &q.Theme, &state,
-			&q.ProposedBy, &q.ProposedAt, &q.CheckedBy, &checked, &q.Note, &released, &q.Digest); err != nil {
-			return nil, err
-		}
-		q.Text, q.State, q.ProposedAt = voice.Redact(text), voice.QuoteState(state), q.ProposedAt.UTC()
-		if checked != nil {
-			q.CheckedAt = checked.UTC()
-		}
-		if released != nil {
-			q.ReleasedAt = released.UTC()
-		}
-		out = append(out, &q)
-	}
-	return out, rows.Err()
+	return store.ScanVoiceQuotes(rows)
 }
 
 // AddVoiceAction stores a "you said, we did" action.
@@ -348,14 +288,5 @@ func (s *Store) VoiceActions(ctx context.Context, programmeID string) ([]*voice.
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*voice.Action
-	for rows.Next() {
-		var a voice.Action
-		if err := rows.Scan(&a.ID, &a.ProgrammeID, &a.ThemeID, &a.Project, &a.Title, &a.Link, &a.By, &a.At); err != nil {
-			return nil, err
-		}
-		a.At = a.At.UTC()
-		out = append(out, &a)
-	}
-	return out, rows.Err()
+	return store.ScanVoiceActions(rows)
 }
