@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,7 +90,9 @@ func browserWithin(t *testing.T, d time.Duration) context.Context {
 
 // userDataDir makes a fresh browser profile folder. Chromium's helper
 // processes may still be writing into it for a moment after the browser is
-// stopped, so it is removed with a few retries rather than by t.TempDir.
+// stopped — even making it again after it was removed — so it is removed
+// with retries, and counted gone only when it is still gone a moment
+// later, rather than by t.TempDir.
 func userDataDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "civiclink-chromium-")
@@ -96,11 +100,12 @@ func userDataDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for i := 0; i < 20; i++ {
-			if err := os.RemoveAll(dir); err == nil {
+		for i := 0; i < 30; i++ {
+			err := os.RemoveAll(dir)
+			time.Sleep(100 * time.Millisecond)
+			if _, serr := os.Stat(dir); err == nil && errors.Is(serr, fs.ErrNotExist) {
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
 		}
 		t.Logf("could not remove the browser profile %s", dir)
 	})
