@@ -126,16 +126,7 @@ func communityLatest(ctx context.Context, conn *sql.Conn) (map[string]community.
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]community.Latest{}
-	for rows.Next() {
-		var id string
-		var l community.Latest
-		if err := rows.Scan(&id, &l.Version, &l.Owner); err != nil {
-			return nil, err
-		}
-		out[id] = l
-	}
-	return out, rows.Err()
+	return ScanCommunityLatest(rows)
 }
 
 // addCommunityVersion adds sub's service as its next version, setting
@@ -261,6 +252,22 @@ func (s *Store) communityVersions(ctx context.Context, q string, args ...any) ([
 			return nil, fault.Wrap(err, fault.Internal, "a stored community service cannot be read")
 		}
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ScanCommunityLatest reads rows of (service_id, version, owner), one per
+// service, into each service's latest published version: both backends'
+// queries answer in this shape ([Rows]).
+func ScanCommunityLatest(rows Rows) (map[string]community.Latest, error) {
+	out := map[string]community.Latest{}
+	for rows.Next() {
+		var id string
+		var l community.Latest
+		if err := rows.Scan(&id, &l.Version, &l.Owner); err != nil {
+			return nil, err
+		}
+		out[id] = l
 	}
 	return out, rows.Err()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/civiclink/civiclink/internal/community"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/store"
 )
 
 var _ community.Store = (*Store)(nil)
@@ -111,16 +112,7 @@ func communityLatest(ctx context.Context, tx pgx.Tx, subs []*community.Submissio
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]community.Latest{}
-	for rows.Next() {
-		var id string
-		var l community.Latest
-		if err := rows.Scan(&id, &l.Version, &l.Owner); err != nil {
-			return nil, err
-		}
-		out[id] = l
-	}
-	return out, rows.Err()
+	return store.ScanCommunityLatest(rows)
 }
 
 func nullTime(t time.Time) any {
