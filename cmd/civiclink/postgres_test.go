@@ -63,19 +63,7 @@ func pgCounty(t *testing.T, dir, db string) {
 // and the audit entries both servers and the CLI appended verify as one
 // log.
 func TestServeTwoProcessesPostgres(t *testing.T) {
-	dir := t.TempDir()
-	db := pgtest.Fresh(t)
-	pgCounty(t, dir, db)
-	pw := filepath.Join(dir, "pw")
-	schema, _ := filepath.Abs(incidentsDir + "schema.json")
-	pgRun(t, dir, db, "dataset", "add", "--partner", "county", "--id", "incidents", "--schema", schema)
-	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "pat", "--partner", "county", "--name", "Pat", "--roles", "data-owner", "--password-file", pw)
-	tok, err := pgCommand(t, dir, db, "cli.duckdb", "--user", "pat", "user", "token", "issue", "--name", "uploads").Output()
-	if err != nil {
-		t.Fatalf("token issue: %v", err)
-	}
-	token := strings.TrimSpace(string(tok))
-
+	dir, db, token := pgIncidents(t)
 	a, b := twoServers(t, dir, db)
 
 	// Sign in on A; the cookie works on B (same host, another port), and
@@ -211,6 +199,24 @@ func TestServeTwoProcessesPostgres(t *testing.T) {
 			t.Errorf("the audit list lacks %q:\n%s", want, list)
 		}
 	}
+}
+
+// pgIncidents makes [pgCounty] on a fresh database in a temporary folder,
+// with dataset incidents and its data owner pat, and returns the folder,
+// the database and an API token of pat's.
+func pgIncidents(t *testing.T) (dir, db, token string) {
+	t.Helper()
+	dir, db = t.TempDir(), pgtest.Fresh(t)
+	pgCounty(t, dir, db)
+	pw := filepath.Join(dir, "pw")
+	schema, _ := filepath.Abs(incidentsDir + "schema.json")
+	pgRun(t, dir, db, "dataset", "add", "--partner", "county", "--id", "incidents", "--schema", schema)
+	pgRun(t, dir, db, "--user", "ada", "user", "add", "--id", "pat", "--partner", "county", "--name", "Pat", "--roles", "data-owner", "--password-file", pw)
+	tok, err := pgCommand(t, dir, db, "cli.duckdb", "--user", "pat", "user", "token", "issue", "--name", "uploads").Output()
+	if err != nil {
+		t.Fatalf("token issue: %v", err)
+	}
+	return dir, db, strings.TrimSpace(string(tok))
 }
 
 // twoServers starts two `civiclink serve` processes on the database at

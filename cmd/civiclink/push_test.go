@@ -145,15 +145,21 @@ func otherSchema(t *testing.T, dir string) string {
 	return path
 }
 
-// waitSpool polls the hub's push spool until ok holds for its size.
+// waitSpool polls the hub's push spool until ok holds for the bytes its
+// chunks hold.
 func waitSpool(t *testing.T, spool string, ok func(int64) bool) int64 {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		for _, f := range filepathGlob(spool, "civiclink-push-*/big.csv") {
-			if st, err := os.Stat(f); err == nil && ok(st.Size()) {
-				return st.Size()
+		var held int64
+		chunks := filepathGlob(spool, "civiclink-push-*/*.chunk")
+		for _, f := range chunks {
+			if st, err := os.Stat(f); err == nil {
+				held += st.Size()
 			}
+		}
+		if len(chunks) > 0 && ok(held) {
+			return held
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -174,16 +180,23 @@ func tamperedChunk(t *testing.T, base, token string) (int, string) {
 	res := httpDo(t, "POST", base+"/api/datasets/incidents/pushes", token, "", bytes.NewReader(decl))
 	json.Unmarshal(res, &p)
 	altered := append([]byte("X"), body[1:]...)
-	req, _ := http.NewRequest("PUT", base+"/api/pushes/"+p.ID+"/chunks/0", bytes.NewReader(altered))
+	return sendChunk(t, base, token, p.ID, 0, altered, hex.EncodeToString(sum[:]))
+}
+
+// sendChunk sends b as the chunk at off of push id, declaring sum as its
+// SHA-256, and returns the answer's status and body.
+func sendChunk(t *testing.T, base, token, id string, off int, b []byte, sum string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/api/pushes/%s/chunks/%d", base, id, off), bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("X-Chunk-SHA256", hex.EncodeToString(sum[:]))
+	req.Header.Set("X-Chunk-SHA256", sum)
 	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return r.StatusCode, string(b)
+	got, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(got)
 }
 
 func httpDo(t *testing.T, method, url, token, ctype string, body io.Reader) []byte {

@@ -21,6 +21,7 @@ var storeMayImport = []string{
 	"internal/audit", "internal/catalog", "internal/clock", "internal/disclose",
 	"internal/community", "internal/fault", "internal/govern", "internal/insight", "internal/linkrun",
 	"internal/output", "internal/queue", "internal/query", "internal/query/expr", "internal/web/sessions",
+	"internal/web/pushes",
 	"internal/programme",
 	"internal/voice",
 }

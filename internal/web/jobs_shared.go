@@ -3,11 +3,15 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
+	"github.com/civiclink/civiclink/internal/govern"
 	"github.com/civiclink/civiclink/internal/queue"
+	"github.com/civiclink/civiclink/internal/web/pushes"
 )
 
 // Background jobs on a shared queue (server mode, docs/server-mode.md).
@@ -41,6 +45,15 @@ type queuedUpload struct {
 	Format string `json:"format"`
 }
 
+// queuedPushKind is the queue's kind of a push's load job.
+const queuedPushKind = "web.push"
+
+// queuedPush is a push's load job's payload on the queue.
+type queuedPush struct {
+	Job    Job    `json:"job"`
+	PushID string `json:"push"`
+}
+
 // sharedPoll is how often a process that is not running a job reads its
 // record again for an event stream, and how long an idle worker waits.
 const sharedPoll = 200 * time.Millisecond
@@ -61,6 +74,76 @@ func (s *Server) enqueueUpload(ctx context.Context, j Job, up *upload) (Job, err
 	return j, nil
 }
 
+// enqueuePush puts a completed push's load job on the shared queue.
+func (s *Server) enqueuePush(ctx context.Context, j Job, p *pushes.Push) (Job, error) {
+	j.State, j.Started = jobQueued, s.cfg.Clock.Now()
+	payload, err := json.Marshal(queuedPush{Job: j, PushID: p.ID})
+	if err != nil {
+		return Job{}, err
+	}
+	rec, _ := json.Marshal(j)
+	if _, err := s.cfg.Queue.EnqueueRecorded(ctx, queuedPushKind, j.ID, payload, rec); err != nil {
+		return Job{}, fault.Wrap(err, fault.Internal, "the pushed file's load could not be queued; complete the push again")
+	}
+	s.cfg.Metrics.JobStarted(j.Kind)
+	return j, nil
+}
+
+// runQueuedPush runs a push's load job this process claimed from the
+// queue, to the end, and fails when the load did.
+func (s *Server) runQueuedPush(ctx context.Context, qj *queue.Job) error {
+	var q queuedPush
+	if err := json.Unmarshal(qj.Payload, &q); err != nil {
+		return fault.Wrap(err, fault.Internal, "queued push %d does not decode", qj.ID)
+	}
+	fail := func(err error) error { return s.failShared(q.Job, err) }
+	p, err := s.cfg.Pushes.Push(ctx, q.PushID)
+	if err != nil {
+		return fail(err)
+	}
+	if p.State != pushes.Completed || p.JobRef != q.Job.ID {
+		return fail(fault.Errorf(fault.Conflict, "the push %s is no longer completed by this job (it was completed again): follow job %s", p.ID, p.JobRef))
+	}
+	u, d, err := s.jobSubjects(ctx, q.Job)
+	if err != nil {
+		return fail(err)
+	}
+	return s.runAdopted(q.Job, func(ctx context.Context) { s.loadPush(ctx, q.Job.ID, p, d, u) })
+}
+
+// jobSubjects returns the user a claimed job runs for and the dataset it
+// loads into.
+func (s *Server) jobSubjects(ctx context.Context, j Job) (*govern.User, *catalog.Dataset, error) {
+	u, err := s.cfg.Govern.Actor(ctx, j.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := s.cfg.Catalog.Dataset(ctx, j.DatasetID)
+	return u, d, err
+}
+
+// failShared records a claimed job as failed by err before it ran, and
+// returns err.
+func (s *Server) failShared(j Job, err error) error {
+	_, _, msg := s.public(err, "job", j.ID, "dataset", j.DatasetID)
+	j.State, j.Error = jobFailed, msg
+	s.recordShared(j)
+	return err
+}
+
+// runAdopted runs a job claimed from the shared queue in this process,
+// recording it on the queue at each change, and fails when it did.
+func (s *Server) runAdopted(j Job, run func(ctx context.Context)) error {
+	s.jobs.adopt(j, s.recordShared)
+	done := make(chan struct{})
+	s.jobs.run(func(ctx context.Context) { defer close(done); run(ctx) })
+	<-done
+	if j, _, _ := s.jobs.get(j.ID); j.State == jobFailed {
+		return fault.Errorf(fault.Invalid, "%s", j.Error)
+	}
+	return nil
+}
+
 // runQueuedUpload runs an upload job this process claimed from the queue,
 // to the end, and fails when the load did.
 func (s *Server) runQueuedUpload(ctx context.Context, qj *queue.Job) error {
@@ -71,31 +154,16 @@ func (s *Server) runQueuedUpload(ctx context.Context, qj *queue.Job) error {
 	up := &upload{dir: p.Dir, path: p.Path, name: p.Job.File, format: p.Format, size: p.Job.Total}
 	fail := func(err error) error {
 		up.remove()
-		_, _, msg := s.public(err, "job", p.Job.ID, "dataset", p.Job.DatasetID)
-		j := p.Job
-		j.State, j.Error = jobFailed, msg
-		s.recordShared(j)
-		return err
+		return s.failShared(p.Job, err)
 	}
 	if _, err := os.Stat(up.path); err != nil {
 		return fail(fault.Errorf(fault.Internal, "the uploaded file is not in the shared spool (%s): every server must see the same folder; upload it again", up.path))
 	}
-	u, err := s.cfg.Govern.Actor(ctx, p.Job.UserID)
+	u, d, err := s.jobSubjects(ctx, p.Job)
 	if err != nil {
 		return fail(err)
 	}
-	d, err := s.cfg.Catalog.Dataset(ctx, p.Job.DatasetID)
-	if err != nil {
-		return fail(err)
-	}
-	s.jobs.adopt(p.Job, s.recordShared)
-	done := make(chan struct{})
-	s.jobs.run(func(ctx context.Context) { defer close(done); s.load(ctx, p.Job.ID, d, up, u) })
-	<-done
-	if j, _, _ := s.jobs.get(p.Job.ID); j.State == jobFailed {
-		return fault.Errorf(fault.Invalid, "%s", j.Error)
-	}
-	return nil
+	return s.runAdopted(p.Job, func(ctx context.Context) { s.load(ctx, p.Job.ID, d, up, u) })
 }
 
 // recordShared writes a job's record to the queue; a failure is logged
@@ -143,9 +211,10 @@ func (s *Server) work(ctx context.Context) {
 	host, _ := os.Hostname()
 	w := &queue.Worker{
 		Store: s.cfg.Queue,
-		Name:  host + "/" + randomID()[:8],
+		Name:  fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomID()[:8]), // host/pid/…: which process runs a job
 		Handlers: map[string]queue.Handler{
 			queuedUploadKind: s.runQueuedUpload,
+			queuedPushKind:   s.runQueuedPush,
 		},
 		Idle: sharedPoll,
 	}

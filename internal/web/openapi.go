@@ -48,6 +48,7 @@ var schemas = obj{
 	"Push": obj{"type": "object", "properties": obj{
 		"id": str(), "dataset": str(), "name": str(), "size": obj{"type": "integer"}, "sha256": str(),
 		"received": obj{"type": "integer"}, "chunk_size": obj{"type": "integer"}, "updated": dateTime(),
+		"job": str(),
 	}},
 	"Job": obj{"type": "object", "properties": obj{
 		"id": str(), "dataset": str(), "file": str(), "state": obj{"type": "string", "enum": []string{"queued", "running", "done", "failed"}},

@@ -5,18 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"time"
 
+	"github.com/civiclink/civiclink/internal/catalog"
 	"github.com/civiclink/civiclink/internal/fault"
 	"github.com/civiclink/civiclink/internal/govern"
+	"github.com/civiclink/civiclink/internal/web/pushes"
 )
 
 // A push is a file sent by `civiclink push` from a partner's machine in
@@ -25,9 +25,15 @@ import (
 // the whole file's SHA-256 and loads it exactly as a web upload (the same
 // ingest service, access check, job and audit entries). A push cut off
 // midway is resumed by declaring the same file again: the server answers
-// with the bytes it already holds. Pushes in progress live in memory and
-// in a spool folder; a server restart forgets them (the client then starts
-// again from the first byte).
+// with the bytes it already holds.
+//
+// The push's record is in [Config.Pushes] and each chunk is a file in the
+// spool; in server mode both are shared (PostgreSQL and the shared
+// folder), so the chunks of one push may reach different processes, and
+// the load job — which assembles the chunks, checks them again and loads
+// the file — goes on the shared queue and runs once, wherever it is
+// claimed. With the embedded store they are this process's (a restart
+// forgets them; the client then starts again from the first byte).
 
 // MaxPushChunk is the largest chunk a push may send.
 const MaxPushChunk = 16 << 20
@@ -45,23 +51,15 @@ type Push struct {
 	Received  int64     `json:"received"`
 	ChunkSize int64     `json:"chunk_size"`
 	Updated   time.Time `json:"updated"`
+	// Job is the load job of a completed push.
+	Job string `json:"job,omitempty"`
 }
 
-// pushing is a push in progress with what only the server sees.
-type pushing struct {
-	Push
-	userID string
-	dir    string     // the spool folder
-	mu     sync.Mutex // one chunk at a time
+// pushView is a push's API view.
+func pushView(p *pushes.Push) Push {
+	return Push{ID: p.ID, DatasetID: p.DatasetID, Name: p.Name, Size: p.Size, SHA256: p.SHA256, Received: p.Received,
+		ChunkSize: min(4<<20, MaxPushChunk), Updated: p.Updated, Job: p.JobRef}
 }
-
-// pushStore keeps the pushes in progress.
-type pushStore struct {
-	mu   sync.Mutex
-	byID map[string]*pushing
-}
-
-func newPushStore() *pushStore { return &pushStore{byID: map[string]*pushing{}} }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -70,6 +68,14 @@ type pushRequest struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+}
+
+// pushSpool is the folder pushes' chunks are written to.
+func (s *Server) pushSpool() string {
+	if s.cfg.Queue != nil {
+		return s.cfg.SharedUploadDir
+	}
+	return s.cfg.UploadDir
 }
 
 // apiPushStart declares a push, or finds the user's unfinished push of the
@@ -98,59 +104,56 @@ func (s *Server) apiPushStart(w http.ResponseWriter, r *http.Request) error {
 	case !sha256Hex.MatchString(req.SHA256):
 		return fault.Errorf(fault.Invalid, "sha256: give the file's SHA-256 as 64 lower-case hex digits")
 	}
-	p, err := s.pushes.start(u.ID, d.ID, name, req, s.cfg.UploadDir, s.cfg.Clock.Now())
+	s.expirePushes(r.Context())
+	now := s.cfg.Clock.Now()
+	p, err := s.cfg.Pushes.StartPush(r.Context(), &pushes.Push{ID: randomID()[:22], UserID: u.ID, DatasetID: d.ID, Name: name,
+		Size: req.Size, SHA256: req.SHA256, Digest: pushes.NewDigest(), Created: now, Updated: now})
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	v := p.view()
-	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, v)
+	if p, err = s.settlePush(r.Context(), p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pushView(p))
 	return nil
 }
 
-// start returns the user's unfinished push of the same file to the
-// dataset, or a new one with an empty spool file.
-func (ps *pushStore) start(userID, datasetID, name string, req pushRequest, spool string, now time.Time) (*pushing, error) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	for id, p := range ps.byID {
-		if now.Sub(p.Updated) > pushIdle {
-			os.RemoveAll(p.dir)
-			delete(ps.byID, id)
-		}
+// settlePush puts back to receiving a completed push whose load job was
+// interrupted (its server was killed) or is not known, so that the
+// client can complete it again without sending its bytes again.
+func (s *Server) settlePush(ctx context.Context, p *pushes.Push) (*pushes.Push, error) {
+	if p.State != pushes.Completed {
+		return p, nil
 	}
-	for _, p := range ps.byID {
-		if p.userID == userID && p.DatasetID == datasetID && p.SHA256 == req.SHA256 && p.Size == req.Size {
-			return p, nil
-		}
+	if j, _, ok := s.jobNow(ctx, p.JobRef); ok && j.State != jobFailed {
+		return p, nil
 	}
-	dir, err := os.MkdirTemp(spool, "civiclink-push-")
-	if err != nil {
-		return nil, fmt.Errorf("spool push: %w", err)
+	q, err := s.cfg.Pushes.ReopenPush(ctx, p.ID, s.cfg.Clock.Now())
+	if fault.Code(err) == fault.Conflict {
+		return q, nil // another request settled it first
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("spool push: %w", err)
-	}
-	p := &pushing{Push: Push{ID: randomID()[:22], DatasetID: datasetID, Name: name, Size: req.Size, SHA256: req.SHA256,
-		ChunkSize: min(4<<20, MaxPushChunk), Updated: now}, userID: userID, dir: dir}
-	ps.byID[p.ID] = p
-	return p, nil
+	return q, err
 }
 
-// view copies the push's public state.
-func (p *pushing) view() Push { return p.Push }
+// expirePushes forgets pushes idle for longer than pushIdle, with their
+// chunks; a failure is logged (the sweep runs again at the next push).
+func (s *Server) expirePushes(ctx context.Context) {
+	old, err := s.cfg.Pushes.ExpirePushes(ctx, s.cfg.Clock.Now().Add(-pushIdle))
+	if err != nil {
+		s.cfg.Log.Warn("cannot expire idle pushes", "error", err)
+	}
+	for _, p := range old {
+		os.RemoveAll(filepath.Join(s.pushSpool(), p.Dir()))
+	}
+}
 
 // push returns the push named in the path if it is the user's.
-func (s *Server) push(r *http.Request) (*pushing, error) {
-	s.pushes.mu.Lock()
-	p := s.pushes.byID[r.PathValue("id")]
-	s.pushes.mu.Unlock()
-	if p == nil || p.userID != who(r).User.ID {
+func (s *Server) push(r *http.Request) (*pushes.Push, error) {
+	p, err := s.cfg.Pushes.Push(r.Context(), r.PathValue("id"))
+	if fault.Code(err) == fault.NotFound || err == nil && p.UserID != who(r).User.ID {
 		return nil, fault.Errorf(fault.NotFound, "push %q is not known to this server (it finished, was abandoned after a day, or the server restarted): push the file again", r.PathValue("id"))
 	}
-	return p, nil
+	return p, err
 }
 
 func (s *Server) apiPushShow(w http.ResponseWriter, r *http.Request) error {
@@ -158,14 +161,13 @@ func (s *Server) apiPushShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	writeJSON(w, http.StatusOK, p.view())
+	writeJSON(w, http.StatusOK, pushView(p))
 	return nil
 }
 
-// apiPushChunk appends one chunk at the offset the server expects; the
-// chunk's SHA-256 (header X-Chunk-SHA256) must match its bytes.
+// apiPushChunk adds one chunk at the offset the server expects; the
+// chunk's SHA-256 (header X-Chunk-SHA256) must match its bytes. The same
+// chunk sent again is answered as the first time, changing nothing.
 func (s *Server) apiPushChunk(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.push(r)
 	if err != nil {
@@ -179,10 +181,8 @@ func (s *Server) apiPushChunk(w http.ResponseWriter, r *http.Request) error {
 	if !sha256Hex.MatchString(want) {
 		return fault.Errorf(fault.Invalid, "X-Chunk-SHA256: send the chunk's SHA-256 as 64 lower-case hex digits")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if off != p.Received {
-		return fault.Errorf(fault.Conflict, "offset: the server holds %d bytes of this push, so the next chunk starts at %d, not %d", p.Received, p.Received, off)
+	if off > p.Received {
+		return fault.Errorf(fault.Conflict, "offset: the server holds %d bytes of this push, so the next chunk starts at %d, not %d: send bytes %d to %d first", p.Received, p.Received, off, p.Received, off-1)
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxPushChunk+1))
 	if err != nil {
@@ -194,43 +194,69 @@ func (s *Server) apiPushChunk(w http.ResponseWriter, r *http.Request) error {
 	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != want {
 		return fault.Errorf(fault.Invalid, "chunk at offset %d does not match its SHA-256: it was altered or damaged on the way, and none of it was kept; send it again", off)
 	}
-	if err := appendChunk(filepath.Join(p.dir, p.Name), off, b); err != nil {
+	c := pushes.Chunk{Offset: off, Size: int64(len(b)), SHA256: want}
+	if off < p.Received || p.State != pushes.Receiving {
+		return s.pushReplay(w, r, p, c)
+	}
+	digest, err := pushes.Extend(p.Digest, b)
+	if err != nil {
 		return err
 	}
-	p.Received += int64(len(b))
-	p.Updated = s.cfg.Clock.Now()
-	writeJSON(w, http.StatusOK, p.view())
+	if err := pushes.WriteChunk(s.pushSpool(), p, c, b); err != nil {
+		return err
+	}
+	q, err := s.cfg.Pushes.AddPushChunk(r.Context(), p.ID, c, digest, s.cfg.Clock.Now())
+	if fault.Code(err) == fault.Conflict {
+		// Another request (on this process or another) added a chunk at
+		// this offset first: answered as a replay of it, or refused.
+		return s.pushReplay(w, r, q, c)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pushView(q))
 	return nil
 }
 
-// appendChunk writes b at off and makes it durable, so an acknowledged
-// chunk survives a crash of the server's machine.
-func appendChunk(path string, off int64, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
+// pushReplay answers a chunk at an offset the push already holds: the
+// same bytes again change nothing and are answered with the push as it
+// is; other bytes are refused.
+func (s *Server) pushReplay(w http.ResponseWriter, r *http.Request, p *pushes.Push, c pushes.Chunk) error {
+	held, err := s.cfg.Pushes.PushChunks(r.Context(), p.ID)
 	if err != nil {
-		return fmt.Errorf("spool push: %w", err)
+		return err
 	}
-	if _, err := f.WriteAt(b, off); err != nil {
-		f.Close()
-		return fmt.Errorf("spool push: %w", err)
+	for _, h := range held {
+		if h == c {
+			writeJSON(w, http.StatusOK, pushView(p))
+			return nil
+		}
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("spool push: %w", err)
+	if p.State != pushes.Receiving {
+		return fault.Errorf(fault.Conflict, "chunk: this push is complete and being loaded (job %s): follow it at /api/jobs/%s", p.JobRef, p.JobRef)
 	}
-	return f.Close()
+	if c.Offset >= p.Received {
+		return fault.Errorf(fault.Conflict, "offset: the server holds %d bytes of this push, so the next chunk starts at %d, not %d", p.Received, p.Received, c.Offset)
+	}
+	os.Remove(filepath.Join(s.pushSpool(), p.Dir(), c.File()))
+	return fault.Errorf(fault.Conflict, "offset: the server already holds bytes %d onwards of this push, received as other chunks than these %d bytes (SHA-256 %s); nothing was kept: the next chunk starts at %d (if the file changed, push it again as a new file)", c.Offset, c.Size, c.SHA256, p.Received)
 }
 
-// apiPushComplete checks the whole file's SHA-256 and starts its load as
-// an upload job (202). A file that does not match is refused and its
-// spool removed: nothing is recorded as a version.
+// apiPushComplete checks the whole file's SHA-256 and starts its load job
+// (202); completing it again answers with the same job. A file that does
+// not match is refused and its chunks removed: nothing is recorded as a
+// version.
 func (s *Server) apiPushComplete(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.push(r)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p, err = s.settlePush(r.Context(), p); err != nil {
+		return err
+	}
+	if p.State == pushes.Completed {
+		return s.pushJobAnswer(w, r, p)
+	}
 	if p.Received != p.Size {
 		return fault.Errorf(fault.Conflict, "the server holds %d of the file's %d bytes: send the rest before completing", p.Received, p.Size)
 	}
@@ -239,14 +265,10 @@ func (s *Server) apiPushComplete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(p.dir, p.Name)
-	sum, err := fileSHA256(path)
-	if err != nil {
+	if sum, err := pushes.Sum(p.Digest); err != nil {
 		return err
-	}
-	s.pushes.remove(p.ID)
-	if sum != p.SHA256 {
-		os.RemoveAll(p.dir)
+	} else if sum != p.SHA256 {
+		s.endPush(p)
 		e := event(u, "dataset.push", "dataset:"+d.ID)
 		e.Outcome, e.Reason = govern.OutcomeDenied, "the received file's SHA-256 does not match the one declared"
 		if err := s.record(r.Context(), e); err != nil {
@@ -254,41 +276,75 @@ func (s *Server) apiPushComplete(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fault.Errorf(fault.Invalid, "sha256: the file received has SHA-256 %s, not the %s declared: it was altered on the way; nothing was recorded, push it again", sum, p.SHA256)
 	}
-	up := &upload{dir: p.dir, path: path, name: p.Name, size: p.Size}
-	j := s.jobs.add(u.ID, d.ID, up.name, up.size)
-	s.jobs.run(func(ctx context.Context) { s.load(ctx, j.ID, d, up, u) })
+	j := Job{ID: randomID()[:22], Kind: jobUpload, UserID: u.ID, DatasetID: d.ID, File: p.Name, Total: p.Size}
+	if p, err = s.cfg.Pushes.CompletePush(r.Context(), p.ID, j.ID, s.cfg.Clock.Now()); fault.Code(err) == fault.Conflict {
+		return s.pushJobAnswer(w, r, p) // completed by another request first
+	} else if err != nil {
+		return err
+	}
+	if j, err = s.startPushJob(r.Context(), j, p, d, u); err != nil {
+		s.cfg.Pushes.ReopenPush(context.WithoutCancel(r.Context()), p.ID, s.cfg.Clock.Now())
+		return err
+	}
 	w.Header().Set("Location", "/api/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, j)
 	return nil
 }
 
-// remove forgets a push (its spool is then the caller's).
-func (ps *pushStore) remove(id string) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	delete(ps.byID, id)
-}
-
-// removeAll deletes every unfinished push's spool (the server is closing).
-func (ps *pushStore) removeAll() {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	for id, p := range ps.byID {
-		os.RemoveAll(p.dir)
-		delete(ps.byID, id)
+// pushJobAnswer answers a completion of a push already completed with its
+// job (202).
+func (s *Server) pushJobAnswer(w http.ResponseWriter, r *http.Request, p *pushes.Push) error {
+	j, _, ok := s.jobNow(r.Context(), p.JobRef)
+	if !ok {
+		return fault.Errorf(fault.Conflict, "this push is being completed by another request: ask again in a moment")
 	}
+	w.Header().Set("Location", "/api/jobs/"+j.ID)
+	writeJSON(w, http.StatusAccepted, j)
+	return nil
 }
 
-// fileSHA256 is the hex SHA-256 of a file.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+// startPushJob starts the load job of a completed push: on the shared
+// queue in server mode, else in this process.
+func (s *Server) startPushJob(ctx context.Context, j Job, p *pushes.Push, d *catalog.Dataset, u *govern.User) (Job, error) {
+	if s.cfg.Queue != nil {
+		return s.enqueuePush(ctx, j, p)
+	}
+	j = s.jobs.start(j)
+	s.jobs.run(func(ctx context.Context) { s.loadPush(ctx, j.ID, p, d, u) })
+	return j, nil
+}
+
+// loadPush runs a push's load job: it assembles the chunks into the file
+// (checking each chunk and the whole again), loads it as an upload, and
+// then forgets the push and removes its chunks. A job cut off by the
+// process's end leaves the push and its chunks, so that the client
+// completes it again.
+func (s *Server) loadPush(ctx context.Context, id string, p *pushes.Push, d *catalog.Dataset, u *govern.User) {
+	s.jobs.update(id, func(j *Job) { j.State, j.Stage = jobRunning, "assemble" })
+	dir := filepath.Join(s.pushSpool(), p.Dir())
+	up := &upload{path: filepath.Join(dir, p.Name), name: p.Name, size: p.Size}
+	chunks, err := s.cfg.Pushes.PushChunks(ctx, p.ID)
+	if err == nil {
+		err = pushes.Assemble(s.pushSpool(), p, chunks, up.path)
+	}
 	if err != nil {
-		return "", err
+		_, _, msg := s.public(err, "job", id, "dataset", d.ID)
+		s.jobs.update(id, func(j *Job) { j.State, j.Error = jobFailed, msg })
+	} else {
+		s.jobs.update(id, func(j *Job) { j.Stage = "load" })
+		s.load(ctx, id, d, up, u)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	if ctx.Err() == nil {
+		s.endPush(p)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// endPush forgets a push and removes its chunks.
+func (s *Server) endPush(p *pushes.Push) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Pushes.DeletePush(ctx, p.ID); err != nil {
+		s.cfg.Log.Warn("cannot forget a finished push", "push", p.ID, "error", err)
+	}
+	os.RemoveAll(filepath.Join(s.pushSpool(), p.Dir()))
 }

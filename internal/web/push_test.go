@@ -73,7 +73,9 @@ func TestPush(t *testing.T) {
 		sum    string
 		status int
 	}{
-		{"a chunk at the wrong offset", 0, file[:half], "", http.StatusConflict},
+		{"the same chunk again (a replay changes nothing)", 0, file[:half], "", http.StatusOK},
+		{"other bytes at an offset already held", 0, file[1 : half+1], "", http.StatusConflict},
+		{"a chunk after a missing one", half + 10, file[half+10:], "", http.StatusConflict},
 		{"a tampered chunk", half, append([]byte("X"), file[half+1:]...), hexSum(file[half:]), http.StatusBadRequest},
 		{"a chunk past the end", half, append(bytes.Clone(file[half:]), 'x'), "", http.StatusBadRequest},
 	}

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -35,6 +36,7 @@ import (
 	"github.com/civiclink/civiclink/internal/publish"
 	"github.com/civiclink/civiclink/internal/sso"
 	"github.com/civiclink/civiclink/internal/voice"
+	"github.com/civiclink/civiclink/internal/web/pushes"
 	"github.com/civiclink/civiclink/internal/web/sessions"
 )
 
@@ -84,6 +86,10 @@ type Config struct {
 	// SharedUploadDir spools uploads for the queue: a folder every web
 	// process reads (required with Queue).
 	SharedUploadDir string
+	// Pushes keeps files being pushed in chunks (push.go): the store's
+	// when it keeps them (server mode, with Queue), else this process's
+	// memory.
+	Pushes pushes.Store
 	// SecureCookies says the server is reached over TLS through a proxy
 	// that terminates it: cookies are marked Secure and responses carry
 	// Strict-Transport-Security, as they are for a request that arrives
@@ -182,6 +188,12 @@ func (c *Config) Validate() error {
 	if c.Queue != nil && c.SharedUploadDir == "" {
 		return fault.Errorf(fault.Invalid, "web: a shared job queue needs a shared upload folder that every web process reads")
 	}
+	if ps, ok := c.Catalog.(pushes.Store); ok && c.Pushes == nil && c.Queue != nil {
+		c.Pushes = ps
+	}
+	if c.Pushes == nil {
+		c.Pushes = pushes.NewMemory()
+	}
 	if c.MaxUpload <= 0 {
 		c.MaxUpload = 512 << 20
 	}
@@ -219,7 +231,6 @@ type Server struct {
 	sso      map[string]*sso.Client
 	ssoFlows *ssoFlows // single sign-ons under way (signin_sso.go)
 	jobs     *jobStore
-	pushes   *pushStore           // files being pushed in chunks (push.go)
 	themes   *publish.Cache       // published theme figures, by release (themes_views.go)
 	datasets *publish.DatasetList // the dataset list's answer (api.go)
 	assetFS  fs.FS                // the embedded bundle's files (assets.go)
@@ -255,7 +266,6 @@ func New(cfg Config) (*Server, error) {
 		sso:      ssoClients(cfg.SSO, cfg.Clock, nil),
 		ssoFlows: newSSOFlows(cfg.Clock, cfg.Flows),
 		jobs:     newJobStore(cfg.Clock, cfg.Metrics),
-		pushes:   newPushStore(),
 		themes:   &publish.Cache{},
 		datasets: &publish.DatasetList{Catalog: cfg.Catalog},
 
@@ -344,5 +354,11 @@ func (s *Server) Log() *slog.Logger { return s.cfg.Log }
 // Close stops background work (upload jobs' event streams).
 func (s *Server) Close() {
 	s.jobs.closeAll()
-	s.pushes.removeAll()
+	if s.cfg.Queue == nil {
+		// this process's pushes: the spool is its own
+		ids, _ := s.cfg.Pushes.PushIDs(context.Background())
+		for _, id := range ids {
+			os.RemoveAll(filepath.Join(s.pushSpool(), (&pushes.Push{ID: id}).Dir()))
+		}
+	}
 }
