@@ -60,7 +60,7 @@ func crashSetup(ctx context.Context, dir string, people int) (string, string, er
 			shares[d] = append(shares[d], c.Name)
 		}
 	}
-	if err := crashAgreement(ctx, data, dir, crashLinkage, shares); err != nil {
+	if err := crashAgreement(cliOn(ctx, data), dir, crashLinkage, shares); err != nil {
 		return "", "", err
 	}
 	return data, county, nil
@@ -73,6 +73,11 @@ func runCLI(ctx context.Context, data string, args ...string) (string, error) {
 	err := m.Run(ctx, append([]string{"--data", data, "--user", crashUser}, args...))
 	m.Close()
 	return out.String(), err
+}
+
+// cliOn runs civiclink in this process as crashUser against data.
+func cliOn(ctx context.Context, data string) func(args ...string) (string, error) {
+	return func(args ...string) (string, error) { return runCLI(ctx, data, args...) }
 }
 
 // crashScenarios are the write paths the harness attacks, over the store

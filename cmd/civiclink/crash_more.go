@@ -125,13 +125,13 @@ func runCLIAt(ctx context.Context, data string, c clock.Clock, args ...string) (
 // retentionAgreement makes the active agreement whose retention the purge
 // scenario applies to school_census.
 func retentionAgreement(ctx context.Context, data, work string) error {
-	return crashAgreement(ctx, data, work, crashRetention, map[string][]string{"school_census": {"record_id"}})
+	return crashAgreement(cliOn(ctx, data), work, crashRetention, map[string][]string{"school_census": {"record_id"}})
 }
 
 // crashAgreement makes an active agreement id for crashPurpose, with the
 // county its only party and crashRetainDays its retention, sharing the
 // columns shares names per dataset.
-func crashAgreement(ctx context.Context, data, work, id string, shares map[string][]string) error {
+func crashAgreement(run func(args ...string) (string, error), work, id string, shares map[string][]string) error {
 	type share struct {
 		Dataset string   `json:"dataset"`
 		Columns []string `json:"columns"`
@@ -156,7 +156,7 @@ func crashAgreement(ctx context.Context, data, work, id string, shares map[strin
 		return err
 	}
 	for _, args := range [][]string{{"agreement", "create", "--file", path}, {"agreement", "approve", id}, {"agreement", "activate", id}} {
-		if out, err := runCLI(ctx, data, args...); err != nil {
+		if out, err := run(args...); err != nil {
 			return fmt.Errorf("crash set-up %v: %v\n%s", args, err, out)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -40,9 +39,6 @@ func (s *Store) SaveLinkageRun(ctx context.Context, run *linkrun.LinkageRun, ent
 // write-ahead log, which is all or nothing.
 func (s *Store) WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w linkrun.LinkageWrite) error {
 	defer s.changed()
-	if run.Mode == "" {
-		run.Mode = "full"
-	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -51,20 +47,44 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w 
 	if err := conn.QueryRowContext(ctx, `SELECT nextval('linkage_run_ids')`).Scan(&run.ID); err != nil {
 		return err
 	}
+	run.CreatedAt = s.now()
+	if err := s.writeRunRows(ctx, conn, run.ID, w); err != nil {
+		return err
+	}
+	return s.recordRun(ctx, conn, run, true)
+}
+
+// writeRunRows writes run id's rows as [Store.WriteLinkageRun] does: the
+// intent first, then the rows in a transaction of their own; a failure
+// removes what it wrote.
+func (s *Store) writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w linkrun.LinkageWrite) error {
 	// The intent is durable before any row: Open finishes off the rows of
 	// a write that never recorded its run, however they were left.
-	if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO store_meta VALUES (?, '')`, linkageWriteKey(run.ID)); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO store_meta VALUES (?, '')`, linkageWriteKey(id)); err != nil {
 		return err
 	}
-	if err := inTx(ctx, conn, func() error { return writeRunRows(ctx, conn, run.ID, w) }); err != nil {
-		s.dropRunRows(context.Background(), run.ID)
+	if err := inTx(ctx, conn, func() error { return writeRows(ctx, conn, id, w) }); err != nil {
+		s.dropRunRows(context.Background(), id)
 		return err
+	}
+	return nil
+}
+
+// recordRun records run, whose rows have committed, in a small
+// transaction of its own (adopting it when it is the store's first and
+// adopt is set); a failure removes its rows.
+func (s *Store) recordRun(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun, adopt bool) error {
+	if run.Mode == "" {
+		run.Mode = "full"
 	}
 	if err := inTx(ctx, conn, func() error {
-		if err := insertRun(ctx, conn, run, s.now()); err != nil {
+		if err := insertRun(ctx, conn, run); err != nil {
 			return err
 		}
-		return adoptFirst(ctx, conn, run, s.now())
+		if !adopt {
+			return nil
+		}
+		return adoptFirst(ctx, conn, run, run.CreatedAt)
 	}); err != nil {
 		s.dropRunRows(context.Background(), run.ID)
 		return err
@@ -93,9 +113,9 @@ func inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
 	return nil
 }
 
-// writeRunRows appends run id's entities, pairs (written and carried) and
+// writeRows appends run id's entities, pairs (written and carried) and
 // review list on conn's open transaction.
-func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w linkrun.LinkageWrite) error {
+func writeRows(ctx context.Context, conn *sql.Conn, id int64, w linkrun.LinkageWrite) error {
 	entities, pairs := w.Entities, w.Pairs
 	err := appendRows(conn, "linkage_entities", len(entities), func(i int) []driver.Value {
 		e := entities[i]
@@ -117,10 +137,9 @@ func writeRunRows(ctx context.Context, conn *sql.Conn, id int64, w linkrun.Linka
 	return appendReview(conn, id, w.Review)
 }
 
-// insertRun records run, created at, on conn's open transaction and clears
-// the mark of its write in progress.
-func insertRun(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun, at time.Time) error {
-	run.CreatedAt = at
+// insertRun records run on conn's open transaction and clears the mark of
+// its write in progress.
+func insertRun(ctx context.Context, conn *sql.Conn, run *linkrun.LinkageRun) error {
 	ds, _ := json.Marshal(run.Datasets)
 	if run.Params == nil {
 		run.Params = json.RawMessage("{}")

@@ -29,15 +29,11 @@ func (s *Store) Adoptions(ctx context.Context) ([]linkrun.Adoption, error) {
 		return nil, fault.Wrap(err, fault.Internal, "cannot read the adoptions of linkage runs")
 	}
 	defer rows.Close()
-	var out []linkrun.Adoption
-	for rows.Next() {
-		var a linkrun.Adoption
-		if err := rows.Scan(&a.Seq, &a.RunID, &a.Action, &a.By, &a.At, &a.Note); err != nil {
-			return nil, fault.Wrap(err, fault.Internal, "cannot read the adoptions of linkage runs")
-		}
-		out = append(out, a)
+	out, err := ScanAdoptions(rows)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot read the adoptions of linkage runs")
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AddAdoption records that a run became current (adopt or rollback) as
@@ -89,19 +85,15 @@ func (s *Store) AddApproval(ctx context.Context, a *linkrun.Approval) error {
 // Approvals returns the approvals of run runID given against the adoption
 // history at base, by partner.
 func (s *Store) Approvals(ctx context.Context, runID, base int64) ([]linkrun.Approval, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, partner_id, base, by_user, at_time, note FROM linkage_approvals
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ApprovalColumns+` FROM linkage_approvals
 		WHERE run_id = ? AND base = ? ORDER BY partner_id`, runID, base)
 	if err != nil {
 		return nil, fault.Wrap(err, fault.Internal, "cannot read the approvals of linkage run %d", runID)
 	}
 	defer rows.Close()
-	var out []linkrun.Approval
-	for rows.Next() {
-		var a linkrun.Approval
-		if err := rows.Scan(&a.RunID, &a.PartnerID, &a.Base, &a.By, &a.At, &a.Note); err != nil {
-			return nil, fault.Wrap(err, fault.Internal, "cannot read the approvals of linkage run %d", runID)
-		}
-		out = append(out, a)
+	out, err := ScanApprovals(rows)
+	if err != nil {
+		return nil, fault.Wrap(err, fault.Internal, "cannot read the approvals of linkage run %d", runID)
 	}
-	return out, rows.Err()
+	return out, nil
 }

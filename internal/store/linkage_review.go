@@ -131,7 +131,7 @@ func (s *Store) SaveLabel(ctx context.Context, l *linkrun.Label) error {
 // Labels returns the decision in force on each pair of records whose
 // datasets are both among datasets, oldest first.
 func (s *Store) Labels(ctx context.Context, datasets []string) ([]linkrun.Label, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, pair, dataset_l, record_l, dataset_r, record_r, decision, note, decided_by, decided_at
+	rows, err := s.db.QueryContext(ctx, `SELECT `+LabelColumns+`
 		FROM linkage_labels
 		WHERE dataset_l IN (SELECT unnest(?::VARCHAR[])) AND dataset_r IN (SELECT unnest(?::VARCHAR[]))
 		QUALIFY row_number() OVER (PARTITION BY dataset_l, record_l, dataset_r, record_r ORDER BY id DESC) = 1
@@ -140,15 +140,7 @@ func (s *Store) Labels(ctx context.Context, datasets []string) ([]linkrun.Label,
 		return nil, err
 	}
 	defer rows.Close()
-	var out []linkrun.Label
-	for rows.Next() {
-		var l linkrun.Label
-		if err := rows.Scan(&l.ID, &l.RunID, &l.Pair, &l.DatasetL, &l.RecordL, &l.DatasetR, &l.RecordR, &l.Decision, &l.Note, &l.By, &l.At); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return ScanLabels(rows)
 }
 
 // EntityRows returns every record's entity (and fingerprint) in a run.

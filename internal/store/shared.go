@@ -84,16 +84,7 @@ func (s *Store) exportVersion(ctx context.Context, conn *sql.Conn, table string)
 		os.Remove(tmp)
 		return "", fault.Wrap(err, fault.Internal, "cannot write the version's rows to %s: is the shared folder writable and is there space?", tmp)
 	}
-	if f, err := os.Open(tmp); err == nil {
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			os.Remove(tmp)
-			return "", fault.Wrap(err, fault.Internal, "cannot write %s", tmp)
-		}
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
+	if err := syncRename(tmp, final); err != nil {
 		return "", fault.Wrap(err, fault.Internal, "cannot put the version's rows in place at %s", final)
 	}
 	return name, nil

@@ -17,7 +17,8 @@ import (
 // Background jobs on a shared queue (server mode, docs/server-mode.md).
 // With [Config.Queue] set, an upload received by one process is spooled in
 // [Config.SharedUploadDir], which every process reads, and put on the
-// queue; whichever process claims it first runs it, once. The process
+// queue, and so is a linkage run once the gate allowed it; whichever
+// process claims a job first runs it, once. The process
 // running a job writes its record (the [Job] JSON) to the queue at each
 // change, so /api/jobs/{id} and its events answer alike on every process.
 
@@ -166,6 +167,52 @@ func (s *Server) runQueuedUpload(ctx context.Context, qj *queue.Job) error {
 	return s.runAdopted(p.Job, func(ctx context.Context) { s.load(ctx, p.Job.ID, d, up, u) })
 }
 
+// queuedLinkageKind is the queue's kind of a linkage job.
+const queuedLinkageKind = "web.linkage"
+
+// queuedLinkage is a linkage job's payload on the queue: the request as
+// the gate allowed it when it was started.
+type queuedLinkage struct {
+	Job     Job         `json:"job"`
+	Request LinkRequest `json:"request"`
+}
+
+// enqueueLinkage puts a linkage run, checked and its start recorded, on
+// the shared queue and returns its job: whichever process claims it
+// first runs it, once.
+func (s *Server) enqueueLinkage(ctx context.Context, j Job, req LinkRequest) (Job, error) {
+	j.ID, j.State, j.Started = randomID()[:22], jobQueued, s.cfg.Clock.Now()
+	payload, err := json.Marshal(queuedLinkage{Job: j, Request: req})
+	if err != nil {
+		return Job{}, err
+	}
+	rec, _ := json.Marshal(j)
+	if _, err := s.cfg.Queue.EnqueueRecorded(ctx, queuedLinkageKind, j.ID, payload, rec); err != nil {
+		return Job{}, fault.Wrap(err, fault.Internal, "the linkage run could not be queued; start it again")
+	}
+	s.cfg.Metrics.JobStarted(j.Kind)
+	return j, nil
+}
+
+// runQueuedLinkage runs a linkage job this process claimed from the
+// queue, to the end, as the user who started it (the gate is asked again
+// as the run reads the datasets), and fails when the run did.
+func (s *Server) runQueuedLinkage(ctx context.Context, qj *queue.Job) error {
+	var p queuedLinkage
+	if err := json.Unmarshal(qj.Payload, &p); err != nil {
+		return fault.Wrap(err, fault.Internal, "queued linkage run %d does not decode", qj.ID)
+	}
+	lk, err := s.linker()
+	if err != nil {
+		return s.failShared(p.Job, err)
+	}
+	u, err := s.cfg.Govern.Actor(ctx, p.Job.UserID)
+	if err != nil {
+		return s.failShared(p.Job, err)
+	}
+	return s.runAdopted(p.Job, func(ctx context.Context) { s.runLinkage(ctx, p.Job.ID, lk, u, p.Request) })
+}
+
 // recordShared writes a job's record to the queue; a failure is logged
 // (the job goes on; its record catches up at the next change).
 func (s *Server) recordShared(j Job) {
@@ -213,8 +260,9 @@ func (s *Server) work(ctx context.Context) {
 		Store: s.cfg.Queue,
 		Name:  fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomID()[:8]), // host/pid/…: which process runs a job
 		Handlers: map[string]queue.Handler{
-			queuedUploadKind: s.runQueuedUpload,
-			queuedPushKind:   s.runQueuedPush,
+			queuedUploadKind:  s.runQueuedUpload,
+			queuedPushKind:    s.runQueuedPush,
+			queuedLinkageKind: s.runQueuedLinkage,
 		},
 		Idle: sharedPoll,
 	}

@@ -135,7 +135,8 @@ func (s *Server) postLinkage(w http.ResponseWriter, r *http.Request) error {
 
 // startLinkage checks a request, asks the gate (a refusal is recorded and
 // returned at once, not as a failed job) and starts the run in the
-// background.
+// background: in this process, or, with a shared queue, in whichever
+// process claims it.
 func (s *Server) startLinkage(ctx context.Context, u *govern.User, req LinkRequest) (Job, error) {
 	lk, err := s.linker()
 	if err != nil {
@@ -169,7 +170,11 @@ func (s *Server) startLinkage(ctx context.Context, u *govern.User, req LinkReque
 	if err := s.record(ctx, e); err != nil {
 		return Job{}, err
 	}
-	j := s.jobs.start(Job{Kind: jobLinkage, UserID: u.ID, Datasets: req.Datasets, Purpose: req.Purpose, Stage: "queued", Incremental: req.Incremental})
+	j := Job{Kind: jobLinkage, UserID: u.ID, Datasets: req.Datasets, Purpose: req.Purpose, Stage: "queued", Incremental: req.Incremental}
+	if s.cfg.Queue != nil {
+		return s.enqueueLinkage(ctx, j, req)
+	}
+	j = s.jobs.start(j)
 	s.jobs.run(func(ctx context.Context) { s.runLinkage(ctx, j.ID, lk, u, req) })
 	return j, nil
 }

@@ -66,6 +66,9 @@ func (s *Store) shareCatalog(ctx context.Context, dir string) error {
 	if err := s.publishUnshared(ctx); err != nil {
 		return err
 	}
+	if err := s.publishLinkage(ctx); err != nil {
+		return err
+	}
 	err = s.SyncCatalog(ctx)
 	if fault.Code(err) == fault.NotFound {
 		// Files missing from this process's view of the shared folder: it

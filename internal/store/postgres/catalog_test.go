@@ -54,6 +54,23 @@ func rowsOf(t *testing.T, st *postgres.Store, id string, number int) int64 {
 	}
 }
 
+// sharedStores makes a fresh database and a folder for engine files (the
+// shared folder beside them), and returns them with a function opening a
+// store on the database with the named engine file, closed when t ends.
+func sharedStores(t *testing.T) (url, dir string, openAt func(engine string) *postgres.Store) {
+	t.Helper()
+	url, dir = pgtest.Fresh(t), t.TempDir()
+	t.Setenv(postgres.VersionsEnv, "")
+	return url, dir, func(engine string) *postgres.Store {
+		st, err := postgres.Open(context.Background(), url, filepath.Join(dir, engine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+}
+
 // TestSharedCatalogue: two processes' stores on one database with their
 // own engine files share one catalogue. A partner, dataset and version
 // made through one are read by the other (the version's rows from its
@@ -62,17 +79,7 @@ func rowsOf(t *testing.T, st *postgres.Store, id string, number int) int64 {
 // opened later has everything at once; a purge reaches the other.
 func TestSharedCatalogue(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.Fresh(t)
-	dir := t.TempDir()
-	t.Setenv(postgres.VersionsEnv, "")
-	openAt := func(name string) *postgres.Store {
-		st, err := postgres.Open(ctx, url, filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
+	_, dir, openAt := sharedStores(t)
 	a, b := openAt("a.duckdb"), openAt("b.duckdb")
 	shared := filepath.Join(dir, "civiclink-versions")
 	if a.VersionsDir() != shared || b.VersionsDir() != shared {

@@ -97,7 +97,7 @@ func (s *Store) ImportState(ctx context.Context, src *store.Store, opts audit.Op
 
 // refuseNonEmpty fails naming the first state table that holds rows.
 func refuseNonEmpty(ctx context.Context, tx pgx.Tx, where string) error {
-	for _, t := range append(stateTables[:len(stateTables):len(stateTables)], "catalog_partners", "catalog_datasets", "catalog_versions") {
+	for _, t := range append(stateTables[:len(stateTables):len(stateTables)], "catalog_partners", "catalog_datasets", "catalog_versions", "linkage_runs") {
 		var any bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&any); err != nil {
 			return err

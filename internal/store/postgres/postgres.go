@@ -3,13 +3,14 @@
 // tokens, second factors, purposes, agreements, opt-outs, web sessions,
 // privacy budgets, outputs, the release record and the audit log (the same
 // RFC 6962 Merkle log as the embedded store, appends from every process
-// serialised by an advisory lock), and the catalogue every process shares
-// (partners, datasets, versions; catalog.go).
+// serialised by an advisory lock), the catalogue every process shares
+// (partners, datasets, versions; catalog.go) and linkage runs' records,
+// adoptions, approvals and clerical decisions (linkage.go).
 //
-// Dataset contents, linkage runs and the queries over them are the
+// Dataset contents, linkage runs' rows and the queries over them are the
 // analytics engine's: a DuckDB store ([store.Store]) that [Store] embeds,
-// which mirrors the shared catalogue and reads versions other processes
-// loaded from their immutable Parquet files in the shared folder.
+// which mirrors the shared catalogue and reads versions and runs other
+// processes made from their immutable Parquet files in the shared folder.
 // docs/server-mode.md says why and what moves to PostgreSQL next.
 package postgres
 
@@ -72,6 +73,8 @@ type Store struct {
 	catShared   bool          // the engine has joined the catalogue; catMu held
 	catDone     chan struct{}
 	tmpVersions string // a private shared folder, removed on Close
+
+	linkMu sync.Mutex // one copy of a linkage run's rows into the engine at a time (linkage.go)
 }
 
 // Open connects to the PostgreSQL database at url, brings its schema up to
@@ -353,5 +356,5 @@ func (s *Store) Ready(ctx context.Context) error {
 }
 
 // Engine returns the analytics engine: the DuckDB store holding the
-// catalogue, dataset versions and linkage runs.
+// catalogue's copy, dataset versions and linkage runs' rows.
 func (s *Store) Engine() *store.Store { return s.Store }

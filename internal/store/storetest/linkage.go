@@ -143,3 +143,63 @@ func reviewAndLabels(t *testing.T, st Store) {
 		t.Errorf("Labels(incidents only) = %+v, %v; want none", ls, err)
 	}
 }
+
+// adoptionsAndApprovals: a store's first run is current as it is written;
+// an adoption lands only as the next in the history (one of eight at
+// once); approvals are kept per partner and history, once each.
+func adoptionsAndApprovals(t *testing.T, st Store) {
+	ctx := context.Background()
+	if _, err := st.CurrentLinkageRun(ctx); fault.Code(err) != fault.NotFound {
+		t.Errorf("current run of an empty store: %v, want not found", err)
+	}
+	_, _, first := linkedCounty(t, st)
+	hist, err := st.Adoptions(ctx)
+	if err != nil || len(hist) != 1 || hist[0].Seq != 1 || hist[0].RunID != first.ID || hist[0].Action != "first" {
+		t.Fatalf("history after the first run = %+v, %v; want it adopted as the first", hist, err)
+	}
+	second := &linkrun.LinkageRun{CreatedBy: "test", Datasets: first.Datasets}
+	if err := st.WriteLinkageRun(ctx, second, linkrun.LinkageWrite{CarryFrom: first.ID, CarryEntities: true}); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := st.CurrentLinkageRun(ctx); err != nil || cur.ID != first.ID {
+		t.Errorf("current run after a second = %+v, %v; want still the first", cur, err)
+	}
+	a := &linkrun.Approval{RunID: second.ID, PartnerID: "police", Base: 1, By: "owner", At: time.Now()}
+	if err := st.AddApproval(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddApproval(ctx, a); fault.Code(err) != fault.Conflict {
+		t.Errorf("the same approval twice: %v, want a conflict", err)
+	}
+	if got, err := st.Approvals(ctx, second.ID, 1); err != nil || len(got) != 1 || got[0].PartnerID != "police" || got[0].By != "owner" {
+		t.Errorf("Approvals = %+v, %v; want police's", got, err)
+	}
+	if got, err := st.Approvals(ctx, second.ID, 2); err != nil || len(got) != 0 {
+		t.Errorf("Approvals against another history = %+v, %v; want none", got, err)
+	}
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			errs <- st.AddAdoption(ctx, &linkrun.Adoption{Seq: 2, RunID: second.ID, Action: "adopt", By: fmt.Sprint("steward", i), At: time.Now()})
+		}()
+	}
+	landed := 0
+	for range 8 {
+		switch err := <-errs; fault.Code(err) {
+		case "":
+			landed++
+		case fault.Conflict:
+		default:
+			t.Errorf("an adoption at once with others: %v, want it landed or a conflict", err)
+		}
+	}
+	if landed != 1 {
+		t.Errorf("%d of 8 adoptions at once landed, want 1", landed)
+	}
+	if cur, err := st.CurrentLinkageRun(ctx); err != nil || cur.ID != second.ID {
+		t.Errorf("current run after the adoption = %+v, %v; want %d", cur, err, second.ID)
+	}
+	if err := st.AddAdoption(ctx, &linkrun.Adoption{Seq: 2, RunID: first.ID, Action: "rollback", By: "late", At: time.Now()}); fault.Code(err) != fault.Conflict {
+		t.Errorf("an adoption on a stale history: %v, want a conflict", err)
+	}
+}

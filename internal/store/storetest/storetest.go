@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		{"sessions/sign-in attempts counted at once", signInAttempts},
 		{"linkage/runs", linkageRuns},
 		{"linkage/review and labels", reviewAndLabels},
+		{"linkage/adoptions and approvals", adoptionsAndApprovals},
 		{"query/aggregate", aggregate},
 		{"query/cohort", cohort},
 		{"outputs/lifecycle", outputs},
