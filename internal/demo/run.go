@@ -191,7 +191,7 @@ func (f Flow) county(ctx context.Context) (dir string, cleanup func(), err error
 		made := dir // not the named result, which an error return empties
 		cleanup = func() { os.RemoveAll(made) }
 	}
-	cfg := synth.DefaultConfig(f.People, f.Seed)
+	cfg := synth.DemoConfig(f.People, f.Seed)
 	for id, s := range f.Datasets {
 		cfg.Datasets[id] = s
 	}

@@ -124,6 +124,11 @@ type AggregateQuery struct {
 	Period string
 	// span makes period dimensions contiguous over the data (trends).
 	span bool
+	// windowOn, for a share indicator, chooses the default period on the
+	// records of the share's value (its numerator: the cells its map
+	// publishes) rather than on every eligible record, which can reach
+	// the threshold in a window where the value's cells are all [c].
+	windowOn *Share
 }
 
 // OpAggregate is the read operation of ad-hoc aggregates.

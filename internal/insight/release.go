@@ -91,7 +91,7 @@ func (e *Engine) prepareIndicator(ctx context.Context, u *govern.User, ind *Indi
 	if ind.Share != nil {
 		by = append(slices.Clone(by), ind.Share.Column) // the value's cells and their margin, the eligible
 	}
-	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, Period: period, span: span})
+	a, err := e.prepareAggregate(ctx, u, AggregateQuery{Dataset: ind.Dataset, Where: ind.Where, By: by, Purpose: ind.Purpose, Period: period, span: span, windowOn: ind.Share})
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +254,9 @@ func (a *aggregatePlan) key() string {
 		fmt.Fprintf(&b, ",%d", v.ID)
 	}
 	b.WriteString("\x00excluded=" + digest(a.spec.Exclude))
+	if sh := a.q.windowOn; sh != nil {
+		fmt.Fprintf(&b, "\x00window-on=%s=%s", sh.Column, sh.Value)
+	}
 	return b.String()
 }
 

@@ -314,3 +314,15 @@ func (e *Engine) PopulationNote(ind *Indicator) string {
 	}
 	return "populations are ONS mid-2022 estimates."
 }
+
+// SyntheticNote says, for a figure of the synthetic county, that its
+// records are made up and some datasets made denser than real ones (the
+// demo scales their rates up so that districts reach the disclosure
+// threshold; see synth.DemoConfig), so the figure is no real rate;
+// "" for real data.
+func (e *Engine) SyntheticNote(ind *Indicator) string {
+	if ind.RealData || (e.Residents == nil && (e.PopulationScale <= 0 || e.PopulationScale >= 1)) {
+		return ""
+	}
+	return "The synthetic county's records are made up, and some are made more frequent than in life so that districts can be shown: these are not real rates."
+}

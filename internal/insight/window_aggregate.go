@@ -135,6 +135,14 @@ func (e *Engine) latestWindow(ctx context.Context, a *aggregatePlan) (Window, er
 		}
 		spec.By, plan = append(spec.By, g), append(plan, p)
 	}
+	byDistrict := len(plan) == 1
+	if sh := a.q.windowOn; sh != nil {
+		g, err := groupKey(pr.d.Schema, sh.Column)
+		if err != nil {
+			return Window{}, err
+		}
+		spec.By, plan = append(spec.By, g), append(plan, dimPlan{name: dimName(g)})
+	}
 	ev := eventColumn(pr.d.Schema)
 	spec.By, plan = append(spec.By, query.GroupKey{Column: ev.Name, Period: "month"}), append(plan, dimPlan{name: "month"})
 	rows, err := e.Store.RawAggregate(ctx, spec)
@@ -144,12 +152,15 @@ func (e *Engine) latestWindow(ctx context.Context, a *aggregatePlan) (Window, er
 	rows = foldRows(rows, plan)
 	counts := map[string]map[int]int64{}
 	areas := []string{""}
-	if len(plan) == 2 {
+	if byDistrict {
 		areas = e.districtLevels()
 	}
 	for _, r := range rows {
+		if sh := a.q.windowOn; sh != nil && r.Keys[len(r.Keys)-2] != sh.Value {
+			continue
+		}
 		area := ""
-		if len(plan) == 2 {
+		if byDistrict {
 			area = r.Keys[0]
 		}
 		k, ok := monthIndex(r.Keys[len(r.Keys)-1])

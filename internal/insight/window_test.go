@@ -55,13 +55,14 @@ func TestParseWindow(t *testing.T) {
 
 // windowStore holds three years (2021–2023) of incidents in every
 // district, perYear records a year each, spread evenly over the
-// months, and returns an engine over it.
+// months, every fourth of them serious, and returns an engine over it.
 func windowStore(tb testing.TB, perYear int) (*insight.Engine, *govern.User) {
 	tb.Helper()
 	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
 	 {"name": "id", "type": "string", "role": "record-id"},
 	 {"name": "on", "type": "date", "role": "event-date"},
-	 {"name": "district", "type": "lad-code", "role": "geography"}]}`))
+	 {"name": "district", "type": "lad-code", "role": "geography"},
+	 {"name": "severity", "type": "category", "codes": [{"value": "serious"}, {"value": "slight"}]}]}`))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -70,19 +71,23 @@ func windowStore(tb testing.TB, perYear int) (*insight.Engine, *govern.User) {
 		tb.Fatal(err)
 	}
 	var b bytes.Buffer
-	b.WriteString("id,on,district\n")
+	b.WriteString("id,on,district,severity\n")
 	n := 0
 	for _, lad := range county.LADCodes() {
 		for y := 2021; y <= 2023; y++ {
 			for i := range perYear {
 				n++
 				m := 1 + i*12/perYear
-				fmt.Fprintf(&b, "r%d,%d-%02d-%02d,%s\n", n, y, m, 1+n%28, lad)
+				sev := "slight"
+				if i%4 == 0 {
+					sev = "serious"
+				}
+				fmt.Fprintf(&b, "r%d,%d-%02d-%02d,%s,%s\n", n, y, m, 1+n%28, lad, sev)
 			}
 		}
 	}
 	// The first and last days, so the data covers whole months.
-	fmt.Fprintf(&b, "first,2021-01-01,%s\nlast,2023-12-31,%s\n", county.LADCodes()[0], county.LADCodes()[0])
+	fmt.Fprintf(&b, "first,2021-01-01,%s,slight\nlast,2023-12-31,%s,slight\n", county.LADCodes()[0], county.LADCodes()[0])
 	p := filepath.Join(tb.TempDir(), "incidents.csv")
 	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 		tb.Fatal(err)
@@ -163,6 +168,48 @@ func TestIndicatorDefaultPeriod(t *testing.T) {
 				t.Errorf("CSV does not state the period:\n%s\n%s", lines[0], lines[1])
 			}
 		})
+	}
+}
+
+// TestShareDefaultPeriod checks that a share's default period is chosen
+// on the value it counts, not on every eligible record: with 24
+// incidents a year in each district, 6 of them serious, the latest 12
+// months would publish every district's eligible count and no district's
+// serious count, so the figure covers the latest 3 years, where most
+// districts' serious counts (18) are published with their percentage.
+func TestShareDefaultPeriod(t *testing.T) {
+	e, u := windowStore(t, 24)
+	serious := &insight.Indicator{Name: "serious", Title: "Serious incidents", Purpose: "road-safety", Dataset: "incidents",
+		Share: &insight.Share{Column: "severity", Value: "serious", Of: "incidents"}}
+	tab, err := e.IndicatorPeriod(context.Background(), u, serious, []string{insight.DimDistrict}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tab.Period, "2021-2023"; got != want {
+		t.Fatalf("default period %q, want %q (the shortest at which the serious counts publish)", got, want)
+	}
+	published := 0
+	for _, c := range tab.Cells {
+		if c.Levels[0] == disclose.TotalLevel || c.Count == disclose.Confidential {
+			continue
+		}
+		published++
+		if !near(c.Count, 18) || c.Rate == nil || math.Abs(c.Rate.Value-25) > 10 {
+			t.Errorf("%s: published %s (%+v), want about 18 serious, about 25%% of the eligible", c.Levels[0], c.Count, c.Rate)
+		}
+	}
+	if published < 10 {
+		t.Errorf("only %d of 14 districts published at %s", published, tab.Period)
+	}
+	// Asked for, the latest year still publishes what it can: nothing.
+	year, err := e.IndicatorPeriod(context.Background(), u, serious, []string{insight.DimDistrict}, "2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range year.Cells {
+		if c.Levels[0] != disclose.TotalLevel && c.Count != disclose.Confidential {
+			t.Errorf("2023: %s published %s serious incidents, below the threshold", c.Levels[0], c.Count)
+		}
 	}
 }
 

@@ -305,14 +305,21 @@ func (f Figures) Trend(ctx context.Context, u *govern.User, q insight.TrendQuery
 
 // RatesNote says what an indicator table's rates are: the period they
 // cover, what they are per, and whose population they are over (the
-// synthetic county's own residents, or ONS estimates for real data).
+// synthetic county's own residents, or ONS estimates for real data) and,
+// for the synthetic county, that its figures are not real rates.
 func RatesNote(e *insight.Engine, ind *insight.Indicator, t *insight.IndicatorTable) string {
+	var s string
 	if ind.Share != nil {
-		return "Percentages: " + t.Unit + " (the count of " + ind.Share.Of + " is the denominator), with Wilson 95% intervals, from published counts only. [c] marks a suppressed count, which has no percentage."
+		s = "Percentages: " + t.Unit + " (the count of " + ind.Share.Of + " is the denominator), with Wilson 95% intervals, from published counts only. [c] marks a suppressed count, which has no percentage."
+	} else {
+		s = "Rates " + t.Unit
+		if t.Period != "" && !strings.Contains(t.Unit, t.Period) {
+			s += ", " + t.Period
+		}
+		s += ", with the count behind each; " + e.PopulationNote(ind) + " [c] marks a suppressed count, which has no rate."
 	}
-	s := "Rates " + t.Unit
-	if t.Period != "" && !strings.Contains(t.Unit, t.Period) {
-		s += ", " + t.Period
+	if n := e.SyntheticNote(ind); n != "" {
+		s += " " + n
 	}
-	return s + ", with the count behind each; " + e.PopulationNote(ind) + " [c] marks a suppressed count, which has no rate."
+	return s
 }

@@ -95,6 +95,53 @@ func DefaultConfig(n int, seed uint64) Config {
 	return c
 }
 
+// DemoConfig returns the settings of the county `civiclink demo` builds:
+// [DefaultConfig] with the event rates of a few datasets multiplied (see
+// demoRateScales), so that their district figures are not all suppressed.
+// DefaultConfig stays the Essex-like county that linkage and disclosure
+// are measured on.
+func DemoConfig(n int, seed uint64) Config {
+	c := DefaultConfig(n, seed)
+	for id, scale := range demoRateScales {
+		s := c.Datasets[id]
+		s.RateScale *= scale
+		c.Datasets[id] = s
+	}
+	return c
+}
+
+// demoRateScales are the multipliers [DemoConfig] applies to datasets'
+// event rates. The demo's county of 10,000 people stands in for Essex's
+// 1.9 million: at real rates, a figure counting a few hundred events a
+// year across Essex has one or two a year in each of the demo's 14
+// districts, and every district is [c] (counts below 10 are withheld)
+// over any period. Scaled up, most districts reach the threshold over
+// the years the data covers, so the demo's maps show something. The
+// figures are then denser than real ones, which is why the theme pages
+// call them synthetic and never real rates. Physical-activity assessments
+// (NHS Health Checks, about one adult of 40–74 in ten a year, as in life)
+// and the school census are not scaled: their share figures publish over
+// a longer default period, and a rate cannot make a Reception cohort
+// larger.
+var demoRateScales = map[string]float64{
+	// Section 136 detentions: as designed, about 0.9 per 1,000 residents
+	// a year (England: some 30,000–35,000 a year, about 0.6 per 1,000);
+	// scaled, about 6 per 1,000 — ten times England's — so that most
+	// districts count 10 or more over the six years.
+	"s136_detentions": 6,
+	// Homelessness presentations: as designed, about 2.7 per 1,000
+	// residents a year; scaled, about 5.5, near England's (some 300,000
+	// households a year owed a prevention or relief duty, about 5 per
+	// 1,000 residents).
+	"homelessness": 2,
+	// Road casualties: as designed, about 2.2 per 1,000 residents a year
+	// of which 0.3 killed or seriously injured (Essex in STATS19, 2018:
+	// 4,226 casualties, 931 KSI — 2.3 and 0.5 per 1,000); scaled, about
+	// 3 KSI per 1,000 a year — six times Essex's — so that most
+	// districts count 10 KSI or more over the years covered.
+	"road_casualties": 10,
+}
+
 // Validate checks the settings and fills the datasets left unset.
 func (c *Config) Validate() error {
 	if c.People < 1 || c.People > MaxPeople {

@@ -207,3 +207,42 @@ func filesOf(m *Manifest) []string {
 	}
 	return out
 }
+
+// TestDemoConfig checks that the demo's county differs from the
+// Essex-like default only in the event rates it scales up, and that those
+// datasets then hold about that many times the records (the household
+// stream after a scaled dataset changes, so only the order of magnitude
+// is checked) while the school census, which no rate drives, keeps its
+// pupils.
+func TestDemoConfig(t *testing.T) {
+	def, dem := DefaultConfig(3000, 11), DemoConfig(3000, 11)
+	for id, d := range def.Datasets {
+		got, scale := dem.Datasets[id], demoRateScales[id]
+		if scale == 0 {
+			scale = 1
+		}
+		if want := d.RateScale * scale; got.RateScale != want || got.ErrorScale != d.ErrorScale || got.NHSPresent != d.NHSPresent {
+			t.Errorf("%s: demo settings %+v, want the default %+v with rate scale %v", id, got, d, want)
+		}
+	}
+	if err := dem.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(cfg Config) map[string]int64 {
+		_, st, err := Generate(context.Background(), cfg, t.TempDir(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Rows
+	}
+	before, after := rows(def), rows(dem)
+	for id, scale := range demoRateScales {
+		ratio := float64(after[id]) / float64(before[id])
+		if ratio < scale/2 || ratio > scale*2 {
+			t.Errorf("%s: %d records in the demo county, %d in the default: ×%.1f, want about ×%v", id, after[id], before[id], ratio, scale)
+		}
+	}
+	if after["school_census"] != before["school_census"] {
+		t.Errorf("school census: %d pupil records in the demo county, %d in the default: want the same pupils", after["school_census"], before["school_census"])
+	}
+}
