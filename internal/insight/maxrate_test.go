@@ -55,6 +55,9 @@ func TestRatesWithinTheirMaximum(t *testing.T) {
 		if ind.Share == nil && !strings.Contains(e.PopulationNote(ind), want) {
 			t.Errorf("%s: the note %q does not say whose population it is", name, e.PopulationNote(ind))
 		}
+		if got := e.SyntheticNote(ind); ind.RealData != (got == "") || !ind.RealData && !strings.Contains(got, "not real rates") {
+			t.Errorf("%s (real data %t): synthetic note %q; want one saying these are not real rates exactly for synthetic data", name, ind.RealData, got)
+		}
 		for _, by := range grains {
 			t.Run(name+" by "+strings.Join(by, ","), func(t *testing.T) {
 				if ind.VersionPeriod != "" {

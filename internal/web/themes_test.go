@@ -118,7 +118,7 @@ func TestThemeRoutes(t *testing.T) {
 		{"theme page", analyst, "/themes/road-safety?period=year", 200, []string{`id="map"`, `id="district-data"`, `id="trend-chart"`, `id="trend-data"`,
 			`<label for="trend-district">`, `<td class="num supp">[c]</td>`, `id="trend-verdict"`}},
 		{"theme page, STATS19", analyst, "/themes/road-safety?indicator=ind:road-ksi-dft", 200, []string{"No district figures:", ">2016</th><td class=\"num\">102" /* 1025 perturbed by at most 3 */, `id="trend-chart"`}},
-		{"theme page, physical inactivity", analyst, "/themes/physical-inactivity", 200, []string{`id="map"`, "Adults assessed as physically inactive"}},
+		{"theme page, physical inactivity", analyst, "/themes/physical-inactivity", 200, []string{`id="map"`, "Adults assessed as physically inactive", "these are not real rates"}},
 		{"theme page with cohort counts", analyst, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Domestic-abuse victims attending A&amp;E within 90 days", " of 14</td>"}},
 		{"cohort counts refused to an auditor", auditor, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Not shown:"}},
 		{"theme page offers cohort counts", analyst, "/themes/homelessness", 200, []string{`id="count-cohorts"`}},
