@@ -118,7 +118,9 @@ var cohortFigures = regexp.MustCompile(`(?s)id="cohort-figures".*?</table>`)
 // entities gives the same figures on A and B. Then a server killed while
 // running a linkage job leaves it running until its heartbeat is stale;
 // the other server then records it as failed with the reason, and nobody
-// runs it again.
+// runs it again. Both servers list the first job on their linkage page,
+// and a clerical decision the CLI (a third process) records on the run is
+// in both servers' review.
 func TestLinkageTwoProcessesPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a county on PostgreSQL and starts two servers; skipped with -short")
@@ -173,6 +175,11 @@ func TestLinkageTwoProcessesPostgres(t *testing.T) {
 		if status, _ := br.signIn(crashUser, servedPassword); status != http.StatusSeeOther {
 			t.Fatalf("sign-in on %s: %d", base, status)
 		}
+		// The job is in the user's runs on both pages: the one that ran it
+		// and the one that only queued (or only saw) it.
+		if status, page := br.get("/linkage"); status != http.StatusOK || !strings.Contains(page, "/linkage/jobs/"+id) {
+			t.Errorf("%s /linkage: %d, does not list the job %s", base, status, id)
+		}
 		status, page := br.get("/themes/school-readiness?cohorts=show")
 		figures[i] = cohortFigures.FindString(page)
 		if status != http.StatusOK || !strings.Contains(figures[i], "youth-offending") {
@@ -187,6 +194,27 @@ func TestLinkageTwoProcessesPostgres(t *testing.T) {
 		t.Errorf("the cohort's county figure is not published (the county is too small to compare figures): %s", text)
 	}
 	t.Logf("cohort figures on both servers: %s", text)
+
+	// A third process (the CLI, its own engine) reads the run's review
+	// list from the shared files, and a decision it records is the one
+	// both servers show.
+	cli := func(args ...string) string {
+		out, err := pgCommand(t, dir, db, "cli.duckdb", append([]string{"--user", crashUser}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("civiclink %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run := fmt.Sprint(j.Run)
+	if out := cli("link", "review", "list", "--run", run, "--limit", "1"); !strings.Contains(out, "borderline pairs") {
+		t.Errorf("the CLI's review list of run %s:\n%s", run, out)
+	}
+	cli("link", "review", "decide", "--run", run, "--pair", "1", "--non-match", "--note", "checked by the CLI")
+	for _, base := range bases {
+		if status, body := apiGet(t, base+"/api/linkage/runs/"+run+"/review", token); status != http.StatusOK || !strings.Contains(body, "non-match") {
+			t.Errorf("%s review of run %s after the CLI's decision: %d %.400s", base, run, status, body)
+		}
+	}
 
 	// A server killed mid-run: its job is failed as interrupted once its
 	// heartbeat is stale (moved back here rather than waited for), by the

@@ -33,6 +33,17 @@ type Job struct {
 	Ended   time.Time
 }
 
+// Record is a job known to the web by Ref, with the record (its JSON of
+// the job) the process running it last wrote, and the queue's state and
+// failure of it.
+type Record struct {
+	Ref     string
+	Record  []byte
+	State   string
+	Error   string
+	Created time.Time
+}
+
 // Store keeps the queue.
 type Store interface {
 	// EnqueueJob adds a queued job and returns its id.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -33,6 +34,9 @@ type JobQueue interface {
 	// JobRecord returns the record of the job known as ref and the
 	// queue's state and failure of it; fault.NotFound when there is none.
 	JobRecord(ctx context.Context, ref string) (record []byte, state, failure string, err error)
+	// JobRecords returns the records of jobs of kind queued since since,
+	// newest first.
+	JobRecords(ctx context.Context, kind string, since time.Time) ([]queue.Record, error)
 }
 
 // queuedUploadKind is the queue's kind of an upload job.
@@ -237,20 +241,55 @@ func (s *Server) sharedJob(ctx context.Context, id string) (Job, <-chan struct{}
 	if err != nil {
 		return Job{}, nil, false
 	}
-	var j Job
-	if json.Unmarshal(rec, &j) != nil {
+	j, ok := decodeShared(queue.Record{Ref: id, Record: rec, State: state, Error: failure})
+	if !ok {
 		return Job{}, nil, false
-	}
-	if state == queue.Failed && !j.finished() {
-		// Its worker stopped before recording the end (queue.StaleReason).
-		j.State, j.Error = jobFailed, failure
-	}
-	if j.Total > 0 {
-		j.Percent = float64(int(1000*float64(j.Done)/float64(j.Total))) / 10
 	}
 	ch := make(chan struct{})
 	time.AfterFunc(sharedPoll, func() { close(ch) })
 	return j, ch, true
+}
+
+// decodeShared reads a job from its record on the queue.
+func decodeShared(r queue.Record) (Job, bool) {
+	var j Job
+	if json.Unmarshal(r.Record, &j) != nil {
+		return Job{}, false
+	}
+	if r.State == queue.Failed && !j.finished() {
+		// Its worker stopped before recording the end (queue.StaleReason).
+		j.State, j.Error = jobFailed, r.Error
+	}
+	if j.Total > 0 {
+		j.Percent = float64(int(1000*float64(j.Done)/float64(j.Total))) / 10
+	}
+	return j, true
+}
+
+// userJobs returns a user's jobs of one kind, newest first: those this
+// process runs or ran and, with a shared queue, those queued through any
+// process in the last day (kind is the queue's kind of them).
+func (s *Server) userJobs(ctx context.Context, userID, kind, queued string) []Job {
+	out := s.jobs.list(userID, kind)
+	if s.cfg.Queue == nil {
+		return out
+	}
+	recs, err := s.cfg.Queue.JobRecords(ctx, queued, s.cfg.Clock.Now().Add(-24*time.Hour))
+	if err != nil {
+		s.cfg.Log.Warn("cannot list the shared queue's jobs", "kind", queued, "error", err)
+		return out
+	}
+	seen := map[string]bool{}
+	for _, j := range out {
+		seen[j.ID] = true
+	}
+	for _, r := range recs {
+		if j, ok := decodeShared(r); ok && j.UserID == userID && !seen[j.ID] {
+			out = append(out, j)
+		}
+	}
+	sort.SliceStable(out, func(i, k int) bool { return out[i].Started.After(out[k].Started) })
+	return out
 }
 
 // work claims and runs queued web jobs until ctx is done.

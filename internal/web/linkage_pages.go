@@ -23,7 +23,7 @@ func (s *Server) linkagePage(w http.ResponseWriter, r *http.Request, status int,
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["Title"], data["Purpose"], data["Jobs"] = "Linkage", purpose, s.jobs.list(u.ID, jobLinkage)
+	data["Title"], data["Purpose"], data["Jobs"] = "Linkage", purpose, s.userJobs(r.Context(), u.ID, jobLinkage, queuedLinkageKind)
 	if data["Chosen"] == nil {
 		data["Chosen"] = map[string]bool{}
 	}

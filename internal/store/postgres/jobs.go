@@ -119,3 +119,23 @@ func (s *Store) JobRecord(ctx context.Context, ref string) (record []byte, state
 	}
 	return record, state, failure, err
 }
+
+// JobRecords returns the records of the web's jobs of kind queued since
+// since, newest first.
+func (s *Store) JobRecords(ctx context.Context, kind string, since time.Time) ([]queue.Record, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ref, record, state, error, created_at FROM jobs
+		WHERE kind = $1 AND ref <> '' AND created_at >= $2 ORDER BY id DESC`, kind, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []queue.Record
+	for rows.Next() {
+		var r queue.Record
+		if err := rows.Scan(&r.Ref, &r.Record, &r.State, &r.Error, &r.Created); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
