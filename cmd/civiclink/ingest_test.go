@@ -146,30 +146,7 @@ func servedTokens(t *testing.T, data string, users ...string) (base string, toke
 // status and body.
 func uploadFile(t *testing.T, base, token, path string) (int, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	fw, _ := w.CreateFormFile("file", filepath.Base(path))
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(b)
-	w.Close()
-	call := func(method, url string, body io.Reader, ctype string) (int, string) {
-		req, _ := http.NewRequest(method, url, body)
-		req.Header.Set("Authorization", "Bearer "+token)
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		out, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(out)
-	}
-	status, body := call("POST", base+"/api/datasets/incidents/uploads", &buf, w.FormDataContentType())
+	status, body := startUploadFile(t, base, token, path)
 	if status != http.StatusAccepted {
 		return status, body
 	}
@@ -179,7 +156,7 @@ func uploadFile(t *testing.T, base, token, path string) (int, string) {
 	}
 	json.Unmarshal([]byte(body), &job)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		_, jb := call("GET", base+"/api/jobs/"+job.ID, nil, "")
+		_, jb := apiGet(t, base+"/api/jobs/"+job.ID, token)
 		json.Unmarshal([]byte(jb), &job)
 		if job.State == "done" || job.State == "failed" {
 			return status, body
@@ -187,6 +164,31 @@ func uploadFile(t *testing.T, base, token, path string) (int, string) {
 	}
 	t.Fatalf("upload job %s did not finish", job.ID)
 	return 0, ""
+}
+
+// startUploadFile uploads the file at path to the incidents dataset at
+// base with token, and returns the answer, without waiting for its job.
+func startUploadFile(t *testing.T, base, token, path string) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, _ := w.CreateFormFile("file", filepath.Base(path))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(b)
+	w.Close()
+	req, _ := http.NewRequest("POST", base+"/api/datasets/incidents/uploads", &buf)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(out)
 }
 
 // ingestEntries returns the ingest events on the store's audit log, in order.

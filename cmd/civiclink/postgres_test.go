@@ -235,16 +235,25 @@ func twoServers(t *testing.T, dir, db string, flags ...string) (a, b string) {
 func twoServerProcs(t *testing.T, dir, db string, flags ...string) (bases, pids []string) {
 	t.Helper()
 	for _, engine := range []string{"a.duckdb", "b.duckdb"} {
-		srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
-		stdout, _ := srv.StdoutPipe()
-		srv.Stderr = io.Discard
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-		bases, pids = append(bases, servedAt(t, stdout)), append(pids, strconv.Itoa(srv.Process.Pid))
+		base, pid := serverProc(t, dir, db, engine, flags...)
+		bases, pids = append(bases, base), append(pids, pid)
 	}
 	return bases, pids
+}
+
+// serverProc starts one `civiclink serve` on the database at db with its
+// engine file and the flags given, and gives its base URL and process
+// id; it is killed when the test ends.
+func serverProc(t *testing.T, dir, db, engine string, flags ...string) (base, pid string) {
+	t.Helper()
+	srv := pgCommand(t, dir, db, engine, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)...)
+	stdout, _ := srv.StdoutPipe()
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	return servedAt(t, stdout), strconv.Itoa(srv.Process.Pid)
 }
 
 // waitForVersion waits up to 10 s for the server at base to list version

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,6 +120,7 @@ func TestPushTwoProcessesPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
+	waitSettled(t, conn, "web.push")
 	var jobs, done int
 	conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE state = 'done') FROM jobs WHERE kind = 'web.push'`).Scan(&jobs, &done)
 	if jobs != 1 || done != 1 {
@@ -140,23 +140,11 @@ func TestPushTwoProcessesPostgres(t *testing.T) {
 	if err := cut.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ref, worker, stage := runningPushJob(t, conn)
-	killed := -1
-	for i, pid := range pids {
-		if strings.Contains(worker, "/"+pid+"/") {
-			killed = i
-		}
-	}
-	if killed < 0 {
-		t.Fatalf("job %s's worker %q is neither server (%v)", ref, worker, pids)
-	}
-	syscall.Kill(atoi(t, pids[killed]), syscall.SIGKILL)
+	ref, worker, stage := runningJob(t, conn, "web.push")
+	killed := killWorker(t, pids, worker)
 	al.kill(killed)
 	t.Logf("killed server %d in the job's %q stage", killed, stage)
-	// Two minutes without a heartbeat, as a dead server's job would be.
-	if _, err := conn.Exec(context.Background(), `UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE ref = $1 AND state = 'running'`, ref); err != nil {
-		t.Fatal(err)
-	}
+	staleJob(t, conn, ref)
 	err = cut.Wait()
 	if err == nil || !strings.Contains(cutOut.String(), "interrupted") || !strings.Contains(cutOut.String(), "start it again") {
 		t.Fatalf("the push whose server was killed: %v\n%s", err, cutOut.String())
@@ -171,13 +159,9 @@ func TestPushTwoProcessesPostgres(t *testing.T) {
 	}
 	// the client saw the job's record say done; the worker then forgets
 	// the push and records the job's end
-	var states []string
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		rows, _ := conn.Query(context.Background(), `SELECT state FROM jobs WHERE kind = 'web.push' ORDER BY id`)
-		if states, _ = pgx.CollectRows(rows, pgx.RowTo[string]); !slices.Contains(states, "running") {
-			break
-		}
-	}
+	waitSettled(t, conn, "web.push")
+	rows, _ := conn.Query(context.Background(), `SELECT state FROM jobs WHERE kind = 'web.push' ORDER BY id`)
+	states, _ := pgx.CollectRows(rows, pgx.RowTo[string])
 	if strings.Join(states, ",") != "done,done,failed,done" {
 		t.Errorf("push jobs %v, want done, done, failed (interrupted), done", states)
 	}
@@ -251,20 +235,46 @@ func checkPushRefusals(t *testing.T, bases []string, token string, body []byte) 
 	}
 }
 
-// runningPushJob waits for a push's load job to be running a stage
-// (assemble, then load) and returns its ref, its worker and the stage.
-func runningPushJob(t *testing.T, conn *pgx.Conn) (ref, worker, stage string) {
+// runningJob waits for a job of kind to be running — its record says so:
+// a push's is then in its assemble stage — and returns its ref, its
+// worker and the stage its record names.
+func runningJob(t *testing.T, conn *pgx.Conn, kind string) (ref, worker, stage string) {
 	t.Helper()
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		var rec []byte
-		err := conn.QueryRow(context.Background(), `SELECT ref, worker, record FROM jobs WHERE kind = 'web.push' AND state = 'running' ORDER BY id DESC LIMIT 1`).Scan(&ref, &worker, &rec)
-		var j struct{ Stage string }
-		if err == nil && json.Unmarshal(rec, &j) == nil && j.Stage != "" {
+		err := conn.QueryRow(context.Background(), `SELECT ref, worker, record FROM jobs WHERE kind = $1 AND state = 'running' ORDER BY id DESC LIMIT 1`, kind).Scan(&ref, &worker, &rec)
+		var j struct{ State, Stage string }
+		if err == nil && json.Unmarshal(rec, &j) == nil && j.State == "running" {
 			return ref, worker, j.Stage
 		}
 	}
-	t.Fatal("no push load job ran within two minutes")
+	rows, _ := conn.Query(context.Background(), `SELECT ref || ' ' || state || ' ' || worker || ' ' || error || ' ' || convert_from(record, 'UTF8') FROM jobs ORDER BY id`)
+	all, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	t.Fatalf("no %s job ran within two minutes; jobs:\n%s", kind, strings.Join(all, "\n"))
 	return
+}
+
+// killWorker kills the server among pids running worker's jobs (its name
+// is host/pid/…) and gives its index.
+func killWorker(t *testing.T, pids []string, worker string) int {
+	t.Helper()
+	for i, pid := range pids {
+		if strings.Contains(worker, "/"+pid+"/") {
+			syscall.Kill(atoi(t, pid), syscall.SIGKILL)
+			return i
+		}
+	}
+	t.Fatalf("worker %q is none of the servers %v", worker, pids)
+	return -1
+}
+
+// staleJob makes job ref's last beat ten minutes old, as a killed
+// server's job's would be two minutes after it died.
+func staleJob(t *testing.T, conn *pgx.Conn, ref string) {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), `UPDATE jobs SET heartbeat_at = now() - interval '10 minutes' WHERE ref = $1 AND state = 'running'`, ref); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func atoi(t *testing.T, s string) int {

@@ -37,6 +37,8 @@ type JobQueue interface {
 	// JobRecords returns the records of jobs of kind queued since since,
 	// newest first.
 	JobRecords(ctx context.Context, kind string, since time.Time) ([]queue.Record, error)
+	// ActiveJobs returns the queued and running jobs of kinds.
+	ActiveJobs(ctx context.Context, kinds []string) ([]*queue.Job, error)
 }
 
 // queuedUploadKind is the queue's kind of an upload job.

@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/civiclink/civiclink/internal/catalog"
@@ -331,13 +332,13 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(s.listen(ln)) }()
-	stopWork := func() {}
+	wctx, cancel := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	background.Go(func() { s.janitor(wctx) })
 	if s.cfg.Queue != nil {
-		wctx, cancel := context.WithCancel(context.Background())
-		worked := make(chan struct{})
-		go func() { defer close(worked); s.work(wctx) }()
-		stopWork = func() { cancel(); <-worked }
+		background.Go(func() { s.work(wctx) })
 	}
+	stopWork := func() { cancel(); background.Wait() }
 	select {
 	case err := <-errc:
 		stopWork()

@@ -90,7 +90,7 @@ func (s *Server) receivePart(p *principal, part *multipart.Part, up *upload) err
 	if s.cfg.Queue != nil {
 		spool = s.cfg.SharedUploadDir // the process that claims the job reads it
 	}
-	dir, err := os.MkdirTemp(spool, "civiclink-upload-")
+	dir, err := os.MkdirTemp(spool, uploadDirPrefix)
 	if err != nil {
 		return fmt.Errorf("spool upload: %w", err)
 	}

@@ -65,6 +65,15 @@ func (s *Store) FinishJob(ctx context.Context, id int64, worker, failure string)
 	return err
 }
 
+// ActiveJobs returns the queued and running jobs of kinds.
+func (s *Store) ActiveJobs(ctx context.Context, kinds []string) ([]*queue.Job, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state IN ('queued', 'running') AND kind = ANY($1) ORDER BY id`, kinds)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*queue.Job, error) { return scanJob(r) })
+}
+
 // Job returns a job by id.
 func (s *Store) Job(ctx context.Context, id int64) (*queue.Job, error) {
 	j, err := scanJob(s.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
