@@ -165,7 +165,7 @@ func (s *Store) MirrorLinkageRun(ctx context.Context, run *linkrun.LinkageRun, f
 	err = inTx(ctx, conn, func() error {
 		for _, tf := range files.each() {
 			path := filepath.Join(s.versionsDir, tf[1])
-			if _, err := conn.ExecContext(ctx, `INSERT INTO `+tf[0]+` SELECT * FROM read_parquet(`+sqlQuote(path)+`)`); err != nil {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO `+tf[0]+` SELECT * FROM `+readParquet(path)); err != nil {
 				return fault.Wrap(err, fault.Internal, "cannot read linkage run %d's rows from %s", run.ID, path)
 			}
 		}

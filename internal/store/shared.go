@@ -159,6 +159,13 @@ func (s *Store) Mirror(ctx context.Context, partners []*catalog.Partner, dataset
 	return attached, dropped, nil
 }
 
+// readParquet reads the one Parquet file at path, its columns only: a
+// folder in the path named like key=value (a hive partition) adds no
+// column.
+func readParquet(path string) string {
+	return `read_parquet(` + sqlQuote(path) + `, hive_partitioning = false)`
+}
+
 // attachVersion records v with a view over its Parquet file; false when
 // a table of its name exists (a load in this engine is writing it).
 func (s *Store) attachVersion(ctx context.Context, v SharedVersion) (bool, error) {
@@ -176,7 +183,7 @@ func (s *Store) attachVersion(ctx context.Context, v SharedVersion) (bool, error
 		return false, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE VIEW `+quoteIdent(v.Table)+` AS SELECT * FROM read_parquet(`+sqlQuote(path)+`)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE VIEW `+quoteIdent(v.Table)+` AS SELECT * FROM `+readParquet(path)); err != nil {
 		return false, fault.Wrap(err, fault.Internal, "cannot read the rows of %s version %d from %s", v.DatasetID, v.Number, path)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO dataset_versions (`+versionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -57,7 +57,7 @@ func rowsOf(t *testing.T, st *postgres.Store, id string, number int) int64 {
 // sharedStores makes a fresh database and a folder for engine files (the
 // shared folder beside them), and returns them with a function opening a
 // store on the database with the named engine file, closed when t ends.
-func sharedStores(t *testing.T) (url, dir string, openAt func(engine string) *postgres.Store) {
+func sharedStores(t testing.TB) (url, dir string, openAt func(engine string) *postgres.Store) {
 	t.Helper()
 	url, dir = pgtest.Fresh(t), t.TempDir()
 	t.Setenv(postgres.VersionsEnv, "")

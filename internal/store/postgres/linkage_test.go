@@ -43,6 +43,10 @@ func sharedRun(by string) (*linkrun.LinkageRun, linkrun.LinkageWrite) {
 func TestLinkageAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
 	_, dir, openAt := sharedStores(t)
+	// A folder named like a hive partition (key=value) adds no column to
+	// what is read from the files.
+	shared := filepath.Join(dir, "site=essex", "versions")
+	t.Setenv(postgres.VersionsEnv, shared)
 	a, b := openAt("a.duckdb"), openAt("b.duckdb")
 
 	first, w := sharedRun("ada")
@@ -50,7 +54,7 @@ func TestLinkageAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"entities", "pairs", "review"} {
-		if _, err := os.Stat(filepath.Join(dir, "civiclink-versions", fmt.Sprintf("linkage_%d_%s.parquet", first.ID, f))); err != nil {
+		if _, err := os.Stat(filepath.Join(shared, fmt.Sprintf("linkage_%d_%s.parquet", first.ID, f))); err != nil {
 			t.Errorf("the run's %s file: %v", f, err)
 		}
 	}
@@ -117,7 +121,7 @@ func TestLinkageAcrossProcesses(t *testing.T) {
 	// A process whose shared folder lacks a run's files opens, and is told
 	// which run's rows are missing and where, when it needs them.
 	pairsFile := fmt.Sprintf("linkage_%d_pairs.parquet", first.ID)
-	os.Remove(filepath.Join(dir, "civiclink-versions", pairsFile))
+	os.Remove(filepath.Join(shared, pairsFile))
 	c := openAt("c.duckdb")
 	if runs, err := c.LinkageRuns(ctx); err != nil || len(runs) != 2 {
 		t.Errorf("C lists %d runs (%v), want 2", len(runs), err)
