@@ -19,8 +19,16 @@ import (
 // KeySpace is the size of the cell-key space: record keys are uniform
 // 32-bit numbers, and a cell's key is the sum of its records' keys modulo
 // KeySpace, read as a point of [0, 1) that picks the cell's perturbation
-// from its row of the [PTable].
+// from its row of the [PTable]. Records loaded since the keys were
+// narrowed are drawn as 16-bit numbers, each standing for the 32-bit key
+// with that high half (and a zero low half), so a cell of them falls on
+// one of 2¹⁶ evenly spaced points; see [MinProbability].
 const KeySpace = 1 << 32
+
+// MinProbability is the smallest non-zero probability a perturbation
+// table may give, 2⁻¹⁶: with 16-bit record keys a cell's key is one of
+// 2¹⁶ points, so a smaller probability could not be drawn as written.
+const MinProbability = 1.0 / (1 << 16)
 
 // PTable is a perturbation table for the cell-key method (ABS TableBuilder;
 // ONS Census 2021 custom tables). For each true count it gives the
@@ -76,7 +84,8 @@ const probTolerance = 1e-6
 // count,perturbed,probability, then one line per (count, published count)
 // with its probability. Lines starting with # are comments. Counts run
 // from 0 with none missing; each count's probabilities are in [0, 1] and
-// sum to one; a published count is never negative. Anything else is
+// sum to one, none of them below [MinProbability] but 0; a published
+// count is never negative. Anything else is
 // refused naming the file, the line and the reason.
 func ParsePTable(name string, r io.Reader) (*PTable, error) {
 	h := sha256.New()
@@ -122,6 +131,9 @@ func ParsePTable(name string, r io.Reader) (*PTable, error) {
 		p, err := strconv.ParseFloat(f[2], 64)
 		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
 			return nil, bad(line, "probability %q is not a number in [0, 1]", f[2])
+		}
+		if p > 0 && p < MinProbability {
+			return nil, bad(line, "probability %s is below 1/65,536, the finest a cell's key (a sum of 16-bit record keys) can draw; give 0 or at least 0.0000153", f[2])
 		}
 		switch {
 		case i == int64(len(byCount)):

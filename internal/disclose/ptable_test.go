@@ -22,6 +22,7 @@ func TestParsePTableRefusesMalformed(t *testing.T) {
 		{"negative published", head + "0,-1,1\n", `line 2: perturbed count "-1"`},
 		{"probability", head + "0,0,1.5\n", `line 2: probability "1.5" is not a number in [0, 1]`},
 		{"nan", head + "0,0,NaN\n", `line 2: probability "NaN"`},
+		{"finer than the keys", head + "0,0,0.999999\n0,1,0.000001\n", `line 3: probability 0.000001 is below 1/65,536`},
 		{"sum", head + "0,0,1\n1,0,0.5\n1,1,0.4\n", "line 3: the probabilities of count 1 sum to 0.9, not 1"},
 		{"gap", head + "0,0,1\n2,2,1\n", "line 3: count 2 is out of order"},
 		{"repeat", head + "0,0,0.5\n0,0,0.5\n", "line 3: count 0, perturbed 0 is repeated (first on line 2)"},

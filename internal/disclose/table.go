@@ -74,8 +74,8 @@ type Cell struct {
 	// reveals nothing.
 	Base []string
 	// Key is the sum of the cell's records' keys (each a fixed random
-	// 32-bit number given at ingest; see [KeySpace]), wrapping modulo
-	// 2⁶⁴. With a [Policy.Perturb] table it picks the cell's
+	// number given at ingest, as a 32-bit one; see [KeySpace]), wrapping
+	// modulo 2⁶⁴. With a [Policy.Perturb] table it picks the cell's
 	// perturbation, so the same records always publish the same value.
 	Key uint64
 }

@@ -28,7 +28,11 @@ func (s *Store) RawAggregate(ctx context.Context, spec query.AggregateSpec) ([]q
 // (with the member key as its first argument) giving each cell's hash sum,
 // returned as a digest without buckets.
 func (s *Store) rawAggregate(ctx context.Context, spec query.AggregateSpec, memberKey string) ([]query.AggregateRow, error) {
-	q, args, err := aggregateSQL(spec, memberKey != "")
+	kp, err := s.keyPlan(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	q, args, err := aggregateSQL(spec, kp, memberKey != "")
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +103,7 @@ func withHash(from, idCol string) string {
 	return "(SELECT *, " + memberHashSQL(idCol) + " AS " + hashColumn + " FROM " + from + ")"
 }
 
-func aggregateSQL(spec query.AggregateSpec, memberSum bool) (string, []any, error) {
+func aggregateSQL(spec query.AggregateSpec, kp keyPlan, memberSum bool) (string, []any, error) {
 	sel, group, grouped, err := groupSQL(spec)
 	if err != nil {
 		return "", nil, err
@@ -116,12 +120,12 @@ func aggregateSQL(spec query.AggregateSpec, memberSum bool) (string, []any, erro
 	if id, ok := spec.Schema.RecordID(); ok && spec.IDs {
 		ids = "list(CAST(" + quoteIdent(id.Name) + " AS VARCHAR))"
 	}
-	from, args, err := fromWhere(spec)
+	from, args, err := fromWhere(spec, kp)
 	if err != nil {
 		return "", nil, err
 	}
 	from = grouped(from)
-	cols := append(sel, "count(*)", keySum(spec), sum, ids)
+	cols := append(sel, "count(*)", keySum(spec, kp), sum, ids)
 	if memberSum {
 		id, ok := spec.Schema.RecordID()
 		if !ok {
@@ -138,12 +142,13 @@ func aggregateSQL(spec query.AggregateSpec, memberSum bool) (string, []any, erro
 }
 
 // fromWhere is the spec's FROM and WHERE: its version's table, or every
-// one of its versions' tables together, less filtered and excluded rows.
-func fromWhere(spec query.AggregateSpec) (string, []any, error) {
+// one of its versions' tables together (their record keys scaled as kp
+// says), less filtered and excluded rows.
+func fromWhere(spec query.AggregateSpec, kp keyPlan) (string, []any, error) {
 	from := ""
 	switch {
 	case len(spec.Versions) > 0:
-		from = "(" + unionTables(spec.Versions) + ")"
+		from = "(" + unionTables(spec.Versions, kp.branch) + ")"
 	case spec.Version != nil:
 		from = quoteIdent(spec.Version.Table)
 	default:
@@ -169,11 +174,17 @@ func fromWhere(spec query.AggregateSpec) (string, []any, error) {
 	return from, args, nil
 }
 
-// unionTables reads several versions of one dataset as one table.
-func unionTables(vs []*catalog.Version) string {
+// unionTables reads several versions of one dataset as one table. With
+// scales (tables keyed at different widths), each table's record keys are
+// made 32-bit ones as they are read.
+func unionTables(vs []*catalog.Version, scales map[string]int64) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = "SELECT * FROM " + quoteIdent(v.Table)
+		if scales != nil {
+			k := quoteIdent(RecordKeyColumn)
+			parts[i] = fmt.Sprintf("SELECT * REPLACE (CAST(%s AS BIGINT) * %d AS %s) FROM %s", k, scales[v.Table], k, quoteIdent(v.Table))
+		}
 	}
 	return strings.Join(parts, " UNION ALL BY NAME ")
 }

@@ -98,7 +98,7 @@ func sourceCTE(run int64, src query.CohortSource) (string, []any, error) {
 // tables together.
 func sourceTable(src query.CohortSource) string {
 	if len(src.Versions) > 0 {
-		return "(" + unionTables(src.Versions) + ")"
+		return "(" + unionTables(src.Versions, nil) + ")"
 	}
 	return quoteIdent(src.Version.Table)
 }

@@ -87,7 +87,7 @@ func (l *Load) begin(ctx context.Context) error {
 	for i, c := range l.dataset.Schema.Columns {
 		cols[i] = quoteIdent(c.Name) + " " + sqlType(c.Type)
 	}
-	cols = append(cols, quoteIdent(RecordKeyColumn)+" UINTEGER")
+	cols = append(cols, quoteIdent(RecordKeyColumn)+" "+recordKeyType)
 	if _, err := l.conn.ExecContext(ctx, `CREATE TABLE `+l.table+` (`+strings.Join(cols, ", ")+`)`); err != nil {
 		return err
 	}

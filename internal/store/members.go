@@ -116,14 +116,18 @@ func (s *Store) cellDigests(ctx context.Context, spec query.AggregateSpec, idCol
 	if err != nil {
 		return nil, err
 	}
-	from, args, err := fromWhere(spec)
+	kp, err := s.keyPlan(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	from, args, err := fromWhere(spec, kp)
 	if err != nil {
 		return nil, err
 	}
 	const b = `"civiclink b"`
 	from = "(SELECT *, CAST(" + hashColumn + " >> 57 AS UTINYINT) AS " + b + " FROM " + withHash(grouped(from), idCol) + ")"
 	by := strings.Join(append(group, b), ", ")
-	q := "SELECT " + strings.Join(append(sel, "count(*)", keySum(spec), hashSum(hashColumn), b), ", ") + " FROM " + from +
+	q := "SELECT " + strings.Join(append(sel, "count(*)", keySum(spec, kp), hashSum(hashColumn), b), ", ") + " FROM " + from +
 		" GROUP BY " + by + " ORDER BY " + by
 	args = append([]any{strconv.FormatUint(uint64(key), 10)}, args...)
 	rows, err := s.db.QueryContext(ctx, q, args...)

@@ -45,6 +45,7 @@ type Store struct {
 	shared      SharedCatalog // nil: the catalogue is this engine's own (see shared.go)
 	versionsDir string        // the shared folder of versions' Parquet files
 	mirrorMu    sync.Mutex    // a catalogue write here and a mirror do not interleave
+	keyScale    sync.Map      // version table → its record keys' scale (recordkeys.go)
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -92,6 +93,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fault.Wrap(err, fault.Internal, "cannot clear the remains of an interrupted write")
 	}
 	if err := s.keyRecords(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.signKeys(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
