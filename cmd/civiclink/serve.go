@@ -160,6 +160,9 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	if err := st.ServeRequests(ctx); err != nil {
 		return nil, err
 	}
+	if pg := m.openedPostgres(); pg != nil {
+		pg.WarmCurrentRun() // the run figures read, ready before they are asked for
+	}
 	engine, err := s.Insight(ctx)
 	if err != nil {
 		return nil, err

@@ -58,7 +58,44 @@ func (s *Store) WriteLinkageRun(ctx context.Context, run *linkrun.LinkageRun, w 
 		return err
 	}
 	s.changed()
+	s.notify(noticeLinkage)
 	return nil
+}
+
+// WarmCurrentRun has the engine copy the service's current linkage run in
+// at once, now and whenever a run is stored or adopted through any
+// process, so that a server's first figure after an adoption does not
+// wait for the copy. `civiclink serve` asks for it; a CLI command copies
+// a run in only when it needs it.
+func (s *Store) WarmCurrentRun() {
+	s.linkWarm.Store(true)
+	s.askWarm()
+}
+
+// askWarm asks a serving process to copy the current run in; requests
+// made while one is waiting share it.
+func (s *Store) askWarm() {
+	if !s.linkWarm.Load() {
+		return
+	}
+	select {
+	case s.linkSync <- struct{}{}:
+	default:
+	}
+}
+
+// warmOnNotice copies the current run in each time it is asked, until ctx
+// is done. A failure is left for the request that needs the run to report.
+func (s *Store) warmOnNotice(ctx context.Context) {
+	defer close(s.linkDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.linkSync:
+		}
+		s.CurrentLinkageRun(ctx)
+	}
 }
 
 // insertRun records run with its files on tx, adopting it when no run has

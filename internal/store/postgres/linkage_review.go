@@ -128,6 +128,7 @@ func (s *Store) AddAdoption(ctx context.Context, a *linkrun.Adoption) error {
 		return fault.Errorf(fault.Conflict, "the partnership's current linkage run changed while run %d was being adopted: look at the current run and compare again", a.RunID)
 	}
 	s.changed()
+	s.notify(noticeLinkage)
 	return nil
 }
 

@@ -118,13 +118,32 @@ func TestLinkageAcrossProcesses(t *testing.T) {
 		}
 	}
 
+	// A serving process copies the current run in as soon as it is
+	// adopted elsewhere, before anything asks for it.
+	b.WarmCurrentRun()
+	third, w := sharedRun("ada")
+	if err := a.WriteLinkageRun(ctx, third, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddAdoption(ctx, &linkrun.Adoption{Seq: 3, RunID: third.ID, Action: "adopt", By: "ada", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ok, err := b.Engine().HasLinkageRun(ctx, third.ID); err != nil || ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("B never copied in the run adopted through A")
+		}
+	}
+
 	// A process whose shared folder lacks a run's files opens, and is told
 	// which run's rows are missing and where, when it needs them.
 	pairsFile := fmt.Sprintf("linkage_%d_pairs.parquet", first.ID)
 	os.Remove(filepath.Join(shared, pairsFile))
 	c := openAt("c.duckdb")
-	if runs, err := c.LinkageRuns(ctx); err != nil || len(runs) != 2 {
-		t.Errorf("C lists %d runs (%v), want 2", len(runs), err)
+	if runs, err := c.LinkageRuns(ctx); err != nil || len(runs) != 3 {
+		t.Errorf("C lists %d runs (%v), want 3", len(runs), err)
 	}
 	_, err = c.EntityRows(ctx, first.ID)
 	if fault.Code(err) != fault.NotFound || !strings.Contains(fault.Message(err), pairsFile) || !strings.Contains(fault.Message(err), "CIVICLINK_VERSIONS") {

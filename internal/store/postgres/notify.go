@@ -21,6 +21,9 @@ const (
 	// noticeCommunity: the community directory changed: bump
 	// CommunityGeneration.
 	noticeCommunity = "community"
+	// noticeLinkage: a linkage run was stored or adopted: a serving
+	// process copies the current run in (linkage.go).
+	noticeLinkage = "linkage"
 )
 
 // notify announces a committed change to every process on the database
@@ -54,6 +57,7 @@ func (s *Store) listen(ctx context.Context, ready chan<- error) {
 		s.gen.Add(1)
 		s.sessionsEnded.Add(1)
 		s.askMirror()
+		s.askWarm()
 		s.communityGen.Add(1)
 		select {
 		case <-ctx.Done():
@@ -89,6 +93,8 @@ func (s *Store) listenOnce(ctx context.Context, up func()) error {
 			s.askMirror()
 		case noticeCommunity:
 			s.communityGen.Add(1)
+		case noticeLinkage:
+			s.askWarm()
 		}
 	}
 }

@@ -74,7 +74,10 @@ type Store struct {
 	catDone     chan struct{}
 	tmpVersions string // a private shared folder, removed on Close
 
-	linkMu sync.Mutex // one copy of a linkage run's rows into the engine at a time (linkage.go)
+	linkMu   sync.Mutex    // one copy of a linkage run's rows into the engine at a time (linkage.go)
+	linkWarm atomic.Bool   // serving: copy the current run in on every linkage notice
+	linkSync chan struct{} // a linkage notice asks for the current run
+	linkDone chan struct{}
 }
 
 // Open connects to the PostgreSQL database at url, brings its schema up to
@@ -112,8 +115,10 @@ func Open(ctx context.Context, url, enginePath string) (*Store, error) {
 	ready := make(chan error, 1)
 	s.stopListen, s.listenDone = stop, make(chan struct{})
 	s.catSync, s.catDone = make(chan struct{}, 1), make(chan struct{})
+	s.linkSync, s.linkDone = make(chan struct{}, 1), make(chan struct{})
 	go s.listen(lctx, ready)
 	go s.mirrorOnNotice(lctx)
+	go s.warmOnNotice(lctx)
 	if err := <-ready; err != nil {
 		s.Close()
 		return nil, fault.Wrap(err, fault.Internal, "cannot listen for changes on PostgreSQL at %s", s.Path())
@@ -131,6 +136,7 @@ func (s *Store) Close() error {
 	s.stopListen()
 	<-s.listenDone
 	<-s.catDone
+	<-s.linkDone
 	err := s.Store.Close()
 	s.pool.Close()
 	if s.tmpVersions != "" {
