@@ -73,6 +73,11 @@ type Column struct {
 	// Unique says values must not repeat within a version (always true of a
 	// record-id column).
 	Unique bool `json:"unique,omitempty"`
+	// Yearly marks the event date of data taken once a year, such as a
+	// January school census: each year that has records counts as whole,
+	// whatever day of it they fall on, so its first and last years can be
+	// chosen as periods.
+	Yearly bool `json:"yearly,omitempty"`
 }
 
 // Schema declares a dataset's columns. It is JSON so that partner-side tools
@@ -176,6 +181,9 @@ func (c *Column) validate() error {
 	}
 	if c.Format != "" && c.Type != TypeDate && c.Type != TypeDatetime {
 		return fault.Errorf(fault.Invalid, "only date and datetime columns take a format")
+	}
+	if c.Yearly && c.Role != RoleEventDate {
+		return fault.Errorf(fault.Invalid, "only the event-date column can be yearly (data taken once a year)")
 	}
 	if c.Role == RoleRecordID {
 		c.Required, c.Unique = true, true

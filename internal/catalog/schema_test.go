@@ -21,6 +21,8 @@ func TestParseSchema(t *testing.T) {
 		{"category without codes", `{"columns": [{"name": "a", "type": "category"}]}`, "needs a code list"},
 		{"codes on a string", `{"columns": [{"name": "a", "type": "string", "codes": ["x"]}]}`, "only category columns"},
 		{"format on an integer", `{"columns": [{"name": "a", "type": "integer", "format": "x"}]}`, "only date and datetime"},
+		{"a yearly census day", `{"columns": [{"name": "census", "type": "date", "role": "event-date", "yearly": true}]}`, ""},
+		{"yearly on an attribute", `{"columns": [{"name": "born", "type": "date", "yearly": true}]}`, "only the event-date column can be yearly"},
 		{"duplicate column", `{"columns": [{"name": "a", "type": "string"}, {"name": "A", "type": "integer"}]}`, "declared twice"},
 		{"two record ids", `{"columns": [{"name": "a", "type": "string", "role": "record-id"}, {"name": "b", "type": "string", "role": "record-id"}]}`, "2 record-id columns"},
 		{"raw identifier", `{"columns": [{"name": "surname", "type": "string", "role": "identifier"}]}`, "pseudonymise them first"},

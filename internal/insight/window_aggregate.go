@@ -42,6 +42,9 @@ func dataSpan(spec query.AggregateSpec, ev *catalog.Column) (all Window, complet
 		return Window{}, Span{}, false
 	}
 	complete, _ = spanOf(first, last, ev.Format == "2006-01")
+	if ev.Yearly {
+		complete = Span{from: f / 12 * 12, to: l/12*12 + 11}
+	}
 	all = newWindow(f, l)
 	all.whole = true
 	return all, complete, true

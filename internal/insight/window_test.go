@@ -213,6 +213,71 @@ func TestShareDefaultPeriod(t *testing.T) {
 	}
 }
 
+// TestYearlyDataCoversItsYears checks that data taken once a year (a
+// census on the third Thursday of January) covers each year it has
+// records for: its first and last years can be chosen, and the default
+// period, over three censuses, is named by whole years. Without the
+// yearly mark the first census (after the first week of its month) and
+// the last (its month not reached to the end) fell outside every choice.
+func TestYearlyDataCoversItsYears(t *testing.T) {
+	county, err := geo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.WriteString("id,census,district\n")
+	n := 0
+	days := map[int]int{2021: 21, 2022: 20, 2023: 19}
+	for _, lad := range county.LADCodes() {
+		for y, d := range days {
+			for range 4 {
+				n++
+				fmt.Fprintf(&b, "p%d,%d-01-%02d,%s\n", n, y, d, lad)
+			}
+		}
+	}
+	p := filepath.Join(t.TempDir(), "census.csv")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
+	 {"name": "id", "type": "string", "role": "record-id"},
+	 {"name": "census", "type": "date", "role": "event-date", "yearly": true},
+	 {"name": "district", "type": "lad-code", "role": "geography"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	addDataset(t, st, "census", sc, p)
+	e, u := engine(t, st, true)
+	e.Geo = county
+	pupils := &insight.Indicator{Name: "pupils", Title: "Pupils", Purpose: "road-safety", Dataset: "census"}
+	tests := []struct {
+		period, want string
+		truth        int64
+	}{
+		{"", "2021-2023", 12}, // 4 a year: only three censuses reach 10
+		{"2021", "2021", 4},
+		{"2023", "2023", 4},
+	}
+	for _, tt := range tests {
+		t.Run("period "+tt.period, func(t *testing.T) {
+			tab, err := e.IndicatorPeriod(context.Background(), u, pupils, []string{insight.DimDistrict}, tt.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tab.Period != tt.want {
+				t.Fatalf("period %q, want %q", tab.Period, tt.want)
+			}
+			for _, c := range tab.Cells {
+				if c.Levels[0] != disclose.TotalLevel && c.Count != disclose.Confidential && !near(c.Count, tt.truth) {
+					t.Errorf("%s: published %s, true count in %s is %d", c.Levels[0], c.Count, tt.want, tt.truth)
+				}
+			}
+		})
+	}
+}
+
 // TestIndicatorPeriodRefused checks that a period the data does not
 // cover, or that is not a period, is refused with the choices that
 // exist, before anything is counted.

@@ -44,7 +44,7 @@ var datasets = []*dataset{
 		identifiers: []string{"upn", "legal_forename", "legal_surname", "dob", "gender", "postcode"}, dob: true,
 		defaults: DatasetSettings{RateScale: 1, ErrorScale: 0.5},
 		columns: cols(
-			c("census_date", catalog.TypeDate, catalog.RoleEventDate, "census day"),
+			yearly(c("census_date", catalog.TypeDate, catalog.RoleEventDate, "census day (the January census, once a year)")),
 			c("upn", catalog.TypeString, "", "unique pupil number (the school system's own id)"),
 			c("legal_forename", catalog.TypeString, "", ""), c("legal_surname", catalog.TypeString, "", ""),
 			c("dob", catalog.TypeDate, "", "date of birth"), cat("gender", "", "M", "F"),
@@ -232,6 +232,12 @@ func c(name string, t catalog.Type, role catalog.Role, desc string) catalog.Colu
 	if role == catalog.RoleEventDate {
 		col.Required = true
 	}
+	return col
+}
+
+// yearly marks an event date taken once a year (a census day).
+func yearly(col catalog.Column) catalog.Column {
+	col.Yearly = true
 	return col
 }
 
