@@ -58,22 +58,11 @@ func TestParseWindow(t *testing.T) {
 // months, every fourth of them serious, and returns an engine over it.
 func windowStore(tb testing.TB, perYear int) (*insight.Engine, *govern.User) {
 	tb.Helper()
-	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
-	 {"name": "id", "type": "string", "role": "record-id"},
-	 {"name": "on", "type": "date", "role": "event-date"},
-	 {"name": "district", "type": "lad-code", "role": "geography"},
-	 {"name": "severity", "type": "category", "codes": [{"value": "serious"}, {"value": "slight"}]}]}`))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	county, err := geo.Load()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	lads := ladCodes(tb)
 	var b bytes.Buffer
 	b.WriteString("id,on,district,severity\n")
 	n := 0
-	for _, lad := range county.LADCodes() {
+	for _, lad := range lads {
 		for y := 2021; y <= 2023; y++ {
 			for i := range perYear {
 				n++
@@ -87,13 +76,42 @@ func windowStore(tb testing.TB, perYear int) (*insight.Engine, *govern.User) {
 		}
 	}
 	// The first and last days, so the data covers whole months.
-	fmt.Fprintf(&b, "first,2021-01-01,%s,slight\nlast,2023-12-31,%s,slight\n", county.LADCodes()[0], county.LADCodes()[0])
-	p := filepath.Join(tb.TempDir(), "incidents.csv")
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+	fmt.Fprintf(&b, "first,2021-01-01,%s,slight\nlast,2023-12-31,%s,slight\n", lads[0], lads[0])
+	return engineOver(tb, "incidents", `{"columns": [
+	 {"name": "id", "type": "string", "role": "record-id"},
+	 {"name": "on", "type": "date", "role": "event-date"},
+	 {"name": "district", "type": "lad-code", "role": "geography"},
+	 {"name": "severity", "type": "category", "codes": [{"value": "serious"}, {"value": "slight"}]}]}`, b.Bytes())
+}
+
+// ladCodes are the county's district codes.
+func ladCodes(tb testing.TB) []string {
+	tb.Helper()
+	county, err := geo.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return county.LADCodes()
+}
+
+// engineOver loads rows (CSV with a header) as dataset id of the schema
+// given (JSON) and returns an engine over it with the county's geography.
+func engineOver(tb testing.TB, id, schema string, rows []byte) (*insight.Engine, *govern.User) {
+	tb.Helper()
+	sc, err := catalog.ParseSchema(strings.NewReader(schema))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	county, err := geo.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := filepath.Join(tb.TempDir(), id+".csv")
+	if err := os.WriteFile(p, rows, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	st := openStore(tb)
-	addDataset(tb, st, "incidents", sc, p)
+	addDataset(tb, st, id, sc, p)
 	e, u := engine(tb, st, true)
 	e.Geo = county
 	return e, u
@@ -220,15 +238,11 @@ func TestShareDefaultPeriod(t *testing.T) {
 // yearly mark the first census (after the first week of its month) and
 // the last (its month not reached to the end) fell outside every choice.
 func TestYearlyDataCoversItsYears(t *testing.T) {
-	county, err := geo.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var b bytes.Buffer
 	b.WriteString("id,census,district\n")
 	n := 0
 	days := map[int]int{2021: 21, 2022: 20, 2023: 19}
-	for _, lad := range county.LADCodes() {
+	for _, lad := range ladCodes(t) {
 		for y, d := range days {
 			for range 4 {
 				n++
@@ -236,21 +250,10 @@ func TestYearlyDataCoversItsYears(t *testing.T) {
 			}
 		}
 	}
-	p := filepath.Join(t.TempDir(), "census.csv")
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := catalog.ParseSchema(strings.NewReader(`{"columns": [
+	e, u := engineOver(t, "census", `{"columns": [
 	 {"name": "id", "type": "string", "role": "record-id"},
 	 {"name": "census", "type": "date", "role": "event-date", "yearly": true},
-	 {"name": "district", "type": "lad-code", "role": "geography"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := openStore(t)
-	addDataset(t, st, "census", sc, p)
-	e, u := engine(t, st, true)
-	e.Geo = county
+	 {"name": "district", "type": "lad-code", "role": "geography"}]}`, b.Bytes())
 	pupils := &insight.Indicator{Name: "pupils", Title: "Pupils", Purpose: "road-safety", Dataset: "census"}
 	tests := []struct {
 		period, want string
