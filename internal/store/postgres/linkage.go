@@ -85,7 +85,8 @@ func (s *Store) askWarm() {
 }
 
 // warmOnNotice copies the current run in each time it is asked, until ctx
-// is done. A failure is left for the request that needs the run to report.
+// is done, keeping the outcome for [Store.Ready]: a serving process that
+// cannot read the current run's files is not ready, and says which.
 func (s *Store) warmOnNotice(ctx context.Context) {
 	defer close(s.linkDone)
 	for {
@@ -94,7 +95,17 @@ func (s *Store) warmOnNotice(ctx context.Context) {
 			return
 		case <-s.linkSync:
 		}
-		s.CurrentLinkageRun(ctx)
+		run, files, err := s.currentRun(ctx)
+		if err == nil {
+			err = s.mirrorRun(ctx, run, files)
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = nil // no run adopted yet
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.linkWarmErr.Store(syncOutcome{err})
 	}
 }
 
@@ -156,8 +167,7 @@ func (s *Store) LinkageRun(ctx context.Context, id int64) (*linkrun.LinkageRun, 
 // CurrentLinkageRun returns the partnership's current run, its rows in
 // this engine.
 func (s *Store) CurrentLinkageRun(ctx context.Context) (*linkrun.LinkageRun, error) {
-	run, files, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM linkage_runs
-		WHERE id = (SELECT run_id FROM linkage_adoptions ORDER BY seq DESC LIMIT 1)`))
+	run, files, err := s.currentRun(ctx)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fault.Errorf(fault.NotFound, "no linkage run has been adopted: run `civiclink link run`, then a linkage steward adopts it with `civiclink link adopt RUN`")
 	}
@@ -165,6 +175,12 @@ func (s *Store) CurrentLinkageRun(ctx context.Context) (*linkrun.LinkageRun, err
 		return nil, err
 	}
 	return run, s.mirrorRun(ctx, run, files)
+}
+
+// currentRun reads the current run's record (pgx.ErrNoRows when none).
+func (s *Store) currentRun(ctx context.Context) (*linkrun.LinkageRun, store.LinkageFiles, error) {
+	return scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM linkage_runs
+		WHERE id = (SELECT run_id FROM linkage_adoptions ORDER BY seq DESC LIMIT 1)`))
 }
 
 // LinkageRuns returns every run, newest first (their records only).

@@ -141,7 +141,30 @@ func TestLinkageAcrossProcesses(t *testing.T) {
 	// which run's rows are missing and where, when it needs them.
 	pairsFile := fmt.Sprintf("linkage_%d_pairs.parquet", first.ID)
 	os.Remove(filepath.Join(shared, pairsFile))
+	reviewFile := fmt.Sprintf("linkage_%d_review.parquet", third.ID)
+	os.Rename(filepath.Join(shared, reviewFile), filepath.Join(dir, reviewFile))
 	c := openAt("c.duckdb")
+	// Serving, it is not ready while the current run's files are missing,
+	// and says which; it is once they are back.
+	c.WarmCurrentRun()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if err := c.Ready(ctx); err != nil {
+			if !strings.Contains(fault.Message(err), reviewFile) {
+				t.Errorf("C not ready: %v; want it to name %s", err, reviewFile)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("C is ready without the current run's file %s", reviewFile)
+		}
+	}
+	os.Rename(filepath.Join(dir, reviewFile), filepath.Join(shared, reviewFile))
+	c.WarmCurrentRun()
+	for deadline := time.Now().Add(10 * time.Second); c.Ready(ctx) != nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("C is still not ready with the file back: %v", c.Ready(ctx))
+		}
+	}
 	if runs, err := c.LinkageRuns(ctx); err != nil || len(runs) != 3 {
 		t.Errorf("C lists %d runs (%v), want 3", len(runs), err)
 	}

@@ -74,10 +74,11 @@ type Store struct {
 	catDone     chan struct{}
 	tmpVersions string // a private shared folder, removed on Close
 
-	linkMu   sync.Mutex    // one copy of a linkage run's rows into the engine at a time (linkage.go)
-	linkWarm atomic.Bool   // serving: copy the current run in on every linkage notice
-	linkSync chan struct{} // a linkage notice asks for the current run
-	linkDone chan struct{}
+	linkMu      sync.Mutex    // one copy of a linkage run's rows into the engine at a time (linkage.go)
+	linkWarm    atomic.Bool   // serving: copy the current run in on every linkage notice
+	linkSync    chan struct{} // a linkage notice asks for the current run
+	linkWarmErr atomic.Value  // the last copy of the current run's outcome (syncOutcome), for Ready
+	linkDone    chan struct{}
 }
 
 // Open connects to the PostgreSQL database at url, brings its schema up to
@@ -357,6 +358,9 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	if o, _ := s.catSyncErr.Load().(syncOutcome); o.err != nil {
 		return fault.Wrap(o.err, fault.Internal, "the shared catalogue could not be mirrored: %s", fault.Message(o.err))
+	}
+	if o, _ := s.linkWarmErr.Load().(syncOutcome); o.err != nil {
+		return fault.Wrap(o.err, fault.Internal, "the current linkage run could not be read: %s", fault.Message(o.err))
 	}
 	return nil
 }
