@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -162,6 +163,11 @@ func (m *Main) webServer(ctx context.Context, st *store.Store) (*web.Server, err
 	}
 	if pg := m.openedPostgres(); pg != nil {
 		pg.WarmCurrentRun() // the run figures read, ready before they are asked for
+		if n, err := pg.SweepLinkageFiles(ctx, m.Clock.Now().Add(-time.Hour)); err != nil {
+			o.logger(m.Stderr).Warn("cannot sweep the shared folder of linkage runs' files no run names", "error", err)
+		} else if n > 0 {
+			o.logger(m.Stderr).Info("removed linkage runs' files no run names (left by a process killed while storing a run)", "files", n)
+		}
 	}
 	engine, err := s.Insight(ctx)
 	if err != nil {

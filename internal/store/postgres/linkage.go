@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -336,4 +340,44 @@ func copyReview(ctx context.Context, tx pgx.Tx, adoptions []linkrun.Adoption, ap
 	}
 	_, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('linkage_labels', 'id'), coalesce(max(id), 0) + 1, false) FROM linkage_labels`)
 	return err
+}
+
+// linkageFile matches the name of a linkage run's file in the shared
+// folder, finished or being written.
+var linkageFile = regexp.MustCompile(`^linkage_(\d+)_(entities|pairs|review)\.parquet(\.partial)?$`)
+
+// SweepLinkageFiles removes from the shared folder the files of linkage
+// runs that no run record names and that were last changed before
+// before: what a process killed between writing a run's files and
+// recording the run left (a run being written now is recorded within
+// moments, so before should be an hour or more ago). It returns how many
+// files it removed.
+func (s *Store) SweepLinkageFiles(ctx context.Context, before time.Time) (int, error) {
+	dir := s.Store.VersionsDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	runs, err := s.LinkageRuns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	named := map[string]bool{}
+	for _, r := range runs {
+		named[strconv.FormatInt(r.ID, 10)] = true
+	}
+	removed := 0
+	for _, e := range entries {
+		m := linkageFile.FindStringSubmatch(e.Name())
+		if m == nil || (named[m[1]] && m[3] == "") {
+			continue
+		}
+		if info, err := e.Info(); err != nil || !info.ModTime().Before(before) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			removed++
+		}
+	}
+	return removed, nil
 }

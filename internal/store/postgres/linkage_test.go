@@ -220,3 +220,48 @@ func TestLinkagePublishedFromEngine(t *testing.T) {
 		t.Errorf("an engine with another run 1: %v; want a conflict naming the run", err)
 	}
 }
+
+// TestSweepLinkageFiles: files of runs no record names (a process killed
+// between writing a run's files and recording the run) are removed once
+// older than the cut-off; a recorded run's files, a fresh unrecorded file
+// (a run being stored now) and other files stay.
+func TestSweepLinkageFiles(t *testing.T) {
+	ctx := context.Background()
+	_, _, openAt := sharedStores(t)
+	a := openAt("a.duckdb")
+	run, w := sharedRun("ada")
+	if err := a.WriteLinkageRun(ctx, run, w); err != nil {
+		t.Fatal(err)
+	}
+	shared := a.VersionsDir()
+	old := time.Now().Add(-2 * time.Hour)
+	files := map[string]bool{ // name: kept
+		fmt.Sprintf("linkage_%d_entities.parquet", run.ID):       true,
+		"linkage_99_entities.parquet":                            false,
+		"linkage_99_pairs.parquet.partial":                       false,
+		fmt.Sprintf("linkage_%d_review.parquet.partial", run.ID): false,
+		"linkage_98_pairs.parquet":                               true, // fresh
+		"notes.txt":                                              true,
+	}
+	for name := range files {
+		p := filepath.Join(shared, name)
+		if _, err := os.Stat(p); err != nil {
+			os.WriteFile(p, []byte("x"), 0o600)
+		}
+		if name != "linkage_98_pairs.parquet" {
+			os.Chtimes(p, old, old)
+		}
+	}
+	n, err := a.SweepLinkageFiles(ctx, time.Now().Add(-time.Hour))
+	if err != nil || n != 3 {
+		t.Errorf("swept %d files (%v), want 3", n, err)
+	}
+	for name, kept := range files {
+		if _, err := os.Stat(filepath.Join(shared, name)); (err == nil) != kept {
+			t.Errorf("%s: kept %v, want %v", name, err == nil, kept)
+		}
+	}
+	if ents, err := openAt("b.duckdb").EntityRows(ctx, run.ID); err != nil || len(ents) != 6 {
+		t.Errorf("the recorded run after the sweep: %d rows, %v", len(ents), err)
+	}
+}
