@@ -23,10 +23,7 @@ func TestCommunityCommands(t *testing.T) {
 // TestCommunityCommandsPostgres runs the same commands in server mode: the
 // directory kept in PostgreSQL.
 func TestCommunityCommandsPostgres(t *testing.T) {
-	dir, _ := cliStore(t)
-	t.Setenv(EngineEnv, filepath.Join(dir, "engine.duckdb"))
-	t.Setenv("CIVICLINK_AUDIT_KEY_FILE", filepath.Join(dir, "audit-key"))
-	db := pgtest.Fresh(t)
+	dir, db := cliPostgres(t)
 	communityCommands(t, dir, db)
 	st, err := postgres.Open(context.Background(), db, "") // a fresh engine: what it reads is PostgreSQL's
 	if err != nil {
@@ -100,6 +97,16 @@ func communityCommands(t *testing.T, dir, data string) {
 
 // testFeed is the community room's test feed.
 const testFeed = "../../internal/community/testdata/feed.json"
+
+// cliPostgres is [cliStore] in server mode: a fresh PostgreSQL database
+// (its URL is data) with the engine file and audit key in the folder.
+func cliPostgres(t *testing.T) (dir, data string) {
+	t.Helper()
+	dir, _ = cliStore(t)
+	t.Setenv(EngineEnv, filepath.Join(dir, "engine.duckdb"))
+	t.Setenv("CIVICLINK_AUDIT_KEY_FILE", filepath.Join(dir, "audit-key"))
+	return dir, pgtest.Fresh(t)
+}
 
 // cliStore gives a test its own folder and store file, with no saved
 // token in the way.

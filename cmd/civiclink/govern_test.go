@@ -23,7 +23,7 @@ func governRun(tb testing.TB, data, user, stdin string, args ...string) (string,
 		pre = append(pre, "--user", user)
 	}
 	err := m.Run(context.Background(), append(pre, args...))
-	m.Close()
+	closed(tb, m, args)
 	code := 0
 	if err != nil {
 		errb.WriteString(errorText(err))

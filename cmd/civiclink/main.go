@@ -18,7 +18,9 @@ func main() {
 	defer stop()
 	m := NewMain()
 	err := m.Run(ctx, os.Args[1:])
-	m.Close()
+	if cerr := m.Close(); cerr != nil {
+		fmt.Fprintf(os.Stderr, "civiclink: %s\n", errorText(cerr))
+	}
 	if err != nil && ctx.Err() != nil {
 		// a signal stopped the command: say so rather than show the
 		// cancellation as a fault

@@ -22,13 +22,23 @@ func run(tb testing.TB, data string, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Clock: clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}
 	err := m.Run(context.Background(), append([]string{"--data", data, "--user", "tester"}, args...))
-	m.Close()
+	closed(tb, m, args)
 	code := 0
 	if err != nil {
 		errb.WriteString(errorText(err))
 		code = exitCode(err)
 	}
 	return out.String(), errb.String(), code
+}
+
+// closed closes what an in-process command opened and fails the test when
+// a store could not be let go of: the next command's open of the same
+// file would wait for it (store/close.go).
+func closed(tb testing.TB, m *Main, args []string) {
+	tb.Helper()
+	if err := m.Close(); err != nil {
+		tb.Errorf("%v: closing: %v", args, err)
+	}
 }
 
 func TestCatalogueCommands(t *testing.T) {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civiclink/civiclink/internal/store/postgres"
-	"github.com/civiclink/civiclink/internal/store/postgres/pgtest"
 )
 
 // TestProgrammeCommandsPostgres runs the programme's commands in server
@@ -16,10 +14,7 @@ import (
 // another partner's, and the rounds are PostgreSQL's — a fresh engine
 // reads them back.
 func TestProgrammeCommandsPostgres(t *testing.T) {
-	dir, _ := cliStore(t)
-	t.Setenv(EngineEnv, filepath.Join(dir, "engine.duckdb"))
-	t.Setenv("CIVICLINK_AUDIT_KEY_FILE", filepath.Join(dir, "audit-key"))
-	db := pgtest.Fresh(t)
+	_, db := cliPostgres(t)
 	for _, s := range []struct {
 		user     string
 		args     []string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/user"
@@ -64,12 +65,19 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// Close releases whatever the subcommand opened (the store).
-func (m *Main) Close() {
+// Close releases whatever the subcommand opened (the store). An error
+// says what could not be let go of: a store whose DuckDB file stays open
+// in this process because a connection was still in use (a bug where it
+// was opened; tests that run commands in one process fail on it).
+func (m *Main) Close() error {
+	var errs []error
 	for i := len(m.closers) - 1; i >= 0; i-- {
-		m.closers[i].Close()
+		if err := m.closers[i].Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	m.closers, m.svc = nil, nil
+	return errors.Join(errs...)
 }
 
 func (m *Main) rootCmd() *cobra.Command {

@@ -41,7 +41,7 @@ func servedWith(t *testing.T, opts func(*webOptions)) (*Main, *httptest.Server) 
 	if opts != nil {
 		opts(&m.web)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() { closed(t, m, []string{"serve"}) })
 	st, err := m.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)

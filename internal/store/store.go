@@ -114,10 +114,16 @@ func openError(path string, err error) error {
 }
 
 // Close closes the store, first moving the audit journal's entries into
-// its tables.
+// its tables. It returns once DuckDB has let go of the file, so that the
+// same process can open it again (close.go); an error says what kept it.
 func (s *Store) Close() error {
 	s.closeAudit()
-	return s.db.Close()
+	s.settleConnections()
+	err := s.db.Close()
+	if werr := s.waitReleased(); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // DB returns the database handle for the other store files of this package.

@@ -177,7 +177,10 @@ func (s *Store) SyncCatalog(ctx context.Context) error {
 	if err != nil {
 		return fault.Wrap(err, fault.Internal, "cannot read the shared catalogue from PostgreSQL at %s", s.Path())
 	}
-	_, _, err = s.Store.Mirror(ctx, ps, ds, vs)
+	// The engine's writes run to their end once begun: Close cancels a
+	// mirror under way, and a DuckDB statement cancelled half-way can keep
+	// the engine file open in this process (store/close.go).
+	_, _, err = s.Store.Mirror(context.WithoutCancel(ctx), ps, ds, vs)
 	return err
 }
 
