@@ -129,6 +129,10 @@ type AggregateQuery struct {
 	// publishes) rather than on every eligible record, which can reach
 	// the threshold in a window where the value's cells are all [c].
 	windowOn *Share
+	// chooseGrain, for a trend at its default grain, replaces the period
+	// dimension in By (a placeholder) with the grain chosen from the data
+	// when it is read (see [chooseGrain]).
+	chooseGrain bool
 }
 
 // OpAggregate is the read operation of ad-hoc aggregates.
@@ -179,6 +183,13 @@ func (e *Engine) computeAggregateIn(ctx context.Context, a *aggregatePlan) (*dis
 	win, err := e.aggregateWindow(ctx, a, &spec)
 	if err != nil {
 		return nil, nil, err
+	}
+	if q.chooseGrain {
+		counts, areas, err := e.aggregateMonths(ctx, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		q, pr, spec = atGrain(q, pr, spec, chooseGrain(pr.span, counts, areas, max(int64(pr.dec.Threshold), q.Threshold)))
 	}
 	res, err := e.aggregateTable(ctx, u, q, pr, spec, win)
 	return res, win, err

@@ -39,6 +39,9 @@ type CohortQuery struct {
 	Period string
 	// span makes a period dimension contiguous (trends).
 	span bool
+	// chooseGrain is as [AggregateQuery]'s: the period dimension in By
+	// is chosen from the members' index dates.
+	chooseGrain bool
 }
 
 // CohortTable counts a cohort's members for user u, disclosure-controlled.
@@ -80,6 +83,10 @@ func (e *Engine) computeCohortIn(ctx context.Context, c *cohortPlan) (*disclose.
 	members, err := e.Store.CohortMembers(ctx, c.spec)
 	if err != nil {
 		return nil, nil, err
+	}
+	if q.chooseGrain {
+		counts, areas := e.memberMonths(members, byDistrict(q.By))
+		q.By = withGrain(q.By, chooseGrain(c.span, counts, areas, max(int64(dec.Threshold), q.Threshold)))
 	}
 	win := e.cohortWindow(c, members)
 	if win != nil && q.Period != "" && !(q.Period == LatestPeriod && (hasPeriodDim(q.By) || c.span.to < c.span.from)) {

@@ -15,6 +15,21 @@ type Rate struct {
 	Upper      float64 `json:"upper"`
 }
 
+// Decimals is how many decimals show the rate and its interval: two, or
+// for a rate under 0.1 (say per 1,000 over a large population) as many as
+// give two significant figures, so that a published count never reads as
+// a rate of 0.00. A zero rate is judged by its upper limit.
+func (r Rate) Decimals() int {
+	ref := r.Value
+	if ref <= 0 {
+		ref = r.Upper
+	}
+	if ref >= 0.1 || ref <= 0 || math.IsInf(ref, 0) || math.IsNaN(ref) {
+		return 2
+	}
+	return min(1-int(math.Floor(math.Log10(ref))), 9)
+}
+
 // CrudeRate is count/population×per with a 95% interval from Byar's
 // approximation to the exact Poisson interval, the method UK public-health
 // indicators use for counts (exact at zero: the lower limit is 0).

@@ -82,3 +82,29 @@ func TestCompareWithCounty(t *testing.T) {
 		}
 	}
 }
+
+// TestRateDecimals checks that a rate is written to two decimals, or for
+// a small rate to two significant figures, so a published count never
+// reads as 0.00.
+func TestRateDecimals(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Rate
+		want int
+	}{
+		{"a rate per 1,000 of several", Rate{Value: 3.67, Upper: 5.1}, 2},
+		{"a percentage", Rate{Value: 25.3, Upper: 30}, 2},
+		{"just under one", Rate{Value: 0.87, Upper: 1.18}, 2},
+		{"22 among 1.87 million over five years, per 1,000", CrudeRate(22, 1.87e6*5, 1000), 4},
+		{"a millionth", Rate{Value: 0.0000012, Upper: 0.000003}, 7},
+		{"zero: judged by its upper limit", Rate{Value: 0, Upper: 0.0037}, 4},
+		{"zero with no interval", Rate{}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.r.Decimals(); got != tt.want {
+				t.Errorf("Decimals() of %+v = %d, want %d", tt.r, got, tt.want)
+			}
+		})
+	}
+}

@@ -194,11 +194,23 @@ func (e *Engine) PrepareTrend(ctx context.Context, u *govern.User, q TrendQuery)
 	if q.ByDistrict {
 		by = append(by, DimDistrict)
 	}
-	r, err := e.prepareIndicator(ctx, u, ind, append(by, period), "", true)
+	grain := period
+	if period == DefaultGrain {
+		grain = "month" // a placeholder: the grain is chosen when the data is read
+	}
+	r, err := e.prepareIndicator(ctx, u, ind, append(by, grain), "", true)
 	if err != nil {
 		return nil, err
 	}
 	r.Key, r.period = "trend\x00"+r.Key, period
+	if period == DefaultGrain {
+		r.Key = "default grain\x00" + r.Key
+		if r.agg != nil {
+			r.agg.q.chooseGrain = true
+		} else {
+			r.coh.q.chooseGrain = true
+		}
+	}
 	return r, nil
 }
 
@@ -225,7 +237,15 @@ func (e *Engine) ComputeTrend(ctx context.Context, r *Release) (*Trend, error) {
 			res = t.full // a share's trend needs its eligible counts
 		}
 	}
-	return e.trendOf(r.ind, r.period, res), nil
+	period := r.period
+	if period == DefaultGrain { // the grain chosen: the table's period dimension
+		for _, d := range res.Dims {
+			if slices.Contains(Periods, d.Name) {
+				period = d.Name
+			}
+		}
+	}
+	return e.trendOf(r.ind, period, res), nil
 }
 
 // key names a per-version release: the indicator, grouping, every version

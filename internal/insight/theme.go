@@ -18,9 +18,7 @@ type Theme struct {
 	Title       string `json:"title"`
 	Description string `json:"description"`
 	// Order places the theme in lists.
-	Order int `json:"order"`
-	// Period is the trend period the theme's charts start with.
-	Period     string       `json:"period"`
+	Order      int          `json:"order"`
 	Cohorts    []string     `json:"cohorts"`
 	Indicators []*Indicator `json:"indicators"`
 }

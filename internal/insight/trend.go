@@ -11,11 +11,19 @@ import (
 	"github.com/civiclink/civiclink/internal/govern"
 )
 
+// DefaultGrain asks for a trend at its default grain: the finest of
+// month, quarter and year at which at least two of its cells in three
+// (each area in each whole period) reach the disclosure threshold, so
+// that most are published — as a figure's default period is chosen
+// ([LatestPeriod]). The trend states the grain chosen.
+const DefaultGrain = "default"
+
 // TrendQuery asks for a named indicator's time series.
 type TrendQuery struct {
 	Indicator *Indicator
-	// Period is month, quarter or year; "" is the indicator's own (year
-	// for an indicator whose versions are years, else month).
+	// Period is month, quarter or year, or [DefaultGrain]; "" is the
+	// indicator's own (year for an indicator whose versions are years,
+	// else month).
 	Period string
 	// ByDistrict adds a series per district to the county's.
 	ByDistrict bool
@@ -78,7 +86,7 @@ func (e *Engine) Trend(ctx context.Context, u *govern.User, q TrendQuery) (*Tren
 func trendPeriod(ind *Indicator, p string) (string, error) {
 	p = strings.ToLower(strings.TrimSpace(p))
 	if ind.VersionPeriod != "" {
-		if p != "" && p != ind.VersionPeriod {
+		if p != "" && p != DefaultGrain && p != ind.VersionPeriod {
 			return "", fault.FieldErrorf(fault.Invalid, "period", "indicator %s is published a %s per version: ask for the period %s", ind.Name, ind.VersionPeriod, ind.VersionPeriod)
 		}
 		return ind.VersionPeriod, nil
@@ -86,7 +94,7 @@ func trendPeriod(ind *Indicator, p string) (string, error) {
 	if p == "" {
 		return "month", nil
 	}
-	if !slices.Contains(Periods, p) {
+	if !slices.Contains(Periods, p) && p != DefaultGrain {
 		return "", fault.Errorf(fault.Invalid, "unknown period %q: use month, quarter or year", p)
 	}
 	return p, nil

@@ -196,12 +196,11 @@ func (s Span) Choices() []Window {
 	for _, c := range s.candidates() {
 		add(c.from, c.to)
 	}
-	lastYear := (s.to+1)/12 - 1
-	for y := lastYear; y*12 >= s.from; y-- {
-		add(y*12, y*12+11)
-	}
-	for q := (s.to + 1) / 3 * 3; q >= s.from; q -= 3 {
-		add(q-3, q-1)
+	for _, g := range []string{"year", "quarter"} {
+		ps := s.periods(g)
+		for i := len(ps) - 1; i >= 0; i-- {
+			add(ps[i].from, ps[i].to)
+		}
 	}
 	return out
 }
@@ -271,33 +270,91 @@ func monthIndex(s string) (int, bool) {
 	return y*12 + m - 1, true
 }
 
-// chooseWindow picks the default among the candidates: the first
-// (shortest, latest) at which at least two districts in three have a
-// count at or above the threshold — so that, after disclosure control,
-// most of them are published — or else the one with the most such
-// districts (the longest on a tie). counts holds each district's count by
-// month index.
-func chooseWindow(cands []Window, counts map[string]map[int]int64, districts []string, threshold int64) Window {
-	best, bestN := cands[len(cands)-1], -1
-	for _, w := range cands {
-		n := 0
-		for _, d := range districts {
+// monthCounts holds each area's count by month index: what a figure's
+// default period and a trend's default grain are chosen on. They are
+// compared with the threshold and never published.
+type monthCounts map[string]map[int]int64
+
+// add counts n in area's month k.
+func (mc monthCounts) add(area string, k int, n int64) {
+	if mc[area] == nil {
+		mc[area] = map[int]int64{}
+	}
+	mc[area][k] += n
+}
+
+// reaching counts, of the cells that are each area over each window, those
+// whose count reaches the threshold.
+func (mc monthCounts) reaching(windows []Window, areas []string, threshold int64) (n, of int) {
+	for _, w := range windows {
+		for _, a := range areas {
 			var sum int64
-			for k, c := range counts[d] {
-				if w.contains(k) {
-					sum += c
-				}
+			for k := w.from; k <= w.to; k++ {
+				sum += mc[a][k]
 			}
 			if sum >= threshold {
 				n++
 			}
 		}
-		if 3*n >= 2*len(districts) {
-			return w
+	}
+	return n, len(windows) * len(areas)
+}
+
+// mostlyReaching picks among candidate layouts (each a set of windows,
+// every one of them shown for every area) the first at which at least two
+// cells in three reach the threshold — so that, after disclosure control,
+// most of them are published — or else the one with the largest share of
+// such cells (the later on a tie). A candidate with no cell at all (no
+// area, or no whole period) passes.
+func (mc monthCounts) mostlyReaching(cands [][]Window, areas []string, threshold int64) int {
+	best, bestN, bestOf := len(cands)-1, -1, 1
+	for i, ws := range cands {
+		n, of := mc.reaching(ws, areas, threshold)
+		if 3*n >= 2*of {
+			return i
 		}
-		if n >= bestN {
-			best, bestN = w, n
+		if n*bestOf >= bestN*of {
+			best, bestN, bestOf = i, n, of
 		}
 	}
 	return best
+}
+
+// chooseWindow picks the default among the candidates (shortest and
+// latest first): the first at which at least two districts in three have
+// a count at or above the threshold, or else the one with the most such
+// districts (the longest on a tie); see [monthCounts.mostlyReaching].
+func chooseWindow(cands []Window, counts monthCounts, districts []string, threshold int64) Window {
+	each := make([][]Window, len(cands))
+	for i, w := range cands {
+		each[i] = []Window{w}
+	}
+	return cands[counts.mostlyReaching(each, districts, threshold)]
+}
+
+// grains are the trend grains from the finest.
+var grains = []string{"month", "quarter", "year"}
+
+// chooseGrain picks a trend's default grain: the finest of month, quarter
+// and year at which at least two in three of its cells (each area over
+// each complete period of the span) reach the threshold, as
+// [chooseWindow] decides a figure's default period; else the grain with
+// the largest such share (the coarser on a tie).
+func chooseGrain(s Span, counts monthCounts, areas []string, threshold int64) string {
+	cands := make([][]Window, len(grains))
+	for i, g := range grains {
+		cands[i] = s.periods(g)
+	}
+	return grains[counts.mostlyReaching(cands, areas, threshold)]
+}
+
+// periods are the span's whole periods of a grain (month, quarter or
+// year), in time order.
+func (s Span) periods(grain string) []Window {
+	n := map[string]int{"month": 1, "quarter": 3, "year": 12}[grain]
+	var out []Window
+	for k := (s.from + n - 1) / n * n; k+n-1 <= s.to; k += n {
+		out = append(out, newWindow(k, k+n-1))
+	}
+	return out
 }

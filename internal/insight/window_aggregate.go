@@ -123,26 +123,38 @@ func (e *Engine) aggregateWindow(ctx context.Context, a *aggregatePlan, spec *qu
 
 // latestWindow chooses a prepared aggregate's default window from its
 // counts by district (or the county's, without a district dimension) and
-// month, read under the decision already made: those counts are compared
-// with the threshold and never published.
+// month (see [chooseWindow]).
 func (e *Engine) latestWindow(ctx context.Context, a *aggregatePlan) (Window, error) {
+	counts, areas, err := e.aggregateMonths(ctx, a)
+	if err != nil {
+		return Window{}, err
+	}
+	return chooseWindow(a.span.candidates(), counts, areas, max(int64(a.dec.Threshold), a.q.Threshold)), nil
+}
+
+// aggregateMonths reads a prepared aggregate's counts by district (or the
+// county's, without a district dimension) and month, under the decision
+// already made, and the areas they are for. A share counts the records of
+// its value (see [AggregateQuery.windowOn]). These counts choose defaults
+// and are never published.
+func (e *Engine) aggregateMonths(ctx context.Context, a *aggregatePlan) (monthCounts, []string, error) {
 	pr := a.prepared
 	spec := pr.spec
 	spec.Members, spec.Buckets, spec.Keys = nil, false, false
 	spec.By, spec.SumColumn = nil, ""
 	var plan []dimPlan
-	if slices.ContainsFunc(a.q.By, func(b string) bool { return strings.EqualFold(strings.TrimSpace(b), DimDistrict) }) {
+	if byDistrict(a.q.By) {
 		g, p, err := e.districtKey(pr.d.Schema)
 		if err != nil {
-			return Window{}, err
+			return nil, nil, err
 		}
 		spec.By, plan = append(spec.By, g), append(plan, p)
 	}
-	byDistrict := len(plan) == 1
+	districts := len(plan) == 1
 	if sh := a.q.windowOn; sh != nil {
 		g, err := groupKey(pr.d.Schema, sh.Column)
 		if err != nil {
-			return Window{}, err
+			return nil, nil, err
 		}
 		spec.By, plan = append(spec.By, g), append(plan, dimPlan{name: dimName(g)})
 	}
@@ -150,30 +162,25 @@ func (e *Engine) latestWindow(ctx context.Context, a *aggregatePlan) (Window, er
 	spec.By, plan = append(spec.By, query.GroupKey{Column: ev.Name, Period: "month"}), append(plan, dimPlan{name: "month"})
 	rows, err := e.Store.RawAggregate(ctx, spec)
 	if err != nil {
-		return Window{}, err
+		return nil, nil, err
 	}
 	rows = foldRows(rows, plan)
-	counts := map[string]map[int]int64{}
-	areas := []string{""}
-	if byDistrict {
-		areas = e.districtLevels()
-	}
+	counts := monthCounts{}
 	for _, r := range rows {
 		if sh := a.q.windowOn; sh != nil && r.Keys[len(r.Keys)-2] != sh.Value {
 			continue
 		}
 		area := ""
-		if byDistrict {
+		if districts {
 			area = r.Keys[0]
 		}
-		k, ok := monthIndex(r.Keys[len(r.Keys)-1])
-		if !ok {
-			continue
+		if k, ok := monthIndex(r.Keys[len(r.Keys)-1]); ok {
+			counts.add(area, k, r.Count)
 		}
-		if counts[area] == nil {
-			counts[area] = map[int]int64{}
-		}
-		counts[area][k] += r.Count
+	}
+	areas := []string{""}
+	if districts {
+		areas = e.districtLevels()
 	}
 	if len(areas) == 0 {
 		for a := range counts {
@@ -181,7 +188,12 @@ func (e *Engine) latestWindow(ctx context.Context, a *aggregatePlan) (Window, er
 		}
 		sort.Strings(areas)
 	}
-	return chooseWindow(pr.span.candidates(), counts, areas, max(int64(pr.dec.Threshold), a.q.Threshold)), nil
+	return counts, areas, nil
+}
+
+// byDistrict reports whether by groups by district.
+func byDistrict(by []string) bool {
+	return slices.ContainsFunc(by, func(b string) bool { return strings.EqualFold(strings.TrimSpace(b), DimDistrict) })
 }
 
 // cohortPeriod checks the period a cohort query asks for against the
@@ -234,22 +246,51 @@ func (e *Engine) cohortWindow(c *cohortPlan, members []query.CohortMember) *Wind
 		all := c.all
 		return &all
 	}
-	byDistrict := slices.ContainsFunc(q.By, func(b string) bool { return strings.EqualFold(strings.TrimSpace(b), DimDistrict) })
-	counts := map[string]map[int]int64{}
-	for _, m := range members {
-		area := ""
-		if byDistrict {
-			area = e.districtOf(m)
-		}
-		if counts[area] == nil {
-			counts[area] = map[int]int64{}
-		}
-		counts[area][m.IndexDate.Year()*12+int(m.IndexDate.Month())-1]++
-	}
-	areas := []string{""}
-	if byDistrict {
-		areas = e.districtLevels()
-	}
+	counts, areas := e.memberMonths(members, byDistrict(q.By))
 	w := chooseWindow(c.span.candidates(), counts, areas, max(int64(c.dec.Threshold), q.Threshold))
 	return &w
+}
+
+// memberMonths counts a cohort's members by district (or for the county)
+// and the month of their index event, with the areas they are for.
+func (e *Engine) memberMonths(members []query.CohortMember, districts bool) (monthCounts, []string) {
+	counts := monthCounts{}
+	for _, m := range members {
+		area := ""
+		if districts {
+			area = e.districtOf(m)
+		}
+		counts.add(area, m.IndexDate.Year()*12+int(m.IndexDate.Month())-1, 1)
+	}
+	areas := []string{""}
+	if districts {
+		areas = e.districtLevels()
+	}
+	return counts, areas
+}
+
+// atGrain is an aggregate's query, plan and spec with their period
+// dimension at grain (month, quarter or year); the originals are not
+// changed.
+func atGrain(q AggregateQuery, pr *prepared, spec query.AggregateSpec, grain string) (AggregateQuery, *prepared, query.AggregateSpec) {
+	p := *pr
+	p.plan, spec.By = slices.Clone(pr.plan), slices.Clone(spec.By)
+	for i, g := range spec.By {
+		if g.Period != "" {
+			spec.By[i].Period, p.plan[i] = grain, dimPlan{name: grain}
+		}
+	}
+	q.By = withGrain(q.By, grain)
+	return q, &p, spec
+}
+
+// withGrain is by with its period dimension replaced by grain.
+func withGrain(by []string, grain string) []string {
+	out := slices.Clone(by)
+	for i, b := range out {
+		if slices.Contains(Periods, strings.ToLower(strings.TrimSpace(b))) {
+			out[i] = grain
+		}
+	}
+	return out
 }

@@ -301,3 +301,53 @@ func TestIndicatorPeriodRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestTrendDefaultGrain checks that a trend at its default grain is
+// charted by the finest of month, quarter and year at which most of its
+// cells (each district, or the county, in each period) can be
+// published: month for dense data, quarter or year as the data thins,
+// and for a share on the value it counts, not on every eligible record.
+func TestTrendDefaultGrain(t *testing.T) {
+	serious := &insight.Indicator{Name: "serious", Title: "Serious incidents", Purpose: "road-safety", Dataset: "incidents",
+		Share: &insight.Share{Column: "severity", Value: "serious", Of: "incidents"}}
+	tests := []struct {
+		name       string
+		perYear    int
+		ind        *insight.Indicator
+		byDistrict bool
+		want       string
+	}{
+		{"dense: 12 a month in each district", 144, incidents, true, "month"},
+		{"4 a month in each district", 48, incidents, true, "quarter"},
+		{"sparse: 1 a month in each district", 12, incidents, true, "year"},
+		{"sparse districts, the county alone", 12, incidents, false, "month"},
+		{"a share: 3 serious a month of 12", 144, serious, true, "year"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, u := windowStore(t, tt.perYear)
+			tr, err := e.Trend(context.Background(), u, insight.TrendQuery{Indicator: tt.ind, Period: insight.DefaultGrain, ByDistrict: tt.byDistrict})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Period != tt.want {
+				t.Fatalf("default grain %q, want %q", tr.Period, tt.want)
+			}
+			if want := map[string]int{"month": 36, "quarter": 12, "year": 3}[tt.want]; len(tr.Periods) != want {
+				t.Errorf("%d periods (%v), want %d %ss", len(tr.Periods), tr.Periods, want, tt.want)
+			}
+			cells, supp := 0, 0
+			for _, s := range tr.Series {
+				for _, p := range s.Points {
+					cells++
+					if p.Count == disclose.Confidential {
+						supp++
+					}
+				}
+			}
+			if 3*supp > cells {
+				t.Errorf("%d of %d cells [c] by %s, want most published", supp, cells, tr.Period)
+			}
+		})
+	}
+}

@@ -216,6 +216,11 @@ func districtRate(code, name string, c insight.RateCell) DistrictRate {
 // and how many districts are suppressed, or why it cannot be shown.
 type CohortFigure struct {
 	ThemeCohort
+	// Period is the time the figure covers and Unit what its rate is
+	// per (e.g. "per 1,000 residents a year (the yearly average over
+	// 2019-2023)").
+	Period     string        `json:"period,omitempty"`
+	Unit       string        `json:"unit,omitempty"`
 	County     *DistrictRate `json:"county,omitempty"`
 	Suppressed int           `json:"suppressed_districts"`
 	Error      string        `json:"error,omitempty"`
@@ -252,7 +257,7 @@ func (f Figures) cohort(ctx context.Context, u *govern.User, tc ThemeCohort) (Co
 			if err != nil {
 				return nil, err
 			}
-			var fig CohortFigure
+			fig := CohortFigure{Period: t.Period, Unit: t.Unit}
 			for _, cell := range t.Cells {
 				switch {
 				case cell.Levels[0] == disclose.TotalLevel:

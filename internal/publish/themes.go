@@ -31,7 +31,6 @@ type ThemeSummary struct {
 	ID          string           `json:"id"`
 	Title       string           `json:"title"`
 	Description string           `json:"description"`
-	Period      string           `json:"period"`
 	Indicators  []ThemeIndicator `json:"indicators"`
 	Cohorts     []ThemeCohort    `json:"cohorts"`
 }
@@ -88,7 +87,7 @@ func FindTheme(id string) (*insight.Theme, ThemeSummary, error) {
 
 // Summarise lists a theme's indicators and cohorts.
 func Summarise(t *insight.Theme) (ThemeSummary, error) {
-	out := ThemeSummary{ID: t.ID, Title: t.Title, Description: t.Description, Period: t.Period, Indicators: []ThemeIndicator{}, Cohorts: []ThemeCohort{}}
+	out := ThemeSummary{ID: t.ID, Title: t.Title, Description: t.Description, Indicators: []ThemeIndicator{}, Cohorts: []ThemeCohort{}}
 	for _, ind := range t.Indicators {
 		out.Indicators = append(out.Indicators, ThemeIndicatorOf(ind))
 	}

@@ -19,7 +19,7 @@ func (s *Server) themeRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/themes", api: true, summary: "The partnership's priority themes with their indicators and related cohorts", result: "ThemeList", handle: s.apiThemes},
 		{method: "GET", path: "/api/themes/{id}", api: true, summary: "A theme's indicators by district over a period (?period=2023-Q3|2023|2018-2023|12 months to 2023-12; default the latest at which most districts can be published): each figure states its period and the periods to choose from, with rates per 1,000 (per year over a year or more) with 95% intervals and comparison with the county; [c] when suppressed; an indicator the user may not see, or a period its data does not cover, carries the reason", result: "ThemeFigures", handle: s.apiTheme},
-		{method: "GET", path: "/api/indicators/{id}/trend", api: true, summary: "A named indicator over time (?grain=month|quarter|year, also as ?period=; ?by=district): counts ([c] when suppressed), rates with 95% intervals and a trend test per series", result: "Trend", handle: s.apiTrend},
+		{method: "GET", path: "/api/indicators/{id}/trend", api: true, summary: "A named indicator over time (?grain=month|quarter|year, also as ?period=; default the finest at which most of its cells can be published, stated as period; ?by=district): counts ([c] when suppressed), rates with 95% intervals and a trend test per series", result: "Trend", handle: s.apiTrend},
 		{method: "GET", path: "/themes", summary: "The partnership's priority themes", handle: s.pageThemes},
 		{method: "GET", path: "/themes/{id}", summary: "A theme: district map, trend chart and tables of its indicators, related cohorts", handle: s.pageTheme},
 	}
@@ -102,6 +102,9 @@ func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) error {
 	grain := r.URL.Query().Get("grain")
 	if grain == "" {
 		grain = r.URL.Query().Get("period") // the grain's older name
+	}
+	if grain == "" {
+		grain = insight.DefaultGrain
 	}
 	q := insight.TrendQuery{Indicator: ind, Period: grain}
 	switch by := r.URL.Query().Get("by"); by {

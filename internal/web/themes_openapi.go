@@ -8,7 +8,7 @@ func init() {
 		"properties": obj{"count": integer(), "population": num, "per": num, "value": num, "lower": num, "upper": num}}
 	cohort := obj{"type": "object", "properties": obj{"name": str(), "title": str(), "description": str(), "purpose": str()}}
 	theme := obj{"type": "object", "properties": obj{
-		"id": str(), "title": str(), "description": str(), "period": str(),
+		"id": str(), "title": str(), "description": str(),
 		"indicators": arr(obj{"type": "object", "properties": obj{
 			"id": str(), "name": str(), "description": str(), "unit": str(), "dataset": str(),
 			"purpose": str(), "trend": str(), "version_period": str(),

@@ -44,7 +44,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	period, window, err := pagePeriods(r, t, ind)
+	period, window, err := pagePeriods(r, ind)
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,9 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 		periods = []string{ind.VersionPeriod}
 	}
 	data := map[string]any{"Title": t.Title, "Theme": sum, "Chosen": publish.ThemeIndicatorOf(ind), "Period": period, "Periods": periods, "Window": window, "HasMap": s.geojson != nil}
+	if period == insight.DefaultGrain {
+		data["Period"] = "" // until the trend says which
+	}
 	u := who(r).User
 	// The map's figure and the trend are decided, recorded and computed
 	// at once: whether the trend is by district follows from the figure's
@@ -88,6 +91,7 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		enc := trendViews(tr)
 		data["Trend"], data["TrendJSON"], data["TrendRows"] = tr.Trend, enc.attr, enc.rows
+		data["Period"], data["GrainChosen"] = tr.Period, period == insight.DefaultGrain
 	case publish.Shown(err):
 		data["TrendError"] = webWords(fault.Message(err))
 	default:
@@ -113,12 +117,14 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pagePeriods reads a theme page's two periods: the chart's grain
-// (?grain=month|quarter|year, default the theme's; an indicator published
-// a year per version has only years) and the period the map and table
+// (?grain=month|quarter|year; by default [insight.DefaultGrain], the
+// finest at which most of the chart's cells can be published; an
+// indicator published a year per version has only years) and the period
+// the map and table
 // cover (?period=, default the latest; see [insight.ParseWindow]). An
 // old link's ?period=month|quarter|year is the grain. A grain that does
 // not exist for the indicator is refused with the choices.
-func pagePeriods(r *http.Request, t *insight.Theme, ind *insight.Indicator) (grain, window string, err error) {
+func pagePeriods(r *http.Request, ind *insight.Indicator) (grain, window string, err error) {
 	q := r.URL.Query()
 	grain, window = q.Get("grain"), q.Get("period")
 	if slices.Contains(insight.Periods, window) && grain == "" {
@@ -130,7 +136,7 @@ func pagePeriods(r *http.Request, t *insight.Theme, ind *insight.Indicator) (gra
 	case ind.VersionPeriod != "":
 		grain = ind.VersionPeriod
 	case grain == "":
-		grain = t.Period
+		grain = insight.DefaultGrain
 	case !slices.Contains(insight.Periods, grain):
 		return "", "", fault.FieldErrorf(fault.Invalid, "grain", "there is no grain %q: choose month, quarter or year", grain)
 	}
@@ -156,7 +162,14 @@ func chosenIndicator(t *insight.Theme, name string) (*insight.Indicator, error) 
 }
 
 func init() {
-	funcs["fixed2"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+	// rateText writes a rate and rateInterval its 95% interval, to the
+	// decimals that show it ([insight.Rate.Decimals]).
+	funcs["rateText"] = func(r *insight.Rate) string { return strconv.FormatFloat(r.Value, 'f', r.Decimals(), 64) }
+	funcs["rateInterval"] = func(r *insight.Rate) string {
+		d := r.Decimals()
+		return strconv.FormatFloat(r.Lower, 'f', d, 64) + "–" + strconv.FormatFloat(r.Upper, 'f', d, 64)
+	}
+	funcs["contains"] = strings.Contains
 	funcs["fixed3"] = func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
 	// trendEmpty says why a trend's chart shows no point, or "".
 	funcs["trendEmpty"] = func(tr *insight.Trend) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -23,8 +24,12 @@ const demoPeople = 10000
 // at each page's defaults: for every indicator of every theme, the share
 // of the 14 district cells suppressed at its default period (the map and
 // its table), and the share of the district × period cells of its trend
-// table at the theme's default grain. It logs one line per indicator and
-// reports the share over every theme's district cells.
+// table at its default grain (the finest at which most of them publish;
+// CIVICLINK_BENCH_GRAIN=quarter, say, measures one grain instead). It logs
+// one line per indicator and reports the share over every theme's
+// district cells and over every trend table's cells, [c] and also [c] or
+// 0: a grain too fine for sparse data publishes mostly zeros between the
+// [c], which show nothing either.
 func BenchmarkThemeSuppression(b *testing.B) {
 	srv := benchWire(b, countySize(b, demoPeople))
 	b.Cleanup(srv.Close)
@@ -35,9 +40,10 @@ func BenchmarkThemeSuppression(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cells, supp int
+	grain := os.Getenv("CIVICLINK_BENCH_GRAIN") // "": each trend's default
+	var cells, supp, trendCells, trendSupp, trendZero int
 	for i := 0; i < b.N; i++ {
-		cells, supp = 0, 0
+		cells, supp, trendCells, trendSupp, trendZero = 0, 0, 0, 0, 0
 		for _, th := range themes {
 			var tf ThemeFigures
 			if err := getJSONInto(u, "/api/themes/"+th.ID, &tf); err != nil {
@@ -57,17 +63,20 @@ func BenchmarkThemeSuppression(b *testing.B) {
 				}
 				cells += len(f.Districts)
 				supp += n
-				var trend any
-				tc, ts := 0, 0
-				if err := getJSONInto(u, "/api/indicators/"+f.Indicator.ID+"/trend?by=district&grain="+th.Period, &trend); err == nil {
-					tc, ts = countCells(trend)
+				var trend map[string]any
+				var tc, ts, tz int
+				if err := getJSONInto(u, "/api/indicators/"+f.Indicator.ID+"/trend?by=district&grain="+grain, &trend); err == nil {
+					tc, ts, tz = countCells(trend["series"])
 				}
-				b.Logf("%s %-22s districts [c] %2d/%2d (%3.0f%%)  trend by %s [c] %4d/%4d (%3.0f%%)", line, f.Period,
-					n, len(f.Districts), share(n, len(f.Districts)), th.Period, ts, tc, share(ts, tc))
+				trendCells, trendSupp, trendZero = trendCells+tc, trendSupp+ts, trendZero+tz
+				b.Logf("%s %-22s districts [c] %2d/%2d (%3.0f%%)  trend by %-7v [c] %4d/%4d (%3.0f%%), [c] or 0 %3.0f%%", line, f.Period,
+					n, len(f.Districts), share(n, len(f.Districts)), trend["period"], ts, tc, share(ts, tc), share(ts+tz, tc))
 			}
 		}
 	}
 	b.ReportMetric(share(supp, cells), "%district-cells-[c]")
+	b.ReportMetric(share(trendSupp, trendCells), "%trend-cells-[c]")
+	b.ReportMetric(share(trendSupp+trendZero, trendCells), "%trend-cells-[c]-or-0")
 }
 
 // getJSONInto fetches path and decodes its JSON into v; any status but
@@ -88,29 +97,32 @@ func getJSONInto(u *benchUser, path string, v any) error {
 	return json.Unmarshal(body, v)
 }
 
-// countCells counts the "count" fields in a decoded JSON answer, and
-// those that are [c].
-func countCells(v any) (cells, supp int) {
+// countCells counts the "count" fields in a decoded JSON answer, those
+// that are [c] and those that are 0.
+func countCells(v any) (cells, supp, zero int) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
 			if s, ok := e.(string); ok && k == "count" {
 				cells++
-				if strings.TrimSpace(s) == disclose.Confidential {
+				switch strings.TrimSpace(s) {
+				case disclose.Confidential:
 					supp++
+				case "0":
+					zero++
 				}
 				continue
 			}
-			c, s := countCells(e)
-			cells, supp = cells+c, supp+s
+			c, s, z := countCells(e)
+			cells, supp, zero = cells+c, supp+s, zero+z
 		}
 	case []any:
 		for _, e := range x {
-			c, s := countCells(e)
-			cells, supp = cells+c, supp+s
+			c, s, z := countCells(e)
+			cells, supp, zero = cells+c, supp+s, zero+z
 		}
 	}
-	return cells, supp
+	return cells, supp, zero
 }
 
 func share(n, of int) float64 {

@@ -119,7 +119,7 @@ func TestThemeRoutes(t *testing.T) {
 			`<label for="trend-district">`, `<td class="num supp">[c]</td>`, `id="trend-verdict"`}},
 		{"theme page, STATS19", analyst, "/themes/road-safety?indicator=ind:road-ksi-dft", 200, []string{"No district figures:", ">2016</th><td class=\"num\">102" /* 1025 perturbed by at most 3 */, `id="trend-chart"`}},
 		{"theme page, physical inactivity", analyst, "/themes/physical-inactivity", 200, []string{`id="map"`, "Adults assessed as physically inactive", "these are not real rates"}},
-		{"theme page with cohort counts", analyst, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Domestic-abuse victims attending A&amp;E within 90 days", " of 14</td>"}},
+		{"theme page with cohort counts", analyst, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Domestic-abuse victims attending A&amp;E within 90 days", " of 14</td>", "Rate per 1,000 residents"}},
 		{"cohort counts refused to an auditor", auditor, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Not shown:"}},
 		{"theme page offers cohort counts", analyst, "/themes/homelessness", 200, []string{`id="count-cohorts"`}},
 		{"theme API states each figure's period and the choices", analyst, "/api/themes/domestic-abuse", 200, []string{`"period": "`, `"periods": [`, `"unit": "per 1,000 residents a year`}},
@@ -129,6 +129,11 @@ func TestThemeRoutes(t *testing.T) {
 		{"theme page states the period on map, table and chart", analyst, "/themes/domestic-abuse", 200, []string{`id="map-period"`, `id="chart-period"`, "District comparison, ", `<select id="period" name="period">`, `<select id="grain" name="grain">`}},
 		{"theme page over a quarter", analyst, "/themes/domestic-abuse?period=2020-Q2&grain=year", 200, []string{"by district, 2020-Q2</h2>", "per 1,000 residents in 2020-Q2", "over time, by year</h2>"}},
 		{"theme page, an old link's period is the grain", analyst, "/themes/domestic-abuse?period=year", 200, []string{"over time, by year</h2>"}},
+		// 1,000 people: a district's domestic abuse reaches the threshold
+		// only over a year, so the chart's default grain is the year.
+		{"theme page charts by the grain at which most cells publish", analyst, "/themes/domestic-abuse", 200, []string{`id="grain-chosen"`, "Charted by year", "over time, by year</h2>", `<option value="year" selected>`}},
+		{"trend API by the grain at which most cells publish", analyst, "/api/indicators/ind:domestic-abuse-victims/trend?by=district", 200, []string{`"period": "year"`}},
+		{"theme page by a grain asked for", analyst, "/themes/domestic-abuse?grain=month", 200, []string{"over time, by month</h2>", `<option value="month" selected>`}},
 		{"theme page by a grain that does not exist", analyst, "/themes/domestic-abuse?grain=week", 400, []string{"choose month, quarter or year"}},
 		{"theme page, STATS19 by month", analyst, "/themes/road-safety?indicator=ind:road-ksi-dft&grain=month", 400, []string{"choose year"}},
 		{"trend by grain", analyst, "/api/indicators/ind:road-ksi/trend?grain=quarter", 200, []string{`-Q1"`}},

@@ -71,14 +71,15 @@ type chartRate struct {
 
 // chartOf keeps the chart's part of tr.
 func chartOf(tr *insight.Trend) chartTrend {
-	r3 := func(f float64) float64 { return math.Round(f*1000) / 1000 }
 	out := chartTrend{Periods: tr.Periods, Series: make([]chartSeries, len(tr.Series))}
 	for i, s := range tr.Series {
 		cs := chartSeries{Code: s.Code, Name: s.Name, Points: make([]chartPoint, len(s.Points))}
 		for j, p := range s.Points {
 			cs.Points[j] = chartPoint{Period: p.Period, Count: p.Count}
-			if p.Rate != nil {
-				cs.Points[j].Rate = &chartRate{Value: r3(p.Rate.Value), Lower: r3(p.Rate.Lower), Upper: r3(p.Rate.Upper)}
+			if p.Rate != nil { // a decimal more than the tables show
+				e := math.Pow(10, float64(p.Rate.Decimals()+1))
+				r := func(f float64) float64 { return math.Round(f*e) / e }
+				cs.Points[j].Rate = &chartRate{Value: r(p.Rate.Value), Lower: r(p.Rate.Lower), Upper: r(p.Rate.Upper)}
 			}
 		}
 		out.Series[i] = cs
