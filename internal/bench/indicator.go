@@ -265,17 +265,23 @@ func timed(f func() error) (float64, error) {
 	return time.Since(t0).Seconds(), err
 }
 
-// alternate runs a and b in turn n times and returns the median wall
-// time of each, and the median CPU time the process spent on each (the
-// database's threads included): on a machine shared with other work the
+// alternate runs a and b in turn n times (b first in every other round)
+// and returns the median wall time of each, and the median CPU time the
+// process spent on each (the database's threads included): on a machine shared with other work the
 // CPU time is the steadier measure of the work each does.
 func alternate(n int, a, b func() error) (wa, wb, ca, cb float64, err error) {
 	var ta, tb, pa, pb []float64
-	for range n {
-		for _, x := range []struct {
+	for i := range n {
+		pair := []struct {
 			f      func() error
 			ts, cs *[]float64
-		}{{a, &ta, &pa}, {b, &tb, &pb}} {
+		}{{a, &ta, &pa}, {b, &tb, &pb}}
+		if i%2 == 1 {
+			// Every other round runs b first, so neither side always
+			// pays (or profits from) going first after the other.
+			pair[0], pair[1] = pair[1], pair[0]
+		}
+		for _, x := range pair {
 			c0 := cpuSeconds()
 			t, err := timed(x.f)
 			if err != nil {
