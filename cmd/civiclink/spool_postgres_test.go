@@ -55,6 +55,10 @@ func TestSpoolSweepPostgres(t *testing.T) {
 	waitSettled(t, conn, "web.upload")
 	var killedDir string
 	conn.QueryRow(context.Background(), `SELECT convert_from(payload, 'UTF8')::json->>'dir' FROM jobs WHERE ref = $1`, ref).Scan(&killedDir)
+	if filepath.IsAbs(killedDir) {
+		t.Errorf("the queued upload names its folder %s by its path on the server that received it; want its name in the shared folder (mounted elsewhere on other servers)", killedDir)
+	}
+	killedDir = filepath.Join(spool, killedDir)
 	if _, err := os.Stat(killedDir); err != nil {
 		t.Fatalf("the killed job's file %s: %v (want it left for the sweep)", killedDir, err)
 	}

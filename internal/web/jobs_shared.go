@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -44,7 +45,8 @@ type JobQueue interface {
 // queuedUploadKind is the queue's kind of an upload job.
 const queuedUploadKind = "web.upload"
 
-// queuedUpload is an upload job's payload on the queue.
+// queuedUpload is an upload job's payload on the queue: the spooled
+// folder and file are named relative to the shared spool.
 type queuedUpload struct {
 	Job    Job    `json:"job"`
 	Path   string `json:"path"`
@@ -68,7 +70,10 @@ const sharedPoll = 200 * time.Millisecond
 // enqueueUpload puts a received upload on the shared queue and returns its job.
 func (s *Server) enqueueUpload(ctx context.Context, j Job, up *upload) (Job, error) {
 	j.ID, j.State, j.Started = randomID()[:22], jobQueued, s.cfg.Clock.Now()
-	payload, err := json.Marshal(queuedUpload{Job: j, Path: up.path, Dir: up.dir, Format: up.format})
+	// The folder and file by name in the shared spool: the shared folder
+	// may be mounted at another path on each server.
+	dir := filepath.Base(up.dir)
+	payload, err := json.Marshal(queuedUpload{Job: j, Path: filepath.Join(dir, filepath.Base(up.path)), Dir: dir, Format: up.format})
 	if err != nil {
 		return Job{}, err
 	}
@@ -158,7 +163,7 @@ func (s *Server) runQueuedUpload(ctx context.Context, qj *queue.Job) error {
 	if err := json.Unmarshal(qj.Payload, &p); err != nil {
 		return fault.Wrap(err, fault.Internal, "queued upload %d does not decode", qj.ID)
 	}
-	up := &upload{dir: p.Dir, path: p.Path, name: p.Job.File, format: p.Format, size: p.Job.Total}
+	up := &upload{dir: s.inSharedSpool(p.Dir), path: s.inSharedSpool(p.Path), name: p.Job.File, format: p.Format, size: p.Job.Total}
 	fail := func(err error) error {
 		up.remove()
 		return s.failShared(p.Job, err)
@@ -217,6 +222,15 @@ func (s *Server) runQueuedLinkage(ctx context.Context, qj *queue.Job) error {
 		return s.failShared(p.Job, err)
 	}
 	return s.runAdopted(p.Job, func(ctx context.Context) { s.runLinkage(ctx, p.Job.ID, lk, u, p.Request) })
+}
+
+// inSharedSpool is the path of name in this server's shared spool (a name
+// already absolute, from a job queued before names were relative, as is).
+func (s *Server) inSharedSpool(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(s.cfg.SharedUploadDir, name)
 }
 
 // recordShared writes a job's record to the queue; a failure is logged
