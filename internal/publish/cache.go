@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 )
 
@@ -46,8 +47,13 @@ var errAbandoned = errors.New("publish: the computation of this release was aban
 // release that may not be reused) computes without caching. gen is the
 // store's generation when the caller reads it, or 0: entries made at an
 // older generation can never be asked for again, so a new one empties the
-// cache.
+// cache. Values of different types are kept apart: one release may be
+// published as two figures (an indicator that is also a cohort is a
+// district figure and a cohort count under one release key).
 func Fetch[T any](ctx context.Context, c *Cache, gen uint64, key string, compute func() (T, error)) (T, error) {
+	if key != "" {
+		key = reflect.TypeFor[T]().String() + "\x00" + key
+	}
 	v, err := c.fetch(ctx, gen, key, func() (any, error) { return compute() })
 	if err != nil {
 		var zero T

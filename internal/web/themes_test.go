@@ -120,6 +120,9 @@ func TestThemeRoutes(t *testing.T) {
 		{"theme page, STATS19", analyst, "/themes/road-safety?indicator=ind:road-ksi-dft", 200, []string{"No district figures:", ">2016</th><td class=\"num\">102" /* 1025 perturbed by at most 3 */, `id="trend-chart"`}},
 		{"theme page, physical inactivity", analyst, "/themes/physical-inactivity", 200, []string{`id="map"`, "Adults assessed as physically inactive", "these are not real rates"}},
 		{"theme page with cohort counts", analyst, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Domestic-abuse victims attending A&amp;E within 90 days", " of 14</td>", "Rate per 1,000 residents"}},
+		// known-to-three-agencies is an indicator and a cohort of one name:
+		// the page's district figure and the cohort's count are two figures.
+		{"theme page with an indicator that is also a cohort", analyst, "/themes/violence-and-vulnerability?cohorts=show", 200, []string{`id="cohort-figures"`, "People known to three or more agencies<br>", `id="district-comparison"`}},
 		{"cohort counts refused to an auditor", auditor, "/themes/domestic-abuse?cohorts=show", 200, []string{`id="cohort-figures"`, "Not shown:"}},
 		{"theme page offers cohort counts", analyst, "/themes/homelessness", 200, []string{`id="count-cohorts"`}},
 		{"theme API states each figure's period and the choices", analyst, "/api/themes/domestic-abuse", 200, []string{`"period": "`, `"periods": [`, `"unit": "per 1,000 residents a year`}},
