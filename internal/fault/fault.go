@@ -9,6 +9,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -116,4 +117,18 @@ func IsDiskFull(err error) bool {
 		return false
 	}
 	return errors.Is(err, syscall.ENOSPC) || strings.Contains(strings.ToLower(err.Error()), "no space left on device")
+}
+
+// Catch runs f and returns its error, or an [Internal] error when f
+// panics (the panic value and stack kept as the cause, for the log). A
+// goroutine a request starts runs its work through Catch: a panic there,
+// which no HTTP handler can recover, would otherwise stop the whole
+// process and every user's requests with it.
+func Catch(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = Wrap(fmt.Errorf("panic: %v\n%s", p, debug.Stack()), Internal, "an internal error stopped this figure; it has been logged")
+		}
+	}()
+	return f()
 }

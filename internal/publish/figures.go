@@ -234,7 +234,9 @@ func (f Figures) Cohorts(ctx context.Context, u *govern.User, cohorts []ThemeCoh
 	errs := make([]error, len(cohorts))
 	var wg sync.WaitGroup
 	for i, tc := range cohorts {
-		wg.Go(func() { out[i], errs[i] = f.cohort(ctx, u, tc) })
+		wg.Go(func() {
+			errs[i] = fault.Catch(func() (err error) { out[i], err = f.cohort(ctx, u, tc); return err })
+		})
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)

@@ -71,7 +71,12 @@ func (s *Server) apiTheme(w http.ResponseWriter, r *http.Request) error {
 	errs := make([]error, len(t.Indicators))
 	var wg sync.WaitGroup
 	for i, ind := range t.Indicators {
-		wg.Go(func() { figs[i], errs[i] = f.DistrictPeriod(r.Context(), who(r).User, ind, period) })
+		wg.Go(func() {
+			errs[i] = fault.Catch(func() (err error) {
+				figs[i], err = f.DistrictPeriod(r.Context(), who(r).User, ind, period)
+				return err
+			})
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

@@ -74,7 +74,9 @@ func (s *Server) pageTheme(w http.ResponseWriter, r *http.Request) error {
 	trendFor := func(byDistrict bool) (*publish.Trend, error) {
 		return f.Trend(ctx, u, insight.TrendQuery{Indicator: ind, Period: period, ByDistrict: byDistrict})
 	}
-	wg.Go(func() { fig, figErr = f.Release(ctx, ind, rel, decided) })
+	wg.Go(func() {
+		figErr = fault.Catch(func() (err error) { fig, err = f.Release(ctx, ind, rel, decided); return err })
+	})
 	tr, err = trendFor(mappable)
 	wg.Wait()
 	if figErr != nil {
