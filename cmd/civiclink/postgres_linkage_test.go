@@ -195,7 +195,9 @@ func TestLinkageTwoProcessesPostgres(t *testing.T) {
 		t.Errorf("the cohort's figures differ between A and B:\n%s\n%s", figures[0], figures[1])
 	}
 	text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(figures[0], " ")), " ")
-	if !regexp.MustCompile(`in either order\. \d+ `).MatchString(text) {
+	// The cohort's row: its description, its unit and period, then the
+	// count, which must be published here.
+	if !regexp.MustCompile(`in either order\.(?: Rate per [^)]*\))? \d+ `).MatchString(text) {
 		t.Errorf("the cohort's county figure is not published (the county is too small to compare figures): %s", text)
 	}
 	t.Logf("cohort figures on both servers: %s", text)
