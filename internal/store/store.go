@@ -105,7 +105,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 func openError(path string, err error) error {
 	msg := err.Error()
-	if strings.Contains(msg, "lock") {
+	switch {
+	case strings.Contains(msg, "Corrupt database file") || strings.Contains(msg, "checksum"):
+		return fault.Wrap(err, fault.Internal, "the store %s is damaged (DuckDB found a block whose checksum does not match): restore it from a backup (civiclink backup restore) and keep the damaged file for diagnosis", path)
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
 		e := fault.Wrap(err, fault.Conflict, "the store %s is in use by another civiclink process (is `civiclink serve` or `demo` running?); stop it or use another store file", path)
 		e.Field = "data"
 		return e
